@@ -1,0 +1,30 @@
+package dev.bastion.engine.model;
+
+/**
+ * A causal language model that turns one token at a position into next-token logits.
+ * Implementations are thread-safe for distinct {@link InferenceState}s (one per concurrent generation).
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    ModelConfig config();
+
+    /** A fresh KV cache and scratch space for up to {@code contextLength} positions. */
+    InferenceState newState(int contextLength);
+
+    /**
+     * Runs {@code token} at position {@code pos} (positions 0..pos-1 must already be in the state's cache)
+     * and returns the logits over the vocabulary. The array belongs to the state and is overwritten by the next call.
+     */
+    float[] forward(InferenceState state, int token, int pos);
+
+    /** Runs {@code tokens} at positions {@code startPos...}; returns the logits after the last one. */
+    default float[] prefill(InferenceState state, int[] tokens, int startPos) {
+        if (tokens.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        float[] logits = null;
+        for (int i = 0; i < tokens.length; i++) logits = forward(state, tokens[i], startPos + i);
+        return logits;
+    }
+
+    @Override
+    default void close() {}
+}

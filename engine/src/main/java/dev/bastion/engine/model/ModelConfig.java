@@ -1,0 +1,129 @@
+package dev.bastion.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The hyper-parameters of a Llama-family model, read from a Hugging Face {@code config.json}.
+ *
+ * @param ropeScaling Llama 3 style frequency scaling, or null
+ * @param eosTokenIds may be empty; the tokenizer config can add more
+ */
+public record ModelConfig(
+        Architecture architecture,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int vocabSize,
+        int maxPositionEmbeddings,
+        float rmsNormEps,
+        float ropeTheta,
+        RopeScaling ropeScaling,
+        boolean tieWordEmbeddings,
+        boolean qkvBias,
+        int bosTokenId,
+        List<Integer> eosTokenIds) {
+
+    /** Llama 3.x rope scaling ({@code rope_type: "llama3"}). */
+    public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalMaxPositionEmbeddings) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_DIM = 1 << 20;
+
+    public ModelConfig {
+        eosTokenIds = List.copyOf(eosTokenIds);
+        requireRange("hidden_size", hiddenSize, 1, MAX_DIM);
+        requireRange("intermediate_size", intermediateSize, 1, MAX_DIM * 4);
+        requireRange("num_hidden_layers", numLayers, 1, 1024);
+        requireRange("num_attention_heads", numHeads, 1, 4096);
+        requireRange("num_key_value_heads", numKvHeads, 1, numHeads);
+        requireRange("head_dim", headDim, 2, 4096);
+        requireRange("vocab_size", vocabSize, 1, 1 << 24);
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("config.json: num_attention_heads (" + numHeads
+                    + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
+        }
+        if (headDim % 2 != 0) throw new IllegalArgumentException("config.json: head_dim must be even, got " + headDim);
+        if (!(rmsNormEps > 0)) throw new IllegalArgumentException("config.json: rms_norm_eps must be positive");
+        if (!(ropeTheta > 0)) throw new IllegalArgumentException("config.json: rope_theta must be positive");
+    }
+
+    public int kvDim() {
+        return numKvHeads * headDim;
+    }
+
+    public static ModelConfig read(Path configJson) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(configJson));
+        } catch (IOException e) {
+            throw new IOException(configJson + ": not valid JSON: " + e.getMessage(), e);
+        }
+        try {
+            return fromJson(root);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(configJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static ModelConfig fromJson(JsonNode root) {
+        if (root == null || !root.isObject()) throw new IllegalArgumentException("config.json must be a JSON object");
+        JsonNode archs = root.path("architectures");
+        if (!archs.isArray() || archs.isEmpty()) throw new IllegalArgumentException("config.json has no 'architectures'");
+        String archName = archs.get(0).asText();
+        Architecture arch = Architecture.fromHfName(archName).orElseThrow(() -> new IllegalArgumentException(
+                "unsupported architecture '" + archName + "'; supported: "
+                        + Arrays.stream(Architecture.values()).map(Architecture::hfName).collect(Collectors.joining(", "))));
+        int hidden = requiredInt(root, "hidden_size");
+        int heads = requiredInt(root, "num_attention_heads");
+        int kvHeads = root.has("num_key_value_heads") && !root.get("num_key_value_heads").isNull()
+                ? requiredInt(root, "num_key_value_heads") : heads;
+        int headDim = root.hasNonNull("head_dim") ? requiredInt(root, "head_dim") : (heads > 0 ? hidden / heads : 0);
+        RopeScaling scaling = null;
+        JsonNode rs = root.path("rope_scaling");
+        if (rs.isObject()) {
+            String type = rs.path("rope_type").asText(rs.path("type").asText(""));
+            if (type.equals("llama3")) {
+                scaling = new RopeScaling((float) rs.path("factor").asDouble(8.0), (float) rs.path("low_freq_factor").asDouble(1.0),
+                        (float) rs.path("high_freq_factor").asDouble(4.0), rs.path("original_max_position_embeddings").asInt(8192));
+            } else if (!type.isEmpty() && !type.equals("default")) {
+                throw new IllegalArgumentException("unsupported rope_scaling type '" + type + "'");
+            }
+        }
+        List<Integer> eos = new ArrayList<>();
+        JsonNode eosNode = root.path("eos_token_id");
+        if (eosNode.isArray()) eosNode.forEach(n -> eos.add(n.asInt()));
+        else if (eosNode.isIntegralNumber()) eos.add(eosNode.asInt());
+        return new ModelConfig(arch, hidden, requiredInt(root, "intermediate_size"), requiredInt(root, "num_hidden_layers"),
+                heads, kvHeads, headDim, requiredInt(root, "vocab_size"), root.path("max_position_embeddings").asInt(2048),
+                (float) root.path("rms_norm_eps").asDouble(1e-6), (float) root.path("rope_theta").asDouble(10000.0), scaling,
+                root.path("tie_word_embeddings").asBoolean(false),
+                root.path("attention_bias").asBoolean(arch.defaultQkvBias()),
+                root.path("bos_token_id").asInt(-1), eos);
+    }
+
+    private static int requiredInt(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw new IllegalArgumentException("config.json field '" + field + "' must be an integer");
+        }
+        return n.asInt();
+    }
+
+    private static void requireRange(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("config.json field '" + field + "' = " + value + " is outside [" + min + ", " + max + "]");
+        }
+    }
+}
