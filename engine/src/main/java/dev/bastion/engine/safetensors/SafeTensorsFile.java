@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -146,10 +147,10 @@ public final class SafeTensorsFile implements AutoCloseable {
         try {
             byteLength = Math.multiplyExact(TensorInfo.elementCount(shape), dtype.byteSize());
         } catch (ArithmeticException e) {
-            throw SafeTensorsException.forTensor(file, name, "shape " + java.util.Arrays.toString(shape) + " overflows the byte size");
+            throw SafeTensorsException.forTensor(file, name, "shape " + Arrays.toString(shape) + " overflows the byte size");
         }
         if (byteLength != end - begin) {
-            throw SafeTensorsException.forTensor(file, name, "shape " + java.util.Arrays.toString(shape) + " of " + dtype
+            throw SafeTensorsException.forTensor(file, name, "shape " + Arrays.toString(shape) + " of " + dtype
                     + " needs " + byteLength + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
         }
         return new TensorInfo(name, dtype, shape, begin, byteLength);

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.stream.Stream;
 
 import static dev.bastion.engine.safetensors.RawSafeTensors.bytes;
@@ -114,7 +115,7 @@ class HostileSafeTensorsTest {
     @Test
     void headerCutShortIsRejected() throws IOException {
         byte[] whole = bytes("{" + tensor("w", "F32", "[1]", "[0,4]") + "}", new byte[4]);
-        Path file = Files.write(dir.resolve("cut.safetensors"), java.util.Arrays.copyOf(whole, 20));
+        Path file = Files.write(dir.resolve("cut.safetensors"), Arrays.copyOf(whole, 20));
         assertThatThrownBy(() -> SafeTensorsFile.open(file)).isInstanceOf(SafeTensorsException.class)
                 .hasMessageContaining("header length " + (whole.length - 12) + " exceeds the 12 bytes after the length field");
     }
