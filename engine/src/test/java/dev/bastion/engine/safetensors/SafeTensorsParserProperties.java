@@ -10,6 +10,8 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,10 +76,16 @@ class SafeTensorsParserProperties {
             Files.write(file, content);
             return assertTimeoutPreemptively(PER_TRY_LIMIT, () -> {
                 try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+                    // An accepted file's tensors tile its data section exactly, in order.
+                    long covered = 0;
                     for (TensorInfo info : st.tensors().values()) {
+                        assertThat(info.dataOffset()).as(info.name()).isEqualTo(covered);
+                        covered += info.byteLength();
                         assertThat(st.data(info.name()).byteSize()).isEqualTo(info.byteLength());
                         assertThat(st.readFloats(info.name())).hasSize((int) info.elementCount());
                     }
+                    long headerLength = ByteBuffer.wrap(content, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                    assertThat(8 + headerLength + covered).isEqualTo(content.length);
                     return "valid";
                 } catch (SafeTensorsException e) {
                     assertThat(e).hasMessageStartingWith(file + ": ");
