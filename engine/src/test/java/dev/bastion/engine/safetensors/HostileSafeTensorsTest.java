@@ -97,6 +97,18 @@ class HostileSafeTensorsTest {
     }
 
     @Test
+    void namesFromTheFileAreEscapedAndCappedInMessages() throws IOException {
+        String longName = "x".repeat(5000);
+        Path file = RawSafeTensors.write(dir, "names.safetensors",
+                "{" + tensor("evil\\nINFO forged", "Q9", "[1]", "[0,4]") + "}", new byte[4]);
+        assertThatThrownBy(() -> SafeTensorsFile.open(file)).isInstanceOf(SafeTensorsException.class)
+                .hasMessageContaining("tensor \"evil\\u000aINFO forged\"").message().doesNotContain("\n");
+        Path longFile = RawSafeTensors.write(dir, "long.safetensors", "{" + tensor(longName, "Q9", "[1]", "[0,4]") + "}", new byte[4]);
+        assertThatThrownBy(() -> SafeTensorsFile.open(longFile)).isInstanceOf(SafeTensorsException.class)
+                .hasMessageContaining("\"... (5000 chars): unknown dtype").message().hasSizeLessThan(400 + longFile.toString().length());
+    }
+
+    @Test
     void invalidUtf8IsRejected() throws IOException {
         byte[] header = {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'};
         Path file = Files.write(dir.resolve("utf.safetensors"), RawSafeTensors.withDeclaredLength(header.length, header, new byte[0]));

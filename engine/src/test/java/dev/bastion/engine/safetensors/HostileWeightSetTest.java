@@ -74,7 +74,7 @@ class HostileWeightSetTest {
     void tensorMissingFromItsShardIsRejected() throws IOException {
         writeIndex("{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\",\"z\":\"b.safetensors\"}}");
         assertThatThrownBy(() -> WeightSet.open(modelDir)).isInstanceOf(SafeTensorsException.class)
-                .hasMessage(index + ": tensor \"z\": listed in weight_map but missing from shard b.safetensors");
+                .hasMessage(index + ": tensor \"z\": listed in weight_map but missing from shard \"b.safetensors\"");
     }
 
     @Test
@@ -82,7 +82,7 @@ class HostileWeightSetTest {
         writeShard("b.safetensors", "x", "y");
         writeIndex("{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
         assertThatThrownBy(() -> WeightSet.open(modelDir)).isInstanceOf(SafeTensorsException.class)
-                .hasMessage(modelDir.resolve("b.safetensors") + ": tensor \"x\": duplicated: the index assigns it to shard a.safetensors");
+                .hasMessage(modelDir.resolve("b.safetensors") + ": tensor \"x\": duplicated: the index assigns it to shard \"a.safetensors\"");
     }
 
     @Test
