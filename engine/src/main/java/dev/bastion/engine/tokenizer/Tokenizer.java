@@ -93,7 +93,7 @@ public final class Tokenizer {
             throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
         }
-        if (root == null) throw new IllegalArgumentException("tokenizer.json is empty");
+        if (root == null || root.isMissingNode()) throw new IllegalArgumentException("tokenizer.json is empty");
         return new Tokenizer(root);
     }
 
