@@ -31,6 +31,7 @@ public final class ChatTemplate {
     static final String FALLBACK_SOURCE = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
             + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+    private static final long MAX_OUTPUT_CHARS = 64L << 20;
     private static final String CLOCK_VARIABLE = "__bastion_clock";
 
     private final String source;
@@ -106,6 +107,8 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                // Templates come with downloaded models: bound what a hostile one can produce.
+                .withMaxOutputSize(MAX_OUTPUT_CHARS)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withEvaluateMapKeys(true)
                         .withIterateOverMapKeys(true)

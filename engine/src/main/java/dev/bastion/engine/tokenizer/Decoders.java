@@ -24,7 +24,8 @@ final class Decoders {
     private Decoders() {}
 
     static Decoder of(JsonNode node, String where) {
-        if (node == null || node.isNull()) return tokens -> tokens;
+        // Without a decoder HF joins tokens with spaces.
+        if (node == null || node.isNull()) return tokens -> List.of(String.join(" ", tokens));
         String type = TokenizerJson.text(node, "type", where);
         return switch (type) {
             case "Sequence" -> {
