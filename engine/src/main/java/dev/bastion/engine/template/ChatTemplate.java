@@ -101,7 +101,7 @@ public final class ChatTemplate {
 
     private static Jinjava newJinjava() {
         CompositeELResolver resolver = new CompositeELResolver();
-        resolver.add(new PythonStringMethods());
+        resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)

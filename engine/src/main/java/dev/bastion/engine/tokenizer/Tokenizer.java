@@ -44,6 +44,12 @@ public final class Tokenizer {
         if (!type.equals("BPE")) {
             throw new IllegalArgumentException("model.type: '" + type + "' is not supported (only BPE)");
         }
+        for (String affix : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
+            JsonNode value = modelNode.get(affix);
+            if (value != null && !value.isNull() && !value.asText().isEmpty()) {
+                throw new IllegalArgumentException("model." + affix + ": " + value + " is not supported (only null or \"\")");
+            }
+        }
         Map<String, Integer> vocab = readVocab(modelNode);
         List<AddedTokens.AddedToken> added = readAddedTokens(root);
 

@@ -152,6 +152,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void pythonDictMethodsWork() {
+        String source = "{% set d = {'b': 1, 'a': 'x'} %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}"
+                + "{{ d.keys() | join(',') }}|{{ d.get('a') }}|{{ d.get('zz', 'default') }}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(), false)).isEqualTo("b=1;a=x;b,a|x|default");
+    }
+
+    @Test
     void tojsonWritesLikePythonJsonDumps() {
         String source = "{% set call = {'name': 'f', 'args': [1, 'x\"y', true, none], 'e': {}, 'n': 'é\\n'} %}{{ call | tojson }}|"
                 + "{% set nested = {'a': [1]} %}{{ nested | tojson(indent=2) }}";

@@ -9,17 +9,44 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-/** Lets templates call the Python str methods stock chat templates use, e.g. {@code content.strip()}. */
-final class PythonStringMethods extends ELResolver {
+/**
+ * Lets templates call the Python str and dict methods stock chat templates use,
+ * e.g. {@code content.strip()} or {@code properties.items()}.
+ */
+final class PythonMethods extends ELResolver {
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
-        if (!(base instanceof CharSequence text) || method == null) return null;
+        if (method == null) return null;
         Object[] args = params == null ? new Object[0] : params;
-        Object result = call(text.toString(), method.toString(), args);
+        Object result = switch (base) {
+            case CharSequence text -> call(text.toString(), method.toString(), args);
+            case Map<?, ?> map -> call(map, method.toString(), args);
+            case null, default -> null;
+        };
         if (result != null) context.setPropertyResolved(true);
         return result;
+    }
+
+    private static Object call(Map<?, ?> map, String method, Object[] args) {
+        return switch (method) {
+            case "items" -> {
+                List<List<Object>> items = new ArrayList<>(map.size());
+                map.forEach((k, v) -> items.add(Arrays.asList(k, v)));
+                yield items;
+            }
+            case "keys" -> new ArrayList<>(map.keySet());
+            case "values" -> new ArrayList<>(map.values());
+            // get(key) of a missing key is None, which Jinja prints as nothing.
+            case "get" -> args.length == 0 ? null : map.containsKey(args[0]) ? nullToEmpty(map.get(args[0])) : args.length > 1 ? args[1] : "";
+            default -> null;
+        };
+    }
+
+    private static Object nullToEmpty(Object value) {
+        return value == null ? "" : value;
     }
 
     private static Object call(String s, String method, Object[] args) {
