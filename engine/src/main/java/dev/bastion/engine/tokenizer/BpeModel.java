@@ -18,6 +18,8 @@ final class BpeModel {
     private final boolean fuseUnk;
     private final boolean ignoreMerges;
     private final int[] byteTokenIds = new int[256];
+    /** Ids of single-char BMP tokens (-1: none), sparing a substring and a hash lookup per character. */
+    private final int[] charIds = new int[Character.MAX_VALUE + 1];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeModel(Map<String, Integer> vocab, MergeTable merges, Integer unkId,
@@ -29,6 +31,10 @@ final class BpeModel {
         this.fuseUnk = fuseUnk;
         this.ignoreMerges = ignoreMerges;
         for (int b = 0; b < 256; b++) byteTokenIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
+        Arrays.fill(charIds, -1);
+        vocab.forEach((token, id) -> {
+            if (token.length() == 1) charIds[token.charAt(0)] = id;
+        });
     }
 
     void encode(String word, IntList out) {
@@ -59,9 +65,10 @@ final class BpeModel {
         for (int i = 0; i < word.length(); ) {
             int cp = word.codePointAt(i);
             int len = Character.charCount(cp);
-            String ch = word.substring(i, i + len);
+            Integer id = len == 1 ? (charIds[cp] >= 0 ? Integer.valueOf(charIds[cp]) : null) : vocab.get(word.substring(i, i + len));
+            String ch = null;
+            if (id == null) ch = word.substring(i, i + len);
             i += len;
-            Integer id = vocab.get(ch);
             if (id == null && byteFallback && appendBytesIfKnown(ch, symbols, pendingUnk)) {
                 pendingUnk = false;
                 continue;
