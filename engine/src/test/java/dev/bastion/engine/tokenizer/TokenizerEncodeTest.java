@@ -184,4 +184,34 @@ class TokenizerEncodeTest {
         assertThat(t.encode("ab</s>ab")).containsExactly(11, 2, 10);
         assertThat(t.decode(new int[] {11, 11})).isEqualTo("ab ab");
     }
+
+    @Test
+    void regexWhitespaceIsUnicodeLikeOniguruma() {
+        // HF's Oniguruma treats U+00A0 as \s, so a no-break space run splits like a space run.
+        Tokenizer t = byteLevel(vocab("a", "b", "Â", "ł", "Âł", "ÂłÂł"), "[\"Â ł\"]", true, LLAMA3_SPLIT, "[]");
+        // U+00A0 is C2 A0, which GPT-2's byte alphabet writes as "Â" and "ł".
+        assertThat(t.encode("a\u00A0\u00A0b")).containsExactly(0, 4, 4, 1);
+        assertThat(t.decode(t.encode("a\u00A0\u00A0b"))).isEqualTo("a\u00A0\u00A0b");
+    }
+
+    @Test
+    void nfcNormalizerComposesBeforeBpe() {
+        Tokenizer t = Tokenizer.fromJson("""
+                {"normalizer": {"type": "NFC"}, "pre_tokenizer": %s, "decoder": {"type": "ByteLevel"},
+                 "model": {"type": "BPE", "vocab": %s, "merges": ["Ã ©"]}}
+                """.formatted(LLAMA3_SPLIT, vocab("Ã", "©", "Ã©", "e", "Ì", "ģ")));
+        // é is C3 A9 ("Ã©"); the decomposed e + U+0301 becomes the same single token.
+        assertThat(t.encode("e\u0301")).containsExactly(2);
+        assertThat(t.encode("\u00E9")).containsExactly(2);
+    }
+
+    @Test
+    void addedTokensCanAbsorbSurroundingWhitespace() {
+        String added = "[{\"id\": 9, \"content\": \"<x>\", \"lstrip\": true, \"rstrip\": true, \"special\": true}]";
+        Tokenizer t = byteLevel(MERGE_VOCAB, "[]", false, LLAMA3_SPLIT, added);
+        assertThat(t.encode("a  <x>  b")).containsExactly(0, 9, 1);
+        String singleWord = "[{\"id\": 9, \"content\": \"ab\", \"single_word\": true}]";
+        Tokenizer word = byteLevel(MERGE_VOCAB, "[]", false, LLAMA3_SPLIT, singleWord);
+        assertThat(word.encode("ab abc")).containsExactly(9, 6, 0, 1, 2);
+    }
 }
