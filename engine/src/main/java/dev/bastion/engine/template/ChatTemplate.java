@@ -111,6 +111,7 @@ public final class ChatTemplate {
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withEvaluateMapKeys(true)
+                        .withUsePyishObjectMapper(true)
                         .withIterateOverMapKeys(true)
                         .withUseNaturalOperatorPrecedence(true)
                         .withParseWhitespaceControlStrictly(true)

@@ -152,6 +152,12 @@ class ChatTemplateTest {
     }
 
     @Test
+    void listsAndDictsPrintLikePython() {
+        assertThat(new ChatTemplate("{{ [1, 'a'] }}|{{ messages[0] }}", "", "").render(List.of(user("hi")), false))
+                .isEqualTo("[1, 'a']|{'role': 'user', 'content': 'hi'}");
+    }
+
+    @Test
     void pythonDictMethodsWork() {
         String source = "{% set d = {'b': 1, 'a': 'x'} %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}"
                 + "{{ d.keys() | join(',') }}|{{ d.get('a') }}|{{ d.get('zz', 'default') }}";
