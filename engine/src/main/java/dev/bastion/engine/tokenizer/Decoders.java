@@ -110,8 +110,7 @@ final class Decoders {
 
     private static Decoder metaspace(JsonNode node, String where) {
         String replacement = TokenizerJson.text(node, "replacement", where);
-        String scheme = node.has("prepend_scheme") ? node.get("prepend_scheme").asText()
-                : node.path("add_prefix_space").asBoolean(true) ? "always" : "never";
+        String scheme = TokenizerJson.prependScheme(node);
         return tokens -> {
             List<String> out = new ArrayList<>(tokens.size());
             for (int i = 0; i < tokens.size(); i++) {
