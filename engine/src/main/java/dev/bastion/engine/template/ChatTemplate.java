@@ -9,6 +9,9 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
 import jinjava.javax.el.CompositeELResolver;
 
 import java.time.Clock;
@@ -125,6 +128,7 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatTemplate.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new ToJson());
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
         return jinjava;
     }
 
@@ -143,6 +147,26 @@ public final class ChatTemplate {
     static final class RaisedException extends RuntimeException {
         RaisedException(String message) {
             super(message);
+        }
+    }
+
+    /** transformers' {@code {% generation %}} marks the assistant's text for training masks; rendering ignores it. */
+    private static final class GenerationTag implements Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (Node child : tagNode.getChildren()) out.append(child.render(interpreter).getValue());
+            return out.toString();
         }
     }
 

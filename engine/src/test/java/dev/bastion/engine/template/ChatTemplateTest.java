@@ -152,6 +152,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void generationBlocksAndLoopControlsRender() {
+        String source = "{% for m in messages %}{% if m.role == 'system' %}{% continue %}{% endif %}"
+                + "{% if m.role == 'assistant' %}{% generation %}[{{ m.content }}]{% endgeneration %}{% else %}{{ m.content }}{% endif %}"
+                + "{% if loop.index >= 3 %}{% break %}{% endif %}{% endfor %}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(system("s"), user("u"), assistant("a"), user("late")), false))
+                .isEqualTo("u[a]");
+    }
+
+    @Test
     void listsAndDictsPrintLikePython() {
         assertThat(new ChatTemplate("{{ [1, 'a'] }}|{{ messages[0] }}", "", "").render(List.of(user("hi")), false))
                 .isEqualTo("[1, 'a']|{'role': 'user', 'content': 'hi'}");
