@@ -7,6 +7,7 @@ import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.Tag;
@@ -129,6 +130,9 @@ public final class ChatTemplate {
                 ChatTemplate.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new ToJson());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
+        // In Python a str is iterable and a sequence; Jinjava says no, which changes e.g. Llama 3's tool turns.
+        jinjava.getGlobalContext().registerExpTest(new PythonTypeTest("iterable"));
+        jinjava.getGlobalContext().registerExpTest(new PythonTypeTest("sequence"));
         return jinjava;
     }
 
@@ -147,6 +151,14 @@ public final class ChatTemplate {
     static final class RaisedException extends RuntimeException {
         RaisedException(String message) {
             super(message);
+        }
+    }
+
+    private record PythonTypeTest(String getName) implements ExpTest {
+        @Override
+        public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+            return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+                    || (var != null && var.getClass().isArray());
         }
     }
 

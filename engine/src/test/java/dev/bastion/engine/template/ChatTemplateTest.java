@@ -105,6 +105,18 @@ class ChatTemplateTest {
     }
 
     @Test
+    void llama32RendersToolResultsAsIpythonTurnsWithJsonForStrings() {
+        // A Python str "is iterable", so the template writes tool content through tojson, quotes included.
+        ChatTemplate template = new ChatTemplate(stock("llama-3.2-instruct"), "<|begin_of_text|>", "<|eot_id|>", MARCH_5_2026);
+        assertThat(template.render(List.of(user("U"), new ChatMessage("tool", "R")), true)).isEqualTo(
+                "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+                        + "Cutting Knowledge Date: December 2023\nToday Date: 05 Mar 2026\n\n<|eot_id|>"
+                        + "<|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|>"
+                        + "<|start_header_id|>ipython<|end_header_id|>\n\n\"R\"<|eot_id|>"
+                        + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    }
+
+    @Test
     void mistralInstructAlternatesInstBlocks() {
         ChatTemplate template = new ChatTemplate(stock("mistral-instruct-v0.1"), "<s>", "</s>");
         assertThat(template.render(List.of(user("U1"), assistant("A1"), user("U2")), true))
@@ -158,6 +170,14 @@ class ChatTemplateTest {
                 + "{% if loop.index >= 3 %}{% break %}{% endif %}{% endfor %}";
         assertThat(new ChatTemplate(source, "", "").render(List.of(system("s"), user("u"), assistant("a"), user("late")), false))
                 .isEqualTo("u[a]");
+    }
+
+    @Test
+    void typeTestsFollowPython() {
+        String source = "{% for v in ['abc', messages, messages[0], 3, none] %}"
+                + "{{ 'I' if v is iterable else 'i' }}{{ 'S' if v is sequence else 's' }}{{ 'M' if v is mapping else 'm' }}"
+                + "{{ 'T' if v is string else 't' }},{% endfor %}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(user("u")), false)).isEqualTo("ISmT,ISmt,ISMt,ismt,ismt,");
     }
 
     @Test
