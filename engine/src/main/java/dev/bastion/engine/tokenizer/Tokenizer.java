@@ -211,7 +211,7 @@ public final class Tokenizer {
             int left = vocabId(vocab, pair[0], where);
             int right = vocabId(vocab, pair[1], where);
             int merged = vocabId(vocab, pair[0] + pair[1], where);
-            merges.putIfAbsent(left, right, rank, merged);
+            merges.put(left, right, rank, merged);
         }
         return merges;
     }

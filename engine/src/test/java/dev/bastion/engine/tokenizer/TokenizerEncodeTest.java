@@ -83,6 +83,11 @@ class TokenizerEncodeTest {
     }
 
     @Test
+    void aMergeListedTwiceKeepsItsLastRankLikeHf() {
+        assertThat(byteLevel(MERGE_VOCAB, "[\"a b\", \"b c\", \"a b\"]", false, LLAMA3_SPLIT, "[]").encode("abc")).containsExactly(0, 4);
+    }
+
+    @Test
     void equalPairsMergeLeftmostFirst() {
         Tokenizer t = byteLevel(MERGE_VOCAB, "[\"a a\", \"aa aa\"]", false, LLAMA3_SPLIT, "[]");
         assertThat(t.encode("aaa")).containsExactly(7, 0);
