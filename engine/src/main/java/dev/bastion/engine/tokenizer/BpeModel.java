@@ -59,21 +59,17 @@ final class BpeModel {
         return mergeAll(symbols.toArray());
     }
 
+    /** One symbol per character; unknown ones become byte tokens (byte_fallback) or unk (fused if fuse_unk). */
     private IntList initialSymbols(String word) {
         IntList symbols = new IntList(word.length());
         boolean pendingUnk = false;
         for (int i = 0; i < word.length(); ) {
             int cp = word.codePointAt(i);
             int len = Character.charCount(cp);
-            Integer id = len == 1 ? (charIds[cp] >= 0 ? Integer.valueOf(charIds[cp]) : null) : vocab.get(word.substring(i, i + len));
-            String ch = null;
-            if (id == null) ch = word.substring(i, i + len);
-            i += len;
-            if (id == null && byteFallback && appendBytesIfKnown(ch, symbols, pendingUnk)) {
+            int id = charId(word, i, len);
+            if (id < 0 && byteFallback && appendBytesIfKnown(word.substring(i, i + len), symbols, pendingUnk)) {
                 pendingUnk = false;
-                continue;
-            }
-            if (id != null) {
+            } else if (id >= 0) {
                 if (pendingUnk) symbols.add(unkId);
                 pendingUnk = false;
                 symbols.add(id);
@@ -82,9 +78,15 @@ final class BpeModel {
                 if (pendingUnk && !fuseUnk) symbols.add(unkId);
                 pendingUnk = true;
             }
+            i += len;
         }
         if (pendingUnk) symbols.add(unkId);
         return symbols;
+    }
+
+    private int charId(String word, int index, int length) {
+        if (length == 1) return charIds[word.charAt(index)];
+        return vocab.getOrDefault(word.substring(index, index + length), -1);
     }
 
     private boolean appendBytesIfKnown(String ch, IntList symbols, boolean pendingUnk) {
