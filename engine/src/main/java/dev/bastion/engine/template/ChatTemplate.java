@@ -111,6 +111,8 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                // Jinjava would otherwise render template syntax found inside values, i.e. in user messages.
+                .withNestedInterpretationEnabled(false)
                 // Templates come with downloaded models: bound what a hostile one can produce.
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()

@@ -150,6 +150,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void messageContentIsDataNeverTemplateCode() {
+        String hostile = "{{ 7 * 7 }}{% for x in range(3) %}x{% endfor %}{{ raise_exception('boom') }}";
+        assertThat(ChatTemplate.fallback().render(List.of(user(hostile)), false))
+                .isEqualTo("<|im_start|>user\n" + hostile + "<|im_end|>\n");
+    }
+
+    @Test
     void fallbackIsChatMl() {
         assertThat(ChatTemplate.fallback().render(List.of(system("S"), user("Hi")), true))
                 .isEqualTo("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
