@@ -36,7 +36,8 @@ public final class ChatTemplate {
             + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
     private static final long MAX_OUTPUT_CHARS = 64L << 20;
-    private static final String CLOCK_VARIABLE = "__bastion_clock";
+    /** The clock of the template being rendered on this thread, for strftime_now. */
+    private static final ThreadLocal<Clock> RENDER_CLOCK = new ThreadLocal<>();
 
     private final String source;
     private final String bosToken;
@@ -83,8 +84,13 @@ public final class ChatTemplate {
         context.put("add_generation_prompt", addGenerationPrompt);
         // Lets "strftime_now is defined" hold, as in transformers where it is a global.
         context.put("strftime_now", "strftime_now");
-        context.put(CLOCK_VARIABLE, clock);
-        RenderResult result = jinjava.renderForResult(source, context);
+        RenderResult result;
+        RENDER_CLOCK.set(clock);
+        try {
+            result = jinjava.renderForResult(source, context);
+        } finally {
+            RENDER_CLOCK.remove();
+        }
         for (TemplateError error : result.getErrors()) {
             RaisedException raised = raisedBy(error.getException());
             if (raised != null) throw new IllegalArgumentException("chat template raised: " + raised.getMessage(), raised);
@@ -115,6 +121,7 @@ public final class ChatTemplate {
                 .withNestedInterpretationEnabled(false)
                 // Templates come with downloaded models: bound what a hostile one can produce.
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
+                .withMaxStringLength(MAX_OUTPUT_CHARS)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withEvaluateMapKeys(true)
                         .withUsePyishObjectMapper(true)
@@ -145,9 +152,8 @@ public final class ChatTemplate {
 
     /** {@code strftime_now(fmt)} of transformers: the current local time formatted with Python's strftime. */
     public static String strftimeNow(String format) {
-        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
-        Object clock = interpreter == null ? null : interpreter.getContext().get(CLOCK_VARIABLE);
-        return Strftime.format(ZonedDateTime.now(clock instanceof Clock c ? c : Clock.systemDefaultZone()), format);
+        Clock clock = RENDER_CLOCK.get();
+        return Strftime.format(ZonedDateTime.now(clock == null ? Clock.systemDefaultZone() : clock), format);
     }
 
     static final class RaisedException extends RuntimeException {

@@ -1,6 +1,7 @@
 package dev.bastion.engine.template;
 
 import jinjava.javax.el.ELContext;
+import jinjava.javax.el.ELException;
 import jinjava.javax.el.ELResolver;
 
 import java.beans.FeatureDescriptor;
@@ -26,6 +27,10 @@ final class PythonMethods extends ELResolver {
             case Map<?, ?> map -> call(map, method.toString(), args);
             case null, default -> null;
         };
+        // Strings only get Python's methods: Java's (e.g. repeat) would let a template allocate without bound.
+        if (result == null && base instanceof CharSequence) {
+            throw new ELException("str has no method '" + method + "' in chat templates");
+        }
         if (result != null) context.setPropertyResolved(true);
         return result;
     }

@@ -157,6 +157,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void javaMethodsOnStringsAreNotReachable() {
+        ChatTemplate template = new ChatTemplate("{{ 'x'.repeat(2000000000) }}", "", "");
+        assertThatThrownBy(() -> template.render(List.of(), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("str has no method 'repeat'");
+    }
+
+    @Test
     void fallbackIsChatMl() {
         assertThat(ChatTemplate.fallback().render(List.of(system("S"), user("Hi")), true))
                 .isEqualTo("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
