@@ -82,6 +82,12 @@ public final class Tokenizer {
         bosToAdd = findBos(root.get("post_processor"));
     }
 
+    /**
+     * Reads a tokenizer.json.
+     *
+     * @throws IOException              when the file cannot be read
+     * @throws IllegalArgumentException when its content is malformed or unsupported; the message starts with the path
+     */
     public static Tokenizer load(Path tokenizerJson) throws IOException {
         String json = Files.readString(tokenizerJson);
         try {
@@ -117,10 +123,16 @@ public final class Tokenizer {
         return ids.toArray();
     }
 
+    /** The text of {@code ids}, special tokens included (HF's default). */
     public String decode(int[] ids) {
         return decode(ids, false);
     }
 
+    /**
+     * The text of {@code ids} through the tokenizer's decoder; invalid UTF-8 becomes U+FFFD.
+     *
+     * @throws IllegalArgumentException for an id outside [0, vocabSize())
+     */
     public String decode(int[] ids, boolean skipSpecial) {
         List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
@@ -131,6 +143,7 @@ public final class Tokenizer {
         return String.join("", decoder.decodeChain(tokens));
     }
 
+    /** A decoder for one generation: its pieces concatenate to {@link #decode(int[])} of all ids. */
     public StreamingDecoder newStreamingDecoder() {
         return new StreamingDecoder(this);
     }
@@ -140,16 +153,19 @@ public final class Tokenizer {
         return idToToken.length;
     }
 
+    /** The id of a vocabulary or added token, given by its exact text (e.g. "<|im_end|>", "Ġthe"). */
     public OptionalInt tokenId(String token) {
         Integer id = tokenToId.get(token);
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
+    /** The token's text as stored in tokenizer.json (byte-level tokens in GPT-2's alphabet); null for an unused id. */
     public String tokenText(int id) {
         checkId(id);
         return idToToken[id];
     }
 
+    /** Whether the id is an added token marked {@code special} (skipped by {@code decode(ids, true)}). */
     public boolean isSpecial(int id) {
         checkId(id);
         return special[id];
