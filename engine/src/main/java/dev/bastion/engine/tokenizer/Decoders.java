@@ -111,12 +111,12 @@ final class Decoders {
     private static Decoder metaspace(JsonNode node, String where) {
         String replacement = TokenizerJson.text(node, "replacement", where);
         String scheme = TokenizerJson.prependScheme(node);
+        // Like HF, every replacement char of the first token is dropped (not only a leading one).
         return tokens -> {
             List<String> out = new ArrayList<>(tokens.size());
             for (int i = 0; i < tokens.size(); i++) {
-                String token = tokens.get(i).replace(replacement, " ");
-                if (i == 0 && !scheme.equals("never") && token.startsWith(" ")) token = token.substring(1);
-                out.add(token);
+                boolean first = i == 0 && !scheme.equals("never");
+                out.add(tokens.get(i).replace(replacement, first ? "" : " "));
             }
             return out;
         };

@@ -184,10 +184,13 @@ class TokenizerEncodeTest {
                  "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
                  "decoder": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
                  "model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": true, "vocab": %s, "merges": ["▁ a", "a b", "▁a b"]}}
-                """.formatted(SP_VOCAB));
+                """.formatted(vocab("<unk>", "<s>", "</s>", "<0xE2>", "<0x82>", "<0xAC>", "▁", "a", "b", "▁a", "ab", "▁ab", "▁▁")));
         assertThat(t.encode("ab ab")).containsExactly(11, 11);
         assertThat(t.encode("ab</s>ab")).containsExactly(11, 2, 10);
         assertThat(t.decode(new int[] {11, 11})).isEqualTo("ab ab");
+        // HF's Metaspace decoder drops every ▁ of the first token.
+        assertThat(t.decode(new int[] {12, 9})).isEqualTo(" a");
+        assertThat(t.decode(new int[] {7, 6, 8})).isEqualTo("a b");
     }
 
     @Test
