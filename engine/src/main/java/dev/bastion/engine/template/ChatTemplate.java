@@ -36,6 +36,8 @@ public final class ChatTemplate {
             + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
     private static final long MAX_OUTPUT_CHARS = 64L << 20;
+    /** One configured engine for all templates: its global context is only read while rendering. */
+    private static final Jinjava JINJAVA = newJinjava();
     /** The clock of the template being rendered on this thread, for strftime_now. */
     private static final ThreadLocal<Clock> RENDER_CLOCK = new ThreadLocal<>();
 
@@ -43,7 +45,6 @@ public final class ChatTemplate {
     private final String bosToken;
     private final String eosToken;
     private final Clock clock;
-    private final Jinjava jinjava;
 
     public ChatTemplate(String jinjaSource, String bosToken, String eosToken) {
         this(jinjaSource, bosToken, eosToken, Clock.systemDefaultZone());
@@ -56,7 +57,23 @@ public final class ChatTemplate {
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.clock = clock;
-        this.jinjava = newJinjava();
+        checkSyntax(source);
+    }
+
+    /** Fails at load rather than at the first chat when the template does not even parse. */
+    private static void checkSyntax(String source) {
+        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            interpreter.parse(source);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        for (TemplateError error : interpreter.getErrorsCopy()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw new IllegalArgumentException("chat template does not parse at line " + error.getLineno() + ": " + error.getMessage());
+            }
+        }
     }
 
     public static ChatTemplate fallback() {
@@ -87,7 +104,7 @@ public final class ChatTemplate {
         RenderResult result;
         RENDER_CLOCK.set(clock);
         try {
-            result = jinjava.renderForResult(source, context);
+            result = JINJAVA.renderForResult(source, context);
         } finally {
             RENDER_CLOCK.remove();
         }

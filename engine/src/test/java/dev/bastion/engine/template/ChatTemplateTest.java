@@ -241,10 +241,24 @@ class ChatTemplateTest {
     }
 
     @Test
-    void brokenTemplateSyntaxIsReported() {
-        ChatTemplate template = new ChatTemplate("{% for message in messages %}{{ message.content }}", "", "");
-        assertThatThrownBy(() -> template.render(List.of(user("x")), false))
+    void brokenTemplateSyntaxIsReportedWhenLoaded() {
+        assertThatThrownBy(() -> new ChatTemplate("{% for message in messages %}{{ message.content }}", "", ""))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("chat template");
+                .hasMessageContaining("chat template does not parse at line 1");
+        assertThatThrownBy(() -> new ChatTemplate("{% generate_text %}", "", ""))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Unknown tag: generate_text");
+    }
+
+    @Test
+    void failuresWhileRenderingAreReported() {
+        ChatTemplate badExpression = new ChatTemplate("{{ messages[0 }}", "", "");
+        assertThatThrownBy(() -> badExpression.render(List.of(user("x")), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("chat template failed at line 1");
+        ChatTemplate unknownFunction = new ChatTemplate("{{ no_such_function(messages) }}", "", "");
+        assertThatThrownBy(() -> unknownFunction.render(List.of(user("x")), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no_such_function");
     }
 }
