@@ -165,6 +165,20 @@ class ChatTemplateTest {
     }
 
     @Test
+    void rendersConcurrently() throws Exception {
+        ChatTemplate template = new ChatTemplate(stock("llama-3.2-instruct"), "<|begin_of_text|>", "<|eot_id|>", MARCH_5_2026);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String content = "question " + i;
+                results.add(pool.submit(() -> template.render(List.of(user(content)), true)
+                        .contains("<|start_header_id|>user<|end_header_id|>\n\n" + content + "<|eot_id|>")));
+            }
+            for (var result : results) assertThat(result.get()).isTrue();
+        }
+    }
+
+    @Test
     void fallbackIsChatMl() {
         assertThat(ChatTemplate.fallback().render(List.of(system("S"), user("Hi")), true))
                 .isEqualTo("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
