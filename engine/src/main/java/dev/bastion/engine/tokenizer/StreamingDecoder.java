@@ -24,6 +24,8 @@ public final class StreamingDecoder {
     public String next(int id) {
         tokenizer.checkId(id);
         window.add(id);
+        // A ByteFallback group is valid UTF-8 or all U+FFFD, so a later byte token can still spoil the text so far.
+        if (tokenizer.isFallbackByte(id)) return "";
         String text = decodeWindow();
         if (text.length() <= prefixText.length() || text.endsWith(Decoders.REPLACEMENT_CHAR) || !text.startsWith(prefixText)) {
             return "";

@@ -35,6 +35,8 @@ public final class Tokenizer {
     private final boolean[] special;
     private final Map<String, Integer> tokenToId;
     private final OptionalInt bosToAdd;
+    /** Ids of {@code <0xNN>} tokens when the decoder has a ByteFallback step. */
+    private final boolean[] fallbackByte;
 
     private Tokenizer(JsonNode root) {
         if (!root.isObject()) throw new IllegalArgumentException("tokenizer.json: expected a JSON object at the top level");
@@ -80,6 +82,10 @@ public final class Tokenizer {
         preTokenizer = PreTokenizers.of(root.get("pre_tokenizer"), "pre_tokenizer");
         decoder = Decoders.of(root.get("decoder"), "decoder");
         bosToAdd = findBos(root.get("post_processor"));
+        fallbackByte = new boolean[idToToken.length];
+        if (hasDecoderStep(root.get("decoder"), "ByteFallback")) {
+            for (int id = 0; id < idToToken.length; id++) fallbackByte[id] = idToToken[id] != null && Decoders.byteToken(idToToken[id]) >= 0;
+        }
     }
 
     /**
@@ -174,6 +180,17 @@ public final class Tokenizer {
     /** The BOS the post_processor would add to a single sequence, if any. */
     public OptionalInt bosTokenToAdd() {
         return bosToAdd;
+    }
+
+    boolean isFallbackByte(int id) {
+        return fallbackByte[id];
+    }
+
+    private static boolean hasDecoderStep(JsonNode decoder, String type) {
+        if (decoder == null || decoder.isNull()) return false;
+        if (type.equals(decoder.path("type").asText())) return true;
+        for (JsonNode step : decoder.path("decoders")) if (hasDecoderStep(step, type)) return true;
+        return false;
     }
 
     void checkId(int id) {
