@@ -20,7 +20,11 @@ public final class StreamingDecoder {
         this.tokenizer = tokenizer;
     }
 
-    /** The text completed by {@code id}; empty while a multi-byte character is still partial. */
+    /**
+     * The text completed by {@code id}: empty while a multi-byte character is still partial, and, for byte-fallback
+     * tokenizers, while the latest token is a {@code <0xNN>} byte (the bytes come out with the next ordinary token
+     * or {@link #flush()}).
+     */
     public String next(int id) {
         tokenizer.checkId(id);
         window.add(id);
