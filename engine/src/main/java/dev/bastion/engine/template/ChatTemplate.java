@@ -141,7 +141,6 @@ public final class ChatTemplate {
                 .withMaxStringLength(MAX_OUTPUT_CHARS)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withEvaluateMapKeys(true)
-                        .withUsePyishObjectMapper(true)
                         .withIterateOverMapKeys(true)
                         .withUseNaturalOperatorPrecedence(true)
                         .withParseWhitespaceControlStrictly(true)
@@ -155,6 +154,7 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatTemplate.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new ToJson());
+        jinjava.getGlobalContext().registerFilter(new Trim());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
         // In Python a str is iterable and a sequence; Jinjava says no, which changes e.g. Llama 3's tool turns.
         jinjava.getGlobalContext().registerExpTest(new PythonTypeTest("iterable"));
@@ -204,6 +204,21 @@ public final class ChatTemplate {
             StringBuilder out = new StringBuilder();
             for (Node child : tagNode.getChildren()) out.append(child.render(interpreter).getValue());
             return out.toString();
+        }
+    }
+
+    /** Jinja's trim is Python's strip(): Unicode spaces go, control characters stay (Jinjava's trims both ways). */
+    private static final class Trim implements Filter {
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (var == null) return "";
+            String chars = args.length > 0 ? args[0] : null;
+            return PythonMethods.strip(var.toString(), chars, true, true);
         }
     }
 

@@ -57,9 +57,9 @@ final class PythonMethods extends ELResolver {
     private static Object call(String s, String method, Object[] args) {
         String arg = args.length > 0 && args[0] != null ? args[0].toString() : null;
         return switch (method) {
-            case "strip" -> arg == null ? s.strip() : stripChars(stripChars(s, arg, true), arg, false);
-            case "lstrip" -> arg == null ? s.stripLeading() : stripChars(s, arg, true);
-            case "rstrip" -> arg == null ? s.stripTrailing() : stripChars(s, arg, false);
+            case "strip" -> strip(s, arg, true, true);
+            case "lstrip" -> strip(s, arg, true, false);
+            case "rstrip" -> strip(s, arg, false, true);
             case "startswith" -> arg != null && s.startsWith(arg);
             case "endswith" -> arg != null && s.endsWith(arg);
             case "upper" -> s.toUpperCase(Locale.ROOT);
@@ -74,12 +74,22 @@ final class PythonMethods extends ELResolver {
         };
     }
 
-    private static String stripChars(String s, String chars, boolean leading) {
+    /** Python's strip family: the given chars, or else Python's whitespace. */
+    static String strip(String s, String chars, boolean leading, boolean trailing) {
         int from = 0;
         int to = s.length();
-        if (leading) while (from < to && chars.indexOf(s.charAt(from)) >= 0) from++;
-        else while (to > from && chars.indexOf(s.charAt(to - 1)) >= 0) to--;
+        if (leading) while (from < to && strippable(s.charAt(from), chars)) from++;
+        if (trailing) while (to > from && strippable(s.charAt(to - 1), chars)) to--;
         return s.substring(from, to);
+    }
+
+    private static boolean strippable(char c, String chars) {
+        return chars == null ? isPythonSpace(c) : chars.indexOf(c) >= 0;
+    }
+
+    /** Python's str.isspace(): Java's whitespace plus the no-break spaces and NEL. */
+    static boolean isPythonSpace(char c) {
+        return Character.isWhitespace(c) || c == '\u00A0' || c == '\u2007' || c == '\u202F' || c == '\u0085';
     }
 
     /** Python's title(): a letter after a non-letter is upper-cased, other letters lower-cased. */
@@ -97,8 +107,18 @@ final class PythonMethods extends ELResolver {
     /** Python's split(): no separator means runs of whitespace, dropping empty parts. */
     private static List<String> split(String s, String separator) {
         if (separator == null) {
-            String stripped = s.strip();
-            return stripped.isEmpty() ? new ArrayList<>() : new ArrayList<>(Arrays.asList(stripped.split("\\s+")));
+            List<String> words = new ArrayList<>();
+            int start = -1;
+            for (int i = 0; i <= s.length(); i++) {
+                boolean space = i == s.length() || isPythonSpace(s.charAt(i));
+                if (space && start >= 0) {
+                    words.add(s.substring(start, i));
+                    start = -1;
+                } else if (!space && start < 0) {
+                    start = i;
+                }
+            }
+            return words;
         }
         List<String> parts = new ArrayList<>();
         int start = 0;

@@ -210,9 +210,19 @@ class ChatTemplateTest {
     }
 
     @Test
-    void listsAndDictsPrintLikePython() {
-        assertThat(new ChatTemplate("{{ [1, 'a'] }}|{{ messages[0] }}", "", "").render(List.of(user("hi")), false))
-                .isEqualTo("[1, 'a']|{'role': 'user', 'content': 'hi'}");
+    void controlCharactersInContentSurviveRendering() {
+        // Jinjava's Python-style object printing would escape these, so it stays off.
+        String content = "\u001b[31mred\u001b[0m \u0000 \u0007 tab\t";
+        assertThat(ChatTemplate.fallback().render(List.of(user(content)), false))
+                .isEqualTo("<|im_start|>user\n" + content + "<|im_end|>\n");
+    }
+
+    @Test
+    void whitespaceIsPythonsInTrimStripAndSplit() {
+        String source = "[{{ messages[0].content | trim }}][{{ messages[0].content.strip() }}][{{ messages[0].content.split() | join('|') }}]";
+        String content = "\u00A0\t hi\u0001 there\u3000\n";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(user(content)), false))
+                .isEqualTo("[hi\u0001 there][hi\u0001 there][hi\u0001|there]");
     }
 
     @Test
