@@ -212,7 +212,7 @@ class ChatTemplateTest {
     @Test
     void controlCharactersInContentSurviveRendering() {
         // Jinjava's Python-style object printing would escape these, so it stays off.
-        String content = "\u001b[31mred\u001b[0m \u0000 \u0007 tab\t";
+        String content = "\u001b[31mred\u001b[0m \u0000 \u0007 tab\t <b>&amp; \"quoted\" 'single' \\ {}";
         assertThat(ChatTemplate.fallback().render(List.of(user(content)), false))
                 .isEqualTo("<|im_start|>user\n" + content + "<|im_end|>\n");
     }
