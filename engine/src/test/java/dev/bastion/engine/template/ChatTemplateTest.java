@@ -132,6 +132,9 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> template.render(List.of(system("S"), user("U")), true))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Conversation roles must alternate");
+        assertThatThrownBy(() -> template.render(List.of(user("U"), new ChatMessage("tool", "R")), true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("chat template raised: Only user and assistant roles are supported!");
     }
 
     @Test
