@@ -91,11 +91,11 @@ public final class VectorMath {
         for (; i < n; i++) out[i] = x[i] * inv * weight[i];
     }
 
-    /** In place: {@code gate[i] = silu(gate[i]) * up[i]} (the SwiGLU activation). */
-    public static void siluMul(float[] gate, float[] up, int n) {
+    /** The SwiGLU activation in place: {@code x[i] = silu(x[i]) * x[upOffset + i]} for {@code i < n}. */
+    public static void siluMul(float[] x, int upOffset, int n) {
         for (int i = 0; i < n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            float g = x[i];
+            x[i] = g / (1f + (float) Math.exp(-g)) * x[upOffset + i];
         }
     }
 

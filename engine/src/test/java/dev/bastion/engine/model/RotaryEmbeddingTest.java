@@ -40,10 +40,12 @@ class RotaryEmbeddingTest {
 
     @Test
     void rotationPairsElementIWithIPlusHalfAndPreservesNorm() {
-        float[] x = {1f, 2f, 3f, 4f};
+        float[] x = {9f, 1f, 2f, 3f, 4f};
         float[] cos = {(float) Math.cos(0.5), (float) Math.cos(0.25)};
         float[] sin = {(float) Math.sin(0.5), (float) Math.sin(0.25)};
-        RotaryEmbedding.rotate(x, 1, 4, cos, sin);
+        RotaryEmbedding.rotate(x, 1, 1, 4, cos, sin);
+        assertThat(x[0]).as("before the offset").isEqualTo(9f);
+        x = java.util.Arrays.copyOfRange(x, 1, 5);
         assertThat((double) x[0]).isCloseTo(1 * Math.cos(0.5) - 3 * Math.sin(0.5), within(1e-6));
         assertThat((double) x[2]).isCloseTo(3 * Math.cos(0.5) + 1 * Math.sin(0.5), within(1e-6));
         assertThat((double) x[1]).isCloseTo(2 * Math.cos(0.25) - 4 * Math.sin(0.25), within(1e-6));

@@ -77,6 +77,22 @@ class MatrixKernelTest {
     }
 
     @Test
+    void stackedMatrixIsItsPartsRowAfterRow() {
+        int cols = 19;
+        float[] a = randomArray(3 * cols);
+        float[] b = randomArray(5 * cols);
+        float[] both = new float[a.length + b.length];
+        System.arraycopy(a, 0, both, 0, a.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        Matrix stacked = new StackedMatrix(java.util.List.of(new F32Matrix(f32Segment(a), 3, cols), new F32Matrix(f32Segment(b), 5, cols)));
+        assertThat(stacked.rows()).isEqualTo(8);
+        assertMatchesScalar(stacked, both, 8, cols);
+        assertThatThrownBy(() -> stacked.dotRow(8, new float[cols])).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> new StackedMatrix(java.util.List.of(new F32Matrix(f32Segment(a), 3, cols), new F32Matrix(f32Segment(b), 1, 5 * cols))))
+                .hasMessageContaining("equal column counts, got 19 and 95");
+    }
+
+    @Test
     void rejectsDataOfTheWrongSize() {
         MemorySegment seg = arena.allocate(4 * 10);
         assertThatThrownBy(() -> new F32Matrix(seg, 3, 4)).isInstanceOf(IllegalArgumentException.class)
