@@ -43,6 +43,12 @@ public final class StackedMatrix implements Matrix {
     }
 
     @Override
+    public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        int part = partOf(row);
+        parts[part].dotRow4(row - firstRow[part], xs, t0, outs, outRow);
+    }
+
+    @Override
     public void copyRow(int row, float[] out) {
         int part = partOf(row);
         parts[part].copyRow(row - firstRow[part], out);
