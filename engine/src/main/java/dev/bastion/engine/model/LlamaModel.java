@@ -119,6 +119,7 @@ public final class LlamaModel implements LanguageModel {
     public float[] prefill(InferenceState state, int[] tokens, int startPos) {
         LlamaState s = own(state);
         if (tokens.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        validate(s, tokens, 0, tokens.length, startPos);
         int last = 0;
         for (int off = 0; off < tokens.length; off += LlamaState.BATCH) {
             last = Math.min(LlamaState.BATCH, tokens.length - off);
@@ -136,6 +137,8 @@ public final class LlamaModel implements LanguageModel {
     public float[] embed(InferenceState state, int[] tokens) {
         LlamaState s = own(state);
         if (tokens.length == 0) throw new IllegalArgumentException("embed needs at least one token");
+        s.filled = 0;
+        validate(s, tokens, 0, tokens.length, 0);
         int hidden = config.hiddenSize();
         double[] sum = new double[hidden];
         for (int off = 0; off < tokens.length; off += LlamaState.BATCH) {
@@ -169,24 +172,29 @@ public final class LlamaModel implements LanguageModel {
         return s;
     }
 
+    /** Checks a whole request before any of it runs, so a bad token late in a prompt does not leave half a cache. */
+    private void validate(LlamaState s, int[] tokens, int off, int count, int startPos) {
+        if (startPos < 0 || startPos > s.filled) {
+            throw new IllegalArgumentException("position " + startPos + " is invalid: the state holds positions 0.." + (s.filled - 1)
+                    + ", so the next one must be at most " + s.filled);
+        }
+        if ((long) startPos + count > s.contextLength()) {
+            throw new IllegalArgumentException("position " + ((long) startPos + count - 1) + " exceeds the context length " + s.contextLength());
+        }
+        int vocab = weights.embedTokens().rows();
+        for (int t = off; t < off + count; t++) {
+            if (tokens[t] < 0 || tokens[t] >= vocab) {
+                throw new IllegalArgumentException("token id " + tokens[t] + " at index " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
     /**
      * Runs {@code count} (≤ BATCH) tokens at positions {@code startPos...} through all layers, filling the KV cache;
      * leaves the final-normed hidden state of token {@code t} in {@code s.normed[t]}.
      */
     private void run(LlamaState s, int[] tokens, int off, int count, int startPos) {
-        if (startPos < 0 || startPos > s.filled) {
-            throw new IllegalArgumentException("position " + startPos + " is invalid: the state holds positions 0.." + (s.filled - 1)
-                    + ", so the next one must be at most " + s.filled);
-        }
-        if (startPos + count > s.contextLength()) {
-            throw new IllegalArgumentException("position " + (startPos + count - 1) + " exceeds the context length " + s.contextLength());
-        }
-        for (int t = 0; t < count; t++) {
-            int token = tokens[off + t];
-            if (token < 0 || token >= weights.embedTokens().rows()) {
-                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + weights.embedTokens().rows() + ")");
-            }
-        }
+        validate(s, tokens, off, count, startPos);
         s.ensureCapacity(startPos + count);
         // Positions past the new end are stale from here on, even if a layer below throws.
         s.filled = startPos;
@@ -250,10 +258,5 @@ public final class LlamaModel implements LanguageModel {
                 for (int p = 0; p < positions; p++) VectorMath.axpy(score[p], values, p * kvDim + kvOff, out, qOff, headDim);
             }
         });
-    }
-
-    /** For tests and diagnostics: the LM head (tied to the embeddings when the checkpoint has none). */
-    Matrix lmHead() {
-        return weights.lmHead();
     }
 }

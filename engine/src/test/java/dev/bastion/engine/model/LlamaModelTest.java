@@ -107,7 +107,7 @@ class LlamaModelTest {
     void rejectsHostileTokensPositionsAndStates() throws IOException {
         LlamaState state = qwen.newState(8);
         int vocab = qwen.config().vocabSize();
-        assertThatThrownBy(() -> qwen.forward(state, -1, 0)).hasMessageContaining("token id -1 is outside the vocabulary [0, " + vocab + ")");
+        assertThatThrownBy(() -> qwen.forward(state, -1, 0)).hasMessageContaining("token id -1 at index 0 is outside the vocabulary [0, " + vocab + ")");
         assertThatThrownBy(() -> qwen.forward(state, vocab, 0)).hasMessageContaining("token id " + vocab);
         assertThatThrownBy(() -> qwen.forward(state, 1, 1)).hasMessageContaining("position 1 is invalid").hasMessageContaining("at most 0");
         assertThatThrownBy(() -> qwen.forward(state, 1, -3)).hasMessageContaining("position -3 is invalid");
@@ -121,6 +121,9 @@ class LlamaModelTest {
         try (LlamaModel twin = LlamaModel.load(qwenDir)) {
             assertThatThrownBy(() -> twin.forward(state, 1, 0)).hasMessageContaining("not created by this model");
         }
+        // A bad token late in a prompt is caught before anything runs.
+        assertThatThrownBy(() -> qwen.prefill(state, new int[] {1, 2, 3, 4, 5, 6, 7, vocab + 5}, 0)).hasMessageContaining("token id " + (vocab + 5) + " at index 7");
+        assertThat(state.length()).isZero();
         // Rewinding to an earlier position (re-using a cached prefix) is allowed.
         qwen.prefill(state, new int[] {1, 2, 3}, 0);
         assertThat(qwen.forward(state, 4, 1)).hasSize(vocab);
