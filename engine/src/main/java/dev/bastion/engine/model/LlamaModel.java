@@ -5,6 +5,7 @@ import dev.bastion.engine.safetensors.WeightSet;
 import dev.bastion.engine.tensor.Matrices;
 import dev.bastion.engine.tensor.Matrix;
 import dev.bastion.engine.tensor.Parallel;
+import dev.bastion.engine.tensor.Q8Matrix;
 import dev.bastion.engine.tensor.VectorMath;
 
 import java.io.IOException;
@@ -38,8 +39,14 @@ public final class LlamaModel implements LanguageModel {
     /**
      * Loads a Hugging Face model directory ({@code config.json} and SafeTensors weights), checking that every tensor the
      * config implies exists with the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
+     * Problems with the directory's contents (missing or misshapen tensors, bad config.json) are IOExceptions naming the file and tensor.
      */
     public static LlamaModel load(Path modelDir) throws IOException {
+        return load(modelDir, WeightFormat.AS_STORED);
+    }
+
+    /** Like {@link #load(Path)}, holding the weight matrices in {@code format}. */
+    public static LlamaModel load(Path modelDir, WeightFormat format) throws IOException {
         ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
         WeightSet weightSet = WeightSet.open(modelDir);
         Arena conversions = Arena.ofShared();
@@ -63,7 +70,9 @@ public final class LlamaModel implements LanguageModel {
                 @Override
                 public Matrix matrix(String name, int rows, int cols) {
                     TensorInfo info = weightSet.info(name);
-                    return Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                    Matrix stored = Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                    boolean quantize = format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(stored);
+                    return quantize ? Q8Matrix.quantize(stored, conversions) : stored;
                 }
 
                 @Override
