@@ -82,21 +82,33 @@ public final class Q8Matrix implements Matrix {
         return cols;
     }
 
+    /**
+     * Each chunk of lanes is dequantized ({@code q * scale}, exactly as {@link #copyRow}) and accumulated round-robin
+     * into four accumulators, so consecutive FMAs do not wait on each other.
+     */
     @Override
     public float dotRow(int row, float[] x) {
         int lanes = F.length();
-        int blocks = cols / BLOCK;
         long qBase = (long) row * cols;
-        long sBase = (long) row * blocks;
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            FloatVector block = FloatVector.zero(F);
-            for (int i = b * BLOCK; i < (b + 1) * BLOCK; i += lanes) {
-                block = widen(qBase + i).fma(FloatVector.fromArray(F, x, i), block);
-            }
-            acc = block.fma(FloatVector.broadcast(F, scales.getAtIndex(FLOAT, sBase + b)), acc);
+        long sBase = (long) row * (cols / BLOCK);
+        int unrolledEnd = cols - cols % (4 * lanes);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int i = 0;
+        for (; i < unrolledEnd; i += 4 * lanes) {
+            acc0 = chunk(qBase, sBase, i).fma(FloatVector.fromArray(F, x, i), acc0);
+            acc1 = chunk(qBase, sBase, i + lanes).fma(FloatVector.fromArray(F, x, i + lanes), acc1);
+            acc2 = chunk(qBase, sBase, i + 2 * lanes).fma(FloatVector.fromArray(F, x, i + 2 * lanes), acc2);
+            acc3 = chunk(qBase, sBase, i + 3 * lanes).fma(FloatVector.fromArray(F, x, i + 3 * lanes), acc3);
         }
-        return VectorMath.sumLanes(acc);
+        for (; i < cols; i += lanes) acc0 = chunk(qBase, sBase, i).fma(FloatVector.fromArray(F, x, i), acc0);
+        return VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+    }
+
+    /** The dequantized weights {@code i .. i + lanes} of the row (a chunk never straddles a block). */
+    private FloatVector chunk(long qBase, long sBase, int i) {
+        FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, quants, qBase + i, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, F, 0);
+        return q.mul(scales.getAtIndex(FLOAT, sBase + i / BLOCK));
     }
 
     @Override
@@ -106,10 +118,5 @@ public final class Q8Matrix implements Matrix {
             float scale = scales.getAtIndex(FLOAT, (long) row * blocks + b);
             for (int i = b * BLOCK; i < (b + 1) * BLOCK; i++) out[i] = scale * quants.get(ValueLayout.JAVA_BYTE, (long) row * cols + i);
         }
-    }
-
-    private FloatVector widen(long byteOffset) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, quants, byteOffset, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2F, F, 0);
     }
 }
