@@ -184,8 +184,8 @@ public final class LlamaModel implements LanguageModel {
     /** Checks a whole request before any of it runs, so a bad token late in a prompt does not leave half a cache. */
     private void validate(LlamaState s, int[] tokens, int off, int count, int startPos) {
         if (startPos < 0 || startPos > s.filled) {
-            throw new IllegalArgumentException("position " + startPos + " is invalid: the state holds positions 0.." + (s.filled - 1)
-                    + ", so the next one must be at most " + s.filled);
+            String held = s.filled == 0 ? "the state is empty" : "the state holds positions 0.." + (s.filled - 1);
+            throw new IllegalArgumentException("position " + startPos + " is invalid: " + held + ", so the next one must be at most " + s.filled);
         }
         if ((long) startPos + count > s.contextLength()) {
             throw new IllegalArgumentException("position " + ((long) startPos + count - 1) + " exceeds the context length " + s.contextLength());
