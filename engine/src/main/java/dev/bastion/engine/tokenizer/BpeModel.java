@@ -12,16 +12,17 @@ final class BpeModel {
     private static final int CACHEABLE_LENGTH = 64;
 
     private final Map<String, Integer> vocab;
-    /** (left id, right id) → (rank << 32 | merged id). */
-    private final Map<Long, Long> merges;
+    private final MergeTable merges;
     private final Integer unkId;
     private final boolean byteFallback;
     private final boolean fuseUnk;
     private final boolean ignoreMerges;
     private final int[] byteTokenIds = new int[256];
+    /** Ids of single-char BMP tokens (-1: none), sparing a substring and a hash lookup per character. */
+    private final int[] charIds = new int[Character.MAX_VALUE + 1];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    BpeModel(Map<String, Integer> vocab, Map<Long, Long> merges, Integer unkId,
+    BpeModel(Map<String, Integer> vocab, MergeTable merges, Integer unkId,
              boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {
         this.vocab = vocab;
         this.merges = merges;
@@ -30,10 +31,10 @@ final class BpeModel {
         this.fuseUnk = fuseUnk;
         this.ignoreMerges = ignoreMerges;
         for (int b = 0; b < 256; b++) byteTokenIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
-    }
-
-    static long pairKey(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
+        Arrays.fill(charIds, -1);
+        vocab.forEach((token, id) -> {
+            if (token.length() == 1) charIds[token.charAt(0)] = id;
+        });
     }
 
     void encode(String word, IntList out) {
@@ -58,20 +59,17 @@ final class BpeModel {
         return mergeAll(symbols.toArray());
     }
 
+    /** One symbol per character; unknown ones become byte tokens (byte_fallback) or unk (fused if fuse_unk). */
     private IntList initialSymbols(String word) {
         IntList symbols = new IntList(word.length());
         boolean pendingUnk = false;
         for (int i = 0; i < word.length(); ) {
             int cp = word.codePointAt(i);
             int len = Character.charCount(cp);
-            String ch = word.substring(i, i + len);
-            i += len;
-            Integer id = vocab.get(ch);
-            if (id == null && byteFallback && appendBytesIfKnown(ch, symbols, pendingUnk)) {
+            int id = charId(word, i, len);
+            if (id < 0 && byteFallback && appendBytesIfKnown(word.substring(i, i + len), symbols, pendingUnk)) {
                 pendingUnk = false;
-                continue;
-            }
-            if (id != null) {
+            } else if (id >= 0) {
                 if (pendingUnk) symbols.add(unkId);
                 pendingUnk = false;
                 symbols.add(id);
@@ -80,9 +78,15 @@ final class BpeModel {
                 if (pendingUnk && !fuseUnk) symbols.add(unkId);
                 pendingUnk = true;
             }
+            i += len;
         }
         if (pendingUnk) symbols.add(unkId);
         return symbols;
+    }
+
+    private int charId(String word, int index, int length) {
+        if (length == 1) return charIds[word.charAt(index)];
+        return vocab.getOrDefault(word.substring(index, index + length), -1);
     }
 
     private boolean appendBytesIfKnown(String ch, IntList symbols, boolean pendingUnk) {
@@ -110,9 +114,9 @@ final class BpeModel {
             int pos = (int) top;
             int right = next[pos];
             if (ids[pos] < 0 || right < 0) continue;
-            Long merge = merges.get(pairKey(ids[pos], ids[right]));
-            if (merge == null || (int) (merge >>> 32) != rank) continue; // stale entry
-            ids[pos] = (int) (long) merge;
+            long merge = merges.get(ids[pos], ids[right]);
+            if (merge == MergeTable.ABSENT || (int) (merge >>> 32) != rank) continue; // stale entry
+            ids[pos] = (int) merge;
             ids[right] = -1;
             next[pos] = next[right];
             if (next[pos] >= 0) prev[next[pos]] = pos;
@@ -128,8 +132,8 @@ final class BpeModel {
     }
 
     private void pushPair(LongHeap heap, int[] ids, int left, int right) {
-        Long merge = merges.get(pairKey(ids[left], ids[right]));
-        if (merge != null) heap.add((merge & 0xFFFFFFFF00000000L) | left);
+        long merge = merges.get(ids[left], ids[right]);
+        if (merge != MergeTable.ABSENT) heap.add((merge & 0xFFFFFFFF00000000L) | left);
     }
 
     /** Min-heap of longs: (rank, position) packed so that lower rank, then leftmost position, comes first. */
