@@ -1,0 +1,114 @@
+package dev.bastion.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** A little-endian F32 matrix used in place (typically straight from a memory-mapped SafeTensors file). */
+public final class F32Matrix implements Matrix {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+
+    /** @param data native (off-heap or mapped) memory of exactly {@code rows * cols * 4} bytes */
+    public F32Matrix(MemorySegment data, int rows, int cols) {
+        this.data = MatrixChecks.requireSize(data, rows, cols, Float.BYTES, "F32");
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    // The kernels are written out per storage type rather than shared through a base class: the Vector API only
+    // avoids boxing when load() is inlined, which a call site shared by several matrix classes would prevent.
+    @Override
+    public float dotRow(int row, float[] x) {
+        long base = (long) row * cols * Float.BYTES;
+        int lanes = F.length();
+        int unrolledEnd = cols - cols % (4 * lanes);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int i = 0;
+        for (; i < unrolledEnd; i += 4 * lanes) {
+            long at = base + (long) i * Float.BYTES;
+            acc0 = load(at).fma(FloatVector.fromArray(F, x, i), acc0);
+            acc1 = load(at + lanes * Float.BYTES).fma(FloatVector.fromArray(F, x, i + lanes), acc1);
+            acc2 = load(at + 2L * lanes * Float.BYTES).fma(FloatVector.fromArray(F, x, i + 2 * lanes), acc2);
+            acc3 = load(at + 3L * lanes * Float.BYTES).fma(FloatVector.fromArray(F, x, i + 3 * lanes), acc3);
+        }
+        for (; i + lanes <= cols; i += lanes) {
+            acc0 = load(base + (long) i * Float.BYTES).fma(FloatVector.fromArray(F, x, i), acc0);
+        }
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        for (; i < cols; i++) sum += data.get(FLOAT, base + (long) i * Float.BYTES) * x[i];
+        return sum;
+    }
+
+    /** Four tokens per weight load: each weight vector is read once and used for all four (prefill). */
+    @Override
+    public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        long base = (long) row * cols * Float.BYTES;
+        int lanes = F.length();
+        int unrolledEnd = cols - cols % (2 * lanes);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int i = 0;
+        for (; i < unrolledEnd; i += 2 * lanes) {
+            long at = base + (long) i * Float.BYTES;
+            FloatVector w = load(at);
+            FloatVector v = load(at + lanes * Float.BYTES);
+            int j = i + lanes;
+            a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
+            b0 = v.fma(FloatVector.fromArray(F, x0, j), b0);
+            a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
+            b1 = v.fma(FloatVector.fromArray(F, x1, j), b1);
+            a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
+            b2 = v.fma(FloatVector.fromArray(F, x2, j), b2);
+            a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
+            b3 = v.fma(FloatVector.fromArray(F, x3, j), b3);
+        }
+        for (; i + lanes <= cols; i += lanes) {
+            FloatVector w = load(base + (long) i * Float.BYTES);
+            a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
+        }
+        float s0 = VectorMath.sumLanes(a0.add(b0)), s1 = VectorMath.sumLanes(a1.add(b1));
+        float s2 = VectorMath.sumLanes(a2.add(b2)), s3 = VectorMath.sumLanes(a3.add(b3));
+        for (; i < cols; i++) {
+            float w = data.get(FLOAT, base + (long) i * Float.BYTES);
+            s0 += w * x0[i];
+            s1 += w * x1[i];
+            s2 += w * x2[i];
+            s3 += w * x3[i];
+        }
+        outs[t0][outRow] = s0;
+        outs[t0 + 1][outRow] = s1;
+        outs[t0 + 2][outRow] = s2;
+        outs[t0 + 3][outRow] = s3;
+    }
+
+    @Override
+    public void copyRow(int row, float[] out) {
+        MemorySegment.copy(data, FLOAT, (long) row * cols * Float.BYTES, out, 0, cols);
+    }
+
+    private FloatVector load(long byteOffset) {
+        return FloatVector.fromMemorySegment(F, data, byteOffset, ByteOrder.LITTLE_ENDIAN);
+    }
+}

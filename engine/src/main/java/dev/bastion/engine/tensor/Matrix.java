@@ -1,0 +1,58 @@
+package dev.bastion.engine.tensor;
+
+/**
+ * A read-only weight matrix of {@code rows x cols} (row-major, as Hugging Face stores {@code [out, in]} linear weights)
+ * that multiplies F32 activations. Implementations differ in storage (F32, BF16, later quantized blocks); all are
+ * thread-safe because they never mutate.
+ */
+public interface Matrix {
+
+    int rows();
+
+    int cols();
+
+    /** The dot product of row {@code row} with {@code x[0..cols)}. */
+    float dotRow(int row, float[] x);
+
+    /**
+     * {@code outs[t][outRow] = row · xs[t]} for the four tokens {@code t0..t0+3}. Implementations read each weight once
+     * for all four; the result may differ from {@link #dotRow} in the last bits (another summation order).
+     */
+    default void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        for (int t = t0; t < t0 + 4; t++) outs[t][outRow] = dotRow(row, xs[t]);
+    }
+
+    /** Writes row {@code row} as F32 into {@code out[0..cols)} (an embedding lookup). */
+    void copyRow(int row, float[] out);
+
+    /** {@code out[r] = row(r) · x} for every row, in parallel across cores. */
+    default void matVec(float[] x, float[] out) {
+        checkVector("x", x, cols());
+        checkVector("out", out, rows());
+        Parallel.forRange(rows(), cols(), (from, to) -> {
+            for (int r = from; r < to; r++) out[r] = dotRow(r, x);
+        });
+    }
+
+    /**
+     * {@code outs[t] = this · xs[t]} for {@code t < count}: the batched form used by prefill. Each weight row is read once
+     * for all {@code count} vectors while it is hot in cache, which is what makes it faster than {@code count} matVecs.
+     */
+    default void matMul(float[][] xs, float[][] outs, int count) {
+        for (int t = 0; t < count; t++) {
+            checkVector("xs[" + t + "]", xs[t], cols());
+            checkVector("outs[" + t + "]", outs[t], rows());
+        }
+        Parallel.forRange(rows(), (long) cols() * count, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int t = 0;
+                for (; t + 4 <= count; t += 4) dotRow4(r, xs, t, outs, r);
+                for (; t < count; t++) outs[t][r] = dotRow(r, xs[t]);
+            }
+        });
+    }
+
+    private static void checkVector(String what, float[] v, int needed) {
+        if (v.length < needed) throw new IllegalArgumentException(what + " has length " + v.length + ", needs " + needed);
+    }
+}
