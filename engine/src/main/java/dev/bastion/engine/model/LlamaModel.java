@@ -1,9 +1,15 @@
 package dev.bastion.engine.model;
 
+import dev.bastion.engine.safetensors.TensorInfo;
+import dev.bastion.engine.safetensors.WeightSet;
+import dev.bastion.engine.tensor.Matrices;
 import dev.bastion.engine.tensor.Matrix;
 import dev.bastion.engine.tensor.Parallel;
 import dev.bastion.engine.tensor.VectorMath;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -27,6 +33,61 @@ public final class LlamaModel implements LanguageModel {
         this.resources = resources;
         this.rope = new RotaryEmbedding(config);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /**
+     * Loads a Hugging Face model directory ({@code config.json} and SafeTensors weights), checking that every tensor the
+     * config implies exists with the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
+     */
+    public static LlamaModel load(Path modelDir) throws IOException {
+        ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
+        WeightSet weightSet = WeightSet.open(modelDir);
+        Arena conversions = Arena.ofShared();
+        AutoCloseable resources = () -> {
+            try (weightSet; conversions) {
+                // both closed in reverse order
+            }
+        };
+        try {
+            LlamaWeights weights = LlamaWeightsLoader.load(config, new LlamaWeightsLoader.Source() {
+                @Override
+                public String describe() {
+                    return modelDir.toString();
+                }
+
+                @Override
+                public long[] shape(String name) {
+                    return weightSet.contains(name) ? weightSet.info(name).shape() : null;
+                }
+
+                @Override
+                public Matrix matrix(String name, int rows, int cols) {
+                    TensorInfo info = weightSet.info(name);
+                    return Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                }
+
+                @Override
+                public float[] vector(String name) {
+                    return weightSet.readFloats(name);
+                }
+            });
+            return new LlamaModel(config, weights, resources);
+        } catch (IllegalArgumentException e) {
+            IOException invalid = new IOException(e.getMessage(), e);
+            closeQuietly(resources, invalid);
+            throw invalid;
+        } catch (RuntimeException e) {
+            closeQuietly(resources, e);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable resources, Throwable cause) {
+        try {
+            resources.close();
+        } catch (Exception suppressed) {
+            cause.addSuppressed(suppressed);
+        }
     }
 
     @Override

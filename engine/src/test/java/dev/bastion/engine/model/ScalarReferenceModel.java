@@ -1,5 +1,9 @@
 package dev.bastion.engine.model;
 
+import dev.bastion.engine.safetensors.WeightSet;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
@@ -54,6 +58,14 @@ public final class ScalarReferenceModel implements LanguageModel {
         float[] head = tensors.apply("lm_head.weight");
         lmHead = head != null ? head : embed;
         invFreq = ropeFrequencies(config);
+    }
+
+    /** Reads config.json and every tensor (as F32 copies) of a model directory. */
+    public static ScalarReferenceModel load(Path modelDir) throws IOException {
+        ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
+        try (WeightSet weights = WeightSet.open(modelDir)) {
+            return new ScalarReferenceModel(config, name -> weights.contains(name) ? weights.readFloats(name) : null);
+        }
     }
 
     /** HF {@code _compute_default_rope_parameters} followed by {@code _compute_llama3_parameters} when configured. */
