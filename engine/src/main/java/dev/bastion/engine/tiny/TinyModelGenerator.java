@@ -7,6 +7,7 @@ import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.safetensors.SafeTensorsWriter;
 import dev.bastion.engine.safetensors.WeightSet;
+import dev.bastion.engine.tokenizer.TinyTokenizers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,26 @@ public final class TinyModelGenerator {
     private static final int MAX_POSITIONS = 2048;
 
     private TinyModelGenerator() {}
+
+    /**
+     * Generates a model with the tiny tokenizer matching its family: byte-level BPE (ChatML) for Qwen2 and for
+     * SmolLM/Llama-3-like Llama (tied embeddings or Llama 3 rope scaling); SentencePiece (Llama 2 {@code [INST]}) for
+     * Mistral and other Llama.
+     */
+    public static Path generate(Path dir, Architecture arch, TinyModelSpec spec, long seed) throws IOException {
+        return generate(dir, arch, spec, seed, defaultTokenizer(arch, spec));
+    }
+
+    static TokenizerFiles defaultTokenizer(Architecture arch, TinyModelSpec spec) {
+        boolean byteLevel = switch (arch) {
+            case QWEN2 -> true;
+            case MISTRAL -> false;
+            case LLAMA -> spec.tieEmbeddings() || spec.llama3RopeScaling();
+        };
+        return byteLevel
+                ? new TokenizerFiles(TinyTokenizers.byteLevelJson(), TinyTokenizers.byteLevelConfigJson())
+                : new TokenizerFiles(TinyTokenizers.sentencePieceJson(), TinyTokenizers.sentencePieceConfigJson());
+    }
 
     /**
      * Writes {@code config.json}, weights, tokenizer files and {@code generation_config.json} into {@code dir}
