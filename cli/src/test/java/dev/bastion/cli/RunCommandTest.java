@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -122,6 +124,33 @@ class RunCommandTest {
         out.getBuffer().setLength(0);
         assertThat(execute("", args)).isZero();
         assertThat(out.toString()).isEqualTo(first).isNotBlank();
+    }
+
+    @Test
+    void ctrlCCancelsTheRunningGenerationAndTheChatGoesOn() throws Exception {
+        Signal interrupt = new Signal("INT");
+        // A no-op outside generations, so a late signal cannot end the test JVM.
+        SignalHandler original = Signal.handle(interrupt, signal -> {});
+        try {
+            Thread presser = Thread.ofPlatform().start(() -> {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (out.getBuffer().isEmpty() && System.nanoTime() < deadline) Thread.onSpinWait();
+                Signal.raise(interrupt);
+            });
+            int code = execute("a long story\nshort\n", modelDir.toString(), "--temperature", "0", "--num-predict", "-1",
+                    "--num-ctx", "2048");
+            presser.join();
+            assertThat(code).as(err.toString()).isZero();
+            String[] stats = err.toString().strip().split("\n");
+            assertThat(stats).hasSize(2);
+            assertThat(stats[0]).endsWith("done: cancelled");
+            Matcher first = Pattern.compile("generated tokens: (\\d+)").matcher(stats[0]);
+            assertThat(first.find()).isTrue();
+            assertThat(Integer.parseInt(first.group(1))).isLessThan(1000);
+            assertThat(stats[1]).doesNotEndWith("done: cancelled");
+        } finally {
+            Signal.handle(interrupt, original);
+        }
     }
 
     @Test
