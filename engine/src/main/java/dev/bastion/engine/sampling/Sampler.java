@@ -14,6 +14,7 @@ import java.util.random.RandomGeneratorFactory;
 public final class Sampler {
 
     private static final String RANDOM_ALGORITHM = "L64X128MixRandom";
+    private static final int[] NO_HISTORY = new int[0];
 
     private final SamplerOptions options;
     private final RandomGenerator random;
@@ -39,7 +40,7 @@ public final class Sampler {
 
     /** Samples without a repeat penalty history. */
     public int sample(float[] logits) {
-        return sample(logits, new int[0], 0);
+        return sample(logits, NO_HISTORY, 0);
     }
 
     /**
