@@ -61,7 +61,7 @@ public final class Bf16Matrix implements Matrix {
         for (; i + lanes <= cols; i += lanes) {
             acc0 = load(base + (long) i * Short.BYTES).fma(FloatVector.fromArray(F, x, i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < cols; i++) sum += bf16(data.get(SHORT, base + (long) i * Short.BYTES)) * x[i];
         return sum;
     }

@@ -1,7 +1,6 @@
 package dev.bastion.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -52,7 +51,7 @@ public final class F32Matrix implements Matrix {
         for (; i + lanes <= cols; i += lanes) {
             acc0 = load(base + (long) i * Float.BYTES).fma(FloatVector.fromArray(F, x, i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < cols; i++) sum += data.get(FLOAT, base + (long) i * Float.BYTES) * x[i];
         return sum;
     }
