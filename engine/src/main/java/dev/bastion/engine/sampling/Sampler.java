@@ -1,6 +1,7 @@
 package dev.bastion.engine.sampling;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -27,15 +28,14 @@ public final class Sampler {
     private float[] candidateProbs = new float[0];
     private float[] weights = new float[0];
     private int[] vocabularyIds = new int[0];
-    private final int[] penalizedIds;
-    private final float[] penalizedOriginals;
+    private int[] penalizedIds = new int[0];
+    private float[] penalizedOriginals = new float[0];
+    private final BitSet penalizedTokens = new BitSet();
 
     public Sampler(SamplerOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         RandomGeneratorFactory<RandomGenerator> factory = RandomGeneratorFactory.of(RANDOM_ALGORITHM);
         this.random = options.seed() == null ? factory.create() : factory.create(options.seed());
-        this.penalizedIds = new int[options.repeatLastN()];
-        this.penalizedOriginals = new float[options.repeatLastN()];
     }
 
     public SamplerOptions options() {
@@ -65,16 +65,24 @@ public final class Sampler {
             return options.greedy() ? argmax(logits) : sampleStochastic(logits);
         } finally {
             for (int i = 0; i < penalized; i++) logits[penalizedIds[i]] = penalizedOriginals[i];
+            penalizedTokens.clear();
         }
     }
 
     private int applyRepeatPenalty(float[] logits, int[] history, int historyLength) {
         float penalty = options.repeatPenalty();
         if (penalty == 1f || options.repeatLastN() == 0) return 0;
+        int from = Math.max(0, historyLength - options.repeatLastN());
+        if (penalizedIds.length < historyLength - from) {
+            penalizedIds = new int[historyLength - from];
+            penalizedOriginals = new float[historyLength - from];
+        }
         int count = 0;
-        for (int i = Math.max(0, historyLength - options.repeatLastN()); i < historyLength; i++) {
+        for (int i = from; i < historyLength; i++) {
             int token = history[i];
-            if (token < 0 || token >= logits.length || alreadyPenalized(token, count)) continue;
+            // Each distinct token is penalized once, however often it occurs.
+            if (token < 0 || token >= logits.length || penalizedTokens.get(token)) continue;
+            penalizedTokens.set(token);
             penalizedIds[count] = token;
             penalizedOriginals[count] = logits[token];
             count++;
@@ -82,11 +90,6 @@ public final class Sampler {
             logits[token] = logit > 0 ? logit / penalty : logit * penalty;
         }
         return count;
-    }
-
-    private boolean alreadyPenalized(int token, int count) {
-        for (int i = 0; i < count; i++) if (penalizedIds[i] == token) return true;
-        return false;
     }
 
     private static int argmax(float[] logits) {

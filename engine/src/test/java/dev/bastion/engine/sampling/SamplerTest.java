@@ -191,6 +191,12 @@ class SamplerTest {
     }
 
     @Test
+    void aHugeRepeatWindowCostsOnlyWhatTheHistoryNeeds() {
+        Sampler sampler = new Sampler(new SamplerOptions(0f, 0, 1f, 0f, 1.2f, Integer.MAX_VALUE, null));
+        assertThat(sampler.sample(new float[]{2.0f, 1.9f}, new int[]{0, 0, 0}, 3)).isEqualTo(1);
+    }
+
+    @Test
     void hostileInputIsRejectedOrIgnored() {
         Sampler hot = new Sampler(options(1f, 0, 1f, 0f, 1L));
         assertThatThrownBy(() -> hot.sample(new float[0])).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
