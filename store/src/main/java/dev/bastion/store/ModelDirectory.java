@@ -1,5 +1,6 @@
 package dev.bastion.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.engine.model.ModelConfig;
@@ -82,7 +83,7 @@ record ModelDirectory(Path dir, List<Source> files, long totalSize) {
         JsonNode node;
         try {
             node = JSON.readTree(file.toFile());
-        } catch (IOException e) {
+        } catch (JsonProcessingException e) {
             throw new InvalidModelException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (node == null || !node.isObject()) throw new InvalidModelException(file + ": expected a JSON object");

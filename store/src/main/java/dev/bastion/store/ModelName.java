@@ -19,7 +19,8 @@ public record ModelName(String namespace, String name, String tag) {
         requirePart("namespace", namespace, PART);
         requirePart("name", name, PART);
         requirePart("tag", tag, TAG);
-        if (namespace.length() + name.length() + tag.length() + 2 > MAX_LENGTH) {
+        if (namespace.length() + name.length() + tag.length() + 2 - (namespace.equals(DEFAULT_NAMESPACE) ? namespace.length() + 1 : 0)
+                > MAX_LENGTH) {
             throw new InvalidModelNameException("model name is longer than " + MAX_LENGTH + " characters");
         }
     }
