@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -12,11 +13,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * processes (a CLI import while the server deletes). Readers need no lock: manifests are replaced atomically.
  */
 final class StoreLock {
-    private final ReentrantLock local = new ReentrantLock();
+    /** One per lock file, shared by every store instance of this JVM on the same home. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
+
+    private final ReentrantLock local;
     private final Path lockFile;
 
     StoreLock(Path lockFile) {
         this.lockFile = lockFile;
+        this.local = LOCAL_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
     }
 
     interface Held extends AutoCloseable {
