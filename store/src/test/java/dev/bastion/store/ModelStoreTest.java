@@ -49,7 +49,7 @@ class ModelStoreTest {
 
         assertThat(manifest.config().fileName()).isEqualTo("config.json");
         assertThat(manifest.layers()).extracting(Layer::fileName)
-                .containsExactlyInAnyOrder("model.safetensors", "tokenizer.json", "tokenizer_config.json");
+                .containsExactlyInAnyOrder("model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json");
         assertThat(manifest.layer(LayerType.WEIGHTS).orElseThrow().size()).isEqualTo(Files.size(modelDir.resolve("model.safetensors")));
         assertThat(store.manifest(name)).contains(manifest);
         assertThat(Files.exists(home.resolve("manifests/library/tiny/latest"))).isTrue();
@@ -68,8 +68,8 @@ class ModelStoreTest {
         ModelDetails details = store.show(name);
         ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
         assertThat(details.architecture()).isEqualTo(Architecture.LLAMA);
-        assertThat(details.contextLength()).isEqualTo(128);
-        assertThat(details.dtype()).isEqualTo("float32");
+        assertThat(details.contextLength()).isEqualTo(config.maxPositionEmbeddings());
+        assertThat(details.dtype()).isEqualTo("bfloat16");
         assertThat(details.parameterCount()).isEqualTo(ModelStore.estimateParameters(config)).isPositive();
         assertThat(details.template()).isNull();
         assertThat(details.parameters()).isEmpty();
@@ -93,7 +93,7 @@ class ModelStoreTest {
     void identicalFilesAreStoredOnce() throws IOException {
         store.importDirectory(modelDir, ModelName.parse("a"), null);
         store.importDirectory(modelDir, ModelName.parse("b"), null);
-        assertThat(blobFiles()).hasSize(4);
+        assertThat(blobFiles()).hasSize(TinyModelDirectory.FILES);
     }
 
     @Test
@@ -188,7 +188,7 @@ class ModelStoreTest {
         try (SafeTensorsFile weights = SafeTensorsFile.open(dir.resolve("model.safetensors"))) {
             assertThat(weights.tensors()).containsKeys("model.embed_tokens.weight", "model.norm.weight");
         }
-        assertThat(ModelConfig.read(dir.resolve("config.json")).hiddenSize()).isEqualTo(8);
+        assertThat(ModelConfig.read(dir.resolve("config.json")).hiddenSize()).isEqualTo(64);
     }
 
     @Test
@@ -259,7 +259,7 @@ class ModelStoreTest {
         Manifest old = store.importDirectory(modelDir, name, null);
         store.importDirectory(TinyModelDirectory.write(tmp.resolve("v2"), 2), name, null);
         assertThat(home.resolve("blobs/sha256-" + old.layer(LayerType.WEIGHTS).orElseThrow().hex())).doesNotExist();
-        assertThat(blobFiles()).hasSize(4);
+        assertThat(blobFiles()).hasSize(TinyModelDirectory.FILES);
     }
 
     @Test
@@ -286,7 +286,7 @@ class ModelStoreTest {
             pool.shutdownNow();
         }
         assertThat(store.materialize(name)).isDirectory();
-        assertThat(blobFiles()).hasSize(4);
+        assertThat(blobFiles()).hasSize(TinyModelDirectory.FILES);
         assertThat(allFiles()).noneMatch(p -> p.getFileName().toString().contains("tmp-"));
     }
 
