@@ -68,6 +68,7 @@ public final class ModelStore {
     private final Path runtime;
     private final StoreLock lock;
     volatile BlobHook blobHook = (temp, layer) -> {};
+    volatile long freeSpaceMargin = FREE_SPACE_MARGIN;
     /** How many blobs have been fully hashed to verify them; lets tests see the verified-marker cache work. */
     final AtomicLong blobsVerified = new AtomicLong();
 
@@ -79,8 +80,12 @@ public final class ModelStore {
         this.runtime = root.resolve("runtime");
         for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
         this.lock = new StoreLock(root.resolve(".lock"));
-        try (StoreLock.Held held = lock.acquire()) {
-            removeStaleTemporaries();
+        // A writer busy in another process owns the temporaries it is writing; they are left to it.
+        Optional<StoreLock.Held> held = lock.tryAcquire();
+        if (held.isPresent()) {
+            try (StoreLock.Held h = held.get()) {
+                removeStaleTemporaries();
+            }
         }
     }
 
@@ -201,6 +206,11 @@ public final class ModelStore {
         if (isVerified(dir, manifest, stamp)) return dir;
         for (Layer layer : manifest.allLayers()) verifyBlob(name, layer);
         try (StoreLock.Held held = lock.acquire()) {
+            if (linksIntact(dir, manifest)) {
+                // Rewriting only the marker keeps the directory stable for an engine that is loading from it.
+                StoreFiles.writeAtomically(dir.resolve(VERIFIED_MARKER), utf8(stamp.text()));
+                return dir;
+            }
             Path temp = runtime.resolve(StoreFiles.HIDDEN_TEMP_PREFIX + UUID.randomUUID());
             try {
                 StoreFiles.createPrivateDirectories(temp);
@@ -305,9 +315,9 @@ public final class ModelStore {
 
     private void requireFreeSpace(long bytes) throws IOException {
         long usable = Files.getFileStore(blobs).getUsableSpace();
-        if (usable < bytes + FREE_SPACE_MARGIN) {
+        if (usable - freeSpaceMargin < bytes) {
             throw new IOException("not enough disk space in " + blobs + ": the model needs " + bytes + " bytes (+"
-                    + FREE_SPACE_MARGIN + " margin), " + usable + " are available");
+                    + freeSpaceMargin + " margin), " + usable + " are available");
         }
     }
 
@@ -463,7 +473,14 @@ public final class ModelStore {
         try {
             // A blob changed within the marker's own timestamp tick would keep its mtime: such a marker proves nothing.
             if (!Files.getLastModifiedTime(marker).toInstant().isAfter(stamp.newestBlob())) return false;
-            if (!Files.readString(marker).equals(stamp.text())) return false;
+            return Files.readString(marker).equals(stamp.text()) && linksIntact(dir, manifest);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private boolean linksIntact(Path dir, Manifest manifest) throws IOException {
+        try {
             for (Layer layer : manifest.allLayers()) {
                 if (!Files.isSameFile(dir.resolve(layer.fileName()), blobPath(layer))) return false;
             }

@@ -3,8 +3,10 @@ package dev.bastion.store;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,25 +31,45 @@ final class StoreLock {
         void close() throws IOException;
     }
 
+    /** Waits for the lock. */
     Held acquire() throws IOException {
         local.lock();
+        return lockFile(true).orElseThrow();
+    }
+
+    /** Takes the lock only if no other thread or process holds it. */
+    Optional<Held> tryAcquire() throws IOException {
+        return local.tryLock() ? lockFile(false) : Optional.empty();
+    }
+
+    /** Called with the local lock held; releases it unless the file lock is returned. */
+    private Optional<Held> lockFile(boolean wait) throws IOException {
+        FileChannel channel = null;
         try {
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock fileLock;
             try {
-                fileLock = channel.lock();
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
+                fileLock = wait ? channel.lock() : channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                if (wait) throw e;
+                fileLock = null; // this thread already holds it through another store instance
             }
-            return () -> {
-                try (channel) {
-                    fileLock.release();
+            if (fileLock == null) {
+                channel.close();
+                local.unlock();
+                return Optional.empty();
+            }
+            FileChannel held = channel;
+            FileLock heldLock = fileLock;
+            return Optional.of(() -> {
+                try (held) {
+                    heldLock.release();
                 } finally {
                     local.unlock();
                 }
-            };
+            });
         } catch (IOException | RuntimeException e) {
+            if (channel != null) channel.close();
             local.unlock();
             throw e;
         }

@@ -169,6 +169,15 @@ class ModelStoreTest {
     }
 
     @Test
+    void importNeedingMoreSpaceThanIsFreeWritesNothing() throws IOException {
+        store.freeSpaceMargin = Files.getFileStore(home).getUsableSpace();
+        Path[] before = allFiles().toArray(Path[]::new);
+        assertThatThrownBy(() -> store.importDirectory(modelDir, ModelName.parse("tiny"), null))
+                .hasMessageContaining("not enough disk space");
+        assertThat(allFiles()).containsExactly(before);
+    }
+
+    @Test
     void staleTemporariesAreRemovedWhenTheStoreOpens() throws IOException {
         Path staleBlob = Files.writeString(home.resolve("blobs/tmp-crashed"), "partial");
         Files.createDirectories(home.resolve("manifests/library/x"));
