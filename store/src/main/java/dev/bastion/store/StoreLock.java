@@ -45,33 +45,36 @@ final class StoreLock {
     /** Called with the local lock held; releases it unless the file lock is returned. */
     private Optional<Held> lockFile(boolean wait) throws IOException {
         FileChannel channel = null;
+        FileLock fileLock = null;
         try {
             channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fileLock;
-            try {
-                fileLock = wait ? channel.lock() : channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                if (wait) throw e;
-                fileLock = null; // this thread already holds it through another store instance
-            }
+            fileLock = wait ? channel.lock() : tryLock(channel);
+        } finally {
             if (fileLock == null) {
-                channel.close();
-                local.unlock();
-                return Optional.empty();
-            }
-            FileChannel held = channel;
-            FileLock heldLock = fileLock;
-            return Optional.of(() -> {
-                try (held) {
-                    heldLock.release();
+                try {
+                    if (channel != null) channel.close();
                 } finally {
                     local.unlock();
                 }
-            });
-        } catch (IOException | RuntimeException e) {
-            if (channel != null) channel.close();
-            local.unlock();
-            throw e;
+            }
+        }
+        if (fileLock == null) return Optional.empty();
+        FileChannel heldChannel = channel;
+        FileLock heldLock = fileLock;
+        return Optional.of(() -> {
+            try (heldChannel) {
+                heldLock.release();
+            } finally {
+                local.unlock();
+            }
+        });
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null; // this thread already holds it through another store instance
         }
     }
 }
