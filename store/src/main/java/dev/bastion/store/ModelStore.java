@@ -104,11 +104,16 @@ public final class ModelStore {
     /**
      * Creates {@code name} from a Modelfile: its FROM is a model of the store, else a model directory resolved
      * against {@code baseDir}; the Modelfile's parameters, template, system prompt and license override the base's.
+     *
+     * @param baseDir null allows only models of the store as FROM (for remote callers, who must not read server paths)
      */
     public Manifest create(ModelName name, Modelfile modelfile, String owner, Path baseDir) throws IOException {
         Optional<ModelName> baseName = parseOrEmpty(modelfile.from());
         ModelDirectory source = null;
         if (baseName.isEmpty() || !Files.exists(manifestPath(baseName.get()))) {
+            if (baseDir == null) {
+                throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from()) + "': no model of that name in the store");
+            }
             Path dir = baseDir.resolve(modelfile.from()).normalize();
             if (!Files.isDirectory(dir)) {
                 throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from())

@@ -329,6 +329,12 @@ class ModelStoreTest {
     }
 
     @Test
+    void createWithoutABaseDirectoryRefusesDirectories() {
+        assertThatThrownBy(() -> store.create(ModelName.parse("x"), Modelfile.parse("FROM " + modelDir), null, null))
+                .isInstanceOf(InvalidModelException.class).hasMessageContaining("no model of that name in the store");
+    }
+
+    @Test
     void createFromNothingKnownNamesTheSource() throws IOException {
         assertThatThrownBy(() -> store.create(ModelName.parse("x"), Modelfile.parse("FROM nothing-here"), null, tmp))
                 .isInstanceOf(InvalidModelException.class).hasMessageContaining("FROM 'nothing-here'");
