@@ -10,7 +10,8 @@ import dev.bastion.engine.model.ModelConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -22,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -55,7 +57,6 @@ public final class ModelStore {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-    private static final int COPY_BUFFER = 1 << 20;
 
     /** Test seam: runs after a blob's temp file is complete, before it is renamed into place; may throw. */
     interface BlobHook {
@@ -287,15 +288,10 @@ public final class ModelStore {
         Path temp = blobs.resolve(StoreFiles.TEMP_PREFIX + UUID.randomUUID());
         try {
             MessageDigest sha = sha256();
-            long size = 0;
+            long size;
             try (FileChannel out = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     privateFile())) {
-                byte[] buffer = new byte[COPY_BUFFER];
-                for (int n; (n = in.read(buffer)) > 0; size += n) {
-                    sha.update(buffer, 0, n);
-                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-                    while (chunk.hasRemaining()) out.write(chunk);
-                }
+                size = new DigestInputStream(in, sha).transferTo(Channels.newOutputStream(out));
                 out.force(true);
             }
             Layer layer = new Layer(type.mediaType(), "sha256:" + HexFormat.of().formatHex(sha.digest()), size, fileName);
@@ -436,10 +432,9 @@ public final class ModelStore {
     private void verifyBlob(ModelName name, Layer layer) throws IOException {
         Path blob = blobPath(layer);
         MessageDigest sha = sha256();
-        long size = 0;
+        long size;
         try (InputStream in = Files.newInputStream(blob)) {
-            byte[] buffer = new byte[COPY_BUFFER];
-            for (int n; (n = in.read(buffer)) > 0; size += n) sha.update(buffer, 0, n);
+            size = new DigestInputStream(in, sha).transferTo(OutputStream.nullOutputStream());
         } catch (NoSuchFileException e) {
             throw new InvalidModelException("model '" + name + "': blob " + blob.getFileName() + " (" + layer.fileName() + ") is missing");
         }
