@@ -32,9 +32,16 @@ final class SecuredApp implements AutoCloseable {
     final ApiKeyService keys;
     final AuditLog audit;
     final Javalin app;
-    final HttpClient http = HttpClient.newHttpClient();
+    final HttpClient http;
+    private final String scheme;
 
     SecuredApp(Path home, SecurityConfig config) {
+        this(home, config, HttpClient.newHttpClient());
+    }
+
+    SecuredApp(Path home, SecurityConfig config, HttpClient http) {
+        this.http = http;
+        this.scheme = config.tlsEnabled() ? "https" : "http";
         Database db = Database.openHome(home);
         users = new UserService(db, clock);
         keys = new ApiKeyService(db, users, clock, java.security.MessageDigest::isEqual);
@@ -68,7 +75,7 @@ final class SecuredApp implements AutoCloseable {
     }
 
     URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + app.port() + path);
+        return URI.create(scheme + "://127.0.0.1:" + app.port() + path);
     }
 
     HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
