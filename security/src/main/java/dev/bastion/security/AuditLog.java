@@ -55,7 +55,11 @@ public final class AuditLog {
         }
     }
 
+    /** One lock per file for the whole JVM: a second FileLock on the same file in one JVM would throw. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> FILE_LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final Path file;
+    private final Object fileLock;
     private final byte[] hmacKey;
     private final Clock clock;
     private long lastSeq;
@@ -64,6 +68,7 @@ public final class AuditLog {
 
     private AuditLog(Path file, byte[] hmacKey, Clock clock) {
         this.file = file;
+        this.fileLock = FILE_LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new Object());
         this.hmacKey = hmacKey == null ? null : hmacKey.clone();
         this.clock = clock;
     }
@@ -87,9 +92,16 @@ public final class AuditLog {
     }
 
     /** Appends one record and returns its seq. */
-    public synchronized long append(AuditEvent event) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ); FileLock ignored = channel.lock()) {
+    public long append(AuditEvent event) {
+        synchronized (fileLock) {
+            return appendLocked(event);
+        }
+    }
+
+    private long appendLocked(AuditEvent event) {
+        try (FileChannel channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.READ), SecureFiles.ownerOnlyFile());
+             FileLock ignored = channel.lock()) {
             if (channel.size() != knownSize) {
                 readTail(channel);
             }
@@ -166,19 +178,22 @@ public final class AuditLog {
 
     /** Checks the whole chain; names the first record that was edited, removed, inserted or moved. */
     public static VerificationResult verify(Path file, byte[] hmacKey) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        try (java.io.BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return verify(reader, hmacKey);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read audit log " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static VerificationResult verify(java.io.BufferedReader reader, byte[] hmacKey) throws IOException {
         String prev = GENESIS;
         long expectedSeq = 1;
-        for (int i = 0; i < lines.size(); i++) {
+        long i = 0;
+        for (String line = reader.readLine(); line != null; line = reader.readLine(), i++) {
             long lineNumber = i + 1;
             JsonNode record;
             try {
-                record = JSON.readTree(lines.get(i));
+                record = JSON.readTree(line);
             } catch (IOException e) {
                 return VerificationResult.bad(i, lineNumber, null, "not valid JSON");
             }
@@ -200,7 +215,7 @@ public final class AuditLog {
             prev = record.get("hash").asText();
             expectedSeq++;
         }
-        return VerificationResult.good(lines.size());
+        return VerificationResult.good(i);
     }
 
     /** Canonical form: the known fields in a fixed order, details sorted by key, no whitespace; {@code hash} excluded. */

@@ -100,6 +100,27 @@ class AuditLogTest {
     }
 
     @Test
+    void concurrentAppendsFromTwoInstancesKeepOneChain() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog first = AuditLog.open(file, null);
+        AuditLog second = AuditLog.open(file, null);
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            AuditLog log = t % 2 == 0 ? first : second;
+            threads[t] = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 25; i++) {
+                    log.append(AuditEvent.of("a", "x", null, "success"));
+                }
+            });
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertThat(AuditLog.verify(file).describe()).isEqualTo("ok, 100 records");
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
     void hostileFieldValuesStayOnOneLine() throws Exception {
         Path file = dir.resolve("audit.log");
         AuditLog log = AuditLog.open(file, null);

@@ -62,6 +62,9 @@ class SecretBoxTest {
     @Test
     void keyFileCreatedOwnerOnlyAndReused() throws Exception {
         SecretBox first = SecretBox.load(Map.of(), home);
+        Path nested = home.resolve("new-home");
+        dev.bastion.security.db.Database.openHome(nested);
+        assertThat(Files.getPosixFilePermissions(nested)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         Path file = home.resolve("secret.key");
         assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         SecretBox second = SecretBox.load(Map.of(), home);

@@ -216,6 +216,29 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void oversizedChunkedBodyIsRefused() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withLimits(1024, 4096, Duration.ofSeconds(5)));
+        String auth = "Bearer " + s.key("alice", Scope.MODELS_USE);
+        HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/api/chat")).header("Authorization", auth)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[5000]))));
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.body()).contains("request_id").doesNotContain("Exception");
+    }
+
+    @Test
+    void slowClientIsDisconnectedAfterIdleTimeout() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withLimits(1024, 4096, Duration.ofMillis(300)));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.app.port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            long started = System.nanoTime();
+            byte[] rest = socket.getInputStream().readAllBytes(); // returns when the server closes the connection
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+            assertThat(new String(rest, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("200 OK");
+        }
+    }
+
+    @Test
     void securityEventsAreAuditedWithRequestId() throws Exception {
         SecuredApp s = start(SecurityConfig.defaults());
         s.get("/api/tags", "Authorization", "Bearer nope", "X-Request-Id", "req-audit-1");

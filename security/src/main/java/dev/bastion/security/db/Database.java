@@ -3,7 +3,6 @@ package dev.bastion.security.db;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -32,7 +31,7 @@ public final class Database {
     /** Opens (creating if needed) {@code home/bastion.db} and migrates it. */
     public static Database openHome(Path home) {
         try {
-            Files.createDirectories(home);
+            dev.bastion.security.SecureFiles.createPrivateDirectories(home);
         } catch (java.io.IOException e) {
             throw new DatabaseException("cannot create BASTION_HOME directory " + home + ": " + e.getMessage(), e);
         }
