@@ -19,6 +19,16 @@ public final class Database {
 
     public static final String FILE_NAME = "bastion.db";
     private static final int BUSY_TIMEOUT_MILLIS = 5_000;
+    /**
+     * Flyway logs through JUL at WARNING and above: its per-open INFO chatter would otherwise appear on every CLI
+     * command. Held statically so the level setting is not garbage-collected with the logger.
+     */
+    private static final java.util.logging.Logger FLYWAY_LOG = java.util.logging.Logger.getLogger("org.flywaydb");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+
+    static {
+        FLYWAY_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     private final String url;
     private final Properties properties;
@@ -61,12 +71,17 @@ public final class Database {
 
     private void migrate(String idColumn) {
         try {
-            Flyway.configure()
+            int applied = Flyway.configure()
+                    .loggers("org.flywaydb.core.internal.logging.javautil.JavaUtilLogCreator")
                     .dataSource(url, properties.getProperty("user"), properties.getProperty("password"))
                     .locations("classpath:db/migration")
                     .placeholders(Map.of("id_column", idColumn))
                     .load()
-                    .migrate();
+                    .migrate()
+                    .migrationsExecuted;
+            if (applied > 0) {
+                LOG.info("applied {} schema migration(s) to the security database", applied);
+            }
         } catch (RuntimeException e) {
             throw new DatabaseException("migrating the security database at " + url + " failed: " + e.getMessage(), e);
         }
