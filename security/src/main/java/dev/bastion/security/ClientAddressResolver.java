@@ -46,6 +46,18 @@ public final class ClientAddressResolver {
         return current;
     }
 
+    /**
+     * The unit a per-client limit should count: the IPv4 address, or the IPv6 /64 network, since one subscriber
+     * usually holds a whole /64 and could otherwise rotate through addresses to escape the limit.
+     */
+    public static String rateLimitKey(InetAddress client) {
+        byte[] bytes = client.getAddress();
+        if (bytes.length == 4) {
+            return client.getHostAddress();
+        }
+        return Cidr.parse(client.getHostAddress() + "/64").toString();
+    }
+
     private boolean isTrusted(InetAddress address) {
         return trustedProxies.stream().anyMatch(c -> c.contains(address));
     }

@@ -8,8 +8,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Exact sliding-window limiter: per key, a log of admission times within the window; a request is admitted iff fewer
- * than {@code limit} were admitted in the last {@code window}. Idle keys are evicted so memory stays bounded by the
- * number of recently active keys.
+ * than {@code limit} were admitted in the last {@code window}. Idle keys are evicted, and at most {@code maxKeys}
+ * keys are tracked: beyond that, new keys are refused (fail closed) rather than letting a flood of distinct client
+ * addresses exhaust memory.
  */
 public final class SlidingWindowRateLimiter {
 
@@ -26,13 +27,17 @@ public final class SlidingWindowRateLimiter {
     private final LongSupplier nanoClock;
     private final long evictionIntervalNanos;
     private final AtomicLong nextEviction;
+    private final int maxKeys;
+
+    public static final int DEFAULT_MAX_KEYS = 100_000;
 
     public SlidingWindowRateLimiter() {
-        this(System::nanoTime);
+        this(System::nanoTime, DEFAULT_MAX_KEYS);
     }
 
-    public SlidingWindowRateLimiter(LongSupplier nanoClock) {
+    public SlidingWindowRateLimiter(LongSupplier nanoClock, int maxKeys) {
         this.nanoClock = nanoClock;
+        this.maxKeys = maxKeys;
         this.evictionIntervalNanos = Duration.ofSeconds(30).toNanos();
         this.nextEviction = new AtomicLong(nanoClock.getAsLong() + evictionIntervalNanos);
     }
@@ -43,7 +48,13 @@ public final class SlidingWindowRateLimiter {
         }
         long now = nanoClock.getAsLong();
         long windowNanos = window.toNanos();
-        evictIdle(now, windowNanos);
+        evictIdle(now, windowNanos, false);
+        if (windows.size() >= maxKeys && !windows.containsKey(key)) {
+            evictIdle(now, windowNanos, true);
+            if (windows.size() >= maxKeys) {
+                return new Decision(false, Math.max(1, window.toSeconds()));
+            }
+        }
         while (true) {
             Window w = windows.computeIfAbsent(key, k -> new Window());
             synchronized (w) {
@@ -69,9 +80,10 @@ public final class SlidingWindowRateLimiter {
         return windows.size();
     }
 
-    private void evictIdle(long now, long windowNanos) {
+    private void evictIdle(long now, long windowNanos, boolean force) {
         long due = nextEviction.get();
-        if (now < due || !nextEviction.compareAndSet(due, now + Math.min(evictionIntervalNanos, windowNanos))) {
+        boolean claimed = now >= due && nextEviction.compareAndSet(due, now + Math.min(evictionIntervalNanos, windowNanos));
+        if (!claimed && !force) {
             return;
         }
         windows.forEach((key, w) -> {

@@ -71,6 +71,15 @@ class NetworkPolicyTest {
     }
 
     @Test
+    void rateLimitKeyGroupsIpv6By64() {
+        assertThat(ClientAddressResolver.rateLimitKey(Cidr.parseAddress("2001:db8:1:2:aaaa::1")))
+                .isEqualTo(ClientAddressResolver.rateLimitKey(Cidr.parseAddress("2001:db8:1:2:bbbb::9")));
+        assertThat(ClientAddressResolver.rateLimitKey(Cidr.parseAddress("2001:db8:1:3::1")))
+                .isNotEqualTo(ClientAddressResolver.rateLimitKey(Cidr.parseAddress("2001:db8:1:2::1")));
+        assertThat(ClientAddressResolver.rateLimitKey(Cidr.parseAddress("192.0.2.1"))).isEqualTo("192.0.2.1");
+    }
+
+    @Test
     void corsDefaultsToLoopbackOriginsOnly() {
         CorsPolicy cors = CorsPolicy.loopbackOnly();
         assertThat(cors.allows("http://localhost:3000")).isTrue();

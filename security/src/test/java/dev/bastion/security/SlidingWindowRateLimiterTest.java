@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SlidingWindowRateLimiterTest {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(nanos::get);
+    private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(nanos::get, 2000);
 
     @Test
     void exactlyLimitRequestsPassUnderConcurrency() throws Exception {
@@ -61,6 +61,21 @@ class SlidingWindowRateLimiterTest {
         nanos.addAndGet(7_000_000_000L);
         assertThat(limiter.tryAcquire("k", 3, window).allowed()).as("oldest left the window").isTrue();
         assertThat(limiter.tryAcquire("k", 3, window).allowed()).isFalse();
+    }
+
+    @Test
+    void trackedKeysAreCappedFailingClosedForNewKeysOnly() {
+        SlidingWindowRateLimiter small = new SlidingWindowRateLimiter(nanos::get, 3);
+        Duration window = Duration.ofSeconds(10);
+        for (String key : new String[] {"a", "b", "c"}) {
+            assertThat(small.tryAcquire(key, 5, window).allowed()).isTrue();
+        }
+        SlidingWindowRateLimiter.Decision refused = small.tryAcquire("d", 5, window);
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.retryAfterSeconds()).isEqualTo(10);
+        assertThat(small.tryAcquire("a", 5, window).allowed()).as("known keys keep working").isTrue();
+        nanos.addAndGet(window.toNanos());
+        assertThat(small.tryAcquire("d", 5, window).allowed()).as("idle keys make room").isTrue();
     }
 
     @Test

@@ -173,7 +173,7 @@ public final class SecurityFilterChain {
         if (config.insecureNoAuth()) {
             principal = Principal.LOCAL_OPERATOR;
         } else if (required.isPresent()) {
-            principal = authenticate(ctx, clientIp);
+            principal = authenticate(ctx, client);
         }
 
         // 5. authorization
@@ -185,7 +185,7 @@ public final class SecurityFilterChain {
         }
 
         // 6. rate limits: per IP always, per key when authenticated
-        limit("ip:" + clientIp, config.rateLimits().perIp());
+        limit("ip:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
         if (principal != null && principal.keyPrefix() != null) {
             limit("key:" + principal.keyPrefix(), config.rateLimits().perKey(principal.role()));
         }
@@ -196,7 +196,8 @@ public final class SecurityFilterChain {
         }
     }
 
-    private Principal authenticate(Context ctx, String clientIp) {
+    private Principal authenticate(Context ctx, InetAddress client) {
+        String clientIp = client.getHostAddress();
         String authorization = ctx.header("Authorization");
         Optional<Principal> principal = Optional.empty();
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -206,7 +207,7 @@ public final class SecurityFilterChain {
             record(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), "denied",
                     Map.of("ip", clientIp, "reason", authorization == null ? "missing" : "invalid"));
             // Failed attempts count against the client IP so guessing floods are throttled too.
-            limit("authfail:" + clientIp, config.rateLimits().perIp());
+            limit("authfail:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
             throw reject(401, UNAUTHENTICATED, "invalid_request_error", "invalid_api_key",
                     Map.of("WWW-Authenticate", "Bearer realm=\"bastion\""));
         }
