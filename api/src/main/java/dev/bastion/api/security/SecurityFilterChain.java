@@ -30,7 +30,6 @@ import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;

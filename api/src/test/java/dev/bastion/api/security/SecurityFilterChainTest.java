@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
@@ -268,9 +267,5 @@ class SecurityFilterChainTest {
                 .hasMessageContaining("wildcard");
         assertThatThrownBy(() -> SecurityConfig.defaults().withTls(home.resolve("cert.pem"), null))
                 .hasMessageContaining("--tls-key");
-    }
-
-    static Instant now() {
-        return Instant.now();
     }
 }
