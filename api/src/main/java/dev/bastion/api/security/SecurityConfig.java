@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * Everything the HTTP security layer needs, applied in one go by {@link SecurityFilterChain#install}.
  *
- * @param host           bind address (must be loopback when {@code insecureNoAuth})
- * @param port           bind port (0 = ephemeral)
+ * @param host           bind address (must be loopback when {@code insecureNoAuth}); null = keep the host and port
+ *                       already set on the Javalin config ({@code config.jetty.host/port}) by the server
+ * @param port           bind port (0 = ephemeral), used only with a non-null host
  * @param ipAllowlist    client CIDRs allowed in; empty = everyone
  * @param trustedProxies peers whose {@code X-Forwarded-For} is believed
  * @param corsOrigins    browser origins allowed; empty = loopback origins only
@@ -19,8 +20,6 @@ public record SecurityConfig(String host, int port, List<String> ipAllowlist, Li
                              List<String> corsOrigins, RateLimits rateLimits, long maxBodyBytes, int maxHeaderBytes,
                              Duration idleTimeout, boolean insecureNoAuth, Path tlsCert, Path tlsKey) {
 
-    public static final String DEFAULT_HOST = "127.0.0.1";
-    public static final int DEFAULT_PORT = 11434;
 
     public SecurityConfig {
         ipAllowlist = List.copyOf(ipAllowlist);
@@ -35,9 +34,9 @@ public record SecurityConfig(String host, int port, List<String> ipAllowlist, Li
         }
     }
 
-    /** Loopback, default port, no allowlist, 64 MiB bodies, 16 KiB headers, 30 s idle timeout, auth on, no TLS. */
+    /** The server's own bind, no allowlist, 64 MiB bodies, 16 KiB headers, 30 s idle timeout, auth on, no TLS. */
     public static SecurityConfig defaults() {
-        return new SecurityConfig(DEFAULT_HOST, DEFAULT_PORT, List.of(), List.of(), List.of(), RateLimits.defaults(),
+        return new SecurityConfig(null, 0, List.of(), List.of(), List.of(), RateLimits.defaults(),
                 64L * 1024 * 1024, 16 * 1024, Duration.ofSeconds(30), false, null, null);
     }
 

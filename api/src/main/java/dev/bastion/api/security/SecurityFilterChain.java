@@ -39,7 +39,7 @@ import java.util.Optional;
  * authentication → authorization → rate limit; then the principal is available to handlers via
  * {@link #principal(Context)}. Also sets the Jetty limits (header size, idle timeout), body size, TLS and HSTS.
  * Usage: {@code Javalin.create(config -> { new SecurityFilterChain(securityConfig, keys, audit).install(config); ... })}
- * then {@code app.start()} (host and port come from {@link SecurityConfig}).
+ * then {@code app.start()} (host and port come from {@link SecurityConfig}, or from the Javalin config if it has none).
  */
 public final class SecurityFilterChain {
 
@@ -74,9 +74,9 @@ public final class SecurityFilterChain {
         this.allowlist = IpAllowlist.parse(config.ipAllowlist());
         this.addresses = ClientAddressResolver.parse(config.trustedProxies());
         this.cors = config.corsOrigins().isEmpty() ? CorsPolicy.loopbackOnly() : CorsPolicy.of(config.corsOrigins());
-        if (config.insecureNoAuth()) {
+        if (config.insecureNoAuth() && config.host() != null) {
             requireLoopback(config.host());
-        } else if (keys == null) {
+        } else if (!config.insecureNoAuth() && keys == null) {
             throw new IllegalArgumentException("an ApiKeyService is required unless --insecure-no-auth is set");
         }
     }
@@ -92,12 +92,15 @@ public final class SecurityFilterChain {
 
     /** Applies connectors, limits, filters and error mapping to a Javalin config. */
     public void install(JavalinConfig javalin) {
-        if (config.insecureNoAuth()) {
-            LOG.warn("AUTHENTICATION IS DISABLED (--insecure-no-auth): anyone who can reach {}:{} has full admin"
-                    + " access. Only loopback binds are allowed in this mode.", config.host(), config.port());
+        if (config.host() != null) {
+            javalin.jetty.host = config.host();
+            javalin.jetty.port = config.port();
         }
-        javalin.jetty.host = config.host();
-        javalin.jetty.port = config.port();
+        if (config.insecureNoAuth()) {
+            requireLoopback(javalin.jetty.host);
+            LOG.warn("AUTHENTICATION IS DISABLED (--insecure-no-auth): anyone who can reach {}:{} has full admin"
+                    + " access. Only loopback binds are allowed in this mode.", javalin.jetty.host, javalin.jetty.port);
+        }
         javalin.http.maxRequestSize = config.maxBodyBytes();
         javalin.jetty.modifyHttpConfiguration(http -> {
             http.setRequestHeaderSize(config.maxHeaderBytes());
@@ -105,7 +108,8 @@ public final class SecurityFilterChain {
             http.setSendXPoweredBy(false);
         });
         javalin.jetty.modifyServer(SecurityFilterChain::hideErrorDetail);
-        javalin.jetty.addConnector(this::connector);
+        // Host and port are read when Jetty builds the connector, after the server has finished configuring.
+        javalin.jetty.addConnector((server, http) -> connector(server, http, javalin.jetty.host, javalin.jetty.port));
         javalin.routes.before(this::enforce);
         javalin.routes.after(ctx -> MDC.remove(MDC_REQUEST_ID));
         javalin.routes.exception(SecurityRejection.class, (e, ctx) -> {
@@ -233,7 +237,10 @@ public final class SecurityFilterChain {
         return new SecurityRejection(status, message, type, code, headers);
     }
 
-    private ServerConnector connector(Server server, HttpConfiguration http) {
+    private ServerConnector connector(Server server, HttpConfiguration http, String host, int port) {
+        if (config.insecureNoAuth()) {
+            requireLoopback(host);
+        }
         ServerConnector connector;
         if (config.tlsEnabled()) {
             HttpConfiguration https = new HttpConfiguration(http);
@@ -249,8 +256,8 @@ public final class SecurityFilterChain {
         } else {
             connector = new ServerConnector(server, new HttpConnectionFactory(http));
         }
-        connector.setHost(config.host());
-        connector.setPort(config.port());
+        connector.setHost(host);
+        connector.setPort(port);
         connector.setIdleTimeout(config.idleTimeout().toMillis());
         return connector;
     }
@@ -272,7 +279,9 @@ public final class SecurityFilterChain {
     /** {@code --insecure-no-auth} is refused on anything but a loopback bind. */
     static void requireLoopback(String host) {
         boolean loopback;
-        if ("localhost".equals(host.toLowerCase(Locale.ROOT))) {
+        if (host == null) {
+            loopback = false; // Jetty binds all interfaces
+        } else if ("localhost".equals(host.toLowerCase(Locale.ROOT))) {
             loopback = true;
         } else {
             try {
@@ -283,7 +292,7 @@ public final class SecurityFilterChain {
         }
         if (!loopback) {
             throw new IllegalStateException("--insecure-no-auth is only allowed on a loopback bind (127.0.0.1, ::1,"
-                    + " localhost), not on '" + host + "'");
+                    + " localhost), not on " + (host == null ? "all interfaces" : "'" + host + "'"));
         }
     }
 

@@ -260,6 +260,31 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void usesTheServersOwnBindWhenConfigHasNone() throws Exception {
+        SecuredApp fixture = start(SecurityConfig.defaults());
+        SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults(), fixture.keys, null);
+        io.javalin.Javalin app = io.javalin.Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.jetty.host = "127.0.0.1";
+            c.jetty.port = 0;
+            chain.install(c);
+            c.routes.get("/api/tags", ctx -> ctx.result(((java.security.Principal) ctx.attribute("bastion.principal")).getName()));
+        }).start();
+        try {
+            HttpResponse<String> r = fixture.send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.port() + "/api/tags"))
+                    .header("Authorization", "Bearer " + fixture.key("bob", Scope.MODELS_USE)));
+            assertThat(r.body()).isEqualTo("bob");
+        } finally {
+            app.stop();
+        }
+        SecurityFilterChain insecure = new SecurityFilterChain(SecurityConfig.defaults().withInsecureNoAuth(true), null, null);
+        assertThatThrownBy(() -> io.javalin.Javalin.create(c -> {
+            c.jetty.host = "0.0.0.0";
+            insecure.install(c);
+        })).hasMessageContaining("0.0.0.0");
+    }
+
+    @Test
     void badConfigurationFailsAtStartupNamingTheValue() {
         assertThatThrownBy(() -> new SecurityFilterChain(SecurityConfig.defaults().withNetwork(List.of("intranet.local/8"), List.of(), List.of()), null, null))
                 .hasMessageContaining("intranet.local");
