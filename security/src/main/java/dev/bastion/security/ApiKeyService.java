@@ -152,6 +152,15 @@ public final class ApiKeyService {
         return Optional.of(new Principal(r.userId, r.key.userName(), r.role, r.key.scopes(), r.key.prefix()));
     }
 
+    /** The prefix of a well-formed presented key (not secret; lets audit records name the key a failure used). */
+    public static Optional<String> prefixOf(String presented) {
+        if (presented == null) {
+            return Optional.empty();
+        }
+        Matcher m = KEY_FORMAT.matcher(presented);
+        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
     /** Revokes a key by prefix; returns false if no such key or it was already revoked. */
     public boolean revoke(String prefix) {
         try (Connection c = database.connection();

@@ -55,6 +55,8 @@ class ApiKeyServiceTest {
         assertThat(p.scopes()).containsExactly(Scope.MODELS_USE);
         assertThat(p.keyPrefix()).isEqualTo(created.key().prefix());
         assertThat(p.isAdmin()).isFalse();
+        assertThat(ApiKeyService.prefixOf(created.secret())).hasValue(created.key().prefix());
+        assertThat(ApiKeyService.prefixOf("bst_short_x")).isEmpty();
     }
 
     @Test

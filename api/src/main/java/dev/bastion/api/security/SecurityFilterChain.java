@@ -48,6 +48,7 @@ public final class SecurityFilterChain {
     public static final String PRINCIPAL_ATTRIBUTE = "bastion.principal";
     public static final String CLIENT_IP_ATTRIBUTE = "bastion.clientIp";
     public static final String MDC_REQUEST_ID = "requestId";
+    public static final String MDC_USER = "user";
     private static final String HSTS = "max-age=31536000; includeSubDomains";
     private static final String UNAUTHENTICATED = "missing or invalid API key";
     private static final Logger LOG = LoggerFactory.getLogger(SecurityFilterChain.class);
@@ -111,7 +112,10 @@ public final class SecurityFilterChain {
         // Host and port are read when Jetty builds the connector, after the server has finished configuring.
         javalin.jetty.addConnector((server, http) -> connector(server, http, javalin.jetty.host, javalin.jetty.port));
         javalin.routes.before(this::enforce);
-        javalin.routes.after(ctx -> MDC.remove(MDC_REQUEST_ID));
+        javalin.routes.after(ctx -> {
+            MDC.remove(MDC_REQUEST_ID);
+            MDC.remove(MDC_USER);
+        });
         javalin.routes.exception(SecurityRejection.class, (e, ctx) -> {
             e.headers().forEach(ctx::header);
             ErrorResponses.write(ctx, e.status(), e.getMessage(), e.type(), e.code());
@@ -134,6 +138,7 @@ public final class SecurityFilterChain {
             ctx.header("Strict-Transport-Security", HSTS);
         }
         MDC.put(MDC_REQUEST_ID, requestId);
+        MDC.remove(MDC_USER);
 
         // 2. IP allowlist, on the real client address
         InetAddress client = addresses.resolve(ctx.req().getRemoteAddr(),
@@ -196,6 +201,7 @@ public final class SecurityFilterChain {
         // 7. hand over the principal
         if (principal != null) {
             ctx.attribute(PRINCIPAL_ATTRIBUTE, principal);
+            MDC.put(MDC_USER, principal.userName());
         }
     }
 
@@ -203,12 +209,17 @@ public final class SecurityFilterChain {
         String clientIp = client.getHostAddress();
         String authorization = ctx.header("Authorization");
         Optional<Principal> principal = Optional.empty();
+        String token = null;
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            principal = keys.authenticate(authorization.substring(7).trim());
+            token = authorization.substring(7).trim();
+            principal = keys.authenticate(token);
         }
         if (principal.isEmpty()) {
-            record(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), "denied",
-                    Map.of("ip", clientIp, "reason", authorization == null ? "missing" : "invalid"));
+            Map<String, String> details = new java.util.TreeMap<>();
+            details.put("ip", clientIp);
+            details.put("reason", authorization == null ? "missing" : "invalid");
+            ApiKeyService.prefixOf(token).ifPresent(prefix -> details.put("key_prefix", prefix));
+            record(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), "denied", details);
             // Failed attempts count against the client IP so guessing floods are throttled too.
             limit("authfail:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
             throw reject(401, UNAUTHENTICATED, "invalid_request_error", "invalid_api_key",

@@ -240,11 +240,13 @@ class SecurityFilterChainTest {
     @Test
     void securityEventsAreAuditedWithRequestId() throws Exception {
         SecuredApp s = start(SecurityConfig.defaults());
-        s.get("/api/tags", "Authorization", "Bearer nope", "X-Request-Id", "req-audit-1");
+        String forged = s.key("alice", Scope.MODELS_USE).substring(0, 13) + "B".repeat(43);
+        s.get("/api/tags", "Authorization", "Bearer " + forged, "X-Request-Id", "req-audit-1");
         s.get("/api/admin/users", "Authorization", "Bearer " + s.key("alice", Scope.MODELS_USE), "X-Request-Id", "req-audit-2");
         List<String> lines = Files.readAllLines(home.resolve("audit.log"));
         assertThat(lines).hasSize(2);
-        assertThat(lines.get(0)).contains("\"request_id\":\"req-audit-1\"", "\"action\":\"auth.failure\"").doesNotContain("nope");
+        assertThat(lines.get(0)).contains("\"request_id\":\"req-audit-1\"", "\"action\":\"auth.failure\"",
+                "\"key_prefix\":\"" + forged.substring(4, 12) + "\"").doesNotContain("BBBBBBBB");
         assertThat(lines.get(1)).contains("\"request_id\":\"req-audit-2\"", "\"action\":\"authz.denied\"", "\"actor\":\"alice\"");
         assertThat(AuditLog.verify(home.resolve("audit.log")).ok()).isTrue();
     }
