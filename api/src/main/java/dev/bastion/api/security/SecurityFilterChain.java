@@ -50,6 +50,7 @@ public final class SecurityFilterChain {
     public static final String MDC_REQUEST_ID = "requestId";
     public static final String MDC_USER = "user";
     private static final String HSTS = "max-age=31536000; includeSubDomains";
+    private static final int MAX_LOGGED_CHARS = 256;
     private static final String UNAUTHENTICATED = "missing or invalid API key";
     private static final Logger LOG = LoggerFactory.getLogger(SecurityFilterChain.class);
 
@@ -123,7 +124,7 @@ public final class SecurityFilterChain {
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorResponses.write(ctx, e.getStatus(),
                 e.getStatus() == 413 ? "request body too large" : e.getMessage(), "invalid_request_error", null));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
-            LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
+            LOG.error("request {} {} failed", ctx.method(), printable(ctx.path()), e);
             ErrorResponses.write(ctx, 500, "internal error", "server_error", null);
         });
     }
@@ -146,7 +147,11 @@ public final class SecurityFilterChain {
         String clientIp = client.getHostAddress();
         ctx.attribute(CLIENT_IP_ATTRIBUTE, clientIp);
         if (!allowlist.allows(client)) {
-            record(ctx, null, "ip.denied", ctx.path(), "denied", Map.of("ip", clientIp));
+            // Recording is throttled per client so a denied flood cannot fill the disk with audit records.
+            if (limiter.tryAcquire("denied:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp(),
+                    config.rateLimits().window()).allowed()) {
+                record(ctx, null, "ip.denied", ctx.path(), "denied", Map.of("ip", clientIp));
+            }
             throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
         }
 
@@ -219,9 +224,10 @@ public final class SecurityFilterChain {
             details.put("ip", clientIp);
             details.put("reason", authorization == null ? "missing" : "invalid");
             ApiKeyService.prefixOf(token).ifPresent(prefix -> details.put("key_prefix", prefix));
-            record(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), "denied", details);
-            // Failed attempts count against the client IP so guessing floods are throttled too.
+            // Failed attempts count against the client IP, before recording, so a flood of bad keys is throttled
+            // and cannot fill the disk with audit records.
             limit("authfail:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
+            record(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), "denied", details);
             throw reject(401, UNAUTHENTICATED, "invalid_request_error", "invalid_api_key",
                     Map.of("WWW-Authenticate", "Bearer realm=\"bastion\""));
         }
@@ -240,8 +246,14 @@ public final class SecurityFilterChain {
                         Map<String, String> details) {
         if (audit != null) {
             audit.append(new AuditEvent(requestId(ctx), actor == null ? null : actor.userName(), action,
-                    target, outcome, details));
+                    printable(target), outcome, details));
         }
+    }
+
+    /** Client-controlled text for logs and audit: control characters replaced, length capped. */
+    static String printable(String text) {
+        String clean = text.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() <= MAX_LOGGED_CHARS ? clean : clean.substring(0, MAX_LOGGED_CHARS) + "...";
     }
 
     private static SecurityRejection reject(int status, String message, String type, String code, Map<String, String> headers) {

@@ -252,6 +252,23 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void authFailureFloodIsThrottledBeforeAuditing() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 3, Duration.ofMinutes(1))));
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            statuses.add(s.get("/api/tags", "Authorization", "Bearer bad-" + i).statusCode());
+        }
+        assertThat(statuses).containsExactly(401, 401, 401, 429, 429, 429);
+        assertThat(Files.readAllLines(home.resolve("audit.log"))).hasSize(3);
+    }
+
+    @Test
+    void auditTargetsAreSanitized() {
+        assertThat(SecurityFilterChain.printable("/api/x\n\rfake")).isEqualTo("/api/x??fake");
+        assertThat(SecurityFilterChain.printable("/" + "a".repeat(1000))).hasSize(259);
+    }
+
+    @Test
     void insecureNoAuthOnlyOnLoopback() throws Exception {
         assertThatThrownBy(() -> new SecurityFilterChain(SecurityConfig.defaults().withBind("0.0.0.0", 0).withInsecureNoAuth(true), null, null))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("0.0.0.0");
