@@ -56,6 +56,7 @@ class ApiKeyServiceTest {
         assertThat(p.keyPrefix()).isEqualTo(created.key().prefix());
         assertThat(p.isAdmin()).isFalse();
         assertThat(ApiKeyService.prefixOf(created.secret())).hasValue(created.key().prefix());
+        assertThat(keys.find(created.key().prefix()).orElseThrow().lastUsedAt()).isEqualTo(clock.instant());
         assertThat(ApiKeyService.prefixOf("bst_short_x")).isEmpty();
     }
 

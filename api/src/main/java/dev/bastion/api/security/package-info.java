@@ -3,9 +3,11 @@
  * <pre>{@code
  * SecurityServices security = SecurityServices.open(home, System.getenv());
  * security.bootstrap().ifPresent(keyFile -> log.info("first start: admin key written to {}", keyFile));
- * SecurityFilterChain chain = new SecurityFilterChain(securityConfig, security.keys(), security.audit());
+ * SecurityFilterChain chain = new SecurityFilterChain(securityConfig, security.keys(), security.audit(),
+ *         SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
  * Javalin app = Javalin.create(config -> {
  *     chain.install(config);          // connector (host, port, TLS), limits, filters, error mapping
+ *     new SecurityAdminRoutes(security).register(config);   // /api/admin/users, /api/admin/keys, /api/keys
  *     config.routes.post("/api/chat", ctx -> { Principal p = SecurityFilterChain.principal(ctx).orElseThrow(); ... });
  * }).start();                         // no host/port here: they come from SecurityConfig
  * }</pre>
