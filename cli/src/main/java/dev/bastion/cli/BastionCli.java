@@ -1,12 +1,20 @@
 package dev.bastion.cli;
 
 import picocli.CommandLine;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 
 /** The single {@code bastion} binary; each capability contributes its subcommands. */
 @Command(name = "bastion", mixinStandardHelpOptions = true, version = "bastion 0.1.0",
         description = "Secure, self-hosted AI engine: local models over Ollama- and OpenAI-compatible APIs.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {
+                RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
+                CopyCommand.class, RemoveCommand.class, GenerateTinyCommand.class,
+                UsersCommand.class, KeysCommand.class, AuditCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BastionCli implements Runnable {
 
     @CommandLine.Spec
@@ -18,10 +26,18 @@ public final class BastionCli implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new BastionCli());
+        // One shared writer pair (set on the root, picocli hands it to every subcommand) so main can flush it.
+        return new CommandLine(new BastionCli())
+                .setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true))
+                .setErr(new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine commandLine = commandLine();
+        int exitCode = commandLine.execute(args);
+        // Commands print through picocli's writers, which only auto-flush on println.
+        commandLine.getOut().flush();
+        commandLine.getErr().flush();
+        System.exit(exitCode);
     }
 }

@@ -7,7 +7,9 @@ import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.store.ModelName;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -33,7 +35,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private static final String BYE = "/bye";
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model directory (config.json, *.safetensors, tokenizer.json).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model in the store (e.g. tiny, alice/model:v1) or a model directory (config.json, *.safetensors, tokenizer.json).")
     String model;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT", description = "The prompt; omit it to chat.")
@@ -71,6 +73,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop before this text (repeatable).")
     List<String> stop = new ArrayList<>();
+
+    @Mixin
+    StoreOptions storeOptions = new StoreOptions();
 
     @Spec
     CommandSpec spec;
@@ -110,11 +115,20 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** Where MODEL points to; the one place to extend when models may also be named from the store. */
+    /** A directory path is used as is; anything else is a store name, verified and materialized by the store. */
     Path resolveModel(String name) throws IOException {
         Path dir = Path.of(name);
-        if (!Files.isDirectory(dir)) throw new IOException("model directory not found: " + name);
-        if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
-        return dir;
+        if (Files.isDirectory(dir)) {
+            if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
+            return dir;
+        }
+        ModelName modelName;
+        try {
+            modelName = ModelName.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("model not found: '" + name + "' is neither a model directory nor a valid model name");
+        }
+        return storeOptions.open().materialize(modelName);
     }
 
     private List<ChatMessage> startConversation() {
