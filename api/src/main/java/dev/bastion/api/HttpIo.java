@@ -1,0 +1,100 @@
+package dev.bastion.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.bastion.engine.generate.CancellationToken;
+import io.javalin.http.Context;
+import jakarta.servlet.ServletOutputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** Request body limits and response writing shared by both APIs. */
+final class HttpIo {
+
+    private HttpIo() {}
+
+    /** Reads the body, rejecting anything over {@code limit} bytes with 413 without reading it all. */
+    static JsonFields jsonBody(Context ctx, long limit) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > limit) throw tooLarge(limit);
+        byte[] body;
+        try (InputStream in = ctx.req().getInputStream()) {
+            body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+        } catch (IOException e) {
+            throw ApiException.badRequest("request body could not be read", null);
+        }
+        if (body.length > limit) throw tooLarge(limit);
+        return JsonFields.parse(body);
+    }
+
+    private static ApiException tooLarge(long limit) {
+        return new ApiException(413, "request body exceeds the limit of " + limit + " bytes", null);
+    }
+
+    static void json(Context ctx, int status, Object body) {
+        ctx.status(status).contentType("application/json").result(bytes(body));
+    }
+
+    static byte[] bytes(Object body) {
+        try {
+            return JsonFields.MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("response not serializable", e);
+        }
+    }
+
+    /**
+     * Writes a streamed response piece by piece, flushing each so clients see tokens as they come. A failed write
+     * means the client went away: the generation is cancelled and later writes are dropped.
+     */
+    static final class Stream {
+        private final ServletOutputStream out;
+        private final CancellationToken cancel;
+        private boolean broken;
+
+        Stream(Context ctx, String contentType, CancellationToken cancel) {
+            ctx.status(200);
+            ctx.res().setContentType(contentType);
+            ctx.res().setHeader("Cache-Control", "no-cache");
+            this.cancel = cancel;
+            try {
+                this.out = ctx.res().getOutputStream();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void ndjson(Object value) {
+            byte[] b = bytes(value);
+            byte[] line = new byte[b.length + 1];
+            System.arraycopy(b, 0, line, 0, b.length);
+            line[b.length] = '\n';
+            write(line);
+        }
+
+        void sse(Object value) {
+            sseRaw(new String(bytes(value), StandardCharsets.UTF_8));
+        }
+
+        void sseRaw(String data) {
+            write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        }
+
+        boolean broken() {
+            return broken;
+        }
+
+        private void write(byte[] b) {
+            if (broken) return;
+            try {
+                out.write(b);
+                out.flush();
+            } catch (IOException | RuntimeException e) {
+                broken = true;
+                cancel.cancel();
+            }
+        }
+    }
+}
