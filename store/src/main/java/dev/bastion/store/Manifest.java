@@ -1,0 +1,61 @@
+package dev.bastion.store;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a model name points at: the config layer and the other layers, by digest.
+ *
+ * @param owner the user id that owns the model; null means shared
+ */
+public record Manifest(int schemaVersion, Layer config, List<Layer> layers, String owner, Instant createdAt) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public Manifest {
+        if (schemaVersion != SCHEMA_VERSION) {
+            throw new IllegalArgumentException("unsupported manifest schemaVersion " + schemaVersion + " (expected " + SCHEMA_VERSION + ")");
+        }
+        if (config == null || config.type() != LayerType.CONFIG) {
+            throw new IllegalArgumentException("manifest config layer must have mediaType " + LayerType.CONFIG.mediaType());
+        }
+        if (layers == null) throw new IllegalArgumentException("manifest has no 'layers'");
+        if (createdAt == null) throw new IllegalArgumentException("manifest has no 'createdAt'");
+        layers = List.copyOf(layers);
+        Set<String> names = new HashSet<>();
+        for (Layer layer : allLayers(config, layers)) {
+            if (!names.add(layer.fileName())) {
+                throw new IllegalArgumentException("manifest has two layers named '" + layer.fileName() + "'");
+            }
+        }
+    }
+
+    /** The config layer followed by the other layers. */
+    @JsonIgnore
+    public List<Layer> allLayers() {
+        return allLayers(config, layers);
+    }
+
+    /** Total bytes of all layers. */
+    @JsonIgnore
+    public long size() {
+        return allLayers().stream().mapToLong(Layer::size).sum();
+    }
+
+    public Optional<Layer> layer(LayerType type) {
+        return layers.stream().filter(l -> l.type() == type).findFirst();
+    }
+
+    private static List<Layer> allLayers(Layer config, List<Layer> layers) {
+        List<Layer> all = new ArrayList<>(layers.size() + 1);
+        all.add(config);
+        all.addAll(layers);
+        return all;
+    }
+}

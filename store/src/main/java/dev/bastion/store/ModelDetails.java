@@ -1,0 +1,31 @@
+package dev.bastion.store;
+
+import dev.bastion.engine.model.Architecture;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What {@link ModelStore#show} reports about a model.
+ *
+ * @param parameterCount estimated from config.json's dimensions
+ * @param dtype config.json's {@code torch_dtype}, or null when absent
+ * @param parameters the Modelfile {@code PARAMETER}s, see {@link ModelParameter}
+ */
+public record ModelDetails(ModelName name, String digest, String owner, Instant createdAt, long size,
+                           Architecture architecture, long parameterCount, int contextLength, String dtype,
+                           Map<String, Object> parameters, String template, String system, String license) {
+
+    /** The Modelfile that recreates this model from itself. */
+    public Modelfile modelfile() {
+        return new Modelfile(name.toString(), parameters, template, system, license);
+    }
+
+    /** Like Ollama's parameter size: {@code 494.0M}, {@code 7.6B}. */
+    public String parameterSize() {
+        if (parameterCount >= 1_000_000_000L) return String.format(java.util.Locale.ROOT, "%.1fB", parameterCount / 1e9);
+        if (parameterCount >= 1_000_000L) return String.format(java.util.Locale.ROOT, "%.1fM", parameterCount / 1e6);
+        if (parameterCount >= 1_000L) return String.format(java.util.Locale.ROOT, "%.1fK", parameterCount / 1e3);
+        return Long.toString(parameterCount);
+    }
+}

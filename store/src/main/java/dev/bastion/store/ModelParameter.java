@@ -1,0 +1,87 @@
+package dev.bastion.store;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The generation parameters a Modelfile may set with {@code PARAMETER}, with their types and ranges (those of the
+ * engine's {@code SamplerOptions} and {@code GenerationOptions}). Values are kept as Integer, Long, Double or String.
+ */
+public enum ModelParameter {
+    TEMPERATURE("temperature", Kind.DECIMAL, 0, 100),
+    TOP_K("top_k", Kind.INTEGER, 0, Integer.MAX_VALUE),
+    TOP_P("top_p", Kind.DECIMAL, Double.MIN_VALUE, 1),
+    MIN_P("min_p", Kind.DECIMAL, 0, 1),
+    SEED("seed", Kind.LONG, Long.MIN_VALUE, Long.MAX_VALUE),
+    NUM_PREDICT("num_predict", Kind.INTEGER, -1, Integer.MAX_VALUE),
+    NUM_CTX("num_ctx", Kind.INTEGER, 1, 1 << 24),
+    STOP("stop", Kind.TEXT, 0, 0),
+    REPEAT_PENALTY("repeat_penalty", Kind.DECIMAL, Double.MIN_VALUE, 100),
+    REPEAT_LAST_N("repeat_last_n", Kind.INTEGER, 0, Integer.MAX_VALUE);
+
+    private enum Kind { INTEGER, LONG, DECIMAL, TEXT }
+
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+
+    private final String key;
+    private final Kind kind;
+    private final double min;
+    private final double max;
+
+    ModelParameter(String key, Kind kind, double min, double max) {
+        this.key = key;
+        this.kind = kind;
+        this.min = min;
+        this.max = max;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** {@code stop} may be given several times; its values are collected in a list. */
+    public boolean repeatable() {
+        return this == STOP;
+    }
+
+    public static Optional<ModelParameter> fromKey(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(p -> p.key.equals(k)).findFirst();
+    }
+
+    /** Parses and range-checks a value; the exception message names the parameter and the value. */
+    public Object parse(String raw) {
+        String text = raw.strip();
+        if (kind == Kind.TEXT) {
+            if (text.length() >= 2 && text.startsWith("\"") && text.endsWith("\"")) text = text.substring(1, text.length() - 1);
+            if (text.isEmpty()) throw new IllegalArgumentException("parameter '" + key + "' must not be empty");
+            return text;
+        }
+        Number value;
+        try {
+            value = switch (kind) {
+                case INTEGER -> Integer.parseInt(text);
+                case LONG -> Long.parseLong(text);
+                default -> {
+                    if (!DECIMAL.matcher(text).matches()) throw new NumberFormatException(text);
+                    yield Double.parseDouble(text);
+                }
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("parameter '" + key + "' expects " + (kind == Kind.DECIMAL ? "a number" : "an integer")
+                    + ", got '" + ModelName.printable(text) + "'");
+        }
+        double d = value.doubleValue();
+        if (kind != Kind.LONG && (d < min || d > max)) {
+            throw new IllegalArgumentException("parameter '" + key + "' = " + text + " is outside its range "
+                    + (min == Double.MIN_VALUE ? "(0" : "[" + format(min)) + ", " + format(max) + "]");
+        }
+        return value;
+    }
+
+    private static String format(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}

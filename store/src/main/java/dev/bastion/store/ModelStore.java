@@ -1,0 +1,537 @@
+package dev.bastion.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.bastion.engine.model.ModelConfig;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The model store under a home directory, laid out like Ollama's: {@code blobs/sha256-<hex>} content-addressed files
+ * and {@code manifests/<namespace>/<name>/<tag>} JSON manifests. Writers (import, create, copy, delete) are serialized
+ * by a lock that also holds across processes; readers need none, since every file is replaced by an atomic rename.
+ */
+public final class ModelStore {
+
+    /** Kept free beyond the bytes an import needs, so the store never fills the disk to the last byte. */
+    static final long FREE_SPACE_MARGIN = 64L << 20;
+    static final String VERIFIED_MARKER = ".verified";
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final int COPY_BUFFER = 1 << 20;
+
+    /** Test seam: runs after a blob's temp file is complete, before it is renamed into place; may throw. */
+    interface BlobHook {
+        void beforeCommit(Path tempFile, Layer layer) throws IOException;
+    }
+
+    private final Path root;
+    private final Path blobs;
+    private final Path manifests;
+    private final Path runtime;
+    private final StoreLock lock;
+    volatile BlobHook blobHook = (temp, layer) -> {};
+    /** How many blobs have been fully hashed to verify them; lets tests see the verified-marker cache work. */
+    final AtomicLong blobsVerified = new AtomicLong();
+
+    public ModelStore(Path home) throws IOException {
+        StoreFiles.createPrivateDirectories(home.toAbsolutePath().normalize());
+        this.root = home.toRealPath();
+        this.blobs = root.resolve("blobs");
+        this.manifests = root.resolve("manifests");
+        this.runtime = root.resolve("runtime");
+        for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
+        this.lock = new StoreLock(root.resolve(".lock"));
+        try (StoreLock.Held held = lock.acquire()) {
+            removeStaleTemporaries();
+        }
+    }
+
+    public Path home() {
+        return root;
+    }
+
+    /** Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}. */
+    public Manifest importDirectory(Path modelDir, ModelName name, String owner) throws IOException {
+        ModelDirectory source = ModelDirectory.scan(modelDir);
+        try (StoreLock.Held held = lock.acquire()) {
+            return commit(name, owner, source, null, null);
+        }
+    }
+
+    /**
+     * Creates {@code name} from a Modelfile: its FROM is a model of the store, else a model directory resolved
+     * against {@code baseDir}; the Modelfile's parameters, template, system prompt and license override the base's.
+     */
+    public Manifest create(ModelName name, Modelfile modelfile, String owner, Path baseDir) throws IOException {
+        Optional<ModelName> baseName = parseOrEmpty(modelfile.from());
+        ModelDirectory source = null;
+        if (baseName.isEmpty() || !Files.exists(manifestPath(baseName.get()))) {
+            Path dir = baseDir.resolve(modelfile.from()).normalize();
+            if (!Files.isDirectory(dir)) {
+                throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from())
+                        + "': no model of that name in the store and no directory " + dir);
+            }
+            source = ModelDirectory.scan(dir);
+        }
+        try (StoreLock.Held held = lock.acquire()) {
+            Manifest base = source != null ? null : readManifest(baseName.get());
+            return commit(name, owner, source, base, modelfile);
+        }
+    }
+
+    public Optional<Manifest> manifest(ModelName name) throws IOException {
+        Path path = manifestPath(name);
+        if (!Files.isRegularFile(path)) return Optional.empty();
+        return Optional.of(parseManifest(path, Files.readAllBytes(path)));
+    }
+
+    /** All models, most recently modified first; unreadable manifests are left out. */
+    public List<ModelInfo> list() throws IOException {
+        List<ModelInfo> models = new ArrayList<>();
+        for (Path path : manifestFiles()) {
+            Path relative = manifests.relativize(path);
+            try {
+                ModelName name = new ModelName(relative.getName(0).toString(), relative.getName(1).toString(),
+                        relative.getName(2).toString());
+                byte[] bytes = Files.readAllBytes(path);
+                Manifest manifest = parseManifest(path, bytes);
+                models.add(new ModelInfo(name, digest(bytes), manifest.size(),
+                        Files.getLastModifiedTime(path).toInstant(), manifest.owner()));
+            } catch (IllegalArgumentException | InvalidModelException | NoSuchFileException e) {
+                // Foreign or corrupt file, or deleted meanwhile: not a model to list.
+            }
+        }
+        models.sort(Comparator.comparing(ModelInfo::modifiedAt).reversed().thenComparing(m -> m.name().toString()));
+        return models;
+    }
+
+    public ModelDetails show(ModelName name) throws IOException {
+        Path path = manifestPath(name);
+        byte[] bytes = readManifestBytes(name);
+        Manifest manifest = parseManifest(path, bytes);
+        Path configBlob = blobPath(manifest.config());
+        JsonNode raw;
+        ModelConfig config;
+        try {
+            raw = JSON.readTree(configBlob.toFile());
+            config = ModelConfig.fromJson(raw);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidModelException("model '" + name + "': config blob " + configBlob.getFileName() + " is invalid: "
+                    + e.getMessage(), e);
+        }
+        Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
+                ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
+        return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
+                config.architecture(), estimateParameters(config), config.maxPositionEmbeddings(),
+                raw.hasNonNull("torch_dtype") ? raw.get("torch_dtype").asText() : null, parameters,
+                readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM), readText(manifest, LayerType.LICENSE));
+    }
+
+    /** Points {@code to} at the same manifest as {@code from} (same digest); an existing {@code to} is replaced. */
+    public void copy(ModelName from, ModelName to) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            byte[] bytes = readManifestBytes(from);
+            parseManifest(manifestPath(from), bytes);
+            boolean replaced = Files.exists(manifestPath(to));
+            writeManifestBytes(to, bytes);
+            if (replaced) collectGarbage();
+        }
+    }
+
+    /** Removes the model, then every blob no remaining manifest references. */
+    public void delete(ModelName name) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            Path path = manifestPath(name);
+            if (!Files.deleteIfExists(path)) throw new ModelNotFoundException(name);
+            StoreFiles.syncDirectory(path.getParent());
+            deleteIfEmpty(path.getParent());
+            deleteIfEmpty(path.getParent().getParent());
+            collectGarbage();
+        }
+    }
+
+    /**
+     * A directory the engine can load: the model's files under their original names, linked to the blobs, after
+     * every blob's SHA-256 was checked against the manifest. The check is skipped while a marker records that the
+     * same blobs (same size, mtime and file identity) were verified, and the blobs are older than the marker.
+     */
+    public Path materialize(ModelName name) throws IOException {
+        byte[] bytes = readManifestBytes(name);
+        Manifest manifest = parseManifest(manifestPath(name), bytes);
+        Path dir = StoreFiles.contained(root, runtime.resolve(digest(bytes).substring("sha256:".length())));
+        Stamp stamp = stamp(name, manifest);
+        if (isVerified(dir, manifest, stamp)) return dir;
+        for (Layer layer : manifest.allLayers()) verifyBlob(name, layer);
+        try (StoreLock.Held held = lock.acquire()) {
+            Path temp = runtime.resolve(StoreFiles.HIDDEN_TEMP_PREFIX + UUID.randomUUID());
+            try {
+                StoreFiles.createPrivateDirectories(temp);
+                for (Layer layer : manifest.allLayers()) link(temp.resolve(layer.fileName()), blobPath(layer));
+                Files.writeString(temp.resolve(VERIFIED_MARKER), stamp.text());
+                StoreFiles.deleteRecursively(dir);
+                StoreFiles.moveAtomically(temp, dir);
+                StoreFiles.syncDirectory(runtime);
+            } finally {
+                StoreFiles.deleteRecursively(temp);
+            }
+        }
+        return dir;
+    }
+
+    // ---- writing ----
+
+    private Manifest commit(ModelName name, String owner, ModelDirectory source, Manifest base, Modelfile overrides)
+            throws IOException {
+        requireFreeSpace(source == null ? 0 : source.totalSize());
+        try {
+            List<Layer> layers = new ArrayList<>();
+            Layer config = null;
+            if (base != null) {
+                config = base.config();
+                layers.addAll(base.layers());
+            } else {
+                for (ModelDirectory.Source file : source.files()) {
+                    Layer layer;
+                    try (InputStream in = Files.newInputStream(file.path())) {
+                        layer = storeBlob(in, file.type(), file.fileName());
+                    }
+                    if (file.type() == LayerType.CONFIG) config = layer;
+                    else layers.add(layer);
+                }
+            }
+            if (overrides != null) {
+                Map<String, Object> parameters = new LinkedHashMap<>();
+                Optional<Layer> baseParameters = layers.stream().filter(l -> l.type() == LayerType.PARAMS).findFirst();
+                if (baseParameters.isPresent()) parameters.putAll(readParameters(baseParameters.get()));
+                parameters.putAll(overrides.parameters());
+                if (!parameters.isEmpty()) replaceLayer(layers, LayerType.PARAMS, "params.json", JSON.writeValueAsBytes(parameters));
+                if (overrides.template() != null) replaceLayer(layers, LayerType.TEMPLATE, "template", utf8(overrides.template()));
+                if (overrides.system() != null) replaceLayer(layers, LayerType.SYSTEM, "system", utf8(overrides.system()));
+                if (overrides.license() != null) replaceLayer(layers, LayerType.LICENSE, "LICENSE", utf8(overrides.license()));
+            }
+            Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now());
+            boolean replaced = Files.exists(manifestPath(name));
+            writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
+            if (replaced) collectGarbage();
+            return manifest;
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                collectGarbage();
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private void replaceLayer(List<Layer> layers, LayerType type, String fileName, byte[] content) throws IOException {
+        layers.removeIf(l -> l.type() == type);
+        layers.add(storeBlob(new ByteArrayInputStream(content), type, fileName));
+    }
+
+    /** Copies while hashing into {@code blobs/tmp-…}, syncs, and renames to its digest; an existing blob is reused. */
+    private Layer storeBlob(InputStream in, LayerType type, String fileName) throws IOException {
+        Path temp = blobs.resolve(StoreFiles.TEMP_PREFIX + UUID.randomUUID());
+        try {
+            MessageDigest sha = sha256();
+            long size = 0;
+            try (FileChannel out = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    privateFile())) {
+                byte[] buffer = new byte[COPY_BUFFER];
+                for (int n; (n = in.read(buffer)) > 0; size += n) {
+                    sha.update(buffer, 0, n);
+                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                    while (chunk.hasRemaining()) out.write(chunk);
+                }
+                out.force(true);
+            }
+            Layer layer = new Layer(type.mediaType(), "sha256:" + HexFormat.of().formatHex(sha.digest()), size, fileName);
+            blobHook.beforeCommit(temp, layer);
+            Path target = blobPath(layer);
+            if (!(Files.isRegularFile(target) && Files.size(target) == size)) {
+                StoreFiles.makeReadOnly(temp);
+                StoreFiles.moveAtomically(temp, target);
+                StoreFiles.syncDirectory(blobs);
+            }
+            return layer;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private void writeManifestBytes(ModelName name, byte[] bytes) throws IOException {
+        Path path = manifestPath(name);
+        StoreFiles.createPrivateDirectories(path.getParent());
+        StoreFiles.writeAtomically(path, bytes);
+    }
+
+    private void requireFreeSpace(long bytes) throws IOException {
+        long usable = Files.getFileStore(blobs).getUsableSpace();
+        if (usable < bytes + FREE_SPACE_MARGIN) {
+            throw new IOException("not enough disk space in " + blobs + ": the model needs " + bytes + " bytes (+"
+                    + FREE_SPACE_MARGIN + " margin), " + usable + " are available");
+        }
+    }
+
+    /** Deletes blobs and runtime directories that no manifest references; keeps everything if a manifest is unreadable. */
+    private void collectGarbage() throws IOException {
+        Set<String> referencedBlobs = new HashSet<>();
+        Set<String> manifestDigests = new HashSet<>();
+        for (Path path : manifestFiles()) {
+            byte[] bytes = Files.readAllBytes(path);
+            Manifest manifest;
+            try {
+                manifest = parseManifest(path, bytes);
+            } catch (InvalidModelException e) {
+                return;
+            }
+            manifest.allLayers().forEach(l -> referencedBlobs.add(blobFileName(l)));
+            manifestDigests.add(digest(bytes).substring("sha256:".length()));
+        }
+        try (Stream<Path> files = Files.list(blobs)) {
+            for (Path blob : files.toList()) {
+                String fileName = blob.getFileName().toString();
+                if (fileName.startsWith("sha256-") && !referencedBlobs.contains(fileName)) Files.deleteIfExists(blob);
+            }
+        }
+        try (Stream<Path> dirs = Files.list(runtime)) {
+            for (Path dir : dirs.toList()) {
+                String fileName = dir.getFileName().toString();
+                if (!fileName.startsWith(".") && !manifestDigests.contains(fileName)) StoreFiles.deleteRecursively(dir);
+            }
+        }
+    }
+
+    private void removeStaleTemporaries() throws IOException {
+        try (Stream<Path> files = Files.list(blobs)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(StoreFiles.TEMP_PREFIX)).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        try (Stream<Path> files = Stream.concat(Files.walk(manifests, 3), Files.list(runtime))) {
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(StoreFiles.HIDDEN_TEMP_PREFIX)).toList()) {
+                StoreFiles.deleteRecursively(p);
+            }
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            if (entries.findAny().isPresent()) return;
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    // ---- reading and verifying ----
+
+    private Manifest readManifest(ModelName name) throws IOException {
+        return parseManifest(manifestPath(name), readManifestBytes(name));
+    }
+
+    private byte[] readManifestBytes(ModelName name) throws IOException {
+        try {
+            return Files.readAllBytes(manifestPath(name));
+        } catch (NoSuchFileException e) {
+            throw new ModelNotFoundException(name);
+        }
+    }
+
+    private static Manifest parseManifest(Path path, byte[] bytes) throws InvalidModelException {
+        try {
+            return JSON.readValue(bytes, Manifest.class);
+        } catch (IOException | IllegalArgumentException e) {
+            Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+            throw new InvalidModelException("corrupt manifest " + path + ": " + cause.getMessage(), e);
+        }
+    }
+
+    private List<Path> manifestFiles() throws IOException {
+        int depth = manifests.getNameCount() + 3;
+        try (Stream<Path> paths = Files.walk(manifests, 3)) {
+            return paths.filter(p -> p.getNameCount() == depth && !p.getFileName().toString().startsWith(".")
+                    && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
+        }
+    }
+
+    private Map<String, Object> readParameters(Layer layer) throws IOException {
+        JsonNode node = JSON.readTree(blobPath(layer).toFile());
+        if (node == null || !node.isObject()) throw new InvalidModelException("params blob " + layer.digest() + " is not a JSON object");
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            ModelParameter parameter = ModelParameter.fromKey(field.getKey()).orElseThrow(() -> new InvalidModelException(
+                    "params blob " + layer.digest() + " has unknown parameter '" + field.getKey() + "'"));
+            try {
+                if (parameter.repeatable()) {
+                    List<Object> values = new ArrayList<>();
+                    for (JsonNode v : field.getValue()) values.add(parameter.parse(v.asText()));
+                    parameters.put(parameter.key(), List.copyOf(values));
+                } else {
+                    parameters.put(parameter.key(), parameter.parse(field.getValue().asText()));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new InvalidModelException("params blob " + layer.digest() + ": " + e.getMessage(), e);
+            }
+        }
+        return parameters;
+    }
+
+    private String readText(Manifest manifest, LayerType type) throws IOException {
+        Optional<Layer> layer = manifest.layer(type);
+        return layer.isEmpty() ? null : Files.readString(blobPath(layer.get()));
+    }
+
+    private void verifyBlob(ModelName name, Layer layer) throws IOException {
+        Path blob = blobPath(layer);
+        MessageDigest sha = sha256();
+        long size = 0;
+        try (InputStream in = Files.newInputStream(blob)) {
+            byte[] buffer = new byte[COPY_BUFFER];
+            for (int n; (n = in.read(buffer)) > 0; size += n) sha.update(buffer, 0, n);
+        } catch (NoSuchFileException e) {
+            throw new InvalidModelException("model '" + name + "': blob " + blob.getFileName() + " (" + layer.fileName() + ") is missing");
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+        blobsVerified.incrementAndGet();
+        if (size != layer.size() || !actual.equals(layer.digest())) {
+            throw new InvalidModelException("model '" + name + "': blob " + blob.getFileName() + " (" + layer.fileName()
+                    + ") is corrupt or tampered with: expected " + layer.digest() + " (" + layer.size() + " bytes), found "
+                    + actual + " (" + size + " bytes)");
+        }
+    }
+
+    /** Size, mtime and file identity of every blob: what the verified marker vouches for. */
+    private record Stamp(String text, Instant newestBlob) {}
+
+    private Stamp stamp(ModelName name, Manifest manifest) throws IOException {
+        StringBuilder text = new StringBuilder();
+        Instant newest = Instant.MIN;
+        for (Layer layer : manifest.allLayers()) {
+            BasicFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(blobPath(layer), BasicFileAttributes.class);
+            } catch (NoSuchFileException e) {
+                throw new InvalidModelException("model '" + name + "': blob for " + layer.fileName() + " (" + layer.digest() + ") is missing");
+            }
+            Instant modified = attrs.lastModifiedTime().toInstant();
+            if (modified.isAfter(newest)) newest = modified;
+            text.append(layer.digest()).append(' ').append(attrs.size()).append(' ').append(modified)
+                    .append(' ').append(attrs.fileKey()).append('\n');
+        }
+        return new Stamp(text.toString(), newest);
+    }
+
+    private boolean isVerified(Path dir, Manifest manifest, Stamp stamp) throws IOException {
+        Path marker = dir.resolve(VERIFIED_MARKER);
+        try {
+            // A blob changed within the marker's own timestamp tick would keep its mtime: such a marker proves nothing.
+            if (!Files.getLastModifiedTime(marker).toInstant().isAfter(stamp.newestBlob())) return false;
+            if (!Files.readString(marker).equals(stamp.text())) return false;
+            for (Layer layer : manifest.allLayers()) {
+                if (!Files.isSameFile(dir.resolve(layer.fileName()), blobPath(layer))) return false;
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private static void link(Path link, Path blob) throws IOException {
+        try {
+            Files.createSymbolicLink(link, blob);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.createLink(link, blob);
+        }
+    }
+
+    // ---- naming ----
+
+    private Path manifestPath(ModelName name) {
+        return StoreFiles.contained(root, manifests.resolve(name.namespace()).resolve(name.name()).resolve(name.tag()));
+    }
+
+    private Path blobPath(Layer layer) {
+        return StoreFiles.contained(root, blobs.resolve(blobFileName(layer)));
+    }
+
+    private static String blobFileName(Layer layer) {
+        return "sha256-" + layer.hex();
+    }
+
+    static String digest(byte[] bytes) {
+        return "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK must provide SHA-256", e);
+        }
+    }
+
+    private static FileAttribute<?>[] privateFile() {
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new FileAttribute<?>[0];
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Optional<ModelName> parseOrEmpty(String text) {
+        try {
+            return Optional.of(ModelName.parse(text));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Weights of a Llama-shaped decoder, from config.json alone (embeddings, attention, MLP, norms, head). */
+    static long estimateParameters(ModelConfig c) {
+        long hidden = c.hiddenSize();
+        long qDim = (long) c.numHeads() * c.headDim();
+        long attention = hidden * qDim * 2 + hidden * c.kvDim() * 2 + (c.qkvBias() ? qDim + 2L * c.kvDim() : 0);
+        long mlp = 3L * hidden * c.intermediateSize();
+        long perLayer = attention + mlp + 2 * hidden;
+        long embeddings = (long) c.vocabSize() * hidden;
+        return embeddings + c.numLayers() * perLayer + hidden + (c.tieWordEmbeddings() ? 0 : embeddings);
+    }
+}
