@@ -34,4 +34,11 @@ public class ApiException extends RuntimeException {
     public String param() {
         return param;
     }
+
+    /** Client text quoted in a message: control characters replaced, at most 64 characters. */
+    public static String quote(String text) {
+        StringBuilder sb = new StringBuilder();
+        text.codePoints().limit(64).forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return text.codePointCount(0, text.length()) > 64 ? sb + "…" : sb.toString();
+    }
 }

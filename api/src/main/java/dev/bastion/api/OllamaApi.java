@@ -132,8 +132,9 @@ final class OllamaApi {
 
     private void delete(Context ctx) {
         String model = modelField(body(ctx));
+        String stored = catalog.show(model).summary().name();
         catalog.delete(model, config.ownerResolver().apply(ctx));
-        scheduler.unloadIfIdle(model);
+        scheduler.unloadIfIdle(stored);
         ctx.status(200);
     }
 
@@ -201,7 +202,7 @@ final class OllamaApi {
                 JsonFields m = JsonFields.of(array.get(i), "messages[" + i + "]");
                 String role = m.requiredString("role");
                 if (!ROLES.contains(role)) {
-                    throw ApiException.badRequest("'messages[" + i + "].role' must be one of " + ROLES + ", got '" + abbreviate(role) + "'", "messages");
+                    throw ApiException.badRequest("'messages[" + i + "].role' must be one of " + ROLES + ", got '" + ApiException.quote(role) + "'", "messages");
                 }
                 if (m.has("images")) throw ApiException.badRequest("images are not supported", "messages");
                 messages.add(new ChatMessage(role, m.string("content", "")));
@@ -220,8 +221,13 @@ final class OllamaApi {
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
     }
 
+    /** {@code model} is echoed as the client wrote it; {@link #stored()} is the canonical name the scheduler keys on. */
     private record Request(String model, ModelCatalog.ModelDetails details, GenerationOptions options,
-                           KeepAlive keepAlive, boolean stream, JsonNode format) {}
+                           KeepAlive keepAlive, boolean stream, JsonNode format) {
+        String stored() {
+            return details.summary().name();
+        }
+    }
 
     private Request prepare(Context ctx, JsonFields b, String model) {
         KeepAlive keepAlive = KeepAlive.fromJson(b.raw("keep_alive"), config.scheduler().defaultKeepAlive());
@@ -250,10 +256,10 @@ final class OllamaApi {
         long load = 0;
         long start = System.nanoTime();
         if (r.keepAlive.unloadNow()) {
-            generations.unload(r.model);
+            generations.unload(r.stored());
             reason = "unload";
         } else {
-            load = generations.preload(r.model, r.keepAlive);
+            load = generations.preload(r.stored(), r.keepAlive);
             reason = "load";
         }
         Map<String, Object> o = header(r.model);
@@ -277,10 +283,10 @@ final class OllamaApi {
                 o.put("done", false);
                 out.ndjson(o);
             };
-            Generations.Outcome outcome = generations.generate(r.model, r.keepAlive, render, r.options, sink, cancel);
+            Generations.Outcome outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, sink, cancel);
             out.ndjson(finalObject(r.model, piece.apply(""), outcome));
         } else {
-            Generations.Outcome outcome = generations.generate(r.model, r.keepAlive, render, r.options, TokenSink.IGNORE, cancel);
+            Generations.Outcome outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, TokenSink.IGNORE, cancel);
             if (r.format != null && !isJson(outcome.result().text())) {
                 throw new ApiException(500, "model output is not valid JSON", "format");
             }
@@ -325,8 +331,8 @@ final class OllamaApi {
         List<String> inputs = b.stringOrStrings("input");
         if (inputs == null) throw ApiException.badRequest("'input' is required", "input");
         KeepAlive keepAlive = KeepAlive.fromJson(b.raw("keep_alive"), config.scheduler().defaultKeepAlive());
-        catalog.show(model);
-        Generations.Embeddings e = generations.embed(model, keepAlive, inputs);
+        String stored = catalog.show(model).summary().name();
+        Generations.Embeddings e = generations.embed(stored, keepAlive, inputs);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model);
         o.put("embeddings", e.vectors());
@@ -341,12 +347,9 @@ final class OllamaApi {
         String model = modelField(b);
         String prompt = b.requiredString("prompt");
         KeepAlive keepAlive = KeepAlive.fromJson(b.raw("keep_alive"), config.scheduler().defaultKeepAlive());
-        catalog.show(model);
-        Generations.Embeddings e = generations.embed(model, keepAlive, List.of(prompt));
+        String stored = catalog.show(model).summary().name();
+        Generations.Embeddings e = generations.embed(stored, keepAlive, List.of(prompt));
         HttpIo.json(ctx, 200, Map.of("embedding", e.vectors().getFirst()));
     }
 
-    static String abbreviate(String s) {
-        return s.length() > 64 ? s.substring(0, 64) + "…" : s;
-    }
 }

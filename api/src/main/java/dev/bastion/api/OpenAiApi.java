@@ -72,7 +72,7 @@ final class OpenAiApi {
             JsonFields m = JsonFields.of(array.get(i), path);
             String role = m.requiredString("role");
             if (!ROLES.contains(role)) {
-                throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + OllamaApi.abbreviate(role) + "'", path + ".role");
+                throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + ApiException.quote(role) + "'", path + ".role");
             }
             messages.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m, path)));
         }
@@ -116,13 +116,13 @@ final class OpenAiApi {
         return o;
     }
 
-    private record Call(String model, GenerationOptions options, boolean stream, boolean includeUsage) {}
+    private record Call(String model, String stored, GenerationOptions options, boolean stream, boolean includeUsage) {}
 
     private Call prepare(JsonFields b, String model) {
         boolean stream = b.bool("stream", false);
         boolean includeUsage = b.object("stream_options").bool("include_usage", false);
         ModelCatalog.ModelDetails details = catalog.show(model);
-        return new Call(model, SamplingRequest.fromOpenAi(b, details.parameters()), stream, includeUsage);
+        return new Call(model, details.summary().name(), SamplingRequest.fromOpenAi(b, details.parameters()), stream, includeUsage);
     }
 
     private void run(Context ctx, Call call, String object, String idPrefix, Function<ModelRuntime, String> render,
@@ -142,7 +142,7 @@ final class OpenAiApi {
                 choice.put("finish_reason", null);
                 out.sse(envelope(id, chunkObject, created, call.model, List.of(choice)));
             };
-            Generations.Outcome outcome = generations.generate(call.model, keepAlive, render, call.options, sink, cancel);
+            Generations.Outcome outcome = generations.generate(call.stored, keepAlive, render, call.options, sink, cancel);
             Map<String, Object> last = new LinkedHashMap<>();
             last.put("index", 0);
             last.putAll(object.equals("chat.completion") ? Map.of("delta", Map.of()) : withLogprobs(Map.of("text", "")));
@@ -155,7 +155,7 @@ final class OpenAiApi {
             }
             out.sseRaw("[DONE]");
         } else {
-            Generations.Outcome outcome = generations.generate(call.model, keepAlive, render, call.options, TokenSink.IGNORE, cancel);
+            Generations.Outcome outcome = generations.generate(call.stored, keepAlive, render, call.options, TokenSink.IGNORE, cancel);
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", 0);
             choice.putAll(fullChoice.apply(outcome.result().text()));
@@ -194,8 +194,8 @@ final class OpenAiApi {
         if (inputs == null || inputs.isEmpty()) throw ApiException.badRequest("'input' must be a string or a non-empty array of strings", "input");
         String encoding = b.string("encoding_format", "float");
         if (!encoding.equals("float")) throw ApiException.badRequest("only encoding_format \"float\" is supported", "encoding_format");
-        catalog.show(model);
-        Generations.Embeddings e = generations.embed(model, config.scheduler().defaultKeepAlive(), inputs);
+        String stored = catalog.show(model).summary().name();
+        Generations.Embeddings e = generations.embed(stored, config.scheduler().defaultKeepAlive(), inputs);
         List<Map<String, Object>> data = new ArrayList<>();
         for (int i = 0; i < e.vectors().size(); i++) {
             data.add(Map.of("object", "embedding", "index", i, "embedding", e.vectors().get(i)));
