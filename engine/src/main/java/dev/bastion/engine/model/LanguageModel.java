@@ -25,6 +25,14 @@ public interface LanguageModel extends AutoCloseable {
         return logits;
     }
 
+    /**
+     * A sentence embedding of {@code tokens}: the mean of their final-normed hidden states, L2-normalized.
+     * Runs from position 0 and overwrites whatever {@code state} held.
+     */
+    default float[] embed(InferenceState state, int[] tokens) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not compute embeddings");
+    }
+
     @Override
     default void close() {}
 }

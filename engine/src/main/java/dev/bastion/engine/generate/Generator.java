@@ -1,0 +1,115 @@
+package dev.bastion.engine.generate;
+
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LanguageModel;
+import dev.bastion.engine.sampling.Sampler;
+import dev.bastion.engine.tokenizer.StreamingDecoder;
+import dev.bastion.engine.tokenizer.Tokenizer;
+
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The generation loop: prefill the prompt, then sample, stream and feed back one token at a time until EOS, a stop
+ * string, {@code maxTokens}, the context length or cancellation. Thread-safe: every call has its own state.
+ */
+public final class Generator {
+
+    /** The context used when the caller asks for the model's default (num_ctx 0) and the model allows more. */
+    public static final int DEFAULT_CONTEXT_LIMIT = 4096;
+
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final Set<Integer> eosTokenIds;
+
+    public Generator(LanguageModel model, Tokenizer tokenizer, Set<Integer> eosTokenIds) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.eosTokenIds = Set.copyOf(eosTokenIds);
+    }
+
+    public Set<Integer> eosTokenIds() {
+        return eosTokenIds;
+    }
+
+    /** The KV cache size a generation with {@code options} uses. */
+    public int contextLength(GenerationOptions options) {
+        return options.contextLength() > 0 ? options.contextLength()
+                : Math.min(model.config().maxPositionEmbeddings(), DEFAULT_CONTEXT_LIMIT);
+    }
+
+    /**
+     * Generates a continuation of {@code prompt} (already tokenized, BOS included if wanted).
+     *
+     * @throws IllegalArgumentException if the prompt is empty or longer than the context
+     */
+    public GenerationResult generate(int[] prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(cancel, "cancel");
+        int context = contextLength(options);
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: there is no token to start from");
+        if (prompt.length > context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only "
+                    + context + " (num_ctx); shorten the prompt or raise num_ctx");
+        }
+        int vocab = model.config().vocabSize();
+        for (int token : prompt) {
+            if (token < 0 || token >= vocab) throw new IllegalArgumentException("prompt token id " + token + " is outside the vocabulary [0, " + vocab + ")");
+        }
+
+        InferenceState state = model.newState(context);
+        int[] tokens = new int[context];
+        System.arraycopy(prompt, 0, tokens, 0, prompt.length);
+        int length = prompt.length;
+
+        long prefillStart = System.nanoTime();
+        float[] logits = model.prefill(state, prompt, 0);
+        long prefillNanos = System.nanoTime() - prefillStart;
+
+        Sampler sampler = new Sampler(options.sampling());
+        StreamingDecoder decoder = tokenizer.newStreamingDecoder();
+        StopStringMatcher matcher = new StopStringMatcher(options.stop());
+        StringBuilder text = new StringBuilder();
+        int generated = 0;
+        DoneReason reason;
+
+        long decodeStart = System.nanoTime();
+        while (true) {
+            if (cancel.isCancelled()) {
+                reason = DoneReason.CANCELLED;
+                break;
+            }
+            if ((options.maxTokens() >= 0 && generated >= options.maxTokens()) || length >= context) {
+                reason = DoneReason.LENGTH;
+                break;
+            }
+            // The last sampled token is fed only now, so a generation that ends does not pay for one more forward pass.
+            if (generated > 0) logits = model.forward(state, tokens[length - 1], length - 1);
+            int token = sampler.sample(logits, tokens, length);
+            if (eosTokenIds.contains(token)) {
+                reason = DoneReason.STOP;
+                break;
+            }
+            tokens[length++] = token;
+            generated++;
+            emit(matcher.append(decoder.next(token)), text, sink);
+            if (matcher.stopped()) {
+                reason = DoneReason.STOP;
+                break;
+            }
+        }
+        if (!matcher.stopped()) {
+            String tail = matcher.append(decoder.flush());
+            emit(matcher.stopped() ? tail : tail + matcher.flush(), text, sink);
+        }
+        long decodeNanos = System.nanoTime() - decodeStart;
+        return new GenerationResult(text.toString(), matcher.stopped() ? DoneReason.STOP : reason, prompt.length, generated,
+                prefillNanos, decodeNanos);
+    }
+
+    private static void emit(String piece, StringBuilder text, TokenSink sink) {
+        if (piece.isEmpty()) return;
+        text.append(piece);
+        sink.accept(piece);
+    }
+}

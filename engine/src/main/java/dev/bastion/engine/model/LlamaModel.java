@@ -1,0 +1,265 @@
+package dev.bastion.engine.model;
+
+import dev.bastion.engine.safetensors.TensorInfo;
+import dev.bastion.engine.safetensors.WeightSet;
+import dev.bastion.engine.tensor.Matrices;
+import dev.bastion.engine.tensor.Matrix;
+import dev.bastion.engine.tensor.Parallel;
+import dev.bastion.engine.tensor.VectorMath;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The Llama-family decoder (Llama 2/3, SmolLM, Qwen2, Mistral) on Vector API kernels, with the math of Hugging Face
+ * transformers: RMSNorm, rotate_half RoPE (with Llama 3 scaling), grouped-query causal attention, SwiGLU MLP.
+ * Mistral's sliding window is not applied: attention always spans the whole context, which equals Mistral's output
+ * while the context is no longer than the window (4096+ for released models).
+ * Immutable after loading, so thread-safe for distinct states.
+ */
+public final class LlamaModel implements LanguageModel {
+
+    private final ModelConfig config;
+    private final LlamaWeights weights;
+    private final RotaryEmbedding rope;
+    private final AutoCloseable resources;
+    private final float attentionScale;
+
+    LlamaModel(ModelConfig config, LlamaWeights weights, AutoCloseable resources) {
+        this.config = config;
+        this.weights = weights;
+        this.resources = resources;
+        this.rope = new RotaryEmbedding(config);
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /**
+     * Loads a Hugging Face model directory ({@code config.json} and SafeTensors weights), checking that every tensor the
+     * config implies exists with the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
+     */
+    public static LlamaModel load(Path modelDir) throws IOException {
+        ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
+        WeightSet weightSet = WeightSet.open(modelDir);
+        Arena conversions = Arena.ofShared();
+        AutoCloseable resources = () -> {
+            try (weightSet; conversions) {
+                // both closed in reverse order
+            }
+        };
+        try {
+            LlamaWeights weights = LlamaWeightsLoader.load(config, new LlamaWeightsLoader.Source() {
+                @Override
+                public String describe() {
+                    return modelDir.toString();
+                }
+
+                @Override
+                public long[] shape(String name) {
+                    return weightSet.contains(name) ? weightSet.info(name).shape() : null;
+                }
+
+                @Override
+                public Matrix matrix(String name, int rows, int cols) {
+                    TensorInfo info = weightSet.info(name);
+                    return Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                }
+
+                @Override
+                public float[] vector(String name) {
+                    return weightSet.readFloats(name);
+                }
+            });
+            return new LlamaModel(config, weights, resources);
+        } catch (IllegalArgumentException e) {
+            IOException invalid = new IOException(e.getMessage(), e);
+            closeQuietly(resources, invalid);
+            throw invalid;
+        } catch (RuntimeException e) {
+            closeQuietly(resources, e);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable resources, Throwable cause) {
+        try {
+            resources.close();
+        } catch (Exception suppressed) {
+            cause.addSuppressed(suppressed);
+        }
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public LlamaState newState(int contextLength) {
+        if (contextLength < 1) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
+        if ((long) contextLength * config.kvDim() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("context length " + contextLength + " is too large for a KV cache of "
+                    + config.kvDim() + " floats per position");
+        }
+        return new LlamaState(this, contextLength);
+    }
+
+    @Override
+    public float[] forward(InferenceState state, int token, int pos) {
+        LlamaState s = own(state);
+        s.oneToken[0] = token;
+        run(s, s.oneToken, 0, 1, pos);
+        weights.lmHead().matVec(s.normed[0], s.logits);
+        return s.logits;
+    }
+
+    /** Batched prefill: runs the tokens {@link LlamaState#BATCH} at a time as matrix-matrix products. */
+    @Override
+    public float[] prefill(InferenceState state, int[] tokens, int startPos) {
+        LlamaState s = own(state);
+        if (tokens.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        int last = 0;
+        for (int off = 0; off < tokens.length; off += LlamaState.BATCH) {
+            last = Math.min(LlamaState.BATCH, tokens.length - off);
+            run(s, tokens, off, last, startPos + off);
+        }
+        weights.lmHead().matVec(s.normed[last - 1], s.logits);
+        return s.logits;
+    }
+
+    /**
+     * A sentence embedding: runs {@code tokens} from position 0 (discarding what {@code state} held), averages the
+     * final-normed hidden states and L2-normalizes the mean.
+     */
+    @Override
+    public float[] embed(InferenceState state, int[] tokens) {
+        LlamaState s = own(state);
+        if (tokens.length == 0) throw new IllegalArgumentException("embed needs at least one token");
+        int hidden = config.hiddenSize();
+        double[] sum = new double[hidden];
+        for (int off = 0; off < tokens.length; off += LlamaState.BATCH) {
+            int count = Math.min(LlamaState.BATCH, tokens.length - off);
+            run(s, tokens, off, count, off);
+            for (int t = 0; t < count; t++) {
+                for (int i = 0; i < hidden; i++) sum[i] += s.normed[t][i];
+            }
+        }
+        double norm = 0;
+        for (double v : sum) norm += v * v;
+        norm = Math.sqrt(norm);
+        float[] out = new float[hidden];
+        for (int i = 0; i < hidden; i++) out[i] = norm == 0 ? 0f : (float) (sum[i] / norm);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            resources.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing model weights failed: " + e.getMessage(), e);
+        }
+    }
+
+    private LlamaState own(InferenceState state) {
+        if (!(state instanceof LlamaState s) || s.model != this) {
+            throw new IllegalArgumentException("inference state was not created by this model");
+        }
+        return s;
+    }
+
+    /**
+     * Runs {@code count} (≤ BATCH) tokens at positions {@code startPos...} through all layers, filling the KV cache;
+     * leaves the final-normed hidden state of token {@code t} in {@code s.normed[t]}.
+     */
+    private void run(LlamaState s, int[] tokens, int off, int count, int startPos) {
+        if (startPos < 0 || startPos > s.filled) {
+            throw new IllegalArgumentException("position " + startPos + " is invalid: the state holds positions 0.." + (s.filled - 1)
+                    + ", so the next one must be at most " + s.filled);
+        }
+        if (startPos + count > s.contextLength()) {
+            throw new IllegalArgumentException("position " + (startPos + count - 1) + " exceeds the context length " + s.contextLength());
+        }
+        for (int t = 0; t < count; t++) {
+            int token = tokens[off + t];
+            if (token < 0 || token >= weights.embedTokens().rows()) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + weights.embedTokens().rows() + ")");
+            }
+        }
+        s.ensureCapacity(startPos + count);
+        // Positions past the new end are stale from here on, even if a layer below throws.
+        s.filled = startPos;
+        for (int t = 0; t < count; t++) {
+            weights.embedTokens().copyRow(tokens[off + t], s.residual[t]);
+            rope.angles(startPos + t, s.cos[t], s.sin[t]);
+        }
+        for (int l = 0; l < weights.layers().size(); l++) layer(s, l, count, startPos);
+        for (int t = 0; t < count; t++) VectorMath.rmsNorm(s.normed[t], s.residual[t], weights.finalNorm(), config.rmsNormEps());
+        s.filled = startPos + count;
+    }
+
+    private void layer(LlamaState s, int l, int count, int startPos) {
+        LlamaWeights.Layer w = weights.layers().get(l);
+        int kvDim = config.kvDim();
+        float eps = config.rmsNormEps();
+        for (int t = 0; t < count; t++) VectorMath.rmsNorm(s.normed[t], s.residual[t], w.inputNorm(), eps);
+        w.q().matMul(s.normed, s.query, count);
+        w.k().matMul(s.normed, s.key, count);
+        w.v().matMul(s.normed, s.value, count);
+        for (int t = 0; t < count; t++) {
+            int pos = startPos + t;
+            addBias(s.query[t], w.qBias());
+            addBias(s.key[t], w.kBias());
+            addBias(s.value[t], w.vBias());
+            RotaryEmbedding.rotate(s.query[t], config.numHeads(), config.headDim(), s.cos[t], s.sin[t]);
+            RotaryEmbedding.rotate(s.key[t], config.numKvHeads(), config.headDim(), s.cos[t], s.sin[t]);
+            System.arraycopy(s.key[t], 0, s.keys[l], pos * kvDim, kvDim);
+            System.arraycopy(s.value[t], 0, s.values[l], pos * kvDim, kvDim);
+        }
+        // Causal: token t sees positions up to its own, all of which are in the cache now.
+        for (int t = 0; t < count; t++) attend(s, l, startPos + t, s.query[t], s.attention[t]);
+        w.o().matMul(s.attention, s.projected, count);
+        for (int t = 0; t < count; t++) {
+            VectorMath.addInPlace(s.residual[t], s.projected[t], config.hiddenSize());
+            VectorMath.rmsNorm(s.normed[t], s.residual[t], w.postAttentionNorm(), eps);
+        }
+        w.gate().matMul(s.normed, s.gate, count);
+        w.up().matMul(s.normed, s.up, count);
+        for (int t = 0; t < count; t++) VectorMath.siluMul(s.gate[t], s.up[t], config.intermediateSize());
+        w.down().matMul(s.gate, s.projected, count);
+        for (int t = 0; t < count; t++) VectorMath.addInPlace(s.residual[t], s.projected[t], config.hiddenSize());
+    }
+
+    /** Grouped-query attention of one token at {@code pos} over cached positions 0..pos, heads in parallel. */
+    private void attend(LlamaState s, int l, int pos, float[] query, float[] out) {
+        int headDim = config.headDim();
+        int kvDim = config.kvDim();
+        int groupSize = config.numHeads() / config.numKvHeads();
+        float[] keys = s.keys[l];
+        float[] values = s.values[l];
+        int positions = pos + 1;
+        Parallel.forRange(config.numHeads(), 2L * positions * headDim, (from, to) -> {
+            for (int h = from; h < to; h++) {
+                float[] score = s.scores[h];
+                int qOff = h * headDim;
+                int kvOff = (h / groupSize) * headDim;
+                for (int p = 0; p < positions; p++) {
+                    score[p] = VectorMath.dot(query, qOff, keys, p * kvDim + kvOff, headDim) * attentionScale;
+                }
+                VectorMath.softmax(score, positions);
+                Arrays.fill(out, qOff, qOff + headDim, 0f);
+                for (int p = 0; p < positions; p++) VectorMath.axpy(score[p], values, p * kvDim + kvOff, out, qOff, headDim);
+            }
+        });
+    }
+
+    private static void addBias(float[] x, float[] bias) {
+        if (bias != null) VectorMath.addInPlace(x, bias, bias.length);
+    }
+
+    /** For tests and diagnostics: the LM head (tied to the embeddings when the checkpoint has none). */
+    Matrix lmHead() {
+        return weights.lmHead();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.bastion.engine.model;
+
+import java.util.Arrays;
+
+/**
+ * KV cache and scratch buffers of one generation on a {@link LlamaModel}. The cache grows by doubling up to
+ * {@link #contextLength()}, so a large context costs memory only once it is used. Not thread-safe.
+ */
+public final class LlamaState implements InferenceState {
+
+    /** Tokens per batched step of prefill: enough to reuse each weight row from cache, small enough for the scratch. */
+    static final int BATCH = 16;
+    private static final int INITIAL_CAPACITY = 256;
+
+    final LlamaModel model;
+    private final int contextLength;
+    /** Positions 0..filled-1 hold valid keys and values. */
+    int filled;
+    int capacity;
+    /** [layer][position * kvDim + kvHead * headDim + i], after RoPE for keys. */
+    float[][] keys;
+    float[][] values;
+    /** Attention weights per head, [head][position]. */
+    float[][] scores;
+
+    // Activations, one row per token of the batch ([BATCH][...]); decode uses row 0.
+    final float[][] residual;
+    final float[][] normed;
+    final float[][] query;
+    final float[][] key;
+    final float[][] value;
+    final float[][] attention;
+    final float[][] projected;
+    final float[][] gate;
+    final float[][] up;
+    /** RoPE angles per token of the batch, [BATCH][headDim / 2]. */
+    final float[][] cos;
+    final float[][] sin;
+    final float[] logits;
+    final int[] oneToken = new int[1];
+
+    LlamaState(LlamaModel model, int contextLength) {
+        ModelConfig c = model.config();
+        this.model = model;
+        this.contextLength = contextLength;
+        this.capacity = Math.min(contextLength, INITIAL_CAPACITY);
+        this.keys = new float[c.numLayers()][capacity * c.kvDim()];
+        this.values = new float[c.numLayers()][capacity * c.kvDim()];
+        this.scores = new float[c.numHeads()][capacity];
+        int qDim = c.numHeads() * c.headDim();
+        residual = new float[BATCH][c.hiddenSize()];
+        normed = new float[BATCH][c.hiddenSize()];
+        query = new float[BATCH][qDim];
+        key = new float[BATCH][c.kvDim()];
+        value = new float[BATCH][c.kvDim()];
+        attention = new float[BATCH][qDim];
+        projected = new float[BATCH][c.hiddenSize()];
+        gate = new float[BATCH][c.intermediateSize()];
+        up = new float[BATCH][c.intermediateSize()];
+        cos = new float[BATCH][c.headDim() / 2];
+        sin = new float[BATCH][c.headDim() / 2];
+        logits = new float[c.vocabSize()];
+    }
+
+    @Override
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Number of positions currently held in the KV cache. */
+    public int length() {
+        return filled;
+    }
+
+    void ensureCapacity(int positions) {
+        if (positions <= capacity) return;
+        int newCapacity = Math.min(contextLength, Math.max(positions, capacity * 2));
+        int kvDim = model.config().kvDim();
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = Arrays.copyOf(keys[l], newCapacity * kvDim);
+            values[l] = Arrays.copyOf(values[l], newCapacity * kvDim);
+        }
+        for (int h = 0; h < scores.length; h++) scores[h] = new float[newCapacity];
+        capacity = newCapacity;
+    }
+}

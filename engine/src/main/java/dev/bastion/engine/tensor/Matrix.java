@@ -1,0 +1,48 @@
+package dev.bastion.engine.tensor;
+
+/**
+ * A read-only weight matrix of {@code rows x cols} (row-major, as Hugging Face stores {@code [out, in]} linear weights)
+ * that multiplies F32 activations. Implementations differ in storage (F32, BF16, later quantized blocks); all are
+ * thread-safe because they never mutate.
+ */
+public interface Matrix {
+
+    int rows();
+
+    int cols();
+
+    /** The dot product of row {@code row} with {@code x[0..cols)}. */
+    float dotRow(int row, float[] x);
+
+    /** Writes row {@code row} as F32 into {@code out[0..cols)} (an embedding lookup). */
+    void copyRow(int row, float[] out);
+
+    /** {@code out[r] = row(r) · x} for every row, in parallel across cores. */
+    default void matVec(float[] x, float[] out) {
+        checkVector("x", x, cols());
+        checkVector("out", out, rows());
+        Parallel.forRange(rows(), cols(), (from, to) -> {
+            for (int r = from; r < to; r++) out[r] = dotRow(r, x);
+        });
+    }
+
+    /**
+     * {@code outs[t] = this · xs[t]} for {@code t < count}: the batched form used by prefill. Each weight row is read once
+     * for all {@code count} vectors while it is hot in cache, which is what makes it faster than {@code count} matVecs.
+     */
+    default void matMul(float[][] xs, float[][] outs, int count) {
+        for (int t = 0; t < count; t++) {
+            checkVector("xs[" + t + "]", xs[t], cols());
+            checkVector("outs[" + t + "]", outs[t], rows());
+        }
+        Parallel.forRange(rows(), (long) cols() * count, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                for (int t = 0; t < count; t++) outs[t][r] = dotRow(r, xs[t]);
+            }
+        });
+    }
+
+    private static void checkVector(String what, float[] v, int needed) {
+        if (v.length < needed) throw new IllegalArgumentException(what + " has length " + v.length + ", needs " + needed);
+    }
+}

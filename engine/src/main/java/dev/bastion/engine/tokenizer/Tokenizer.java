@@ -1,0 +1,269 @@
+package dev.bastion.engine.tokenizer;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.UnaryOperator;
+
+/**
+ * A BPE tokenizer read from a Hugging Face {@code tokenizer.json}, behaving like HF {@code tokenizers}:
+ * byte-level BPE (GPT-2, Llama 3, Qwen2) and SentencePiece-style BPE with byte fallback (Llama 2, Mistral).
+ * Immutable and thread-safe.
+ */
+public final class Tokenizer {
+
+    /** Guards against absurd ids that would make the id table huge. */
+    private static final int MAX_ID = 16_777_216;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BpeModel model;
+    private final AddedTokens addedTokens;
+    private final UnaryOperator<String> normalizer;
+    private final PreTokenizers.PreTokenizer preTokenizer;
+    private final Decoders.Decoder decoder;
+    private final String[] idToToken;
+    private final boolean[] special;
+    private final Map<String, Integer> tokenToId;
+    private final OptionalInt bosToAdd;
+
+    private Tokenizer(JsonNode root) {
+        if (!root.isObject()) throw new IllegalArgumentException("tokenizer.json: expected a JSON object at the top level");
+        JsonNode modelNode = root.get("model");
+        if (modelNode == null || !modelNode.isObject()) throw new IllegalArgumentException("tokenizer.json: missing \"model\" object");
+        String type = modelNode.path("type").asText("BPE");
+        if (!type.equals("BPE")) {
+            throw new IllegalArgumentException("model.type: '" + type + "' is not supported (only BPE)");
+        }
+        Map<String, Integer> vocab = readVocab(modelNode);
+        List<AddedTokens.AddedToken> added = readAddedTokens(root);
+
+        int maxId = -1;
+        for (int id : vocab.values()) maxId = Math.max(maxId, id);
+        for (AddedTokens.AddedToken t : added) maxId = Math.max(maxId, t.id());
+        idToToken = new String[maxId + 1];
+        special = new boolean[maxId + 1];
+        tokenToId = new HashMap<>(vocab);
+        vocab.forEach((token, id) -> {
+            if (idToToken[id] != null) {
+                throw new IllegalArgumentException("model.vocab: id " + id + " is used by both '" + idToToken[id] + "' and '" + token + "'");
+            }
+            idToToken[id] = token;
+        });
+        for (AddedTokens.AddedToken t : added) {
+            idToToken[t.id()] = t.content();
+            special[t.id()] = t.special();
+            tokenToId.put(t.content(), t.id());
+        }
+
+        model = new BpeModel(vocab, readMerges(modelNode, vocab), unkId(modelNode),
+                modelNode.path("byte_fallback").asBoolean(false),
+                modelNode.path("fuse_unk").asBoolean(false),
+                modelNode.path("ignore_merges").asBoolean(false));
+        addedTokens = new AddedTokens(added);
+        normalizer = Normalizers.of(root.get("normalizer"), "normalizer");
+        preTokenizer = PreTokenizers.of(root.get("pre_tokenizer"), "pre_tokenizer");
+        decoder = Decoders.of(root.get("decoder"), "decoder");
+        bosToAdd = findBos(root.get("post_processor"));
+    }
+
+    public static Tokenizer load(Path tokenizerJson) throws IOException {
+        String json = Files.readString(tokenizerJson);
+        try {
+            return fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(tokenizerJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Tokenizer fromJson(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getOriginalMessage()
+                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+        }
+        if (root == null) throw new IllegalArgumentException("tokenizer.json is empty");
+        return new Tokenizer(root);
+    }
+
+    /** Ids for {@code text}; added tokens in it are honoured. No BOS is added (see {@link #bosTokenToAdd()}). */
+    public int[] encode(String text) {
+        IntList ids = new IntList(text.length() / 3 + 4);
+        for (AddedTokens.Segment segment : addedTokens.split(text)) {
+            if (segment.id() >= 0) {
+                ids.add(segment.id());
+                continue;
+            }
+            String normalized = normalizer.apply(segment.text());
+            for (String word : preTokenizer.split(List.of(normalized), segment.start() == 0)) model.encode(word, ids);
+        }
+        return ids.toArray();
+    }
+
+    public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    public String decode(int[] ids, boolean skipSpecial) {
+        List<String> tokens = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            checkId(id);
+            if (skipSpecial && special[id]) continue;
+            if (idToToken[id] != null) tokens.add(idToToken[id]);
+        }
+        return String.join("", decoder.decodeChain(tokens));
+    }
+
+    public StreamingDecoder newStreamingDecoder() {
+        return new StreamingDecoder(this);
+    }
+
+    /** Max id + 1, including added tokens. */
+    public int vocabSize() {
+        return idToToken.length;
+    }
+
+    public OptionalInt tokenId(String token) {
+        Integer id = tokenToId.get(token);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    public String tokenText(int id) {
+        checkId(id);
+        return idToToken[id];
+    }
+
+    public boolean isSpecial(int id) {
+        checkId(id);
+        return special[id];
+    }
+
+    /** The BOS the post_processor would add to a single sequence, if any. */
+    public OptionalInt bosTokenToAdd() {
+        return bosToAdd;
+    }
+
+    void checkId(int id) {
+        if (id < 0 || id >= idToToken.length) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + idToToken.length + ")");
+        }
+    }
+
+    private static Map<String, Integer> readVocab(JsonNode modelNode) {
+        JsonNode vocabNode = modelNode.get("vocab");
+        if (vocabNode == null || !vocabNode.isObject()) {
+            throw new IllegalArgumentException("model.vocab: expected an object of token → id but found " + TokenizerJson.describe(vocabNode));
+        }
+        Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
+        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            vocab.put(e.getKey(), checkedId(e.getValue(), "model.vocab['" + e.getKey() + "']"));
+        }
+        return vocab;
+    }
+
+    private static int checkedId(JsonNode value, String where) {
+        int id = TokenizerJson.id(value, where);
+        if (id > MAX_ID) throw new IllegalArgumentException(where + ": id " + id + " is larger than " + MAX_ID);
+        return id;
+    }
+
+    private static List<AddedTokens.AddedToken> readAddedTokens(JsonNode root) {
+        List<AddedTokens.AddedToken> out = new ArrayList<>();
+        JsonNode list = root.get("added_tokens");
+        if (list == null || list.isNull()) return out;
+        if (!list.isArray()) throw new IllegalArgumentException("added_tokens: expected an array but found " + TokenizerJson.describe(list));
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode t = list.get(i);
+            String where = "added_tokens[" + i + "]";
+            out.add(new AddedTokens.AddedToken(checkedId(t.get("id"), where + ".id"), TokenizerJson.text(t, "content", where),
+                    t.path("special").asBoolean(false), t.path("lstrip").asBoolean(false),
+                    t.path("rstrip").asBoolean(false), t.path("single_word").asBoolean(false)));
+        }
+        return out;
+    }
+
+    private static Map<Long, Long> readMerges(JsonNode modelNode, Map<String, Integer> vocab) {
+        JsonNode list = modelNode.get("merges");
+        if (list == null || list.isNull()) return Map.of();
+        if (!list.isArray()) throw new IllegalArgumentException("model.merges: expected an array but found " + TokenizerJson.describe(list));
+        Map<Long, Long> merges = new HashMap<>(list.size() * 2);
+        for (int rank = 0; rank < list.size(); rank++) {
+            String where = "model.merges[" + rank + "]";
+            String[] pair = mergePair(list.get(rank), where);
+            int left = vocabId(vocab, pair[0], where);
+            int right = vocabId(vocab, pair[1], where);
+            int merged = vocabId(vocab, pair[0] + pair[1], where);
+            // The first occurrence wins, as in HF.
+            merges.putIfAbsent(BpeModel.pairKey(left, right), ((long) rank << 32) | merged);
+        }
+        return merges;
+    }
+
+    private static String[] mergePair(JsonNode merge, String where) {
+        if (merge.isTextual()) {
+            String[] parts = merge.asText().split(" ", -1);
+            if (parts.length == 2 && !parts[0].isEmpty() && !parts[1].isEmpty()) return parts;
+        } else if (merge.isArray() && merge.size() == 2 && merge.get(0).isTextual() && merge.get(1).isTextual()) {
+            return new String[] {merge.get(0).asText(), merge.get(1).asText()};
+        }
+        throw new IllegalArgumentException(where + ": expected \"left right\" or [\"left\", \"right\"] but found " + TokenizerJson.describe(merge));
+    }
+
+    private static int vocabId(Map<String, Integer> vocab, String token, String where) {
+        Integer id = vocab.get(token);
+        if (id == null) throw new IllegalArgumentException(where + ": token '" + token + "' is not in model.vocab");
+        return id;
+    }
+
+    private Integer unkId(JsonNode modelNode) {
+        JsonNode unk = modelNode.get("unk_token");
+        if (unk == null || unk.isNull()) return null;
+        Integer id = tokenToId.get(unk.asText());
+        if (id == null) throw new IllegalArgumentException("model.unk_token: '" + unk.asText() + "' is not in the vocabulary");
+        return id;
+    }
+
+    private OptionalInt findBos(JsonNode processor) {
+        if (processor == null || processor.isNull()) return OptionalInt.empty();
+        switch (processor.path("type").asText()) {
+            case "Sequence" -> {
+                for (JsonNode p : processor.path("processors")) {
+                    OptionalInt bos = findBos(p);
+                    if (bos.isPresent()) return bos;
+                }
+            }
+            case "TemplateProcessing" -> {
+                JsonNode first = processor.path("single").path(0);
+                if (first.has("SpecialToken")) {
+                    String name = first.get("SpecialToken").path("id").asText();
+                    JsonNode ids = processor.path("special_tokens").path(name).path("ids");
+                    if (ids.isArray() && !ids.isEmpty()) return OptionalInt.of(checkedId(ids.get(0), "post_processor.special_tokens['" + name + "'].ids[0]"));
+                    return tokenId(name);
+                }
+            }
+            case "RobertaProcessing", "BertProcessing" -> {
+                JsonNode cls = processor.path("cls");
+                if (cls.isArray() && cls.size() == 2) return OptionalInt.of(checkedId(cls.get(1), "post_processor.cls[1]"));
+            }
+            default -> { }
+        }
+        return OptionalInt.empty();
+    }
+
+    @Override
+    public String toString() {
+        return "Tokenizer[vocabSize=" + vocabSize() + "]";
+    }
+}

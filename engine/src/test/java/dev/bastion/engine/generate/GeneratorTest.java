@@ -1,0 +1,145 @@
+package dev.bastion.engine.generate;
+
+import dev.bastion.engine.sampling.SamplerOptions;
+import dev.bastion.engine.tokenizer.TinyTokenizers;
+import dev.bastion.engine.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The generation loop against {@link SuccessorModel}, whose greedy output is known in advance. */
+class GeneratorTest {
+
+    private static final Tokenizer TOKENIZER = Tokenizer.fromJson(TinyTokenizers.byteLevelJson());
+    /** Byte tokens of 'a'.. in the byte-level alphabet, so every id decodes to one printable character. */
+    private static final int START = TOKENIZER.encode("a")[0];
+
+    private static GenerationOptions greedy(int maxTokens, int contextLength, List<String> stop) {
+        return new GenerationOptions(SamplerOptions.GREEDY, maxTokens, contextLength, stop);
+    }
+
+    private static int[] successors(int first, int count) {
+        return IntStream.range(0, count).map(i -> first + i).toArray();
+    }
+
+    @Test
+    void maxTokensIsHonouredExactlyAndTheLastTokenIsNotFedBack() {
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 64);
+        List<String> pieces = new ArrayList<>();
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
+                .generate(new int[]{START}, greedy(5, 0, List.of()), pieces::add, new CancellationToken());
+
+        assertThat(result.generatedTokens()).isEqualTo(5);
+        assertThat(result.doneReason()).isEqualTo(DoneReason.LENGTH);
+        assertThat(result.promptTokens()).isEqualTo(1);
+        assertThat(result.text()).isEqualTo(TOKENIZER.decode(successors(START + 1, 5)));
+        assertThat(String.join("", pieces)).isEqualTo(result.text());
+        assertThat(pieces).hasSizeGreaterThan(1);
+        assertThat(model.forwardCalls.get()).as("1 prefill + 4 fed tokens").isEqualTo(5);
+        assertThat(result.promptEvalNanos()).isPositive();
+        assertThat(result.evalNanos()).isPositive();
+    }
+
+    @Test
+    void eosStopsWithoutBeingEmitted() {
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 64);
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of(START + 4))
+                .generate(new int[]{START}, greedy(-1, 0, List.of()), TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.doneReason()).isEqualTo(DoneReason.STOP);
+        assertThat(result.generatedTokens()).isEqualTo(3);
+        assertThat(result.text()).isEqualTo(TOKENIZER.decode(successors(START + 1, 3)));
+    }
+
+    @Test
+    void stopStringEndsTheTextJustBeforeIt() {
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 64);
+        Generator generator = new Generator(model, TOKENIZER, Set.of());
+        String full = generator.generate(new int[]{START}, greedy(12, 0, List.of()), TokenSink.IGNORE, new CancellationToken()).text();
+        String stop = full.substring(5, 8);
+
+        List<String> pieces = new ArrayList<>();
+        GenerationResult stopped = generator.generate(new int[]{START}, greedy(12, 0, List.of("zzz-never", stop)),
+                pieces::add, new CancellationToken());
+        assertThat(stopped.text()).isEqualTo(full.substring(0, 5));
+        assertThat(stopped.doneReason()).isEqualTo(DoneReason.STOP);
+        assertThat(stopped.generatedTokens()).isEqualTo(8);
+        assertThat(String.join("", pieces)).isEqualTo(stopped.text());
+    }
+
+    @Test
+    void generationEndsWhenTheContextIsFull() {
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 64);
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
+                .generate(new int[]{START, START + 1}, greedy(-1, 6, List.of()), TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.doneReason()).isEqualTo(DoneReason.LENGTH);
+        assertThat(result.generatedTokens()).isEqualTo(4);
+
+        GenerationResult full = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of())
+                .generate(successors(START, 6), greedy(-1, 6, List.of()), TokenSink.IGNORE, new CancellationToken());
+        assertThat(full.doneReason()).isEqualTo(DoneReason.LENGTH);
+        assertThat(full.generatedTokens()).isZero();
+    }
+
+    @Test
+    void theDefaultContextIsTheModelsCappedAt4096() {
+        Generator small = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 32), TOKENIZER, Set.of());
+        Generator large = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 131072), TOKENIZER, Set.of());
+        assertThat(small.contextLength(greedy(-1, 0, List.of()))).isEqualTo(32);
+        assertThat(large.contextLength(greedy(-1, 0, List.of()))).isEqualTo(4096);
+        assertThat(large.contextLength(greedy(-1, 100, List.of()))).isEqualTo(100);
+
+        GenerationResult result = small.generate(new int[]{START}, greedy(-1, 0, List.of()), TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.generatedTokens()).isEqualTo(31);
+    }
+
+    @Test
+    void badPromptsAreRejectedClearly() {
+        Generator generator = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of());
+        CancellationToken cancel = new CancellationToken();
+        assertThatThrownBy(() -> generator.generate(successors(START, 9), greedy(-1, 8, List.of()), TokenSink.IGNORE, cancel))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("9 tokens").hasMessageContaining("only 8").hasMessageContaining("num_ctx");
+        assertThatThrownBy(() -> generator.generate(new int[0], greedy(-1, 8, List.of()), TokenSink.IGNORE, cancel))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        assertThatThrownBy(() -> generator.generate(new int[]{TOKENIZER.vocabSize()}, greedy(-1, 8, List.of()), TokenSink.IGNORE, cancel))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id " + TOKENIZER.vocabSize());
+    }
+
+    @Test
+    void cancellationFromAnotherThreadStopsWithinOneToken() {
+        CancellationToken cancel = new CancellationToken();
+        int cancelAtCall = 4;
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 1024, call -> {
+            if (call == cancelAtCall) {
+                Thread canceller = Thread.ofPlatform().start(cancel::cancel);
+                try {
+                    canceller.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
+                .generate(new int[]{START}, greedy(-1, 0, List.of()), TokenSink.IGNORE, cancel);
+        assertThat(result.doneReason()).isEqualTo(DoneReason.CANCELLED);
+        assertThat(model.forwardCalls.get()).isLessThanOrEqualTo(cancelAtCall + 1);
+        assertThat(result.generatedTokens()).isLessThanOrEqualTo(cancelAtCall + 1);
+    }
+
+    @Test
+    void anAlreadyCancelledGenerationProducesNothing() {
+        CancellationToken cancel = new CancellationToken();
+        cancel.cancel();
+        GenerationResult result = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of())
+                .generate(new int[]{START}, greedy(-1, 0, List.of()), TokenSink.IGNORE, cancel);
+        assertThat(result.doneReason()).isEqualTo(DoneReason.CANCELLED);
+        assertThat(result.generatedTokens()).isZero();
+        assertThat(result.text()).isEmpty();
+    }
+}

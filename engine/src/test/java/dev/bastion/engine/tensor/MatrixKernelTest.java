@@ -1,0 +1,133 @@
+package dev.bastion.engine.tensor;
+
+import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.safetensors.Dtypes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class MatrixKernelTest {
+
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final Arena arena = Arena.ofShared();
+    private final Random random = new Random(7);
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    /** Column counts around every vector/unroll boundary, so the tails are exercised whatever the vector width. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 8, 15, 16, 17, 31, 63, 64, 65, 127, 200, 577})
+    void f32MatrixAgreesWithScalarProducts(int cols) {
+        int rows = 37;
+        float[] w = randomArray(rows * cols);
+        Matrix m = new F32Matrix(f32Segment(w), rows, cols);
+        assertMatchesScalar(m, w, rows, cols);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 8, 15, 16, 17, 31, 63, 64, 65, 127, 200, 577})
+    void bf16MatrixAgreesWithScalarProductsOfTheRoundedWeights(int cols) {
+        int rows = 37;
+        float[] w = randomArray(rows * cols);
+        MemorySegment seg = arena.allocate((long) w.length * 2);
+        for (int i = 0; i < w.length; i++) {
+            short bits = Dtypes.floatToBf16(w[i]);
+            seg.setAtIndex(SHORT, i, bits);
+            w[i] = Dtypes.bf16ToFloat(bits);
+        }
+        assertMatchesScalar(new Bf16Matrix(seg, rows, cols), w, rows, cols);
+    }
+
+    @Test
+    void f16IsConvertedOnceIntoAnF32Copy() {
+        int rows = 5, cols = 33;
+        float[] w = randomArray(rows * cols);
+        MemorySegment seg = arena.allocate((long) w.length * 2);
+        for (int i = 0; i < w.length; i++) {
+            short bits = Dtypes.floatToF16(w[i]);
+            seg.setAtIndex(SHORT, i, bits);
+            w[i] = Dtypes.f16ToFloat(bits);
+        }
+        Matrix m = Matrices.of(seg, DType.F16, rows, cols, arena);
+        assertThat(m).isInstanceOf(F32Matrix.class);
+        assertMatchesScalar(m, w, rows, cols);
+    }
+
+    @Test
+    void largeMatVecSplitAcrossThreadsComputesEveryRow() {
+        int rows = 3001, cols = 96;
+        float[] w = randomArray(rows * cols);
+        assertMatchesScalar(new F32Matrix(f32Segment(w), rows, cols), w, rows, cols);
+    }
+
+    @Test
+    void rejectsDataOfTheWrongSize() {
+        MemorySegment seg = arena.allocate(4 * 10);
+        assertThatThrownBy(() -> new F32Matrix(seg, 3, 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3, 4]").hasMessageContaining("48 bytes, got 40");
+        assertThatThrownBy(() -> new Bf16Matrix(seg, 3, 4)).hasMessageContaining("BF16 matrix [3, 4] needs 24 bytes, got 40");
+        assertThatThrownBy(() -> new F32Matrix(seg, 0, 10)).hasMessageContaining("positive shape");
+    }
+
+    @Test
+    void rejectsHeapSegmentsTheVectorApiCannotRead() {
+        MemorySegment heap = MemorySegment.ofArray(new float[12]);
+        assertThatThrownBy(() -> new F32Matrix(heap, 3, 4)).hasMessageContaining("native");
+    }
+
+    @Test
+    void rejectsVectorsShorterThanTheMatrix() {
+        Matrix m = new F32Matrix(f32Segment(randomArray(12)), 3, 4);
+        assertThatThrownBy(() -> m.matVec(new float[3], new float[3])).hasMessageContaining("x has length 3, needs 4");
+        assertThatThrownBy(() -> m.matVec(new float[4], new float[2])).hasMessageContaining("out has length 2, needs 3");
+    }
+
+    private void assertMatchesScalar(Matrix m, float[] w, int rows, int cols) {
+        int batch = 3;
+        float[][] xs = new float[batch][];
+        float[][] outs = new float[batch][rows];
+        for (int t = 0; t < batch; t++) xs[t] = randomArray(cols);
+        float[] single = new float[rows];
+        m.matVec(xs[0], single);
+        m.matMul(xs, outs, batch);
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < batch; t++) {
+                double expected = 0;
+                for (int i = 0; i < cols; i++) expected += (double) w[r * cols + i] * xs[t][i];
+                assertThat((double) outs[t][r]).as("row %d of x%d", r, t).isCloseTo(expected, within(1e-4 * Math.sqrt(cols)));
+            }
+            assertThat(single[r]).isEqualTo(outs[0][r]);
+        }
+        float[] row = new float[cols];
+        m.copyRow(rows - 1, row);
+        for (int i = 0; i < cols; i++) assertThat(row[i]).isEqualTo(w[(rows - 1) * cols + i]);
+    }
+
+    private MemorySegment f32Segment(float[] values) {
+        MemorySegment seg = arena.allocate((long) values.length * 4);
+        for (int i = 0; i < values.length; i++) seg.setAtIndex(FLOAT, i, values[i]);
+        return seg;
+    }
+
+    private float[] randomArray(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) random.nextGaussian();
+        return a;
+    }
+}
