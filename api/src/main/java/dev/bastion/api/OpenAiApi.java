@@ -193,12 +193,15 @@ final class OpenAiApi {
         List<String> inputs = b.stringOrStrings("input");
         if (inputs == null || inputs.isEmpty()) throw ApiException.badRequest("'input' must be a string or a non-empty array of strings", "input");
         String encoding = b.string("encoding_format", "float");
-        if (!encoding.equals("float")) throw ApiException.badRequest("only encoding_format \"float\" is supported", "encoding_format");
+        if (!encoding.equals("float") && !encoding.equals("base64")) {
+            throw ApiException.badRequest("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
+        }
         String stored = catalog.show(model).summary().name();
         Generations.Embeddings e = generations.embed(stored, config.scheduler().defaultKeepAlive(), inputs);
         List<Map<String, Object>> data = new ArrayList<>();
         for (int i = 0; i < e.vectors().size(); i++) {
-            data.add(Map.of("object", "embedding", "index", i, "embedding", e.vectors().get(i)));
+            float[] v = e.vectors().get(i);
+            data.add(Map.of("object", "embedding", "index", i, "embedding", encoding.equals("base64") ? base64(v) : v));
         }
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "list");
@@ -206,5 +209,12 @@ final class OpenAiApi {
         o.put("model", model);
         o.put("usage", Map.of("prompt_tokens", e.promptTokens(), "total_tokens", e.promptTokens()));
         HttpIo.json(ctx, 200, o);
+    }
+
+    /** OpenAI's base64 encoding: the little-endian float32 bytes. */
+    static String base64(float[] v) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) buf.putFloat(f);
+        return java.util.Base64.getEncoder().encodeToString(buf.array());
     }
 }
