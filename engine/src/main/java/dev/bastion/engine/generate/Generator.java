@@ -6,6 +6,7 @@ import dev.bastion.engine.sampling.Sampler;
 import dev.bastion.engine.tokenizer.StreamingDecoder;
 import dev.bastion.engine.tokenizer.Tokenizer;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 
@@ -66,6 +67,7 @@ public final class Generator {
         float[] logits = model.prefill(state, prompt, 0);
         long prefillNanos = System.nanoTime() - prefillStart;
 
+        int tokenizerVocab = tokenizer.vocabSize();
         Sampler sampler = new Sampler(options.sampling());
         StreamingDecoder decoder = tokenizer.newStreamingDecoder();
         StopStringMatcher matcher = new StopStringMatcher(options.stop());
@@ -85,6 +87,8 @@ public final class Generator {
             }
             // The last sampled token is fed only now, so a generation that ends does not pay for one more forward pass.
             if (generated > 0) logits = model.forward(state, tokens[length - 1], length - 1);
+            // Embedding rows padded beyond the tokenizer (common in released models) must never be sampled.
+            if (logits.length > tokenizerVocab) Arrays.fill(logits, tokenizerVocab, logits.length, Float.NEGATIVE_INFINITY);
             int token = sampler.sample(logits, tokens, length);
             if (eosTokenIds.contains(token)) {
                 reason = DoneReason.STOP;

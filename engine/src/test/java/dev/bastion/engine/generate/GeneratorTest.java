@@ -99,6 +99,16 @@ class GeneratorTest {
     }
 
     @Test
+    void embeddingRowsBeyondTheTokenizerAreNeverSampled() {
+        SuccessorModel padded = new SuccessorModel(TOKENIZER.vocabSize() + 16, 64);
+        int last = TOKENIZER.vocabSize() - 1;
+        GenerationResult result = new Generator(padded, TOKENIZER, Set.of())
+                .generate(new int[]{last}, greedy(1, 0, List.of()), TokenSink.IGNORE, new CancellationToken());
+        // The successor of the last real token is a padding row; with it masked, all other logits tie at 0 → id 0.
+        assertThat(result.text()).isEqualTo(TOKENIZER.decode(new int[]{0}));
+    }
+
+    @Test
     void badPromptsAreRejectedClearly() {
         Generator generator = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of());
         CancellationToken cancel = new CancellationToken();

@@ -1,0 +1,169 @@
+package dev.bastion.cli;
+
+import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.GenerationOptions;
+import dev.bastion.engine.generate.GenerationResult;
+import dev.bastion.engine.generate.LocalModelRuntime;
+import dev.bastion.engine.generate.ModelRuntime;
+import dev.bastion.engine.sampling.SamplerOptions;
+import dev.bastion.engine.template.ChatMessage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code bastion run MODEL [PROMPT]}: one completion, or an interactive chat on stdin when no prompt is given. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a model on a prompt, or chat interactively (stdin) when no prompt is given; /bye ends the chat.")
+public final class RunCommand implements Callable<Integer> {
+
+    private static final String BYE = "/bye";
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model directory (config.json, *.safetensors, tokenizer.json).")
+    String model;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT", description = "The prompt; omit it to chat.")
+    String prompt;
+
+    @Option(names = "--raw", description = "Send the prompt as is, without the chat template.")
+    boolean raw;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message for the chat.")
+    String system;
+
+    @Option(names = "--temperature", defaultValue = "0.8", description = "0 is greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "40", description = "0 disables (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "0.9", description = "1 disables (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--min-p", defaultValue = "0", description = "0 disables (default: ${DEFAULT-VALUE}).")
+    float minP;
+
+    @Option(names = "--repeat-penalty", defaultValue = "1.1", description = "1 disables (default: ${DEFAULT-VALUE}).")
+    float repeatPenalty;
+
+    @Option(names = "--seed", description = "Random seed for reproducible sampling.")
+    Long seed;
+
+    @Option(names = "--num-predict", defaultValue = "-1", description = "Maximum tokens to generate; -1 until the context is full.")
+    int numPredict;
+
+    @Option(names = "--num-ctx", defaultValue = "0", description = "Context length; 0 uses the model's (at most 4096).")
+    int numCtx;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop before this text (repeatable).")
+    List<String> stop = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    private final InputStream stdin;
+
+    public RunCommand() {
+        this(System.in);
+    }
+
+    RunCommand(InputStream stdin) {
+        this.stdin = stdin;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            GenerationOptions options = new GenerationOptions(
+                    new SamplerOptions(temperature, topK, topP, minP, repeatPenalty, SamplerOptions.DEFAULT.repeatLastN(), seed),
+                    numPredict, numCtx, stop);
+            try (ModelRuntime runtime = LocalModelRuntime.load(resolveModel(model))) {
+                if (prompt != null) {
+                    List<ChatMessage> messages = startConversation();
+                    messages.add(new ChatMessage("user", prompt));
+                    respond(runtime, raw ? prompt : runtime.renderChat(messages), options);
+                } else {
+                    chat(runtime, options);
+                }
+            }
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            err.println("bastion run: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.flush();
+            return 1;
+        }
+    }
+
+    /** Where MODEL points to; the one place to extend when models may also be named from the store. */
+    Path resolveModel(String name) throws IOException {
+        Path dir = Path.of(name);
+        if (!Files.isDirectory(dir)) throw new IOException("model directory not found: " + name);
+        if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
+        return dir;
+    }
+
+    private List<ChatMessage> startConversation() {
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) messages.add(new ChatMessage("system", system));
+        return messages;
+    }
+
+    private void chat(ModelRuntime runtime, GenerationOptions options) throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean interactive = System.console() != null;
+        List<ChatMessage> history = startConversation();
+        BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        while (true) {
+            if (interactive) {
+                out.print(">>> ");
+                out.flush();
+            }
+            String line = in.readLine();
+            if (line == null || line.strip().equals(BYE)) return;
+            if (line.isBlank()) continue;
+            if (raw) {
+                respond(runtime, line, options);
+                continue;
+            }
+            history.add(new ChatMessage("user", line));
+            GenerationResult result = respond(runtime, runtime.renderChat(history), options);
+            history.add(new ChatMessage("assistant", result.text()));
+        }
+    }
+
+    /** Streams one generation to stdout and its stats to stderr; Ctrl-C cancels it. */
+    private GenerationResult respond(ModelRuntime runtime, String fullPrompt, GenerationOptions options) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        CancellationToken cancel = new CancellationToken();
+        GenerationResult result;
+        try (InterruptHandler ignored = InterruptHandler.install(cancel::cancel)) {
+            result = runtime.generate(fullPrompt, options, piece -> {
+                out.print(piece);
+                out.flush();
+            }, cancel);
+        }
+        if (!result.text().endsWith("\n")) out.println();
+        out.flush();
+        err.println(String.format(Locale.ROOT, "prompt tokens: %d (%.1f tok/s), generated tokens: %d (%.1f tok/s), done: %s",
+                result.promptTokens(), result.prefillTokensPerSecond(), result.generatedTokens(),
+                result.decodeTokensPerSecond(), result.doneReason().wireName()));
+        err.flush();
+        return result;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.bastion.cli;
+
+import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.GenerationOptions;
+import dev.bastion.engine.generate.LocalModelRuntime;
+import dev.bastion.engine.generate.TokenSink;
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.sampling.SamplerOptions;
+import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.testing.TinyModelFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RunCommandTest {
+
+    private static final Pattern STATS = Pattern.compile(
+            "prompt tokens: (\\d+) \\([\\d.]+ tok/s\\), generated tokens: (\\d+) \\([\\d.]+ tok/s\\), done: (stop|length)");
+
+    @TempDir
+    static Path tmp;
+    private static Path modelDir;
+    /** The same model loaded directly, to compute what the command must print. */
+    private static LocalModelRuntime runtime;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void generateModel() throws IOException {
+        modelDir = TinyModelFixture.tinyModel(tmp.resolve("qwen"), Architecture.QWEN2);
+        runtime = LocalModelRuntime.load(modelDir);
+    }
+
+    @AfterAll
+    static void closeRuntime() {
+        runtime.close();
+    }
+
+    private int execute(String stdin, String... args) {
+        CommandLine cli = new CommandLine(new RunCommand(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8))));
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return cli.execute(args);
+    }
+
+    private static String greedyText(String prompt, int maxTokens, List<String> stop) {
+        GenerationOptions options = new GenerationOptions(SamplerOptions.GREEDY, maxTokens, 0, stop);
+        return runtime.generate(prompt, options, TokenSink.IGNORE, new CancellationToken()).text();
+    }
+
+    private static String chat(List<ChatMessage> messages) {
+        return runtime.renderChat(messages);
+    }
+
+    private static String line(String text) {
+        return text.endsWith("\n") ? text : text + "\n";
+    }
+
+    @Test
+    void streamsTheChatCompletionThenPrintsStats() {
+        int code = execute("", modelDir.toString(), "Hello there", "--temperature", "0", "--repeat-penalty", "1", "--num-predict", "10");
+        assertThat(code).as(err.toString()).isZero();
+        String expected = greedyText(chat(List.of(new ChatMessage("user", "Hello there"))), 10, List.of());
+        assertThat(out.toString()).isEqualTo(line(expected));
+
+        Matcher stats = STATS.matcher(err.toString().strip());
+        assertThat(stats.matches()).as(err.toString()).isTrue();
+        assertThat(Integer.parseInt(stats.group(1))).isEqualTo(runtime.countTokens(chat(List.of(new ChatMessage("user", "Hello there")))));
+        assertThat(Integer.parseInt(stats.group(2))).isBetween(1, 10);
+    }
+
+    @Test
+    void rawSystemAndStopOptionsAreApplied() {
+        assertThat(execute("", modelDir.toString(), "--raw", "Once upon a time", "--temperature", "0", "--repeat-penalty", "1", "--num-predict", "6")).isZero();
+        assertThat(out.toString()).isEqualTo(line(greedyText("Once upon a time", 6, List.of())));
+
+        String withSystem = chat(List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi")));
+        String full = greedyText(withSystem, 12, List.of());
+        String stop = full.substring(full.length() / 2, full.length() / 2 + 1);
+        StringWriter second = new StringWriter();
+        CommandLine cli = new CommandLine(new RunCommand());
+        cli.setOut(new PrintWriter(second));
+        cli.setErr(new PrintWriter(new StringWriter()));
+        assertThat(cli.execute(modelDir.toString(), "Hi", "--system", "Be brief.", "--temperature", "0", "--repeat-penalty", "1",
+                "--num-predict", "12", "--stop", stop)).isZero();
+        assertThat(second.toString()).isEqualTo(line(full.substring(0, full.indexOf(stop))));
+    }
+
+    @Test
+    void withoutAPromptItChatsOverStdinKeepingHistoryUntilBye() {
+        int code = execute("hello\n\nagain\n/bye\nnever read\n", modelDir.toString(), "--temperature", "0", "--repeat-penalty", "1", "--num-predict", "5");
+        assertThat(code).as(err.toString()).isZero();
+
+        String first = greedyText(chat(List.of(new ChatMessage("user", "hello"))), 5, List.of());
+        String second = greedyText(chat(List.of(new ChatMessage("user", "hello"), new ChatMessage("assistant", first),
+                new ChatMessage("user", "again"))), 5, List.of());
+        assertThat(out.toString()).isEqualTo(line(first) + line(second));
+        assertThat(err.toString().strip().split("\n")).hasSize(2).allMatch(l -> STATS.matcher(l).matches());
+    }
+
+    @Test
+    void seededSamplingIsReproducible() {
+        String[] args = {modelDir.toString(), "Hi", "--seed", "5", "--temperature", "1.2", "--top-k", "0", "--top-p", "1",
+                "--min-p", "0", "--repeat-penalty", "1", "--num-predict", "12", "--num-ctx", "64"};
+        assertThat(execute("", args)).isZero();
+        String first = out.toString();
+        out.getBuffer().setLength(0);
+        assertThat(execute("", args)).isZero();
+        assertThat(out.toString()).isEqualTo(first).isNotBlank();
+    }
+
+    @Test
+    void ctrlCCancelsTheRunningGenerationAndTheChatGoesOn() throws Exception {
+        Signal interrupt = new Signal("INT");
+        // A no-op outside generations, so a late signal cannot end the test JVM.
+        SignalHandler original = Signal.handle(interrupt, signal -> {});
+        try {
+            Thread presser = Thread.ofPlatform().start(() -> {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (out.getBuffer().isEmpty() && System.nanoTime() < deadline) Thread.onSpinWait();
+                Signal.raise(interrupt);
+            });
+            int code = execute("a long story\nshort\n", modelDir.toString(), "--temperature", "0", "--num-predict", "-1",
+                    "--num-ctx", "2048");
+            presser.join();
+            assertThat(code).as(err.toString()).isZero();
+            String[] stats = err.toString().strip().split("\n");
+            assertThat(stats).hasSize(2);
+            assertThat(stats[0]).endsWith("done: cancelled");
+            Matcher first = Pattern.compile("generated tokens: (\\d+)").matcher(stats[0]);
+            assertThat(first.find()).isTrue();
+            assertThat(Integer.parseInt(first.group(1))).isLessThan(1000);
+            assertThat(stats[1]).doesNotEndWith("done: cancelled");
+        } finally {
+            Signal.handle(interrupt, original);
+        }
+    }
+
+    @Test
+    void aBadModelDirectoryIsOneClearLineAndExitCode1() {
+        Path missing = tmp.resolve("no-such-model");
+        assertThat(execute("", missing.toString(), "hi")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("bastion run: model directory not found: " + missing + System.lineSeparator());
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void badOptionValuesAreOneClearLineAndExitCode1() {
+        assertThat(execute("", modelDir.toString(), "hi", "--temperature", "-1")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("bastion run: temperature must be in [0, 100]");
+    }
+}

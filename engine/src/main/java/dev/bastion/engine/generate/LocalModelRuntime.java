@@ -1,0 +1,149 @@
+package dev.bastion.engine.generate;
+
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LanguageModel;
+import dev.bastion.engine.model.LlamaModel;
+import dev.bastion.engine.model.ModelConfig;
+import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.ChatTemplate;
+import dev.bastion.engine.tokenizer.Tokenizer;
+import dev.bastion.engine.tokenizer.TokenizerConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * A model directory loaded for serving: weights, tokenizer, tokenizer_config.json and chat template.
+ * Thread-safe: every generation or embedding runs in its own inference state.
+ */
+public final class LocalModelRuntime implements ModelRuntime {
+
+    private static final String CHATML_START = "<|im_start|>";
+    private static final String CHATML_END = "<|im_end|>";
+
+    private final Path directory;
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate template;
+    private final OptionalInt bosToAdd;
+    private final Generator generator;
+
+    private LocalModelRuntime(Path directory, LanguageModel model, Tokenizer tokenizer, ChatTemplate template,
+                              OptionalInt bosToAdd, Set<Integer> eosTokenIds) {
+        this.directory = directory;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.bosToAdd = bosToAdd;
+        this.generator = new Generator(model, tokenizer, eosTokenIds);
+    }
+
+    /** Loads {@code modelDir} (config.json, *.safetensors, tokenizer.json, optional tokenizer_config.json). */
+    public static LocalModelRuntime load(Path modelDir) throws IOException {
+        if (!Files.isDirectory(modelDir)) throw new IOException("model directory not found: " + modelDir);
+        LanguageModel model = LlamaModel.load(modelDir);
+        try {
+            Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("tokenizer.json"));
+            if (tokenizer.vocabSize() > model.config().vocabSize()) {
+                throw new IOException(modelDir.resolve("tokenizer.json") + " has " + tokenizer.vocabSize()
+                        + " tokens but config.json vocab_size is only " + model.config().vocabSize());
+            }
+            TokenizerConfig tokenizerConfig = TokenizerConfig.read(modelDir.resolve("tokenizer_config.json"));
+            String templateSource = tokenizerConfig.chatTemplate() == null || tokenizerConfig.chatTemplate().isBlank()
+                    ? null : tokenizerConfig.chatTemplate();
+            ChatTemplate template = templateSource == null ? ChatTemplate.fallback()
+                    : new ChatTemplate(templateSource, tokenizerConfig.bosToken(), tokenizerConfig.eosToken());
+            // The fallback template is ChatML too.
+            boolean chatMl = templateSource == null || templateSource.contains(CHATML_START);
+            OptionalInt bos = bosToAdd(model.config(), tokenizer, tokenizerConfig, modelDir);
+            Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
+            return new LocalModelRuntime(modelDir, model, tokenizer, template, bos, eos);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** add_bos_token decides when present; otherwise the tokenizer's post-processor does. */
+    private static OptionalInt bosToAdd(ModelConfig modelConfig, Tokenizer tokenizer, TokenizerConfig config, Path dir)
+            throws IOException {
+        Boolean addBos = config.addBosToken();
+        if (addBos == null) return tokenizer.bosTokenToAdd();
+        if (!addBos) return OptionalInt.empty();
+        if (config.bosToken() != null) {
+            OptionalInt id = tokenizer.tokenId(config.bosToken());
+            if (id.isPresent()) return id;
+        }
+        if (modelConfig.bosTokenId() >= 0) return OptionalInt.of(modelConfig.bosTokenId());
+        throw new IOException(dir.resolve("tokenizer_config.json") + ": add_bos_token is true but bos_token "
+                + config.bosToken() + " is not in the vocabulary and config.json has no bos_token_id");
+    }
+
+    private static Set<Integer> eosTokenIds(ModelConfig modelConfig, Tokenizer tokenizer, TokenizerConfig config,
+                                            boolean chatMl) {
+        Set<Integer> eos = new HashSet<>(modelConfig.eosTokenIds());
+        if (config.eosToken() != null) tokenizer.tokenId(config.eosToken()).ifPresent(eos::add);
+        if (chatMl) tokenizer.tokenId(CHATML_END).ifPresent(eos::add);
+        return eos;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Set<Integer> eosTokenIds() {
+        return generator.eosTokenIds();
+    }
+
+    @Override
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages) {
+        return template.render(messages, true);
+    }
+
+    @Override
+    public GenerationResult generate(String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        return generator.generate(tokenize(prompt), options, sink, cancel);
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return tokenize(text).length;
+    }
+
+    @Override
+    public float[] embed(String text) {
+        int[] tokens = tokenize(text);
+        if (tokens.length == 0) throw new IllegalArgumentException("cannot embed empty text");
+        int limit = model.config().maxPositionEmbeddings();
+        if (tokens.length > limit) {
+            throw new IllegalArgumentException("the text has " + tokens.length + " tokens, more than the model's " + limit + " positions");
+        }
+        InferenceState state = model.newState(tokens.length);
+        return model.embed(state, tokens);
+    }
+
+    /** Encodes {@code text}, prepending BOS when the model wants it and the text does not already start with it. */
+    int[] tokenize(String text) {
+        int[] encoded = tokenizer.encode(text);
+        if (bosToAdd.isEmpty() || (encoded.length > 0 && encoded[0] == bosToAdd.getAsInt())) return encoded;
+        int[] withBos = new int[encoded.length + 1];
+        withBos[0] = bosToAdd.getAsInt();
+        System.arraycopy(encoded, 0, withBos, 1, encoded.length);
+        return withBos;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.bastion.engine.generate;
+
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.sampling.SamplerOptions;
+import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.engine.tokenizer.Tokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class LocalModelRuntimeTest {
+
+    @TempDir
+    static Path tmp;
+    /** Byte-level BPE, ChatML template, add_bos_token false. */
+    private static LocalModelRuntime qwen;
+    /** SentencePiece, Llama 2 template, add_bos_token true. */
+    private static LocalModelRuntime llama;
+    private static Tokenizer qwenTokenizer;
+    private static Tokenizer llamaTokenizer;
+
+    @BeforeAll
+    static void load() throws IOException {
+        Path qwenDir = TinyModelFixture.tinyModel(tmp.resolve("qwen"), Architecture.QWEN2);
+        Path llamaDir = TinyModelFixture.tinyModel(tmp.resolve("llama"), Architecture.LLAMA);
+        qwen = LocalModelRuntime.load(qwenDir);
+        llama = LocalModelRuntime.load(llamaDir);
+        qwenTokenizer = Tokenizer.load(qwenDir.resolve("tokenizer.json"));
+        llamaTokenizer = Tokenizer.load(llamaDir.resolve("tokenizer.json"));
+    }
+
+    @AfterAll
+    static void close() {
+        qwen.close();
+        llama.close();
+    }
+
+    private static GenerationOptions greedy(int maxTokens) {
+        return new GenerationOptions(SamplerOptions.GREEDY, maxTokens, 0, List.of());
+    }
+
+    @Test
+    void chatMlModelsStopAtImEndAndUseTheirTemplate() {
+        int imEnd = qwenTokenizer.tokenId("<|im_end|>").orElseThrow();
+        assertThat(qwen.eosTokenIds()).contains(imEnd).containsAll(qwen.config().eosTokenIds());
+        assertThat(qwen.renderChat(List.of(new ChatMessage("user", "hi"))))
+                .isEqualTo("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    }
+
+    @Test
+    void bosIsAddedOnlyWhenTheModelWantsItAndNeverTwice() {
+        assertThat(qwen.countTokens("hello world")).isEqualTo(qwenTokenizer.encode("hello world").length);
+        int bos = llamaTokenizer.tokenId("<s>").orElseThrow();
+        assertThat(llama.tokenize("hello world")).startsWith(bos).hasSize(llamaTokenizer.encode("hello world").length + 1);
+        assertThat(llama.tokenize("<s>hello world")).isEqualTo(llama.tokenize("hello world"));
+        assertThat(llama.eosTokenIds()).contains(llamaTokenizer.tokenId("</s>").orElseThrow());
+    }
+
+    @Test
+    void generateRendersTheSameAsTheGeneratorOnTheTokenizedPrompt() {
+        String prompt = llama.renderChat(List.of(new ChatMessage("user", "Tell me a story")));
+        GenerationResult result = llama.generate(prompt, greedy(12), TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.promptTokens()).isEqualTo(llama.countTokens(prompt));
+        assertThat(result.generatedTokens()).isBetween(1, 12);
+        assertThat(llama.generate(prompt, greedy(12), TokenSink.IGNORE, new CancellationToken()).text()).isEqualTo(result.text());
+    }
+
+    @Test
+    void concurrentGenerationsDoNotInterfere() throws Exception {
+        String prompt = "<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n";
+        String expected = qwen.generate(prompt, greedy(16), TokenSink.IGNORE, new CancellationToken()).text();
+        Callable<String> task = () -> qwen.generate(prompt, greedy(16), TokenSink.IGNORE, new CancellationToken()).text();
+        try (ExecutorService pool = Executors.newFixedThreadPool(3)) {
+            List<Future<String>> futures = pool.invokeAll(List.of(task, task, task));
+            for (Future<String> f : futures) assertThat(f.get()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void embeddingsAreNormalizedAndDependOnTheText() {
+        float[] a = qwen.embed("the cat sat");
+        float[] again = qwen.embed("the cat sat");
+        float[] b = qwen.embed("quantum physics");
+        assertThat(a).hasSize(qwen.config().hiddenSize()).isEqualTo(again);
+        double norm = 0;
+        for (float v : a) norm += v * v;
+        assertThat(Math.sqrt(norm)).isCloseTo(1.0, within(1e-4));
+        assertThat(b).isNotEqualTo(a);
+        assertThatThrownBy(() -> qwen.embed("")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+    }
+
+    @Test
+    void aPromptLongerThanTheContextIsRejected() {
+        GenerationOptions tiny = new GenerationOptions(SamplerOptions.GREEDY, 4, 4, List.of());
+        assertThatThrownBy(() -> qwen.generate("one two three four five six seven", tiny, TokenSink.IGNORE, new CancellationToken()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("context holds only 4");
+    }
+
+    @Test
+    void withoutTokenizerConfigTheChatMlFallbackIsUsed() throws IOException {
+        Path dir = TinyModelFixture.tinyModel(tmp.resolve("bare"), Architecture.QWEN2);
+        Files.delete(dir.resolve("tokenizer_config.json"));
+        try (LocalModelRuntime bare = LocalModelRuntime.load(dir)) {
+            assertThat(bare.renderChat(List.of(new ChatMessage("user", "x")))).contains("<|im_start|>user\nx<|im_end|>");
+            assertThat(bare.eosTokenIds()).contains(qwenTokenizer.tokenId("<|im_end|>").orElseThrow());
+        }
+    }
+
+    @Test
+    void brokenDirectoriesGiveClearErrors() throws IOException {
+        assertThatThrownBy(() -> LocalModelRuntime.load(tmp.resolve("missing")))
+                .isInstanceOf(IOException.class).hasMessageContaining("model directory not found").hasMessageContaining("missing");
+        Path noTokenizer = TinyModelFixture.tinyModel(tmp.resolve("no-tokenizer"), Architecture.QWEN2);
+        Files.delete(noTokenizer.resolve("tokenizer.json"));
+        assertThatThrownBy(() -> LocalModelRuntime.load(noTokenizer)).hasMessageContaining("tokenizer.json");
+    }
+}
