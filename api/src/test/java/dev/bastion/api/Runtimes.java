@@ -1,9 +1,10 @@
 package dev.bastion.api;
 
-/** The runtime the integration tests load models with. */
+import dev.bastion.engine.generate.LocalModelRuntime;
+
+/** The runtime the integration tests load models with: the engine's real inference. */
 final class Runtimes {
     private Runtimes() {}
 
-    /** Until the engine's LocalModelRuntime lands, a deterministic fake stands in for inference. */
-    static final RuntimeLoader LOADER = dir -> new FakeRuntime(dir.getFileName().toString(), 0);
+    static final RuntimeLoader LOADER = LocalModelRuntime::load;
 }
