@@ -1,0 +1,86 @@
+package dev.bastion.cli;
+
+import dev.bastion.api.BastionServer;
+import dev.bastion.api.BindAddress;
+import dev.bastion.api.SchedulerConfig;
+import dev.bastion.api.ServerConfig;
+import dev.bastion.api.StoreCatalog;
+import dev.bastion.engine.generate.LocalModelRuntime;
+import dev.bastion.store.ModelStore;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code bastion serve [--host H:P]}: serves the store at BASTION_HOME over the Ollama and OpenAI APIs until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Start the HTTP server (Ollama- and OpenAI-compatible APIs) on the model store at BASTION_HOME.")
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--host", paramLabel = "HOST[:PORT]",
+            description = "Listen address: host, host:port or http://host:port (default: BASTION_HOST, else 127.0.0.1:11434).")
+    String host;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, String> env;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    public ServeCommand() {
+        this(System.getenv());
+    }
+
+    /** @param env the environment to read BASTION_HOME, BASTION_HOST and the scheduler settings from */
+    public ServeCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** BASTION_HOME, else {@code ~/.bastion}. */
+    static Path home(Map<String, String> env) {
+        String home = env.get("BASTION_HOME");
+        return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".bastion");
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        BindAddress bind;
+        SchedulerConfig scheduler;
+        try {
+            bind = BindAddress.parse(host != null ? host : env.get("BASTION_HOST"));
+            scheduler = SchedulerConfig.fromEnvironment(env);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path home = home(env);
+        ModelStore store = new ModelStore(home);
+        ServerConfig config = ServerConfig.defaults(bind).withScheduler(scheduler);
+        PrintWriter out = spec.commandLine().getOut();
+        try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
+            server.start();
+            Thread hook = new Thread(stopped::countDown, "bastion-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.println("Bastion listening on " + server.baseUrl() + " (models in " + home.toAbsolutePath() + ")");
+            out.flush();
+            stopped.await();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting anyway
+            }
+        }
+        return 0;
+    }
+
+    /** Stops a running {@link #call()} (tests; the JVM's shutdown does the same for Ctrl-C). */
+    public void stop() {
+        stopped.countDown();
+    }
+}
