@@ -3,7 +3,6 @@ package dev.bastion.api;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +32,7 @@ public final class BastionServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.bind().host();
             c.jetty.port = config.bind().port();
-            for (Handler filter : config.filters()) c.routes.before(filter);
+            config.extensions().forEach(extension -> extension.accept(c));
             ollama.register(c.routes);
             openAi.register(c.routes);
             c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));

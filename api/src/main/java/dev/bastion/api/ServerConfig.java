@@ -1,17 +1,20 @@
 package dev.bastion.api;
 
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * @param filters run before every route in order (authentication, audit); one may reject by throwing or by setting
- *                the request attribute {@link #PRINCIPAL_ATTRIBUTE}
+ * @param extensions applied to the Javalin config before the API routes, in order: the place for authentication,
+ *                   audit and other before-filters (e.g. a security chain's {@code install}); a filter rejects a
+ *                   request by throwing, and records the caller in the request attribute {@link #PRINCIPAL_ATTRIBUTE}
  * @param ownerResolver the owner recorded for store writes; by default the principal attribute's name, else null
  */
-public record ServerConfig(BindAddress bind, long maxBodyBytes, SchedulerConfig scheduler, List<Handler> filters,
+public record ServerConfig(BindAddress bind, long maxBodyBytes, SchedulerConfig scheduler, List<Consumer<JavalinConfig>> extensions,
                            Function<Context, String> ownerResolver) {
 
     /** Request attribute holding the authenticated principal (a {@link java.security.Principal} or a String). */
@@ -19,7 +22,7 @@ public record ServerConfig(BindAddress bind, long maxBodyBytes, SchedulerConfig 
     public static final long DEFAULT_MAX_BODY_BYTES = 10L << 20;
 
     public ServerConfig {
-        filters = List.copyOf(filters);
+        extensions = List.copyOf(extensions);
         if (maxBodyBytes < 1) throw new IllegalArgumentException("max body size must be positive, got " + maxBodyBytes);
     }
 
@@ -28,15 +31,21 @@ public record ServerConfig(BindAddress bind, long maxBodyBytes, SchedulerConfig 
     }
 
     public ServerConfig withScheduler(SchedulerConfig s) {
-        return new ServerConfig(bind, maxBodyBytes, s, filters, ownerResolver);
+        return new ServerConfig(bind, maxBodyBytes, s, extensions, ownerResolver);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(bind, bytes, scheduler, filters, ownerResolver);
+        return new ServerConfig(bind, bytes, scheduler, extensions, ownerResolver);
     }
 
-    public ServerConfig withFilters(List<Handler> f) {
-        return new ServerConfig(bind, maxBodyBytes, scheduler, f, ownerResolver);
+    public ServerConfig withExtension(Consumer<JavalinConfig> extension) {
+        List<Consumer<JavalinConfig>> all = new ArrayList<>(extensions);
+        all.add(extension);
+        return new ServerConfig(bind, maxBodyBytes, scheduler, all, ownerResolver);
+    }
+
+    public ServerConfig withOwnerResolver(Function<Context, String> resolver) {
+        return new ServerConfig(bind, maxBodyBytes, scheduler, extensions, resolver);
     }
 
     public static String principalName(Context ctx) {

@@ -17,6 +17,8 @@ final class FakeCatalog implements ModelCatalog {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
     private final Path root;
     private final Map<String, ModelDetails> models = new ConcurrentHashMap<>();
+    /** The owner the last write was made for. */
+    volatile String lastOwner;
 
     FakeCatalog(Path root) {
         this.root = root;
@@ -58,6 +60,7 @@ final class FakeCatalog implements ModelCatalog {
 
     @Override
     public void copy(String source, String destination, String owner) {
+        lastOwner = owner;
         ModelDetails d = show(source);
         if (!NAME.matcher(destination).matches()) throw ApiException.badRequest("invalid model name", "destination");
         add(destination, d.summary().size(), d.parameters());
@@ -65,11 +68,13 @@ final class FakeCatalog implements ModelCatalog {
 
     @Override
     public void delete(String name, String owner) {
+        lastOwner = owner;
         models.remove(check(name));
     }
 
     @Override
     public void create(CreateRequest request, String owner) {
+        lastOwner = owner;
         ModelDetails d = show(request.from());
         if (!NAME.matcher(request.model()).matches()) throw ApiException.badRequest("invalid model name", "model");
         add(request.model(), d.summary().size(), request.parameters() == null ? d.parameters() : request.parameters());

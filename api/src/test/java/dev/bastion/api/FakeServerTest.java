@@ -21,10 +21,12 @@ abstract class FakeServerTest {
     TestHttp http;
 
     BastionServer start(long tokenDelayMillis, int parallel, long maxBody) {
+        return start(tokenDelayMillis, parallel, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withMaxBodyBytes(maxBody));
+    }
+
+    BastionServer start(long tokenDelayMillis, int parallel, ServerConfig base) {
         catalog = new FakeCatalog(home).add("tiny", 64, Map.of()).add("tiny:chat", 64, Map.of("stop", List.of("zzz")));
-        ServerConfig config = ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
-                .withScheduler(new SchedulerConfig(1L << 30, parallel, KeepAlive.DEFAULT, Duration.ofSeconds(1)))
-                .withMaxBodyBytes(maxBody);
+        ServerConfig config = base.withScheduler(new SchedulerConfig(1L << 30, parallel, KeepAlive.DEFAULT, Duration.ofSeconds(1)));
         server = new BastionServer(config, catalog, dir -> {
             FakeRuntime rt = new FakeRuntime(dir.getFileName().toString(), tokenDelayMillis);
             runtimes.put(rt.name, rt);

@@ -1,0 +1,40 @@
+package dev.bastion.api;
+
+import org.junit.jupiter.api.Test;
+
+import java.security.Principal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The seam the security chain plugs into: extensions run before every route and set the principal. */
+class ServerExtensionTest extends FakeServerTest {
+
+    @Test
+    void anExtensionCanRejectRequestsAndNameTheOwnerOfWrites() throws Exception {
+        start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withExtension(c -> c.routes.before(ctx -> {
+            if (ctx.path().equals("/")) return;
+            String user = ctx.queryParam("user");
+            if (user == null) throw new ApiException(401, "authentication required", null);
+            ctx.attribute(ServerConfig.PRINCIPAL_ATTRIBUTE, (Principal) () -> user);
+        })));
+        assertThat(http.get("/").status()).isEqualTo(200);
+        var denied = http.post("/api/copy", "{\"source\":\"tiny\",\"destination\":\"t2\"}");
+        assertThat(denied.status()).isEqualTo(401);
+        assertThat(denied.json().get("error").asText()).isEqualTo("authentication required");
+        assertThat(catalog.lastOwner).isNull();
+        assertThat(http.get("/v1/models").json().get("error").get("message").asText()).isEqualTo("authentication required");
+
+        assertThat(http.post("/api/copy?user=alice", "{\"source\":\"tiny\",\"destination\":\"t2\"}").status()).isEqualTo(200);
+        assertThat(catalog.lastOwner).isEqualTo("alice");
+        assertThat(http.delete("/api/delete?user=bob", "{\"model\":\"t2\"}").status()).isEqualTo(200);
+        assertThat(catalog.lastOwner).isEqualTo("bob");
+    }
+
+    @Test
+    void withoutAPrincipalTheOwnerIsNull() throws Exception {
+        start(0, 1, 4096);
+        assertThat(http.post("/api/copy", "{\"source\":\"tiny\",\"destination\":\"t2\"}").status()).isEqualTo(200);
+        assertThat(catalog.lastOwner).isNull();
+        assertThat(catalog.list()).extracting(ModelCatalog.ModelSummary::name).contains("t2");
+    }
+}
