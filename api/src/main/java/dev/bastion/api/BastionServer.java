@@ -82,7 +82,7 @@ public final class BastionServer implements AutoCloseable {
             err.put("message", message);
             err.put("type", status >= 500 ? "server_error" : "invalid_request_error");
             err.put("param", param);
-            err.put("code", status == 404 ? "model_not_found" : null);
+            err.put("code", status == 404 && "model".equals(param) ? "model_not_found" : null);
             HttpIo.json(ctx, status, Map.of("error", err));
         } else {
             HttpIo.json(ctx, status, Map.of("error", message));

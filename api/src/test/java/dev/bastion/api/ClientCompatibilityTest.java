@@ -101,6 +101,29 @@ class ClientCompatibilityTest {
     }
 
     @Test
+    void twoClientsGeneratingAtOnceOnTheRealModelBothComplete() throws Exception {
+        TestHttp http = new TestHttp(server.baseUrl());
+        String body = "{\"model\":\"tiny\",\"prompt\":\"abc\",\"raw\":true,\"stream\":false,"
+                + "\"options\":{\"temperature\":0,\"num_predict\":8}}";
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> post(http, body));
+        var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> post(http, body));
+        JsonNode a = first.get(60, TimeUnit.SECONDS).json();
+        JsonNode b = second.get(60, TimeUnit.SECONDS).json();
+        assertThat(a.get("done").asBoolean()).isTrue();
+        assertThat(b.get("done").asBoolean()).isTrue();
+        assertThat(a.get("response").asText()).as("greedy on the same prompt").isEqualTo(b.get("response").asText());
+        assertThat(a.get("eval_count").asInt()).isEqualTo(b.get("eval_count").asInt()).isBetween(1, 8);
+    }
+
+    private static TestHttp.Response post(TestHttp http, String body) {
+        try {
+            return http.post("/api/generate", body);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void officialOpenAiClient() throws Exception {
         JsonNode r = script("openai-client.mjs");
         assertThat(r.get("models")).extracting(JsonNode::asText).containsExactly("tiny:latest");

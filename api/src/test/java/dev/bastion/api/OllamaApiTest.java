@@ -163,6 +163,7 @@ class OllamaApiTest extends FakeServerTest {
         assertThat(http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"options\":{\"top_p\":2}}").status()).isEqualTo(400);
         assertThat(http.post("/api/generate", "{\"model\":\"tiny\",").json().get("error").asText()).startsWith("request body is not valid JSON");
         assertThat(http.post("/api/chat", "{\"model\":\"tiny\",\"messages\":[{\"role\":\"root\",\"content\":\"x\"}]}").status()).isEqualTo(400);
+        assertThat(http.get("/api/nope").json().get("error").asText()).contains("not found");
         var big = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"" + "x".repeat(5000) + "\"}");
         assertThat(big.status()).isEqualTo(413);
         assertThat(big.json().get("error").asText()).contains("4096 bytes");

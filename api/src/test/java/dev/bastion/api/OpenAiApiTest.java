@@ -98,6 +98,9 @@ class OpenAiApiTest extends FakeServerTest {
         assertThat(unknown.json().get("error").get("code").asText()).isEqualTo("model_not_found");
         assertThat(http.post("/v1/chat/completions", "{\"messages\":[]}").json().get("error").get("param").asText()).isEqualTo("model");
         assertThat(http.post("/v1/embeddings", "{\"model\":\"tiny\",\"input\":[1,2]}").status()).isEqualTo(400);
+        var noRoute = http.get("/v1/nope");
+        assertThat(noRoute.status()).isEqualTo(404);
+        assertThat(noRoute.json().get("error").get("code").isNull()).isTrue();
         assertThat(http.post("/v1/completions", "not json").json().get("error").get("message").asText()).contains("not valid JSON");
     }
 }
