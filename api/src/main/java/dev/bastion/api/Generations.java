@@ -28,7 +28,12 @@ final class Generations {
         long start = System.nanoTime();
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
             ModelRuntime runtime = lease.runtime();
-            GenerationResult result = runtime.generate(prompt.apply(runtime), options, sink, cancel);
+            GenerationResult result;
+            try {
+                result = runtime.generate(prompt.apply(runtime), options, sink, cancel);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
+            }
             return new Outcome(result, lease.loadNanos(), System.nanoTime() - start);
         }
     }
@@ -39,7 +44,11 @@ final class Generations {
             List<float[]> vectors = new ArrayList<>();
             int tokens = 0;
             for (String input : inputs) {
-                vectors.add(lease.runtime().embed(input));
+                try {
+                    vectors.add(lease.runtime().embed(input));
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest(e.getMessage(), "input");
+                }
                 tokens += lease.runtime().countTokens(input);
             }
             return new Embeddings(vectors, tokens, lease.loadNanos(), System.nanoTime() - start);

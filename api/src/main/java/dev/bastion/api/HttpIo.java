@@ -7,7 +7,6 @@ import jakarta.servlet.ServletOutputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** Request body limits and response writing shared by both APIs. */
@@ -50,20 +49,17 @@ final class HttpIo {
      * means the client went away: the generation is cancelled and later writes are dropped.
      */
     static final class Stream {
-        private final ServletOutputStream out;
+        private final Context ctx;
+        private final String contentType;
         private final CancellationToken cancel;
+        private ServletOutputStream out;
         private boolean broken;
 
+        /** Nothing is sent until the first piece, so a failure before it still gets a proper error status. */
         Stream(Context ctx, String contentType, CancellationToken cancel) {
-            ctx.status(200);
-            ctx.res().setContentType(contentType);
-            ctx.res().setHeader("Cache-Control", "no-cache");
+            this.ctx = ctx;
+            this.contentType = contentType;
             this.cancel = cancel;
-            try {
-                this.out = ctx.res().getOutputStream();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
 
         void ndjson(Object value) {
@@ -89,6 +85,12 @@ final class HttpIo {
         private void write(byte[] b) {
             if (broken) return;
             try {
+                if (out == null) {
+                    ctx.status(200);
+                    ctx.res().setContentType(contentType);
+                    ctx.res().setHeader("Cache-Control", "no-cache");
+                    out = ctx.res().getOutputStream();
+                }
                 out.write(b);
                 out.flush();
             } catch (IOException | RuntimeException e) {

@@ -115,6 +115,21 @@ class ClientCompatibilityTest {
         assertThat(a.get("eval_count").asInt()).isEqualTo(b.get("eval_count").asInt()).isBetween(1, 8);
     }
 
+    @Test
+    void promptsTheModelCannotTakeAreClientErrors() throws Exception {
+        TestHttp http = new TestHttp(server.baseUrl());
+        var tooLong = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"stream\":false,\"prompt\":\""
+                + "a b c d ".repeat(4000) + "\"}");
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.json().get("error").asText()).contains("context");
+        var streamed = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"prompt\":\"" + "a b c d ".repeat(4000) + "\"}");
+        assertThat(streamed.status()).as("nothing was streamed yet, so the error keeps its status").isEqualTo(400);
+        assertThat(streamed.json().get("error").asText()).contains("context");
+        var longEmbedding = http.post("/api/embed", "{\"model\":\"tiny\",\"input\":\"" + "a b c d ".repeat(4000) + "\"}");
+        assertThat(longEmbedding.status()).isEqualTo(400);
+        assertThat(longEmbedding.json().get("error").asText()).contains("positions");
+    }
+
     private static TestHttp.Response post(TestHttp http, String body) {
         try {
             return http.post("/api/generate", body);
