@@ -158,7 +158,7 @@ public final class RunCommand implements Callable<Integer> {
                 out.flush();
             }, cancel);
         }
-        if (!result.text().endsWith("\n")) out.println();
+        if (!result.text().isEmpty() && !result.text().endsWith("\n")) out.println();
         out.flush();
         err.println(String.format(Locale.ROOT, "prompt tokens: %d (%.1f tok/s), generated tokens: %d (%.1f tok/s), done: %s",
                 result.promptTokens(), result.prefillTokensPerSecond(), result.generatedTokens(),

@@ -70,7 +70,7 @@ class RunCommandTest {
     }
 
     private static String line(String text) {
-        return text.endsWith("\n") ? text : text + "\n";
+        return text.isEmpty() || text.endsWith("\n") ? text : text + "\n";
     }
 
     @Test

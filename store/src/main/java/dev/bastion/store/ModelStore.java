@@ -10,7 +10,8 @@ import dev.bastion.engine.model.ModelConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -22,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -55,7 +57,6 @@ public final class ModelStore {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-    private static final int COPY_BUFFER = 1 << 20;
 
     /** Test seam: runs after a blob's temp file is complete, before it is renamed into place; may throw. */
     interface BlobHook {
@@ -68,6 +69,7 @@ public final class ModelStore {
     private final Path runtime;
     private final StoreLock lock;
     volatile BlobHook blobHook = (temp, layer) -> {};
+    volatile long freeSpaceMargin = FREE_SPACE_MARGIN;
     /** How many blobs have been fully hashed to verify them; lets tests see the verified-marker cache work. */
     final AtomicLong blobsVerified = new AtomicLong();
 
@@ -79,8 +81,12 @@ public final class ModelStore {
         this.runtime = root.resolve("runtime");
         for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
         this.lock = new StoreLock(root.resolve(".lock"));
-        try (StoreLock.Held held = lock.acquire()) {
-            removeStaleTemporaries();
+        // A writer busy in another process owns the temporaries it is writing; they are left to it.
+        Optional<StoreLock.Held> held = lock.tryAcquire();
+        if (held.isPresent()) {
+            try (StoreLock.Held h = held.get()) {
+                removeStaleTemporaries();
+            }
         }
     }
 
@@ -99,11 +105,16 @@ public final class ModelStore {
     /**
      * Creates {@code name} from a Modelfile: its FROM is a model of the store, else a model directory resolved
      * against {@code baseDir}; the Modelfile's parameters, template, system prompt and license override the base's.
+     *
+     * @param baseDir null allows only models of the store as FROM (for remote callers, who must not read server paths)
      */
     public Manifest create(ModelName name, Modelfile modelfile, String owner, Path baseDir) throws IOException {
         Optional<ModelName> baseName = parseOrEmpty(modelfile.from());
         ModelDirectory source = null;
         if (baseName.isEmpty() || !Files.exists(manifestPath(baseName.get()))) {
+            if (baseDir == null) {
+                throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from()) + "': no model of that name in the store");
+            }
             Path dir = baseDir.resolve(modelfile.from()).normalize();
             if (!Files.isDirectory(dir)) {
                 throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from())
@@ -201,6 +212,11 @@ public final class ModelStore {
         if (isVerified(dir, manifest, stamp)) return dir;
         for (Layer layer : manifest.allLayers()) verifyBlob(name, layer);
         try (StoreLock.Held held = lock.acquire()) {
+            if (linksIntact(dir, manifest)) {
+                // Rewriting only the marker keeps the directory stable for an engine that is loading from it.
+                StoreFiles.writeAtomically(dir.resolve(VERIFIED_MARKER), utf8(stamp.text()));
+                return dir;
+            }
             Path temp = runtime.resolve(StoreFiles.HIDDEN_TEMP_PREFIX + UUID.randomUUID());
             try {
                 StoreFiles.createPrivateDirectories(temp);
@@ -272,15 +288,10 @@ public final class ModelStore {
         Path temp = blobs.resolve(StoreFiles.TEMP_PREFIX + UUID.randomUUID());
         try {
             MessageDigest sha = sha256();
-            long size = 0;
+            long size;
             try (FileChannel out = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     privateFile())) {
-                byte[] buffer = new byte[COPY_BUFFER];
-                for (int n; (n = in.read(buffer)) > 0; size += n) {
-                    sha.update(buffer, 0, n);
-                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-                    while (chunk.hasRemaining()) out.write(chunk);
-                }
+                size = new DigestInputStream(in, sha).transferTo(Channels.newOutputStream(out));
                 out.force(true);
             }
             Layer layer = new Layer(type.mediaType(), "sha256:" + HexFormat.of().formatHex(sha.digest()), size, fileName);
@@ -305,9 +316,9 @@ public final class ModelStore {
 
     private void requireFreeSpace(long bytes) throws IOException {
         long usable = Files.getFileStore(blobs).getUsableSpace();
-        if (usable < bytes + FREE_SPACE_MARGIN) {
+        if (usable - freeSpaceMargin < bytes) {
             throw new IOException("not enough disk space in " + blobs + ": the model needs " + bytes + " bytes (+"
-                    + FREE_SPACE_MARGIN + " margin), " + usable + " are available");
+                    + freeSpaceMargin + " margin), " + usable + " are available");
         }
     }
 
@@ -421,10 +432,9 @@ public final class ModelStore {
     private void verifyBlob(ModelName name, Layer layer) throws IOException {
         Path blob = blobPath(layer);
         MessageDigest sha = sha256();
-        long size = 0;
+        long size;
         try (InputStream in = Files.newInputStream(blob)) {
-            byte[] buffer = new byte[COPY_BUFFER];
-            for (int n; (n = in.read(buffer)) > 0; size += n) sha.update(buffer, 0, n);
+            size = new DigestInputStream(in, sha).transferTo(OutputStream.nullOutputStream());
         } catch (NoSuchFileException e) {
             throw new InvalidModelException("model '" + name + "': blob " + blob.getFileName() + " (" + layer.fileName() + ") is missing");
         }
@@ -463,7 +473,14 @@ public final class ModelStore {
         try {
             // A blob changed within the marker's own timestamp tick would keep its mtime: such a marker proves nothing.
             if (!Files.getLastModifiedTime(marker).toInstant().isAfter(stamp.newestBlob())) return false;
-            if (!Files.readString(marker).equals(stamp.text())) return false;
+            return Files.readString(marker).equals(stamp.text()) && linksIntact(dir, manifest);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private boolean linksIntact(Path dir, Manifest manifest) throws IOException {
+        try {
             for (Layer layer : manifest.allLayers()) {
                 if (!Files.isSameFile(dir.resolve(layer.fileName()), blobPath(layer))) return false;
             }

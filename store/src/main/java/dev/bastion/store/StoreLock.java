@@ -3,8 +3,11 @@ package dev.bastion.store;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -12,11 +15,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * processes (a CLI import while the server deletes). Readers need no lock: manifests are replaced atomically.
  */
 final class StoreLock {
-    private final ReentrantLock local = new ReentrantLock();
+    /** One per lock file, shared by every store instance of this JVM on the same home. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
+
+    private final ReentrantLock local;
     private final Path lockFile;
 
     StoreLock(Path lockFile) {
         this.lockFile = lockFile;
+        this.local = LOCAL_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
     }
 
     interface Held extends AutoCloseable {
@@ -24,27 +31,50 @@ final class StoreLock {
         void close() throws IOException;
     }
 
+    /** Waits for the lock. */
     Held acquire() throws IOException {
         local.lock();
+        return lockFile(true).orElseThrow();
+    }
+
+    /** Takes the lock only if no other thread or process holds it. */
+    Optional<Held> tryAcquire() throws IOException {
+        return local.tryLock() ? lockFile(false) : Optional.empty();
+    }
+
+    /** Called with the local lock held; releases it unless the file lock is returned. */
+    private Optional<Held> lockFile(boolean wait) throws IOException {
+        FileChannel channel = null;
+        FileLock fileLock = null;
         try {
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fileLock;
-            try {
-                fileLock = channel.lock();
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-            return () -> {
-                try (channel) {
-                    fileLock.release();
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            fileLock = wait ? channel.lock() : tryLock(channel);
+        } finally {
+            if (fileLock == null) {
+                try {
+                    if (channel != null) channel.close();
                 } finally {
                     local.unlock();
                 }
-            };
-        } catch (IOException | RuntimeException e) {
-            local.unlock();
-            throw e;
+            }
+        }
+        if (fileLock == null) return Optional.empty();
+        FileChannel heldChannel = channel;
+        FileLock heldLock = fileLock;
+        return Optional.of(() -> {
+            try (heldChannel) {
+                heldLock.release();
+            } finally {
+                local.unlock();
+            }
+        });
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null; // this thread already holds it through another store instance
         }
     }
 }

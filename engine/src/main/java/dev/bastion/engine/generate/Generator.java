@@ -58,6 +58,8 @@ public final class Generator {
             if (token < 0 || token >= vocab) throw new IllegalArgumentException("prompt token id " + token + " is outside the vocabulary [0, " + vocab + ")");
         }
 
+        if (cancel.isCancelled()) return new GenerationResult("", DoneReason.CANCELLED, prompt.length, 0, 0, 0);
+
         InferenceState state = model.newState(context);
         int[] tokens = new int[context];
         System.arraycopy(prompt, 0, tokens, 0, prompt.length);

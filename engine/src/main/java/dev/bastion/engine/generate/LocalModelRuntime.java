@@ -1,5 +1,8 @@
 package dev.bastion.engine.generate;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
@@ -25,6 +28,7 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     private static final String CHATML_START = "<|im_start|>";
     private static final String CHATML_END = "<|im_end|>";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path directory;
     private final LanguageModel model;
@@ -43,7 +47,10 @@ public final class LocalModelRuntime implements ModelRuntime {
         this.generator = new Generator(model, tokenizer, eosTokenIds);
     }
 
-    /** Loads {@code modelDir} (config.json, *.safetensors, tokenizer.json, optional tokenizer_config.json). */
+    /**
+     * Loads {@code modelDir}: config.json, *.safetensors, tokenizer.json, and optionally tokenizer_config.json and
+     * generation_config.json.
+     */
     public static LocalModelRuntime load(Path modelDir) throws IOException {
         if (!Files.isDirectory(modelDir)) throw new IOException("model directory not found: " + modelDir);
         LanguageModel model = LlamaModel.load(modelDir);
@@ -62,6 +69,7 @@ public final class LocalModelRuntime implements ModelRuntime {
             boolean chatMl = templateSource == null || templateSource.contains(CHATML_START);
             OptionalInt bos = bosToAdd(model.config(), tokenizer, tokenizerConfig, modelDir);
             Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
+            eos.addAll(generationConfigEosIds(modelDir.resolve("generation_config.json")));
             return new LocalModelRuntime(modelDir, model, tokenizer, template, bos, eos);
         } catch (IOException | RuntimeException e) {
             model.close();
@@ -90,6 +98,27 @@ public final class LocalModelRuntime implements ModelRuntime {
         if (config.eosToken() != null) tokenizer.tokenId(config.eosToken()).ifPresent(eos::add);
         if (chatMl) tokenizer.tokenId(CHATML_END).ifPresent(eos::add);
         return eos;
+    }
+
+    /** Instruct models often list their end-of-turn tokens only in generation_config.json. */
+    private static Set<Integer> generationConfigEosIds(Path file) throws IOException {
+        if (!Files.exists(file)) return Set.of();
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        JsonNode eos = root == null ? null : root.get("eos_token_id");
+        if (eos == null || eos.isNull()) return Set.of();
+        Set<Integer> ids = new HashSet<>();
+        for (JsonNode id : eos.isArray() ? eos : List.of(eos)) {
+            if (!id.canConvertToInt() || !id.isIntegralNumber()) {
+                throw new IOException(file + ": eos_token_id must be an integer or a list of integers, found " + eos);
+            }
+            ids.add(id.asInt());
+        }
+        return ids;
     }
 
     public Path directory() {

@@ -204,34 +204,32 @@ public final class LlamaModel implements LanguageModel {
         int kvDim = config.kvDim();
         float eps = config.rmsNormEps();
         for (int t = 0; t < count; t++) VectorMath.rmsNorm(s.normed[t], s.residual[t], w.inputNorm(), eps);
-        w.q().matMul(s.normed, s.query, count);
-        w.k().matMul(s.normed, s.key, count);
-        w.v().matMul(s.normed, s.value, count);
+        w.qkv().matMul(s.normed, s.qkv, count);
+        int qDim = config.numHeads() * config.headDim();
         for (int t = 0; t < count; t++) {
             int pos = startPos + t;
-            addBias(s.query[t], w.qBias());
-            addBias(s.key[t], w.kBias());
-            addBias(s.value[t], w.vBias());
-            RotaryEmbedding.rotate(s.query[t], config.numHeads(), config.headDim(), s.cos[t], s.sin[t]);
-            RotaryEmbedding.rotate(s.key[t], config.numKvHeads(), config.headDim(), s.cos[t], s.sin[t]);
-            System.arraycopy(s.key[t], 0, s.keys[l], pos * kvDim, kvDim);
-            System.arraycopy(s.value[t], 0, s.values[l], pos * kvDim, kvDim);
+            float[] qkv = s.qkv[t];
+            if (w.qkvBias() != null) VectorMath.addInPlace(qkv, w.qkvBias(), qkv.length);
+            RotaryEmbedding.rotate(qkv, 0, config.numHeads(), config.headDim(), s.cos[t], s.sin[t]);
+            RotaryEmbedding.rotate(qkv, qDim, config.numKvHeads(), config.headDim(), s.cos[t], s.sin[t]);
+            System.arraycopy(qkv, qDim, s.keys[l], pos * kvDim, kvDim);
+            System.arraycopy(qkv, qDim + kvDim, s.values[l], pos * kvDim, kvDim);
         }
         // Causal: token t sees positions up to its own, all of which are in the cache now.
-        for (int t = 0; t < count; t++) attend(s, l, startPos + t, s.query[t], s.attention[t]);
+        for (int t = 0; t < count; t++) attend(s, l, startPos + t, s.qkv[t], s.attention[t]);
         w.o().matMul(s.attention, s.projected, count);
         for (int t = 0; t < count; t++) {
             VectorMath.addInPlace(s.residual[t], s.projected[t], config.hiddenSize());
             VectorMath.rmsNorm(s.normed[t], s.residual[t], w.postAttentionNorm(), eps);
         }
-        w.gate().matMul(s.normed, s.gate, count);
-        w.up().matMul(s.normed, s.up, count);
-        for (int t = 0; t < count; t++) VectorMath.siluMul(s.gate[t], s.up[t], config.intermediateSize());
-        w.down().matMul(s.gate, s.projected, count);
+        w.gateUp().matMul(s.normed, s.gateUp, count);
+        int inter = config.intermediateSize();
+        for (int t = 0; t < count; t++) VectorMath.siluMul(s.gateUp[t], inter, inter);
+        w.down().matMul(s.gateUp, s.projected, count);
         for (int t = 0; t < count; t++) VectorMath.addInPlace(s.residual[t], s.projected[t], config.hiddenSize());
     }
 
-    /** Grouped-query attention of one token at {@code pos} over cached positions 0..pos, heads in parallel. */
+    /** Grouped-query attention of one token at {@code pos} over cached positions 0..pos, heads in parallel; queries start at 0. */
     private void attend(LlamaState s, int l, int pos, float[] query, float[] out) {
         int headDim = config.headDim();
         int kvDim = config.kvDim();
@@ -252,10 +250,6 @@ public final class LlamaModel implements LanguageModel {
                 for (int p = 0; p < positions; p++) VectorMath.axpy(score[p], values, p * kvDim + kvOff, out, qOff, headDim);
             }
         });
-    }
-
-    private static void addBias(float[] x, float[] bias) {
-        if (bias != null) VectorMath.addInPlace(x, bias, bias.length);
     }
 
     /** For tests and diagnostics: the LM head (tied to the embeddings when the checkpoint has none). */

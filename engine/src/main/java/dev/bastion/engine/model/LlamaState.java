@@ -26,13 +26,12 @@ public final class LlamaState implements InferenceState {
     // Activations, one row per token of the batch ([BATCH][...]); decode uses row 0.
     final float[][] residual;
     final float[][] normed;
-    final float[][] query;
-    final float[][] key;
-    final float[][] value;
+    /** Queries, keys and values of each token side by side, as the stacked projection writes them. */
+    final float[][] qkv;
     final float[][] attention;
     final float[][] projected;
-    final float[][] gate;
-    final float[][] up;
+    /** Gate then up projection; the SwiGLU activation overwrites the gate half in place. */
+    final float[][] gateUp;
     /** RoPE angles per token of the batch, [BATCH][headDim / 2]. */
     final float[][] cos;
     final float[][] sin;
@@ -50,13 +49,10 @@ public final class LlamaState implements InferenceState {
         int qDim = c.numHeads() * c.headDim();
         residual = new float[BATCH][c.hiddenSize()];
         normed = new float[BATCH][c.hiddenSize()];
-        query = new float[BATCH][qDim];
-        key = new float[BATCH][c.kvDim()];
-        value = new float[BATCH][c.kvDim()];
+        qkv = new float[BATCH][qDim + 2 * c.kvDim()];
         attention = new float[BATCH][qDim];
         projected = new float[BATCH][c.hiddenSize()];
-        gate = new float[BATCH][c.intermediateSize()];
-        up = new float[BATCH][c.intermediateSize()];
+        gateUp = new float[BATCH][2 * c.intermediateSize()];
         cos = new float[BATCH][c.headDim() / 2];
         sin = new float[BATCH][c.headDim() / 2];
         logits = new float[c.vocabSize()];

@@ -1,6 +1,7 @@
 package dev.bastion.engine.model;
 
 import dev.bastion.engine.tensor.Matrix;
+import dev.bastion.engine.tensor.StackedMatrix;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,24 +32,37 @@ final class LlamaWeightsLoader {
         List<LlamaWeights.Layer> layers = new ArrayList<>(c.numLayers());
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "model.layers." + i + ".";
-            layers.add(new LlamaWeights.Layer(
-                    vector(source, p + "input_layernorm.weight", hidden),
+            float[] inputNorm = vector(source, p + "input_layernorm.weight", hidden);
+            Matrix qkv = new StackedMatrix(List.of(
                     matrix(source, p + "self_attn.q_proj.weight", qDim, hidden),
                     matrix(source, p + "self_attn.k_proj.weight", c.kvDim(), hidden),
-                    matrix(source, p + "self_attn.v_proj.weight", c.kvDim(), hidden),
-                    c.qkvBias() ? vector(source, p + "self_attn.q_proj.bias", qDim) : null,
-                    c.qkvBias() ? vector(source, p + "self_attn.k_proj.bias", c.kvDim()) : null,
-                    c.qkvBias() ? vector(source, p + "self_attn.v_proj.bias", c.kvDim()) : null,
-                    matrix(source, p + "self_attn.o_proj.weight", hidden, qDim),
-                    vector(source, p + "post_attention_layernorm.weight", hidden),
+                    matrix(source, p + "self_attn.v_proj.weight", c.kvDim(), hidden)));
+            float[] qkvBias = !c.qkvBias() ? null : concat(
+                    vector(source, p + "self_attn.q_proj.bias", qDim),
+                    vector(source, p + "self_attn.k_proj.bias", c.kvDim()),
+                    vector(source, p + "self_attn.v_proj.bias", c.kvDim()));
+            Matrix o = matrix(source, p + "self_attn.o_proj.weight", hidden, qDim);
+            float[] postNorm = vector(source, p + "post_attention_layernorm.weight", hidden);
+            Matrix gateUp = new StackedMatrix(List.of(
                     matrix(source, p + "mlp.gate_proj.weight", c.intermediateSize(), hidden),
-                    matrix(source, p + "mlp.up_proj.weight", c.intermediateSize(), hidden),
-                    matrix(source, p + "mlp.down_proj.weight", hidden, c.intermediateSize())));
+                    matrix(source, p + "mlp.up_proj.weight", c.intermediateSize(), hidden)));
+            Matrix down = matrix(source, p + "mlp.down_proj.weight", hidden, c.intermediateSize());
+            layers.add(new LlamaWeights.Layer(inputNorm, qkv, qkvBias, o, postNorm, gateUp, down));
         }
         float[] finalNorm = vector(source, "model.norm.weight", hidden);
         // Tied checkpoints (tie_word_embeddings, or simply no lm_head) reuse the embedding matrix as the output layer.
         Matrix lmHead = source.shape("lm_head.weight") == null ? embed : matrix(source, "lm_head.weight", c.vocabSize(), hidden);
         return new LlamaWeights(embed, layers, finalNorm, lmHead);
+    }
+
+    private static float[] concat(float[]... parts) {
+        float[] out = new float[Arrays.stream(parts).mapToInt(a -> a.length).sum()];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, out, at, part.length);
+            at += part.length;
+        }
+        return out;
     }
 
     private static Matrix matrix(Source source, String name, int rows, int cols) {

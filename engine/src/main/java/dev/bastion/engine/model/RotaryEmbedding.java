@@ -42,11 +42,11 @@ final class RotaryEmbedding {
         }
     }
 
-    /** Rotates {@code heads} consecutive heads of {@code x} in place. */
-    static void rotate(float[] x, int heads, int headDim, float[] cos, float[] sin) {
+    /** Rotates {@code heads} consecutive heads of {@code x}, starting at {@code offset}, in place. */
+    static void rotate(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin) {
         int half = headDim / 2;
         for (int h = 0; h < heads; h++) {
-            int base = h * headDim;
+            int base = offset + h * headDim;
             for (int i = 0; i < half; i++) {
                 float x1 = x[base + i];
                 float x2 = x[base + i + half];

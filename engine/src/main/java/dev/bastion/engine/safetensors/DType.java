@@ -29,6 +29,6 @@ public enum DType {
         if (name != null && OTHER_FORMAT_NAMES.contains(name)) {
             throw new IllegalArgumentException("dtype " + name + " is unsupported (supported: F32, F16, BF16)");
         }
-        throw new IllegalArgumentException("unknown dtype \"" + name + "\" (supported: F32, F16, BF16)");
+        throw new IllegalArgumentException("unknown dtype " + SafeTensorsException.quote(name) + " (supported: F32, F16, BF16)");
     }
 }

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -110,8 +111,8 @@ public final class SafeTensorsFile implements AutoCloseable {
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
             if (!entry.getValue().isTextual()) {
-                throw new SafeTensorsException(file, METADATA_KEY + " value for \"" + entry.getKey()
-                        + "\" is not a string: " + Json.describe(entry.getValue()));
+                throw new SafeTensorsException(file, METADATA_KEY + " value for " + SafeTensorsException.quote(entry.getKey())
+                        + " is not a string: " + Json.describe(entry.getValue()));
             }
             metadata.put(entry.getKey(), entry.getValue().textValue());
         }
@@ -122,7 +123,7 @@ public final class SafeTensorsFile implements AutoCloseable {
         if (!node.isObject()) throw SafeTensorsException.forTensor(file, name, "entry is not a JSON object");
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (!TENSOR_FIELDS.contains(field.getKey())) {
-                throw SafeTensorsException.forTensor(file, name, "unexpected field \"" + field.getKey() + "\"");
+                throw SafeTensorsException.forTensor(file, name, "unexpected field " + SafeTensorsException.quote(field.getKey()));
             }
         }
         JsonNode dtypeNode = node.get("dtype");
@@ -146,10 +147,10 @@ public final class SafeTensorsFile implements AutoCloseable {
         try {
             byteLength = Math.multiplyExact(TensorInfo.elementCount(shape), dtype.byteSize());
         } catch (ArithmeticException e) {
-            throw SafeTensorsException.forTensor(file, name, "shape " + java.util.Arrays.toString(shape) + " overflows the byte size");
+            throw SafeTensorsException.forTensor(file, name, "shape " + Arrays.toString(shape) + " overflows the byte size");
         }
         if (byteLength != end - begin) {
-            throw SafeTensorsException.forTensor(file, name, "shape " + java.util.Arrays.toString(shape) + " of " + dtype
+            throw SafeTensorsException.forTensor(file, name, "shape " + Arrays.toString(shape) + " of " + dtype
                     + " needs " + byteLength + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
         }
         return new TensorInfo(name, dtype, shape, begin, byteLength);
@@ -193,7 +194,7 @@ public final class SafeTensorsFile implements AutoCloseable {
             }
             if (begin < expectedBegin) {
                 throw SafeTensorsException.forTensor(file, info.name(), "data_offsets [" + begin + ", " + end
-                        + "] overlap tensor \"" + previous + "\" which ends at " + expectedBegin);
+                        + "] overlap tensor " + SafeTensorsException.quote(previous) + " which ends at " + expectedBegin);
             }
             if (begin > expectedBegin) {
                 throw SafeTensorsException.forTensor(file, info.name(), "data_offsets begin " + begin
@@ -235,7 +236,7 @@ public final class SafeTensorsFile implements AutoCloseable {
         TensorInfo info = info(name);
         long count = info.elementCount();
         if (count > MAX_ARRAY_ELEMENTS) {
-            throw new IllegalStateException(path + ": tensor \"" + name + "\" has " + count
+            throw new IllegalStateException(path + ": tensor " + SafeTensorsException.quote(name) + " has " + count
                     + " elements, too many for a float[]; use data() instead");
         }
         return toFloats(dataSection.asSlice(info.dataOffset(), info.byteLength()), info.dtype(), (int) count);
@@ -258,7 +259,7 @@ public final class SafeTensorsFile implements AutoCloseable {
     /** @throws IllegalArgumentException naming the tensor if the file has none of that name */
     public TensorInfo info(String name) {
         TensorInfo info = tensors.get(name);
-        if (info == null) throw new IllegalArgumentException(path + ": no tensor named \"" + name + "\"");
+        if (info == null) throw new IllegalArgumentException(path + ": no tensor named " + SafeTensorsException.quote(name));
         return info;
     }
 

@@ -64,13 +64,13 @@ public final class WeightSet implements AutoCloseable {
                 if (shard == null) {
                     Path shardPath = dir.resolve(shardName);
                     if (!Files.isRegularFile(shardPath)) {
-                        throw SafeTensorsException.forTensor(index, tensor, "shard file \"" + shardName + "\" does not exist");
+                        throw SafeTensorsException.forTensor(index, tensor, "shard file " + SafeTensorsException.quote(shardName) + " does not exist");
                     }
                     shard = SafeTensorsFile.open(shardPath);
                     openShards.put(shardName, shard);
                 }
                 if (!shard.tensors().containsKey(tensor)) {
-                    throw SafeTensorsException.forTensor(index, tensor, "listed in weight_map but missing from shard " + shardName);
+                    throw SafeTensorsException.forTensor(index, tensor, "listed in weight_map but missing from shard " + SafeTensorsException.quote(shardName));
                 }
                 fileByTensor.put(tensor, shard);
             }
@@ -81,7 +81,7 @@ public final class WeightSet implements AutoCloseable {
                     if (!shard.getKey().equals(assigned)) {
                         throw SafeTensorsException.forTensor(shard.getValue().path(), tensor, assigned == null
                                 ? "present in the shard but not listed in " + INDEX_FILE
-                                : "duplicated: the index assigns it to shard " + assigned);
+                                : "duplicated: the index assigns it to shard " + SafeTensorsException.quote(assigned));
                     }
                 }
             }
@@ -119,8 +119,8 @@ public final class WeightSet implements AutoCloseable {
         boolean plain = !name.isEmpty() && !name.equals(".") && !name.equals("..")
                 && name.chars().noneMatch(c -> c == '/' || c == '\\' || c == 0 || c == ':');
         if (!plain) {
-            throw SafeTensorsException.forTensor(index, tensor, "shard name \"" + name.replace("\0", "\\0")
-                    + "\" is not a plain file name inside the model directory");
+            throw SafeTensorsException.forTensor(index, tensor, "shard name " + SafeTensorsException.quote(name)
+                    + " is not a plain file name inside the model directory");
         }
     }
 
@@ -151,7 +151,7 @@ public final class WeightSet implements AutoCloseable {
 
     private SafeTensorsFile fileFor(String name) {
         SafeTensorsFile file = fileByTensor.get(name);
-        if (file == null) throw new IllegalArgumentException(directory + ": model has no tensor named \"" + name + "\"");
+        if (file == null) throw new IllegalArgumentException(directory + ": model has no tensor named " + SafeTensorsException.quote(name));
         return file;
     }
 

@@ -1,6 +1,7 @@
 package dev.bastion.engine.sampling;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -14,6 +15,9 @@ import java.util.random.RandomGeneratorFactory;
 public final class Sampler {
 
     private static final String RANDOM_ALGORITHM = "L64X128MixRandom";
+    private static final int[] NO_HISTORY = new int[0];
+    /** First selection size when top-k is off; top-p nuclei are usually far smaller. */
+    private static final int INITIAL_CANDIDATES = 256;
 
     private final SamplerOptions options;
     private final RandomGenerator random;
@@ -22,15 +26,16 @@ public final class Sampler {
     private long[] keys = new long[0];
     private int[] candidateIds = new int[0];
     private float[] candidateProbs = new float[0];
-    private final int[] penalizedIds;
-    private final float[] penalizedOriginals;
+    private float[] weights = new float[0];
+    private int[] vocabularyIds = new int[0];
+    private int[] penalizedIds = new int[0];
+    private float[] penalizedOriginals = new float[0];
+    private final BitSet penalizedTokens = new BitSet();
 
     public Sampler(SamplerOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         RandomGeneratorFactory<RandomGenerator> factory = RandomGeneratorFactory.of(RANDOM_ALGORITHM);
         this.random = options.seed() == null ? factory.create() : factory.create(options.seed());
-        this.penalizedIds = new int[options.repeatLastN()];
-        this.penalizedOriginals = new float[options.repeatLastN()];
     }
 
     public SamplerOptions options() {
@@ -39,7 +44,7 @@ public final class Sampler {
 
     /** Samples without a repeat penalty history. */
     public int sample(float[] logits) {
-        return sample(logits, new int[0], 0);
+        return sample(logits, NO_HISTORY, 0);
     }
 
     /**
@@ -60,16 +65,24 @@ public final class Sampler {
             return options.greedy() ? argmax(logits) : sampleStochastic(logits);
         } finally {
             for (int i = 0; i < penalized; i++) logits[penalizedIds[i]] = penalizedOriginals[i];
+            penalizedTokens.clear();
         }
     }
 
     private int applyRepeatPenalty(float[] logits, int[] history, int historyLength) {
         float penalty = options.repeatPenalty();
         if (penalty == 1f || options.repeatLastN() == 0) return 0;
+        int from = Math.max(0, historyLength - options.repeatLastN());
+        if (penalizedIds.length < historyLength - from) {
+            penalizedIds = new int[historyLength - from];
+            penalizedOriginals = new float[historyLength - from];
+        }
         int count = 0;
-        for (int i = Math.max(0, historyLength - options.repeatLastN()); i < historyLength; i++) {
+        for (int i = from; i < historyLength; i++) {
             int token = history[i];
-            if (token < 0 || token >= logits.length || alreadyPenalized(token, count)) continue;
+            // Each distinct token is penalized once, however often it occurs.
+            if (token < 0 || token >= logits.length || penalizedTokens.get(token)) continue;
+            penalizedTokens.set(token);
             penalizedIds[count] = token;
             penalizedOriginals[count] = logits[token];
             count++;
@@ -77,11 +90,6 @@ public final class Sampler {
             logits[token] = logit > 0 ? logit / penalty : logit * penalty;
         }
         return count;
-    }
-
-    private boolean alreadyPenalized(int token, int count) {
-        for (int i = 0; i < count; i++) if (penalizedIds[i] == token) return true;
-        return false;
     }
 
     private static int argmax(float[] logits) {
@@ -98,55 +106,114 @@ public final class Sampler {
     }
 
     private int sampleStochastic(float[] logits) {
-        int n = selectTopK(logits);
-        float max = candidateProbs[0];
+        int vocab = logits.length;
+        float max = maxLogit(logits);
         if (!(max > Float.NEGATIVE_INFINITY)) throw new IllegalArgumentException("logits contain no finite value (all -Infinity or NaN)");
-        if (max == Float.POSITIVE_INFINITY) return candidateIds[0];
-
-        // Softmax with temperature over the candidates (sorted by descending logit).
+        if (max == Float.POSITIVE_INFINITY) return argmax(logits);
         float invTemperature = 1f / options.temperature();
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            float p = (float) Math.exp((candidateProbs[i] - max) * invTemperature);
-            candidateProbs[i] = p;
-            sum += p;
-        }
-        for (int i = 0; i < n; i++) candidateProbs[i] = (float) (candidateProbs[i] / sum);
+        boolean topKLimits = options.topK() > 0 && options.topK() < vocab;
+        boolean truncates = options.topP() < 1f || options.minP() > 0f;
+        if (!topKLimits && !truncates) return drawFromWholeVocabulary(logits, max, invTemperature);
 
-        if (options.topP() < 1f) {
-            double cumulative = 0;
+        int n;
+        if (topKLimits) {
+            // Ollama normalizes over the top k only.
+            n = selectTopK(logits, options.topK());
+            double sum = 0;
             for (int i = 0; i < n; i++) {
-                cumulative += candidateProbs[i];
-                if (cumulative >= options.topP()) {
-                    n = i + 1;
-                    break;
-                }
+                candidateProbs[i] = weight(candidateProbs[i], max, invTemperature);
+                sum += candidateProbs[i];
+            }
+            for (int i = 0; i < n; i++) candidateProbs[i] = (float) (candidateProbs[i] / sum);
+        } else {
+            // No top-k: normalize over the whole vocabulary, but sort only as many candidates as top-p/min-p keep,
+            // growing the selection until the cut falls inside it.
+            double sum = 0;
+            for (float logit : logits) sum += weight(logit, max, invTemperature);
+            int k = Math.min(vocab, INITIAL_CANDIDATES);
+            while (true) {
+                n = selectTopK(logits, k);
+                for (int i = 0; i < n; i++) candidateProbs[i] = (float) (weight(candidateProbs[i], max, invTemperature) / sum);
+                if (n == vocab || cutFallsWithin(n)) break;
+                k = (int) Math.min(vocab, 4L * k);
             }
         }
-        if (options.minP() > 0f) {
-            float threshold = candidateProbs[0] * options.minP();
-            int kept = 1;
-            while (kept < n && candidateProbs[kept] >= threshold) kept++;
-            n = kept;
-        }
+        n = applyTopP(n);
+        n = applyMinP(n);
+        return draw(candidateIds, candidateProbs, n);
+    }
 
+    private static float weight(float logit, float max, float invTemperature) {
+        return Float.isNaN(logit) ? 0f : (float) Math.exp((logit - max) * invTemperature);
+    }
+
+    /** Whether top-p or min-p would keep fewer than the {@code n} sorted candidates. */
+    private boolean cutFallsWithin(int n) {
+        if (options.minP() > 0f && candidateProbs[n - 1] < candidateProbs[0] * options.minP()) return true;
+        if (options.topP() < 1f) {
+            double cumulative = 0;
+            for (int i = 0; i < n; i++) cumulative += candidateProbs[i];
+            return cumulative >= options.topP();
+        }
+        return false;
+    }
+
+    private int applyTopP(int n) {
+        if (options.topP() >= 1f) return n;
+        double cumulative = 0;
+        for (int i = 0; i < n; i++) {
+            cumulative += candidateProbs[i];
+            if (cumulative >= options.topP()) return i + 1;
+        }
+        return n;
+    }
+
+    private int applyMinP(int n) {
+        if (options.minP() <= 0f) return n;
+        float threshold = candidateProbs[0] * options.minP();
+        int kept = 1;
+        while (kept < n && candidateProbs[kept] >= threshold) kept++;
+        return kept;
+    }
+
+    /** Plain temperature sampling needs no ordering: weights in vocabulary order, one pass to draw. */
+    private int drawFromWholeVocabulary(float[] logits, float max, float invTemperature) {
+        int vocab = logits.length;
+        if (weights.length < vocab) {
+            weights = new float[vocab];
+            vocabularyIds = new int[vocab];
+            for (int i = 0; i < vocab; i++) vocabularyIds[i] = i;
+        }
+        for (int i = 0; i < vocab; i++) weights[i] = weight(logits[i], max, invTemperature);
+        return draw(vocabularyIds, weights, vocab);
+    }
+
+    /** Draws index i of {@code ids} with probability proportional to {@code weights[i]}, over the first n. */
+    private int draw(int[] ids, float[] weights, int n) {
         double total = 0;
-        for (int i = 0; i < n; i++) total += candidateProbs[i];
+        for (int i = 0; i < n; i++) total += weights[i];
         double r = random.nextDouble() * total;
         for (int i = 0; i < n; i++) {
-            r -= candidateProbs[i];
-            if (r < 0) return candidateIds[i];
+            r -= weights[i];
+            if (r < 0) return ids[i];
         }
-        return candidateIds[n - 1]; // rounding left r marginally >= 0
+        // Rounding left r marginally >= 0: take the last candidate with any weight.
+        for (int i = n - 1; i > 0; i--) if (weights[i] > 0) return ids[i];
+        return ids[0];
+    }
+
+    private static float maxLogit(float[] logits) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float logit : logits) if (logit > max) max = logit;
+        return max;
     }
 
     /**
-     * Fills candidateIds/candidateProbs (the latter holding logits for now) with the top-k entries in descending order
-     * and returns their count. Logits and indices are packed into sortable longs so selection needs no boxing.
+     * Fills candidateIds/candidateProbs (the latter holding logits for now) with the k highest entries in descending
+     * order and returns k. Logits and indices are packed into sortable longs so selection needs no boxing.
      */
-    private int selectTopK(float[] logits) {
+    private int selectTopK(float[] logits, int k) {
         int vocab = logits.length;
-        int k = options.topK() == 0 ? vocab : Math.min(options.topK(), vocab);
         if (keys.length < vocab) keys = new long[vocab];
         if (candidateIds.length < k) {
             candidateIds = new int[k];
@@ -164,13 +231,11 @@ public final class Sampler {
             }
             Arrays.sort(keys, 0, k);
         }
-        // keys[0..k) ascending; the best k are the last k entries of the sorted range.
+        // keys[0..k) ascending; the best are at the end.
         for (int i = 0; i < k; i++) {
-            long key = keys[k - 1 - i];
-            int id = indexOf(key);
+            int id = indexOf(keys[k - 1 - i]);
             candidateIds[i] = id;
-            float logit = logits[id];
-            candidateProbs[i] = Float.isNaN(logit) ? Float.NEGATIVE_INFINITY : logit;
+            candidateProbs[i] = logits[id];
         }
         return k;
     }

@@ -1,7 +1,6 @@
 package dev.bastion.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -35,6 +34,8 @@ public final class F32Matrix implements Matrix {
         return cols;
     }
 
+    // The kernels are written out per storage type rather than shared through a base class: the Vector API only
+    // avoids boxing when load() is inlined, which a call site shared by several matrix classes would prevent.
     @Override
     public float dotRow(int row, float[] x) {
         long base = (long) row * cols * Float.BYTES;
@@ -52,9 +53,54 @@ public final class F32Matrix implements Matrix {
         for (; i + lanes <= cols; i += lanes) {
             acc0 = load(base + (long) i * Float.BYTES).fma(FloatVector.fromArray(F, x, i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < cols; i++) sum += data.get(FLOAT, base + (long) i * Float.BYTES) * x[i];
         return sum;
+    }
+
+    /** Four tokens per weight load: each weight vector is read once and used for all four (prefill). */
+    @Override
+    public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        long base = (long) row * cols * Float.BYTES;
+        int lanes = F.length();
+        int unrolledEnd = cols - cols % (2 * lanes);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int i = 0;
+        for (; i < unrolledEnd; i += 2 * lanes) {
+            long at = base + (long) i * Float.BYTES;
+            FloatVector w = load(at);
+            FloatVector v = load(at + lanes * Float.BYTES);
+            int j = i + lanes;
+            a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
+            b0 = v.fma(FloatVector.fromArray(F, x0, j), b0);
+            a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
+            b1 = v.fma(FloatVector.fromArray(F, x1, j), b1);
+            a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
+            b2 = v.fma(FloatVector.fromArray(F, x2, j), b2);
+            a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
+            b3 = v.fma(FloatVector.fromArray(F, x3, j), b3);
+        }
+        for (; i + lanes <= cols; i += lanes) {
+            FloatVector w = load(base + (long) i * Float.BYTES);
+            a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
+        }
+        float s0 = VectorMath.sumLanes(a0.add(b0)), s1 = VectorMath.sumLanes(a1.add(b1));
+        float s2 = VectorMath.sumLanes(a2.add(b2)), s3 = VectorMath.sumLanes(a3.add(b3));
+        for (; i < cols; i++) {
+            float w = data.get(FLOAT, base + (long) i * Float.BYTES);
+            s0 += w * x0[i];
+            s1 += w * x1[i];
+            s2 += w * x2[i];
+            s3 += w * x3[i];
+        }
+        outs[t0][outRow] = s0;
+        outs[t0 + 1][outRow] = s1;
+        outs[t0 + 2][outRow] = s2;
+        outs[t0 + 3][outRow] = s3;
     }
 
     @Override

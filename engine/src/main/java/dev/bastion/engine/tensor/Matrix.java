@@ -14,6 +14,14 @@ public interface Matrix {
     /** The dot product of row {@code row} with {@code x[0..cols)}. */
     float dotRow(int row, float[] x);
 
+    /**
+     * {@code outs[t][outRow] = row · xs[t]} for the four tokens {@code t0..t0+3}. Implementations read each weight once
+     * for all four; the result may differ from {@link #dotRow} in the last bits (another summation order).
+     */
+    default void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        for (int t = t0; t < t0 + 4; t++) outs[t][outRow] = dotRow(row, xs[t]);
+    }
+
     /** Writes row {@code row} as F32 into {@code out[0..cols)} (an embedding lookup). */
     void copyRow(int row, float[] out);
 
@@ -37,7 +45,9 @@ public interface Matrix {
         }
         Parallel.forRange(rows(), (long) cols() * count, (from, to) -> {
             for (int r = from; r < to; r++) {
-                for (int t = 0; t < count; t++) outs[t][r] = dotRow(r, xs[t]);
+                int t = 0;
+                for (; t + 4 <= count; t += 4) dotRow4(r, xs, t, outs, r);
+                for (; t < count; t++) outs[t][r] = dotRow(r, xs[t]);
             }
         });
     }

@@ -1,15 +1,37 @@
 package dev.bastion.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API kernels over F32 activation arrays (with offsets, so heads and cache rows are slices of one array). */
 public final class VectorMath {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** HALVES[k] moves lane i + (length >> (k + 1)) to lane i: the steps of a fixed pairwise reduction tree. */
+    private static final VectorShuffle<Float>[] HALVES = halvingShuffles();
 
     private VectorMath() {}
+
+    /**
+     * The sum of the lanes in a fixed pairwise order. {@code reduceLanes(ADD)} leaves the order unspecified, and the
+     * interpreter and the JIT do differ, so the same input could give different logits before and after warm-up.
+     */
+    public static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> half : HALVES) v = v.add(v.rearrange(half));
+        return v.lane(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halvingShuffles() {
+        int steps = Integer.numberOfTrailingZeros(F.length());
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) {
+            int shift = F.length() >> (k + 1);
+            shuffles[k] = VectorShuffle.fromOp(F, i -> (i + shift) % F.length());
+        }
+        return shuffles;
+    }
 
     /** {@code a[aOff..aOff+n) · b[bOff..bOff+n)}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -23,7 +45,7 @@ public final class VectorMath {
         for (; i + lanes <= n; i += lanes) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
@@ -69,11 +91,11 @@ public final class VectorMath {
         for (; i < n; i++) out[i] = x[i] * inv * weight[i];
     }
 
-    /** In place: {@code gate[i] = silu(gate[i]) * up[i]} (the SwiGLU activation). */
-    public static void siluMul(float[] gate, float[] up, int n) {
+    /** The SwiGLU activation in place: {@code x[i] = silu(x[i]) * x[upOffset + i]} for {@code i < n}. */
+    public static void siluMul(float[] x, int upOffset, int n) {
         for (int i = 0; i < n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            float g = x[i];
+            x[i] = g / (1f + (float) Math.exp(-g)) * x[upOffset + i];
         }
     }
 

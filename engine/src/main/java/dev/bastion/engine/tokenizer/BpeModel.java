@@ -12,8 +12,7 @@ final class BpeModel {
     private static final int CACHEABLE_LENGTH = 64;
 
     private final Map<String, Integer> vocab;
-    /** (left id, right id) → (rank << 32 | merged id). */
-    private final Map<Long, Long> merges;
+    private final MergeTable merges;
     private final Integer unkId;
     private final boolean byteFallback;
     private final boolean fuseUnk;
@@ -21,7 +20,7 @@ final class BpeModel {
     private final int[] byteTokenIds = new int[256];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    BpeModel(Map<String, Integer> vocab, Map<Long, Long> merges, Integer unkId,
+    BpeModel(Map<String, Integer> vocab, MergeTable merges, Integer unkId,
              boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {
         this.vocab = vocab;
         this.merges = merges;
@@ -30,10 +29,6 @@ final class BpeModel {
         this.fuseUnk = fuseUnk;
         this.ignoreMerges = ignoreMerges;
         for (int b = 0; b < 256; b++) byteTokenIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
-    }
-
-    static long pairKey(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     void encode(String word, IntList out) {
@@ -110,9 +105,9 @@ final class BpeModel {
             int pos = (int) top;
             int right = next[pos];
             if (ids[pos] < 0 || right < 0) continue;
-            Long merge = merges.get(pairKey(ids[pos], ids[right]));
-            if (merge == null || (int) (merge >>> 32) != rank) continue; // stale entry
-            ids[pos] = (int) (long) merge;
+            long merge = merges.get(ids[pos], ids[right]);
+            if (merge == MergeTable.ABSENT || (int) (merge >>> 32) != rank) continue; // stale entry
+            ids[pos] = (int) merge;
             ids[right] = -1;
             next[pos] = next[right];
             if (next[pos] >= 0) prev[next[pos]] = pos;
@@ -128,8 +123,8 @@ final class BpeModel {
     }
 
     private void pushPair(LongHeap heap, int[] ids, int left, int right) {
-        Long merge = merges.get(pairKey(ids[left], ids[right]));
-        if (merge != null) heap.add((merge & 0xFFFFFFFF00000000L) | left);
+        long merge = merges.get(ids[left], ids[right]);
+        if (merge != MergeTable.ABSENT) heap.add((merge & 0xFFFFFFFF00000000L) | left);
     }
 
     /** Min-heap of longs: (rank, position) packed so that lower rank, then leftmost position, comes first. */

@@ -49,6 +49,12 @@ final class Normalizers {
 
     /** HF Replace: pattern is {"String": literal} or {"Regex": regex}; shared by the Replace decoder. */
     static UnaryOperator<String> replace(JsonNode node, String where) {
+        JsonNode literal = node.path("pattern").path("String");
+        if (literal.isTextual()) {
+            String target = literal.asText();
+            String content = TokenizerJson.text(node, "content", where);
+            return s -> s.replace(target, content);
+        }
         Pattern pattern = TokenizerJson.pattern(node, where);
         String content = Matcher.quoteReplacement(TokenizerJson.text(node, "content", where));
         return s -> pattern.matcher(s).replaceAll(content);

@@ -93,7 +93,7 @@ public final class Tokenizer {
             throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
         }
-        if (root == null) throw new IllegalArgumentException("tokenizer.json is empty");
+        if (root == null || root.isMissingNode()) throw new IllegalArgumentException("tokenizer.json is empty");
         return new Tokenizer(root);
     }
 
@@ -194,19 +194,18 @@ public final class Tokenizer {
         return out;
     }
 
-    private static Map<Long, Long> readMerges(JsonNode modelNode, Map<String, Integer> vocab) {
+    private static MergeTable readMerges(JsonNode modelNode, Map<String, Integer> vocab) {
         JsonNode list = modelNode.get("merges");
-        if (list == null || list.isNull()) return Map.of();
+        if (list == null || list.isNull()) return new MergeTable(0);
         if (!list.isArray()) throw new IllegalArgumentException("model.merges: expected an array but found " + TokenizerJson.describe(list));
-        Map<Long, Long> merges = new HashMap<>(list.size() * 2);
+        MergeTable merges = new MergeTable(list.size());
         for (int rank = 0; rank < list.size(); rank++) {
             String where = "model.merges[" + rank + "]";
             String[] pair = mergePair(list.get(rank), where);
             int left = vocabId(vocab, pair[0], where);
             int right = vocabId(vocab, pair[1], where);
             int merged = vocabId(vocab, pair[0] + pair[1], where);
-            // The first occurrence wins, as in HF.
-            merges.putIfAbsent(BpeModel.pairKey(left, right), ((long) rank << 32) | merged);
+            merges.putIfAbsent(left, right, rank, merged);
         }
         return merges;
     }

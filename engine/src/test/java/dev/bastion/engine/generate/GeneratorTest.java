@@ -143,11 +143,13 @@ class GeneratorTest {
     }
 
     @Test
-    void anAlreadyCancelledGenerationProducesNothing() {
+    void anAlreadyCancelledGenerationDoesNotEvenPrefill() {
         CancellationToken cancel = new CancellationToken();
         cancel.cancel();
-        GenerationResult result = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of())
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 64);
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
                 .generate(new int[]{START}, greedy(-1, 0, List.of()), TokenSink.IGNORE, cancel);
+        assertThat(model.forwardCalls.get()).isZero();
         assertThat(result.doneReason()).isEqualTo(DoneReason.CANCELLED);
         assertThat(result.generatedTokens()).isZero();
         assertThat(result.text()).isEmpty();

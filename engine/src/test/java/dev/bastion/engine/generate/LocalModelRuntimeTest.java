@@ -122,6 +122,21 @@ class LocalModelRuntimeTest {
     }
 
     @Test
+    void generationConfigCanAddEndOfTurnTokens() throws IOException {
+        Path dir = TinyModelFixture.tinyModel(tmp.resolve("gen-config"), Architecture.QWEN2);
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [7, 9]}");
+        try (LocalModelRuntime runtime = LocalModelRuntime.load(dir)) {
+            assertThat(runtime.eosTokenIds()).contains(7, 9).containsAll(qwen.eosTokenIds());
+        }
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": \"</s>\"}");
+        assertThatThrownBy(() -> LocalModelRuntime.load(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("generation_config.json").hasMessageContaining("eos_token_id");
+        Files.writeString(dir.resolve("generation_config.json"), "{oops");
+        assertThatThrownBy(() -> LocalModelRuntime.load(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("generation_config.json: not valid JSON");
+    }
+
+    @Test
     void brokenDirectoriesGiveClearErrors() throws IOException {
         assertThatThrownBy(() -> LocalModelRuntime.load(tmp.resolve("missing")))
                 .isInstanceOf(IOException.class).hasMessageContaining("model directory not found").hasMessageContaining("missing");

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** Builds SafeTensors bytes by hand, per the format spec, independently of {@link SafeTensorsWriter}. */
 final class RawSafeTensors {
@@ -39,7 +40,7 @@ final class RawSafeTensors {
     }
 
     static byte[] concat(byte[]... parts) {
-        ByteBuffer buffer = ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());
+        ByteBuffer buffer = ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> p.length).sum());
         for (byte[] part : parts) buffer.put(part);
         return buffer.array();
     }

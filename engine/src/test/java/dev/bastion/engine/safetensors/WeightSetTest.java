@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -61,6 +62,23 @@ class WeightSetTest {
             assertThatThrownBy(() -> weights.info("missing.weight"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.weight");
         }
+    }
+
+    @Test
+    void closeUnmapsEveryShard() throws IOException {
+        fiveTensors().writeSharded(dir, 2);
+        WeightSet weights = WeightSet.open(dir);
+        var first = weights.data("layer.0.weight");
+        var last = weights.data("layer.4.weight");
+        weights.close();
+        assertThatThrownBy(() -> first.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> last.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void writerRefusesMoreShardsThanTensors() {
+        assertThatThrownBy(() -> fiveTensors().writeSharded(dir, 6)).hasMessage("cannot split 5 tensors into 6 shards");
+        assertThatThrownBy(() -> fiveTensors().writeSharded(dir, 0)).hasMessage("cannot split 5 tensors into 0 shards");
     }
 
     @Test

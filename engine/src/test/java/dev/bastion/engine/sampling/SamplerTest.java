@@ -5,8 +5,10 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -110,6 +112,52 @@ class SamplerTest {
         assertThat(unfiltered.get(3) / 10_000.0).isCloseTo(0.05, within(0.01));
     }
 
+    /** The ids top-p and then min-p keep, computed the slow, obvious way. */
+    private static Set<Integer> referenceNucleus(float[] logits, float topP, float minP) {
+        double max = IntStream.range(0, logits.length).mapToDouble(i -> logits[i]).max().orElseThrow();
+        double[] weights = IntStream.range(0, logits.length).mapToDouble(i -> Math.exp(logits[i] - max)).toArray();
+        double sum = Arrays.stream(weights).sum();
+        Integer[] order = IntStream.range(0, logits.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingDouble(i -> -weights[i]));
+        Set<Integer> kept = new HashSet<>();
+        double cumulative = 0;
+        for (Integer id : order) {
+            if (weights[id] < weights[order[0]] * minP) break;
+            kept.add(id);
+            cumulative += weights[id] / sum;
+            if (cumulative >= topP) break;
+        }
+        return kept;
+    }
+
+    @Test
+    void withoutTopKALargeNucleusIsFoundBeyondTheFirstSelection() {
+        float[] logits = randomLogits(new Random(4), 2000);
+        for (int i = 0; i < logits.length; i++) logits[i] /= 12; // nearly flat: the 0.9 nucleus holds thousands of ids
+        Set<Integer> nucleus = referenceNucleus(logits, 0.9f, 0f);
+        assertThat(nucleus).hasSizeGreaterThan(1000);
+        Map<Integer, Integer> counts = histogram(new Sampler(options(1f, 0, 0.9f, 0f, 3L)), logits, 1500);
+        assertThat(nucleus).containsAll(counts.keySet());
+        assertThat(counts.keySet()).as("more than the first selection of 256").hasSizeGreaterThan(400);
+    }
+
+    @Test
+    void withoutTopKMinPKeepsExactlyTheTokensNearTheBest() {
+        float[] logits = randomLogits(new Random(5), 2000);
+        Set<Integer> kept = referenceNucleus(logits, 1f, 0.2f);
+        Map<Integer, Integer> counts = histogram(new Sampler(options(1f, 0, 1f, 0.2f, 3L)), logits, 3000);
+        assertThat(counts.keySet()).isEqualTo(kept);
+    }
+
+    @Test
+    void plainTemperatureSamplingFollowsTheSoftmax() {
+        float[] logits = new float[5000];
+        logits[7] = (float) Math.log(4999); // token 7 carries half of the probability mass
+        Map<Integer, Integer> counts = histogram(new Sampler(options(1f, 0, 1f, 0f, 8L)), logits, 4000);
+        assertThat(counts.get(7) / 4000.0).isCloseTo(0.5, within(0.025));
+        assertThat(counts.keySet()).hasSizeGreaterThan(1000);
+    }
+
     @Test
     void lowTemperatureConcentratesOnTheBestToken() {
         float[] logits = logitsOf(0.4, 0.35, 0.25);
@@ -140,6 +188,12 @@ class SamplerTest {
         assertThat(sampler.sample(logits, new int[]{0, 2, 2}, 3)).as("token 0 is outside the window").isZero();
         assertThat(sampler.sample(logits, new int[]{2, 2, 0}, 2)).as("only historyLength entries count").isZero();
         assertThat(sampler.sample(logits, new int[]{2, 0}, 2)).isEqualTo(1);
+    }
+
+    @Test
+    void aHugeRepeatWindowCostsOnlyWhatTheHistoryNeeds() {
+        Sampler sampler = new Sampler(new SamplerOptions(0f, 0, 1f, 0f, 1.2f, Integer.MAX_VALUE, null));
+        assertThat(sampler.sample(new float[]{2.0f, 1.9f}, new int[]{0, 0, 0}, 3)).isEqualTo(1);
     }
 
     @Test

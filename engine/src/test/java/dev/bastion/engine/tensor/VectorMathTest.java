@@ -54,12 +54,12 @@ class VectorMathTest {
 
     @Test
     void siluMulIsSwiGlu() {
-        float[] gate = {-2f, 0f, 3f};
-        float[] up = {1.5f, 2f, -1f};
-        VectorMath.siluMul(gate, up, 3);
+        float[] gate = {-2f, 0f, 3f, 1.5f, 2f, -1f};
+        VectorMath.siluMul(gate, 3, 3);
         assertThat((double) gate[0]).isCloseTo(-2 / (1 + Math.exp(2)) * 1.5, within(1e-6));
         assertThat(gate[1]).isEqualTo(0f);
         assertThat((double) gate[2]).isCloseTo(-3 / (1 + Math.exp(-3)), within(1e-6));
+        assertThat(gate[3]).as("the up half is read, not written").isEqualTo(1.5f);
     }
 
     private float[] randomArray(int n) {

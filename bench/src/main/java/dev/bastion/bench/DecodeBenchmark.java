@@ -1,0 +1,80 @@
+package dev.bastion.bench;
+
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LanguageModel;
+import dev.bastion.engine.model.LlamaModel;
+import dev.bastion.engine.model.ModelConfig;
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.ScalarReferenceModel;
+import dev.bastion.engine.tiny.TinyModelGenerator;
+import dev.bastion.engine.tiny.TinyModelSpec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Decode throughput (one token per op) on a generated model of SmolLM2-135M's shape (BF16, tied embeddings): the
+ * optimized {@link LlamaModel} against the scalar reference as a peer in the same run. Each op decodes at a position
+ * in a fixed window {@code [PREFIX, PREFIX + WINDOW)}, rewinding at its end, so attention cost stays comparable.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx6g"})
+public class DecodeBenchmark {
+
+    static final int PREFIX = 16;
+    static final int WINDOW = 32;
+
+    @Param({"optimized", "reference"})
+    public String implementation;
+
+    private Path dir;
+    private LanguageModel model;
+    private InferenceState state;
+    private int[] tokens;
+    private int pos;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        dir = Files.createTempDirectory("bastion-bench-");
+        TinyModelGenerator.generate(dir, Architecture.LLAMA, TinyModelSpec.smolLm2_135mShape(), 1);
+        model = implementation.equals("optimized") ? LlamaModel.load(dir) : ScalarReferenceModel.load(dir);
+        ModelConfig config = model.config();
+        tokens = new Random(7).ints(PREFIX + WINDOW, 0, config.vocabSize()).toArray();
+        state = model.newState(PREFIX + WINDOW);
+        for (int i = 0; i < PREFIX; i++) model.forward(state, tokens[i], i);
+        pos = PREFIX;
+    }
+
+    @Benchmark
+    public float[] decodeStep() {
+        float[] logits = model.forward(state, tokens[pos], pos);
+        pos = pos + 1 == PREFIX + WINDOW ? PREFIX : pos + 1;
+        return logits;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        model.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.bastion.cli;
+
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.tiny.TinyModelGenerator;
+import dev.bastion.engine.tiny.TinyModelSpec;
+import dev.bastion.store.Manifest;
+import dev.bastion.store.ModelName;
+import dev.bastion.store.Modelfile;
+import dev.bastion.store.ModelStore;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = "Create a model from a Modelfile, or generate a tiny random model for testing.")
+public final class CreateCommand extends StoreCommand {
+
+    static final long MAX_MODELFILE_BYTES = 1 << 20;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "[namespace/]name[:tag] of the new model.")
+    String name;
+
+    @ArgGroup(multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = {"-f", "--file"}, paramLabel = "MODELFILE", description = "The Modelfile; FROM paths are relative to its directory.")
+        Path modelfile;
+
+        @Option(names = "--generate", paramLabel = "ARCH", description = "Generate a tiny random model: llama, qwen2 or mistral.")
+        String architecture;
+    }
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated weights (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    int run(ModelStore store) throws Exception {
+        ModelName modelName = ModelName.parse(name);
+        Manifest manifest = source.modelfile != null ? fromModelfile(store, modelName) : generated(store, modelName);
+        out().println("created " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size()) + ")");
+        return 0;
+    }
+
+    private Manifest fromModelfile(ModelStore store, ModelName modelName) throws IOException {
+        Path file = source.modelfile.toAbsolutePath();
+        if (Files.size(file) > MAX_MODELFILE_BYTES) {
+            throw new IOException(file + " is larger than " + MAX_MODELFILE_BYTES + " bytes; not a Modelfile");
+        }
+        Modelfile modelfile = Modelfile.parse(Files.readString(file, StandardCharsets.UTF_8));
+        return store.create(modelName, modelfile, null, file.getParent());
+    }
+
+    private Manifest generated(ModelStore store, ModelName modelName) throws IOException {
+        Architecture arch = Arrays.stream(Architecture.values())
+                .filter(a -> a.name().equalsIgnoreCase(source.architecture)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown architecture '" + source.architecture + "'; choose one of "
+                        + Arrays.stream(Architecture.values()).map(a -> a.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))));
+        Path temp = Files.createTempDirectory("bastion-generate-");
+        try {
+            TinyModelGenerator.generate(temp, arch, TinyModelSpec.tiny(arch), seed);
+            return store.importDirectory(temp, modelName, null);
+        } finally {
+            try (var files = Files.walk(temp)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.bastion.cli;
+
+import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+
+@Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove models; blobs no other model uses are deleted.")
+public final class RemoveCommand extends StoreCommand {
+
+    @Parameters(arity = "1..*", paramLabel = "NAME")
+    List<String> names;
+
+    /** Removes every model it can; any failure is reported on its own line and makes the exit code 1. */
+    @Override
+    int run(ModelStore store) {
+        int exitCode = 0;
+        for (String text : names) {
+            try {
+                ModelName name = ModelName.parse(text);
+                store.delete(name);
+                out().println("deleted '" + name + "'");
+            } catch (Exception e) {
+                err().println("Error: " + describe(e));
+                exitCode = 1;
+            }
+        }
+        return exitCode;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.bastion.cli;
+
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.tiny.TinyModelGenerator;
+import dev.bastion.engine.tiny.TinyModelSpec;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StoreCommandsTest {
+
+    @TempDir
+    Path tmp;
+    Path home;
+    Path modelDir;
+
+    record Result(int exitCode, String out, String err) {}
+
+    @BeforeEach
+    void setUp() throws IOException {
+        home = tmp.resolve("home");
+        modelDir = TinyModelGenerator.generate(tmp.resolve("model"), Architecture.LLAMA, TinyModelSpec.tiny(Architecture.LLAMA), 7);
+    }
+
+    @Test
+    void importListShowCopyRemove() {
+        Result imported = run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.out()).startsWith("imported tiny:latest (5 files, ");
+
+        Result listed = run(new ListCommand());
+        assertThat(listed.out().lines().toList()).hasSize(2).first().asString().matches("NAME\\s+ID\\s+SIZE\\s+MODIFIED");
+        assertThat(listed.out().lines().skip(1).findFirst().orElseThrow())
+                .matches("tiny:latest\\s+[0-9a-f]{12}\\s+\\d+(\\.\\d)? [KM]B\\s+(Less than a second|\\d+ seconds?) ago");
+
+        Result shown = run(new ShowCommand(), "tiny");
+        assertThat(shown.out()).contains("architecture        llama").contains("dtype               bfloat16")
+                .containsPattern("parameters\\s+\\d+(\\.\\d)?[KM]");
+
+        assertThat(run(new CopyCommand(), "tiny", "alice/tiny:v1").out()).isEqualTo("copied 'tiny:latest' to 'alice/tiny:v1'\n");
+        assertThat(run(new ListCommand()).out()).contains("alice/tiny:v1").contains("tiny:latest");
+
+        Result removed = run(new RemoveCommand(), "tiny", "alice/tiny:v1");
+        assertThat(removed.exitCode()).isZero();
+        assertThat(removed.out()).isEqualTo("deleted 'tiny:latest'\ndeleted 'alice/tiny:v1'\n");
+        assertThat(run(new ListCommand()).out()).isEqualTo("NAME   ID   SIZE   MODIFIED\n");
+        assertThat(home.resolve("blobs")).isEmptyDirectory();
+    }
+
+    @Test
+    void lsIsAnAliasOfList() {
+        assertThat(new CommandLine(new ListCommand()).getCommandSpec().aliases()).contains("ls");
+    }
+
+    @Test
+    void createFromAModelfileThenShowItsParts() throws IOException {
+        Path modelfile = Files.writeString(tmp.resolve("Modelfile"), """
+                FROM ./model
+                PARAMETER temperature 0.25
+                PARAMETER stop "<end>"
+                TEMPLATE \"\"\"{{ .Prompt }}\"\"\"
+                SYSTEM Answer briefly.
+                LICENSE Apache-2.0
+                """);
+        Result created = run(new CreateCommand(), "mine", "-f", modelfile.toString());
+        assertThat(created.exitCode()).as(created.err()).isZero();
+
+        assertThat(run(new ShowCommand(), "mine", "--system").out()).isEqualTo("Answer briefly.\n");
+        assertThat(run(new ShowCommand(), "mine", "--template").out()).isEqualTo("{{ .Prompt }}\n");
+        assertThat(run(new ShowCommand(), "mine", "--license").out()).isEqualTo("Apache-2.0\n");
+        assertThat(run(new ShowCommand(), "mine", "--parameters").out())
+                .isEqualTo(String.format("%-20s%s%n%-20s%s%n", "temperature", "0.25", "stop", "\"<end>\""));
+        String rendered = run(new ShowCommand(), "mine", "--modelfile").out();
+        assertThat(rendered).contains("FROM mine:latest\n").contains("PARAMETER temperature 0.25\n");
+        assertThat(run(new ShowCommand(), "mine").out()).contains("  System\n    Answer briefly.");
+
+        // The shown Modelfile recreates the model from itself.
+        Path again = Files.writeString(tmp.resolve("Again"), rendered);
+        assertThat(run(new CreateCommand(), "mine:copy", "-f", again.toString()).exitCode()).isZero();
+        assertThat(run(new ShowCommand(), "mine:copy", "--parameters").out()).isEqualTo(run(new ShowCommand(), "mine", "--parameters").out());
+    }
+
+    @Test
+    void createGeneratesATinyModel() {
+        Result created = run(new CreateCommand(), "tiny-qwen", "--generate", "qwen2");
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(run(new ShowCommand(), "tiny-qwen").out()).contains("architecture        qwen2");
+    }
+
+    @Test
+    void errorsAreOneLineWithExitCodeOne() throws IOException {
+        Path badModelfile = Files.writeString(tmp.resolve("Bad"), "FROM ./model\nPARAMETER top_k many\n");
+        List<Result> failures = new ArrayList<>();
+        failures.add(expectError(run(new ImportCommand(), modelDir.toString(), "--name", "../x"), "must not contain '..'"));
+        failures.add(expectError(run(new ImportCommand(), tmp.resolve("absent").toString(), "--name", "x"), "not a directory"));
+        failures.add(expectError(run(new ShowCommand(), "nope"), "model 'nope:latest' not found"));
+        failures.add(expectError(run(new CopyCommand(), "nope", "other"), "model 'nope:latest' not found"));
+        failures.add(expectError(run(new CreateCommand(), "x", "-f", badModelfile.toString()), "Modelfile line 2: parameter 'top_k'"));
+        failures.add(expectError(run(new CreateCommand(), "x", "-f", tmp.resolve("missing").toString()), "no such file"));
+        failures.add(expectError(run(new CreateCommand(), "x", "--generate", "gpt2"), "choose one of llama, qwen2, mistral"));
+        assertThat(failures).hasSize(7);
+        assertThat(home.resolve("manifests")).isEmptyDirectory();
+    }
+
+    @Test
+    void removeReportsEachMissingModelAndRemovesTheOthers() {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        Result removed = run(new RemoveCommand(), "ghost", "tiny", "a/b/c");
+        assertThat(removed.exitCode()).isEqualTo(1);
+        assertThat(removed.out()).isEqualTo("deleted 'tiny:latest'\n");
+        assertThat(removed.err().lines()).hasSize(2).allMatch(line -> line.startsWith("Error: "));
+    }
+
+    @Test
+    void homeComesFromTheOptionThenTheEnvironmentThenTheUserHome() {
+        StoreOptions options = new StoreOptions();
+        options.environment = Map.of();
+        assertThat(options.resolveHome()).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
+        options.environment = Map.of("BASTION_HOME", "/srv/bastion");
+        assertThat(options.resolveHome()).isEqualTo(Path.of("/srv/bastion"));
+        ListCommand command = new ListCommand();
+        new CommandLine(command).parseArgs("--home", "/opt/models");
+        command.storeOptions.environment = Map.of("BASTION_HOME", "/srv/bastion");
+        assertThat(command.storeOptions.resolveHome()).isEqualTo(Path.of("/opt/models"));
+    }
+
+    private Result run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(command);
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        String[] withHome = Stream.concat(Stream.of(args), Stream.of("--home", home.toString())).toArray(String[]::new);
+        int exitCode = commandLine.execute(withHome);
+        return new Result(exitCode, out.toString(), err.toString());
+    }
+
+    private static Result expectError(Result result, String message) {
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
+        assertThat(result.err()).startsWith("Error: ").contains(message).doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(result.err().lines()).hasSize(1);
+        assertThat(result.out()).isEmpty();
+        return result;
+    }
+}
