@@ -32,6 +32,7 @@ public final class BastionServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.bind().host();
             c.jetty.port = config.bind().port();
+            c.requestLogger.http((ctx, millis) -> LOG.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(millis)));
             config.extensions().forEach(extension -> extension.accept(c));
             ollama.register(c.routes);
             openAi.register(c.routes);

@@ -33,6 +33,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     private final Map<String, String> env;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     public ServeCommand() {
         this(System.getenv());
@@ -65,7 +66,15 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
             server.start();
-            Thread hook = new Thread(stopped::countDown, "bastion-shutdown");
+            // On Ctrl-C or SIGTERM, let the server finish closing (models unloaded) before the JVM exits.
+            Thread hook = new Thread(() -> {
+                stopped.countDown();
+                try {
+                    closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bastion-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("Bastion listening on " + server.baseUrl() + " (models in " + home.toAbsolutePath() + ")");
             out.flush();
@@ -75,6 +84,8 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is exiting anyway
             }
+        } finally {
+            closed.countDown();
         }
         return 0;
     }
