@@ -1,6 +1,5 @@
 package dev.bastion.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
@@ -182,7 +181,7 @@ final class OllamaApi {
             loadOnly(ctx, r, "response", "");
             return;
         }
-        String effectiveSystem = withFormat(system != null ? system : r.details.system(), r.format);
+        String effectiveSystem = JsonFormat.instruct(system != null ? system : r.details.system(), r.format);
         Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> {
             List<ChatMessage> messages = new ArrayList<>();
             if (effectiveSystem != null) messages.add(new ChatMessage("system", effectiveSystem));
@@ -214,7 +213,7 @@ final class OllamaApi {
             return;
         }
         boolean hasSystem = messages.stream().anyMatch(m -> m.role().equals("system"));
-        String extraSystem = withFormat(hasSystem ? null : r.details.system(), r.format);
+        String extraSystem = JsonFormat.instruct(hasSystem ? null : r.details.system(), r.format);
         if (extraSystem != null) messages.addFirst(new ChatMessage("system", extraSystem));
         run(ctx, r, rt -> rt.renderChat(messages),
                 piece -> Map.of("message", Map.of("role", "assistant", "content", piece)),
@@ -241,14 +240,6 @@ final class OllamaApi {
         ModelCatalog.ModelDetails details = catalog.show(model);
         GenerationOptions generationOptions = SamplingRequest.fromOllama(options, details.parameters());
         return new Request(model, details, generationOptions, keepAlive, stream, format);
-    }
-
-    private static String withFormat(String system, JsonNode format) {
-        if (format == null) return system;
-        String instruction = format.isObject()
-                ? "Respond only with JSON that conforms to this JSON schema: " + format
-                : "Respond only with valid JSON.";
-        return system == null || system.isBlank() ? instruction : system + "\n\n" + instruction;
     }
 
     private void loadOnly(Context ctx, Request r, String field, Object empty) throws InterruptedException {
@@ -287,19 +278,10 @@ final class OllamaApi {
             out.ndjson(finalObject(r.model, piece.apply(""), outcome));
         } else {
             Generations.Outcome outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, TokenSink.IGNORE, cancel);
-            if (r.format != null && !isJson(outcome.result().text())) {
-                throw new ApiException(500, "model output is not valid JSON", "format");
+            if (r.format != null && !JsonFormat.isJson(outcome.result().text())) {
+                throw JsonFormat.invalidReply();
             }
             HttpIo.json(ctx, 200, finalObject(r.model, whole.apply(outcome.result().text()), outcome));
-        }
-    }
-
-    private static boolean isJson(String text) {
-        try {
-            JsonFields.MAPPER.readTree(text);
-            return !text.isBlank();
-        } catch (JsonProcessingException e) {
-            return false;
         }
     }
 

@@ -77,6 +77,13 @@ final class OpenAiApi {
             messages.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m, path)));
         }
         Call call = prepare(b, model);
+        if (call.format != null) {
+            if (messages.getFirst().role().equals("system")) {
+                messages.set(0, new ChatMessage("system", JsonFormat.instruct(messages.getFirst().content(), call.format)));
+            } else {
+                messages.addFirst(new ChatMessage("system", JsonFormat.instruct(null, call.format)));
+            }
+        }
         run(ctx, call, "chat.completion", "chatcmpl-", rt -> rt.renderChat(messages),
                 piece -> Map.of("delta", Map.of("role", "assistant", "content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
@@ -116,13 +123,33 @@ final class OpenAiApi {
         return o;
     }
 
-    private record Call(String model, String stored, GenerationOptions options, boolean stream, boolean includeUsage) {}
+    /** {@code format} is null, or what to constrain the reply to (as Ollama's format: "json" or a schema). */
+    private record Call(String model, String stored, GenerationOptions options, boolean stream, boolean includeUsage,
+                        JsonNode format) {}
 
     private Call prepare(JsonFields b, String model) {
         boolean stream = b.bool("stream", false);
         boolean includeUsage = b.object("stream_options").bool("include_usage", false);
+        JsonNode format = responseFormat(b.object("response_format"));
         ModelCatalog.ModelDetails details = catalog.show(model);
-        return new Call(model, details.summary().name(), SamplingRequest.fromOpenAi(b, details.parameters()), stream, includeUsage);
+        return new Call(model, details.summary().name(), SamplingRequest.fromOpenAi(b, details.parameters()), stream,
+                includeUsage, format);
+    }
+
+    private static JsonNode responseFormat(JsonFields rf) {
+        String type = rf.string("type", "text");
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" -> JsonFields.MAPPER.getNodeFactory().textNode("json");
+            case "json_schema" -> {
+                JsonNode schema = rf.object("json_schema").raw("schema");
+                if (schema == null || !schema.isObject()) {
+                    throw ApiException.badRequest("'response_format.json_schema.schema' must be an object", "response_format");
+                }
+                yield schema;
+            }
+            default -> throw ApiException.badRequest("'response_format.type' must be text, json_object or json_schema", "response_format");
+        };
     }
 
     private void run(Context ctx, Call call, String object, String idPrefix, Function<ModelRuntime, String> render,
@@ -156,6 +183,7 @@ final class OpenAiApi {
             out.sseRaw("[DONE]");
         } else {
             Generations.Outcome outcome = generations.generate(call.stored, keepAlive, render, call.options, TokenSink.IGNORE, cancel);
+            if (call.format != null && !JsonFormat.isJson(outcome.result().text())) throw JsonFormat.invalidReply();
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", 0);
             choice.putAll(fullChoice.apply(outcome.result().text()));

@@ -68,6 +68,26 @@ class OpenAiApiTest extends FakeServerTest {
     }
 
     @Test
+    void responseFormatInstructsAndValidates() throws Exception {
+        var ok = http.post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"{}"}],"max_tokens":1,"response_format":{"type":"json_object"}}""");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(runtimes.get("tiny").prompts.getFirst()).startsWith("<system>Respond only with valid JSON.");
+        var schema = http.post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"system","content":"s"},{"role":"user","content":"[1]"}],"max_tokens":1,
+                 "response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"array"}}}}""");
+        assertThat(schema.status()).isEqualTo(200);
+        assertThat(runtimes.get("tiny").prompts.get(1)).startsWith("<system>s\n\nRespond only with JSON that conforms to this JSON schema: {\"type\":\"array\"}");
+        var invalid = http.post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"not json"}],"max_tokens":2,"response_format":{"type":"json_object"}}""");
+        assertThat(invalid.status()).isEqualTo(500);
+        assertThat(invalid.json().get("error").get("message").asText()).isEqualTo("model output is not valid JSON");
+        var unknown = http.post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"x"}],"response_format":{"type":"yaml"}}""");
+        assertThat(unknown.status()).isEqualTo(400);
+    }
+
+    @Test
     void modelsAndEmbeddings() throws Exception {
         JsonNode models = http.get("/v1/models").json();
         assertThat(models.get("object").asText()).isEqualTo("list");
