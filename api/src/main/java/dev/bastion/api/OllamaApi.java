@@ -139,7 +139,9 @@ final class OllamaApi {
 
     private void copy(Context ctx) {
         JsonFields b = body(ctx);
-        catalog.copy(b.requiredString("source"), b.requiredString("destination"), config.ownerResolver().apply(ctx));
+        String destination = b.requiredString("destination");
+        catalog.copy(b.requiredString("source"), destination, config.ownerResolver().apply(ctx));
+        unloadReplaced(destination);
         ctx.status(200);
     }
 
@@ -159,11 +161,17 @@ final class OllamaApi {
         String from = b.requiredString("from");
         catalog.create(new ModelCatalog.CreateRequest(model, from, b.string("system", null), b.string("template", null),
                 parameters), config.ownerResolver().apply(ctx));
+        unloadReplaced(model);
         if (b.bool("stream", true)) {
             ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(Map.of("status", "success"))) + "\n");
         } else {
             HttpIo.json(ctx, 200, Map.of("status", "success"));
         }
+    }
+
+    /** A resident model whose name now points at other content must not keep serving the old weights. */
+    private void unloadReplaced(String model) {
+        scheduler.unloadIfIdle(catalog.show(model).summary().name());
     }
 
     private void generate(Context ctx) throws InterruptedException {

@@ -123,6 +123,9 @@ class OllamaApiTest extends FakeServerTest {
         assertThat(show.get("parameters").asText()).isEqualTo("stop \"zzz\"");
         assertThat(show.get("modelfile").asText()).contains("FROM");
 
+        http.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":-1}");
+        assertThat(http.post("/api/copy", "{\"source\":\"tiny:chat\",\"destination\":\"tiny\"}").status()).isEqualTo(200);
+        assertThat(runtimes.get("tiny").closed).as("the replaced model is unloaded").isTrue();
         assertThat(http.post("/api/copy", "{\"source\":\"tiny\",\"destination\":\"tiny2\"}").status()).isEqualTo(200);
         var created = http.post("/api/create", """
                 {"model":"mine","from":"tiny","system":"You are terse.","parameters":{"temperature":0.1},"stream":false}""");
