@@ -31,7 +31,14 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("BASTION_NUM_PARALLEL and BASTION_MAX_MEMORY must be integers: " + e.getMessage());
         }
-        KeepAlive keepAlive = env.get("BASTION_KEEP_ALIVE") != null ? KeepAlive.parse(env.get("BASTION_KEEP_ALIVE")) : d.defaultKeepAlive();
+        KeepAlive keepAlive = d.defaultKeepAlive();
+        if (env.get("BASTION_KEEP_ALIVE") != null) {
+            try {
+                keepAlive = KeepAlive.parse(env.get("BASTION_KEEP_ALIVE"));
+            } catch (ApiException e) {
+                throw new IllegalArgumentException("BASTION_KEEP_ALIVE: " + e.getMessage());
+            }
+        }
         return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval());
     }
 }
