@@ -13,6 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -61,11 +62,23 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Path home = home(env);
-        ModelStore store = new ModelStore(home);
+        PrintWriter err = spec.commandLine().getErr();
+        ModelStore store;
+        try {
+            store = new ModelStore(home);
+        } catch (IOException e) {
+            err.println("bastion serve: cannot open the model store at " + home + ": " + e.getMessage());
+            return 1;
+        }
         ServerConfig config = ServerConfig.defaults(bind).withScheduler(scheduler);
         PrintWriter out = spec.commandLine().getOut();
         try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
-            server.start();
+            try {
+                server.start();
+            } catch (RuntimeException e) {
+                err.println("bastion serve: cannot listen on " + bind + ": " + rootMessage(e));
+                return 1;
+            }
             // On Ctrl-C or SIGTERM, let the server finish closing (models unloaded) before the JVM exits.
             Thread hook = new Thread(() -> {
                 stopped.countDown();
@@ -88,6 +101,12 @@ public final class ServeCommand implements Callable<Integer> {
             closed.countDown();
         }
         return 0;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     }
 
     /** Stops a running {@link #call()} (tests; the JVM's shutdown does the same for Ctrl-C). */

@@ -62,6 +62,18 @@ class ServeCommandTest {
     }
 
     @Test
+    void aBusyPortIsAOneLineError() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            StringWriter err = new StringWriter();
+            CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString())))
+                    .setErr(new PrintWriter(err, true));
+            assertThat(cli.execute("--host", "127.0.0.1:" + taken.getLocalPort())).isEqualTo(1);
+            assertThat(err.toString()).startsWith("bastion serve: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void homeDefaultsToDotBastion() {
         assertThat(ServeCommand.home(Map.of())).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
         assertThat(ServeCommand.home(Map.of("BASTION_HOME", "/srv/b"))).isEqualTo(Path.of("/srv/b"));
