@@ -50,7 +50,7 @@ class ConcurrencyTest extends FakeServerTest {
         assertThat(waitedMillis).as("served within a few tokens of the disconnect").isLessThan(2_000);
         assertThat(runtimes.get("tiny").results).anySatisfy(r -> {
             assertThat(r.doneReason()).isEqualTo(DoneReason.CANCELLED);
-            assertThat(r.generatedTokens()).isLessThan(100);
+            assertThat(r.generatedTokens()).as("stopped within a couple of tokens of the disconnect").isLessThanOrEqualTo(8);
         });
     }
 
