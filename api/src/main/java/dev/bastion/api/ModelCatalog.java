@@ -2,6 +2,8 @@ package dev.bastion.api;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +16,7 @@ public interface ModelCatalog {
     /** One stored model, as listed by {@code /api/tags} and {@code /v1/models}. */
     record ModelSummary(String name, String digest, long size, Instant modifiedAt, Map<String, Object> details) {
         public ModelSummary {
-            details = Map.copyOf(details);
+            details = Collections.unmodifiableMap(new LinkedHashMap<>(details)); // keeps the JSON field order
         }
     }
 
@@ -22,7 +24,7 @@ public interface ModelCatalog {
     record ModelDetails(ModelSummary summary, String modelfile, String template, String system,
                         Map<String, Object> parameters) {
         public ModelDetails {
-            parameters = Map.copyOf(parameters);
+            parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         }
     }
 
