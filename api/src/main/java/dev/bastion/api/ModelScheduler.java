@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  */
 public final class ModelScheduler implements AutoCloseable {
 
-    /** A model as {@code /api/ps} shows it; {@code expiresAt} is null while in use or when kept forever. */
+    /** A model as {@code /api/ps} shows it; {@code expiresAt} is null when kept forever (while in use: as if idle now). */
     public record LoadedModel(String name, long sizeBytes, Instant expiresAt, int activeRequests) {}
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelScheduler.class);
@@ -102,7 +102,7 @@ public final class ModelScheduler implements AutoCloseable {
                 entries.put(name, entry);
             }
             entry.users++;
-            entry.expiresAt = null;
+            entry.expiresAt = keepAlive.expiry(clock.instant());
         }
         long loadNanos = 0;
         try {

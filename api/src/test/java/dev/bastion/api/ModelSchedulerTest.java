@@ -55,7 +55,7 @@ class ModelSchedulerTest {
             assertThat(lease.loadNanos()).isPositive();
             assertThat(s.loaded()).singleElement().satisfies(m -> {
                 assertThat(m.sizeBytes()).isEqualTo(100);
-                assertThat(m.expiresAt()).isNull();
+                assertThat(m.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
                 assertThat(m.activeRequests()).isEqualTo(1);
             });
         }
