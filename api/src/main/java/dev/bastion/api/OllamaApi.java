@@ -8,6 +8,7 @@ import dev.bastion.engine.template.ChatMessage;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -163,7 +164,7 @@ final class OllamaApi {
                 parameters), config.ownerResolver().apply(ctx));
         unloadReplaced(model);
         if (b.bool("stream", true)) {
-            ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(Map.of("status", "success"))) + "\n");
+            ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(Map.of("status", "success")), StandardCharsets.UTF_8) + "\n");
         } else {
             HttpIo.json(ctx, 200, Map.of("status", "success"));
         }
@@ -189,13 +190,11 @@ final class OllamaApi {
             loadOnly(ctx, r, "response", "");
             return;
         }
-        String effectiveSystem = JsonFormat.instruct(system != null ? system : r.details.system(), r.format);
-        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> {
-            List<ChatMessage> messages = new ArrayList<>();
-            if (effectiveSystem != null) messages.add(new ChatMessage("system", effectiveSystem));
-            messages.add(new ChatMessage("user", prompt));
-            return rt.renderChat(messages);
-        };
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) messages.add(new ChatMessage("system", system));
+        messages.add(new ChatMessage("user", prompt));
+        JsonFormat.applySystem(messages, r.details.system(), r.format);
+        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> rt.renderChat(messages);
         run(ctx, r, render, piece -> Map.of("response", piece), text -> Map.of("response", text));
     }
 
@@ -220,9 +219,7 @@ final class OllamaApi {
             loadOnly(ctx, r, "message", Map.of("role", "assistant", "content", ""));
             return;
         }
-        boolean hasSystem = messages.stream().anyMatch(m -> m.role().equals("system"));
-        String extraSystem = JsonFormat.instruct(hasSystem ? null : r.details.system(), r.format);
-        if (extraSystem != null) messages.addFirst(new ChatMessage("system", extraSystem));
+        JsonFormat.applySystem(messages, r.details.system(), r.format);
         run(ctx, r, rt -> rt.renderChat(messages),
                 piece -> Map.of("message", Map.of("role", "assistant", "content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));

@@ -77,13 +77,7 @@ final class OpenAiApi {
             messages.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m, path)));
         }
         Call call = prepare(b, model);
-        if (call.format != null) {
-            if (messages.getFirst().role().equals("system")) {
-                messages.set(0, new ChatMessage("system", JsonFormat.instruct(messages.getFirst().content(), call.format)));
-            } else {
-                messages.addFirst(new ChatMessage("system", JsonFormat.instruct(null, call.format)));
-            }
-        }
+        JsonFormat.applySystem(messages, call.defaultSystem, call.format);
         run(ctx, call, "chat.completion", "chatcmpl-", rt -> rt.renderChat(messages),
                 piece -> Map.of("delta", Map.of("role", "assistant", "content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
@@ -125,7 +119,7 @@ final class OpenAiApi {
 
     /** {@code format} is null, or what to constrain the reply to (as Ollama's format: "json" or a schema). */
     private record Call(String model, String stored, GenerationOptions options, boolean stream, boolean includeUsage,
-                        JsonNode format) {}
+                        JsonNode format, String defaultSystem) {}
 
     private Call prepare(JsonFields b, String model) {
         boolean stream = b.bool("stream", false);
@@ -133,7 +127,7 @@ final class OpenAiApi {
         JsonNode format = responseFormat(b.object("response_format"));
         ModelCatalog.ModelDetails details = catalog.show(model);
         return new Call(model, details.summary().name(), SamplingRequest.fromOpenAi(b, details.parameters()), stream,
-                includeUsage, format);
+                includeUsage, format, details.system());
     }
 
     private static JsonNode responseFormat(JsonFields rf) {

@@ -111,6 +111,11 @@ class OllamaApiTest extends FakeServerTest {
         assertThat(bad.status()).isEqualTo(500);
         assertThat(bad.json().get("error").asText()).isEqualTo("model output is not valid JSON");
         assertThat(http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":\"xml\"}").status()).isEqualTo(400);
+        http.post("/api/chat", """
+                {"model":"tiny","messages":[{"role":"system","content":"s"},{"role":"user","content":"{}"}],"format":{"type":"object"},
+                 "stream":false,"options":{"num_predict":1}}""");
+        assertThat(runtimes.get("tiny").prompts.getLast()).as("one system message carrying the instruction")
+                .isEqualTo("<system>s\n\nRespond only with JSON that conforms to this JSON schema: {\"type\":\"object\"}\n<user>{}\n<assistant>");
     }
 
     @Test
