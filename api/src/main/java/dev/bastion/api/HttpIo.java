@@ -3,10 +3,10 @@ package dev.bastion.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.bastion.engine.generate.CancellationToken;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import jakarta.servlet.ServletOutputStream;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Request body limits and response writing shared by both APIs. */
@@ -14,14 +14,20 @@ final class HttpIo {
 
     private HttpIo() {}
 
-    /** Reads the body, rejecting anything over {@code limit} bytes with 413 without reading it all. */
+    /**
+     * Reads the body, rejecting anything over {@code limit} bytes with 413 without reading it all. Goes through
+     * Javalin's cached, size-limited body so filters that already read it (audit, security) do not leave it empty.
+     */
     static JsonFields jsonBody(Context ctx, long limit) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) throw tooLarge(limit);
         byte[] body;
-        try (InputStream in = ctx.req().getInputStream()) {
-            body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
-        } catch (IOException e) {
+        try {
+            body = ctx.bodyAsBytes();
+        } catch (HttpResponseException e) {
+            if (e.getStatus() == 413) throw tooLarge(limit);
+            throw ApiException.badRequest("request body could not be read", null);
+        } catch (RuntimeException e) {
             throw ApiException.badRequest("request body could not be read", null);
         }
         if (body.length > limit) throw tooLarge(limit);

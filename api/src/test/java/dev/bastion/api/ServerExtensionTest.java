@@ -31,6 +31,27 @@ class ServerExtensionTest extends FakeServerTest {
     }
 
     @Test
+    void aFilterThatReadsTheBodyLeavesItForTheRoute() throws Exception {
+        java.util.List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withMaxBodyBytes(4096)
+                .withExtension(c -> c.routes.before(ctx -> seen.add(ctx.body().length()))));
+        var r = http.post("/api/show", "{\"model\":\"tiny\"}");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(seen).contains("{\"model\":\"tiny\"}".length());
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413() throws Exception {
+        start(0, 1, 4096);
+        byte[] big = ("{\"model\":\"tiny\",\"prompt\":\"" + "x".repeat(10_000) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl() + "/api/generate"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build();
+        var response = java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.body()).contains("4096 bytes");
+    }
+
+    @Test
     void withoutAPrincipalTheOwnerIsNull() throws Exception {
         start(0, 1, 4096);
         assertThat(http.post("/api/copy", "{\"source\":\"tiny\",\"destination\":\"t2\"}").status()).isEqualTo(200);
