@@ -11,7 +11,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +111,7 @@ final class OpenAiApi {
     }
 
     private static Map<String, Object> withLogprobs(Map<String, Object> m) {
-        Map<String, Object> o = new HashMap<>(m);
+        Map<String, Object> o = new LinkedHashMap<>(m);
         o.put("logprobs", null);
         return o;
     }
