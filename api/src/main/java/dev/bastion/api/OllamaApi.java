@@ -181,9 +181,7 @@ final class OllamaApi {
         String prompt = b.string("prompt", "");
         String system = b.string("system", null);
         boolean raw = b.bool("raw", false);
-        if (b.string("template", null) != null && !b.string("template", "").isEmpty()) {
-            throw ApiException.badRequest("'template' overrides are not supported; send raw=true with a formatted prompt", "template");
-        }
+        String template = b.string("template", "");
         if (b.has("images")) throw ApiException.badRequest("images are not supported", "images");
         Request r = prepare(ctx, b, model);
         if (prompt.isEmpty()) {
@@ -194,7 +192,16 @@ final class OllamaApi {
         if (system != null) messages.add(new ChatMessage("system", system));
         messages.add(new ChatMessage("user", prompt));
         JsonFormat.applySystem(messages, r.details.system(), r.format);
-        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> rt.renderChat(messages);
+        Function<dev.bastion.engine.generate.ModelRuntime, String> render;
+        if (raw) {
+            render = rt -> prompt;
+        } else if (!template.isEmpty()) {
+            String effectiveSystem = messages.getFirst().role().equals("system") ? messages.getFirst().content() : null;
+            String rendered = PromptTemplate.render(template, effectiveSystem, prompt);
+            render = rt -> rendered;
+        } else {
+            render = rt -> rt.renderChat(messages);
+        }
         run(ctx, r, render, piece -> Map.of("response", piece), text -> Map.of("response", text));
     }
 

@@ -66,6 +66,18 @@ class OllamaApiTest extends FakeServerTest {
     }
 
     @Test
+    void aRequestTemplateReplacesTheChatTemplate() throws Exception {
+        var r = http.post("/api/generate", """
+                {"model":"tiny","prompt":"hi","system":"sys","template":"S:{{ .System }} P:{{ .Prompt }}","stream":false,
+                 "options":{"num_predict":1}}""");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(runtimes.get("tiny").prompts.getFirst()).isEqualTo("S:sys P:hi");
+        var bad = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"template\":\"{{ range .Messages }}\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("error").asText()).contains("'template' uses");
+    }
+
+    @Test
     void emptyPromptOnlyLoadsAndKeepAliveZeroUnloads() throws Exception {
         JsonNode load = http.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":\"1h\"}").json();
         assertThat(load.get("done_reason").asText()).isEqualTo("load");
