@@ -42,10 +42,7 @@ public final class BastionServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 error(ctx, 503, "server is shutting down", null);
             });
-            c.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, 500, "internal server error", null);
-            });
+            c.routes.exception(Exception.class, (e, ctx) -> error(ctx, 500, internalError(ctx, e), null));
         });
     }
 
@@ -73,6 +70,12 @@ public final class BastionServer implements AutoCloseable {
     public void close() {
         app.stop();
         scheduler.close();
+    }
+
+    /** Logs an unexpected failure server-side and returns the only thing the client learns about it. */
+    static String internalError(Context ctx, Exception e) {
+        LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+        return "internal server error";
     }
 
     /** Writes the error in the shape of the API the path belongs to; nothing internal is revealed. */

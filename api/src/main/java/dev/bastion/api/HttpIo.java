@@ -88,6 +88,11 @@ final class HttpIo {
             return broken;
         }
 
+        /** Whether the status line went out, so a failure can only be reported inside the stream. */
+        boolean started() {
+            return out != null;
+        }
+
         private void write(byte[] b) {
             if (broken) return;
             try {

@@ -286,7 +286,15 @@ final class OllamaApi {
                 o.put("done", false);
                 out.ndjson(o);
             };
-            Generations.Outcome outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, sink, cancel);
+            Generations.Outcome outcome;
+            try {
+                outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, sink, cancel);
+            } catch (RuntimeException e) {
+                if (!out.started()) throw e;
+                // Ollama reports a failure mid-stream as a final {"error": …} line.
+                out.ndjson(Map.of("error", e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e)));
+                return;
+            }
             out.ndjson(finalObject(r.model, piece.apply(""), outcome));
         } else {
             Generations.Outcome outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, TokenSink.IGNORE, cancel);

@@ -162,7 +162,16 @@ final class OpenAiApi {
                 choice.put("finish_reason", null);
                 out.sse(envelope(id, chunkObject, created, call.model, List.of(choice)));
             };
-            Generations.Outcome outcome = generations.generate(call.stored, keepAlive, render, call.options, sink, cancel);
+            Generations.Outcome outcome;
+            try {
+                outcome = generations.generate(call.stored, keepAlive, render, call.options, sink, cancel);
+            } catch (RuntimeException e) {
+                if (!out.started()) throw e;
+                String message = e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e);
+                out.sse(Map.of("error", Map.of("message", message, "type", "server_error")));
+                out.sseRaw("[DONE]");
+                return;
+            }
             Map<String, Object> last = new LinkedHashMap<>();
             last.put("index", 0);
             last.putAll(object.equals("chat.completion") ? Map.of("delta", Map.of()) : withLogprobs(Map.of("text", "")));

@@ -28,6 +28,8 @@ final class FakeRuntime implements ModelRuntime {
     final AtomicInteger maxRunning = new AtomicInteger();
     final List<GenerationResult> results = new CopyOnWriteArrayList<>();
     final List<String> prompts = new CopyOnWriteArrayList<>();
+    /** When >= 0, generation fails with an internal error after this many tokens. */
+    volatile int failAfter = -1;
 
     FakeRuntime(String name, long tokenDelayMillis) {
         this.name = name;
@@ -72,6 +74,7 @@ final class FakeRuntime implements ModelRuntime {
                         break;
                     }
                 }
+                if (generated == failAfter) throw new IllegalStateException("kernel exploded at /secret/path");
                 String piece = (generated == 0 ? "" : " ") + words[words.length - 1 - generated % words.length];
                 if (options.stop().stream().anyMatch(piece::contains)) {
                     reason = DoneReason.STOP;

@@ -78,6 +78,20 @@ class OllamaApiTest extends FakeServerTest {
     }
 
     @Test
+    void aFailureMidStreamEndsTheStreamWithAnErrorLineRevealingNothing() throws Exception {
+        http.post("/api/generate", "{\"model\":\"tiny\"}");
+        runtimes.get("tiny").failAfter = 2;
+        var r = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"a b c\"}");
+        List<JsonNode> lines = r.ndjson();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.getLast().get("error").asText()).isEqualTo("internal server error");
+        assertThat(r.body()).doesNotContain("secret").doesNotContain("exploded");
+        var whole = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"a b c\",\"stream\":false}");
+        assertThat(whole.status()).isEqualTo(500);
+        assertThat(whole.body()).isEqualTo("{\"error\":\"internal server error\"}");
+    }
+
+    @Test
     void emptyPromptOnlyLoadsAndKeepAliveZeroUnloads() throws Exception {
         JsonNode load = http.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":\"1h\"}").json();
         assertThat(load.get("done_reason").asText()).isEqualTo("load");

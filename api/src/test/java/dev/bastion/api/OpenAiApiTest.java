@@ -57,6 +57,17 @@ class OpenAiApiTest extends FakeServerTest {
     }
 
     @Test
+    void aFailureMidStreamSendsAnErrorEventThenDone() throws Exception {
+        http.post("/api/generate", "{\"model\":\"tiny\"}");
+        runtimes.get("tiny").failAfter = 1;
+        var r = http.post("/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"p q\",\"stream\":true}");
+        List<JsonNode> chunks = sse(r);
+        assertThat(chunks).hasSize(2);
+        assertThat(chunks.getLast().get("error").get("message").asText()).isEqualTo("internal server error");
+        assertThat(r.body()).doesNotContain("secret");
+    }
+
+    @Test
     void completionsBothWays() throws Exception {
         JsonNode j = http.post("/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"p q\",\"max_tokens\":2,\"stop\":[\"zz\"]}").json();
         assertThat(j.get("object").asText()).isEqualTo("text_completion");
