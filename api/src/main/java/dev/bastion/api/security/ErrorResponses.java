@@ -1,0 +1,33 @@
+package dev.bastion.api.security;
+
+import io.javalin.http.Context;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Error bodies in the client's dialect: OpenAI's {@code {"error":{"message","type","code"}}} under {@code /v1/},
+ * Ollama's {@code {"error": "...", "request_id": "..."}} elsewhere. Both carry the request id and nothing internal.
+ */
+public final class ErrorResponses {
+
+    private ErrorResponses() {
+    }
+
+    public static void write(Context ctx, int status, String message, String type, String code) {
+        String requestId = ctx.attribute(SecurityFilterChain.REQUEST_ID_ATTRIBUTE);
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (ctx.path().startsWith("/v1/")) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("message", message);
+            error.put("type", type);
+            error.put("code", code);
+            error.put("request_id", requestId);
+            body.put("error", error);
+        } else {
+            body.put("error", message);
+            body.put("request_id", requestId);
+        }
+        ctx.status(status).json(body);
+    }
+}

@@ -1,0 +1,195 @@
+package dev.bastion.api.security;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.security.AccessDeniedException;
+import dev.bastion.security.ApiKey;
+import dev.bastion.security.Authorizer;
+import dev.bastion.security.AuditEvent;
+import dev.bastion.security.CreatedKey;
+import dev.bastion.security.Principal;
+import dev.bastion.security.Role;
+import dev.bastion.security.Scope;
+import dev.bastion.security.SecurityServices;
+import dev.bastion.security.User;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.BadRequestResponse;
+import io.javalin.http.Context;
+import io.javalin.http.ForbiddenResponse;
+import io.javalin.http.NotFoundResponse;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Users and keys over HTTP. Admin routes ({@code /api/admin/users}, {@code /api/admin/keys}) need the admin scope
+ * (enforced by the chain); self-service routes ({@code /api/keys}) let any key holder list, create and revoke their
+ * own keys, never beyond their own scopes. Every change is audited.
+ */
+public final class SecurityAdminRoutes {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SecurityServices security;
+
+    public SecurityAdminRoutes(SecurityServices security) {
+        this.security = security;
+    }
+
+    /** The chain's route policy plus the self-service key routes (any authenticated key). */
+    public static RoutePolicy routePolicy(RoutePolicy base) {
+        return base.with("GET", "/api/keys", Scope.MODELS_USE)
+                .with("POST", "/api/keys", Scope.MODELS_USE)
+                .with("DELETE", "/api/keys/*", Scope.MODELS_USE);
+    }
+
+    public void register(JavalinConfig config) {
+        config.routes.get("/api/admin/users", ctx -> ctx.json(security.users().list().stream().map(SecurityAdminRoutes::view).toList()));
+        config.routes.post("/api/admin/users", this::createUser);
+        config.routes.post("/api/admin/users/{name}/disable", this::disableUser);
+        config.routes.get("/api/admin/keys", ctx -> ctx.json(keys(ctx.queryParam("user"))));
+        config.routes.post("/api/admin/keys", ctx -> createKey(ctx, null));
+        config.routes.delete("/api/admin/keys/{prefix}", this::revokeKey);
+        config.routes.get("/api/keys", ctx -> ctx.json(keys(caller(ctx).userName())));
+        config.routes.post("/api/keys", ctx -> createKey(ctx, caller(ctx).userName()));
+        config.routes.delete("/api/keys/{prefix}", this::revokeKey);
+    }
+
+    private void createUser(Context ctx) {
+        JsonNode body = body(ctx);
+        String name = requiredText(body, "name");
+        Role role = Role.parse(body.path("role").asText("user"));
+        User user = invalidAsBadRequest(() -> security.users().create(name, role));
+        audit(ctx, "user.create", name, Map.of("role", role.id()));
+        ctx.status(201).json(view(user));
+    }
+
+    private void disableUser(Context ctx) {
+        String name = ctx.pathParam("name");
+        if (security.users().find(name).isEmpty()) {
+            throw new NotFoundResponse("no such user");
+        }
+        security.users().disable(name);
+        audit(ctx, "user.disable", name, Map.of());
+        ctx.json(Map.of("name", name, "disabled", true));
+    }
+
+    /** @param forcedUser the caller's own name on self-service routes; null lets an admin name any user */
+    private void createKey(Context ctx, String forcedUser) {
+        Principal caller = caller(ctx);
+        JsonNode body = body(ctx);
+        String user = forcedUser != null ? forcedUser : requiredText(body, "user");
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        if (body.path("scopes").isArray()) {
+            body.get("scopes").forEach(s -> scopes.add(invalidAsBadRequest(() -> Scope.parse(s.asText()))));
+        } else {
+            scopes.add(Scope.MODELS_USE);
+        }
+        Instant expiresAt = null;
+        if (body.hasNonNull("expires_at")) {
+            try {
+                expiresAt = Instant.parse(body.get("expires_at").asText());
+            } catch (DateTimeParseException e) {
+                throw new BadRequestResponse("expires_at must be an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z");
+            }
+        }
+        Instant expiry = expiresAt;
+        String name = body.hasNonNull("name") ? body.get("name").asText() : null;
+        CreatedKey created;
+        try {
+            created = invalidAsBadRequest(() -> security.keys().create(caller, user, scopes, expiry, name));
+        } catch (AccessDeniedException e) {
+            audit(ctx, "key.create", user, Map.of("scopes", Scope.format(scopes)), "denied");
+            throw new ForbiddenResponse("not permitted to create this key");
+        }
+        audit(ctx, "key.create", created.key().prefix(), Map.of("user", user, "scopes", Scope.format(scopes)));
+        Map<String, Object> response = new LinkedHashMap<>(view(created.key()));
+        response.put("key", created.secret());
+        ctx.status(201).json(response);
+    }
+
+    private void revokeKey(Context ctx) {
+        Principal caller = caller(ctx);
+        String prefix = ctx.pathParam("prefix");
+        // Someone else's key answers exactly like a missing one, so prefixes cannot be probed.
+        ApiKey key = security.keys().find(prefix)
+                .filter(k -> Authorizer.canModify(caller, k.userName()))
+                .orElseThrow(() -> new NotFoundResponse("no such key"));
+        security.keys().revoke(key.prefix());
+        audit(ctx, "key.revoke", key.prefix(), Map.of("user", key.userName()));
+        ctx.json(Map.of("prefix", key.prefix(), "revoked", true));
+    }
+
+    private List<Map<String, Object>> keys(String user) {
+        return security.keys().list(user).stream().map(SecurityAdminRoutes::view).toList();
+    }
+
+    private static Principal caller(Context ctx) {
+        return SecurityFilterChain.principal(ctx).orElseThrow(() -> new ForbiddenResponse("no authenticated caller"));
+    }
+
+    private void audit(Context ctx, String action, String target, Map<String, String> details) {
+        audit(ctx, action, target, details, "success");
+    }
+
+    private void audit(Context ctx, String action, String target, Map<String, String> details, String outcome) {
+        security.audit().append(new AuditEvent(SecurityFilterChain.requestId(ctx), caller(ctx).userName(), action,
+                target, outcome, details));
+    }
+
+    private static JsonNode body(Context ctx) {
+        try {
+            JsonNode node = JSON.readTree(ctx.body());
+            if (node == null || !node.isObject()) {
+                throw new BadRequestResponse("request body must be a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new BadRequestResponse("request body is not valid JSON");
+        }
+    }
+
+    private static String requiredText(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+            throw new BadRequestResponse("field '" + field + "' is required");
+        }
+        return value.asText();
+    }
+
+    private static <T> T invalidAsBadRequest(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse(e.getMessage());
+        }
+    }
+
+    private static Map<String, Object> view(User user) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", user.name());
+        view.put("role", user.role().id());
+        view.put("disabled", user.disabled());
+        view.put("created_at", user.createdAt().toString());
+        return view;
+    }
+
+    private static Map<String, Object> view(ApiKey key) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("prefix", key.prefix());
+        view.put("user", key.userName());
+        view.put("scopes", key.scopes().stream().sorted().map(Scope::id).toList());
+        view.put("name", key.name());
+        view.put("created_at", key.createdAt().toString());
+        view.put("expires_at", key.expiresAt() == null ? null : key.expiresAt().toString());
+        view.put("revoked", key.revokedAt() != null);
+        view.put("last_used_at", key.lastUsedAt() == null ? null : key.lastUsedAt().toString());
+        return view;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.bastion.api.security;
+
+import dev.bastion.security.Role;
+import dev.bastion.security.Scope;
+import dev.bastion.security.SecurityServices;
+import io.javalin.Javalin;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SecurityAdminRoutesTest {
+
+    @TempDir
+    Path home;
+
+    private SecurityServices security;
+    private Javalin app;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private String admin;
+
+    @BeforeEach
+    void start() {
+        security = SecurityServices.open(home, Map.of("BASTION_SECRET_KEY", Base64.getEncoder().encodeToString(new byte[32])));
+        admin = "Bearer " + security.bootstrap().map(SecurityAdminRoutesTest::read).orElseThrow();
+        SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind("127.0.0.1", 0),
+                security.keys(), security.audit(), SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
+        app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            chain.install(c);
+            new SecurityAdminRoutes(security).register(c);
+            c.routes.get("/api/tags", ctx -> ctx.result("models"));
+        }).start();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        app.stop();
+        http.close();
+    }
+
+    private HttpResponse<String> call(String method, String path, String auth, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":\"([^\"]+)\"").matcher(json);
+        assertThat(m.find()).as("%s in %s", name, json).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void adminManagesUsersAndKeysAndEveryChangeIsAudited() throws Exception {
+        HttpResponse<String> user = call("POST", "/api/admin/users", admin, "{\"name\":\"bob\",\"role\":\"user\"}");
+        assertThat(user.statusCode()).isEqualTo(201);
+        assertThat(call("POST", "/api/admin/users", admin, "{\"name\":\"bob\"}").statusCode()).isEqualTo(400);
+        assertThat(call("POST", "/api/admin/users", admin, "not json").statusCode()).isEqualTo(400);
+
+        HttpResponse<String> key = call("POST", "/api/admin/keys", admin, "{\"user\":\"bob\",\"scopes\":[\"models:use\"]}");
+        assertThat(key.statusCode()).isEqualTo(201);
+        String bob = "Bearer " + field(key.body(), "key");
+        assertThat(call("GET", "/api/tags", bob, null).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/api/admin/keys", admin, null).body()).contains(field(key.body(), "prefix"))
+                .doesNotContain(field(key.body(), "key"));
+
+        assertThat(call("POST", "/api/admin/users/bob/disable", admin, null).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/api/tags", bob, null).statusCode()).isEqualTo(401);
+        assertThat(call("POST", "/api/admin/users/ghost/disable", admin, null).statusCode()).isEqualTo(404);
+
+        assertThat(security.verifyAudit().ok()).isTrue();
+        assertThat(Files.readString(security.audit().file()))
+                .contains("\"actor\":\"admin\",\"action\":\"user.create\",\"target\":\"bob\"")
+                .contains("\"action\":\"key.create\"", "\"action\":\"user.disable\"");
+    }
+
+    @Test
+    void usersManageOnlyTheirOwnKeysWithoutEscalation() throws Exception {
+        security.users().create("bob", Role.USER);
+        security.users().create("carol", Role.USER);
+        String bob = "Bearer " + security.keys().create("bob", Set.of(Scope.MODELS_USE), null, null).secret();
+        String carolPrefix = security.keys().create("carol", Set.of(Scope.MODELS_USE), null, null).key().prefix();
+
+        assertThat(call("GET", "/api/admin/users", bob, null).statusCode()).isEqualTo(403);
+        assertThat(call("POST", "/api/admin/keys", bob, "{\"user\":\"bob\",\"scopes\":[\"admin\"]}").statusCode()).isEqualTo(403);
+        assertThat(call("POST", "/api/keys", bob, "{\"scopes\":[\"admin\"]}").statusCode()).isEqualTo(403);
+        assertThat(call("POST", "/api/keys", bob, "{\"scopes\":[\"models:manage\"]}").statusCode())
+                .as("no more than the calling key carries").isEqualTo(403);
+
+        HttpResponse<String> own = call("POST", "/api/keys", bob, "{\"scopes\":[\"models:use\"],\"name\":\"second\"}");
+        assertThat(own.statusCode()).isEqualTo(201);
+        assertThat(field(own.body(), "user")).isEqualTo("bob");
+        assertThat(call("GET", "/api/keys", bob, null).body()).contains("second").doesNotContain(carolPrefix);
+
+        HttpResponse<String> foreign = call("DELETE", "/api/keys/" + carolPrefix, bob, null);
+        HttpResponse<String> missing = call("DELETE", "/api/keys/ZZZZZZZZ", bob, null);
+        assertThat(foreign.statusCode()).isEqualTo(404);
+        assertThat(foreign.body()).as("someone else's key looks missing")
+                .isEqualTo(missing.body().replace(missing.headers().firstValue("X-Request-Id").orElseThrow(),
+                        foreign.headers().firstValue("X-Request-Id").orElseThrow()));
+        assertThat(security.keys().find(carolPrefix).orElseThrow().revokedAt()).isNull();
+
+        String secondKey = "Bearer " + field(own.body(), "key");
+        assertThat(call("DELETE", "/api/keys/" + field(own.body(), "prefix"), bob, null).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/api/tags", secondKey, null).statusCode()).isEqualTo(401);
+        assertThat(Files.readString(security.audit().file())).contains("\"outcome\":\"denied\"");
+    }
+}

@@ -1,0 +1,315 @@
+package dev.bastion.api.security;
+
+import dev.bastion.security.AuditLog;
+import dev.bastion.security.Scope;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SecurityFilterChainTest {
+
+    @TempDir
+    Path home;
+
+    private SecuredApp server;
+
+    private SecuredApp start(SecurityConfig config) {
+        server = new SecuredApp(home, config);
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void openEndpointsNeedNoKey() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        assertThat(s.get("/").statusCode()).isEqualTo(200);
+        assertThat(s.get("/api/version").statusCode()).isEqualTo(200);
+        assertThat(s.send(java.net.http.HttpRequest.newBuilder(s.uri("/")).method("HEAD", HttpRequest.BodyPublishers.noBody()))
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void missingMalformedAndForgedKeysGet401WithoutDetail() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        String good = s.key("alice", Scope.MODELS_USE);
+        String forged = good.substring(0, 13) + "A".repeat(43);
+        List<String[]> attempts = List.of(
+                new String[0],
+                new String[] {"Authorization", "Bearer"},
+                new String[] {"Authorization", "Basic x"},
+                new String[] {"Authorization", "Bearer bst_"},
+                new String[] {"Authorization", "Bearer " + "k".repeat(10 * 1024)},
+                new String[] {"Authorization", "Bearer " + forged},
+                new String[] {"Authorization", "bst_" + good.substring(4)});
+        for (String[] headers : attempts) {
+            HttpResponse<String> r = s.get("/api/tags", headers);
+            assertThat(r.statusCode()).as("headers %s", (Object) headers).isEqualTo(401);
+            assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+            String requestId = r.headers().firstValue("X-Request-Id").orElseThrow();
+            assertThat(r.body()).isEqualTo("{\"error\":\"missing or invalid API key\",\"request_id\":\"" + requestId + "\"}");
+        }
+        assertThat(s.get("/api/tags", "Authorization", "Bearer " + good).body()).isEqualTo("alice");
+        assertThat(s.get("/api/tags", "Authorization", "bearer " + good).statusCode()).as("scheme is case-insensitive").isEqualTo(200);
+    }
+
+    @Test
+    void nonAsciiAuthorizationGets401() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        String response = s.raw("GET /api/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bst_\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9_"
+                + "\u4e2d".repeat(43) + "\r\nConnection: close\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 401");
+    }
+
+    @Test
+    void expiredAndRevokedKeysGet401() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        String expiring = s.keys.create("alice", Set.of(Scope.MODELS_USE), s.clock.instant().plusSeconds(60), null).secret();
+        String revoked = s.key("alice", Scope.MODELS_USE);
+        assertThat(s.get("/api/tags", "Authorization", "Bearer " + expiring).statusCode()).isEqualTo(200);
+        assertThat(s.get("/api/tags", "Authorization", "Bearer " + revoked).statusCode()).isEqualTo(200);
+
+        s.clock.advance(Duration.ofSeconds(61));
+        s.keys.revoke(revoked.substring(4, 12));
+
+        assertThat(s.get("/api/tags", "Authorization", "Bearer " + expiring).statusCode()).isEqualTo(401);
+        assertThat(s.get("/api/tags", "Authorization", "Bearer " + revoked).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void scopesAreEnforcedPerRoute() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        String use = "Bearer " + s.key("alice", Scope.MODELS_USE);
+        String manage = "Bearer " + s.key("alice", Scope.MODELS_MANAGE);
+        String adminUseOnly = "Bearer " + s.key("root", Scope.MODELS_USE);
+        String admin = "Bearer " + s.key("root", Scope.ADMIN);
+
+        assertThat(s.post("/api/chat", "{}", "Authorization", use).statusCode()).isEqualTo(200);
+        assertThat(s.post("/api/create", "{}", "Authorization", use).statusCode()).isEqualTo(403);
+        assertThat(s.get("/api/admin/users", "Authorization", use).statusCode()).isEqualTo(403);
+        assertThat(s.post("/api/create", "{}", "Authorization", manage).statusCode()).isEqualTo(200);
+        assertThat(s.post("/api/chat", "{}", "Authorization", manage).statusCode()).isEqualTo(403);
+        assertThat(s.get("/api/admin/users", "Authorization", adminUseOnly).statusCode())
+                .as("an admin's key is bounded by its scopes").isEqualTo(403);
+        assertThat(s.get("/api/admin/users", "Authorization", admin).body()).isEqualTo("root");
+        assertThat(s.get("/api/unlisted", "Authorization", use).statusCode()).as("unlisted routes fail closed").isEqualTo(403);
+    }
+
+    @Test
+    void openAiRoutesGetOpenAiErrorShape() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        HttpResponse<String> r = s.post("/v1/chat/completions", "{}");
+        String requestId = r.headers().firstValue("X-Request-Id").orElseThrow();
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"missing or invalid API key\",\"type\":\"invalid_request_error\","
+                + "\"code\":\"invalid_api_key\",\"request_id\":\"" + requestId + "\"}}");
+    }
+
+    @Test
+    void internalErrorsRevealNothing() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        HttpResponse<String> r = s.get("/api/boom", "Authorization", "Bearer " + s.key("root", Scope.ADMIN));
+        assertThat(r.statusCode()).isEqualTo(500);
+        assertThat(r.body()).contains("internal error", "request_id").doesNotContain("bastion.db", "Exception", "at dev.");
+    }
+
+    @Test
+    void requestIdsAreEchoedOnlyWhenPlain() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        assertThat(s.get("/", "X-Request-Id", "trace-42").headers().firstValue("X-Request-Id")).hasValue("trace-42");
+        assertThat(s.get("/", "X-Request-Id", "a".repeat(65)).headers().firstValue("X-Request-Id").orElseThrow())
+                .matches("[A-Za-z0-9_-]{22}");
+        String unicode = s.raw("GET / HTTP/1.1\r\nHost: x\r\nX-Request-Id: \u00e9vil\u2028id\r\nConnection: close\r\n\r\n");
+        assertThat(unicode).startsWith("HTTP/1.1 200").containsPattern("(?i)X-Request-Id: [A-Za-z0-9_-]{22}\r\n");
+        String injected = s.raw("GET / HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\rSet-Cookie: x=1\r\nConnection: close\r\n\r\n");
+        assertThat(injected).doesNotContainIgnoringCase("Set-Cookie");
+    }
+
+    @Test
+    void spoofedForwardedForFromUntrustedPeerIsIgnored() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withNetwork(List.of("10.0.0.0/8"), List.of(), List.of()));
+        assertThat(s.get("/", "X-Forwarded-For", "10.0.0.5").statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void forwardedForFromTrustedProxyIsHonoured() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withNetwork(List.of("10.0.0.0/8"), List.of("127.0.0.1"), List.of()));
+        assertThat(s.get("/", "X-Forwarded-For", "10.0.0.5").statusCode()).isEqualTo(200);
+        assertThat(s.get("/", "X-Forwarded-For", "10.0.0.5, 203.0.113.1").statusCode()).isEqualTo(403);
+        assertThat(s.get("/").statusCode()).as("the proxy itself is not in the allowlist").isEqualTo(403);
+    }
+
+    @Test
+    void spoofedForwardedForDoesNotEscapeIpRateLimit() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 2, Duration.ofMinutes(1))));
+        assertThat(s.get("/", "X-Forwarded-For", "198.51.100.1").statusCode()).isEqualTo(200);
+        assertThat(s.get("/", "X-Forwarded-For", "198.51.100.2").statusCode()).isEqualTo(200);
+        HttpResponse<String> limited = s.get("/", "X-Forwarded-For", "198.51.100.3");
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+    }
+
+    @Test
+    void perKeyRateLimitIsExactUnderConcurrentRequests() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(10, 10, 1000, Duration.ofMinutes(1))));
+        String auth = "Bearer " + s.key("alice", Scope.MODELS_USE);
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            futures.add(s.http.sendAsync(HttpRequest.newBuilder(s.uri("/api/tags")).header("Authorization", auth).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        List<Integer> statuses = futures.stream().map(f -> f.join().statusCode()).toList();
+        assertThat(statuses).filteredOn(c -> c == 200).hasSize(10);
+        assertThat(statuses).filteredOn(c -> c == 429).hasSize(15);
+        String otherKey = "Bearer " + s.key("bob", Scope.MODELS_USE);
+        assertThat(s.get("/api/tags", "Authorization", otherKey).statusCode()).as("limits are per key").isEqualTo(200);
+    }
+
+    @Test
+    void corsPreflightFromDisallowedOriginIsRefused() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        HttpResponse<String> evil = s.send(HttpRequest.newBuilder(s.uri("/api/chat"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "POST"));
+        assertThat(evil.statusCode()).isEqualTo(403);
+        assertThat(evil.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+
+        HttpResponse<String> local = s.send(HttpRequest.newBuilder(s.uri("/api/chat"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "http://localhost:3000").header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type"));
+        assertThat(local.statusCode()).isEqualTo(204);
+        assertThat(local.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://localhost:3000");
+        assertThat(local.headers().firstValue("Access-Control-Allow-Headers").orElseThrow()).contains("Authorization");
+
+        assertThat(s.get("/", "Origin", "https://evil.example").statusCode()).isEqualTo(403);
+        assertThat(s.get("/", "Origin", "http://127.0.0.1:8080").headers().firstValue("Access-Control-Allow-Origin"))
+                .hasValue("http://127.0.0.1:8080");
+    }
+
+    @Test
+    void oversizedBodiesAndHeadersAreRefused() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withLimits(1024, 4096, Duration.ofSeconds(5)));
+        String auth = "Bearer " + s.key("alice", Scope.MODELS_USE);
+        assertThat(s.post("/api/chat", "x".repeat(1000), "Authorization", auth).body()).isEqualTo("alice:1000");
+        HttpResponse<String> tooBig = s.post("/api/chat", "x".repeat(2000), "Authorization", auth);
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+        assertThat(tooBig.body()).contains("request_id");
+        assertThat(s.get("/", "X-Padding", "p".repeat(8000)).statusCode()).isEqualTo(431);
+    }
+
+    @Test
+    void oversizedChunkedBodyIsRefused() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withLimits(1024, 4096, Duration.ofSeconds(5)));
+        String auth = "Bearer " + s.key("alice", Scope.MODELS_USE);
+        HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/api/chat")).header("Authorization", auth)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[5000]))));
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.body()).contains("request_id").doesNotContain("Exception");
+    }
+
+    @Test
+    void slowClientIsDisconnectedAfterIdleTimeout() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withLimits(1024, 4096, Duration.ofMillis(300)));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.app.port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            long started = System.nanoTime();
+            byte[] rest = socket.getInputStream().readAllBytes(); // returns when the server closes the connection
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+            assertThat(new String(rest, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("200 OK");
+        }
+    }
+
+    @Test
+    void securityEventsAreAuditedWithRequestId() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        String forged = s.key("alice", Scope.MODELS_USE).substring(0, 13) + "B".repeat(43);
+        s.get("/api/tags", "Authorization", "Bearer " + forged, "X-Request-Id", "req-audit-1");
+        s.get("/api/admin/users", "Authorization", "Bearer " + s.key("alice", Scope.MODELS_USE), "X-Request-Id", "req-audit-2");
+        List<String> lines = Files.readAllLines(home.resolve("audit.log"));
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).contains("\"request_id\":\"req-audit-1\"", "\"action\":\"auth.failure\"",
+                "\"key_prefix\":\"" + forged.substring(4, 12) + "\"").doesNotContain("BBBBBBBB");
+        assertThat(lines.get(1)).contains("\"request_id\":\"req-audit-2\"", "\"action\":\"authz.denied\"", "\"actor\":\"alice\"");
+        assertThat(AuditLog.verify(home.resolve("audit.log")).ok()).isTrue();
+    }
+
+    @Test
+    void authFailureFloodIsThrottledBeforeAuditing() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 3, Duration.ofMinutes(1))));
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            statuses.add(s.get("/api/tags", "Authorization", "Bearer bad-" + i).statusCode());
+        }
+        assertThat(statuses).containsExactly(401, 401, 401, 429, 429, 429);
+        assertThat(Files.readAllLines(home.resolve("audit.log"))).hasSize(3);
+    }
+
+    @Test
+    void auditTargetsAreSanitized() {
+        assertThat(SecurityFilterChain.printable("/api/x\n\rfake")).isEqualTo("/api/x??fake");
+        assertThat(SecurityFilterChain.printable("/" + "a".repeat(1000))).hasSize(259);
+    }
+
+    @Test
+    void insecureNoAuthOnlyOnLoopback() throws Exception {
+        assertThatThrownBy(() -> new SecurityFilterChain(SecurityConfig.defaults().withBind("0.0.0.0", 0).withInsecureNoAuth(true), null, null))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("0.0.0.0");
+        assertThatThrownBy(() -> new SecurityFilterChain(SecurityConfig.defaults().withBind("example.com", 0).withInsecureNoAuth(true), null, null))
+                .hasMessageContaining("example.com");
+        SecuredApp s = start(SecurityConfig.defaults().withInsecureNoAuth(true));
+        assertThat(s.get("/api/admin/users").body()).isEqualTo("local");
+    }
+
+    @Test
+    void usesTheServersOwnBindWhenConfigHasNone() throws Exception {
+        SecuredApp fixture = start(SecurityConfig.defaults());
+        SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults(), fixture.keys, null);
+        io.javalin.Javalin app = io.javalin.Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.jetty.host = "127.0.0.1";
+            c.jetty.port = 0;
+            chain.install(c);
+            c.routes.get("/api/tags", ctx -> ctx.result(((java.security.Principal) ctx.attribute("bastion.principal")).getName()));
+        }).start();
+        try {
+            HttpResponse<String> r = fixture.send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.port() + "/api/tags"))
+                    .header("Authorization", "Bearer " + fixture.key("bob", Scope.MODELS_USE)));
+            assertThat(r.body()).isEqualTo("bob");
+        } finally {
+            app.stop();
+        }
+        SecurityFilterChain insecure = new SecurityFilterChain(SecurityConfig.defaults().withInsecureNoAuth(true), null, null);
+        assertThatThrownBy(() -> io.javalin.Javalin.create(c -> {
+            c.jetty.host = "0.0.0.0";
+            insecure.install(c);
+        })).hasMessageContaining("0.0.0.0");
+    }
+
+    @Test
+    void badConfigurationFailsAtStartupNamingTheValue() {
+        assertThatThrownBy(() -> new SecurityFilterChain(SecurityConfig.defaults().withNetwork(List.of("intranet.local/8"), List.of(), List.of()), null, null))
+                .hasMessageContaining("intranet.local");
+        assertThatThrownBy(() -> new SecurityFilterChain(SecurityConfig.defaults().withNetwork(List.of(), List.of(), List.of("*")), null, null))
+                .hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> SecurityConfig.defaults().withTls(home.resolve("cert.pem"), null))
+                .hasMessageContaining("--tls-key");
+    }
+}

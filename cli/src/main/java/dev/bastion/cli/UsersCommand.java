@@ -1,0 +1,77 @@
+package dev.bastion.cli;
+
+import dev.bastion.security.AuditEvent;
+import dev.bastion.security.Role;
+import dev.bastion.security.SecurityServices;
+import dev.bastion.security.User;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code bastion users create|list|disable}. */
+@Command(name = "users", description = "Manage users.", mixinStandardHelpOptions = true,
+        subcommands = {UsersCommand.Create.class, UsersCommand.List.class, UsersCommand.Disable.class})
+public final class UsersCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "create", description = "Create a user.")
+    static final class Create extends SecurityCommand {
+        @Mixin
+        HomeOption home;
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--role", defaultValue = "user", description = "admin or user (default: ${DEFAULT-VALUE})")
+        String role;
+
+        @Override
+        int run() {
+            SecurityServices services = home.open();
+            User user = services.users().create(name, Role.parse(role));
+            services.audit().append(AuditEvent.of(HomeOption.actor(), "user.create", user.name(), "success"));
+            out().println("created user " + user.name() + " (" + user.role() + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List users.")
+    static final class List extends SecurityCommand {
+        @Mixin
+        HomeOption home;
+
+        @Override
+        int run() {
+            out().printf("%-24s %-6s %-9s %s%n", "NAME", "ROLE", "STATUS", "CREATED");
+            for (User user : home.open().users().list()) {
+                out().printf("%-24s %-6s %-9s %s%n", user.name(), user.role(), user.disabled() ? "disabled" : "active",
+                        user.createdAt());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "disable", description = "Disable a user; all of its keys stop working at once.")
+    static final class Disable extends SecurityCommand {
+        @Mixin
+        HomeOption home;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run() {
+            SecurityServices services = home.open();
+            services.users().disable(name);
+            services.audit().append(AuditEvent.of(HomeOption.actor(), "user.disable", name, "success"));
+            out().println("disabled user " + name);
+            return 0;
+        }
+    }
+}

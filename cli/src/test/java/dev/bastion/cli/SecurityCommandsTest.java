@@ -1,0 +1,123 @@
+package dev.bastion.cli;
+
+import dev.bastion.security.Principal;
+import dev.bastion.security.Scope;
+import dev.bastion.security.SecurityServices;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SecurityCommandsTest {
+
+    @TempDir
+    Path home;
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private Result run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(command);
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        String[] withHome = new String[args.length + 2];
+        System.arraycopy(args, 0, withHome, 0, args.length);
+        withHome[args.length] = "--home";
+        withHome[args.length + 1] = home.toString();
+        int exit = cli.execute(withHome);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    private SecurityServices services() {
+        return SecurityServices.open(home, Map.of());
+    }
+
+    @Test
+    void createListAndDisableUsers() {
+        assertThat(run(new UsersCommand(), "create", "alice").out()).contains("created user alice (user)");
+        assertThat(run(new UsersCommand(), "create", "ops", "--role", "admin").exit()).isZero();
+        Result duplicate = run(new UsersCommand(), "create", "alice");
+        assertThat(duplicate.exit()).isEqualTo(1);
+        assertThat(duplicate.err()).contains("alice", "already exists");
+        assertThat(run(new UsersCommand(), "create", "x", "--role", "root").err()).contains("unknown role 'root'");
+
+        assertThat(run(new UsersCommand(), "disable", "alice").exit()).isZero();
+        String list = run(new UsersCommand(), "list").out();
+        assertThat(list).containsPattern("alice\\s+user\\s+disabled").containsPattern("ops\\s+admin\\s+active");
+        assertThat(run(new UsersCommand(), "disable", "ghost").exit()).isEqualTo(1);
+    }
+
+    @Test
+    void keysArePrintedOnceWorkAndCanBeRevoked() {
+        run(new UsersCommand(), "create", "alice");
+        Result created = run(new KeysCommand(), "create", "--user", "alice", "--scope", "models:use,models:manage",
+                "--expires", "30d", "--name", "laptop");
+        assertThat(created.exit()).isZero();
+        String key = created.out().trim();
+        assertThat(key).matches("bst_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}");
+        assertThat(created.err()).contains("shown only once");
+
+        Principal principal = services().keys().authenticate(key).orElseThrow();
+        assertThat(principal.scopes()).containsExactlyInAnyOrder(Scope.MODELS_USE, Scope.MODELS_MANAGE);
+        assertThat(services().keys().find(principal.keyPrefix()).orElseThrow().expiresAt())
+                .isBetween(Instant.now().plus(Duration.ofDays(29)), Instant.now().plus(Duration.ofDays(31)));
+
+        String list = run(new KeysCommand(), "list", "--user", "alice").out();
+        assertThat(list).contains(principal.keyPrefix(), "laptop", "active").doesNotContain(key.substring(13));
+
+        assertThat(run(new KeysCommand(), "revoke", principal.keyPrefix()).exit()).isZero();
+        assertThat(services().keys().authenticate(key)).isEmpty();
+        assertThat(run(new KeysCommand(), "revoke", principal.keyPrefix()).exit()).isEqualTo(1);
+        assertThat(run(new KeysCommand(), "list").out()).contains("revoked");
+    }
+
+    @Test
+    void userCannotBeGivenAdminKeyAndBadInputIsNamed() {
+        run(new UsersCommand(), "create", "alice");
+        Result admin = run(new KeysCommand(), "create", "--user", "alice", "--scope", "admin");
+        assertThat(admin.exit()).isEqualTo(1);
+        assertThat(admin.out()).isEmpty();
+        assertThat(run(new KeysCommand(), "create", "--user", "alice", "--scope", "everything").err()).contains("everything");
+        assertThat(run(new KeysCommand(), "create", "--user", "alice", "--expires", "soon").err()).contains("soon");
+        assertThat(run(new KeysCommand(), "create", "--user", "nobody").err()).contains("nobody");
+    }
+
+    @Test
+    void expiryFormats() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        assertThat(KeysCommand.parseExpiry("12h", now)).isEqualTo(Instant.parse("2026-01-01T12:00:00Z"));
+        assertThat(KeysCommand.parseExpiry("2027-01-31", now)).isEqualTo(Instant.parse("2027-01-31T00:00:00Z"));
+        assertThatThrownBy(() -> KeysCommand.parseExpiry("-5d", now)).hasMessageContaining("-5d");
+    }
+
+    @Test
+    void auditVerifyReportsCountOrFirstBadRecord() throws Exception {
+        run(new UsersCommand(), "create", "alice");
+        run(new UsersCommand(), "create", "bob");
+        run(new UsersCommand(), "disable", "bob");
+        Result ok = run(new AuditCommand(), "verify");
+        assertThat(ok.exit()).isZero();
+        assertThat(ok.out().trim()).isEqualTo("ok, 3 records");
+
+        Path log = home.resolve("audit.log");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(log));
+        lines.set(1, lines.get(1).replace("\"bob\"", "\"eve\""));
+        Files.write(log, lines);
+        Result bad = run(new AuditCommand(), "verify");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("line 2", "seq 2");
+    }
+}

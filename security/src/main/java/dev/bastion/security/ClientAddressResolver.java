@@ -1,0 +1,64 @@
+package dev.bastion.security;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The real client address. {@code X-Forwarded-For} is believed only when the direct peer is a trusted proxy; then
+ * the right-most hop that is not itself a trusted proxy is the client (hops further left are client-controlled).
+ */
+public final class ClientAddressResolver {
+
+    private final List<Cidr> trustedProxies;
+
+    public ClientAddressResolver(List<Cidr> trustedProxies) {
+        this.trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    public static ClientAddressResolver parse(List<String> trustedProxyCidrs) {
+        return new ClientAddressResolver(trustedProxyCidrs.stream().map(Cidr::parse).toList());
+    }
+
+    /**
+     * @param peer           the TCP peer address (an IP literal)
+     * @param forwardedFor   all {@code X-Forwarded-For} header values in order (may be empty)
+     */
+    public InetAddress resolve(String peer, List<String> forwardedFor) {
+        InetAddress current = Cidr.parseAddress(peer);
+        if (!isTrusted(current) || forwardedFor.isEmpty()) {
+            return current;
+        }
+        List<String> hops = new ArrayList<>();
+        for (String header : forwardedFor) {
+            for (String hop : header.split(",")) {
+                hops.add(hop.trim());
+            }
+        }
+        for (int i = hops.size() - 1; i >= 0 && isTrusted(current); i--) {
+            try {
+                current = Cidr.parseAddress(hops.get(i));
+            } catch (IllegalArgumentException garbage) {
+                // A hop we cannot parse ends the chain: keep the last proxy we trust rather than guess.
+                return current;
+            }
+        }
+        return current;
+    }
+
+    /**
+     * The unit a per-client limit should count: the IPv4 address, or the IPv6 /64 network, since one subscriber
+     * usually holds a whole /64 and could otherwise rotate through addresses to escape the limit.
+     */
+    public static String rateLimitKey(InetAddress client) {
+        byte[] bytes = client.getAddress();
+        if (bytes.length == 4) {
+            return client.getHostAddress();
+        }
+        return Cidr.parse(client.getHostAddress() + "/64").toString();
+    }
+
+    private boolean isTrusted(InetAddress address) {
+        return trustedProxies.stream().anyMatch(c -> c.contains(address));
+    }
+}

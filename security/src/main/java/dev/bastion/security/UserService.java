@@ -1,0 +1,104 @@
+package dev.bastion.security;
+
+import dev.bastion.security.db.Database;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Creates, lists and disables users. */
+public final class UserService {
+
+    /** Names end up in logs, audit records and file listings: keep them plain. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private final Database database;
+    private final Clock clock;
+
+    public UserService(Database database) {
+        this(database, Clock.systemUTC());
+    }
+
+    public UserService(Database database, Clock clock) {
+        this.database = database;
+        this.clock = clock;
+    }
+
+    public User create(String name, Role role) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid user name '" + name
+                    + "' (1-64 chars: letters, digits, '.', '_', '-'; starting with a letter or digit)");
+        }
+        if (find(name).isPresent()) {
+            throw new IllegalArgumentException("user '" + name + "' already exists");
+        }
+        Instant now = clock.instant();
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement(
+                     "INSERT INTO users (name, role, created_at, disabled) VALUES (?, ?, ?, 0)",
+                     Statement.RETURN_GENERATED_KEYS)) {
+            s.setString(1, name);
+            s.setString(2, role.id());
+            s.setLong(3, now.toEpochMilli());
+            s.executeUpdate();
+            try (ResultSet keys = s.getGeneratedKeys()) {
+                keys.next();
+                return new User(keys.getLong(1), name, role, now, false);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("creating user '" + name + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<User> find(String name) {
+        List<User> users = query("SELECT id, name, role, created_at, disabled FROM users WHERE name = ?", name);
+        return users.stream().findFirst();
+    }
+
+    public List<User> list() {
+        return query("SELECT id, name, role, created_at, disabled FROM users ORDER BY name", null);
+    }
+
+    public boolean isEmpty() {
+        return list().isEmpty();
+    }
+
+    /** Disables a user; all of its keys stop working at once (checked on every authentication). */
+    public void disable(String name) {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("UPDATE users SET disabled = 1 WHERE name = ?")) {
+            s.setString(1, name);
+            if (s.executeUpdate() == 0) {
+                throw new IllegalArgumentException("no user named '" + name + "'");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("disabling user '" + name + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    private List<User> query(String sql, String parameter) {
+        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+            if (parameter != null) {
+                s.setString(1, parameter);
+            }
+            List<User> users = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    users.add(new User(r.getLong(1), r.getString(2), Role.parse(r.getString(3)),
+                            Instant.ofEpochMilli(r.getLong(4)), r.getInt(5) != 0));
+                }
+            }
+            return users;
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading users failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.bastion.security;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AuthorizerTest {
+
+    private final Principal alice = new Principal(1, "alice", Role.USER, Set.of(Scope.MODELS_USE), "aaaaaaaa");
+    private final Principal bob = new Principal(2, "bob", Role.USER, Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE), "bbbbbbbb");
+    private final Principal admin = new Principal(3, "root", Role.ADMIN, EnumSet.allOf(Scope.class), "cccccccc");
+    private final Principal adminWithUseKey = new Principal(3, "root", Role.ADMIN, Set.of(Scope.MODELS_USE), "dddddddd");
+
+    @Test
+    void usersSeeOnlyTheirOwnResources() {
+        assertThat(Authorizer.canSee(alice, "alice")).isTrue();
+        assertThat(Authorizer.canSee(alice, "bob")).isFalse();
+        assertThat(Authorizer.canModify(bob, "alice")).isFalse();
+        assertThatThrownBy(() -> Authorizer.requireCanSee(bob, "alice"))
+                .isInstanceOf(AccessDeniedException.class).hasMessageNotContaining("alice");
+    }
+
+    @Test
+    void adminsSeeAllButOnlyThroughAnAdminScopedKey() {
+        assertThat(Authorizer.canSee(admin, "alice")).isTrue();
+        assertThat(Authorizer.canSee(adminWithUseKey, "alice")).isFalse();
+    }
+
+    @Test
+    void keyDelegationCannotEscalate() {
+        assertThat(Authorizer.canCreateKey(bob, "bob", Set.of(Scope.MODELS_USE))).isTrue();
+        assertThat(Authorizer.canCreateKey(alice, "alice", Set.of(Scope.MODELS_MANAGE))).isFalse();
+        assertThat(Authorizer.canCreateKey(bob, "bob", Set.of(Scope.ADMIN))).isFalse();
+        assertThat(Authorizer.canCreateKey(bob, "alice", Set.of(Scope.MODELS_USE))).isFalse();
+        assertThat(Authorizer.canCreateKey(admin, "alice", Set.of(Scope.MODELS_MANAGE))).isTrue();
+    }
+}
