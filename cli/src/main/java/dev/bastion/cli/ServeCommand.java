@@ -5,11 +5,16 @@ import dev.bastion.api.BindAddress;
 import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
+import dev.bastion.api.security.SecurityConfig;
+import dev.bastion.api.security.SecurityFilterChain;
+import dev.bastion.security.Principal;
+import dev.bastion.security.SecurityServices;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.store.ModelStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -28,6 +33,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "HOST[:PORT]",
             description = "Listen address: host, host:port or http://host:port (default: BASTION_HOST, else 127.0.0.1:11434).")
     String host;
+
+    @Mixin
+    SecurityOptions security;
 
     @Spec
     CommandSpec spec;
@@ -70,8 +78,26 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: cannot open the model store at " + home + ": " + e.getMessage());
             return 1;
         }
-        ServerConfig config = ServerConfig.defaults(bind).withScheduler(scheduler);
+        SecurityServices services;
+        SecurityFilterChain chain;
+        SecurityConfig securityConfig;
+        try {
+            securityConfig = security.toConfig().withBind(bind.host(), bind.port());
+            services = SecurityServices.open(home, env);
+            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            err.println("bastion serve: " + e.getMessage());
+            return 1;
+        }
+        ServerConfig config = ServerConfig.defaults(bind).withScheduler(scheduler)
+                .withMaxBodyBytes(securityConfig.maxBodyBytes())
+                .withExtension(chain::install)
+                .withOwnerResolver(ctx -> SecurityFilterChain.principal(ctx).map(Principal::userName).orElse(null));
         PrintWriter out = spec.commandLine().getOut();
+        if (!securityConfig.insecureNoAuth()) {
+            services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in " + keyFile
+                    + " (send it as 'Authorization: Bearer <key>')"));
+        }
         try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
             try {
                 server.start();
@@ -89,7 +115,8 @@ public final class ServeCommand implements Callable<Integer> {
                 }
             }, "bastion-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            out.println("Bastion listening on " + server.baseUrl() + " (models in " + home.toAbsolutePath() + ")");
+            String url = securityConfig.tlsEnabled() ? server.baseUrl().replaceFirst("^http:", "https:") : server.baseUrl();
+            out.println("Bastion listening on " + url + " (models in " + home.toAbsolutePath() + ")");
             out.flush();
             stopped.await();
             try {

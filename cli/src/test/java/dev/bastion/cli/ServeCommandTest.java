@@ -1,5 +1,9 @@
 package dev.bastion.cli;
 
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -25,27 +29,81 @@ class ServeCommandTest {
     @TempDir
     Path home;
 
+    /** Runs {@code bastion serve ARGS} in the background; returns the printed base URL. */
+    private String serve(ServeCommand serve, StringWriter out, String... args) throws Exception {
+        CommandLine cli = new CommandLine(serve).setOut(new PrintWriter(out, true));
+        exit = CompletableFuture.supplyAsync(() -> cli.execute(args));
+        for (int i = 0; i < 200; i++) {
+            Matcher m = Pattern.compile("listening on (https?://\\S+)").matcher(out.toString());
+            if (m.find()) return m.group(1);
+            if (exit.isDone()) break;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("server did not start; output: " + out);
+    }
+
+    private CompletableFuture<Integer> exit;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    private HttpResponse<String> get(String url, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Test
-    void servesAnEmptyHomeAndPrintsWhereItListens() throws Exception {
+    void servesAnEmptyHomeWithAuthenticationBootstrappingAnAdminKey() throws Exception {
         ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString()));
         StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(serve).setOut(new PrintWriter(out, true));
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute("--host", "127.0.0.1:0"));
-        String url = null;
-        for (int i = 0; i < 200 && url == null; i++) {
-            Matcher m = Pattern.compile("listening on (http://\\S+)").matcher(out.toString());
-            if (m.find()) url = m.group(1);
-            else Thread.sleep(50);
-        }
-        assertThat(url).as("output: " + out).isNotNull();
-        assertThat(out.toString()).contains(home.toAbsolutePath().toString());
+        String url = serve(serve, out, "--host", "127.0.0.1:0");
         try {
-            HttpClient client = HttpClient.newHttpClient();
-            var root = client.send(HttpRequest.newBuilder(URI.create(url + "/")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(root.body()).isEqualTo("Bastion is running");
-            var tags = client.send(HttpRequest.newBuilder(URI.create(url + "/api/tags")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(out.toString()).contains(home.toAbsolutePath().toString()).contains("admin.key");
+            String key = Files.readString(home.resolve("admin.key")).strip();
+            assertThat(get(url + "/", null).body()).isEqualTo("Bastion is running");
+            HttpResponse<String> anonymous = get(url + "/api/tags", null);
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(anonymous.body()).contains("error");
+            HttpResponse<String> tags = get(url + "/api/tags", key);
+            assertThat(tags.statusCode()).isEqualTo(200);
             assertThat(tags.body()).isEqualTo("{\"models\":[]}");
+            assertThat(get(url + "/v1/models", key).body()).contains("\"data\":[]");
             assertThat(Files.isDirectory(home.resolve("manifests"))).isTrue();
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void writesThroughTheApiRecordTheAuthenticatedUserAsOwner() throws Exception {
+        Path source = TinyModelFixture.tinyModel(home.resolve("src"), Architecture.LLAMA);
+        new ModelStore(home.resolve("store")).importDirectory(source, ModelName.parse("tiny"), "ops");
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.resolve("store").toString()));
+        String url = serve(serve, new StringWriter(), "--host", "127.0.0.1:0");
+        try {
+            String key = Files.readString(home.resolve("store/admin.key")).strip();
+            HttpResponse<String> created = client.send(HttpRequest.newBuilder(URI.create(url + "/api/create"))
+                    .header("Authorization", "Bearer " + key)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mine\",\"from\":\"tiny\",\"stream\":false}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(new ModelStore(home.resolve("store")).list())
+                .filteredOn(m -> m.name().toString().equals("mine:latest"))
+                .singleElement().satisfies(m -> assertThat(m.owner()).isEqualTo("admin"));
+    }
+
+    @Test
+    void insecureNoAuthServesWithoutKeysOnLoopback() throws Exception {
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString()));
+        StringWriter out = new StringWriter();
+        String url = serve(serve, out, "--host", "127.0.0.1:0", "--insecure-no-auth");
+        try {
+            assertThat(get(url + "/api/tags", null).statusCode()).isEqualTo(200);
+            assertThat(Files.exists(home.resolve("admin.key"))).isFalse();
         } finally {
             serve.stop();
         }
