@@ -38,7 +38,7 @@ public final class SamplingRequest {
                 topP == null ? d.topP() : topP.floatValue(),
                 minP == null ? d.minP() : minP.floatValue(),
                 repeatPenalty == null ? d.repeatPenalty() : repeatPenalty.floatValue(),
-                repeatLastN == null ? d.repeatLastN() : (repeatLastN < 0 ? numCtx == null ? 0 : numCtx : repeatLastN),
+                repeatLastN == null ? d.repeatLastN() : (repeatLastN < 0 ? wholeContext(numCtx) : repeatLastN),
                 seed == null || seed < 0 ? null : seed);
         return options(sampler, numPredict == null ? -1 : Math.max(numPredict, -1), numCtx == null ? 0 : numCtx, stop);
     }
@@ -62,6 +62,11 @@ public final class SamplingRequest {
                 seed == null ? b.seed() : seed);
         return options(sampler, maxTokens == null ? base.maxTokens() : maxTokens, base.contextLength(),
                 stop == null ? base.stop() : stop);
+    }
+
+    /** Ollama's repeat_last_n -1: the penalty looks back over the whole context. */
+    private static int wholeContext(Integer numCtx) {
+        return numCtx == null || numCtx == 0 ? MAX_CONTEXT : numCtx;
     }
 
     private static JsonFields overlay(Map<String, Object> modelParameters, JsonFields options) {

@@ -43,6 +43,13 @@ class SamplingRequestTest {
     }
 
     @Test
+    void repeatLastNMinusOneMeansTheWholeContext() {
+        assertThat(ollama("{\"repeat_last_n\":-1,\"num_ctx\":512}", Map.of()).sampling().repeatLastN()).isEqualTo(512);
+        assertThat(ollama("{\"repeat_last_n\":-1}", Map.of()).sampling().repeatLastN()).isGreaterThanOrEqualTo(1 << 20);
+        assertThat(ollama("{\"repeat_last_n\":0}", Map.of()).sampling().repeatLastN()).isZero();
+    }
+
+    @Test
     void impossibleOptionsAreRejectedNamingTheField() {
         assertThatThrownBy(() -> ollama("{\"top_p\":2}", Map.of())).isInstanceOf(ApiException.class).hasMessageContaining("top_p");
         assertThatThrownBy(() -> ollama("{\"num_ctx\":-5}", Map.of())).hasMessageContaining("options.num_ctx").hasMessageContaining("-5");
