@@ -35,7 +35,7 @@ final class OpenAiApi {
 
     void register(RoutesConfig routes) {
         routes.get("/v1/models", this::models);
-        routes.get("/v1/models/{id}", this::model);
+        routes.get("/v1/models/<id>", this::model); // <id>: names may hold a namespace slash
         routes.post("/v1/chat/completions", this::chatCompletions);
         routes.post("/v1/completions", this::completions);
         routes.post("/v1/embeddings", this::embeddings);

@@ -69,6 +69,7 @@ class StoreCatalogTest {
         assertThat(details.system()).isEqualTo("Be terse.");
         assertThat(details.parameters()).isEqualTo(Map.of("temperature", 0.2, "stop", java.util.List.of("<end>", "###"), "num_predict", 3));
 
+        assertThat(http.get("/v1/models/alice/terse:v1").json().get("id").asText()).isEqualTo("alice/terse:v1");
         JsonNode show = http.post("/api/show", "{\"model\":\"alice/terse:v1\"}").json();
         assertThat(show.get("parameters").asText().lines()).contains("temperature 0.2", "stop \"<end>\"", "stop \"###\"", "num_predict 3");
         assertThat(show.get("system").asText()).isEqualTo("Be terse.");
