@@ -13,8 +13,8 @@ import java.util.Map;
  */
 public interface ModelCatalog {
 
-    /** One stored model, as listed by {@code /api/tags} and {@code /v1/models}. */
-    record ModelSummary(String name, String digest, long size, Instant modifiedAt, Map<String, Object> details) {
+    /** One stored model, as listed by {@code /api/tags} and {@code /v1/models}; {@code owner} may be null. */
+    record ModelSummary(String name, String digest, long size, Instant modifiedAt, String owner, Map<String, Object> details) {
         public ModelSummary {
             details = Collections.unmodifiableMap(new LinkedHashMap<>(details)); // keeps the JSON field order
         }

@@ -132,7 +132,7 @@ final class OllamaApi {
 
     private void delete(Context ctx) {
         String model = modelField(body(ctx));
-        String stored = catalog.show(model).summary().name();
+        String stored = requireModify(ctx, catalog.show(model));
         catalog.delete(model, config.ownerResolver().apply(ctx));
         scheduler.unloadIfIdle(stored);
         ctx.status(200);
@@ -141,7 +141,10 @@ final class OllamaApi {
     private void copy(Context ctx) {
         JsonFields b = body(ctx);
         String destination = b.requiredString("destination");
-        catalog.copy(b.requiredString("source"), destination, config.ownerResolver().apply(ctx));
+        String source = b.requiredString("source");
+        catalog.show(source);
+        existing(destination).ifPresent(d -> requireModify(ctx, d));
+        catalog.copy(source, destination, config.ownerResolver().apply(ctx));
         unloadReplaced(destination);
         ctx.status(200);
     }
@@ -160,6 +163,7 @@ final class OllamaApi {
             throw ApiException.badRequest("only 'from', 'system', 'template' and 'parameters' are supported by /api/create", null);
         }
         String from = b.requiredString("from");
+        existing(model).ifPresent(d -> requireModify(ctx, d));
         catalog.create(new ModelCatalog.CreateRequest(model, from, b.string("system", null), b.string("template", null),
                 parameters), config.ownerResolver().apply(ctx));
         unloadReplaced(model);
@@ -168,6 +172,24 @@ final class OllamaApi {
         } else {
             HttpIo.json(ctx, 200, Map.of("status", "success"));
         }
+    }
+
+    /** The model {@code name} if it exists; a malformed name still fails with 400. */
+    private java.util.Optional<ModelCatalog.ModelDetails> existing(String name) {
+        try {
+            return java.util.Optional.of(catalog.show(name));
+        } catch (ApiException e) {
+            if (e.status() == 404) return java.util.Optional.empty();
+            throw e;
+        }
+    }
+
+    /** Deleting or overwriting needs the modify policy's consent (the owner or an admin); returns the stored name. */
+    private String requireModify(Context ctx, ModelCatalog.ModelDetails model) {
+        if (!config.modifyPolicy().test(ctx, model.summary().owner())) {
+            throw new ApiException(403, "model '" + model.summary().name() + "' belongs to another user", "model");
+        }
+        return model.summary().name();
     }
 
     /** A resident model whose name now points at other content must not keep serving the old weights. */

@@ -116,7 +116,7 @@ public final class StoreCatalog implements ModelCatalog {
         details.put("families", List.of(family));
         details.put("parameter_size", d.parameterSize());
         details.put("quantization_level", d.dtype() == null ? "unknown" : d.dtype().toUpperCase(Locale.ROOT));
-        return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), details);
+        return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details);
     }
 
     private static ModelName parse(String text, String field) {

@@ -25,6 +25,10 @@ final class FakeCatalog implements ModelCatalog {
     }
 
     FakeCatalog add(String name, long weightBytes, Map<String, Object> parameters) {
+        return add(name, weightBytes, parameters, null);
+    }
+
+    FakeCatalog add(String name, long weightBytes, Map<String, Object> parameters, String owner) {
         try {
             Path dir = Files.createDirectories(root.resolve(name.replace(':', '_')));
             Files.write(dir.resolve("model.safetensors"), new byte[(int) weightBytes]);
@@ -32,7 +36,7 @@ final class FakeCatalog implements ModelCatalog {
             throw new UncheckedIOException(e);
         }
         ModelSummary s = new ModelSummary(name, "sha256:" + Integer.toHexString(name.hashCode()), weightBytes,
-                Instant.parse("2026-01-01T00:00:00Z"), Map.of("family", "llama"));
+                Instant.parse("2026-01-01T00:00:00Z"), owner, Map.of("family", "llama"));
         models.put(name, new ModelDetails(s, "FROM " + name, "", null, parameters));
         return this;
     }
@@ -63,7 +67,7 @@ final class FakeCatalog implements ModelCatalog {
         lastOwner = owner;
         ModelDetails d = show(source);
         if (!NAME.matcher(destination).matches()) throw ApiException.badRequest("invalid model name", "destination");
-        add(destination, d.summary().size(), d.parameters());
+        add(destination, d.summary().size(), d.parameters(), owner);
     }
 
     @Override
@@ -77,6 +81,6 @@ final class FakeCatalog implements ModelCatalog {
         lastOwner = owner;
         ModelDetails d = show(request.from());
         if (!NAME.matcher(request.model()).matches()) throw ApiException.badRequest("invalid model name", "model");
-        add(request.model(), d.summary().size(), request.parameters() == null ? d.parameters() : request.parameters());
+        add(request.model(), d.summary().size(), request.parameters() == null ? d.parameters() : request.parameters(), owner);
     }
 }

@@ -31,6 +31,27 @@ class ServerExtensionTest extends FakeServerTest {
     }
 
     @Test
+    void onlyThoseThePolicyAllowsMayDeleteOrOverwriteAModel() throws Exception {
+        start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
+                .withExtension(c -> c.routes.before(ctx -> ctx.attribute(ServerConfig.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user"))))
+                .withModifyPolicy((ctx, owner) -> "root".equals(ctx.queryParam("user")) || java.util.Objects.equals(owner, ctx.queryParam("user"))));
+        catalog.add("alices", 8, java.util.Map.of(), "alice");
+
+        var denied = http.delete("/api/delete?user=bob", "{\"model\":\"alices\"}");
+        assertThat(denied.status()).isEqualTo(403);
+        assertThat(denied.json().get("error").asText()).isEqualTo("model 'alices' belongs to another user");
+        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"tiny\",\"destination\":\"alices\"}").status()).isEqualTo(403);
+        assertThat(http.post("/api/create?user=bob", "{\"model\":\"alices\",\"from\":\"tiny\"}").status()).isEqualTo(403);
+        assertThat(catalog.show("alices").summary().owner()).isEqualTo("alice");
+
+        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"alices\",\"destination\":\"bobs\"}").status())
+                .as("reading someone's model to make one's own is fine").isEqualTo(200);
+        assertThat(catalog.show("bobs").summary().owner()).isEqualTo("bob");
+        assertThat(http.delete("/api/delete?user=alice", "{\"model\":\"alices\"}").status()).isEqualTo(200);
+        assertThat(http.delete("/api/delete?user=root", "{\"model\":\"bobs\"}").status()).isEqualTo(200);
+    }
+
+    @Test
     void aFilterThatReadsTheBodyLeavesItForTheRoute() throws Exception {
         java.util.List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withMaxBodyBytes(4096)
