@@ -1,11 +1,12 @@
 package dev.bastion.bench;
 
+import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
 import dev.bastion.engine.model.ModelConfig;
-import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.ScalarReferenceModel;
+import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.tiny.TinyModelGenerator;
 import dev.bastion.engine.tiny.TinyModelSpec;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -42,7 +43,8 @@ public class DecodeBenchmark {
     static final int PREFIX = 16;
     static final int WINDOW = 32;
 
-    @Param({"optimized", "reference"})
+    /** optimized: LlamaModel on the BF16 weights as stored; q8: LlamaModel quantized to Q8_0; reference: ScalarReferenceModel. */
+    @Param({"optimized", "q8", "reference"})
     public String implementation;
 
     private Path dir;
@@ -55,7 +57,12 @@ public class DecodeBenchmark {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("bastion-bench-");
         TinyModelGenerator.generate(dir, Architecture.LLAMA, TinyModelSpec.smolLm2_135mShape(), 1);
-        model = implementation.equals("optimized") ? LlamaModel.load(dir) : ScalarReferenceModel.load(dir);
+        model = switch (implementation) {
+            case "optimized" -> LlamaModel.load(dir);
+            case "q8" -> LlamaModel.load(dir, WeightFormat.Q8_0);
+            case "reference" -> ScalarReferenceModel.load(dir);
+            default -> throw new IllegalArgumentException("unknown implementation " + implementation);
+        };
         ModelConfig config = model.config();
         tokens = new Random(7).ints(PREFIX + WINDOW, 0, config.vocabSize()).toArray();
         state = model.newState(PREFIX + WINDOW);

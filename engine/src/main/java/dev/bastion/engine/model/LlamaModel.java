@@ -5,6 +5,7 @@ import dev.bastion.engine.safetensors.WeightSet;
 import dev.bastion.engine.tensor.Matrices;
 import dev.bastion.engine.tensor.Matrix;
 import dev.bastion.engine.tensor.Parallel;
+import dev.bastion.engine.tensor.Q8Matrix;
 import dev.bastion.engine.tensor.VectorMath;
 
 import java.io.IOException;
@@ -38,8 +39,14 @@ public final class LlamaModel implements LanguageModel {
     /**
      * Loads a Hugging Face model directory ({@code config.json} and SafeTensors weights), checking that every tensor the
      * config implies exists with the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
+     * Problems with the directory's contents (missing or misshapen tensors, bad config.json) are IOExceptions naming the file and tensor.
      */
     public static LlamaModel load(Path modelDir) throws IOException {
+        return load(modelDir, WeightFormat.AS_STORED);
+    }
+
+    /** Like {@link #load(Path)}, holding the weight matrices in {@code format}. */
+    public static LlamaModel load(Path modelDir, WeightFormat format) throws IOException {
         ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
         WeightSet weightSet = WeightSet.open(modelDir);
         Arena conversions = Arena.ofShared();
@@ -63,7 +70,9 @@ public final class LlamaModel implements LanguageModel {
                 @Override
                 public Matrix matrix(String name, int rows, int cols) {
                     TensorInfo info = weightSet.info(name);
-                    return Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                    Matrix stored = Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                    boolean quantize = format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(stored);
+                    return quantize ? Q8Matrix.quantize(stored, conversions) : stored;
                 }
 
                 @Override
@@ -119,6 +128,7 @@ public final class LlamaModel implements LanguageModel {
     public float[] prefill(InferenceState state, int[] tokens, int startPos) {
         LlamaState s = own(state);
         if (tokens.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        validate(s, tokens, 0, tokens.length, startPos);
         int last = 0;
         for (int off = 0; off < tokens.length; off += LlamaState.BATCH) {
             last = Math.min(LlamaState.BATCH, tokens.length - off);
@@ -136,6 +146,8 @@ public final class LlamaModel implements LanguageModel {
     public float[] embed(InferenceState state, int[] tokens) {
         LlamaState s = own(state);
         if (tokens.length == 0) throw new IllegalArgumentException("embed needs at least one token");
+        s.filled = 0;
+        validate(s, tokens, 0, tokens.length, 0);
         int hidden = config.hiddenSize();
         double[] sum = new double[hidden];
         for (int off = 0; off < tokens.length; off += LlamaState.BATCH) {
@@ -169,24 +181,29 @@ public final class LlamaModel implements LanguageModel {
         return s;
     }
 
+    /** Checks a whole request before any of it runs, so a bad token late in a prompt does not leave half a cache. */
+    private void validate(LlamaState s, int[] tokens, int off, int count, int startPos) {
+        if (startPos < 0 || startPos > s.filled) {
+            String held = s.filled == 0 ? "the state is empty" : "the state holds positions 0.." + (s.filled - 1);
+            throw new IllegalArgumentException("position " + startPos + " is invalid: " + held + ", so the next one must be at most " + s.filled);
+        }
+        if ((long) startPos + count > s.contextLength()) {
+            throw new IllegalArgumentException("position " + ((long) startPos + count - 1) + " exceeds the context length " + s.contextLength());
+        }
+        int vocab = weights.embedTokens().rows();
+        for (int t = off; t < off + count; t++) {
+            if (tokens[t] < 0 || tokens[t] >= vocab) {
+                throw new IllegalArgumentException("token id " + tokens[t] + " at index " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
     /**
      * Runs {@code count} (≤ BATCH) tokens at positions {@code startPos...} through all layers, filling the KV cache;
      * leaves the final-normed hidden state of token {@code t} in {@code s.normed[t]}.
      */
     private void run(LlamaState s, int[] tokens, int off, int count, int startPos) {
-        if (startPos < 0 || startPos > s.filled) {
-            throw new IllegalArgumentException("position " + startPos + " is invalid: the state holds positions 0.." + (s.filled - 1)
-                    + ", so the next one must be at most " + s.filled);
-        }
-        if (startPos + count > s.contextLength()) {
-            throw new IllegalArgumentException("position " + (startPos + count - 1) + " exceeds the context length " + s.contextLength());
-        }
-        for (int t = 0; t < count; t++) {
-            int token = tokens[off + t];
-            if (token < 0 || token >= weights.embedTokens().rows()) {
-                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + weights.embedTokens().rows() + ")");
-            }
-        }
+        validate(s, tokens, off, count, startPos);
         s.ensureCapacity(startPos + count);
         // Positions past the new end are stale from here on, even if a layer below throws.
         s.filled = startPos;
@@ -250,10 +267,5 @@ public final class LlamaModel implements LanguageModel {
                 for (int p = 0; p < positions; p++) VectorMath.axpy(score[p], values, p * kvDim + kvOff, out, qOff, headDim);
             }
         });
-    }
-
-    /** For tests and diagnostics: the LM head (tied to the embeddings when the checkpoint has none). */
-    Matrix lmHead() {
-        return weights.lmHead();
     }
 }

@@ -7,8 +7,12 @@ import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
 import jinjava.javax.el.CompositeELResolver;
 
 import java.time.Clock;
@@ -31,13 +35,16 @@ public final class ChatTemplate {
     static final String FALLBACK_SOURCE = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
             + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private static final String CLOCK_VARIABLE = "__bastion_clock";
+    private static final long MAX_OUTPUT_CHARS = 64L << 20;
+    /** One configured engine for all templates: its global context is only read while rendering. */
+    private static final Jinjava JINJAVA = newJinjava();
+    /** The clock of the template being rendered on this thread, for strftime_now. */
+    private static final ThreadLocal<Clock> RENDER_CLOCK = new ThreadLocal<>();
 
     private final String source;
     private final String bosToken;
     private final String eosToken;
     private final Clock clock;
-    private final Jinjava jinjava;
 
     public ChatTemplate(String jinjaSource, String bosToken, String eosToken) {
         this(jinjaSource, bosToken, eosToken, Clock.systemDefaultZone());
@@ -50,7 +57,23 @@ public final class ChatTemplate {
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.clock = clock;
-        this.jinjava = newJinjava();
+        checkSyntax(source);
+    }
+
+    /** Fails at load rather than at the first chat when the template does not even parse. */
+    private static void checkSyntax(String source) {
+        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            interpreter.parse(source);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        for (TemplateError error : interpreter.getErrorsCopy()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw new IllegalArgumentException("chat template does not parse at line " + error.getLineno() + ": " + error.getMessage());
+            }
+        }
     }
 
     public static ChatTemplate fallback() {
@@ -78,8 +101,13 @@ public final class ChatTemplate {
         context.put("add_generation_prompt", addGenerationPrompt);
         // Lets "strftime_now is defined" hold, as in transformers where it is a global.
         context.put("strftime_now", "strftime_now");
-        context.put(CLOCK_VARIABLE, clock);
-        RenderResult result = jinjava.renderForResult(source, context);
+        RenderResult result;
+        RENDER_CLOCK.set(clock);
+        try {
+            result = JINJAVA.renderForResult(source, context);
+        } finally {
+            RENDER_CLOCK.remove();
+        }
         for (TemplateError error : result.getErrors()) {
             RaisedException raised = raisedBy(error.getException());
             if (raised != null) throw new IllegalArgumentException("chat template raised: " + raised.getMessage(), raised);
@@ -100,12 +128,17 @@ public final class ChatTemplate {
 
     private static Jinjava newJinjava() {
         CompositeELResolver resolver = new CompositeELResolver();
-        resolver.add(new PythonStringMethods());
+        resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                // Jinjava would otherwise render template syntax found inside values, i.e. in user messages.
+                .withNestedInterpretationEnabled(false)
+                // Templates come with downloaded models: bound what a hostile one can produce.
+                .withMaxOutputSize(MAX_OUTPUT_CHARS)
+                .withMaxStringLength(MAX_OUTPUT_CHARS)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withEvaluateMapKeys(true)
                         .withIterateOverMapKeys(true)
@@ -121,6 +154,11 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatTemplate.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new ToJson());
+        jinjava.getGlobalContext().registerFilter(new Trim());
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
+        // In Python a str is iterable and a sequence; Jinjava says no, which changes e.g. Llama 3's tool turns.
+        jinjava.getGlobalContext().registerExpTest(new PythonTypeTest("iterable"));
+        jinjava.getGlobalContext().registerExpTest(new PythonTypeTest("sequence"));
         return jinjava;
     }
 
@@ -131,14 +169,56 @@ public final class ChatTemplate {
 
     /** {@code strftime_now(fmt)} of transformers: the current local time formatted with Python's strftime. */
     public static String strftimeNow(String format) {
-        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
-        Object clock = interpreter == null ? null : interpreter.getContext().get(CLOCK_VARIABLE);
-        return Strftime.format(ZonedDateTime.now(clock instanceof Clock c ? c : Clock.systemDefaultZone()), format);
+        Clock clock = RENDER_CLOCK.get();
+        return Strftime.format(ZonedDateTime.now(clock == null ? Clock.systemDefaultZone() : clock), format);
     }
 
     static final class RaisedException extends RuntimeException {
         RaisedException(String message) {
             super(message);
+        }
+    }
+
+    private record PythonTypeTest(String getName) implements ExpTest {
+        @Override
+        public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+            return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+                    || (var != null && var.getClass().isArray());
+        }
+    }
+
+    /** transformers' {@code {% generation %}} marks the assistant's text for training masks; rendering ignores it. */
+    private static final class GenerationTag implements Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (Node child : tagNode.getChildren()) out.append(child.render(interpreter).getValue());
+            return out.toString();
+        }
+    }
+
+    /** Jinja's trim is Python's strip(): Unicode spaces go, control characters stay (Jinjava's trims both ways). */
+    private static final class Trim implements Filter {
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (var == null) return "";
+            String chars = args.length > 0 ? args[0] : null;
+            return PythonMethods.strip(var.toString(), chars, true, true);
         }
     }
 

@@ -154,8 +154,13 @@ public final class TinyModelGenerator {
         t.norm("model.norm.weight", hidden);
         if (!spec.tieEmbeddings()) t.matrix("lm_head.weight", vocab, hidden);
         w.metadata("format", "pt");
-        if (spec.shards() == 1) w.write(dir.resolve(WeightSet.SINGLE_FILE));
-        else w.writeSharded(dir, spec.shards());
+        if (spec.shards() == 1) {
+            w.write(dir.resolve(WeightSet.SINGLE_FILE));
+        } else {
+            // A single file left from an earlier generation would win over the new shards when loading.
+            Files.deleteIfExists(dir.resolve(WeightSet.SINGLE_FILE));
+            w.writeSharded(dir, spec.shards());
+        }
     }
 
     /** Draws each tensor from its own stream (seed × name), so one tensor's values do not depend on the others. */

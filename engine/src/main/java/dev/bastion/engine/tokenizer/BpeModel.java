@@ -18,6 +18,8 @@ final class BpeModel {
     private final boolean fuseUnk;
     private final boolean ignoreMerges;
     private final int[] byteTokenIds = new int[256];
+    /** Ids of single-char BMP tokens (-1: none), sparing a substring and a hash lookup per character. */
+    private final int[] charIds = new int[Character.MAX_VALUE + 1];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeModel(Map<String, Integer> vocab, MergeTable merges, Integer unkId,
@@ -29,6 +31,10 @@ final class BpeModel {
         this.fuseUnk = fuseUnk;
         this.ignoreMerges = ignoreMerges;
         for (int b = 0; b < 256; b++) byteTokenIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
+        Arrays.fill(charIds, -1);
+        vocab.forEach((token, id) -> {
+            if (token.length() == 1) charIds[token.charAt(0)] = id;
+        });
     }
 
     void encode(String word, IntList out) {
@@ -53,20 +59,17 @@ final class BpeModel {
         return mergeAll(symbols.toArray());
     }
 
+    /** One symbol per character; unknown ones become byte tokens (byte_fallback) or unk (fused if fuse_unk). */
     private IntList initialSymbols(String word) {
         IntList symbols = new IntList(word.length());
         boolean pendingUnk = false;
         for (int i = 0; i < word.length(); ) {
             int cp = word.codePointAt(i);
             int len = Character.charCount(cp);
-            String ch = word.substring(i, i + len);
-            i += len;
-            Integer id = vocab.get(ch);
-            if (id == null && byteFallback && appendBytesIfKnown(ch, symbols, pendingUnk)) {
+            int id = charId(word, i, len);
+            if (id < 0 && byteFallback && appendBytesIfKnown(word.substring(i, i + len), symbols, pendingUnk)) {
                 pendingUnk = false;
-                continue;
-            }
-            if (id != null) {
+            } else if (id >= 0) {
                 if (pendingUnk) symbols.add(unkId);
                 pendingUnk = false;
                 symbols.add(id);
@@ -75,9 +78,15 @@ final class BpeModel {
                 if (pendingUnk && !fuseUnk) symbols.add(unkId);
                 pendingUnk = true;
             }
+            i += len;
         }
         if (pendingUnk) symbols.add(unkId);
         return symbols;
+    }
+
+    private int charId(String word, int index, int length) {
+        if (length == 1) return charIds[word.charAt(index)];
+        return vocab.getOrDefault(word.substring(index, index + length), -1);
     }
 
     private boolean appendBytesIfKnown(String ch, IntList symbols, boolean pendingUnk) {
@@ -97,17 +106,17 @@ final class BpeModel {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
-        LongHeap heap = new LongHeap(n);
+        MergeHeap heap = new MergeHeap(n);
         for (int i = 0; i + 1 < n; i++) pushPair(heap, ids, i, i + 1);
         while (!heap.isEmpty()) {
-            long top = heap.poll();
-            int rank = (int) (top >>> 32);
-            int pos = (int) top;
+            int pos = heap.pollPosition();
+            int mergedId = heap.polledMergedId();
             int right = next[pos];
             if (ids[pos] < 0 || right < 0) continue;
+            // Like HF, an entry is stale unless the pair there now still merges into the same token.
             long merge = merges.get(ids[pos], ids[right]);
-            if (merge == MergeTable.ABSENT || (int) (merge >>> 32) != rank) continue; // stale entry
-            ids[pos] = (int) merge;
+            if (merge == MergeTable.ABSENT || (int) merge != mergedId) continue;
+            ids[pos] = mergedId;
             ids[right] = -1;
             next[pos] = next[right];
             if (next[pos] >= 0) prev[next[pos]] = pos;
@@ -122,50 +131,68 @@ final class BpeModel {
         return out;
     }
 
-    private void pushPair(LongHeap heap, int[] ids, int left, int right) {
+    private void pushPair(MergeHeap heap, int[] ids, int left, int right) {
         long merge = merges.get(ids[left], ids[right]);
-        if (merge != MergeTable.ABSENT) heap.add((merge & 0xFFFFFFFF00000000L) | left);
+        if (merge != MergeTable.ABSENT) heap.add((int) (merge >>> 32), left, (int) merge);
     }
 
-    /** Min-heap of longs: (rank, position) packed so that lower rank, then leftmost position, comes first. */
-    private static final class LongHeap {
-        private long[] items;
+    /** Min-heap of candidate merges ordered by rank, then leftmost position; each carries the id it merges into. */
+    private static final class MergeHeap {
+        private long[] keys;
+        private int[] mergedIds;
         private int size;
+        private int polledMergedId;
 
-        LongHeap(int capacity) {
-            items = new long[Math.max(4, capacity)];
+        MergeHeap(int capacity) {
+            keys = new long[Math.max(4, capacity)];
+            mergedIds = new int[keys.length];
         }
 
         boolean isEmpty() {
             return size == 0;
         }
 
-        void add(long v) {
-            if (size == items.length) items = Arrays.copyOf(items, size * 2);
+        void add(int rank, int position, int mergedId) {
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
+                mergedIds = Arrays.copyOf(mergedIds, size * 2);
+            }
+            long key = ((long) rank << 32) | position;
             int i = size++;
             while (i > 0) {
                 int parent = (i - 1) >>> 1;
-                if (items[parent] <= v) break;
-                items[i] = items[parent];
+                if (keys[parent] <= key) break;
+                keys[i] = keys[parent];
+                mergedIds[i] = mergedIds[parent];
                 i = parent;
             }
-            items[i] = v;
+            keys[i] = key;
+            mergedIds[i] = mergedId;
         }
 
-        long poll() {
-            long top = items[0];
-            long last = items[--size];
+        /** Removes the best entry and returns its position; {@link #polledMergedId()} then gives its merged id. */
+        int pollPosition() {
+            long top = keys[0];
+            polledMergedId = mergedIds[0];
+            long lastKey = keys[--size];
+            int lastId = mergedIds[size];
             int i = 0;
             while (true) {
                 int child = 2 * i + 1;
                 if (child >= size) break;
-                if (child + 1 < size && items[child + 1] < items[child]) child++;
-                if (last <= items[child]) break;
-                items[i] = items[child];
+                if (child + 1 < size && keys[child + 1] < keys[child]) child++;
+                if (lastKey <= keys[child]) break;
+                keys[i] = keys[child];
+                mergedIds[i] = mergedIds[child];
                 i = child;
             }
-            items[i] = last;
-            return top;
+            keys[i] = lastKey;
+            mergedIds[i] = lastId;
+            return (int) top;
+        }
+
+        int polledMergedId() {
+            return polledMergedId;
         }
     }
 }

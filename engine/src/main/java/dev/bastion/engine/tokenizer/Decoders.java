@@ -24,7 +24,8 @@ final class Decoders {
     private Decoders() {}
 
     static Decoder of(JsonNode node, String where) {
-        if (node == null || node.isNull()) return tokens -> tokens;
+        // Without a decoder HF joins tokens with spaces.
+        if (node == null || node.isNull()) return tokens -> List.of(String.join(" ", tokens));
         String type = TokenizerJson.text(node, "type", where);
         return switch (type) {
             case "Sequence" -> {
@@ -109,14 +110,13 @@ final class Decoders {
 
     private static Decoder metaspace(JsonNode node, String where) {
         String replacement = TokenizerJson.text(node, "replacement", where);
-        String scheme = node.has("prepend_scheme") ? node.get("prepend_scheme").asText()
-                : node.path("add_prefix_space").asBoolean(true) ? "always" : "never";
+        String scheme = TokenizerJson.prependScheme(node);
+        // Like HF, every replacement char of the first token is dropped (not only a leading one).
         return tokens -> {
             List<String> out = new ArrayList<>(tokens.size());
             for (int i = 0; i < tokens.size(); i++) {
-                String token = tokens.get(i).replace(replacement, " ");
-                if (i == 0 && !scheme.equals("never") && token.startsWith(" ")) token = token.substring(1);
-                out.add(token);
+                boolean first = i == 0 && !scheme.equals("never");
+                out.add(tokens.get(i).replace(replacement, first ? "" : " "));
             }
             return out;
         };

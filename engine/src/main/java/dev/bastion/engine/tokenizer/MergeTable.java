@@ -21,14 +21,12 @@ final class MergeTable {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
-    /** Keeps the first merge put for a pair, as HF does. */
-    void putIfAbsent(int left, int right, int rank, int merged) {
+    /** A pair listed twice keeps its last rank: HF collects the merges into a map, so later entries overwrite. */
+    void put(int left, int right, int rank, int merged) {
         long key = pairKey(left, right);
         int i = slot(key);
-        if (values[i] == ABSENT) {
-            keys[i] = key;
-            values[i] = ((long) rank << 32) | merged;
-        }
+        keys[i] = key;
+        values[i] = ((long) rank << 32) | merged;
     }
 
     /** The packed merge, or {@link #ABSENT}. */

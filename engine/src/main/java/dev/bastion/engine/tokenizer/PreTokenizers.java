@@ -73,8 +73,7 @@ final class PreTokenizers {
 
     private static PreTokenizer metaspace(JsonNode node, String where) {
         String replacement = TokenizerJson.text(node, "replacement", where);
-        String scheme = node.has("prepend_scheme") ? node.get("prepend_scheme").asText()
-                : node.path("add_prefix_space").asBoolean(true) ? "always" : "never";
+        String scheme = TokenizerJson.prependScheme(node);
         boolean splitWords = node.path("split").asBoolean(true);
         Pattern separator = Pattern.compile(Pattern.quote(replacement));
         return (pieces, first) -> {

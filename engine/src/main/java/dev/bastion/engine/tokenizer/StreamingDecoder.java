@@ -20,10 +20,16 @@ public final class StreamingDecoder {
         this.tokenizer = tokenizer;
     }
 
-    /** The text completed by {@code id}; empty while a multi-byte character is still partial. */
+    /**
+     * The text completed by {@code id}: empty while a multi-byte character is still partial, and, for byte-fallback
+     * tokenizers, while the latest token is a {@code <0xNN>} byte (the bytes come out with the next ordinary token
+     * or {@link #flush()}).
+     */
     public String next(int id) {
         tokenizer.checkId(id);
         window.add(id);
+        // A ByteFallback group is valid UTF-8 or all U+FFFD, so a later byte token can still spoil the text so far.
+        if (tokenizer.isFallbackByte(id)) return "";
         String text = decodeWindow();
         if (text.length() <= prefixText.length() || text.endsWith(Decoders.REPLACEMENT_CHAR) || !text.startsWith(prefixText)) {
             return "";

@@ -35,6 +35,8 @@ public final class Tokenizer {
     private final boolean[] special;
     private final Map<String, Integer> tokenToId;
     private final OptionalInt bosToAdd;
+    /** Ids of {@code <0xNN>} tokens when the decoder has a ByteFallback step. */
+    private final boolean[] fallbackByte;
 
     private Tokenizer(JsonNode root) {
         if (!root.isObject()) throw new IllegalArgumentException("tokenizer.json: expected a JSON object at the top level");
@@ -43,6 +45,12 @@ public final class Tokenizer {
         String type = modelNode.path("type").asText("BPE");
         if (!type.equals("BPE")) {
             throw new IllegalArgumentException("model.type: '" + type + "' is not supported (only BPE)");
+        }
+        for (String affix : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
+            JsonNode value = modelNode.get(affix);
+            if (value != null && !value.isNull() && !value.asText().isEmpty()) {
+                throw new IllegalArgumentException("model." + affix + ": " + value + " is not supported (only null or \"\")");
+            }
         }
         Map<String, Integer> vocab = readVocab(modelNode);
         List<AddedTokens.AddedToken> added = readAddedTokens(root);
@@ -74,8 +82,18 @@ public final class Tokenizer {
         preTokenizer = PreTokenizers.of(root.get("pre_tokenizer"), "pre_tokenizer");
         decoder = Decoders.of(root.get("decoder"), "decoder");
         bosToAdd = findBos(root.get("post_processor"));
+        fallbackByte = new boolean[idToToken.length];
+        if (hasDecoderStep(root.get("decoder"), "ByteFallback")) {
+            for (int id = 0; id < idToToken.length; id++) fallbackByte[id] = idToToken[id] != null && Decoders.byteToken(idToToken[id]) >= 0;
+        }
     }
 
+    /**
+     * Reads a tokenizer.json.
+     *
+     * @throws IOException              when the file cannot be read
+     * @throws IllegalArgumentException when its content is malformed or unsupported; the message starts with the path
+     */
     public static Tokenizer load(Path tokenizerJson) throws IOException {
         String json = Files.readString(tokenizerJson);
         try {
@@ -111,10 +129,16 @@ public final class Tokenizer {
         return ids.toArray();
     }
 
+    /** The text of {@code ids}, special tokens included (HF's default). */
     public String decode(int[] ids) {
         return decode(ids, false);
     }
 
+    /**
+     * The text of {@code ids} through the tokenizer's decoder; invalid UTF-8 becomes U+FFFD.
+     *
+     * @throws IllegalArgumentException for an id outside [0, vocabSize())
+     */
     public String decode(int[] ids, boolean skipSpecial) {
         List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
@@ -125,6 +149,7 @@ public final class Tokenizer {
         return String.join("", decoder.decodeChain(tokens));
     }
 
+    /** A decoder for one generation: its pieces concatenate to {@link #decode(int[])} of all ids. */
     public StreamingDecoder newStreamingDecoder() {
         return new StreamingDecoder(this);
     }
@@ -134,16 +159,19 @@ public final class Tokenizer {
         return idToToken.length;
     }
 
+    /** The id of a vocabulary or added token, given by its exact text (e.g. "<|im_end|>", "Ġthe"). */
     public OptionalInt tokenId(String token) {
         Integer id = tokenToId.get(token);
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
+    /** The token's text as stored in tokenizer.json (byte-level tokens in GPT-2's alphabet); null for an unused id. */
     public String tokenText(int id) {
         checkId(id);
         return idToToken[id];
     }
 
+    /** Whether the id is an added token marked {@code special} (skipped by {@code decode(ids, true)}). */
     public boolean isSpecial(int id) {
         checkId(id);
         return special[id];
@@ -152,6 +180,17 @@ public final class Tokenizer {
     /** The BOS the post_processor would add to a single sequence, if any. */
     public OptionalInt bosTokenToAdd() {
         return bosToAdd;
+    }
+
+    boolean isFallbackByte(int id) {
+        return fallbackByte[id];
+    }
+
+    private static boolean hasDecoderStep(JsonNode decoder, String type) {
+        if (decoder == null || decoder.isNull()) return false;
+        if (type.equals(decoder.path("type").asText())) return true;
+        for (JsonNode step : decoder.path("decoders")) if (hasDecoderStep(step, type)) return true;
+        return false;
     }
 
     void checkId(int id) {
@@ -205,7 +244,7 @@ public final class Tokenizer {
             int left = vocabId(vocab, pair[0], where);
             int right = vocabId(vocab, pair[1], where);
             int merged = vocabId(vocab, pair[0] + pair[1], where);
-            merges.putIfAbsent(left, right, rank, merged);
+            merges.put(left, right, rank, merged);
         }
         return merges;
     }

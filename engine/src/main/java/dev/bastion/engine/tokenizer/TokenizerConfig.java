@@ -18,19 +18,23 @@ public record TokenizerConfig(String bosToken, String eosToken, Boolean addBosTo
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Reads the file; a missing file gives a config of nulls. */
+    /**
+     * Reads the file; a missing file gives a config of nulls. Without a chat_template in it, a sibling
+     * {@code chat_template.jinja} (where recent transformers save it) supplies the template.
+     */
     public static TokenizerConfig read(Path tokenizerConfigJson) throws IOException {
-        String json;
+        TokenizerConfig config;
         try {
-            json = Files.readString(tokenizerConfigJson);
+            config = parse(Files.readString(tokenizerConfigJson));
         } catch (NoSuchFileException e) {
-            return new TokenizerConfig(null, null, null, null);
-        }
-        try {
-            return parse(json);
+            config = new TokenizerConfig(null, null, null, null);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(tokenizerConfigJson + ": " + e.getMessage(), e);
         }
+        if (config.chatTemplate() != null) return config;
+        Path jinja = tokenizerConfigJson.resolveSibling("chat_template.jinja");
+        if (!Files.isRegularFile(jinja)) return config;
+        return new TokenizerConfig(config.bosToken(), config.eosToken(), config.addBosToken(), Files.readString(jinja));
     }
 
     public static TokenizerConfig parse(String json) {

@@ -48,6 +48,12 @@ final class TokenizerJson {
         throw new IllegalArgumentException(where + ".pattern: expected {\"String\": …} or {\"Regex\": …} but found " + describe(pattern));
     }
 
+    /** Metaspace's prepend_scheme (always, first, never); older files say add_prefix_space instead. */
+    static String prependScheme(JsonNode node) {
+        if (node.has("prepend_scheme")) return node.get("prepend_scheme").asText();
+        return node.path("add_prefix_space").asBoolean(true) ? "always" : "never";
+    }
+
     static String describe(JsonNode value) {
         if (value == null || value.isMissingNode()) return "nothing";
         String s = value.toString();

@@ -1,12 +1,16 @@
 package dev.bastion.engine.model;
 
 import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.safetensors.SafeTensorsWriter;
+import dev.bastion.engine.safetensors.WeightSet;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.engine.tiny.TinyModelSpec;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -48,22 +52,54 @@ class LlamaModelReferenceTest {
     @MethodSource("variants")
     void logitsMatchTheScalarReferenceOver300Positions(Variant variant, @TempDir Path dir) throws Exception {
         Path modelDir = TinyModelFixture.model(dir, variant.arch(), variant.spec());
+        assertMatchesReference(modelDir, variant.arch(), POSITIONS, variant.name().hashCode());
+    }
+
+    /** Models like Mistral Nemo set head_dim apart from hidden_size / heads, so q/o are not square. */
+    @Test
+    void headDimIndependentOfHiddenSize(@TempDir Path dir) throws Exception {
+        Path modelDir = TinyModelFixture.model(dir, Architecture.MISTRAL, TinyModelSpec.tiny(Architecture.MISTRAL).withDtype(DType.F32));
+        int headDim = 8, heads = 4, kvHeads = 2, hidden = 64;
+        Path config = modelDir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"head_dim\" : 16", "\"head_dim\" : " + headDim));
+        SafeTensorsWriter writer = SafeTensorsWriter.builder();
+        Random random = new Random(5);
+        try (WeightSet weights = WeightSet.open(modelDir)) {
+            for (String name : weights.names()) {
+                long[] shape = weights.info(name).shape();
+                if (name.endsWith("q_proj.weight")) shape = new long[] {heads * headDim, hidden};
+                else if (name.endsWith("k_proj.weight") || name.endsWith("v_proj.weight")) shape = new long[] {kvHeads * headDim, hidden};
+                else if (name.endsWith("o_proj.weight")) shape = new long[] {hidden, heads * headDim};
+                else {
+                    writer.add(name, DType.F32, shape, weights.readFloats(name));
+                    continue;
+                }
+                float[] values = new float[(int) (shape[0] * shape[1])];
+                for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() / Math.sqrt(shape[1]));
+                writer.add(name, DType.F32, shape, values);
+            }
+        }
+        writer.write(modelDir.resolve(WeightSet.SINGLE_FILE));
+        assertMatchesReference(modelDir, Architecture.MISTRAL, 100, 3);
+    }
+
+    private static void assertMatchesReference(Path modelDir, Architecture arch, int positions, long seed) throws Exception {
         ScalarReferenceModel reference = ScalarReferenceModel.load(modelDir);
         try (LlamaModel model = LlamaModel.load(modelDir)) {
-            assertThat(model.config().architecture()).isEqualTo(variant.arch());
+            assertThat(model.config().architecture()).isEqualTo(arch);
             int vocab = model.config().vocabSize();
-            int[] tokens = new Random(variant.name().hashCode()).ints(POSITIONS, 0, vocab).toArray();
-            InferenceState fast = model.newState(POSITIONS);
-            InferenceState slow = reference.newState(POSITIONS);
+            int[] tokens = new Random(seed).ints(positions, 0, vocab).toArray();
+            InferenceState fast = model.newState(positions);
+            InferenceState slow = reference.newState(positions);
             double worst = 0;
-            for (int pos = 0; pos < POSITIONS; pos++) {
+            for (int pos = 0; pos < positions; pos++) {
                 float[] expected = reference.forward(slow, tokens[pos], pos);
                 float[] actual = model.forward(fast, tokens[pos], pos);
                 assertThat(actual).hasSize(vocab);
                 for (int i = 0; i < vocab; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-                if (pos == 0 || pos == POSITIONS - 1) assertLogitsAreOrderOne(expected);
+                if (pos == 0 || pos == positions - 1) assertLogitsAreOrderOne(expected);
             }
-            assertThat(worst).as("max |Δlogit| over %d positions", POSITIONS).isLessThanOrEqualTo(TOLERANCE);
+            assertThat(worst).as("max |Δlogit| over %d positions", positions).isLessThanOrEqualTo(TOLERANCE);
         }
     }
 

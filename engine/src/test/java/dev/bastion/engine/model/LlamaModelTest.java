@@ -4,6 +4,7 @@ import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.safetensors.SafeTensorsWriter;
 import dev.bastion.engine.safetensors.WeightSet;
 import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.engine.tiny.TinyModelSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,7 +108,7 @@ class LlamaModelTest {
     void rejectsHostileTokensPositionsAndStates() throws IOException {
         LlamaState state = qwen.newState(8);
         int vocab = qwen.config().vocabSize();
-        assertThatThrownBy(() -> qwen.forward(state, -1, 0)).hasMessageContaining("token id -1 is outside the vocabulary [0, " + vocab + ")");
+        assertThatThrownBy(() -> qwen.forward(state, -1, 0)).hasMessageContaining("token id -1 at index 0 is outside the vocabulary [0, " + vocab + ")");
         assertThatThrownBy(() -> qwen.forward(state, vocab, 0)).hasMessageContaining("token id " + vocab);
         assertThatThrownBy(() -> qwen.forward(state, 1, 1)).hasMessageContaining("position 1 is invalid").hasMessageContaining("at most 0");
         assertThatThrownBy(() -> qwen.forward(state, 1, -3)).hasMessageContaining("position -3 is invalid");
@@ -121,10 +122,41 @@ class LlamaModelTest {
         try (LlamaModel twin = LlamaModel.load(qwenDir)) {
             assertThatThrownBy(() -> twin.forward(state, 1, 0)).hasMessageContaining("not created by this model");
         }
+        // A bad token late in a prompt is caught before anything runs.
+        assertThatThrownBy(() -> qwen.prefill(state, new int[] {1, 2, 3, 4, 5, 6, 7, vocab + 5}, 0)).hasMessageContaining("token id " + (vocab + 5) + " at index 7");
+        assertThat(state.length()).isZero();
         // Rewinding to an earlier position (re-using a cached prefix) is allowed.
         qwen.prefill(state, new int[] {1, 2, 3}, 0);
         assertThat(qwen.forward(state, 4, 1)).hasSize(vocab);
         assertThat(state.length()).isEqualTo(2);
+    }
+
+    @Test
+    void q8ModelStaysCloseToTheStoredWeights(@TempDir Path dir) throws IOException {
+        Path model = TinyModelFixture.model(dir, Architecture.LLAMA, TinyModelSpec.tiny(Architecture.LLAMA).withDtype(DType.F32));
+        int positions = 64;
+        try (LlamaModel exact = LlamaModel.load(model); LlamaModel q8 = LlamaModel.load(model, WeightFormat.Q8_0)) {
+            int[] tokens = new Random(9).ints(positions, 0, exact.config().vocabSize()).toArray();
+            InferenceState a = exact.newState(positions), b = q8.newState(positions);
+            double worst = 0;
+            int sameArgmax = 0;
+            for (int pos = 0; pos < positions; pos++) {
+                float[] expected = exact.forward(a, tokens[pos], pos);
+                float[] actual = q8.forward(b, tokens[pos], pos);
+                double diff = 0;
+                for (int i = 0; i < actual.length; i++) diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+                worst = Math.max(worst, diff);
+                if (argmax(actual) == argmax(expected)) sameArgmax++;
+            }
+            assertThat(worst).as("quantization changes logits a little").isGreaterThan(1e-4).isLessThan(0.25);
+            assertThat(sameArgmax).isGreaterThanOrEqualTo(positions * 9 / 10);
+        }
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
     }
 
     @Test

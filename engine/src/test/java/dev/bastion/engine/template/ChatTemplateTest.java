@@ -105,6 +105,18 @@ class ChatTemplateTest {
     }
 
     @Test
+    void llama32RendersToolResultsAsIpythonTurnsWithJsonForStrings() {
+        // A Python str "is iterable", so the template writes tool content through tojson, quotes included.
+        ChatTemplate template = new ChatTemplate(stock("llama-3.2-instruct"), "<|begin_of_text|>", "<|eot_id|>", MARCH_5_2026);
+        assertThat(template.render(List.of(user("U"), new ChatMessage("tool", "R")), true)).isEqualTo(
+                "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+                        + "Cutting Knowledge Date: December 2023\nToday Date: 05 Mar 2026\n\n<|eot_id|>"
+                        + "<|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|>"
+                        + "<|start_header_id|>ipython<|end_header_id|>\n\n\"R\"<|eot_id|>"
+                        + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    }
+
+    @Test
     void mistralInstructAlternatesInstBlocks() {
         ChatTemplate template = new ChatTemplate(stock("mistral-instruct-v0.1"), "<s>", "</s>");
         assertThat(template.render(List.of(user("U1"), assistant("A1"), user("U2")), true))
@@ -120,6 +132,9 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> template.render(List.of(system("S"), user("U")), true))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Conversation roles must alternate");
+        assertThatThrownBy(() -> template.render(List.of(user("U"), new ChatMessage("tool", "R")), true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("chat template raised: Only user and assistant roles are supported!");
     }
 
     @Test
@@ -138,6 +153,35 @@ class ChatTemplateTest {
     }
 
     @Test
+    void messageContentIsDataNeverTemplateCode() {
+        String hostile = "{{ 7 * 7 }}{% for x in range(3) %}x{% endfor %}{{ raise_exception('boom') }}";
+        assertThat(ChatTemplate.fallback().render(List.of(user(hostile)), false))
+                .isEqualTo("<|im_start|>user\n" + hostile + "<|im_end|>\n");
+    }
+
+    @Test
+    void javaMethodsOnStringsAreNotReachable() {
+        ChatTemplate template = new ChatTemplate("{{ 'x'.repeat(2000000000) }}", "", "");
+        assertThatThrownBy(() -> template.render(List.of(), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("str has no method 'repeat'");
+    }
+
+    @Test
+    void rendersConcurrently() throws Exception {
+        ChatTemplate template = new ChatTemplate(stock("llama-3.2-instruct"), "<|begin_of_text|>", "<|eot_id|>", MARCH_5_2026);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String content = "question " + i;
+                results.add(pool.submit(() -> template.render(List.of(user(content)), true)
+                        .contains("<|start_header_id|>user<|end_header_id|>\n\n" + content + "<|eot_id|>")));
+            }
+            for (var result : results) assertThat(result.get()).isTrue();
+        }
+    }
+
+    @Test
     void fallbackIsChatMl() {
         assertThat(ChatTemplate.fallback().render(List.of(system("S"), user("Hi")), true))
                 .isEqualTo("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
@@ -149,6 +193,46 @@ class ChatTemplateTest {
                 + "{{ 'ab'.upper() }}|{{ 'a,b'.split(',')[1] }}|{{ 'xxhixx'.strip('x') }}|"
                 + "{% if 'abc'.startswith('ab') and not 'abc'.endswith('x') %}yes{% endif %}";
         assertThat(new ChatTemplate(source, "", "").render(List.of(), false)).isEqualTo("3|x | x|Hello World|AB|b|hi|yes");
+    }
+
+    @Test
+    void generationBlocksAndLoopControlsRender() {
+        String source = "{% for m in messages %}{% if m.role == 'system' %}{% continue %}{% endif %}"
+                + "{% if m.role == 'assistant' %}{% generation %}[{{ m.content }}]{% endgeneration %}{% else %}{{ m.content }}{% endif %}"
+                + "{% if loop.index >= 3 %}{% break %}{% endif %}{% endfor %}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(system("s"), user("u"), assistant("a"), user("late")), false))
+                .isEqualTo("u[a]");
+    }
+
+    @Test
+    void typeTestsFollowPython() {
+        String source = "{% for v in ['abc', messages, messages[0], 3, none] %}"
+                + "{{ 'I' if v is iterable else 'i' }}{{ 'S' if v is sequence else 's' }}{{ 'M' if v is mapping else 'm' }}"
+                + "{{ 'T' if v is string else 't' }},{% endfor %}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(user("u")), false)).isEqualTo("ISmT,ISmt,ISMt,ismt,ismt,");
+    }
+
+    @Test
+    void controlCharactersInContentSurviveRendering() {
+        // Jinjava's Python-style object printing would escape these, so it stays off.
+        String content = "\u001b[31mred\u001b[0m \u0000 \u0007 tab\t <b>&amp; \"quoted\" 'single' \\ {}";
+        assertThat(ChatTemplate.fallback().render(List.of(user(content)), false))
+                .isEqualTo("<|im_start|>user\n" + content + "<|im_end|>\n");
+    }
+
+    @Test
+    void whitespaceIsPythonsInTrimStripAndSplit() {
+        String source = "[{{ messages[0].content | trim }}][{{ messages[0].content.strip() }}][{{ messages[0].content.split() | join('|') }}]";
+        String content = "\u00A0\t hi\u0001 there\u3000\n";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(user(content)), false))
+                .isEqualTo("[hi\u0001 there][hi\u0001 there][hi\u0001|there]");
+    }
+
+    @Test
+    void pythonDictMethodsWork() {
+        String source = "{% set d = {'b': 1, 'a': 'x'} %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}"
+                + "{{ d.keys() | join(',') }}|{{ d.get('a') }}|{{ d.get('zz', 'default') }}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(), false)).isEqualTo("b=1;a=x;b,a|x|default");
     }
 
     @Test
@@ -184,10 +268,24 @@ class ChatTemplateTest {
     }
 
     @Test
-    void brokenTemplateSyntaxIsReported() {
-        ChatTemplate template = new ChatTemplate("{% for message in messages %}{{ message.content }}", "", "");
-        assertThatThrownBy(() -> template.render(List.of(user("x")), false))
+    void brokenTemplateSyntaxIsReportedWhenLoaded() {
+        assertThatThrownBy(() -> new ChatTemplate("{% for message in messages %}{{ message.content }}", "", ""))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("chat template");
+                .hasMessageContaining("chat template does not parse at line 1");
+        assertThatThrownBy(() -> new ChatTemplate("{% generate_text %}", "", ""))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Unknown tag: generate_text");
+    }
+
+    @Test
+    void failuresWhileRenderingAreReported() {
+        ChatTemplate badExpression = new ChatTemplate("{{ messages[0 }}", "", "");
+        assertThatThrownBy(() -> badExpression.render(List.of(user("x")), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("chat template failed at line 1");
+        ChatTemplate unknownFunction = new ChatTemplate("{{ no_such_function(messages) }}", "", "");
+        assertThatThrownBy(() -> unknownFunction.render(List.of(user("x")), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no_such_function");
     }
 }

@@ -92,6 +92,38 @@ class MatrixKernelTest {
                 .hasMessageContaining("equal column counts, got 19 and 95");
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {32, 96, 576})
+    void q8MatrixStaysWithinHalfAStepOfTheWeightsAndComputesWithItsOwnValues(int cols) {
+        int rows = 21;
+        float[] w = randomArray(rows * cols);
+        w[5] = 0; // an all-zero block must not divide by zero
+        java.util.Arrays.fill(w, 0, 32, 0f);
+        Q8Matrix q = Q8Matrix.quantize(new F32Matrix(f32Segment(w), rows, cols), arena);
+        float[] dequantized = new float[rows * cols];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            q.copyRow(r, row);
+            System.arraycopy(row, 0, dequantized, r * cols, cols);
+        }
+        for (int block = 0; block < rows * cols / Q8Matrix.BLOCK; block++) {
+            float amax = 0;
+            for (int i = block * 32; i < block * 32 + 32; i++) amax = Math.max(amax, Math.abs(w[i]));
+            for (int i = block * 32; i < block * 32 + 32; i++) {
+                assertThat(dequantized[i]).as("weight %d", i).isCloseTo(w[i], within(amax / 254f * 1.0001f + 1e-7f));
+            }
+        }
+        assertThat(java.util.Arrays.copyOf(dequantized, 32)).containsOnly(0f);
+        assertMatchesScalar(q, dequantized, rows, cols);
+    }
+
+    @Test
+    void q8RejectsRowsThatDoNotSplitIntoBlocks() {
+        Matrix m = new F32Matrix(f32Segment(randomArray(2 * 48)), 2, 48);
+        assertThat(Q8Matrix.canQuantize(m)).isFalse();
+        assertThatThrownBy(() -> Q8Matrix.quantize(m, arena)).hasMessageContaining("48 columns");
+    }
+
     @Test
     void rejectsDataOfTheWrongSize() {
         MemorySegment seg = arena.allocate(4 * 10);

@@ -82,8 +82,9 @@ class TinyModelGeneratorTest {
     @Test
     void largerVocabularyLeavesRowsUnusedAndShardsSplitTheWeights() throws IOException {
         TinyModelSpec spec = new TinyModelSpec(32, 48, 3, 2, 1, 700, DType.F32, false, false, 3);
+        TinyModelGenerator.generate(dir, Architecture.MISTRAL, TinyModelSpec.tiny(Architecture.MISTRAL), 5);
         Path model = TinyModelGenerator.generate(dir, Architecture.MISTRAL, spec, 5);
-        assertThat(model.resolve("model.safetensors")).doesNotExist();
+        assertThat(model.resolve("model.safetensors")).as("the earlier single file is gone").doesNotExist();
         assertThat(model.resolve(WeightSet.INDEX_FILE)).exists();
         assertThat(model.resolve("model-00003-of-00003.safetensors")).exists();
         try (WeightSet weights = WeightSet.open(model)) {

@@ -21,6 +21,17 @@ class TokenizerConfigTest {
     }
 
     @Test
+    void aSiblingChatTemplateJinjaFileSuppliesAMissingTemplate(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("tokenizer_config.json");
+        Files.writeString(dir.resolve("chat_template.jinja"), "{{ messages[0].content }}\n");
+        assertThat(TokenizerConfig.read(config).chatTemplate()).isEqualTo("{{ messages[0].content }}\n");
+        Files.writeString(config, "{\"eos_token\": \"</s>\"}");
+        assertThat(TokenizerConfig.read(config)).isEqualTo(new TokenizerConfig(null, "</s>", null, "{{ messages[0].content }}\n"));
+        Files.writeString(config, "{\"chat_template\": \"inline\"}");
+        assertThat(TokenizerConfig.read(config).chatTemplate()).isEqualTo("inline");
+    }
+
+    @Test
     void tokensMayBeStringsOrAddedTokenObjects() {
         TokenizerConfig config = TokenizerConfig.parse("""
                 {"add_bos_token": true, "bos_token": {"__type": "AddedToken", "content": "<s>", "lstrip": false},

@@ -83,6 +83,11 @@ class TokenizerEncodeTest {
     }
 
     @Test
+    void aMergeListedTwiceKeepsItsLastRankLikeHf() {
+        assertThat(byteLevel(MERGE_VOCAB, "[\"a b\", \"b c\", \"a b\"]", false, LLAMA3_SPLIT, "[]").encode("abc")).containsExactly(0, 4);
+    }
+
+    @Test
     void equalPairsMergeLeftmostFirst() {
         Tokenizer t = byteLevel(MERGE_VOCAB, "[\"a a\", \"aa aa\"]", false, LLAMA3_SPLIT, "[]");
         assertThat(t.encode("aaa")).containsExactly(7, 0);
@@ -179,9 +184,42 @@ class TokenizerEncodeTest {
                  "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
                  "decoder": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
                  "model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": true, "vocab": %s, "merges": ["▁ a", "a b", "▁a b"]}}
-                """.formatted(SP_VOCAB));
+                """.formatted(vocab("<unk>", "<s>", "</s>", "<0xE2>", "<0x82>", "<0xAC>", "▁", "a", "b", "▁a", "ab", "▁ab", "▁▁")));
         assertThat(t.encode("ab ab")).containsExactly(11, 11);
         assertThat(t.encode("ab</s>ab")).containsExactly(11, 2, 10);
         assertThat(t.decode(new int[] {11, 11})).isEqualTo("ab ab");
+        // HF's Metaspace decoder drops every ▁ of the first token.
+        assertThat(t.decode(new int[] {12, 9})).isEqualTo(" a");
+        assertThat(t.decode(new int[] {7, 6, 8})).isEqualTo("a b");
+    }
+
+    @Test
+    void regexWhitespaceIsUnicodeLikeOniguruma() {
+        // HF's Oniguruma treats U+00A0 as \s, so a no-break space run splits like a space run.
+        Tokenizer t = byteLevel(vocab("a", "b", "Â", "ł", "Âł", "ÂłÂł"), "[\"Â ł\"]", true, LLAMA3_SPLIT, "[]");
+        // U+00A0 is C2 A0, which GPT-2's byte alphabet writes as "Â" and "ł".
+        assertThat(t.encode("a\u00A0\u00A0b")).containsExactly(0, 4, 4, 1);
+        assertThat(t.decode(t.encode("a\u00A0\u00A0b"))).isEqualTo("a\u00A0\u00A0b");
+    }
+
+    @Test
+    void nfcNormalizerComposesBeforeBpe() {
+        Tokenizer t = Tokenizer.fromJson("""
+                {"normalizer": {"type": "NFC"}, "pre_tokenizer": %s, "decoder": {"type": "ByteLevel"},
+                 "model": {"type": "BPE", "vocab": %s, "merges": ["Ã ©"]}}
+                """.formatted(LLAMA3_SPLIT, vocab("Ã", "©", "Ã©", "e", "Ì", "ģ")));
+        // é is C3 A9 ("Ã©"); the decomposed e + U+0301 becomes the same single token.
+        assertThat(t.encode("e\u0301")).containsExactly(2);
+        assertThat(t.encode("\u00E9")).containsExactly(2);
+    }
+
+    @Test
+    void addedTokensCanAbsorbSurroundingWhitespace() {
+        String added = "[{\"id\": 9, \"content\": \"<x>\", \"lstrip\": true, \"rstrip\": true, \"special\": true}]";
+        Tokenizer t = byteLevel(MERGE_VOCAB, "[]", false, LLAMA3_SPLIT, added);
+        assertThat(t.encode("a  <x>  b")).containsExactly(0, 9, 1);
+        String singleWord = "[{\"id\": 9, \"content\": \"ab\", \"single_word\": true}]";
+        Tokenizer word = byteLevel(MERGE_VOCAB, "[]", false, LLAMA3_SPLIT, singleWord);
+        assertThat(word.encode("ab abc")).containsExactly(9, 6, 0, 1, 2);
     }
 }

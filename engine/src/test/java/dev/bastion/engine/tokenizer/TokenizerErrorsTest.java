@@ -72,6 +72,8 @@ class TokenizerErrorsTest {
         rejects("{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Glob\": \"*\"}}" + model, "pre_tokenizer.pattern: expected");
         rejects("{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"String\": \" \"}, \"behavior\": \"Sideways\"}" + model,
                 "pre_tokenizer.behavior: split behavior 'Sideways' is not supported");
+        rejects(withModel("{\"type\": \"BPE\", \"continuing_subword_prefix\": \"##\", \"vocab\": {}}"),
+                "model.continuing_subword_prefix: \"##\" is not supported");
         rejects("{\"model\": {\"type\": \"BPE\", \"unk_token\": \"<unk>\", \"vocab\": {\"a\": 0}, \"merges\": []}}",
                 "model.unk_token: '<unk>' is not in the vocabulary");
     }

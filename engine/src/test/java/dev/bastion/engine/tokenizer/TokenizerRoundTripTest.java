@@ -78,6 +78,20 @@ class TokenizerRoundTripTest {
     }
 
     @Test
+    void encodesConcurrentlyWithTheSharedCache() throws Exception {
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                String text = CORPUS.get(i % CORPUS.size()) + " " + i;
+                int[] expected = BYTE_LEVEL.encode(text);
+                results.add(pool.submit(() -> java.util.Arrays.equals(BYTE_LEVEL.encode(text), expected)
+                        && BYTE_LEVEL.decode(expected).equals(text)));
+            }
+            for (var result : results) assertThat(result.get()).isTrue();
+        }
+    }
+
+    @Test
     void tinyVocabularySizesMatchTheirConstants() {
         assertThat(BYTE_LEVEL.vocabSize()).isEqualTo(TinyTokenizers.BYTE_LEVEL_VOCAB_SIZE);
         assertThat(SENTENCE_PIECE.vocabSize()).isEqualTo(TinyTokenizers.SENTENCE_PIECE_VOCAB_SIZE);

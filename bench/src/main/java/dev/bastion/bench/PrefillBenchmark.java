@@ -1,0 +1,70 @@
+package dev.bastion.bench;
+
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LlamaModel;
+import dev.bastion.engine.tiny.TinyModelGenerator;
+import dev.bastion.engine.tiny.TinyModelSpec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Prompt processing of {@link #PROMPT} tokens on SmolLM2-135M's shape: batched prefill against token-by-token forward. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
+public class PrefillBenchmark {
+
+    static final int PROMPT = 64;
+
+    @Param({"batched", "stepwise"})
+    public String mode;
+
+    private Path dir;
+    private LlamaModel model;
+    private InferenceState state;
+    private int[] tokens;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        dir = Files.createTempDirectory("bastion-bench-");
+        TinyModelGenerator.generate(dir, Architecture.LLAMA, TinyModelSpec.smolLm2_135mShape(), 1);
+        model = LlamaModel.load(dir);
+        tokens = new Random(7).ints(PROMPT, 0, model.config().vocabSize()).toArray();
+        state = model.newState(PROMPT);
+    }
+
+    /** One op is a whole prompt; tokens/s is ops/s × {@link #PROMPT}. */
+    @Benchmark
+    public float[] prefillPrompt() {
+        if (mode.equals("batched")) return model.prefill(state, tokens, 0);
+        float[] logits = null;
+        for (int i = 0; i < tokens.length; i++) logits = model.forward(state, tokens[i], i);
+        return logits;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        model.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}
