@@ -1,0 +1,95 @@
+package dev.bastion.api;
+
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The HTTP server: Ollama's API under {@code /api}, OpenAI's under {@code /v1}, sharing one model scheduler. */
+public final class BastionServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BastionServer.class);
+
+    private final ServerConfig config;
+    private final ModelScheduler scheduler;
+    private final Javalin app;
+
+    public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader) {
+        this.config = config;
+        this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
+        Generations generations = new Generations(scheduler);
+        OllamaApi ollama = new OllamaApi(catalog, generations, scheduler, config);
+        OpenAiApi openAi = new OpenAiApi(catalog, generations, config);
+        this.app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.compressionStrategy = CompressionStrategy.NONE;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.jetty.host = config.bind().host();
+            c.jetty.port = config.bind().port();
+            c.requestLogger.http((ctx, millis) -> LOG.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(millis)));
+            config.extensions().forEach(extension -> extension.accept(c));
+            ollama.register(c.routes);
+            openAi.register(c.routes);
+            c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
+            c.routes.exception(InterruptedException.class, (e, ctx) -> {
+                Thread.currentThread().interrupt();
+                error(ctx, 503, "server is shutting down", null);
+            });
+            c.routes.exception(Exception.class, (e, ctx) -> error(ctx, 500, internalError(ctx, e), null));
+        });
+    }
+
+    public BastionServer start() {
+        app.start();
+        return this;
+    }
+
+    /** The bound port (useful when configured with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    public String baseUrl() {
+        String host = config.bind().host();
+        if (host.equals("0.0.0.0") || host.equals("::")) host = "127.0.0.1";
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    public ModelScheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        scheduler.close();
+    }
+
+    /** Logs an unexpected failure server-side and returns the only thing the client learns about it. */
+    static String internalError(Context ctx, Exception e) {
+        LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+        return "internal server error";
+    }
+
+    /** Writes the error in the shape of the API the path belongs to; nothing internal is revealed. */
+    static void error(Context ctx, int status, String message, String param) {
+        if (ctx.res().isCommitted()) return;
+        if (ctx.path().startsWith("/v1/")) {
+            Map<String, Object> err = new LinkedHashMap<>();
+            err.put("message", message);
+            err.put("type", status >= 500 ? "server_error" : "invalid_request_error");
+            err.put("param", param);
+            err.put("code", status == 404 && "model".equals(param) ? "model_not_found" : null);
+            HttpIo.json(ctx, status, Map.of("error", err));
+        } else {
+            HttpIo.json(ctx, status, Map.of("error", message));
+        }
+    }
+}

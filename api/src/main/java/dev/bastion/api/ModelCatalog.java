@@ -1,0 +1,47 @@
+package dev.bastion.api;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model store as the API sees it. Implementations validate names (throwing {@link ApiException} 400 for a malformed
+ * one and 404 for an unknown one) so that no handler ever touches a path built from client input.
+ */
+public interface ModelCatalog {
+
+    /** One stored model, as listed by {@code /api/tags} and {@code /v1/models}; {@code owner} may be null. */
+    record ModelSummary(String name, String digest, long size, Instant modifiedAt, String owner, Map<String, Object> details) {
+        public ModelSummary {
+            details = Collections.unmodifiableMap(new LinkedHashMap<>(details)); // keeps the JSON field order
+        }
+    }
+
+    /** What {@code /api/show} reports. */
+    record ModelDetails(ModelSummary summary, String modelfile, String template, String system,
+                        Map<String, Object> parameters) {
+        public ModelDetails {
+            parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        }
+    }
+
+    /** Ollama's current {@code /api/create} fields; any of from/system/template/parameters may be null. */
+    record CreateRequest(String model, String from, String system, String template, Map<String, Object> parameters) {}
+
+    List<ModelSummary> list();
+
+    /** @throws ApiException 400 for an invalid name, 404 for an unknown model */
+    ModelDetails show(String name);
+
+    /** A verified directory the engine can load. */
+    Path materialize(String name);
+
+    void copy(String source, String destination, String owner);
+
+    void delete(String name, String owner);
+
+    void create(CreateRequest request, String owner);
+}

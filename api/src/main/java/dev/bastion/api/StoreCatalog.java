@@ -1,0 +1,150 @@
+package dev.bastion.api;
+
+import dev.bastion.store.InvalidModelNameException;
+import dev.bastion.store.ModelInfo;
+import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelNotFoundException;
+import dev.bastion.store.ModelParameter;
+import dev.bastion.store.ModelStore;
+import dev.bastion.store.Modelfile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@link ModelStore} behind the API. Client-supplied names go through {@link ModelName#parse} before anything
+ * else, and {@code /api/create} only builds on models already in the store, never on server directories.
+ */
+public final class StoreCatalog implements ModelCatalog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreCatalog.class);
+
+    private final ModelStore store;
+
+    public StoreCatalog(ModelStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public List<ModelSummary> list() {
+        List<ModelSummary> out = new ArrayList<>();
+        for (ModelInfo info : io(store::list)) {
+            try {
+                out.add(summary(store.show(info.name())));
+            } catch (IOException e) {
+                LOG.warn("skipping unreadable model {}", info.name(), e);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public ModelDetails show(String name) {
+        ModelName parsed = parse(name, "model");
+        dev.bastion.store.ModelDetails d = io(() -> store.show(parsed));
+        return new ModelDetails(summary(d), d.modelfile().render(), d.template(), d.system(), d.parameters());
+    }
+
+    @Override
+    public Path materialize(String name) {
+        ModelName parsed = parse(name, "model");
+        return io(() -> store.materialize(parsed));
+    }
+
+    @Override
+    public void copy(String source, String destination, String owner) {
+        ModelName from = parse(source, "source");
+        ModelName to = parse(destination, "destination");
+        io(() -> {
+            store.copy(from, to);
+            return null;
+        });
+    }
+
+    @Override
+    public void delete(String name, String owner) {
+        ModelName parsed = parse(name, "model");
+        io(() -> {
+            store.delete(parsed);
+            return null;
+        });
+    }
+
+    @Override
+    public void create(CreateRequest request, String owner) {
+        ModelName name = parse(request.model(), "model");
+        ModelName from = parse(request.from(), "from");
+        io(() -> store.show(from)); // 404 unless the base is a stored model, so FROM never resolves to a directory
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));
+        Modelfile modelfile = new Modelfile(from.toString(), parameters, request.template(), request.system(), null);
+        io(() -> store.create(name, modelfile, owner, store.home()));
+    }
+
+    private static Object parameter(String key, Object value) {
+        ModelParameter p = ModelParameter.fromKey(key).orElseThrow(() ->
+                ApiException.badRequest("unknown parameter '" + ApiException.quote(key) + "'", "parameters"));
+        try {
+            if (value instanceof List<?> list) {
+                if (!p.repeatable()) throw ApiException.badRequest("parameter '" + p.key() + "' takes one value", "parameters");
+                return list.stream().map(v -> p.parse(String.valueOf(v))).toList();
+            }
+            if (value instanceof Map<?, ?> || value == null) {
+                throw ApiException.badRequest("parameter '" + p.key() + "' must be a number or a string", "parameters");
+            }
+            Object parsed = p.parse(String.valueOf(value));
+            return p.repeatable() ? List.of(parsed) : parsed;
+        } catch (ApiException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), "parameters");
+        }
+    }
+
+    private static ModelSummary summary(dev.bastion.store.ModelDetails d) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        String family = d.architecture() == null ? "unknown" : d.architecture().name().toLowerCase(Locale.ROOT);
+        details.put("format", "safetensors");
+        details.put("family", family);
+        details.put("families", List.of(family));
+        details.put("parameter_size", d.parameterSize());
+        details.put("quantization_level", d.dtype() == null ? "unknown" : d.dtype().toUpperCase(Locale.ROOT));
+        return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details);
+    }
+
+    private static ModelName parse(String text, String field) {
+        if (text == null) throw ApiException.badRequest("'" + field + "' is required", field);
+        try {
+            return ModelName.parse(text);
+        } catch (InvalidModelNameException e) {
+            throw ApiException.badRequest(e.getMessage(), field);
+        }
+    }
+
+    private interface StoreCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Store failures become client errors only when they are the client's; anything else is logged and hidden. */
+    private static <T> T io(StoreCall<T> call) {
+        try {
+            return call.call();
+        } catch (ModelNotFoundException e) {
+            throw ApiException.notFound(e.getMessage());
+        } catch (InvalidModelNameException e) {
+            throw ApiException.badRequest(e.getMessage(), "model");
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), null);
+        } catch (IOException e) {
+            LOG.error("model store operation failed", e);
+            throw new ApiException(500, "model store operation failed", null);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.bastion.api;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/** An in-memory catalog whose models are directories holding one weight file of a chosen size. */
+final class FakeCatalog implements ModelCatalog {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
+    private final Path root;
+    private final Map<String, ModelDetails> models = new ConcurrentHashMap<>();
+    /** The owner the last write was made for. */
+    volatile String lastOwner;
+
+    FakeCatalog(Path root) {
+        this.root = root;
+    }
+
+    FakeCatalog add(String name, long weightBytes, Map<String, Object> parameters) {
+        return add(name, weightBytes, parameters, null);
+    }
+
+    FakeCatalog add(String name, long weightBytes, Map<String, Object> parameters, String owner) {
+        try {
+            Path dir = Files.createDirectories(root.resolve(name.replace(':', '_')));
+            Files.write(dir.resolve("model.safetensors"), new byte[(int) weightBytes]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ModelSummary s = new ModelSummary(name, "sha256:" + Integer.toHexString(name.hashCode()), weightBytes,
+                Instant.parse("2026-01-01T00:00:00Z"), owner, Map.of("family", "llama"));
+        models.put(name, new ModelDetails(s, "FROM " + name, "", null, parameters));
+        return this;
+    }
+
+    private String check(String name) {
+        if (!NAME.matcher(name).matches()) throw ApiException.badRequest("invalid model name", "model");
+        if (!models.containsKey(name)) throw ApiException.modelNotFound(name);
+        return name;
+    }
+
+    @Override
+    public List<ModelSummary> list() {
+        return new ArrayList<>(models.values().stream().map(ModelDetails::summary).toList());
+    }
+
+    @Override
+    public ModelDetails show(String name) {
+        return models.get(check(name));
+    }
+
+    @Override
+    public Path materialize(String name) {
+        return root.resolve(check(name).replace(':', '_'));
+    }
+
+    @Override
+    public void copy(String source, String destination, String owner) {
+        lastOwner = owner;
+        ModelDetails d = show(source);
+        if (!NAME.matcher(destination).matches()) throw ApiException.badRequest("invalid model name", "destination");
+        add(destination, d.summary().size(), d.parameters(), owner);
+    }
+
+    @Override
+    public void delete(String name, String owner) {
+        lastOwner = owner;
+        models.remove(check(name));
+    }
+
+    @Override
+    public void create(CreateRequest request, String owner) {
+        lastOwner = owner;
+        ModelDetails d = show(request.from());
+        if (!NAME.matcher(request.model()).matches()) throw ApiException.badRequest("invalid model name", "model");
+        add(request.model(), d.summary().size(), request.parameters() == null ? d.parameters() : request.parameters(), owner);
+    }
+}

@@ -1,0 +1,196 @@
+package dev.bastion.api;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ModelSchedulerTest {
+
+    @TempDir
+    Path home;
+
+    private final MutableClock clock = new MutableClock();
+    private final Map<String, FakeRuntime> loaded = new ConcurrentHashMap<>();
+    private final AtomicInteger loads = new AtomicInteger();
+    private ModelScheduler scheduler;
+
+    private ModelScheduler scheduler(FakeCatalog catalog, long budget, int parallel) {
+        RuntimeLoader loader = dir -> {
+            loads.incrementAndGet();
+            FakeRuntime rt = new FakeRuntime(dir.getFileName().toString(), 0);
+            loaded.put(rt.name, rt);
+            return rt;
+        };
+        scheduler = new ModelScheduler(catalog, loader, new SchedulerConfig(budget, parallel, KeepAlive.DEFAULT, Duration.ofHours(1)), clock);
+        return scheduler;
+    }
+
+    @AfterEach
+    void close() {
+        if (scheduler != null) scheduler.close();
+    }
+
+    @Test
+    void loadsOnceAndKeepsResidentUntilKeepAliveExpires() throws Exception {
+        ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 100, Map.of()), 1000, 1);
+        try (var lease = s.acquire("a", KeepAlive.parse("10m"))) {
+            assertThat(lease.loadNanos()).isPositive();
+            assertThat(s.loaded()).singleElement().satisfies(m -> {
+                assertThat(m.sizeBytes()).isEqualTo(100);
+                assertThat(m.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
+                assertThat(m.activeRequests()).isEqualTo(1);
+            });
+        }
+        try (var again = s.acquire("a", KeepAlive.parse("10m"))) {
+            assertThat(again.loadNanos()).isZero();
+        }
+        assertThat(loads).hasValue(1);
+        assertThat(s.loaded().getFirst().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
+
+        clock.advance(Duration.ofMinutes(9));
+        s.unloadExpired();
+        assertThat(s.loaded()).hasSize(1);
+        clock.advance(Duration.ofMinutes(1));
+        s.unloadExpired();
+        assertThat(s.loaded()).isEmpty();
+        assertThat(loaded.get("a").closed).isTrue();
+    }
+
+    @Test
+    void keepAliveZeroUnloadsAfterTheRequestAndForeverNeverExpires() throws Exception {
+        ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 10, Map.of()).add("b", 10, Map.of()), 1000, 1);
+        s.acquire("a", KeepAlive.UNLOAD_NOW).close();
+        assertThat(s.loaded()).isEmpty();
+        assertThat(loaded.get("a").closed).isTrue();
+        s.acquire("b", KeepAlive.FOREVER).close();
+        clock.advance(Duration.ofDays(10_000));
+        s.unloadExpired();
+        assertThat(s.loaded()).extracting(ModelScheduler.LoadedModel::name).containsExactly("b");
+    }
+
+    @Test
+    void evictsLeastRecentlyUsedIdleModelsToStayWithinBudget() throws Exception {
+        ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 400, Map.of()).add("b", 400, Map.of()).add("c", 400, Map.of()), 1000, 1);
+        s.acquire("a", KeepAlive.DEFAULT).close();
+        clock.advance(Duration.ofSeconds(1));
+        s.acquire("b", KeepAlive.DEFAULT).close();
+        clock.advance(Duration.ofSeconds(1));
+        s.acquire("a", KeepAlive.DEFAULT).close(); // a is now more recent than b
+        clock.advance(Duration.ofSeconds(1));
+        s.acquire("c", KeepAlive.DEFAULT).close();
+        assertThat(s.loaded()).extracting(ModelScheduler.LoadedModel::name).containsExactlyInAnyOrder("a", "c");
+        assertThat(loaded.get("b").closed).isTrue();
+        assertThat(loaded.get("a").closed).isFalse();
+    }
+
+    @Test
+    void neverEvictsABusyModel() throws Exception {
+        ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 800, Map.of()).add("b", 800, Map.of()), 1000, 1);
+        try (var busy = s.acquire("a", KeepAlive.DEFAULT)) {
+            s.acquire("b", KeepAlive.DEFAULT).close();
+            assertThat(loaded.get("a").closed).isFalse();
+            assertThat(s.loaded()).hasSize(2);
+        }
+    }
+
+    @Test
+    void limitsParallelismPerModelWithAQueue() throws Exception {
+        ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 10, Map.of()), 1000, 2);
+        var first = s.acquire("a", KeepAlive.DEFAULT);
+        var second = s.acquire("a", KeepAlive.DEFAULT);
+        CountDownLatch thirdIn = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> third = pool.submit(() -> {
+                try (var lease = s.acquire("a", KeepAlive.DEFAULT)) {
+                    thirdIn.countDown();
+                }
+                return null;
+            });
+            assertThat(thirdIn.await(200, TimeUnit.MILLISECONDS)).as("third waits while two run").isFalse();
+            assertThat(s.loaded().getFirst().activeRequests()).isEqualTo(3);
+            first.close();
+            assertThat(thirdIn.await(5, TimeUnit.SECONDS)).isTrue();
+            third.get(5, TimeUnit.SECONDS);
+        } finally {
+            second.close();
+            pool.shutdownNow();
+        }
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void concurrentFirstRequestsLoadTheModelOnce() throws Exception {
+        ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 10, Map.of()), 1000, 4);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Object>> all = pool.invokeAll(List.of(
+                    () -> { s.acquire("a", KeepAlive.DEFAULT).close(); return null; },
+                    () -> { s.acquire("a", KeepAlive.DEFAULT).close(); return null; },
+                    () -> { s.acquire("a", KeepAlive.DEFAULT).close(); return null; }));
+            for (Future<Object> f : all) f.get(5, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void unknownModelsAndLoadFailuresLeaveNothingBehind() throws Exception {
+        FakeCatalog catalog = new FakeCatalog(home).add("a", 10, Map.of());
+        scheduler = new ModelScheduler(catalog, dir -> { throw new java.io.IOException("corrupt weights"); },
+                new SchedulerConfig(1000, 1, KeepAlive.DEFAULT, Duration.ofHours(1)), clock);
+        assertThatThrownBy(() -> scheduler.acquire("nope", KeepAlive.DEFAULT))
+                .isInstanceOf(ApiException.class).hasMessageContaining("not found");
+        assertThatThrownBy(() -> scheduler.acquire("a", KeepAlive.DEFAULT)).hasMessageContaining("loading model 'a' failed");
+        assertThat(scheduler.loaded()).isEmpty();
+    }
+
+    @Test
+    void weightBytesCountsOnlySafetensors(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.write(dir.resolve("a.safetensors"), new byte[30]);
+        java.nio.file.Files.write(dir.resolve("tokenizer.json"), new byte[50]);
+        assertThat(ModelScheduler.weightBytes(dir)).isEqualTo(30);
+    }
+
+    static final class MutableClock extends Clock {
+        private volatile Instant now = Instant.parse("2026-06-01T00:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

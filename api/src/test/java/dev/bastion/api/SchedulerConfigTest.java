@@ -1,0 +1,34 @@
+package dev.bastion.api;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SchedulerConfigTest {
+
+    @Test
+    void readsTheEnvironmentOverDefaults() {
+        SchedulerConfig c = SchedulerConfig.fromEnvironment(Map.of("BASTION_NUM_PARALLEL", "3", "BASTION_MAX_MEMORY", "123456",
+                "BASTION_KEEP_ALIVE", "1h"));
+        assertThat(c.numParallel()).isEqualTo(3);
+        assertThat(c.memoryBudgetBytes()).isEqualTo(123456);
+        assertThat(c.defaultKeepAlive().duration()).isEqualTo(Duration.ofHours(1));
+        SchedulerConfig d = SchedulerConfig.fromEnvironment(Map.of());
+        assertThat(d.numParallel()).isEqualTo(1);
+        assertThat(d.defaultKeepAlive()).isEqualTo(KeepAlive.DEFAULT);
+        assertThat(d.memoryBudgetBytes()).isGreaterThanOrEqualTo(1L << 30);
+    }
+
+    @Test
+    void rejectsNonsenseNamingTheVariable() {
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_NUM_PARALLEL", "0"))).hasMessageContaining("BASTION_NUM_PARALLEL");
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_NUM_PARALLEL", "many"))).hasMessageContaining("BASTION_NUM_PARALLEL");
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_MAX_MEMORY", "-1"))).hasMessageContaining("memory budget");
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KEEP_ALIVE", "soon")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BASTION_KEEP_ALIVE").hasMessageContaining("soon");
+    }
+}

@@ -1,0 +1,147 @@
+package dev.bastion.cli;
+
+import dev.bastion.api.BastionServer;
+import dev.bastion.api.BindAddress;
+import dev.bastion.api.SchedulerConfig;
+import dev.bastion.api.ServerConfig;
+import dev.bastion.api.StoreCatalog;
+import dev.bastion.api.security.SecurityConfig;
+import dev.bastion.api.security.SecurityFilterChain;
+import dev.bastion.security.Authorizer;
+import dev.bastion.security.Principal;
+import dev.bastion.security.SecurityServices;
+import dev.bastion.engine.generate.LocalModelRuntime;
+import dev.bastion.store.ModelStore;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code bastion serve [--host H:P]}: serves the store at BASTION_HOME over the Ollama and OpenAI APIs until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Start the HTTP server (Ollama- and OpenAI-compatible APIs) on the model store at BASTION_HOME.")
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--host", paramLabel = "HOST[:PORT]",
+            description = "Listen address: host, host:port or http://host:port (default: BASTION_HOST, else 127.0.0.1:11434).")
+    String host;
+
+    @Mixin
+    SecurityOptions security;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, String> env;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    public ServeCommand() {
+        this(System.getenv());
+    }
+
+    /** @param env the environment to read BASTION_HOME, BASTION_HOST and the scheduler settings from */
+    public ServeCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** BASTION_HOME, else {@code ~/.bastion}. */
+    static Path home(Map<String, String> env) {
+        String home = env.get("BASTION_HOME");
+        return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".bastion");
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        BindAddress bind;
+        SchedulerConfig scheduler;
+        try {
+            bind = BindAddress.parse(host != null ? host : env.get("BASTION_HOST"));
+            scheduler = SchedulerConfig.fromEnvironment(env);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path home = home(env);
+        PrintWriter err = spec.commandLine().getErr();
+        ModelStore store;
+        try {
+            store = new ModelStore(home);
+        } catch (IOException e) {
+            err.println("bastion serve: cannot open the model store at " + home + ": " + e.getMessage());
+            return 1;
+        }
+        SecurityServices services;
+        SecurityFilterChain chain;
+        SecurityConfig securityConfig;
+        try {
+            securityConfig = security.toConfig().withBind(bind.host(), bind.port());
+            services = SecurityServices.open(home, env);
+            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            err.println("bastion serve: " + e.getMessage());
+            return 1;
+        }
+        ServerConfig config = ServerConfig.defaults(bind).withScheduler(scheduler)
+                .withMaxBodyBytes(securityConfig.maxBodyBytes())
+                .withExtension(chain::install)
+                .withOwnerResolver(ctx -> SecurityFilterChain.principal(ctx).map(Principal::userName).orElse(null))
+                // Without a principal (--insecure-no-auth) the local operator may do anything.
+                .withModifyPolicy((ctx, owner) -> SecurityFilterChain.principal(ctx)
+                        .map(principal -> Authorizer.canModify(principal, owner)).orElse(true));
+        PrintWriter out = spec.commandLine().getOut();
+        if (!securityConfig.insecureNoAuth()) {
+            services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in " + keyFile
+                    + " (send it as 'Authorization: Bearer <key>')"));
+        }
+        try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
+            try {
+                server.start();
+            } catch (RuntimeException e) {
+                err.println("bastion serve: cannot listen on " + bind + ": " + rootMessage(e));
+                return 1;
+            }
+            // On Ctrl-C or SIGTERM, let the server finish closing (models unloaded) before the JVM exits.
+            Thread hook = new Thread(() -> {
+                stopped.countDown();
+                try {
+                    closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bastion-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            String url = securityConfig.tlsEnabled() ? server.baseUrl().replaceFirst("^http:", "https:") : server.baseUrl();
+            out.println("Bastion listening on " + url + " (models in " + home.toAbsolutePath() + ")");
+            out.flush();
+            stopped.await();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting anyway
+            }
+        } finally {
+            closed.countDown();
+        }
+        return 0;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+
+    /** Stops a running {@link #call()} (tests; the JVM's shutdown does the same for Ctrl-C). */
+    public void stop() {
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.bastion.cli;
+
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ServeCommandTest {
+
+    @TempDir
+    Path home;
+
+    /** Runs {@code bastion serve ARGS} in the background; returns the printed base URL. */
+    private String serve(ServeCommand serve, StringWriter out, String... args) throws Exception {
+        CommandLine cli = new CommandLine(serve).setOut(new PrintWriter(out, true));
+        exit = CompletableFuture.supplyAsync(() -> cli.execute(args));
+        for (int i = 0; i < 200; i++) {
+            Matcher m = Pattern.compile("listening on (https?://\\S+)").matcher(out.toString());
+            if (m.find()) return m.group(1);
+            if (exit.isDone()) break;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("server did not start; output: " + out);
+    }
+
+    private CompletableFuture<Integer> exit;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    private HttpResponse<String> get(String url, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesAnEmptyHomeWithAuthenticationBootstrappingAnAdminKey() throws Exception {
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString()));
+        StringWriter out = new StringWriter();
+        String url = serve(serve, out, "--host", "127.0.0.1:0");
+        try {
+            assertThat(out.toString()).contains(home.toAbsolutePath().toString()).contains("admin.key");
+            String key = Files.readString(home.resolve("admin.key")).strip();
+            assertThat(get(url + "/", null).body()).isEqualTo("Bastion is running");
+            HttpResponse<String> anonymous = get(url + "/api/tags", null);
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(anonymous.body()).contains("error");
+            HttpResponse<String> tags = get(url + "/api/tags", key);
+            assertThat(tags.statusCode()).isEqualTo(200);
+            assertThat(tags.body()).isEqualTo("{\"models\":[]}");
+            assertThat(get(url + "/v1/models", key).body()).contains("\"data\":[]");
+            assertThat(Files.isDirectory(home.resolve("manifests"))).isTrue();
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void writesThroughTheApiRecordTheAuthenticatedUserAsOwner() throws Exception {
+        Path source = TinyModelFixture.tinyModel(home.resolve("src"), Architecture.LLAMA);
+        new ModelStore(home.resolve("store")).importDirectory(source, ModelName.parse("tiny"), "ops");
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.resolve("store").toString()));
+        String url = serve(serve, new StringWriter(), "--host", "127.0.0.1:0");
+        try {
+            String key = Files.readString(home.resolve("store/admin.key")).strip();
+            HttpResponse<String> created = client.send(HttpRequest.newBuilder(URI.create(url + "/api/create"))
+                    .header("Authorization", "Bearer " + key)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mine\",\"from\":\"tiny\",\"stream\":false}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(new ModelStore(home.resolve("store")).list())
+                .filteredOn(m -> m.name().toString().equals("mine:latest"))
+                .singleElement().satisfies(m -> assertThat(m.owner()).isEqualTo("admin"));
+    }
+
+    @Test
+    void insecureNoAuthServesWithoutKeysOnLoopback() throws Exception {
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString()));
+        StringWriter out = new StringWriter();
+        String url = serve(serve, out, "--host", "127.0.0.1:0", "--insecure-no-auth");
+        try {
+            assertThat(get(url + "/api/tags", null).statusCode()).isEqualTo(200);
+            assertThat(Files.exists(home.resolve("admin.key"))).isFalse();
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void rejectsABadHostWithAUsageError() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString())))
+                .setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("--host", "ftp://x:1")).isEqualTo(2);
+        assertThat(err.toString()).contains("ftp://x:1");
+    }
+
+    @Test
+    void aBusyPortIsAOneLineError() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            StringWriter err = new StringWriter();
+            CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString())))
+                    .setErr(new PrintWriter(err, true));
+            assertThat(cli.execute("--host", "127.0.0.1:" + taken.getLocalPort())).isEqualTo(1);
+            assertThat(err.toString()).startsWith("bastion serve: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void homeDefaultsToDotBastion() {
+        assertThat(ServeCommand.home(Map.of())).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
+        assertThat(ServeCommand.home(Map.of("BASTION_HOME", "/srv/b"))).isEqualTo(Path.of("/srv/b"));
+    }
+}
