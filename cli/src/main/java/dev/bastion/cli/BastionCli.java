@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bastion", mixinStandardHelpOptions = true, version = "bastion 0.1.0",
         description = "Secure, self-hosted AI engine: local models over Ollama- and OpenAI-compatible APIs.",
         subcommands = {
-                RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
+                ServeCommand.class, RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
                 CopyCommand.class, RemoveCommand.class, GenerateTinyCommand.class,
                 UsersCommand.class, KeysCommand.class, AuditCommand.class,
                 CommandLine.HelpCommand.class})
