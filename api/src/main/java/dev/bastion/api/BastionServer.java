@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.api.security.ErrorResponses;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -78,18 +79,10 @@ public final class BastionServer implements AutoCloseable {
         return "internal server error";
     }
 
-    /** Writes the error in the shape of the API the path belongs to; nothing internal is revealed. */
+    /** Writes the error in the shape of the API the path belongs to, with the request id; nothing internal is revealed. */
     static void error(Context ctx, int status, String message, String param) {
-        if (ctx.res().isCommitted()) return;
-        if (ctx.path().startsWith("/v1/")) {
-            Map<String, Object> err = new LinkedHashMap<>();
-            err.put("message", message);
-            err.put("type", status >= 500 ? "server_error" : "invalid_request_error");
-            err.put("param", param);
-            err.put("code", status == 404 && "model".equals(param) ? "model_not_found" : null);
-            HttpIo.json(ctx, status, Map.of("error", err));
-        } else {
-            HttpIo.json(ctx, status, Map.of("error", message));
-        }
+        String type = status >= 500 ? "server_error" : "invalid_request_error";
+        String code = status == 404 && "model".equals(param) ? "model_not_found" : null;
+        ErrorResponses.write(ctx, status, message, type, code, param);
     }
 }

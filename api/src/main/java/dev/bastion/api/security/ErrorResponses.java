@@ -15,12 +15,19 @@ public final class ErrorResponses {
     }
 
     public static void write(Context ctx, int status, String message, String type, String code) {
+        write(ctx, status, message, type, code, null);
+    }
+
+    /** @param param the request field at fault (OpenAI's {@code param}), or null */
+    public static void write(Context ctx, int status, String message, String type, String code, String param) {
+        if (ctx.res().isCommitted()) return;
         String requestId = ctx.attribute(SecurityFilterChain.REQUEST_ID_ATTRIBUTE);
         Map<String, Object> body = new LinkedHashMap<>();
         if (ctx.path().startsWith("/v1/")) {
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("message", message);
             error.put("type", type);
+            error.put("param", param);
             error.put("code", code);
             error.put("request_id", requestId);
             body.put("error", error);
