@@ -29,11 +29,11 @@ public final class ErrorResponses {
             error.put("type", type);
             error.put("param", param);
             error.put("code", code);
-            error.put("request_id", requestId);
+            if (requestId != null) error.put("request_id", requestId);
             body.put("error", error);
         } else {
             body.put("error", message);
-            body.put("request_id", requestId);
+            if (requestId != null) body.put("request_id", requestId);
         }
         ctx.status(status).json(body);
     }

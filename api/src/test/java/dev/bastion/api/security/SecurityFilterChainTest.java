@@ -118,7 +118,7 @@ class SecurityFilterChainTest {
         String requestId = r.headers().firstValue("X-Request-Id").orElseThrow();
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"missing or invalid API key\",\"type\":\"invalid_request_error\","
-                + "\"code\":\"invalid_api_key\",\"request_id\":\"" + requestId + "\"}}");
+                + "\"param\":null,\"code\":\"invalid_api_key\",\"request_id\":\"" + requestId + "\"}}");
     }
 
     @Test
