@@ -115,13 +115,15 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** Where MODEL points to; the one place to extend when models may also be named from the store. */
-    /** A directory path is used as is; anything else is a store name, verified and materialized by the store. */
+    /** A directory is used as is; a path-like argument must be one; anything else is a store name, verified and materialized. */
     Path resolveModel(String name) throws IOException {
         Path dir = Path.of(name);
+        boolean pathLike = dir.isAbsolute() || name.startsWith("./") || name.startsWith("../") || name.startsWith("~");
         if (Files.isDirectory(dir)) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
             return dir;
         }
+        if (pathLike) throw new IOException("model directory not found: " + name);
         ModelName modelName;
         try {
             modelName = ModelName.parse(name);

@@ -8,6 +8,8 @@ import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -159,6 +161,24 @@ class RunCommandTest {
         assertThat(execute("", missing.toString(), "hi")).isEqualTo(1);
         assertThat(err.toString()).isEqualTo("bastion run: model directory not found: " + missing + System.lineSeparator());
         assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void runsAStoreModelByNameAndRefusesUnknownOrInvalidNames() throws IOException {
+        Path home = tmp.resolve("home");
+        new ModelStore(home).importDirectory(modelDir, ModelName.parse("alice/qwen:v1"), null);
+        String expected = greedyText(chat(List.of(new ChatMessage("user", "Hi"))), 6, List.of());
+        assertThat(execute("", "--home", home.toString(), "alice/qwen:v1", "Hi", "--temperature", "0", "--repeat-penalty", "1",
+                "--num-predict", "6")).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo(line(expected));
+
+        err.getBuffer().setLength(0);
+        assertThat(execute("", "--home", home.toString(), "nosuch", "hi")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("bastion run: model 'nosuch:latest' not found" + System.lineSeparator());
+
+        err.getBuffer().setLength(0);
+        assertThat(execute("", "--home", home.toString(), "a/../../etc", "hi")).isEqualTo(1);
+        assertThat(err.toString()).contains("neither a model directory nor a valid model name");
     }
 
     @Test
