@@ -20,8 +20,44 @@ const conversations = JSON.parse(readFileSync(conversationsPath, "utf8"));
 // HF tokenizers' decode does no clean-up; that is a transformers (Python) extra.
 const DECODE = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
 
+// Oniguruma (HF's Rust regex engine) and JavaScript disagree on \s: Oniguruma's is Unicode White_Space
+// (TAB..CR, U+0085, Zs, U+2028, U+2029), JavaScript's lacks U+0085 and adds U+FEFF. The split regexes are given
+// Oniguruma's \s spelled out, so that the reference splits as HF does.
+const ONIGURUMA_SPACE = "\\t-\\r\\x85\\p{Zs}\\u2028\\u2029";
+
+function withOnigurumaSpace(regex) {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < regex.length; i++) {
+    const c = regex[i];
+    if (c === "\\") {
+      const next = regex[++i];
+      if (next === "s") out += inClass ? ONIGURUMA_SPACE : `[${ONIGURUMA_SPACE}]`;
+      else if (next === "S" && !inClass) out += `[^${ONIGURUMA_SPACE}]`;
+      else if (next === "S") throw new Error("\\S inside a character class is not translated: " + regex);
+      else out += c + next;
+      continue;
+    }
+    if (c === "[" && !inClass) inClass = true;
+    else if (c === "]" && inClass) inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+function withOnigurumaPreTokenizer(node) {
+  if (node == null || typeof node !== "object") return node;
+  if (Array.isArray(node)) return node.map(withOnigurumaPreTokenizer);
+  const copy = {};
+  for (const [key, value] of Object.entries(node)) {
+    copy[key] = key === "Regex" ? withOnigurumaSpace(value) : withOnigurumaPreTokenizer(value);
+  }
+  return copy;
+}
+
 function reference(module) {
-  const tokenizer = module.fromPreTrained();
+  const pre_tokenizer = withOnigurumaPreTokenizer(module.tokenizerJSON.pre_tokenizer);
+  const tokenizer = module.fromPreTrained({ tokenizerJSON: { pre_tokenizer } });
   const ids = corpus.map((text) => tokenizer.encode(text, { add_special_tokens: false }));
   // transformers.js throws on an empty id list; HF decodes it to "".
   const decoded = ids.map((list) => (list.length === 0 ? "" : tokenizer.decode(list, DECODE)));
