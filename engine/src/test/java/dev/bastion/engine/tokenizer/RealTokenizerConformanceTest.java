@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -38,6 +40,8 @@ class RealTokenizerConformanceTest {
     private static final Path CORPUS = Path.of("src/test/resources/tokenizer-corpus.json");
     private static final Path CONVERSATIONS = Path.of("src/test/resources/chat-conversations.json");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** @huggingface/jinja's minimum. */
+    private static final int MIN_NODE = 18;
     private static final Set<String> BYTE_FALLBACK = Set.of("llama2");
 
     private List<String> corpus;
@@ -47,6 +51,11 @@ class RealTokenizerConformanceTest {
     @BeforeAll
     void runReference() throws Exception {
         corpus = Arrays.asList(JSON.readValue(CORPUS.toFile(), String[].class));
+        String version = run(List.of("node", "--version"), 30).strip();
+        Matcher major = Pattern.compile("v(\\d+)\\.").matcher(version);
+        if (!major.lookingAt() || Integer.parseInt(major.group(1)) < MIN_NODE) {
+            fail("node " + version + " is too old for the reference tokenizers in " + NODE_DIR + ": node " + MIN_NODE + "+ is needed");
+        }
         if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
         String output = run(List.of("node", "encode.mjs", CORPUS.toAbsolutePath().toString(), CONVERSATIONS.toAbsolutePath().toString()), 120);
         reference = JSON.readTree(output);
@@ -194,7 +203,7 @@ class RealTokenizerConformanceTest {
                 process = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectError(stderr.toFile()).start();
             } catch (IOException e) {
                 throw new IllegalStateException("cannot run '" + String.join(" ", command) + "' in " + NODE_DIR.toAbsolutePath()
-                        + ": node and npm (node 20+) must be installed and on the PATH for this test", e);
+                        + ": node " + MIN_NODE + "+ and npm must be installed and on the PATH for this test", e);
             }
             process.getOutputStream().close();
             // Read before waiting: the reference output is larger than a pipe buffer.
