@@ -53,7 +53,7 @@ public final class ChatTemplate {
     ChatTemplate(String jinjaSource, String bosToken, String eosToken, Clock clock) {
         Objects.requireNonNull(jinjaSource, "jinjaSource");
         // Jinja2 drops one trailing newline of the source (keep_trailing_newline=False).
-        this.source = jinjaSource.endsWith("\n") ? jinjaSource.substring(0, jinjaSource.length() - 1) : jinjaSource;
+        this.source = PythonSyntax.rewrite(jinjaSource.endsWith("\n") ? jinjaSource.substring(0, jinjaSource.length() - 1) : jinjaSource);
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.clock = clock;

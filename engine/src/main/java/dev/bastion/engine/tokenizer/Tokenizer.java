@@ -117,6 +117,7 @@ public final class Tokenizer {
 
     /** Ids for {@code text}; added tokens in it are honoured. No BOS is added (see {@link #bosTokenToAdd()}). */
     public int[] encode(String text) {
+        text = replaceLoneSurrogates(text);
         IntList ids = new IntList(text.length() / 3 + 4);
         for (AddedTokens.Segment segment : addedTokens.split(text)) {
             if (segment.id() >= 0) {
@@ -127,6 +128,29 @@ public final class Tokenizer {
             for (String word : preTokenizer.split(List.of(normalized), segment.start() == 0)) model.encode(word, ids);
         }
         return ids.toArray();
+    }
+
+    /**
+     * A Java string (e.g. from a JSON "\\ud83d" escape) may hold a surrogate without its pair, which is no character
+     * and has no UTF-8. Like the WHATWG encoder (and transformers.js) it becomes U+FFFD rather than the '?' that
+     * {@code String.getBytes} would silently give; HF's Rust library never sees one, as Rust strings are valid UTF-8.
+     */
+    static String replaceLoneSurrogates(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+            if (paired) {
+                if (out != null) out.append(c).append(text.charAt(i + 1));
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) out = new StringBuilder(text.length()).append(text, 0, i);
+                out.append(Decoders.REPLACEMENT_CHAR);
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? text : out.toString();
     }
 
     /** The text of {@code ids}, special tokens included (HF's default). */

@@ -1,5 +1,6 @@
 package dev.bastion.engine.tokenizer;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,6 +19,14 @@ class TokenizerHostileInputTest {
         for (Tokenizer t : new Tokenizer[] {TokenizerRoundTripTest.BYTE_LEVEL, TokenizerRoundTripTest.SENTENCE_PIECE}) {
             String back = assertTimeout(Duration.ofSeconds(10), () -> t.decode(t.encode(text)));
             assertThat(back).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void loneSurrogatesEncodeAsTheReplacementCharacterAndPairsStayWhole() {
+        for (Tokenizer t : new Tokenizer[] {TokenizerRoundTripTest.BYTE_LEVEL, TokenizerRoundTripTest.SENTENCE_PIECE}) {
+            assertThat(t.encode("a\uD83D b \uDE00\uD83Dc\uDE00")).containsExactly(t.encode("a\uFFFD b \uFFFD\uFFFDc\uFFFD"));
+            assertThat(t.decode(t.encode("x\uD83D\uDE00y"))).isEqualTo("x\uD83D\uDE00y");
         }
     }
 }

@@ -1,0 +1,41 @@
+package dev.bastion.engine.template;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PythonSyntaxTest {
+
+    @Test
+    void wrapsEveryKeywordValueOfACall() {
+        assertThat(PythonSyntax.rewrite("{% set ns = namespace(a=true, b=messages|length - 1) %}"))
+                .isEqualTo("{% set ns = namespace(a=(true), b=(messages|length - 1)) %}");
+        assertThat(PythonSyntax.rewrite("{{ x | tojson(indent=2) }}{{ f(g(k=1 + 2), [1, 2], d={'a': (1, 2)}) }}"))
+                .isEqualTo("{{ x | tojson(indent=(2)) }}{{ f(g(k=(1 + 2)), [1, 2], d=({'a': (1, 2)})) }}");
+    }
+
+    @Test
+    void leavesComparisonsAssignmentsTextCommentsStringsAndRawBlocksAlone() {
+        String source = "f(a=1) {# f(a=1) #}{% set x = 1 %}{{ f(a == 1, 'b=2', \"(c=3\") }}{% if x >= 1 and x != 2 %}{% endif %}"
+                + "{% raw %}{{ f(a=1) }}{% endraw %}";
+        assertThat(PythonSyntax.rewrite(source)).isEqualTo(source);
+    }
+
+    @Test
+    void turnsTheReversingSliceIntoTheReverseFilter() {
+        assertThat(PythonSyntax.rewrite("{% for m in messages[::-1] %}{{ '[::-1]' }}{% endfor %}"))
+                .isEqualTo("{% for m in messages|reverse %}{{ '[::-1]' }}{% endfor %}");
+        String source = "{% for m in messages[::-1] %}{{ loop.index0 }}{{ m.content }}{% endfor %}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(new ChatMessage("user", "a"), new ChatMessage("user", "b")), false))
+                .isEqualTo("0b1a");
+    }
+
+    @Test
+    void givesQwen3sNamespaceTheWholeExpression() {
+        String source = "{% set ns = namespace(first=true, last=messages|length - 1) %}{{ ns.first }} {{ ns.last }}";
+        assertThat(new ChatTemplate(source, "", "").render(List.of(new ChatMessage("user", "a"), new ChatMessage("user", "b")), false))
+                .isEqualTo("true 1");
+    }
+}
