@@ -76,8 +76,8 @@ public final class BastionServer implements AutoCloseable {
     }
 
     /**
-     * The request line is written after the after-handlers have cleared the log context, possibly on another thread,
-     * so it restores the request's id and caller for its own line and clears them again.
+     * Sets the request's id and caller for the request line itself, so the line carries them whichever thread and
+     * stage Javalin logs it on (after-handlers clear the context), and clears them after.
      */
     private static void logRequest(Context ctx, Float millis) {
         String requestId = SecurityFilterChain.requestId(ctx);
