@@ -21,7 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RequestLogTest extends FakeServerTest {
 
     private final Logger logger = (Logger) LoggerFactory.getLogger(BastionServer.class);
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    /** Captures each event's MDC on the logging thread (Logback reads it lazily, on whichever thread asks). */
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>() {
+        @Override
+        protected void append(ILoggingEvent event) {
+            event.prepareForDeferredProcessing();
+            super.append(event);
+        }
+    };
     private Level previousLevel;
 
     @BeforeEach
