@@ -197,6 +197,8 @@ class ModelIsolationTest {
         assertThat(bob.delete("/api/delete", "{\"model\":\"" + PRIVATE + "\"}").status()).isEqualTo(404);
         assertThat(bob.delete("/api/delete", "{\"model\":\"shared\"}").status()).isEqualTo(403);
         assertThat(bob.post("/api/copy", "{\"source\":\"" + PRIVATE + "\",\"destination\":\"bob/x\"}").status()).isEqualTo(404);
+        // a hostile name cannot forge a line or field in the audit log
+        assertThat(bob.delete("/api/delete", "{\"model\":\"x\\n{\\\"seq\\\":1}\\u0000\"}").status()).isEqualTo(400);
 
         List<JsonNode> records = new ArrayList<>();
         for (String line : Files.readAllLines(services.audit().file())) {
@@ -211,7 +213,8 @@ class ModelIsolationTest {
                         "alice model.delete alice/terse2 success",
                         "bob model.delete alice/private denied",
                         "bob model.delete shared denied",
-                        "bob model.copy bob/x denied");
+                        "bob model.copy bob/x denied",
+                        "bob model.delete x?{\"seq\":1}? failure");
         assertThat(records.get(0).get("details").get("from").asText()).isEqualTo(PRIVATE);
         assertThat(records.get(5).get("details").get("source").asText()).isEqualTo(PRIVATE);
         assertThat(records).allSatisfy(r -> assertThat(r.get("request_id").asText()).matches("[A-Za-z0-9_-]{22}"));
