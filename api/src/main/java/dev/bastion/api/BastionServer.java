@@ -1,12 +1,14 @@
 package dev.bastion.api;
 
 import dev.bastion.api.security.ErrorResponses;
+import dev.bastion.api.security.SecurityFilterChain;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,7 +35,7 @@ public final class BastionServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.bind().host();
             c.jetty.port = config.bind().port();
-            c.requestLogger.http((ctx, millis) -> LOG.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(millis)));
+            c.requestLogger.http(BastionServer::logRequest);
             config.extensions().forEach(extension -> extension.accept(c));
             ollama.register(c.routes);
             openAi.register(c.routes);
@@ -71,6 +73,23 @@ public final class BastionServer implements AutoCloseable {
     public void close() {
         app.stop();
         scheduler.close();
+    }
+
+    /**
+     * Sets the request's id and caller for the request line itself, so the line carries them whichever thread and
+     * stage Javalin logs it on (after-handlers clear the context), and clears them after.
+     */
+    private static void logRequest(Context ctx, Float millis) {
+        String requestId = SecurityFilterChain.requestId(ctx);
+        String user = ServerConfig.principalName(ctx);
+        if (requestId != null) MDC.put(SecurityFilterChain.MDC_REQUEST_ID, requestId);
+        if (user != null) MDC.put(SecurityFilterChain.MDC_USER, user);
+        try {
+            LOG.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(millis));
+        } finally {
+            MDC.remove(SecurityFilterChain.MDC_REQUEST_ID);
+            MDC.remove(SecurityFilterChain.MDC_USER);
+        }
     }
 
     /** Logs an unexpected failure server-side and returns the only thing the client learns about it. */

@@ -56,6 +56,11 @@ final class OllamaApi {
         routes.post("/api/embeddings", this::legacyEmbeddings);
     }
 
+    /** Everything a caller asks about goes through this view, so invisible models are unknown to it. */
+    private VisibleCatalog visible(Context ctx) {
+        return new VisibleCatalog(catalog, ctx, config);
+    }
+
     private JsonFields body(Context ctx) {
         return HttpIo.jsonBody(ctx, config.maxBodyBytes());
     }
@@ -70,7 +75,7 @@ final class OllamaApi {
 
     private void tags(Context ctx) {
         List<Map<String, Object>> models = new ArrayList<>();
-        for (ModelCatalog.ModelSummary m : catalog.list()) models.add(summary(m));
+        for (ModelCatalog.ModelSummary m : visible(ctx).list()) models.add(summary(m));
         HttpIo.json(ctx, 200, Map.of("models", models));
     }
 
@@ -86,12 +91,14 @@ final class OllamaApi {
     }
 
     private void ps(Context ctx) {
+        VisibleCatalog visible = visible(ctx);
         Map<String, ModelCatalog.ModelSummary> stored = new LinkedHashMap<>();
         catalog.list().forEach(m -> stored.put(m.name(), m));
         List<Map<String, Object>> models = new ArrayList<>();
         for (ModelScheduler.LoadedModel lm : scheduler.loaded()) {
-            Map<String, Object> o = new LinkedHashMap<>();
             ModelCatalog.ModelSummary s = stored.get(lm.name());
+            if (s != null && !visible.visible(s)) continue;
+            Map<String, Object> o = new LinkedHashMap<>();
             o.put("name", lm.name());
             o.put("model", lm.name());
             o.put("size", lm.sizeBytes());
@@ -105,7 +112,7 @@ final class OllamaApi {
     }
 
     private void show(Context ctx) {
-        ModelCatalog.ModelDetails d = catalog.show(modelField(body(ctx)));
+        ModelCatalog.ModelDetails d = visible(ctx).show(modelField(body(ctx)));
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("modelfile", d.modelfile());
         o.put("parameters", parameterLines(d.parameters()));
@@ -132,9 +139,12 @@ final class OllamaApi {
 
     private void delete(Context ctx) {
         String model = modelField(body(ctx));
-        String stored = requireModify(ctx, catalog.show(model));
-        catalog.delete(model, config.ownerResolver().apply(ctx));
-        scheduler.unloadIfIdle(stored);
+        audited(ctx, "model.delete", model, Map.of(), () -> {
+            VisibleCatalog visible = visible(ctx);
+            String stored = requireModify(ctx, visible.show(model));
+            visible.delete(model, config.ownerResolver().apply(ctx));
+            scheduler.unloadIfIdle(stored);
+        });
         ctx.status(200);
     }
 
@@ -142,10 +152,13 @@ final class OllamaApi {
         JsonFields b = body(ctx);
         String destination = b.requiredString("destination");
         String source = b.requiredString("source");
-        catalog.show(source);
-        existing(destination).ifPresent(d -> requireModify(ctx, d));
-        catalog.copy(source, destination, config.ownerResolver().apply(ctx));
-        unloadReplaced(destination);
+        audited(ctx, "model.copy", destination, Map.of("source", source), () -> {
+            VisibleCatalog visible = visible(ctx);
+            visible.show(source);
+            existing(destination).ifPresent(d -> requireModify(ctx, d));
+            visible.copy(source, destination, config.ownerResolver().apply(ctx));
+            unloadReplaced(destination);
+        });
         ctx.status(200);
     }
 
@@ -163,10 +176,13 @@ final class OllamaApi {
             throw ApiException.badRequest("only 'from', 'system', 'template' and 'parameters' are supported by /api/create", null);
         }
         String from = b.requiredString("from");
-        existing(model).ifPresent(d -> requireModify(ctx, d));
-        catalog.create(new ModelCatalog.CreateRequest(model, from, b.string("system", null), b.string("template", null),
-                parameters), config.ownerResolver().apply(ctx));
-        unloadReplaced(model);
+        ModelCatalog.CreateRequest request = new ModelCatalog.CreateRequest(model, from, b.string("system", null),
+                b.string("template", null), parameters);
+        audited(ctx, "model.create", model, Map.of("from", from), () -> {
+            existing(model).ifPresent(d -> requireModify(ctx, d));
+            visible(ctx).create(request, config.ownerResolver().apply(ctx));
+            unloadReplaced(model);
+        });
         if (b.bool("stream", true)) {
             ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(Map.of("status", "success")), StandardCharsets.UTF_8) + "\n");
         } else {
@@ -174,7 +190,19 @@ final class OllamaApi {
         }
     }
 
-    /** The model {@code name} if it exists; a malformed name still fails with 400. */
+    /** Runs a model operation and reports it to the audit: refusals (403, 404) as denied, other errors as failure. */
+    private void audited(Context ctx, String action, String model, Map<String, String> details, Runnable operation) {
+        try {
+            operation.run();
+        } catch (RuntimeException e) {
+            boolean refused = e instanceof ApiException api && (api.status() == 403 || api.status() == 404);
+            config.modelAudit().record(ctx, action, model, refused ? "denied" : "failure", details);
+            throw e;
+        }
+        config.modelAudit().record(ctx, action, model, "success", details);
+    }
+
+    /** The model {@code name} if it exists, visible or not (names are global); a malformed name still fails with 400. */
     private java.util.Optional<ModelCatalog.ModelDetails> existing(String name) {
         try {
             return java.util.Optional.of(catalog.show(name));
@@ -271,7 +299,7 @@ final class OllamaApi {
         }
         if (format != null && format.isTextual() && format.asText().isEmpty()) format = null;
         JsonFields options = b.object("options");
-        ModelCatalog.ModelDetails details = catalog.show(model);
+        ModelCatalog.ModelDetails details = visible(ctx).show(model);
         GenerationOptions generationOptions = SamplingRequest.fromOllama(options, details.parameters());
         return new Request(model, details, generationOptions, keepAlive, stream, format);
     }
@@ -355,7 +383,7 @@ final class OllamaApi {
         List<String> inputs = b.stringOrStrings("input");
         if (inputs == null) throw ApiException.badRequest("'input' is required", "input");
         KeepAlive keepAlive = KeepAlive.fromJson(b.raw("keep_alive"), config.scheduler().defaultKeepAlive());
-        String stored = catalog.show(model).summary().name();
+        String stored = visible(ctx).show(model).summary().name();
         Generations.Embeddings e = generations.embed(stored, keepAlive, inputs);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model);
@@ -371,7 +399,7 @@ final class OllamaApi {
         String model = modelField(b);
         String prompt = b.requiredString("prompt");
         KeepAlive keepAlive = KeepAlive.fromJson(b.raw("keep_alive"), config.scheduler().defaultKeepAlive());
-        String stored = catalog.show(model).summary().name();
+        String stored = visible(ctx).show(model).summary().name();
         Generations.Embeddings e = generations.embed(stored, keepAlive, List.of(prompt));
         HttpIo.json(ctx, 200, Map.of("embedding", e.vectors().getFirst()));
     }

@@ -41,14 +41,18 @@ final class OpenAiApi {
         routes.post("/v1/embeddings", this::embeddings);
     }
 
+    private VisibleCatalog visible(Context ctx) {
+        return new VisibleCatalog(catalog, ctx, config);
+    }
+
     private void models(Context ctx) {
         List<Map<String, Object>> data = new ArrayList<>();
-        for (ModelCatalog.ModelSummary m : catalog.list()) data.add(modelObject(m));
+        for (ModelCatalog.ModelSummary m : visible(ctx).list()) data.add(modelObject(m));
         HttpIo.json(ctx, 200, Map.of("object", "list", "data", data));
     }
 
     private void model(Context ctx) {
-        HttpIo.json(ctx, 200, modelObject(catalog.show(ctx.pathParam("id")).summary()));
+        HttpIo.json(ctx, 200, modelObject(visible(ctx).show(ctx.pathParam("id")).summary()));
     }
 
     private static Map<String, Object> modelObject(ModelCatalog.ModelSummary m) {
@@ -75,7 +79,7 @@ final class OpenAiApi {
             }
             messages.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m, path)));
         }
-        Call call = prepare(b, model);
+        Call call = prepare(ctx, b, model);
         JsonFormat.applySystem(messages, call.defaultSystem, call.format);
         run(ctx, call, "chat.completion", "chatcmpl-", rt -> rt.renderChat(messages),
                 piece -> Map.of("delta", Map.of("role", "assistant", "content", piece)),
@@ -105,7 +109,7 @@ final class OpenAiApi {
         List<String> prompts = b.stringOrStrings("prompt");
         if (prompts == null || prompts.size() != 1) throw ApiException.badRequest("'prompt' must be one string", "prompt");
         String prompt = prompts.getFirst();
-        Call call = prepare(b, model);
+        Call call = prepare(ctx, b, model);
         run(ctx, call, "text_completion", "cmpl-", rt -> prompt,
                 piece -> withLogprobs(Map.of("text", piece)), text -> withLogprobs(Map.of("text", text)));
     }
@@ -120,11 +124,11 @@ final class OpenAiApi {
     private record Call(String model, String stored, GenerationOptions options, boolean stream, boolean includeUsage,
                         JsonNode format, String defaultSystem) {}
 
-    private Call prepare(JsonFields b, String model) {
+    private Call prepare(Context ctx, JsonFields b, String model) {
         boolean stream = b.bool("stream", false);
         boolean includeUsage = b.object("stream_options").bool("include_usage", false);
         JsonNode format = responseFormat(b.object("response_format"));
-        ModelCatalog.ModelDetails details = catalog.show(model);
+        ModelCatalog.ModelDetails details = visible(ctx).show(model);
         return new Call(model, details.summary().name(), SamplingRequest.fromOpenAi(b, details.parameters()), stream,
                 includeUsage, format, details.system());
     }
@@ -226,7 +230,7 @@ final class OpenAiApi {
         if (!encoding.equals("float") && !encoding.equals("base64")) {
             throw ApiException.badRequest("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
         }
-        String stored = catalog.show(model).summary().name();
+        String stored = visible(ctx).show(model).summary().name();
         Generations.Embeddings e = generations.embed(stored, config.scheduler().defaultKeepAlive(), inputs);
         List<Map<String, Object>> data = new ArrayList<>();
         for (int i = 0; i < e.vectors().size(); i++) {

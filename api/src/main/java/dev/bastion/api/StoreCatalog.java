@@ -63,7 +63,7 @@ public final class StoreCatalog implements ModelCatalog {
         ModelName from = parse(source, "source");
         ModelName to = parse(destination, "destination");
         io(() -> {
-            store.copy(from, to);
+            store.copy(from, to, owner);
             return null;
         });
     }

@@ -5,6 +5,8 @@ import dev.bastion.store.ModelStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
+import java.util.Map;
+
 @Command(name = "cp", mixinStandardHelpOptions = true, description = "Copy a model to a new name (the blobs are shared).")
 public final class CopyCommand extends StoreCommand {
 
@@ -18,7 +20,10 @@ public final class CopyCommand extends StoreCommand {
     int run(ModelStore store) throws Exception {
         ModelName from = ModelName.parse(source);
         ModelName to = ModelName.parse(destination);
-        store.copy(from, to);
+        audited("model.copy", to.toString(), Map.of("source", from.toString()), () -> {
+            store.copy(from, to);
+            return null;
+        });
         out().println("copied '" + from + "' to '" + to + "'");
         return 0;
     }

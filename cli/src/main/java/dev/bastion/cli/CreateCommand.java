@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 @Command(name = "create", mixinStandardHelpOptions = true,
@@ -46,7 +47,8 @@ public final class CreateCommand extends StoreCommand {
     @Override
     int run(ModelStore store) throws Exception {
         ModelName modelName = ModelName.parse(name);
-        Manifest manifest = source.modelfile != null ? fromModelfile(store, modelName) : generated(store, modelName);
+        Manifest manifest = audited("model.create", modelName.toString(), Map.of(),
+                () -> source.modelfile != null ? fromModelfile(store, modelName) : generated(store, modelName));
         out().println("created " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size()) + ")");
         return 0;
     }

@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Import a Hugging Face model directory (config.json, *.safetensors, tokenizer.json) into the store.")
@@ -22,7 +23,8 @@ public final class ImportCommand extends StoreCommand {
     @Override
     int run(ModelStore store) throws Exception {
         ModelName modelName = ModelName.parse(name);
-        Manifest manifest = store.importDirectory(directory, modelName, null);
+        Manifest manifest = audited("model.import", modelName.toString(), Map.of("directory", directory.toAbsolutePath().toString()),
+                () -> store.importDirectory(directory, modelName, null));
         out().println("imported " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size()) + ")");
         return 0;
     }

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 import java.util.List;
+import java.util.Map;
 
 @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove models; blobs no other model uses are deleted.")
 public final class RemoveCommand extends StoreCommand {
@@ -20,7 +21,10 @@ public final class RemoveCommand extends StoreCommand {
         for (String text : names) {
             try {
                 ModelName name = ModelName.parse(text);
-                store.delete(name);
+                audited("model.delete", name.toString(), Map.of(), () -> {
+                    store.delete(name);
+                    return null;
+                });
                 out().println("deleted '" + name + "'");
             } catch (Exception e) {
                 err().println("Error: " + describe(e));

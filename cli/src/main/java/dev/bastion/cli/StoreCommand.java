@@ -1,5 +1,8 @@
 package dev.bastion.cli;
 
+import dev.bastion.security.AuditEvent;
+import dev.bastion.security.AuditLog;
+import dev.bastion.security.SecurityServices;
 import dev.bastion.store.ModelStore;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Base of the store commands: opens the store, and turns any failure into one line on stderr and exit code 1. */
@@ -19,6 +23,8 @@ abstract class StoreCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    private AuditLog audit;
 
     @Override
     public final Integer call() {
@@ -31,6 +37,33 @@ abstract class StoreCommand implements Callable<Integer> {
     }
 
     abstract int run(ModelStore store) throws Exception;
+
+    interface StoreOperation<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * Runs a model operation and appends it to the home's audit log (the server's chain) as the operating-system
+     * user, with outcome success or failure.
+     */
+    <T> T audited(String action, String model, Map<String, String> details, StoreOperation<T> operation) throws Exception {
+        T result;
+        try {
+            result = operation.run();
+        } catch (Exception e) {
+            appendAudit(action, model, "failure", details);
+            throw e;
+        }
+        appendAudit(action, model, "success", details);
+        return result;
+    }
+
+    private void appendAudit(String action, String model, String outcome, Map<String, String> details) {
+        if (audit == null) {
+            audit = SecurityServices.open(storeOptions.resolveHome(), storeOptions.environment).audit();
+        }
+        audit.append(new AuditEvent(null, HomeOption.actor(), action, model, outcome, details));
+    }
 
     PrintWriter out() {
         return spec.commandLine().getOut();

@@ -116,6 +116,32 @@ class StoreCommandsTest {
     }
 
     @Test
+    void modelOperationsAreAuditedAsTheOperatingSystemUserAndTheChainVerifies() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        run(new CreateCommand(), "gen", "--generate", "qwen2");
+        run(new CopyCommand(), "tiny", "alice/tiny:v1");
+        run(new RemoveCommand(), "alice/tiny:v1", "ghost");
+
+        List<String> records = new ArrayList<>();
+        for (String line : Files.readAllLines(home.resolve("audit.log"))) {
+            var record = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            records.add(String.join(" ", record.get("actor").asText(), record.get("action").asText(),
+                    record.get("target").asText(), record.get("outcome").asText()));
+        }
+        String actor = "cli:" + System.getProperty("user.name");
+        assertThat(records).containsExactly(
+                actor + " model.import tiny:latest success",
+                actor + " model.create gen:latest success",
+                actor + " model.copy alice/tiny:v1 success",
+                actor + " model.delete alice/tiny:v1 success",
+                actor + " model.delete ghost:latest failure");
+
+        Result verified = run(new AuditCommand(), "verify");
+        assertThat(verified.exitCode()).as(verified.err()).isZero();
+        assertThat(verified.out()).isEqualTo("ok, 5 records\n");
+    }
+
+    @Test
     void removeReportsEachMissingModelAndRemovesTheOthers() {
         run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
         Result removed = run(new RemoveCommand(), "ghost", "tiny", "a/b/c");

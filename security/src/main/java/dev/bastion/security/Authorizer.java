@@ -12,6 +12,11 @@ public final class Authorizer {
         return principal.isAdmin() || principal.userName().equals(ownerUserName);
     }
 
+    /** A model without an owner (the operator's, imported or created through the CLI) is shared with everyone. */
+    public static boolean canSeeModel(Principal principal, String ownerUserName) {
+        return ownerUserName == null || canSee(principal, ownerUserName);
+    }
+
     /** Same rule as seeing: only the owner (or an admin) may change or delete. */
     public static boolean canModify(Principal principal, String ownerUserName) {
         return canSee(principal, ownerUserName);

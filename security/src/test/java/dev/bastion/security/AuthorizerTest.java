@@ -31,6 +31,15 @@ class AuthorizerTest {
     }
 
     @Test
+    void unownedModelsAreSharedOwnedOnesPrivate() {
+        assertThat(Authorizer.canSeeModel(bob, null)).isTrue();
+        assertThat(Authorizer.canSeeModel(bob, "alice")).isFalse();
+        assertThat(Authorizer.canSeeModel(alice, "alice")).isTrue();
+        assertThat(Authorizer.canSeeModel(admin, "alice")).isTrue();
+        assertThat(Authorizer.canModify(bob, null)).as("shared models are changed by admins only").isFalse();
+    }
+
+    @Test
     void keyDelegationCannotEscalate() {
         assertThat(Authorizer.canCreateKey(bob, "bob", Set.of(Scope.MODELS_USE))).isTrue();
         assertThat(Authorizer.canCreateKey(alice, "alice", Set.of(Scope.MODELS_MANAGE))).isFalse();

@@ -181,10 +181,23 @@ public final class ModelStore {
         try (StoreLock.Held held = lock.acquire()) {
             byte[] bytes = readManifestBytes(from);
             parseManifest(manifestPath(from), bytes);
-            boolean replaced = Files.exists(manifestPath(to));
-            writeManifestBytes(to, bytes);
-            if (replaced) collectGarbage();
+            replaceManifest(to, bytes);
         }
+    }
+
+    /** Copies a model as {@code owner}'s (null: shared), so a user's copy of another's model is their own. */
+    public void copy(ModelName from, ModelName to, String owner) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            Manifest source = readManifest(from);
+            Manifest copy = new Manifest(source.schemaVersion(), source.config(), source.layers(), owner, source.createdAt());
+            replaceManifest(to, JSON.writeValueAsBytes(copy));
+        }
+    }
+
+    private void replaceManifest(ModelName name, byte[] bytes) throws IOException {
+        boolean replaced = Files.exists(manifestPath(name));
+        writeManifestBytes(name, bytes);
+        if (replaced) collectGarbage();
     }
 
     /** Removes the model, then every blob no remaining manifest references. */

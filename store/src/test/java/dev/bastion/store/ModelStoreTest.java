@@ -78,6 +78,12 @@ class ModelStoreTest {
         store.copy(name, copy);
         assertThat(store.list()).extracting(ModelInfo::name).containsExactlyInAnyOrder(name, copy);
         assertThat(store.show(copy).digest()).isEqualTo(details.digest());
+        ModelName bobs = ModelName.parse("bob/tiny:mine");
+        store.copy(name, bobs, "bob");
+        assertThat(store.show(bobs).owner()).isEqualTo("bob");
+        assertThat(store.show(bobs).size()).isEqualTo(details.size());
+        assertThat(store.show(name).owner()).as("the source keeps its owner").isEqualTo("alice");
+        store.delete(bobs);
 
         store.delete(name);
         assertThat(store.manifest(name)).isEmpty();

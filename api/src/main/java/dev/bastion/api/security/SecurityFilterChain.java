@@ -1,8 +1,10 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.ServerConfig;
 import dev.bastion.security.ApiKeyService;
 import dev.bastion.security.AuditEvent;
 import dev.bastion.security.AuditLog;
+import dev.bastion.security.Authorizer;
 import dev.bastion.security.Cidr;
 import dev.bastion.security.ClientAddressResolver;
 import dev.bastion.security.CorsPolicy;
@@ -90,6 +92,21 @@ public final class SecurityFilterChain {
 
     public static String requestId(Context ctx) {
         return ctx.attribute(REQUEST_ID_ATTRIBUTE);
+    }
+
+    /**
+     * Puts a server behind this chain: its filters, the caller as owner of the models it stores, the ownership rules
+     * for seeing and changing models (unowned models are shared; the local operator of {@code --insecure-no-auth}
+     * sees all and stores shared models), and model operations in the audit log.
+     */
+    public ServerConfig secure(ServerConfig server) {
+        return server.withExtension(this::install)
+                .withOwnerResolver(ctx -> principal(ctx).filter(p -> p != Principal.LOCAL_OPERATOR)
+                        .map(Principal::userName).orElse(null))
+                .withModifyPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(true))
+                .withVisibilityPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canSeeModel(p, owner)).orElse(true))
+                .withModelAudit((ctx, action, model, outcome, details) ->
+                        record(ctx, principal(ctx).orElse(null), action, model, outcome, details));
     }
 
     /** Applies connectors, limits, filters and error mapping to a Javalin config. */
