@@ -307,6 +307,9 @@ public final class SecurityFilterChain {
         ErrorHandler errors = new ErrorHandler();
         errors.setShowStacks(false);
         errors.setShowMessageInTitle(false);
+        errors.setShowCauses(false);
+        // Protocol-level rejections (malformed request line or headers) never reach Javalin: answer them in JSON too.
+        errors.setDefaultResponseMimeType("application/json");
         server.setErrorHandler(errors);
     }
 
