@@ -71,7 +71,8 @@ class PostgresSecurityStoreTest extends SecurityStoreContract {
         assertThatThrownBy(() -> Database.open(DatabaseConfig.postgres(url, TestPostgres.APP_USER, wrong)))
                 .isInstanceOf(Database.DatabaseException.class)
                 .hasMessageContaining(url)
-                .hasMessageContaining("password")
-                .hasMessageNotContaining(wrong);
+                .hasMessageContaining("password authentication failed")
+                .hasMessageNotContaining(wrong)
+                .hasMessageNotContaining("\n");
     }
 }

@@ -92,8 +92,19 @@ public final class Database {
                 LOG.info("applied {} schema migration(s) to the security database", applied);
             }
         } catch (RuntimeException e) {
-            throw new DatabaseException("migrating the security database at " + config + " failed: " + e.getMessage(), e);
+            throw new DatabaseException("opening the security database at " + config + " failed: " + rootCause(e), e);
         }
+    }
+
+    /** The database's own words (e.g. "password authentication failed") rather than Flyway's multi-line report. */
+    private static String rootCause(RuntimeException e) {
+        String message = e.getMessage();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException && t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message;
     }
 
     public Connection connection() throws SQLException {
@@ -109,7 +120,7 @@ public final class Database {
         return config;
     }
 
-    public static final class DatabaseException extends RuntimeException {
+    public static final class DatabaseException extends IllegalStateException {
         public DatabaseException(String message, Throwable cause) {
             super(message, cause);
         }
