@@ -105,14 +105,14 @@ public final class TestPostgres {
         Path bin = findServerBinaries().orElseThrow(() -> new IllegalStateException(
                 "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin or on PATH"));
         Path directory = Files.createTempDirectory("bastion-test-pg");
+        Path passwordFile = Files.writeString(directory.resolve("admin-password"), ADMIN_PASSWORD, StandardCharsets.UTF_8);
         List<String> asServerUser = List.of();
         if ("root".equals(System.getProperty("user.name"))) {
             UserPrincipal serverUser = unprivilegedUser(directory);
             Files.setOwner(directory, serverUser);
+            Files.setOwner(passwordFile, serverUser);
             asServerUser = List.of("runuser", "-u", serverUser.getName(), "--");
         }
-        Path passwordFile = directory.resolve("admin-password");
-        Files.writeString(passwordFile, ADMIN_PASSWORD, StandardCharsets.UTF_8);
         int port = freePort();
         TestPostgres server = new TestPostgres(directory, asServerUser, bin, port);
         server.run("initdb", "-D", directory.resolve("data").toString(), "-U", ADMIN_USER, "--pwfile=" + passwordFile,
@@ -124,6 +124,9 @@ public final class TestPostgres {
                 "start");
         try (Connection c = server.adminConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE ROLE " + APP_USER + " LOGIN PASSWORD '" + APP_PASSWORD.replace("'", "''") + "'");
+        } catch (SQLException | RuntimeException e) {
+            server.stop();
+            throw e;
         }
         return server;
     }
