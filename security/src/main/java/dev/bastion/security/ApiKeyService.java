@@ -41,6 +41,8 @@ public final class ApiKeyService {
     private static final byte[] UNKNOWN_PREFIX_HASH = new byte[32];
     /** last_used_at is bookkeeping: writing it at most once a minute keeps hot keys from hammering the database. */
     private static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
+    /** The api_keys.name column's width; PostgreSQL enforces it (SQLite would not), so check before either. */
+    static final int MAX_NAME_LENGTH = 128;
 
     private final Database database;
     private final UserService users;
@@ -70,6 +72,7 @@ public final class ApiKeyService {
         if (scopes.isEmpty()) {
             throw new IllegalArgumentException("a key needs at least one scope");
         }
+        checkName(name);
         if (scopes.contains(Scope.ADMIN) && user.role() != Role.ADMIN) {
             throw new IllegalArgumentException("user '" + userName + "' has role user and cannot hold the admin scope");
         }
@@ -92,6 +95,16 @@ public final class ApiKeyService {
                     + "' with scopes " + Scope.format(scopes));
         }
         return create(userName, scopes, expiresAt, name);
+    }
+
+    /** Names appear in listings and audit records; PostgreSQL also rejects NUL in text. */
+    private static void checkName(String name) {
+        if (name != null && (name.codePointCount(0, name.length()) > MAX_NAME_LENGTH
+                || name.chars().anyMatch(Character::isISOControl))) {
+            throw new IllegalArgumentException("invalid key name '" + name.substring(0, Math.min(name.length(), 40))
+                    .replaceAll("\\p{Cntrl}", "?") + (name.length() > 40 ? "...'" : "'")
+                    + " (at most " + MAX_NAME_LENGTH + " characters, no control characters)");
+        }
     }
 
     private String insertWithFreshPrefix(User user, Set<Scope> scopes, Instant expiresAt, String name, byte[] hash,

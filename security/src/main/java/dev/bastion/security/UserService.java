@@ -63,8 +63,11 @@ public final class UserService {
         return users.stream().findFirst();
     }
 
+    /** Users by name in plain code-point order (ORDER BY would follow the PostgreSQL database's collation). */
     public List<User> list() {
-        return query("SELECT id, name, role, created_at, disabled FROM users ORDER BY name", null);
+        List<User> users = query("SELECT id, name, role, created_at, disabled FROM users", null);
+        users.sort(java.util.Comparator.comparing(User::name));
+        return users;
     }
 
     public boolean isEmpty() {

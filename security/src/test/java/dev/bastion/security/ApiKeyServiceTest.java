@@ -1,201 +1,36 @@
 package dev.bastion.security;
 
-import dev.bastion.security.db.Database;
-import org.junit.jupiter.api.BeforeEach;
+import dev.bastion.security.db.DatabaseConfig;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.List;
+import java.util.HexFormat;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ApiKeyServiceTest {
+/** The store contract on the embedded SQLite database, plus what only a file-backed database can show. */
+class ApiKeyServiceTest extends SecurityStoreContract {
 
-    @TempDir
-    Path home;
+    private int databases;
+    private Path lastDatabaseHome;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final List<byte[][]> comparisons = new ArrayList<>();
-    private UserService users;
-    private ApiKeyService keys;
-
-    @BeforeEach
-    void setUp() {
-        Database db = Database.openHome(home);
-        users = new UserService(db, clock);
-        keys = new ApiKeyService(db, users, clock, (a, b) -> {
-            comparisons.add(new byte[][] {a, b});
-            return MessageDigest.isEqual(a, b);
-        });
-        users.create("alice", Role.USER);
-        users.create("root", Role.ADMIN);
-    }
-
-    @Test
-    void keyHasDocumentedFormatAndAuthenticatesToItsUser() {
-        CreatedKey created = keys.create("alice", Set.of(Scope.MODELS_USE), null, "laptop");
-
-        assertThat(created.secret()).matches("bst_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}");
-        assertThat(created.secret()).startsWith("bst_" + created.key().prefix() + "_");
-        Principal p = keys.authenticate(created.secret()).orElseThrow();
-        assertThat(p.userName()).isEqualTo("alice");
-        assertThat(p.role()).isEqualTo(Role.USER);
-        assertThat(p.scopes()).containsExactly(Scope.MODELS_USE);
-        assertThat(p.keyPrefix()).isEqualTo(created.key().prefix());
-        assertThat(p.isAdmin()).isFalse();
-        assertThat(ApiKeyService.prefixOf(created.secret())).hasValue(created.key().prefix());
-        assertThat(keys.find(created.key().prefix()).orElseThrow().lastUsedAt()).isEqualTo(clock.instant());
-        assertThat(ApiKeyService.prefixOf("bst_short_x")).isEmpty();
+    @Override
+    protected DatabaseConfig freshDatabase() {
+        lastDatabaseHome = home.resolve("db-" + ++databases);
+        return DatabaseConfig.sqlite(lastDatabaseHome);
     }
 
     @Test
     void onlyPrefixAndHashAreStored() throws Exception {
         CreatedKey created = keys.create("alice", Set.of(Scope.MODELS_USE), null, null);
         String secretPart = created.secret().substring(13);
-        byte[] dbFile = Files.readAllBytes(home.resolve("bastion.db"));
-        byte[] wal = Files.exists(home.resolve("bastion.db-wal")) ? Files.readAllBytes(home.resolve("bastion.db-wal")) : new byte[0];
-        assertThat(new String(dbFile, java.nio.charset.StandardCharsets.ISO_8859_1) + new String(wal, java.nio.charset.StandardCharsets.ISO_8859_1))
-                .doesNotContain(secretPart)
-                .contains(java.util.HexFormat.of().formatHex(ApiKeyService.hash(secretPart)));
-    }
-
-    @Test
-    void malformedKeysAreRefused() {
-        keys.create("alice", Set.of(Scope.MODELS_USE), null, null);
-        for (String bad : new String[] {null, "", "bst_", "Bearer", "bst_abcdefgh_", "bst_abcdefgh_" + "é".repeat(43),
-                "bst_abc\ndefg_" + "a".repeat(43), "x".repeat(10_000), "bst_abcdefgh_" + "a".repeat(44)}) {
-            assertThat(keys.authenticate(bad)).as("key %s", bad).isEmpty();
-        }
-    }
-
-    @Test
-    void forgedSecretAndUnknownPrefixBothGoThroughConstantTimeCompare() {
-        CreatedKey created = keys.create("alice", Set.of(Scope.MODELS_USE), null, null);
-        String forged = created.secret().substring(0, 13) + "A".repeat(43);
-        String unknownPrefix = "bst_ZZZZZZZZ_" + created.secret().substring(13);
-
-        assertThat(keys.authenticate(forged)).isEmpty();
-        assertThat(keys.authenticate(unknownPrefix)).isEmpty();
-
-        assertThat(comparisons).hasSize(2);
-        assertThat(comparisons).allSatisfy(pair -> {
-            assertThat(pair[0]).hasSize(32);
-            assertThat(pair[1]).hasSize(32);
-        });
-    }
-
-    @Test
-    void expiredKeyIsRefused() {
-        CreatedKey created = keys.create("alice", Set.of(Scope.MODELS_USE), clock.instant().plus(Duration.ofDays(1)), null);
-        assertThat(keys.authenticate(created.secret())).isPresent();
-        clock.advance(Duration.ofDays(1));
-        assertThat(keys.authenticate(created.secret())).isEmpty();
-    }
-
-    @Test
-    void revocationTakesEffectImmediately() {
-        CreatedKey created = keys.create("alice", Set.of(Scope.MODELS_USE), null, null);
-        assertThat(keys.authenticate(created.secret())).isPresent();
-        assertThat(keys.revoke(created.key().prefix())).isTrue();
-        assertThat(keys.authenticate(created.secret())).isEmpty();
-        assertThat(keys.revoke(created.key().prefix())).as("second revoke").isFalse();
-        assertThat(keys.find(created.key().prefix()).orElseThrow().revokedAt()).isNotNull();
-    }
-
-    @Test
-    void disabledUsersKeysStopWorking() {
-        CreatedKey created = keys.create("alice", Set.of(Scope.MODELS_USE), null, null);
-        users.disable("alice");
-        assertThat(keys.authenticate(created.secret())).isEmpty();
-        assertThatThrownBy(() -> keys.create("alice", Set.of(Scope.MODELS_USE), null, null))
-                .hasMessageContaining("alice").hasMessageContaining("disabled");
-    }
-
-    @Test
-    void plainUserCannotHoldAdminScope() {
-        assertThatThrownBy(() -> keys.create("alice", Set.of(Scope.ADMIN), null, null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alice");
-    }
-
-    @Test
-    void userKeyCannotCreateAdminKeysOrKeysForOthers() {
-        Principal alice = keys.authenticate(keys.create("alice", EnumSet.of(Scope.MODELS_USE, Scope.MODELS_MANAGE), null, null).secret()).orElseThrow();
-        Principal root = keys.authenticate(keys.create("root", EnumSet.allOf(Scope.class), null, null).secret()).orElseThrow();
-
-        assertThatThrownBy(() -> keys.create(alice, "root", Set.of(Scope.ADMIN), null, null)).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> keys.create(alice, "alice", Set.of(Scope.ADMIN), null, null)).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> keys.create(alice, "root", Set.of(Scope.MODELS_USE), null, null)).isInstanceOf(AccessDeniedException.class);
-        assertThat(keys.create(alice, "alice", Set.of(Scope.MODELS_USE), null, null).secret()).startsWith("bst_");
-        assertThat(keys.create(root, "root", Set.of(Scope.ADMIN), null, null).key().scopes()).containsExactly(Scope.ADMIN);
-    }
-
-    @Test
-    void listFiltersByUser() {
-        keys.create("alice", Set.of(Scope.MODELS_USE), null, "a");
-        keys.create("root", Set.of(Scope.ADMIN), null, "r");
-        assertThat(keys.list("alice")).extracting(ApiKey::name).containsExactly("a");
-        assertThat(keys.list(null)).hasSize(2);
-    }
-
-    @Test
-    void bootstrapCreatesAdminKeyFileOwnerOnlyOnceOnly() throws Exception {
-        Path fresh = home.resolve("fresh");
-        Database db = Database.openHome(fresh);
-        UserService freshUsers = new UserService(db);
-        ApiKeyService freshKeys = new ApiKeyService(db, freshUsers);
-
-        Path keyFile = Bootstrap.ensureAdmin(freshUsers, freshKeys, fresh).orElseThrow();
-
-        assertThat(Files.getPosixFilePermissions(keyFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        Principal admin = freshKeys.authenticate(Files.readString(keyFile).trim()).orElseThrow();
-        assertThat(admin.isAdmin()).isTrue();
-        assertThat(admin.scopes()).containsExactlyInAnyOrder(Scope.values());
-        assertThat(Bootstrap.ensureAdmin(freshUsers, freshKeys, fresh)).isEmpty();
-    }
-
-    @Test
-    void userNamesAreValidated() {
-        assertThatThrownBy(() -> users.create("bad name\n", Role.USER)).hasMessageContaining("invalid user name");
-        assertThatThrownBy(() -> users.create("alice", Role.USER)).hasMessageContaining("already exists");
-        assertThatThrownBy(() -> users.disable("nobody")).hasMessageContaining("nobody");
-    }
-
-    static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
+        Path dbFile = lastDatabaseHome.resolve("bastion.db");
+        Path wal = lastDatabaseHome.resolve("bastion.db-wal");
+        String stored = Files.readString(dbFile, StandardCharsets.ISO_8859_1)
+                + (Files.exists(wal) ? Files.readString(wal, StandardCharsets.ISO_8859_1) : "");
+        assertThat(stored).doesNotContain(secretPart).contains(HexFormat.of().formatHex(ApiKeyService.hash(secretPart)));
     }
 }
