@@ -7,8 +7,6 @@ import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityFilterChain;
-import dev.bastion.security.Authorizer;
-import dev.bastion.security.Principal;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.store.ModelStore;
@@ -90,13 +88,7 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
-        ServerConfig config = ServerConfig.defaults(bind).withScheduler(scheduler)
-                .withMaxBodyBytes(securityConfig.maxBodyBytes())
-                .withExtension(chain::install)
-                .withOwnerResolver(ctx -> SecurityFilterChain.principal(ctx).map(Principal::userName).orElse(null))
-                // Without a principal (--insecure-no-auth) the local operator may do anything.
-                .withModifyPolicy((ctx, owner) -> SecurityFilterChain.principal(ctx)
-                        .map(principal -> Authorizer.canModify(principal, owner)).orElse(true));
+        ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler));
         PrintWriter out = spec.commandLine().getOut();
         if (!securityConfig.insecureNoAuth()) {
             services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in " + keyFile

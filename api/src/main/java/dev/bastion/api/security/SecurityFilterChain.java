@@ -1,8 +1,10 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.ServerConfig;
 import dev.bastion.security.ApiKeyService;
 import dev.bastion.security.AuditEvent;
 import dev.bastion.security.AuditLog;
+import dev.bastion.security.Authorizer;
 import dev.bastion.security.Cidr;
 import dev.bastion.security.ClientAddressResolver;
 import dev.bastion.security.CorsPolicy;
@@ -90,6 +92,18 @@ public final class SecurityFilterChain {
 
     public static String requestId(Context ctx) {
         return ctx.attribute(REQUEST_ID_ATTRIBUTE);
+    }
+
+    /**
+     * Puts a server behind this chain, as {@code bastion serve} runs it: the chain's filters and body limit, the
+     * caller as owner of the models it stores, and only owners (or admins) may change a model; without a principal
+     * ({@code --insecure-no-auth}) the local operator may do anything.
+     */
+    public ServerConfig secure(ServerConfig server) {
+        return server.withMaxBodyBytes(config.maxBodyBytes())
+                .withExtension(this::install)
+                .withOwnerResolver(ctx -> principal(ctx).map(Principal::userName).orElse(null))
+                .withModifyPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(true));
     }
 
     /** Applies connectors, limits, filters and error mapping to a Javalin config. */
