@@ -38,10 +38,13 @@ final class TestHttp {
     }
 
     private final String base;
+    private final String[] headers;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    TestHttp(String base) {
+    /** @param headers name, value pairs sent with every request (e.g. Authorization) */
+    TestHttp(String base, String... headers) {
         this.base = base;
+        this.headers = headers.clone();
     }
 
     Response get(String path) throws Exception {
@@ -66,6 +69,7 @@ final class TestHttp {
     }
 
     private Response send(HttpRequest.Builder b) throws Exception {
+        if (headers.length > 0) b.headers(headers);
         HttpRequest request = b.timeout(Duration.ofSeconds(30)).build();
         HttpResponse<String> r;
         try {
