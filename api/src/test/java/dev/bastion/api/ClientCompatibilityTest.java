@@ -137,17 +137,17 @@ class ClientCompatibilityTest {
 
         for (String refused : List.of("noKey", "wrongKey")) {
             JsonNode e = r.get(refused);
-            assertThat(e.get("class").asText()).as(refused).isEqualTo("ResponseError");
-            assertThat(e.get("status").asInt()).as(refused).isEqualTo(401);
-            assertThat(e.get("error").asText()).as(refused).isEqualTo("missing or invalid API key");
+            assertThat(e.path("class").asText()).as(refused + ": " + e).isEqualTo("ResponseError");
+            assertThat(e.path("status").asInt()).as(refused + ": " + e).isEqualTo(401);
+            assertThat(e.path("error").asText()).as(refused + ": " + e).isEqualTo("missing or invalid API key");
         }
         assertThat(authFailure("GET /api/tags", "missing")).as("no Authorization header was sent").isNotEmpty();
         assertThat(authFailure("POST /api/chat", "invalid")).as("the wrong key was sent as a bearer token")
                 .anySatisfy(e -> assertThat(e.get("details").get("key_prefix").asText()).isEqualTo(prefix(useKey)));
 
-        assertThat(r.get("deleteWithUseKey").get("class").asText()).isEqualTo("ResponseError");
-        assertThat(r.get("deleteWithUseKey").get("status").asInt()).isEqualTo(403);
-        assertThat(r.get("deleteWithUseKey").get("error").asText()).contains("models:manage");
+        assertThat(r.get("deleteWithUseKey").path("class").asText()).isEqualTo("ResponseError");
+        assertThat(r.get("deleteWithUseKey").path("status").asInt()).isEqualTo(403);
+        assertThat(r.get("deleteWithUseKey").path("error").asText()).contains("models:manage");
         assertThat(r.get("listAfterRefusedDelete")).extracting(JsonNode::asText)
                 .containsExactlyInAnyOrder("tiny:latest", "tiny-copy:latest");
         assertThat(r.get("deleteWithManageKey").get("status").asText()).isEqualTo("success");
@@ -242,10 +242,10 @@ class ClientCompatibilityTest {
 
         for (String refused : List.of("noKey", "wrongKey")) {
             JsonNode e = r.get(refused);
-            assertThat(e.get("class").asText()).as(refused).isEqualTo("AuthenticationError");
-            assertThat(e.get("status").asInt()).as(refused).isEqualTo(401);
-            assertThat(e.get("message").asText()).as(refused).isEqualTo("missing or invalid API key");
-            assertThat(e.get("code").asText()).as(refused).isEqualTo("invalid_api_key");
+            assertThat(e.path("class").asText()).as(refused + ": " + e).isEqualTo("AuthenticationError");
+            assertThat(e.path("status").asInt()).as(refused + ": " + e).isEqualTo(401);
+            assertThat(e.path("message").asText()).as(refused + ": " + e).isEqualTo("missing or invalid API key");
+            assertThat(e.path("code").asText()).as(refused + ": " + e).isEqualTo("invalid_api_key");
         }
         assertThat(auditRecord(r.get("noKey").get("request_id").asText()).get("details").get("reason").asText())
                 .as("no Authorization header was sent").isEqualTo("missing");
