@@ -1,11 +1,25 @@
-// Drives Bastion with the official openai client. Env: BASE_URL, MODEL. Prints one JSON object.
+// Drives Bastion with the official openai client, the API key passed as its apiKey. Env: BASE_URL, MODEL,
+// BASTION_API_KEY, BASTION_WRONG_KEY. Prints one JSON object.
 import OpenAI from 'openai';
 
-const client = new OpenAI({ baseURL: `${process.env.BASE_URL}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+const baseURL = `${process.env.BASE_URL}/v1`;
+const client = new OpenAI({ baseURL, apiKey: process.env.BASTION_API_KEY, maxRetries: 0 });
 const model = process.env.MODEL;
 const params = { model, max_tokens: 5, temperature: 0, seed: 1 };
 const messages = [{ role: 'user', content: 'hello there' }];
 const out = {};
+
+// What the client surfaces for a refused call: its error class, the HTTP status and the server's error object.
+async function failure(call) {
+  try {
+    const result = await call();
+    if (result && typeof result[Symbol.asyncIterator] === 'function') for await (const _ of result); // drain a stream
+    return { status: 'no error' };
+  } catch (e) {
+    return { class: e.constructor.name, status: e.status, message: e.error?.message, type: e.error?.type,
+      code: e.code, request_id: e.requestID };
+  }
+}
 
 out.models = [];
 for await (const m of client.models.list()) out.models.push(m.id);
@@ -33,11 +47,12 @@ out.completion = { text: completion.choices[0].text, usage: completion.usage };
 const emb = await client.embeddings.create({ model, input: ['first', 'second'] });
 out.embeddings = { count: emb.data.length, dims: emb.data[0].embedding.length };
 
-try {
-  await client.chat.completions.create({ ...params, model: 'no-such-model', messages });
-  out.unknownModel = { status: 'no error' };
-} catch (e) {
-  out.unknownModel = { status: e.status, message: e.error?.message, type: e.error?.type };
-}
+out.unknownModel = await failure(() => client.chat.completions.create({ ...params, model: 'no-such-model', messages }));
+
+// The client will not start without some apiKey; omitting the header is its documented way to send none.
+const noKey = new OpenAI({ baseURL, apiKey: 'unused', defaultHeaders: { Authorization: null }, maxRetries: 0 });
+out.noKey = await failure(() => noKey.models.list());
+const wrongKey = new OpenAI({ baseURL, apiKey: process.env.BASTION_WRONG_KEY, maxRetries: 0 });
+out.wrongKey = await failure(() => wrongKey.chat.completions.create({ ...params, messages, stream: true }));
 
 console.log(JSON.stringify(out));

@@ -1,8 +1,15 @@
 package dev.bastion.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bastion.api.security.SecurityConfig;
+import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.security.ApiKeyService;
+import dev.bastion.security.AuditLog;
+import dev.bastion.security.Role;
+import dev.bastion.security.Scope;
+import dev.bastion.security.SecurityServices;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
 import org.junit.jupiter.api.AfterAll;
@@ -14,14 +21,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Drives the real server with the official {@code ollama} and {@code openai} npm clients (src/test/node), on a
- * generated tiny model imported into a real store.
+ * generated tiny model imported into a real store, with authentication on as {@code bastion serve} runs it: the
+ * clients send real API keys the way their users would.
  */
 class ClientCompatibilityTest {
 
@@ -33,14 +44,32 @@ class ClientCompatibilityTest {
     static Path source;
 
     static BastionServer server;
+    /** alice's keys: models:use (as {@code bastion keys create} gives by default), and one that may also manage. */
+    static String useKey;
+    static String manageKey;
+    /** useKey with one character of its secret changed: well-formed, a real prefix, the wrong secret. */
+    static String wrongKey;
 
     @BeforeAll
     static void start() throws Exception {
         ModelStore store = new ModelStore(home);
         store.importDirectory(TinyModelFixture.tinyModel(source.resolve("m"), Architecture.LLAMA), ModelName.parse("tiny"), "alice");
-        server = new BastionServer(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)), new StoreCatalog(store),
-                Runtimes.LOADER).start();
+        SecurityServices security = SecurityServices.open(home, Map.of());
+        security.users().create("alice", Role.USER);
+        useKey = security.keys().create("alice", Set.of(Scope.MODELS_USE), null, "clients").secret();
+        manageKey = security.keys().create("alice", Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE), null, "manager").secret();
+        wrongKey = withWrongSecret(useKey);
+        BindAddress bind = new BindAddress("127.0.0.1", 0);
+        SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind(bind.host(), bind.port()),
+                security.keys(), security.audit());
+        server = new BastionServer(chain.secure(ServerConfig.defaults(bind)), new StoreCatalog(store), Runtimes.LOADER).start();
         if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+    }
+
+    private static String withWrongSecret(String key) {
+        int secret = key.indexOf('_', ApiKeyService.KEY_MARKER.length()) + 1;
+        char changed = key.charAt(secret) == 'A' ? 'B' : 'A';
+        return key.substring(0, secret) + changed + key.substring(secret + 1);
     }
 
     @AfterAll
@@ -53,6 +82,9 @@ class ClientCompatibilityTest {
         if (server != null) {
             pb.environment().put("BASE_URL", server.baseUrl());
             pb.environment().put("MODEL", "tiny");
+            pb.environment().put("BASTION_API_KEY", useKey);
+            pb.environment().put("BASTION_MANAGE_KEY", manageKey);
+            pb.environment().put("BASTION_WRONG_KEY", wrongKey);
         }
         Process p = pb.start();
         byte[] output = p.getInputStream().readAllBytes();
@@ -96,13 +128,60 @@ class ClientCompatibilityTest {
             assertThat(m.get("name").asText()).isEqualTo("tiny:latest");
             assertThat(m.get("size").asLong()).isPositive();
         });
+        assertThat(r.get("show").get("family").asText()).isEqualTo("llama");
+        assertThat(r.get("show").get("format").asText()).isEqualTo("safetensors");
+        assertThat(r.get("show").get("modelfile").asText()).contains("FROM");
+        assertThat(r.get("unknownModel").get("class").asText()).isEqualTo("ResponseError");
         assertThat(r.get("unknownModel").get("status").asInt()).isEqualTo(404);
         assertThat(r.get("unknownModel").get("error").asText()).contains("no-such-model").contains("not found");
+
+        for (String refused : List.of("noKey", "wrongKey")) {
+            JsonNode e = r.get(refused);
+            assertThat(e.path("class").asText()).as(refused + ": " + e).isEqualTo("ResponseError");
+            assertThat(e.path("status").asInt()).as(refused + ": " + e).isEqualTo(401);
+            assertThat(e.path("error").asText()).as(refused + ": " + e).isEqualTo("missing or invalid API key");
+        }
+        assertThat(authFailure("GET /api/tags", "missing")).as("no Authorization header was sent").isNotEmpty();
+        assertThat(authFailure("POST /api/chat", "invalid")).as("the wrong key was sent as a bearer token")
+                .anySatisfy(e -> assertThat(e.get("details").get("key_prefix").asText()).isEqualTo(prefix(useKey)));
+
+        assertThat(r.get("deleteWithUseKey").path("class").asText()).isEqualTo("ResponseError");
+        assertThat(r.get("deleteWithUseKey").path("status").asInt()).isEqualTo(403);
+        assertThat(r.get("deleteWithUseKey").path("error").asText()).contains("models:manage");
+        assertThat(r.get("listAfterRefusedDelete")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder("tiny:latest", "tiny-copy:latest");
+        assertThat(r.get("deleteWithManageKey").get("status").asText()).isEqualTo("success");
+        assertThat(r.get("listAfterDelete")).extracting(JsonNode::asText).containsExactly("tiny:latest");
+        assertThat(auditRecords("authz.denied")).anySatisfy(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("alice");
+            assertThat(e.get("target").asText()).isEqualTo("DELETE /api/delete");
+            assertThat(e.get("details").get("required_scope").asText()).isEqualTo("models:manage");
+        });
+    }
+
+    private static String prefix(String key) {
+        return ApiKeyService.prefixOf(key).orElseThrow();
+    }
+
+    /** The audit log's records of one action, oldest first. */
+    private static List<JsonNode> auditRecords(String action) throws IOException {
+        List<JsonNode> records = new ArrayList<>();
+        for (String line : Files.readAllLines(home.resolve(AuditLog.FILE_NAME))) {
+            JsonNode record = JsonFields.MAPPER.readTree(line);
+            if (record.get("action").asText().equals(action)) records.add(record);
+        }
+        return records;
+    }
+
+    private static List<JsonNode> authFailure(String target, String reason) throws IOException {
+        return auditRecords("auth.failure").stream()
+                .filter(e -> e.get("target").asText().equals(target) && e.get("details").get("reason").asText().equals(reason))
+                .toList();
     }
 
     @Test
     void twoClientsGeneratingAtOnceOnTheRealModelBothComplete() throws Exception {
-        TestHttp http = new TestHttp(server.baseUrl());
+        TestHttp http = new TestHttp(server.baseUrl(), "Authorization", "Bearer " + useKey);
         String body = "{\"model\":\"tiny\",\"prompt\":\"abc\",\"raw\":true,\"stream\":false,"
                 + "\"options\":{\"temperature\":0,\"num_predict\":8}}";
         var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> post(http, body));
@@ -117,7 +196,7 @@ class ClientCompatibilityTest {
 
     @Test
     void promptsTheModelCannotTakeAreClientErrors() throws Exception {
-        TestHttp http = new TestHttp(server.baseUrl());
+        TestHttp http = new TestHttp(server.baseUrl(), "Authorization", "Bearer " + useKey);
         var tooLong = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"stream\":false,\"prompt\":\""
                 + "a b c d ".repeat(4000) + "\"}");
         assertThat(tooLong.status()).isEqualTo(400);
@@ -156,8 +235,28 @@ class ClientCompatibilityTest {
         assertThat(r.get("embeddings").get("count").asInt()).isEqualTo(2);
         assertThat(r.get("embeddings").get("dims").asInt()).isPositive();
 
+        assertThat(r.get("unknownModel").get("class").asText()).isEqualTo("NotFoundError");
         assertThat(r.get("unknownModel").get("status").asInt()).isEqualTo(404);
         assertThat(r.get("unknownModel").get("type").asText()).isEqualTo("invalid_request_error");
         assertThat(r.get("unknownModel").get("message").asText()).contains("no-such-model");
+
+        for (String refused : List.of("noKey", "wrongKey")) {
+            JsonNode e = r.get(refused);
+            assertThat(e.path("class").asText()).as(refused + ": " + e).isEqualTo("AuthenticationError");
+            assertThat(e.path("status").asInt()).as(refused + ": " + e).isEqualTo(401);
+            assertThat(e.path("message").asText()).as(refused + ": " + e).isEqualTo("missing or invalid API key");
+            assertThat(e.path("code").asText()).as(refused + ": " + e).isEqualTo("invalid_api_key");
+        }
+        assertThat(auditRecord(r.get("noKey").get("request_id").asText()).get("details").get("reason").asText())
+                .as("no Authorization header was sent").isEqualTo("missing");
+        JsonNode wrong = auditRecord(r.get("wrongKey").get("request_id").asText());
+        assertThat(wrong.get("target").asText()).isEqualTo("POST /v1/chat/completions");
+        assertThat(wrong.get("details").get("reason").asText()).isEqualTo("invalid");
+        assertThat(wrong.get("details").get("key_prefix").asText()).isEqualTo(prefix(useKey));
+    }
+
+    private static JsonNode auditRecord(String requestId) throws IOException {
+        return auditRecords("auth.failure").stream().filter(e -> e.get("request_id").asText().equals(requestId))
+                .findFirst().orElseThrow(() -> new AssertionError("no auth.failure audit record for request " + requestId));
     }
 }

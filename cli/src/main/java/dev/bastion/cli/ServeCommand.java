@@ -6,6 +6,8 @@ import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
 import dev.bastion.api.security.SecurityConfig;
+import dev.bastion.api.security.RoutePolicy;
+import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.engine.generate.LocalModelRuntime;
@@ -83,13 +85,14 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             securityConfig = security.toConfig().withBind(bind.host(), bind.port());
             services = SecurityServices.open(home, env);
-            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
+            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit(),
+                    SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
-        ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler)
-                .withMaxBodyBytes(securityConfig.maxBodyBytes()));
+        ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
+                .withExtension(new SecurityAdminRoutes(services)::register);
         PrintWriter out = spec.commandLine().getOut();
         if (!securityConfig.insecureNoAuth()) {
             services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in " + keyFile

@@ -95,12 +95,14 @@ public final class SecurityFilterChain {
     }
 
     /**
-     * Puts a server behind this chain: its filters, the caller as owner of the models it stores, the ownership rules
-     * for seeing and changing models (unowned models are shared; the local operator of {@code --insecure-no-auth}
-     * sees all and stores shared models), and model operations in the audit log.
+     * Puts a server behind this chain, as {@code bastion serve} runs it: its filters and body limit, the caller as
+     * owner of the models it stores, the ownership rules for seeing and changing models (unowned models are shared;
+     * the local operator of {@code --insecure-no-auth} sees all and stores shared models), and model operations in
+     * the audit log.
      */
     public ServerConfig secure(ServerConfig server) {
-        return server.withExtension(this::install)
+        return server.withMaxBodyBytes(config.maxBodyBytes())
+                .withExtension(this::install)
                 .withOwnerResolver(ctx -> principal(ctx).filter(p -> p != Principal.LOCAL_OPERATOR)
                         .map(Principal::userName).orElse(null))
                 .withModifyPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(true))

@@ -11,6 +11,8 @@
  *     config.routes.post("/api/chat", ctx -> { Principal p = SecurityFilterChain.principal(ctx).orElseThrow(); ... });
  * }).start();                         // no host/port here: they come from SecurityConfig
  * }</pre>
+ * A {@link dev.bastion.api.BastionServer} goes behind the chain as {@code bastion serve} puts it:
+ * {@code new BastionServer(chain.secure(ServerConfig.defaults(bind)), catalog, loader)}.
  * New routes must be listed in {@link dev.bastion.api.security.RoutePolicy} (unlisted routes need the admin scope).
  */
 package dev.bastion.api.security;

@@ -1,5 +1,7 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.BindAddress;
+import dev.bastion.api.ServerConfig;
 import dev.bastion.security.AuditLog;
 import dev.bastion.security.Scope;
 import org.junit.jupiter.api.AfterEach;
@@ -311,5 +313,16 @@ class SecurityFilterChainTest {
                 .hasMessageContaining("wildcard");
         assertThatThrownBy(() -> SecurityConfig.defaults().withTls(home.resolve("cert.pem"), null))
                 .hasMessageContaining("--tls-key");
+    }
+
+    @Test
+    void aSecuredServerTakesTheChainsBodyLimitAndInstallsTheChain() {
+        SecurityConfig config = SecurityConfig.defaults().withLimits(1024, 16 * 1024, Duration.ofSeconds(30))
+                .withInsecureNoAuth(true);
+        ServerConfig plain = ServerConfig.defaults(new BindAddress("127.0.0.1", 0));
+        ServerConfig secured = new SecurityFilterChain(config, null, null).secure(plain);
+        assertThat(plain.maxBodyBytes()).isNotEqualTo(1024);
+        assertThat(secured.maxBodyBytes()).as("API handlers read bodies up to the same limit the chain enforces").isEqualTo(1024);
+        assertThat(secured.extensions()).hasSize(plain.extensions().size() + 1);
     }
 }
