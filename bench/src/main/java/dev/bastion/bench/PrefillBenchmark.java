@@ -1,10 +1,7 @@
 package dev.bastion.bench;
 
-import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LlamaModel;
-import dev.bastion.engine.tiny.TinyModelGenerator;
-import dev.bastion.engine.tiny.TinyModelSpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,12 +15,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /** Prompt processing of {@link #PROMPT} tokens on SmolLM2-135M's shape: batched prefill against token-by-token forward. */
 @State(Scope.Benchmark)
@@ -44,8 +38,7 @@ public class PrefillBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        dir = Files.createTempDirectory("bastion-bench-");
-        TinyModelGenerator.generate(dir, Architecture.LLAMA, TinyModelSpec.smolLm2_135mShape(), 1);
+        dir = BenchModels.generate();
         model = LlamaModel.load(dir);
         tokens = new Random(7).ints(PROMPT, 0, model.config().vocabSize()).toArray();
         state = model.newState(PROMPT);
@@ -63,8 +56,6 @@ public class PrefillBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         model.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+        BenchModels.delete(dir);
     }
 }
