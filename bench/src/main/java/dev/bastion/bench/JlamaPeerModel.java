@@ -95,15 +95,44 @@ public final class JlamaPeerModel implements LanguageModel {
     /** Jlama's decode step: the layers, then final norm and output projection into raw (unsoftmaxed) logits. */
     @Override
     public float[] forward(InferenceState state, int token, int pos) {
-        if (!(state instanceof JlamaState s)) throw new IllegalArgumentException("not a Jlama state: " + state);
-        if (pos < 0 || pos >= s.contextLength) throw new IllegalArgumentException("position " + pos + " is outside 0.." + (s.contextLength - 1));
-        if (token < 0 || token >= config.vocabSize()) throw new IllegalArgumentException("token " + token + " is outside the vocabulary");
+        JlamaState s = own(state);
+        checkTokens(s, new int[] {token}, pos);
         try (AbstractTensor hidden = model.forward(token, pos, s.kvBuffer, Optional.empty())) {
-            // Temperature 0 makes sample() stop after writing raw logits (plus an argmax, a negligible scan).
-            model.sample(hidden, 0f, 0f, s.logitsTensor);
+            return logits(s, hidden);
         }
+    }
+
+    /** Jlama's batched prompt processing (matrix-matrix products over up to 256 tokens at a time). */
+    @Override
+    public float[] prefill(InferenceState state, int[] tokens, int startPos) {
+        JlamaState s = own(state);
+        if (tokens.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        checkTokens(s, tokens, startPos);
+        try (AbstractTensor hidden = model.batchForward(tokens, startPos, s.kvBuffer)) {
+            return logits(s, hidden.slice(hidden.shape().first() - 1));
+        }
+    }
+
+    private float[] logits(JlamaState s, AbstractTensor hidden) {
+        // Temperature 0 makes sample() stop after writing raw logits (plus an argmax, a negligible scan).
+        model.sample(hidden, 0f, 0f, s.logitsTensor);
         s.logitsTensor.getMemorySegment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(0, s.logits);
         return s.logits;
+    }
+
+    private static JlamaState own(InferenceState state) {
+        if (state instanceof JlamaState s) return s;
+        throw new IllegalArgumentException("not a Jlama state: " + state);
+    }
+
+    private void checkTokens(JlamaState s, int[] tokens, int startPos) {
+        if (startPos < 0 || startPos + tokens.length > s.contextLength) {
+            throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + tokens.length - 1)
+                    + " are outside 0.." + (s.contextLength - 1));
+        }
+        for (int token : tokens) {
+            if (token < 0 || token >= config.vocabSize()) throw new IllegalArgumentException("token " + token + " is outside the vocabulary");
+        }
     }
 
     @Override

@@ -14,10 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** Jlama computes the same function as our engines on a generated model, so the benchmark compares like with like. */
 class JlamaPeerModelTest {
@@ -63,6 +65,20 @@ class JlamaPeerModelTest {
     }
 
     @Test
+    void batchedPrefillMatchesOurPrefillAndThenDecodesOnFromIt() throws IOException {
+        try (LanguageModel jlama = JlamaPeerModel.load(dir, JlamaPeerModel.Weights.AS_STORED);
+             LanguageModel reference = ScalarReferenceModel.load(dir)) {
+            InferenceState js = jlama.newState(tokens.length);
+            InferenceState rs = reference.newState(tokens.length);
+            int prompt = tokens.length - 1;
+            float[] afterPrompt = jlama.prefill(js, Arrays.copyOf(tokens, prompt), 0).clone();
+
+            assertThat(afterPrompt).containsExactly(reference.prefill(rs, Arrays.copyOf(tokens, prompt), 0), within(1e-3f));
+            assertThat(jlama.forward(js, tokens[prompt], prompt)).containsExactly(reference.forward(rs, tokens[prompt], prompt), within(1e-3f));
+        }
+    }
+
+    @Test
     void rewindingToAPositionRecomputesTheSameLogits() throws IOException {
         try (LanguageModel jlama = JlamaPeerModel.load(dir, JlamaPeerModel.Weights.AS_STORED)) {
             InferenceState state = jlama.newState(8);
@@ -82,7 +98,9 @@ class JlamaPeerModelTest {
 
             assertThatThrownBy(() -> jlama.forward(state, vocab, 0)).hasMessageContaining("token " + vocab);
             assertThatThrownBy(() -> jlama.forward(state, -1, 0)).hasMessageContaining("token -1");
-            assertThatThrownBy(() -> jlama.forward(state, 0, 4)).hasMessageContaining("position 4");
+            assertThatThrownBy(() -> jlama.forward(state, 0, 4)).hasMessageContaining("positions 4..4");
+            assertThatThrownBy(() -> jlama.prefill(state, new int[] {0, 1, 2}, 2)).hasMessageContaining("positions 2..4");
+            assertThatThrownBy(() -> jlama.prefill(state, new int[0], 0)).hasMessageContaining("at least one token");
             assertThatThrownBy(() -> jlama.forward(() -> 4, 0, 0)).hasMessageContaining("not a Jlama state");
             assertThatThrownBy(() -> jlama.newState(0)).hasMessageContaining("context length 0");
             assertThatThrownBy(() -> jlama.newState(1 << 20)).hasMessageContaining("context length " + (1 << 20));
