@@ -1,14 +1,11 @@
 package dev.bastion.bench;
 
-import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.ScalarReferenceModel;
 import dev.bastion.engine.model.WeightFormat;
-import dev.bastion.engine.tiny.TinyModelGenerator;
-import dev.bastion.engine.tiny.TinyModelSpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,16 +19,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Decode throughput (one token per op) on a generated model of SmolLM2-135M's shape (BF16, tied embeddings): the
- * optimized {@link LlamaModel} against the scalar reference as a peer in the same run. Each op decodes at a position
+ * optimized {@link LlamaModel} against two peers in the same run, the scalar reference and Jlama ({@link JlamaPeerModel}). Each op decodes at a position
  * in a fixed window {@code [PREFIX, PREFIX + WINDOW)}, rewinding at its end, so attention cost stays comparable.
  */
 @State(Scope.Benchmark)
@@ -43,8 +37,11 @@ public class DecodeBenchmark {
     static final int PREFIX = 16;
     static final int WINDOW = 32;
 
-    /** optimized: LlamaModel on the BF16 weights as stored; q8: LlamaModel quantized to Q8_0; reference: ScalarReferenceModel. */
-    @Param({"optimized", "q8", "reference"})
+    /**
+     * optimized: LlamaModel on the BF16 weights as stored; q8: LlamaModel quantized to Q8_0; reference:
+     * ScalarReferenceModel; jlama: Jlama on the BF16 weights; jlama-q4: Jlama quantized to Q4 (it has no Q8 kernel).
+     */
+    @Param({"optimized", "q8", "reference", "jlama", "jlama-q4"})
     public String implementation;
 
     private Path dir;
@@ -55,12 +52,13 @@ public class DecodeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        dir = Files.createTempDirectory("bastion-bench-");
-        TinyModelGenerator.generate(dir, Architecture.LLAMA, TinyModelSpec.smolLm2_135mShape(), 1);
+        dir = BenchModels.generate();
         model = switch (implementation) {
             case "optimized" -> LlamaModel.load(dir);
             case "q8" -> LlamaModel.load(dir, WeightFormat.Q8_0);
             case "reference" -> ScalarReferenceModel.load(dir);
+            case "jlama" -> JlamaPeerModel.load(dir, JlamaPeerModel.Weights.AS_STORED);
+            case "jlama-q4" -> JlamaPeerModel.load(dir, JlamaPeerModel.Weights.Q4);
             default -> throw new IllegalArgumentException("unknown implementation " + implementation);
         };
         ModelConfig config = model.config();
@@ -80,8 +78,6 @@ public class DecodeBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         model.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+        BenchModels.delete(dir);
     }
 }

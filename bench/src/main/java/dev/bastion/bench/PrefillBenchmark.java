@@ -1,10 +1,8 @@
 package dev.bastion.bench;
 
-import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
-import dev.bastion.engine.tiny.TinyModelGenerator;
-import dev.bastion.engine.tiny.TinyModelSpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,14 +16,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-/** Prompt processing of {@link #PROMPT} tokens on SmolLM2-135M's shape: batched prefill against token-by-token forward. */
+/**
+ * Prompt processing of {@link #PROMPT} tokens on SmolLM2-135M's shape: our batched prefill against our token-by-token
+ * forward and against Jlama's batched prefill ({@link JlamaPeerModel}, BF16 weights, F32 activations).
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -34,19 +32,19 @@ public class PrefillBenchmark {
 
     static final int PROMPT = 64;
 
-    @Param({"batched", "stepwise"})
+    /** batched: our prefill; stepwise: our forward token by token; jlama: Jlama's batched prefill. */
+    @Param({"batched", "stepwise", "jlama"})
     public String mode;
 
     private Path dir;
-    private LlamaModel model;
+    private LanguageModel model;
     private InferenceState state;
     private int[] tokens;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        dir = Files.createTempDirectory("bastion-bench-");
-        TinyModelGenerator.generate(dir, Architecture.LLAMA, TinyModelSpec.smolLm2_135mShape(), 1);
-        model = LlamaModel.load(dir);
+        dir = BenchModels.generate();
+        model = mode.equals("jlama") ? JlamaPeerModel.load(dir, JlamaPeerModel.Weights.AS_STORED) : LlamaModel.load(dir);
         tokens = new Random(7).ints(PROMPT, 0, model.config().vocabSize()).toArray();
         state = model.newState(PROMPT);
     }
@@ -54,7 +52,7 @@ public class PrefillBenchmark {
     /** One op is a whole prompt; tokens/s is ops/s × {@link #PROMPT}. */
     @Benchmark
     public float[] prefillPrompt() {
-        if (mode.equals("batched")) return model.prefill(state, tokens, 0);
+        if (!mode.equals("stepwise")) return model.prefill(state, tokens, 0);
         float[] logits = null;
         for (int i = 0; i < tokens.length; i++) logits = model.forward(state, tokens[i], i);
         return logits;
@@ -63,8 +61,6 @@ public class PrefillBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         model.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+        BenchModels.delete(dir);
     }
 }
