@@ -28,7 +28,7 @@ public final class AuditCommand implements Runnable {
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             if (!Files.exists(services.audit().file())) {
                 out().println("ok, 0 records (no audit log yet at " + services.audit().file() + ")");
                 return 0;

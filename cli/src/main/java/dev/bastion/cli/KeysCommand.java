@@ -79,7 +79,7 @@ public final class KeysCommand implements Runnable {
                 scopes.forEach(s -> parsed.add(Scope.parse(s)));
             }
             Instant expiry = expires == null ? null : parseExpiry(expires, Instant.now());
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             CreatedKey created = services.keys().create(user, parsed, expiry, name);
             services.audit().append(new AuditEvent(null, HomeOption.actor(), "key.create", created.key().prefix(),
                     "success", Map.of("user", user, "scopes", Scope.format(parsed))));
@@ -101,7 +101,7 @@ public final class KeysCommand implements Runnable {
         int run() {
             Instant now = Instant.now();
             out().printf("%-8s %-16s %-30s %-8s %-24s %s%n", "PREFIX", "USER", "SCOPES", "STATUS", "EXPIRES", "NAME");
-            for (ApiKey key : home.open().keys().list(user)) {
+            for (ApiKey key : home.openSecurity().keys().list(user)) {
                 String status = key.revokedAt() != null ? "revoked" : key.isActive(now) ? "active" : "expired";
                 out().printf("%-8s %-16s %-30s %-8s %-24s %s%n", key.prefix(), key.userName(), Scope.format(key.scopes()),
                         status, key.expiresAt() == null ? "never" : key.expiresAt(), key.name() == null ? "" : key.name());
@@ -119,7 +119,7 @@ public final class KeysCommand implements Runnable {
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             if (!services.keys().revoke(prefix)) {
                 err().println("error: no active key with prefix '" + prefix + "'");
                 return 1;

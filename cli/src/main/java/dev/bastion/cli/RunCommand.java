@@ -75,7 +75,7 @@ public final class RunCommand implements Callable<Integer> {
     List<String> stop = new ArrayList<>();
 
     @Mixin
-    StoreOptions storeOptions = new StoreOptions();
+    HomeOption home = new HomeOption();
 
     @Spec
     CommandSpec spec;
@@ -130,7 +130,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IOException("model not found: '" + name + "' is neither a model directory nor a valid model name");
         }
-        return storeOptions.open().materialize(modelName);
+        return home.openStore().materialize(modelName);
     }
 
     private List<ChatMessage> startConversation() {

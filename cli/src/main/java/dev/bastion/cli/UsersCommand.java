@@ -34,7 +34,7 @@ public final class UsersCommand implements Runnable {
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             User user = services.users().create(name, Role.parse(role));
             services.audit().append(AuditEvent.of(HomeOption.actor(), "user.create", user.name(), "success"));
             out().println("created user " + user.name() + " (" + user.role() + ")");
@@ -50,7 +50,7 @@ public final class UsersCommand implements Runnable {
         @Override
         int run() {
             out().printf("%-24s %-6s %-9s %s%n", "NAME", "ROLE", "STATUS", "CREATED");
-            for (User user : home.open().users().list()) {
+            for (User user : home.openSecurity().users().list()) {
                 out().printf("%-24s %-6s %-9s %s%n", user.name(), user.role(), user.disabled() ? "disabled" : "active",
                         user.createdAt());
             }
@@ -67,7 +67,7 @@ public final class UsersCommand implements Runnable {
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             services.users().disable(name);
             services.audit().append(AuditEvent.of(HomeOption.actor(), "user.disable", name, "success"));
             out().println("disabled user " + name);
