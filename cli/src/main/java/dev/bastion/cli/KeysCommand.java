@@ -99,9 +99,11 @@ public final class KeysCommand implements Runnable {
 
         @Override
         int run() {
+            // Read before printing, so a failure leaves stdout empty rather than a bare header.
+            java.util.List<ApiKey> keys = home.openSecurity().keys().list(user);
             Instant now = Instant.now();
             out().printf("%-8s %-16s %-30s %-8s %-24s %s%n", "PREFIX", "USER", "SCOPES", "STATUS", "EXPIRES", "NAME");
-            for (ApiKey key : home.openSecurity().keys().list(user)) {
+            for (ApiKey key : keys) {
                 String status = key.revokedAt() != null ? "revoked" : key.isActive(now) ? "active" : "expired";
                 out().printf("%-8s %-16s %-30s %-8s %-24s %s%n", key.prefix(), key.userName(), Scope.format(key.scopes()),
                         status, key.expiresAt() == null ? "never" : key.expiresAt(), key.name() == null ? "" : key.name());

@@ -49,8 +49,10 @@ public final class UsersCommand implements Runnable {
 
         @Override
         int run() {
+            // Read before printing, so a failure leaves stdout empty rather than a bare header.
+            java.util.List<User> users = home.openSecurity().users().list();
             out().printf("%-24s %-6s %-9s %s%n", "NAME", "ROLE", "STATUS", "CREATED");
-            for (User user : home.openSecurity().users().list()) {
+            for (User user : users) {
                 out().printf("%-24s %-6s %-9s %s%n", user.name(), user.role(), user.disabled() ? "disabled" : "active",
                         user.createdAt());
             }
