@@ -1,14 +1,14 @@
 package dev.bastion.cli;
 
-import dev.bastion.security.AuditEvent;
 import dev.bastion.security.Role;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.security.User;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import java.util.Map;
 
 /** {@code bastion users create|list|disable}. */
 @Command(name = "users", description = "Manage users.", mixinStandardHelpOptions = true,
@@ -25,8 +25,6 @@ public final class UsersCommand implements Runnable {
 
     @Command(name = "create", description = "Create a user.")
     static final class Create extends SecurityCommand {
-        @Mixin
-        HomeOption home;
         @Parameters(paramLabel = "NAME")
         String name;
         @Option(names = "--role", defaultValue = "user", description = "admin or user (default: ${DEFAULT-VALUE})")
@@ -36,7 +34,7 @@ public final class UsersCommand implements Runnable {
         int run() {
             SecurityServices services = home.openSecurity();
             User user = services.users().create(name, Role.parse(role));
-            services.audit().append(AuditEvent.of(HomeOption.actor(), "user.create", user.name(), "success"));
+            audit(services, "user.create", user.name(), Map.of());
             out().println("created user " + user.name() + " (" + user.role() + ")");
             return 0;
         }
@@ -44,8 +42,6 @@ public final class UsersCommand implements Runnable {
 
     @Command(name = "list", description = "List users.")
     static final class List extends SecurityCommand {
-        @Mixin
-        HomeOption home;
 
         @Override
         int run() {
@@ -62,8 +58,6 @@ public final class UsersCommand implements Runnable {
 
     @Command(name = "disable", description = "Disable a user; all of its keys stop working at once.")
     static final class Disable extends SecurityCommand {
-        @Mixin
-        HomeOption home;
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -71,7 +65,7 @@ public final class UsersCommand implements Runnable {
         int run() {
             SecurityServices services = home.openSecurity();
             services.users().disable(name);
-            services.audit().append(AuditEvent.of(HomeOption.actor(), "user.disable", name, "success"));
+            audit(services, "user.disable", name, Map.of());
             out().println("disabled user " + name);
             return 0;
         }
