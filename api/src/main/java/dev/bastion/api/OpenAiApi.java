@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /** OpenAI's chat completions, completions, models and embeddings endpoints. */
@@ -82,7 +84,8 @@ final class OpenAiApi {
         Call call = prepare(ctx, b, model);
         JsonFormat.applySystem(messages, call.defaultSystem, call.format);
         run(ctx, call, "chat.completion", "chatcmpl-", rt -> rt.renderChat(messages),
-                piece -> Map.of("delta", Map.of("role", "assistant", "content", piece)),
+                // As OpenAI: the role only in the first chunk's delta.
+                (piece, first) -> Map.of("delta", first ? Map.of("role", "assistant", "content", piece) : Map.of("content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
     }
 
@@ -111,7 +114,7 @@ final class OpenAiApi {
         String prompt = prompts.getFirst();
         Call call = prepare(ctx, b, model);
         run(ctx, call, "text_completion", "cmpl-", rt -> prompt,
-                piece -> withLogprobs(Map.of("text", piece)), text -> withLogprobs(Map.of("text", text)));
+                (piece, first) -> withLogprobs(Map.of("text", piece)), text -> withLogprobs(Map.of("text", text)));
     }
 
     private static Map<String, Object> withLogprobs(Map<String, Object> m) {
@@ -150,7 +153,8 @@ final class OpenAiApi {
     }
 
     private void run(Context ctx, Call call, String object, String idPrefix, Function<ModelRuntime, String> render,
-                     Function<String, Map<String, Object>> chunkChoice, Function<String, Map<String, Object>> fullChoice)
+                     BiFunction<String, Boolean, Map<String, Object>> chunkChoice,
+                     Function<String, Map<String, Object>> fullChoice)
             throws InterruptedException {
         String id = idPrefix + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
         long created = System.currentTimeMillis() / 1000;
@@ -159,10 +163,11 @@ final class OpenAiApi {
         if (call.stream) {
             String chunkObject = object.equals("chat.completion") ? "chat.completion.chunk" : object;
             HttpIo.Stream out = new HttpIo.Stream(ctx, "text/event-stream", cancel);
+            AtomicBoolean first = new AtomicBoolean(true);
             TokenSink sink = piece -> {
                 Map<String, Object> choice = new LinkedHashMap<>();
                 choice.put("index", 0);
-                choice.putAll(chunkChoice.apply(piece));
+                choice.putAll(chunkChoice.apply(piece, first.getAndSet(false)));
                 choice.put("finish_reason", null);
                 out.sse(envelope(id, chunkObject, created, call.model, List.of(choice)));
             };

@@ -1,9 +1,8 @@
 package dev.bastion.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.sampling.SamplerOptions;
+import dev.bastion.store.ModelParameter;
 
 import java.util.List;
 import java.util.Map;
@@ -20,27 +19,29 @@ public final class SamplingRequest {
      * as Ollama does.
      */
     public static GenerationOptions fromOllama(JsonFields options, Map<String, Object> modelParameters) {
-        JsonFields merged = overlay(modelParameters, options);
-        SamplerOptions d = SamplerOptions.DEFAULT;
-        Double temperature = merged.number("temperature");
-        Double topP = merged.number("top_p");
-        Double minP = merged.number("min_p");
-        Double repeatPenalty = merged.number("repeat_penalty");
-        Integer topK = merged.intInRange("top_k", 0, Integer.MAX_VALUE);
-        Integer repeatLastN = merged.intInRange("repeat_last_n", -1, Integer.MAX_VALUE);
-        Long seed = merged.integer("seed");
-        Integer numPredict = merged.intInRange("num_predict", -2, Integer.MAX_VALUE);
-        Integer numCtx = merged.intInRange("num_ctx", 0, MAX_CONTEXT);
-        List<String> stop = merged.stringOrStrings("stop");
+        GenerationOptions model = modelOptions(modelParameters);
+        SamplerOptions d = model.sampling();
+        Double temperature = options.number("temperature");
+        Double topP = options.number("top_p");
+        Double minP = options.number("min_p");
+        Double repeatPenalty = options.number("repeat_penalty");
+        Integer topK = options.intInRange("top_k", 0, Integer.MAX_VALUE);
+        Integer repeatLastN = options.intInRange("repeat_last_n", -1, Integer.MAX_VALUE);
+        Long seed = options.integer("seed");
+        Integer numPredict = options.intInRange("num_predict", -2, Integer.MAX_VALUE);
+        Integer numCtx = options.intInRange("num_ctx", 0, MAX_CONTEXT);
+        List<String> stop = options.stringOrStrings("stop");
+        int contextLength = numCtx == null ? model.contextLength() : numCtx;
         SamplerOptions sampler = sampler(
                 temperature == null ? d.temperature() : temperature.floatValue(),
                 topK == null ? d.topK() : topK,
                 topP == null ? d.topP() : topP.floatValue(),
                 minP == null ? d.minP() : minP.floatValue(),
                 repeatPenalty == null ? d.repeatPenalty() : repeatPenalty.floatValue(),
-                repeatLastN == null ? d.repeatLastN() : (repeatLastN < 0 ? wholeContext(numCtx) : repeatLastN),
-                seed == null || seed < 0 ? null : seed);
-        return options(sampler, numPredict == null ? -1 : Math.max(numPredict, -1), numCtx == null ? 0 : numCtx, stop);
+                repeatLastN == null ? d.repeatLastN() : (repeatLastN < 0 ? wholeContext(contextLength) : repeatLastN),
+                seed == null ? d.seed() : seed < 0 ? null : seed);
+        return options(sampler, numPredict == null ? model.maxTokens() : Math.max(numPredict, -1), contextLength,
+                stop == null ? model.stop() : stop);
     }
 
     /** OpenAI's top-level sampling fields over the model's parameters; {@code n} other than 1 is rejected. */
@@ -65,19 +66,17 @@ public final class SamplingRequest {
     }
 
     /** Ollama's repeat_last_n -1: the penalty looks back over the whole context. */
-    private static int wholeContext(Integer numCtx) {
-        return numCtx == null || numCtx == 0 ? MAX_CONTEXT : numCtx;
+    private static int wholeContext(int numCtx) {
+        return numCtx == 0 ? MAX_CONTEXT : numCtx;
     }
 
-    private static JsonFields overlay(Map<String, Object> modelParameters, JsonFields options) {
-        ObjectNode merged = JsonFields.MAPPER.createObjectNode();
-        if (modelParameters != null) modelParameters.forEach((k, v) -> merged.set(k, JsonFields.MAPPER.valueToTree(v)));
-        for (String field : List.of("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed",
-                "num_predict", "num_ctx", "stop")) {
-            JsonNode v = options.raw(field);
-            if (v != null) merged.set(field, v);
+    private static GenerationOptions modelOptions(Map<String, Object> modelParameters) {
+        if (modelParameters == null) return GenerationOptions.defaults();
+        try {
+            return ModelParameter.generationOptions(modelParameters);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("the model's parameters are invalid: " + e.getMessage(), "model");
         }
-        return JsonFields.of(merged, "options");
     }
 
     private static SamplerOptions sampler(float temperature, int topK, float topP, float minP, float repeatPenalty,

@@ -50,6 +50,8 @@ class OpenAiApiTest extends FakeServerTest {
         StringBuilder text = new StringBuilder();
         chunks.subList(0, 3).forEach(c -> text.append(c.get("choices").get(0).get("delta").get("content").asText()));
         assertThat(text).hasToString("c b a");
+        assertThat(chunks.get(0).get("choices").get(0).get("delta").get("role").asText()).isEqualTo("assistant");
+        assertThat(chunks.subList(1, 4)).allSatisfy(c -> assertThat(c.get("choices").get(0).get("delta").has("role")).isFalse());
         assertThat(chunks.get(3).get("choices").get(0).get("finish_reason").asText()).isEqualTo("length");
         assertThat(chunks.get(4).get("choices")).isEmpty();
         assertThat(chunks.get(4).get("usage").get("completion_tokens").asInt()).isEqualTo(3);

@@ -4,7 +4,6 @@ import dev.bastion.security.AuditLog;
 import dev.bastion.security.SecurityServices;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 import java.nio.file.Files;
 
@@ -23,12 +22,10 @@ public final class AuditCommand implements Runnable {
 
     @Command(name = "verify", description = "Check the audit hash chain; exit 1 naming the first bad record.")
     static final class Verify extends SecurityCommand {
-        @Mixin
-        HomeOption home;
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             if (!Files.exists(services.audit().file())) {
                 out().println("ok, 0 records (no audit log yet at " + services.audit().file() + ")");
                 return 0;

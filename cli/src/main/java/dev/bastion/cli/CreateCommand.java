@@ -1,8 +1,5 @@
 package dev.bastion.cli;
 
-import dev.bastion.engine.model.Architecture;
-import dev.bastion.engine.tiny.TinyModelGenerator;
-import dev.bastion.engine.tiny.TinyModelSpec;
 import dev.bastion.store.Manifest;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.Modelfile;
@@ -16,10 +13,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
+import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = "Create a model from a Modelfile, or generate a tiny random model for testing.")
@@ -63,17 +58,13 @@ public final class CreateCommand extends StoreCommand {
     }
 
     private Manifest generated(ModelStore store, ModelName modelName) throws IOException {
-        Architecture arch = Arrays.stream(Architecture.values())
-                .filter(a -> a.name().equalsIgnoreCase(source.architecture)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown architecture '" + source.architecture + "'; choose one of "
-                        + Arrays.stream(Architecture.values()).map(a -> a.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))));
         Path temp = Files.createTempDirectory("bastion-generate-");
         try {
-            TinyModelGenerator.generate(temp, arch, TinyModelSpec.tiny(arch), seed);
+            GenerateTinyCommand.generate(temp, source.architecture, seed);
             return store.importDirectory(temp, modelName, null);
         } finally {
             try (var files = Files.walk(temp)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
         }
     }

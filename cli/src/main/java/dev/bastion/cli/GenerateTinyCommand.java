@@ -36,8 +36,7 @@ public final class GenerateTinyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            Architecture architecture = parseArchitecture(arch);
-            TinyModelGenerator.generate(dir, architecture, TinyModelSpec.tiny(architecture), seed);
+            Architecture architecture = generate(dir, arch, seed);
             spec.commandLine().getOut().println("wrote a tiny " + architecture.name().toLowerCase(Locale.ROOT) + " model to " + dir);
             spec.commandLine().getOut().flush();
             return 0;
@@ -46,6 +45,13 @@ public final class GenerateTinyCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
             return 1;
         }
+    }
+
+    /** Writes a tiny random model of the named architecture into {@code dir}; {@code create --generate} uses it too. */
+    static Architecture generate(Path dir, String architectureName, long seed) throws IOException {
+        Architecture architecture = parseArchitecture(architectureName);
+        TinyModelGenerator.generate(dir, architecture, TinyModelSpec.tiny(architecture), seed);
+        return architecture;
     }
 
     private static Architecture parseArchitecture(String name) {

@@ -1,13 +1,11 @@
 package dev.bastion.cli;
 
 import dev.bastion.security.ApiKey;
-import dev.bastion.security.AuditEvent;
 import dev.bastion.security.CreatedKey;
 import dev.bastion.security.Scope;
 import dev.bastion.security.SecurityServices;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -58,8 +56,6 @@ public final class KeysCommand implements Runnable {
 
     @Command(name = "create", description = "Create a key; it is printed once and cannot be shown again.")
     static final class Create extends SecurityCommand {
-        @Mixin
-        HomeOption home;
         @Option(names = "--user", required = true, paramLabel = "NAME")
         String user;
         @Option(names = "--scope", paramLabel = "SCOPE", split = ",",
@@ -79,10 +75,9 @@ public final class KeysCommand implements Runnable {
                 scopes.forEach(s -> parsed.add(Scope.parse(s)));
             }
             Instant expiry = expires == null ? null : parseExpiry(expires, Instant.now());
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             CreatedKey created = services.keys().create(user, parsed, expiry, name);
-            services.audit().append(new AuditEvent(null, HomeOption.actor(), "key.create", created.key().prefix(),
-                    "success", Map.of("user", user, "scopes", Scope.format(parsed))));
+            audit(services, "key.create", created.key().prefix(), Map.of("user", user, "scopes", Scope.format(parsed)));
             out().println(created.secret());
             err().println("Store this key now: it is shown only once. Prefix " + created.key().prefix() + ", user "
                     + user + ", scopes " + Scope.format(parsed) + (expiry == null ? "" : ", expires " + expiry));
@@ -92,16 +87,16 @@ public final class KeysCommand implements Runnable {
 
     @Command(name = "list", description = "List keys (never their secrets).")
     static final class List extends SecurityCommand {
-        @Mixin
-        HomeOption home;
         @Option(names = "--user", paramLabel = "NAME")
         String user;
 
         @Override
         int run() {
+            // Read before printing, so a failure leaves stdout empty rather than a bare header.
+            java.util.List<ApiKey> keys = home.openSecurity().keys().list(user);
             Instant now = Instant.now();
             out().printf("%-8s %-16s %-30s %-8s %-24s %s%n", "PREFIX", "USER", "SCOPES", "STATUS", "EXPIRES", "NAME");
-            for (ApiKey key : home.open().keys().list(user)) {
+            for (ApiKey key : keys) {
                 String status = key.revokedAt() != null ? "revoked" : key.isActive(now) ? "active" : "expired";
                 out().printf("%-8s %-16s %-30s %-8s %-24s %s%n", key.prefix(), key.userName(), Scope.format(key.scopes()),
                         status, key.expiresAt() == null ? "never" : key.expiresAt(), key.name() == null ? "" : key.name());
@@ -112,19 +107,17 @@ public final class KeysCommand implements Runnable {
 
     @Command(name = "revoke", description = "Revoke a key by prefix; takes effect immediately.")
     static final class Revoke extends SecurityCommand {
-        @Mixin
-        HomeOption home;
         @Parameters(paramLabel = "PREFIX")
         String prefix;
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             if (!services.keys().revoke(prefix)) {
                 err().println("error: no active key with prefix '" + prefix + "'");
                 return 1;
             }
-            services.audit().append(AuditEvent.of(HomeOption.actor(), "key.revoke", prefix, "success"));
+            audit(services, "key.revoke", prefix, Map.of());
             out().println("revoked key " + prefix);
             return 0;
         }

@@ -7,7 +7,10 @@ import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.store.ModelDetails;
 import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelParameter;
+import dev.bastion.store.ModelStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,11 +29,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code bastion run MODEL [PROMPT]}: one completion, or an interactive chat on stdin when no prompt is given. */
+/**
+ * {@code bastion run MODEL [PROMPT]}: one completion, or an interactive chat on stdin when no prompt is given. A stored
+ * model's Modelfile PARAMETERs and SYSTEM apply, as in the API, unless overridden by the options given.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run a model on a prompt, or chat interactively (stdin) when no prompt is given; /bye ends the chat.")
+        description = {"Run a model on a prompt, or chat interactively (stdin) when no prompt is given; /bye ends the chat.",
+                "A stored model's Modelfile PARAMETERs and SYSTEM replace the defaults below; options given here win."})
 public final class RunCommand implements Callable<Integer> {
 
     private static final String BYE = "/bye";
@@ -44,7 +52,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--raw", description = "Send the prompt as is, without the chat template.")
     boolean raw;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "System message for the chat.")
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message for the chat (default: the stored model's SYSTEM).")
     String system;
 
     @Option(names = "--temperature", defaultValue = "0.8", description = "0 is greedy (default: ${DEFAULT-VALUE}).")
@@ -75,7 +83,7 @@ public final class RunCommand implements Callable<Integer> {
     List<String> stop = new ArrayList<>();
 
     @Mixin
-    StoreOptions storeOptions = new StoreOptions();
+    HomeOption home = new HomeOption();
 
     @Spec
     CommandSpec spec;
@@ -94,16 +102,16 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            GenerationOptions options = new GenerationOptions(
-                    new SamplerOptions(temperature, topK, topP, minP, repeatPenalty, SamplerOptions.DEFAULT.repeatLastN(), seed),
-                    numPredict, numCtx, stop);
-            try (ModelRuntime runtime = LocalModelRuntime.load(resolveModel(model))) {
+            ResolvedModel resolved = resolveModel(model);
+            GenerationOptions options = generationOptions(resolved.parameters());
+            String effectiveSystem = system != null ? system : resolved.system();
+            try (ModelRuntime runtime = LocalModelRuntime.load(resolved.directory())) {
                 if (prompt != null) {
-                    List<ChatMessage> messages = startConversation();
+                    List<ChatMessage> messages = startConversation(effectiveSystem);
                     messages.add(new ChatMessage("user", prompt));
                     respond(runtime, raw ? prompt : runtime.renderChat(messages), options);
                 } else {
-                    chat(runtime, options);
+                    chat(runtime, options, effectiveSystem);
                 }
             }
             return 0;
@@ -114,14 +122,16 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Where MODEL points to; the one place to extend when models may also be named from the store. */
+    /** The directory to load, and for a stored model its Modelfile's PARAMETERs and SYSTEM (else empty and null). */
+    record ResolvedModel(Path directory, Map<String, Object> parameters, String system) {}
+
     /** A directory is used as is; a path-like argument must be one; anything else is a store name, verified and materialized. */
-    Path resolveModel(String name) throws IOException {
+    ResolvedModel resolveModel(String name) throws IOException {
         Path dir = Path.of(name);
         boolean pathLike = dir.isAbsolute() || name.startsWith("./") || name.startsWith("../") || name.startsWith("~");
         if (Files.isDirectory(dir)) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
-            return dir;
+            return new ResolvedModel(dir, Map.of(), null);
         }
         if (pathLike) throw new IOException("model directory not found: " + name);
         ModelName modelName;
@@ -130,19 +140,41 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IOException("model not found: '" + name + "' is neither a model directory nor a valid model name");
         }
-        return storeOptions.open().materialize(modelName);
+        ModelStore store = home.openStore();
+        ModelDetails details = store.show(modelName);
+        return new ResolvedModel(store.materialize(modelName), details.parameters(), details.system());
     }
 
-    private List<ChatMessage> startConversation() {
+    /** The model's parameters, overridden by each sampling option given on the command line (not by their defaults). */
+    private GenerationOptions generationOptions(Map<String, Object> modelParameters) {
+        GenerationOptions model = ModelParameter.generationOptions(modelParameters);
+        SamplerOptions m = model.sampling();
+        SamplerOptions sampling = new SamplerOptions(
+                given("--temperature") ? temperature : m.temperature(),
+                given("--top-k") ? topK : m.topK(),
+                given("--top-p") ? topP : m.topP(),
+                given("--min-p") ? minP : m.minP(),
+                given("--repeat-penalty") ? repeatPenalty : m.repeatPenalty(),
+                m.repeatLastN(),
+                given("--seed") ? seed : m.seed());
+        return new GenerationOptions(sampling, given("--num-predict") ? numPredict : model.maxTokens(),
+                given("--num-ctx") ? numCtx : model.contextLength(), given("--stop") ? stop : model.stop());
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private static List<ChatMessage> startConversation(String system) {
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) messages.add(new ChatMessage("system", system));
         return messages;
     }
 
-    private void chat(ModelRuntime runtime, GenerationOptions options) throws IOException {
+    private void chat(ModelRuntime runtime, GenerationOptions options, String system) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         boolean interactive = System.console() != null;
-        List<ChatMessage> history = startConversation();
+        List<ChatMessage> history = startConversation(system);
         BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
         while (true) {
             if (interactive) {

@@ -26,9 +26,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code bastion serve [--host H:P]}: serves the store at BASTION_HOME over the Ollama and OpenAI APIs until stopped. */
+/** {@code bastion serve [--host H:P] [--home DIR]}: serves the store at the Bastion home over the Ollama and OpenAI APIs until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Start the HTTP server (Ollama- and OpenAI-compatible APIs) on the model store at BASTION_HOME.")
+        description = "Start the HTTP server (Ollama- and OpenAI-compatible APIs) on the model store in the Bastion home.")
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--host", paramLabel = "HOST[:PORT]",
@@ -37,6 +37,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     SecurityOptions security;
+
+    @Mixin
+    HomeOption home = new HomeOption();
 
     @Spec
     CommandSpec spec;
@@ -52,12 +55,7 @@ public final class ServeCommand implements Callable<Integer> {
     /** @param env the environment to read BASTION_HOME, BASTION_HOST and the scheduler settings from */
     public ServeCommand(Map<String, String> env) {
         this.env = env;
-    }
-
-    /** BASTION_HOME, else {@code ~/.bastion}. */
-    static Path home(Map<String, String> env) {
-        String home = env.get("BASTION_HOME");
-        return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".bastion");
+        this.home.environment = env;
     }
 
     @Override
@@ -70,13 +68,13 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path home = home(env);
+        Path homeDir = home.resolve();
         PrintWriter err = spec.commandLine().getErr();
         ModelStore store;
         try {
-            store = new ModelStore(home);
+            store = home.openStore();
         } catch (IOException e) {
-            err.println("bastion serve: cannot open the model store at " + home + ": " + e.getMessage());
+            err.println("bastion serve: cannot open the model store at " + homeDir + ": " + e.getMessage());
             return 1;
         }
         SecurityServices services;
@@ -84,7 +82,7 @@ public final class ServeCommand implements Callable<Integer> {
         SecurityConfig securityConfig;
         try {
             securityConfig = security.toConfig().withBind(bind.host(), bind.port());
-            services = SecurityServices.open(home, env);
+            services = home.openSecurity();
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit(),
                     SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
@@ -116,7 +114,7 @@ public final class ServeCommand implements Callable<Integer> {
             }, "bastion-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             String url = securityConfig.tlsEnabled() ? server.baseUrl().replaceFirst("^http:", "https:") : server.baseUrl();
-            out.println("Bastion listening on " + url + " (models in " + home.toAbsolutePath() + ")");
+            out.println("Bastion listening on " + url + " (models in " + homeDir + ")");
             out.flush();
             stopped.await();
             try {

@@ -2,7 +2,6 @@ package dev.bastion.cli;
 
 import dev.bastion.security.AuditEvent;
 import dev.bastion.security.AuditLog;
-import dev.bastion.security.SecurityServices;
 import dev.bastion.store.ModelStore;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +18,7 @@ import java.util.concurrent.Callable;
 abstract class StoreCommand implements Callable<Integer> {
 
     @Mixin
-    StoreOptions storeOptions;
+    HomeOption home;
 
     @Spec
     CommandSpec spec;
@@ -29,7 +28,7 @@ abstract class StoreCommand implements Callable<Integer> {
     @Override
     public final Integer call() {
         try {
-            return run(storeOptions.open());
+            return run(home.openStore());
         } catch (Exception e) {
             err().println("Error: " + describe(e));
             return 1;
@@ -60,7 +59,7 @@ abstract class StoreCommand implements Callable<Integer> {
 
     private void appendAudit(String action, String model, String outcome, Map<String, String> details) {
         if (audit == null) {
-            audit = SecurityServices.open(storeOptions.resolveHome(), storeOptions.environment).audit();
+            audit = home.openSecurity().audit();
         }
         audit.append(new AuditEvent(null, HomeOption.actor(), action, model, outcome, details));
     }

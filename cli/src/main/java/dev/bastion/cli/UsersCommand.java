@@ -1,14 +1,14 @@
 package dev.bastion.cli;
 
-import dev.bastion.security.AuditEvent;
 import dev.bastion.security.Role;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.security.User;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import java.util.Map;
 
 /** {@code bastion users create|list|disable}. */
 @Command(name = "users", description = "Manage users.", mixinStandardHelpOptions = true,
@@ -25,8 +25,6 @@ public final class UsersCommand implements Runnable {
 
     @Command(name = "create", description = "Create a user.")
     static final class Create extends SecurityCommand {
-        @Mixin
-        HomeOption home;
         @Parameters(paramLabel = "NAME")
         String name;
         @Option(names = "--role", defaultValue = "user", description = "admin or user (default: ${DEFAULT-VALUE})")
@@ -34,9 +32,9 @@ public final class UsersCommand implements Runnable {
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             User user = services.users().create(name, Role.parse(role));
-            services.audit().append(AuditEvent.of(HomeOption.actor(), "user.create", user.name(), "success"));
+            audit(services, "user.create", user.name(), Map.of());
             out().println("created user " + user.name() + " (" + user.role() + ")");
             return 0;
         }
@@ -44,13 +42,13 @@ public final class UsersCommand implements Runnable {
 
     @Command(name = "list", description = "List users.")
     static final class List extends SecurityCommand {
-        @Mixin
-        HomeOption home;
 
         @Override
         int run() {
+            // Read before printing, so a failure leaves stdout empty rather than a bare header.
+            java.util.List<User> users = home.openSecurity().users().list();
             out().printf("%-24s %-6s %-9s %s%n", "NAME", "ROLE", "STATUS", "CREATED");
-            for (User user : home.open().users().list()) {
+            for (User user : users) {
                 out().printf("%-24s %-6s %-9s %s%n", user.name(), user.role(), user.disabled() ? "disabled" : "active",
                         user.createdAt());
             }
@@ -60,16 +58,14 @@ public final class UsersCommand implements Runnable {
 
     @Command(name = "disable", description = "Disable a user; all of its keys stop working at once.")
     static final class Disable extends SecurityCommand {
-        @Mixin
-        HomeOption home;
         @Parameters(paramLabel = "NAME")
         String name;
 
         @Override
         int run() {
-            SecurityServices services = home.open();
+            SecurityServices services = home.openSecurity();
             services.users().disable(name);
-            services.audit().append(AuditEvent.of(HomeOption.actor(), "user.disable", name, "success"));
+            audit(services, "user.disable", name, Map.of());
             out().println("disabled user " + name);
             return 0;
         }

@@ -10,6 +10,7 @@ import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
+import dev.bastion.store.Modelfile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -179,6 +180,34 @@ class RunCommandTest {
         err.getBuffer().setLength(0);
         assertThat(execute("", "--home", home.toString(), "a/../../etc", "hi")).isEqualTo(1);
         assertThat(err.toString()).contains("neither a model directory nor a valid model name");
+    }
+
+    @Test
+    void aStoredModelRunsWithItsModelfileSystemAndParametersUnlessOptionsOverrideThem() throws IOException {
+        Path home = tmp.resolve("modelfile-home");
+        Modelfile modelfile = Modelfile.parse("FROM " + modelDir + "\nSYSTEM Be brief.\nPARAMETER temperature 0\n"
+                + "PARAMETER repeat_penalty 1\nPARAMETER num_predict 4\n");
+        new ModelStore(home).create(ModelName.parse("brief"), modelfile, null, tmp);
+        List<ChatMessage> withModelSystem = List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi"));
+        String fromModelfile = greedyText(chat(withModelSystem), 4, List.of());
+        assertThat(fromModelfile).isNotEqualTo(greedyText(chat(List.of(new ChatMessage("user", "Hi"))), 4, List.of()));
+
+        // No options: greedy (temperature 0, no repeat penalty), 4 tokens, the Modelfile's SYSTEM.
+        assertThat(execute("", "--home", home.toString(), "brief", "Hi")).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo(line(fromModelfile));
+        Matcher stats = STATS.matcher(err.toString().strip());
+        assertThat(stats.matches()).as(err.toString()).isTrue();
+        assertThat(Integer.parseInt(stats.group(1))).isEqualTo(runtime.countTokens(chat(withModelSystem)));
+        assertThat(Integer.parseInt(stats.group(2))).isBetween(1, 4);
+
+        // Options given on the command line win; the parameters they leave alone still come from the Modelfile.
+        out.getBuffer().setLength(0);
+        List<ChatMessage> withOwnSystem = List.of(new ChatMessage("system", "Answer in French."), new ChatMessage("user", "Hi"));
+        String overridden = greedyText(chat(withOwnSystem), 9, List.of());
+        assertThat(overridden).isNotEqualTo(greedyText(chat(withOwnSystem), 4, List.of()));
+        assertThat(execute("", "--home", home.toString(), "brief", "Hi", "--num-predict", "9", "--system", "Answer in French."))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo(line(overridden));
     }
 
     @Test

@@ -96,6 +96,16 @@ class SecurityCommandsTest {
     }
 
     @Test
+    void listingFromAnUnusableDatabasePrintsOnlyTheErrorNoHeader() throws Exception {
+        Files.createDirectories(home.resolve("bastion.db"));
+        for (Result listed : List.of(run(new UsersCommand(), "list"), run(new KeysCommand(), "list"))) {
+            assertThat(listed.exit()).isEqualTo(1);
+            assertThat(listed.out()).isEmpty();
+            assertThat(listed.err()).startsWith("error: ").contains("bastion.db").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void expiryFormats() {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         assertThat(KeysCommand.parseExpiry("12h", now)).isEqualTo(Instant.parse("2026-01-01T12:00:00Z"));

@@ -132,8 +132,11 @@ class ServeCommandTest {
     }
 
     @Test
-    void homeDefaultsToDotBastion() {
-        assertThat(ServeCommand.home(Map.of())).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
-        assertThat(ServeCommand.home(Map.of("BASTION_HOME", "/srv/b"))).isEqualTo(Path.of("/srv/b"));
+    void homeDefaultsToDotBastionAndTheHomeOptionWins() {
+        assertThat(new ServeCommand(Map.of()).home.resolve()).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
+        assertThat(new ServeCommand(Map.of("BASTION_HOME", "/srv/b")).home.resolve()).isEqualTo(Path.of("/srv/b"));
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", "/srv/b"));
+        new CommandLine(serve).parseArgs("--home", "/opt/models");
+        assertThat(serve.home.resolve()).isEqualTo(Path.of("/opt/models"));
     }
 }

@@ -152,15 +152,15 @@ class StoreCommandsTest {
 
     @Test
     void homeComesFromTheOptionThenTheEnvironmentThenTheUserHome() {
-        StoreOptions options = new StoreOptions();
+        HomeOption options = new HomeOption();
         options.environment = Map.of();
-        assertThat(options.resolveHome()).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
+        assertThat(options.resolve()).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
         options.environment = Map.of("BASTION_HOME", "/srv/bastion");
-        assertThat(options.resolveHome()).isEqualTo(Path.of("/srv/bastion"));
+        assertThat(options.resolve()).isEqualTo(Path.of("/srv/bastion"));
         ListCommand command = new ListCommand();
         new CommandLine(command).parseArgs("--home", "/opt/models");
-        command.storeOptions.environment = Map.of("BASTION_HOME", "/srv/bastion");
-        assertThat(command.storeOptions.resolveHome()).isEqualTo(Path.of("/opt/models"));
+        command.home.environment = Map.of("BASTION_HOME", "/srv/bastion");
+        assertThat(command.home.resolve()).isEqualTo(Path.of("/opt/models"));
     }
 
     private Result run(Object command, String... args) {

@@ -1,7 +1,12 @@
 package dev.bastion.store;
 
+import dev.bastion.engine.generate.GenerationOptions;
+import dev.bastion.engine.sampling.SamplerOptions;
+
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -49,6 +54,46 @@ public enum ModelParameter {
     public static Optional<ModelParameter> fromKey(String key) {
         String k = key.toLowerCase(Locale.ROOT);
         return Arrays.stream(values()).filter(p -> p.key.equals(k)).findFirst();
+    }
+
+    /**
+     * A model's {@code PARAMETER}s (as {@link ModelDetails#parameters()} holds them) as generation options: each
+     * parameter the model sets over the engine's default. A negative seed means a random one, as in Ollama.
+     */
+    public static GenerationOptions generationOptions(Map<String, Object> parameters) {
+        SamplerOptions d = SamplerOptions.DEFAULT;
+        GenerationOptions g = GenerationOptions.defaults();
+        Number seed = number(parameters, SEED);
+        SamplerOptions sampling = new SamplerOptions(
+                floatOr(parameters, TEMPERATURE, d.temperature()),
+                intOr(parameters, TOP_K, d.topK()),
+                floatOr(parameters, TOP_P, d.topP()),
+                floatOr(parameters, MIN_P, d.minP()),
+                floatOr(parameters, REPEAT_PENALTY, d.repeatPenalty()),
+                intOr(parameters, REPEAT_LAST_N, d.repeatLastN()),
+                seed == null || seed.longValue() < 0 ? d.seed() : Long.valueOf(seed.longValue()));
+        Object stop = parameters.get(STOP.key);
+        List<String> stops = stop == null ? g.stop()
+                : stop instanceof List<?> list ? list.stream().map(String::valueOf).toList() : List.of(String.valueOf(stop));
+        return new GenerationOptions(sampling, intOr(parameters, NUM_PREDICT, g.maxTokens()),
+                intOr(parameters, NUM_CTX, g.contextLength()), stops);
+    }
+
+    private static Number number(Map<String, Object> parameters, ModelParameter p) {
+        Object value = parameters.get(p.key);
+        if (value == null || value instanceof Number) return (Number) value;
+        throw new IllegalArgumentException("parameter '" + p.key + "' must be a number, got '"
+                + ModelName.printable(String.valueOf(value)) + "'");
+    }
+
+    private static float floatOr(Map<String, Object> parameters, ModelParameter p, float fallback) {
+        Number n = number(parameters, p);
+        return n == null ? fallback : n.floatValue();
+    }
+
+    private static int intOr(Map<String, Object> parameters, ModelParameter p, int fallback) {
+        Number n = number(parameters, p);
+        return n == null ? fallback : n.intValue();
     }
 
     /** Parses and range-checks a value; the exception message names the parameter and the value. */
