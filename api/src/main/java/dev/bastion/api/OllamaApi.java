@@ -231,27 +231,18 @@ final class OllamaApi {
         String prompt = b.string("prompt", "");
         String system = b.string("system", null);
         boolean raw = b.bool("raw", false);
-        String template = b.string("template", "");
         if (b.has("images")) throw ApiException.badRequest("images are not supported", "images");
         Request r = prepare(ctx, b, model);
         if (prompt.isEmpty()) {
             loadOnly(ctx, r, "response", "");
             return;
         }
+        ChatPrompt chatPrompt = raw ? null : ChatPrompt.of(b.string("template", null), r.details.template());
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) messages.add(new ChatMessage("system", system));
         messages.add(new ChatMessage("user", prompt));
         JsonFormat.applySystem(messages, r.details.system(), r.format);
-        Function<dev.bastion.engine.generate.ModelRuntime, String> render;
-        if (raw) {
-            render = rt -> prompt;
-        } else if (!template.isEmpty()) {
-            String effectiveSystem = messages.getFirst().role().equals("system") ? messages.getFirst().content() : null;
-            String rendered = PromptTemplate.render(template, effectiveSystem, prompt);
-            render = rt -> rendered;
-        } else {
-            render = rt -> rt.renderChat(messages);
-        }
+        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> chatPrompt.render(rt, messages);
         run(ctx, r, render, piece -> Map.of("response", piece), text -> Map.of("response", text));
     }
 
@@ -277,7 +268,8 @@ final class OllamaApi {
             return;
         }
         JsonFormat.applySystem(messages, r.details.system(), r.format);
-        run(ctx, r, rt -> rt.renderChat(messages),
+        ChatPrompt chatPrompt = ChatPrompt.of(null, r.details.template());
+        run(ctx, r, rt -> chatPrompt.render(rt, messages),
                 piece -> Map.of("message", Map.of("role", "assistant", "content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
     }

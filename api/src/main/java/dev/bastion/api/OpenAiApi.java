@@ -83,7 +83,8 @@ final class OpenAiApi {
         }
         Call call = prepare(ctx, b, model);
         JsonFormat.applySystem(messages, call.defaultSystem, call.format);
-        run(ctx, call, "chat.completion", "chatcmpl-", rt -> rt.renderChat(messages),
+        ChatPrompt chatPrompt = ChatPrompt.of(null, call.modelTemplate);
+        run(ctx, call, "chat.completion", "chatcmpl-", rt -> chatPrompt.render(rt, messages),
                 // As OpenAI: the role only in the first chunk's delta.
                 (piece, first) -> Map.of("delta", first ? Map.of("role", "assistant", "content", piece) : Map.of("content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
@@ -123,9 +124,12 @@ final class OpenAiApi {
         return o;
     }
 
-    /** {@code format} is null, or what to constrain the reply to (as Ollama's format: "json" or a schema). */
+    /**
+     * {@code format} is null, or what to constrain the reply to (as Ollama's format: "json" or a schema);
+     * {@code defaultSystem} and {@code modelTemplate} are the stored model's SYSTEM and TEMPLATE, or null.
+     */
     private record Call(String model, String stored, GenerationOptions options, boolean stream, boolean includeUsage,
-                        JsonNode format, String defaultSystem) {}
+                        JsonNode format, String defaultSystem, String modelTemplate) {}
 
     private Call prepare(Context ctx, JsonFields b, String model) {
         boolean stream = b.bool("stream", false);
@@ -133,7 +137,7 @@ final class OpenAiApi {
         JsonNode format = responseFormat(b.object("response_format"));
         ModelCatalog.ModelDetails details = visible(ctx).show(model);
         return new Call(model, details.summary().name(), SamplingRequest.fromOpenAi(b, details.parameters()), stream,
-                includeUsage, format, details.system());
+                includeUsage, format, details.system(), details.template());
     }
 
     private static JsonNode responseFormat(JsonFields rf) {

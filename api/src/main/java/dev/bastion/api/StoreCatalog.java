@@ -81,6 +81,7 @@ public final class StoreCatalog implements ModelCatalog {
     public void create(CreateRequest request, String owner) {
         ModelName name = parse(request.model(), "model");
         ModelName from = parse(request.from(), "from");
+        ChatPrompt.of(request.template(), null); // a template generation cannot render is refused before anything is read
         io(() -> store.show(from)); // 404 unless the base is a stored model, so FROM never resolves to a directory
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));

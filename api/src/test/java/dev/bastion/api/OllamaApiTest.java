@@ -74,7 +74,7 @@ class OllamaApiTest extends FakeServerTest {
         assertThat(runtimes.get("tiny").prompts.getFirst()).isEqualTo("S:sys P:hi");
         var bad = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"template\":\"{{ range .Messages }}\"}");
         assertThat(bad.status()).isEqualTo(400);
-        assertThat(bad.json().get("error").asText()).contains("'template' uses");
+        assertThat(bad.json().get("error").asText()).contains("'template' cannot be used").contains("'{{ range .Messages }}'");
     }
 
     @Test

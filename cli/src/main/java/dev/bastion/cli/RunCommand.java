@@ -1,5 +1,6 @@
 package dev.bastion.cli;
 
+import dev.bastion.api.ChatPrompt;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
@@ -34,11 +35,11 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bastion run MODEL [PROMPT]}: one completion, or an interactive chat on stdin when no prompt is given. A stored
- * model's Modelfile PARAMETERs and SYSTEM apply, as in the API, unless overridden by the options given.
+ * model's Modelfile PARAMETERs, SYSTEM and TEMPLATE apply, as in the API, unless overridden by the options given.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run a model on a prompt, or chat interactively (stdin) when no prompt is given; /bye ends the chat.",
-                "A stored model's Modelfile PARAMETERs and SYSTEM replace the defaults below; options given here win."})
+                "A stored model's Modelfile PARAMETERs and SYSTEM replace the defaults below (options given here win); its TEMPLATE replaces the chat template."})
 public final class RunCommand implements Callable<Integer> {
 
     private static final String BYE = "/bye";
@@ -105,13 +106,14 @@ public final class RunCommand implements Callable<Integer> {
             ResolvedModel resolved = resolveModel(model);
             GenerationOptions options = generationOptions(resolved.parameters());
             String effectiveSystem = system != null ? system : resolved.system();
+            ChatPrompt chatPrompt = ChatPrompt.of(null, resolved.template());
             try (ModelRuntime runtime = LocalModelRuntime.load(resolved.directory())) {
                 if (prompt != null) {
                     List<ChatMessage> messages = startConversation(effectiveSystem);
                     messages.add(new ChatMessage("user", prompt));
-                    respond(runtime, raw ? prompt : runtime.renderChat(messages), options);
+                    respond(runtime, raw ? prompt : chatPrompt.render(runtime, messages), options);
                 } else {
-                    chat(runtime, options, effectiveSystem);
+                    chat(runtime, chatPrompt, options, effectiveSystem);
                 }
             }
             return 0;
@@ -122,8 +124,8 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The directory to load, and for a stored model its Modelfile's PARAMETERs and SYSTEM (else empty and null). */
-    record ResolvedModel(Path directory, Map<String, Object> parameters, String system) {}
+    /** The directory to load, and for a stored model its Modelfile's PARAMETERs, SYSTEM and TEMPLATE (else empty and nulls). */
+    record ResolvedModel(Path directory, Map<String, Object> parameters, String system, String template) {}
 
     /** A directory is used as is; a path-like argument must be one; anything else is a store name, verified and materialized. */
     ResolvedModel resolveModel(String name) throws IOException {
@@ -131,7 +133,7 @@ public final class RunCommand implements Callable<Integer> {
         boolean pathLike = dir.isAbsolute() || name.startsWith("./") || name.startsWith("../") || name.startsWith("~");
         if (Files.isDirectory(dir)) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
-            return new ResolvedModel(dir, Map.of(), null);
+            return new ResolvedModel(dir, Map.of(), null, null);
         }
         if (pathLike) throw new IOException("model directory not found: " + name);
         ModelName modelName;
@@ -142,7 +144,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         ModelStore store = home.openStore();
         ModelDetails details = store.show(modelName);
-        return new ResolvedModel(store.materialize(modelName), details.parameters(), details.system());
+        return new ResolvedModel(store.materialize(modelName), details.parameters(), details.system(), details.template());
     }
 
     /** The model's parameters, overridden by each sampling option given on the command line (not by their defaults). */
@@ -171,7 +173,7 @@ public final class RunCommand implements Callable<Integer> {
         return messages;
     }
 
-    private void chat(ModelRuntime runtime, GenerationOptions options, String system) throws IOException {
+    private void chat(ModelRuntime runtime, ChatPrompt chatPrompt, GenerationOptions options, String system) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         boolean interactive = System.console() != null;
         List<ChatMessage> history = startConversation(system);
@@ -189,7 +191,7 @@ public final class RunCommand implements Callable<Integer> {
                 continue;
             }
             history.add(new ChatMessage("user", line));
-            GenerationResult result = respond(runtime, runtime.renderChat(history), options);
+            GenerationResult result = respond(runtime, chatPrompt.render(runtime, history), options);
             history.add(new ChatMessage("assistant", result.text()));
         }
     }

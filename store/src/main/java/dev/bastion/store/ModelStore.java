@@ -107,8 +107,10 @@ public final class ModelStore {
      * against {@code baseDir}; the Modelfile's parameters, template, system prompt and license override the base's.
      *
      * @param baseDir null allows only models of the store as FROM (for remote callers, who must not read server paths)
+     * @throws ModelfileException for a TEMPLATE outside the subset generation renders, before anything is written
      */
     public Manifest create(ModelName name, Modelfile modelfile, String owner, Path baseDir) throws IOException {
+        if (modelfile.template() != null) Modelfile.requireRenderable(0, modelfile.template());
         Optional<ModelName> baseName = parseOrEmpty(modelfile.from());
         ModelDirectory source = null;
         if (baseName.isEmpty() || !Files.exists(manifestPath(baseName.get()))) {

@@ -1,5 +1,7 @@
 package dev.bastion.store;
 
+import dev.bastion.engine.template.GoPromptTemplate;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -63,6 +65,7 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
                     } else {
                         value = unquote(argument.strip());
                     }
+                    if (instruction.equals("TEMPLATE")) requireRenderable(lineNumber, value);
                     texts.put(instruction, value);
                 }
                 default -> throw new ModelfileException(lineNumber, "unknown instruction '" + ModelName.printable(parts[0])
@@ -71,6 +74,15 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
         }
         if (from == null) throw new ModelfileException(0, "FROM is missing");
         return new Modelfile(from, parameters, texts.get("TEMPLATE"), texts.get("SYSTEM"), texts.get("LICENSE"));
+    }
+
+    /** Refuses a TEMPLATE that generation could not render, so that it fails at create time, not at the first request. */
+    static void requireRenderable(int lineNumber, String template) {
+        try {
+            GoPromptTemplate.parse(template);
+        } catch (IllegalArgumentException e) {
+            throw new ModelfileException(lineNumber, "TEMPLATE: " + e.getMessage());
+        }
     }
 
     @SuppressWarnings("unchecked")

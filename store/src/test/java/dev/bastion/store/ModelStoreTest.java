@@ -328,6 +328,17 @@ class ModelStoreTest {
     }
 
     @Test
+    void createRefusesATemplateGenerationCannotRenderAndWritesNothing() throws IOException {
+        store.importDirectory(modelDir, ModelName.parse("base"), null);
+        List<Path> before = allFiles();
+        Modelfile unrenderable = new Modelfile("base", Map.of(), "{{ .Prompt }}{{ template \"x\" }}", null, null);
+        assertThatThrownBy(() -> store.create(ModelName.parse("bad"), unrenderable, null, tmp))
+                .isInstanceOf(ModelfileException.class).hasMessageContaining("TEMPLATE").hasMessageContaining("'{{ template \"x\" }}'");
+        assertThat(allFiles()).isEqualTo(before);
+        assertThat(store.list()).extracting(m -> m.name().toString()).containsExactly("base:latest");
+    }
+
+    @Test
     void createFromADirectoryRelativeToTheModelfile() throws IOException {
         Manifest manifest = store.create(ModelName.parse("fromdir"), Modelfile.parse("FROM ./model\nSYSTEM hi\n"), null, tmp);
         assertThat(manifest.layer(LayerType.WEIGHTS)).isPresent();

@@ -1,0 +1,164 @@
+package dev.bastion.engine.template;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The subset of Ollama's Go templates (a Modelfile TEMPLATE or a request's {@code template}) rendered faithfully: the
+ * fields .System, .Prompt and .Response, and "if .System" / "if .Prompt" / "if .Response" … "end" without nesting or
+ * else; the trim markers "{{-" and "-}}" strip whitespace as in Go. Anything else is refused when parsing rather than
+ * rendered wrongly. Immutable and thread-safe.
+ */
+public final class GoPromptTemplate {
+
+    private static final Pattern ACTION = Pattern.compile("\\{\\{(-?)\\s*(.*?)\\s*(-?)}}", Pattern.DOTALL);
+    private static final Pattern FIELD = Pattern.compile("\\.(System|Prompt|Response)");
+    private static final Pattern IF = Pattern.compile("if\\s+\\.(System|Prompt|Response)");
+    private static final String SUPPORTED = "supported: {{ .System }}, {{ .Prompt }}, {{ .Response }},"
+            + " {{ if .System }}/{{ if .Prompt }}/{{ if .Response }} … {{ end }} and the {{- -}} trim markers";
+    private static final int MAX_QUOTED = 64;
+
+    private sealed interface Part {}
+
+    private record Text(String text) implements Part {}
+
+    private record Field(String name) implements Part {}
+
+    private record If(String name) implements Part {}
+
+    private record End() implements Part {}
+
+    private final List<Part> parts;
+
+    private GoPromptTemplate(List<Part> parts) {
+        this.parts = parts;
+    }
+
+    /** @throws IllegalArgumentException naming the first construct outside the supported subset */
+    public static GoPromptTemplate parse(String source) {
+        Objects.requireNonNull(source, "source");
+        List<Part> parts = new ArrayList<>();
+        Matcher m = ACTION.matcher(source);
+        int last = 0;
+        boolean inIf = false;
+        boolean trimNext = false;
+        while (m.find()) {
+            String text = source.substring(last, m.start());
+            if (trimNext) text = text.stripLeading();
+            if (!m.group(1).isEmpty()) text = text.stripTrailing();
+            if (!text.isEmpty()) parts.add(new Text(text));
+            String action = m.group(2);
+            Matcher field = FIELD.matcher(action);
+            Matcher cond = IF.matcher(action);
+            if (field.matches()) {
+                parts.add(new Field(field.group(1)));
+            } else if (cond.matches()) {
+                if (inIf) throw unsupported("a nested if");
+                inIf = true;
+                parts.add(new If(cond.group(1)));
+            } else if (action.equals("end")) {
+                if (!inIf) throw unsupported("an end without if");
+                inIf = false;
+                parts.add(new End());
+            } else {
+                throw unsupported("'{{ " + quote(action) + " }}'");
+            }
+            trimNext = !m.group(3).isEmpty();
+            last = m.end();
+        }
+        if (inIf) throw unsupported("an if without end");
+        String rest = source.substring(last);
+        if (trimNext) rest = rest.stripLeading();
+        if (!rest.isEmpty()) parts.add(new Text(rest));
+        return new GoPromptTemplate(List.copyOf(parts));
+    }
+
+    /**
+     * The prompt for a conversation, as Ollama renders templates without .Messages: consecutive messages of one role
+     * are joined by a blank line; each system / user / assistant group is one execution of the template (.System only
+     * where a system message precedes it), and the last one is the generation prompt: everything after .Response is cut,
+     * .Response holding a trailing assistant message (a reply to continue) or nothing. Tool messages are left out.
+     */
+    public String render(List<ChatMessage> messages) {
+        StringBuilder out = new StringBuilder();
+        String system = "";
+        String prompt = "";
+        String response = "";
+        for (ChatMessage m : collate(messages)) {
+            switch (m.role()) {
+                case "system" -> {
+                    if (!prompt.isEmpty() || !response.isEmpty()) {
+                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false);
+                        system = prompt = response = "";
+                    }
+                    system = m.content();
+                }
+                case "user" -> {
+                    if (!response.isEmpty()) {
+                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false);
+                        system = prompt = response = "";
+                    }
+                    prompt = m.content();
+                }
+                case "assistant" -> response = m.content();
+                default -> { } // Ollama's templates without .Messages have no place for tool results
+            }
+        }
+        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), true);
+        return out.toString();
+    }
+
+    /** A single prompt, as {@code /api/generate} renders one: {@code system} may be null. */
+    public String render(String system, String prompt) {
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) messages.add(new ChatMessage("system", system));
+        messages.add(new ChatMessage("user", prompt));
+        return render(messages);
+    }
+
+    private void execute(StringBuilder out, Map<String, String> values, boolean cutAfterResponse) {
+        boolean skipping = false;
+        for (Part part : parts) {
+            switch (part) {
+                case Text t -> {
+                    if (!skipping) out.append(t.text());
+                }
+                case Field f -> {
+                    if (!skipping) out.append(values.get(f.name()));
+                    // Ollama cuts after .Response wherever it stands, taken branch or not.
+                    if (cutAfterResponse && f.name().equals("Response")) return;
+                }
+                case If i -> skipping = values.get(i.name()).isEmpty();
+                case End e -> skipping = false;
+            }
+        }
+    }
+
+    private static List<ChatMessage> collate(List<ChatMessage> messages) {
+        List<ChatMessage> collated = new ArrayList<>();
+        for (ChatMessage m : messages) {
+            if (!collated.isEmpty() && collated.getLast().role().equals(m.role())) {
+                ChatMessage previous = collated.removeLast();
+                collated.add(new ChatMessage(m.role(), previous.content() + "\n\n" + m.content()));
+            } else {
+                collated.add(m);
+            }
+        }
+        return collated;
+    }
+
+    private static IllegalArgumentException unsupported(String construct) {
+        return new IllegalArgumentException("unsupported template construct: " + construct + "; " + SUPPORTED);
+    }
+
+    /** Template text quoted in a message: control characters replaced, at most 64 characters. */
+    private static String quote(String text) {
+        StringBuilder sb = new StringBuilder();
+        text.codePoints().limit(MAX_QUOTED).forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return text.codePointCount(0, text.length()) > MAX_QUOTED ? sb + "…" : sb.toString();
+    }
+}
