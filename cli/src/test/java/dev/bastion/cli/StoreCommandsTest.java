@@ -116,6 +116,23 @@ class StoreCommandsTest {
     }
 
     @Test
+    void createRefusesATemplateGenerationCannotRenderAndWritesNothing() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        List<Path> before;
+        try (Stream<Path> files = Files.walk(home.resolve("blobs"))) {
+            before = files.sorted().toList();
+        }
+        Path modelfile = Files.writeString(tmp.resolve("Modelfile"),
+                "FROM tiny\nSYSTEM Be brief.\nTEMPLATE \"\"\"{{ .System }}\n{{ range .Messages }}{{ .Content }}{{ end }}\"\"\"\n");
+        expectError(run(new CreateCommand(), "templated", "-f", modelfile.toString()),
+                "Modelfile line 3: TEMPLATE: unsupported template construct: '{{ range .Messages }}'");
+        assertThat(run(new ListCommand()).out()).contains("tiny:latest").doesNotContain("templated");
+        try (Stream<Path> files = Files.walk(home.resolve("blobs"))) {
+            assertThat(files.sorted().toList()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void modelOperationsAreAuditedAsTheOperatingSystemUserAndTheChainVerifies() throws IOException {
         run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
         run(new CreateCommand(), "gen", "--generate", "qwen2");
