@@ -211,6 +211,33 @@ class RunCommandTest {
     }
 
     @Test
+    void aStoredModelsTemplateRendersTheRunPromptAndEachChatTurn() throws IOException {
+        Path home = tmp.resolve("template-home");
+        Modelfile modelfile = Modelfile.parse("FROM " + modelDir + "\nSYSTEM Be brief.\nPARAMETER temperature 0\n"
+                + "PARAMETER repeat_penalty 1\nPARAMETER num_predict 5\n"
+                + "TEMPLATE \"\"\"<|sys|>{{ .System }}<|user|>{{ .Prompt }}<|bot|>{{ .Response }}\"\"\"\n");
+        new ModelStore(home).create(ModelName.parse("templated"), modelfile, null, tmp);
+
+        String single = "<|sys|>Be brief.<|user|>Hi<|bot|>";
+        assertThat(execute("", "--home", home.toString(), "templated", "Hi")).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo(line(greedyText(single, 5, List.of())));
+        Matcher stats = STATS.matcher(err.toString().strip());
+        assertThat(stats.matches()).as(err.toString()).isTrue();
+        assertThat(Integer.parseInt(stats.group(1))).isEqualTo(runtime.countTokens(single));
+
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertThat(execute("hello\nagain\n", "--home", home.toString(), "templated")).as(err.toString()).isZero();
+        String first = greedyText("<|sys|>Be brief.<|user|>hello<|bot|>", 5, List.of());
+        String secondPrompt = "<|sys|>Be brief.<|user|>hello<|bot|>" + first + "<|sys|><|user|>again<|bot|>";
+        String second = greedyText(secondPrompt, 5, List.of());
+        assertThat(out.toString()).isEqualTo(line(first) + line(second));
+        Matcher secondStats = STATS.matcher(err.toString().strip().lines().toList().getLast());
+        assertThat(secondStats.matches()).as(err.toString()).isTrue();
+        assertThat(Integer.parseInt(secondStats.group(1))).isEqualTo(runtime.countTokens(secondPrompt));
+    }
+
+    @Test
     void badOptionValuesAreOneClearLineAndExitCode1() {
         assertThat(execute("", modelDir.toString(), "hi", "--temperature", "-1")).isEqualTo(1);
         assertThat(err.toString().strip()).isEqualTo("bastion run: temperature must be in [0, 100]");
