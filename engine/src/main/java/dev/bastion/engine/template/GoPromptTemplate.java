@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  */
 public final class GoPromptTemplate {
 
-    private static final Pattern ACTION = Pattern.compile("\\{\\{(-?)\\s*(.*?)\\s*(-?)}}", Pattern.DOTALL);
+    private static final String OPEN = "{{";
+    private static final String CLOSE = "}}";
     private static final Pattern FIELD = Pattern.compile("\\.(System|Prompt|Response)");
     private static final Pattern IF = Pattern.compile("if\\s+\\.(System|Prompt|Response)");
     private static final String SUPPORTED = "supported: {{ .System }}, {{ .Prompt }}, {{ .Response }},"
@@ -42,16 +43,21 @@ public final class GoPromptTemplate {
     public static GoPromptTemplate parse(String source) {
         Objects.requireNonNull(source, "source");
         List<Part> parts = new ArrayList<>();
-        Matcher m = ACTION.matcher(source);
         int last = 0;
         boolean inIf = false;
         boolean trimNext = false;
-        while (m.find()) {
-            String text = source.substring(last, m.start());
+        // indexOf rather than a regex: a lazy match over a hostile "{{{{…" would take quadratic time.
+        for (int open = source.indexOf(OPEN); open >= 0; open = source.indexOf(OPEN, last)) {
+            int close = source.indexOf(CLOSE, open + OPEN.length());
+            if (close < 0) throw unsupported("a '{{' that is never closed by '}}'");
+            String inner = source.substring(open + OPEN.length(), close);
+            boolean trimBefore = inner.startsWith("-");
+            boolean trimAfter = inner.length() > (trimBefore ? 1 : 0) && inner.endsWith("-");
+            String action = inner.substring(trimBefore ? 1 : 0, inner.length() - (trimAfter ? 1 : 0)).strip();
+            String text = source.substring(last, open);
             if (trimNext) text = text.stripLeading();
-            if (!m.group(1).isEmpty()) text = text.stripTrailing();
+            if (trimBefore) text = text.stripTrailing();
             if (!text.isEmpty()) parts.add(new Text(text));
-            String action = m.group(2);
             Matcher field = FIELD.matcher(action);
             Matcher cond = IF.matcher(action);
             if (field.matches()) {
@@ -67,8 +73,8 @@ public final class GoPromptTemplate {
             } else {
                 throw unsupported("'{{ " + quote(action) + " }}'");
             }
-            trimNext = !m.group(3).isEmpty();
-            last = m.end();
+            trimNext = trimAfter;
+            last = close + CLOSE.length();
         }
         if (inIf) throw unsupported("an if without end");
         String rest = source.substring(last);

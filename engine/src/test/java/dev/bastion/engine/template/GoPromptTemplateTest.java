@@ -2,10 +2,12 @@ package dev.bastion.engine.template;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class GoPromptTemplateTest {
 
@@ -76,5 +78,17 @@ class GoPromptTemplateTest {
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .System | printf \"%s\" }}")).hasMessageContaining("printf");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ \u0000" + "x".repeat(100) + " }}"))
                 .hasMessageContaining("?xxx").hasMessageContaining("…").hasMessageNotContaining("x".repeat(100));
+        assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .Prompt }} {{ .System")).hasMessageContaining("never closed");
+    }
+
+    @Test
+    void hostileInputFailsInLinearTime() {
+        String braces = "{{".repeat(1 << 19);
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            assertThatThrownBy(() -> GoPromptTemplate.parse(braces)).hasMessageContaining("never closed");
+            assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .Prompt }}" + "{{ .Prompt }".repeat(1 << 16))).isInstanceOf(IllegalArgumentException.class);
+            GoPromptTemplate many = GoPromptTemplate.parse("{{- .Prompt -}}".repeat(1 << 16));
+            assertThat(many.render(null, "ab")).hasSize(2 << 16);
+        });
     }
 }
