@@ -1,7 +1,10 @@
 package dev.bastion.security;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.MDC;
 
@@ -36,6 +39,13 @@ public final class AuditLog {
     public static final String FILE_NAME = "audit.log";
     static final String GENESIS = "0".repeat(64);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Verification reads each line as exactly one object with unique fields: otherwise text after the object, or a
+     * duplicate field that other tools may read instead of the hashed one, would pass as part of a valid record.
+     */
+    private static final ObjectReader STRICT = JSON.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     private static final List<String> FIELDS =
             List.of("seq", "time", "request_id", "actor", "action", "target", "outcome", "details", "prev");
 
@@ -193,7 +203,7 @@ public final class AuditLog {
             long lineNumber = i + 1;
             JsonNode record;
             try {
-                record = JSON.readTree(line);
+                record = STRICT.readTree(line);
             } catch (IOException e) {
                 return VerificationResult.bad(i, lineNumber, null, "not valid JSON");
             }

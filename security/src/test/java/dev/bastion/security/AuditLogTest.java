@@ -128,4 +128,29 @@ class AuditLogTest {
         assertThat(lines(file)).hasSize(1);
         assertThat(AuditLog.verify(file).ok()).isTrue();
     }
+
+    @Test
+    void textSmuggledAfterOrInsideAValidRecordIsCaught() throws Exception {
+        byte[] key = new byte[32];
+        Path file = writeFive(key);
+        List<String> original = lines(file);
+
+        List<String> trailing = new ArrayList<>(original);
+        trailing.set(1, trailing.get(1) + " {\"seq\":2,\"actor\":\"mallory\",\"action\":\"user.create\"}");
+        Files.write(file, trailing);
+        AuditLog.VerificationResult afterRecord = AuditLog.verify(file, key);
+        assertThat(afterRecord.ok()).as("content after the record's JSON object").isFalse();
+        assertThat(afterRecord.badLine()).isEqualTo(2);
+
+        // A parser that keeps the first of duplicate keys would read actor "mallory" from a line that verifies.
+        List<String> duplicate = new ArrayList<>(original);
+        duplicate.set(3, duplicate.get(3).replaceFirst("^\\{", "{\"actor\":\"mallory\","));
+        Files.write(file, duplicate);
+        AuditLog.VerificationResult duplicateKey = AuditLog.verify(file, key);
+        assertThat(duplicateKey.ok()).as("duplicate field").isFalse();
+        assertThat(duplicateKey.badLine()).isEqualTo(4);
+
+        Files.write(file, original);
+        assertThat(AuditLog.verify(file, key).ok()).isTrue();
+    }
 }
