@@ -126,6 +126,19 @@ abstract class SecurityStoreContract {
     }
 
     @Test
+    void theLastActiveAdminCannotBeDisabled() {
+        assertThatThrownBy(() -> users.disable("root")).hasMessageContaining("root").hasMessageContaining("last active admin");
+        assertThat(users.find("root").orElseThrow().disabled()).isFalse();
+
+        users.create("ops", Role.ADMIN);
+        users.disable("root");
+        assertThat(users.find("root").orElseThrow().disabled()).isTrue();
+        assertThatThrownBy(() -> users.disable("ops")).hasMessageContaining("last active admin");
+        users.disable("alice");
+        assertThat(users.find("alice").orElseThrow().disabled()).as("plain users are unaffected").isTrue();
+    }
+
+    @Test
     void plainUserCannotHoldAdminScope() {
         assertThatThrownBy(() -> keys.create("alice", Set.of(Scope.ADMIN), null, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alice");

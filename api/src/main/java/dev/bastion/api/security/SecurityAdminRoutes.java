@@ -75,7 +75,10 @@ public final class SecurityAdminRoutes {
         if (security.users().find(name).isEmpty()) {
             throw new NotFoundResponse("no such user");
         }
-        security.users().disable(name);
+        invalidAsBadRequest(() -> {
+            security.users().disable(name);
+            return name;
+        });
         audit(ctx, "user.disable", name, Map.of());
         ctx.json(Map.of("name", name, "disabled", true));
     }
