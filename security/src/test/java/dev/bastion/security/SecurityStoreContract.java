@@ -157,6 +157,22 @@ abstract class SecurityStoreContract {
     }
 
     @Test
+    void anExpiringUserKeyCannotIssueAKeyThatOutlivesIt() {
+        Instant expiry = clock.instant().plus(Duration.ofDays(1));
+        Principal shortLived = keys.authenticate(keys.create("alice", Set.of(Scope.MODELS_USE), expiry, null).secret()).orElseThrow();
+
+        assertThatThrownBy(() -> keys.create(shortLived, "alice", Set.of(Scope.MODELS_USE), null, null))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("expire");
+        assertThatThrownBy(() -> keys.create(shortLived, "alice", Set.of(Scope.MODELS_USE), expiry.plusSeconds(1), null))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThat(keys.create(shortLived, "alice", Set.of(Scope.MODELS_USE), expiry, null).key().expiresAt()).isEqualTo(expiry);
+
+        Principal root = keys.authenticate(keys.create("root", EnumSet.allOf(Scope.class), expiry, null).secret()).orElseThrow();
+        assertThat(keys.create(root, "root", Set.of(Scope.ADMIN), null, null).key().expiresAt())
+                .as("admins may issue any key").isNull();
+    }
+
+    @Test
     void listFiltersByUser() {
         keys.create("alice", Set.of(Scope.MODELS_USE), null, "a");
         keys.create("root", Set.of(Scope.ADMIN), null, "r");
