@@ -3,6 +3,7 @@ package dev.bastion.security;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,20 @@ public final class SecureFiles {
             return Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
         }
         return Files.createDirectories(directory);
+    }
+
+    /**
+     * Makes {@code file} owner-only (0600): created so if missing, tightened if it exists with wider permissions (an
+     * older install, or a file created under the default umask).
+     */
+    public static void createOrRestrictOwnerOnly(Path file) throws IOException {
+        try {
+            Files.createFile(file, ownerOnlyFile());
+        } catch (FileAlreadyExistsException exists) {
+            if (posix() && !Files.getPosixFilePermissions(file).equals(OWNER_READ_WRITE)) {
+                Files.setPosixFilePermissions(file, OWNER_READ_WRITE);
+            }
+        }
     }
 
     private static boolean posix() {
