@@ -323,11 +323,28 @@ public final class SecurityFilterChain {
 
     /** {@code --insecure-no-auth} is refused on anything but a loopback bind. */
     static void requireLoopback(String host) {
+        requireLoopback(host, InetAddress::getAllByName);
+    }
+
+    interface HostResolver {
+        InetAddress[] resolve(String host) throws java.net.UnknownHostException;
+    }
+
+    /**
+     * {@code localhost} is checked by resolving it as Jetty will: a hosts file or resolver can point it at a routable
+     * address. Other names are refused outright rather than trusted to keep resolving to loopback.
+     */
+    static void requireLoopback(String host, HostResolver resolver) {
         boolean loopback;
         if (host == null) {
             loopback = false; // Jetty binds all interfaces
         } else if ("localhost".equals(host.toLowerCase(Locale.ROOT))) {
-            loopback = true;
+            try {
+                InetAddress[] addresses = resolver.resolve(host);
+                loopback = addresses.length > 0 && java.util.Arrays.stream(addresses).allMatch(InetAddress::isLoopbackAddress);
+            } catch (java.net.UnknownHostException unresolvable) {
+                loopback = false;
+            }
         } else {
             try {
                 loopback = Cidr.parseAddress(host).isLoopbackAddress();
@@ -337,7 +354,8 @@ public final class SecurityFilterChain {
         }
         if (!loopback) {
             throw new IllegalStateException("--insecure-no-auth is only allowed on a loopback bind (127.0.0.1, ::1,"
-                    + " localhost), not on " + (host == null ? "all interfaces" : "'" + host + "'"));
+                    + " localhost resolving to loopback only), not on "
+                    + (host == null ? "all interfaces" : "'" + host + "'"));
         }
     }
 

@@ -281,6 +281,25 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void insecureNoAuthRefusesLocalhostThatResolvesBeyondLoopback() {
+        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+        java.net.InetAddress routable = java.net.InetAddress.ofLiteral("192.0.2.10");
+        SecurityFilterChain.requireLoopback("localhost", host -> new java.net.InetAddress[] {loopback});
+        assertThatThrownBy(() -> SecurityFilterChain.requireLoopback("localhost", host -> new java.net.InetAddress[] {routable}))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'localhost'");
+        assertThatThrownBy(() -> SecurityFilterChain.requireLoopback("LOCALHOST",
+                host -> new java.net.InetAddress[] {loopback, routable})).hasMessageContaining("LOCALHOST");
+        assertThatThrownBy(() -> SecurityFilterChain.requireLoopback("localhost", host -> {
+            throw new java.net.UnknownHostException(host);
+        })).isInstanceOf(IllegalStateException.class);
+        for (String host : List.of("::", "[::]", "0.0.0.0", "localhost.", "127.0.0.1.nip.io", "0:0:0:0:0:0:0:0")) {
+            assertThatThrownBy(() -> SecurityFilterChain.requireLoopback(host)).as(host).isInstanceOf(IllegalStateException.class);
+        }
+        SecurityFilterChain.requireLoopback("[::1]");
+        SecurityFilterChain.requireLoopback("127.0.0.2");
+    }
+
+    @Test
     void usesTheServersOwnBindWhenConfigHasNone() throws Exception {
         SecuredApp fixture = start(SecurityConfig.defaults());
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults(), fixture.keys, null);
