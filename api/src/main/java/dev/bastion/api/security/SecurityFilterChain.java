@@ -174,6 +174,13 @@ public final class SecurityFilterChain {
             throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
         }
 
+        // Without authentication, a web page whose name was re-resolved to 127.0.0.1 (DNS rebinding) could read the
+        // API with same-origin requests that carry no Origin header; its foreign Host header gives it away.
+        if (config.insecureNoAuth() && !isLoopbackHost(ctx.header("Host"))) {
+            throw reject(403, "forbidden: Host must name a loopback address without authentication",
+                    "permission_error", "host_not_allowed", Map.of());
+        }
+
         // 3. CORS
         String origin = ctx.header("Origin");
         String preflightMethod = ctx.header("Access-Control-Request-Method");
@@ -319,6 +326,28 @@ public final class SecurityFilterChain {
         byte[] bytes = new byte[24];
         new SecureRandom().nextBytes(bytes);
         return Base64.getEncoder().encodeToString(bytes).toCharArray();
+    }
+
+    /** A Host header naming localhost or a loopback literal, with or without a port; absent (HTTP/1.0) passes. */
+    static boolean isLoopbackHost(String hostHeader) {
+        if (hostHeader == null) {
+            return true;
+        }
+        String host = hostHeader.trim();
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            host = close < 0 ? host : host.substring(0, close + 1);
+        } else if (host.indexOf(':') == host.lastIndexOf(':') && host.indexOf(':') >= 0) {
+            host = host.substring(0, host.indexOf(':'));
+        }
+        if ("localhost".equals(host.toLowerCase(Locale.ROOT))) {
+            return true;
+        }
+        try {
+            return Cidr.parseAddress(host).isLoopbackAddress();
+        } catch (IllegalArgumentException notLiteral) {
+            return false;
+        }
     }
 
     /** {@code --insecure-no-auth} is refused on anything but a loopback bind. */

@@ -300,6 +300,20 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void insecureNoAuthRefusesForeignHostHeadersAgainstDnsRebinding() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withInsecureNoAuth(true));
+        // A page on evil.example that re-resolves its name to 127.0.0.1 sends same-origin GETs without an Origin header.
+        for (String host : List.of("evil.example:" + s.app.port(), "evil.example", "127.0.0.1.evil.example", "localhost.evil.example")) {
+            String response = s.raw("GET /api/admin/users HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(host).startsWith("HTTP/1.1 403").doesNotContain("local\n", "\r\n\r\nlocal");
+        }
+        for (String host : List.of("127.0.0.1:" + s.app.port(), "localhost:" + s.app.port(), "LOCALHOST", "[::1]:" + s.app.port())) {
+            String response = s.raw("GET /api/admin/users HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(host).startsWith("HTTP/1.1 200").endsWith("local");
+        }
+    }
+
+    @Test
     void usesTheServersOwnBindWhenConfigHasNone() throws Exception {
         SecuredApp fixture = start(SecurityConfig.defaults());
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults(), fixture.keys, null);
