@@ -3,12 +3,18 @@ package dev.bastion.security;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The real client address. {@code X-Forwarded-For} is believed only when the direct peer is a trusted proxy; then
  * the right-most hop that is not itself a trusted proxy is the client (hops further left are client-controlled).
  */
 public final class ClientAddressResolver {
+
+    private static final String PORT = "(?::(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|\\d{1,4}))";
+    private static final Pattern BRACKETED_WITH_PORT = Pattern.compile("\\[([^\\]]+)]" + PORT + "?");
+    private static final Pattern IPV4_WITH_PORT = Pattern.compile("([\\d.]+)" + PORT);
 
     private final List<Cidr> trustedProxies;
 
@@ -37,13 +43,23 @@ public final class ClientAddressResolver {
         }
         for (int i = hops.size() - 1; i >= 0 && isTrusted(current); i--) {
             try {
-                current = Cidr.parseAddress(hops.get(i));
+                current = Cidr.parseAddress(withoutPort(hops.get(i)));
             } catch (IllegalArgumentException garbage) {
                 // A hop we cannot parse ends the chain: keep the last proxy we trust rather than guess.
                 return current;
             }
         }
         return current;
+    }
+
+    /** A hop as proxies write it: {@code ip}, {@code ip:port}, {@code [ipv6]} or {@code [ipv6]:port}. */
+    private static String withoutPort(String hop) {
+        Matcher bracketed = BRACKETED_WITH_PORT.matcher(hop);
+        if (bracketed.matches()) {
+            return bracketed.group(1);
+        }
+        Matcher ipv4 = IPV4_WITH_PORT.matcher(hop);
+        return ipv4.matches() ? ipv4.group(1) : hop;
     }
 
     /**
