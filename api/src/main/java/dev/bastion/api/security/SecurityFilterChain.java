@@ -38,7 +38,7 @@ import java.util.Optional;
 
 /**
  * The one enforcement path every HTTP request goes through, in order: request id → IP allowlist → CORS →
- * authentication → authorization → rate limit; then the principal is available to handlers via
+ * authentication → rate limit → authorization; then the principal is available to handlers via
  * {@link #principal(Context)}. Also sets the Jetty limits (header size, idle timeout), body size, TLS and HSTS.
  * Usage: {@code Javalin.create(config -> { new SecurityFilterChain(securityConfig, keys, audit).install(config); ... })}
  * then {@code app.start()} (host and port come from {@link SecurityConfig}, or from the Javalin config if it has none).
@@ -215,18 +215,19 @@ public final class SecurityFilterChain {
             principal = authenticate(ctx, client);
         }
 
-        // 5. authorization
+        // 5. rate limits: per IP always, per key when authenticated. Before authorization, so that denied requests
+        // count too and a key cannot flood the audit log with scope denials.
+        limit("ip:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
+        if (principal != null && principal.keyPrefix() != null) {
+            limit("key:" + principal.keyPrefix(), config.rateLimits().perKey(principal.role()));
+        }
+
+        // 6. authorization
         if (required.isPresent() && !principal.has(required.get())) {
             record(ctx, principal, "authz.denied", ctx.method().name() + " " + ctx.path(), "denied",
                     Map.of("required_scope", required.get().id(), "ip", clientIp));
             throw reject(403, "this API key lacks the scope " + required.get().id(), "permission_error",
                     "insufficient_scope", Map.of());
-        }
-
-        // 6. rate limits: per IP always, per key when authenticated
-        limit("ip:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
-        if (principal != null && principal.keyPrefix() != null) {
-            limit("key:" + principal.keyPrefix(), config.rateLimits().perKey(principal.role()));
         }
 
         // 7. hand over the principal

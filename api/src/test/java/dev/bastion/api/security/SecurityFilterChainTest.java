@@ -265,6 +265,18 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void scopeDenialFloodIsThrottledBeforeAuditing() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(3, 100, 100, Duration.ofMinutes(1))));
+        String use = "Bearer " + s.key("alice", Scope.MODELS_USE);
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            statuses.add(s.get("/api/admin/users", "Authorization", use).statusCode());
+        }
+        assertThat(statuses).containsExactly(403, 403, 403, 429, 429, 429);
+        assertThat(Files.readAllLines(home.resolve("audit.log"))).hasSize(3);
+    }
+
+    @Test
     void auditTargetsAreSanitized() {
         assertThat(SecurityFilterChain.printable("/api/x\n\rfake")).isEqualTo("/api/x??fake");
         assertThat(SecurityFilterChain.printable("/" + "a".repeat(1000))).hasSize(259);
