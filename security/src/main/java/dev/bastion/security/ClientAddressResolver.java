@@ -31,7 +31,7 @@ public final class ClientAddressResolver {
      * @param forwardedFor   all {@code X-Forwarded-For} header values in order (may be empty)
      */
     public InetAddress resolve(String peer, List<String> forwardedFor) {
-        InetAddress current = Cidr.parseAddress(peer);
+        InetAddress current = Cidr.parseAddress(withoutZone(peer));
         if (!isTrusted(current) || forwardedFor.isEmpty()) {
             return current;
         }
@@ -50,6 +50,19 @@ public final class ClientAddressResolver {
             }
         }
         return current;
+    }
+
+    /**
+     * The socket peer of a link-local IPv6 client carries its zone ({@code fe80::1%eth0}); the zone names our own
+     * interface, not the client, so allowlists and limits ignore it. Only applied to the OS-given peer, never to
+     * forwarded hops.
+     */
+    private static String withoutZone(String peer) {
+        int zone = peer.indexOf('%');
+        if (zone < 0) {
+            return peer;
+        }
+        return peer.startsWith("[") ? peer.substring(0, zone) + "]" : peer.substring(0, zone);
     }
 
     /** A hop as proxies write it: {@code ip}, {@code ip:port}, {@code [ipv6]} or {@code [ipv6]:port}. */

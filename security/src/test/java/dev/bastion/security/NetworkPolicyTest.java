@@ -121,4 +121,13 @@ class NetworkPolicyTest {
                 .isEqualTo("10.0.0.1");
         assertThat(resolver.resolve("10.0.0.1", List.of("[2001:db8::7]x")).getHostAddress()).isEqualTo("10.0.0.1");
     }
+
+    @Test
+    void aLinkLocalPeerWithZoneIdIsResolvedNotRefusedAsGarbage() {
+        // The TCP peer comes from the operating system, which names link-local IPv6 peers with their zone.
+        ClientAddressResolver resolver = ClientAddressResolver.parse(List.of());
+        assertThat(resolver.resolve("fe80:0:0:0:1:2:3:4%eth0", List.of()).getHostAddress()).isEqualTo("fe80:0:0:0:1:2:3:4");
+        assertThat(resolver.resolve("[fe80::5%2]", List.of()).getHostAddress()).isEqualTo("fe80:0:0:0:0:0:0:5");
+        assertThat(ClientAddressResolver.rateLimitKey(resolver.resolve("fe80::1:2:3:4%eth0", List.of()))).isEqualTo("fe80:0:0:0:0:0:0:0/64");
+    }
 }
