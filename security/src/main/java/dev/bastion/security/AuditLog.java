@@ -39,6 +39,7 @@ public final class AuditLog {
     public static final String FILE_NAME = "audit.log";
     static final String GENESIS = "0".repeat(64);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuditLog.class);
     /**
      * Verification reads each line as exactly one object with unique fields: otherwise text after the object, or a
      * duplicate field that other tools may read instead of the hashed one, would pass as part of a valid record.
@@ -112,7 +113,12 @@ public final class AuditLog {
         try (FileChannel channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.READ), SecureFiles.ownerOnlyFile());
              FileLock ignored = channel.lock()) {
-            if (channel.size() != knownSize) {
+            if (knownSize >= 0 && channel.size() < knownSize) {
+                // An append-only log never shrinks: records were cut. Chaining on from the remaining tail would hide
+                // that; chaining from what this process last wrote makes the gap show at the next record.
+                LOG.warn("audit log {} shrank from {} to {} bytes since the last append: records were removed",
+                        file, knownSize, channel.size());
+            } else if (channel.size() != knownSize) {
                 readTail(channel);
             }
             ObjectNode record = JSON.createObjectNode();

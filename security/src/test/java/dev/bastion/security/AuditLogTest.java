@@ -153,4 +153,23 @@ class AuditLogTest {
         Files.write(file, original);
         assertThat(AuditLog.verify(file, key).ok()).isTrue();
     }
+
+    @Test
+    void truncationBehindARunningServersBackIsExposedByItsNextRecord() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = AuditLog.open(file, null);
+        for (int i = 1; i <= 5; i++) {
+            log.append(AuditEvent.of("alice", "key.create", "key-" + i, "success"));
+        }
+        List<String> lines = lines(file);
+        Files.write(file, lines.subList(0, 3));
+        assertThat(AuditLog.verify(file).ok()).as("whole records cut from the end leave a consistent chain").isTrue();
+
+        log.append(AuditEvent.of("bob", "user.disable", "carol", "success"));
+
+        AuditLog.VerificationResult result = AuditLog.verify(file);
+        assertThat(result.ok()).isFalse();
+        assertThat(result.badLine()).isEqualTo(4);
+        assertThat(result.describe()).contains("expected seq 4");
+    }
 }
