@@ -140,4 +140,14 @@ class SecurityAdminRoutesTest {
         assertThat(call("GET", "/api/admin/users", admin, null).statusCode()).isEqualTo(200);
         assertThat(security.users().find("admin").orElseThrow().disabled()).isFalse();
     }
+
+    @Test
+    void hostileUserFieldsAreClientErrorsNotServerErrors() throws Exception {
+        for (String body : new String[] {"{\"name\":\"eve\",\"role\":\"root\"}", "{\"name\":\"eve\",\"role\":[\"admin\"]}",
+                "{\"name\":\"../eve\"}", "{\"name\":\"eve\\n{\\\"seq\\\":1}\"}"}) {
+            HttpResponse<String> r = call("POST", "/api/admin/users", admin, body);
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+        }
+        assertThat(security.users().find("eve")).isEmpty();
+    }
 }
