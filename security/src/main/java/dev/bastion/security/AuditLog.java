@@ -92,8 +92,10 @@ public final class AuditLog {
     public static AuditLog open(Path file, byte[] hmacKey, Clock clock) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            // New logs are created owner-only on first append; one from an older install may be wider.
+            SecureFiles.restrictToOwner(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create directory for audit log " + file, e);
+            throw new UncheckedIOException("cannot prepare audit log " + file + ": " + e.getMessage(), e);
         }
         return new AuditLog(file, hmacKey, clock);
     }

@@ -50,9 +50,14 @@ public final class SecureFiles {
         try {
             Files.createFile(file, ownerOnlyFile());
         } catch (FileAlreadyExistsException exists) {
-            if (posix() && !Files.getPosixFilePermissions(file).equals(OWNER_READ_WRITE)) {
-                Files.setPosixFilePermissions(file, OWNER_READ_WRITE);
-            }
+            restrictToOwner(file);
+        }
+    }
+
+    /** Tightens an existing file to 0600 if it is wider; a missing file is left missing. */
+    public static void restrictToOwner(Path file) throws IOException {
+        if (posix() && Files.exists(file) && !Files.getPosixFilePermissions(file).equals(OWNER_READ_WRITE)) {
+            Files.setPosixFilePermissions(file, OWNER_READ_WRITE);
         }
     }
 

@@ -172,4 +172,14 @@ class AuditLogTest {
         assertThat(result.badLine()).isEqualTo(4);
         assertThat(result.describe()).contains("expected seq 4");
     }
+
+    @Test
+    void anExistingWorldReadableLogIsMadeOwnerOnlyOnOpen() throws Exception {
+        Path file = Files.createFile(dir.resolve("audit.log"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
+        AuditLog.open(file, null);
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        AuditLog.open(dir.resolve("absent.log"), null);
+        assertThat(dir.resolve("absent.log")).as("opening alone creates nothing").doesNotExist();
+    }
 }

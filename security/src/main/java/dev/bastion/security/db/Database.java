@@ -88,10 +88,7 @@ public final class Database {
         try {
             dev.bastion.security.SecureFiles.createOrRestrictOwnerOnly(file);
             for (String suffix : new String[] {"-wal", "-shm"}) {
-                Path companion = home.resolve(FILE_NAME + suffix);
-                if (java.nio.file.Files.exists(companion)) {
-                    dev.bastion.security.SecureFiles.createOrRestrictOwnerOnly(companion);
-                }
+                dev.bastion.security.SecureFiles.restrictToOwner(home.resolve(FILE_NAME + suffix));
             }
         } catch (java.io.IOException e) {
             throw new DatabaseException("cannot make the security database " + file + " owner-only: " + e.getMessage(), e);
