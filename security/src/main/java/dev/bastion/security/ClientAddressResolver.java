@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  */
 public final class ClientAddressResolver {
 
-    private static final String PORT = "(?::(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|\\d{1,4}))";
+    private static final String PORT = "(?::\\d{1,5})";
     private static final Pattern BRACKETED_WITH_PORT = Pattern.compile("\\[([^\\]]+)]" + PORT + "?");
     private static final Pattern IPV4_WITH_PORT = Pattern.compile("([\\d.]+)" + PORT);
 
