@@ -88,11 +88,21 @@ public final class ApiKeyService {
         return new CreatedKey(KEY_MARKER + prefix + "_" + secret, key);
     }
 
-    /** Issues a key on behalf of an authenticated caller, enforcing {@link Authorizer#canCreateKey}. */
+    /**
+     * Issues a key on behalf of an authenticated caller, enforcing {@link Authorizer#canCreateKey}; a non-admin's new
+     * key also expires no later than the calling key, so a short-lived (or leaked) key cannot mint a lasting one.
+     */
     public CreatedKey create(Principal actor, String userName, Set<Scope> scopes, Instant expiresAt, String name) {
         if (!Authorizer.canCreateKey(actor, userName, scopes)) {
             throw new AccessDeniedException("'" + actor.userName() + "' may not create a key for '" + userName
                     + "' with scopes " + Scope.format(scopes));
+        }
+        if (!actor.isAdmin() && actor.keyPrefix() != null) {
+            Instant callerExpiry = find(actor.keyPrefix()).map(ApiKey::expiresAt).orElse(null);
+            if (callerExpiry != null && (expiresAt == null || expiresAt.isAfter(callerExpiry))) {
+                throw new AccessDeniedException("a key created with key " + actor.keyPrefix() + " must expire no later"
+                        + " than it does (" + callerExpiry + "), not " + (expiresAt == null ? "never" : expiresAt));
+            }
         }
         return create(userName, scopes, expiresAt, name);
     }

@@ -1,7 +1,10 @@
 package dev.bastion.security;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.MDC;
 
@@ -36,6 +39,14 @@ public final class AuditLog {
     public static final String FILE_NAME = "audit.log";
     static final String GENESIS = "0".repeat(64);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuditLog.class);
+    /**
+     * Verification reads each line as exactly one object with unique fields: otherwise text after the object, or a
+     * duplicate field that other tools may read instead of the hashed one, would pass as part of a valid record.
+     */
+    private static final ObjectReader STRICT = JSON.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     private static final List<String> FIELDS =
             List.of("seq", "time", "request_id", "actor", "action", "target", "outcome", "details", "prev");
 
@@ -81,8 +92,10 @@ public final class AuditLog {
     public static AuditLog open(Path file, byte[] hmacKey, Clock clock) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            // New logs are created owner-only on first append; one from an older install may be wider.
+            SecureFiles.restrictToOwner(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create directory for audit log " + file, e);
+            throw new UncheckedIOException("cannot prepare audit log " + file + ": " + e.getMessage(), e);
         }
         return new AuditLog(file, hmacKey, clock);
     }
@@ -102,7 +115,12 @@ public final class AuditLog {
         try (FileChannel channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.READ), SecureFiles.ownerOnlyFile());
              FileLock ignored = channel.lock()) {
-            if (channel.size() != knownSize) {
+            if (knownSize >= 0 && channel.size() < knownSize) {
+                // An append-only log never shrinks: records were cut. Chaining on from the remaining tail would hide
+                // that; chaining from what this process last wrote makes the gap show at the next record.
+                LOG.warn("audit log {} shrank from {} to {} bytes since the last append: records were removed",
+                        file, knownSize, channel.size());
+            } else if (channel.size() != knownSize) {
                 readTail(channel);
             }
             ObjectNode record = JSON.createObjectNode();
@@ -193,7 +211,7 @@ public final class AuditLog {
             long lineNumber = i + 1;
             JsonNode record;
             try {
-                record = JSON.readTree(line);
+                record = STRICT.readTree(line);
             } catch (IOException e) {
                 return VerificationResult.bad(i, lineNumber, null, "not valid JSON");
             }

@@ -3,12 +3,18 @@ package dev.bastion.security;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The real client address. {@code X-Forwarded-For} is believed only when the direct peer is a trusted proxy; then
  * the right-most hop that is not itself a trusted proxy is the client (hops further left are client-controlled).
  */
 public final class ClientAddressResolver {
+
+    private static final String PORT = "(?::\\d{1,5})";
+    private static final Pattern BRACKETED_WITH_PORT = Pattern.compile("\\[([^\\]]+)]" + PORT + "?");
+    private static final Pattern IPV4_WITH_PORT = Pattern.compile("([\\d.]+)" + PORT);
 
     private final List<Cidr> trustedProxies;
 
@@ -25,7 +31,7 @@ public final class ClientAddressResolver {
      * @param forwardedFor   all {@code X-Forwarded-For} header values in order (may be empty)
      */
     public InetAddress resolve(String peer, List<String> forwardedFor) {
-        InetAddress current = Cidr.parseAddress(peer);
+        InetAddress current = Cidr.parseAddress(withoutZone(peer));
         if (!isTrusted(current) || forwardedFor.isEmpty()) {
             return current;
         }
@@ -37,13 +43,36 @@ public final class ClientAddressResolver {
         }
         for (int i = hops.size() - 1; i >= 0 && isTrusted(current); i--) {
             try {
-                current = Cidr.parseAddress(hops.get(i));
+                current = Cidr.parseAddress(withoutPort(hops.get(i)));
             } catch (IllegalArgumentException garbage) {
                 // A hop we cannot parse ends the chain: keep the last proxy we trust rather than guess.
                 return current;
             }
         }
         return current;
+    }
+
+    /**
+     * The socket peer of a link-local IPv6 client carries its zone ({@code fe80::1%eth0}); the zone names our own
+     * interface, not the client, so allowlists and limits ignore it. Only applied to the OS-given peer, never to
+     * forwarded hops.
+     */
+    private static String withoutZone(String peer) {
+        int zone = peer.indexOf('%');
+        if (zone < 0) {
+            return peer;
+        }
+        return peer.startsWith("[") ? peer.substring(0, zone) + "]" : peer.substring(0, zone);
+    }
+
+    /** A hop as proxies write it: {@code ip}, {@code ip:port}, {@code [ipv6]} or {@code [ipv6]:port}. */
+    private static String withoutPort(String hop) {
+        Matcher bracketed = BRACKETED_WITH_PORT.matcher(hop);
+        if (bracketed.matches()) {
+            return bracketed.group(1);
+        }
+        Matcher ipv4 = IPV4_WITH_PORT.matcher(hop);
+        return ipv4.matches() ? ipv4.group(1) : hop;
     }
 
     /**

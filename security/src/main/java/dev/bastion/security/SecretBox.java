@@ -58,8 +58,12 @@ public final class SecretBox {
                 }
                 byte[] fresh = new byte[KEY_BYTES];
                 RANDOM.nextBytes(fresh);
-                SecureFiles.writeNewOwnerOnly(file, (Base64.getEncoder().encodeToString(fresh) + "\n")
-                        .getBytes(StandardCharsets.US_ASCII));
+                try {
+                    SecureFiles.writeNewOwnerOnly(file, (Base64.getEncoder().encodeToString(fresh) + "\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                } catch (java.nio.file.FileAlreadyExistsException createdConcurrently) {
+                    // another process won the race and published a complete key: use that one
+                }
             }
             return new SecretBox(decodeKey(Files.readString(file, StandardCharsets.US_ASCII).trim(), file.toString()));
         } catch (IOException e) {

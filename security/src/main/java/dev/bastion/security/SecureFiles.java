@@ -3,6 +3,7 @@ package dev.bastion.security;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,23 +42,55 @@ public final class SecureFiles {
         return Files.createDirectories(directory);
     }
 
+    /**
+     * Makes {@code file} owner-only (0600): created so if missing, tightened if it exists with wider permissions (an
+     * older install, or a file created under the default umask).
+     */
+    public static void createOrRestrictOwnerOnly(Path file) throws IOException {
+        try {
+            Files.createFile(file, ownerOnlyFile());
+        } catch (FileAlreadyExistsException exists) {
+            restrictToOwner(file);
+        }
+    }
+
+    /** Tightens an existing file to 0600 if it is wider; a missing file is left missing. */
+    public static void restrictToOwner(Path file) throws IOException {
+        if (posix() && Files.exists(file) && !Files.getPosixFilePermissions(file).equals(OWNER_READ_WRITE)) {
+            Files.setPosixFilePermissions(file, OWNER_READ_WRITE);
+        }
+    }
+
     private static boolean posix() {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
     /**
-     * Creates {@code file} (which must not exist) with permissions 0600 set atomically at creation, so it is never
-     * readable by others even briefly, then writes and fsyncs {@code content}.
+     * Creates {@code file} (which must not exist) with permissions 0600 and {@code content}: written and fsynced in an
+     * owner-only temporary file first, then published by a hard link, which fails if {@code file} exists. So the file
+     * is never readable by others, and another process never sees it empty or half-written.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists (possibly created concurrently)
      */
     public static void writeNewOwnerOnly(Path file, byte[] content) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        try (FileChannel channel = FileChannel.open(file,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnlyFile())) {
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+        Path directory = file.toAbsolutePath().getParent();
+        Files.createDirectories(directory);
+        Path temporary = Files.createTempFile(directory, "." + file.getFileName(), ".tmp", ownerOnlyFile());
+        try {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
             }
-            channel.force(true);
+            try {
+                Files.createLink(file, temporary);
+            } catch (UnsupportedOperationException noHardLinks) {
+                Files.move(temporary, file); // without REPLACE_EXISTING: still refuses an existing file
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
         }
     }
 }

@@ -74,13 +74,23 @@ public final class UserService {
         return list().isEmpty();
     }
 
-    /** Disables a user; all of its keys stop working at once (checked on every authentication). */
+    /**
+     * Disables a user; all of its keys stop working at once. The last active admin cannot be disabled: nobody could
+     * then administer the server over HTTP. The check is part of the UPDATE, so two concurrent calls on SQLite cannot
+     * both pass it.
+     */
     public void disable(String name) {
         try (Connection c = database.connection();
-             PreparedStatement s = c.prepareStatement("UPDATE users SET disabled = 1 WHERE name = ?")) {
+             PreparedStatement s = c.prepareStatement("UPDATE users SET disabled = 1 WHERE name = ? AND (role <> ?"
+                     + " OR (SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND name <> ?) > 0)")) {
             s.setString(1, name);
+            s.setString(2, Role.ADMIN.id());
+            s.setString(3, Role.ADMIN.id());
+            s.setString(4, name);
             if (s.executeUpdate() == 0) {
-                throw new IllegalArgumentException("no user named '" + name + "'");
+                User user = find(name).orElseThrow(() -> new IllegalArgumentException("no user named '" + name + "'"));
+                throw new IllegalArgumentException("user '" + user.name() + "' is the last active admin; create"
+                        + " another admin before disabling it");
             }
         } catch (SQLException e) {
             throw new IllegalStateException("disabling user '" + name + "' failed: " + e.getMessage(), e);

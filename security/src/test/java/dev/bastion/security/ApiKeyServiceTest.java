@@ -1,13 +1,17 @@
 package dev.bastion.security;
 
+import dev.bastion.security.db.Database;
 import dev.bastion.security.db.DatabaseConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,5 +36,23 @@ class ApiKeyServiceTest extends SecurityStoreContract {
         String stored = Files.readString(dbFile, StandardCharsets.ISO_8859_1)
                 + (Files.exists(wal) ? Files.readString(wal, StandardCharsets.ISO_8859_1) : "");
         assertThat(stored).doesNotContain(secretPart).contains(HexFormat.of().formatHex(ApiKeyService.hash(secretPart)));
+    }
+
+    @Test
+    void databaseFilesAreOwnerOnlyEvenInAnExistingWorldReadableHome() throws Exception {
+        Path shared = Files.createDirectories(home.resolve("existing"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Database database = Database.openHome(shared);
+        UserService sharedUsers = new UserService(database);
+        sharedUsers.create("dave", Role.USER);
+        new ApiKeyService(database, sharedUsers).create("dave", Set.of(Scope.MODELS_USE), null, null);
+        try (Stream<Path> files = Files.list(shared)) {
+            List<Path> dbFiles = files.filter(f -> f.getFileName().toString().startsWith(Database.FILE_NAME)).toList();
+            assertThat(dbFiles).isNotEmpty();
+            for (Path file : dbFiles) {
+                assertThat(Files.getPosixFilePermissions(file)).as(file.toString())
+                        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            }
+        }
     }
 }

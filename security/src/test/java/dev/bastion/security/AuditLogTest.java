@@ -128,4 +128,58 @@ class AuditLogTest {
         assertThat(lines(file)).hasSize(1);
         assertThat(AuditLog.verify(file).ok()).isTrue();
     }
+
+    @Test
+    void textSmuggledAfterOrInsideAValidRecordIsCaught() throws Exception {
+        byte[] key = new byte[32];
+        Path file = writeFive(key);
+        List<String> original = lines(file);
+
+        List<String> trailing = new ArrayList<>(original);
+        trailing.set(1, trailing.get(1) + " {\"seq\":2,\"actor\":\"mallory\",\"action\":\"user.create\"}");
+        Files.write(file, trailing);
+        AuditLog.VerificationResult afterRecord = AuditLog.verify(file, key);
+        assertThat(afterRecord.ok()).as("content after the record's JSON object").isFalse();
+        assertThat(afterRecord.badLine()).isEqualTo(2);
+
+        // A parser that keeps the first of duplicate keys would read actor "mallory" from a line that verifies.
+        List<String> duplicate = new ArrayList<>(original);
+        duplicate.set(3, duplicate.get(3).replaceFirst("^\\{", "{\"actor\":\"mallory\","));
+        Files.write(file, duplicate);
+        AuditLog.VerificationResult duplicateKey = AuditLog.verify(file, key);
+        assertThat(duplicateKey.ok()).as("duplicate field").isFalse();
+        assertThat(duplicateKey.badLine()).isEqualTo(4);
+
+        Files.write(file, original);
+        assertThat(AuditLog.verify(file, key).ok()).isTrue();
+    }
+
+    @Test
+    void truncationBehindARunningServersBackIsExposedByItsNextRecord() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = AuditLog.open(file, null);
+        for (int i = 1; i <= 5; i++) {
+            log.append(AuditEvent.of("alice", "key.create", "key-" + i, "success"));
+        }
+        List<String> lines = lines(file);
+        Files.write(file, lines.subList(0, 3));
+        assertThat(AuditLog.verify(file).ok()).as("whole records cut from the end leave a consistent chain").isTrue();
+
+        log.append(AuditEvent.of("bob", "user.disable", "carol", "success"));
+
+        AuditLog.VerificationResult result = AuditLog.verify(file);
+        assertThat(result.ok()).isFalse();
+        assertThat(result.badLine()).isEqualTo(4);
+        assertThat(result.describe()).contains("expected seq 4");
+    }
+
+    @Test
+    void anExistingWorldReadableLogIsMadeOwnerOnlyOnOpen() throws Exception {
+        Path file = Files.createFile(dir.resolve("audit.log"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
+        AuditLog.open(file, null);
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        AuditLog.open(dir.resolve("absent.log"), null);
+        assertThat(dir.resolve("absent.log")).as("opening alone creates nothing").doesNotExist();
+    }
 }

@@ -106,4 +106,27 @@ class NetworkPolicyTest {
         assertThatThrownBy(() -> CorsPolicy.of(List.of("*"))).hasMessageContaining("wildcard");
         assertThatThrownBy(() -> CorsPolicy.of(List.of("https://x.com/path"))).hasMessageContaining("https://x.com/path");
     }
+
+    @Test
+    void forwardedHopsWithPortsOrBracketsNameTheClientNotTheProxy() {
+        // Some proxies append the client's port; read as garbage, the client would pass as the (allowlisted) proxy.
+        ClientAddressResolver resolver = ClientAddressResolver.parse(List.of("10.0.0.0/8"));
+        assertThat(resolver.resolve("10.0.0.1", List.of("203.0.113.9:51234")).getHostAddress()).isEqualTo("203.0.113.9");
+        assertThat(resolver.resolve("10.0.0.1", List.of("[2001:db8::7]:443")).getHostAddress()).isEqualTo("2001:db8:0:0:0:0:0:7");
+        assertThat(resolver.resolve("10.0.0.1", List.of("[2001:db8::7]")).getHostAddress()).isEqualTo("2001:db8:0:0:0:0:0:7");
+        assertThat(resolver.resolve("10.0.0.1", List.of(" 203.0.113.9 ,10.0.0.4:80")).getHostAddress()).isEqualTo("203.0.113.9");
+        assertThat(resolver.resolve("10.0.0.1", List.of("2001:db8::7")).getHostAddress()).as("bare IPv6 is not a port")
+                .isEqualTo("2001:db8:0:0:0:0:0:7");
+        assertThat(resolver.resolve("10.0.0.1", List.of("203.0.113.9:port")).getHostAddress()).as("garbage").isEqualTo("10.0.0.1");
+        assertThat(resolver.resolve("10.0.0.1", List.of("[2001:db8::7]x")).getHostAddress()).isEqualTo("10.0.0.1");
+    }
+
+    @Test
+    void aLinkLocalPeerWithZoneIdIsResolvedNotRefusedAsGarbage() {
+        // The TCP peer comes from the operating system, which names link-local IPv6 peers with their zone.
+        ClientAddressResolver resolver = ClientAddressResolver.parse(List.of());
+        assertThat(resolver.resolve("fe80:0:0:0:1:2:3:4%eth0", List.of()).getHostAddress()).isEqualTo("fe80:0:0:0:1:2:3:4");
+        assertThat(resolver.resolve("[fe80::5%2]", List.of()).getHostAddress()).isEqualTo("fe80:0:0:0:0:0:0:5");
+        assertThat(ClientAddressResolver.rateLimitKey(resolver.resolve("fe80::1:2:3:4%eth0", List.of()))).isEqualTo("fe80:0:0:0:0:0:0:0/64");
+    }
 }

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,5 +73,33 @@ class SecretBoxTest {
         assertThat(second.decrypt(first.encrypt(new byte[] {1, 2}, null), null)).containsExactly(1, 2);
         assertThatThrownBy(() -> SecretBox.load(Map.of(SecretBox.ENV_KEY_FILE, home.resolve("missing").toString()), home))
                 .hasMessageContaining("missing");
+    }
+
+    @Test
+    void processesCreatingTheKeyFileAtOnceAllGetTheSameSecret() throws Exception {
+        // serve and a CLI command starting together on a fresh home both create secret.key: none may fail or see it half-written.
+        byte[] plain = {42};
+        for (int round = 0; round < 10; round++) {
+            Path fresh = Files.createDirectory(home.resolve("race-" + round));
+            int threads = 4;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+            List<java.util.concurrent.Future<SecretBox>> loads = new ArrayList<>();
+            try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+                for (int t = 0; t < threads; t++) {
+                    loads.add(pool.submit(() -> {
+                        start.await();
+                        return SecretBox.load(Map.of(), fresh);
+                    }));
+                }
+            }
+            byte[] sealed = loads.getFirst().get().encrypt(plain, null);
+            for (java.util.concurrent.Future<SecretBox> load : loads) {
+                assertThat(load.get().decrypt(sealed, null)).as("round %d", round).containsExactly(plain);
+            }
+            assertThat(Files.getPosixFilePermissions(fresh.resolve("secret.key"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            try (java.util.stream.Stream<Path> left = Files.list(fresh)) {
+                assertThat(left).as("no temporary files left").containsExactly(fresh.resolve("secret.key"));
+            }
+        }
     }
 }

@@ -126,6 +126,19 @@ abstract class SecurityStoreContract {
     }
 
     @Test
+    void theLastActiveAdminCannotBeDisabled() {
+        assertThatThrownBy(() -> users.disable("root")).hasMessageContaining("root").hasMessageContaining("last active admin");
+        assertThat(users.find("root").orElseThrow().disabled()).isFalse();
+
+        users.create("ops", Role.ADMIN);
+        users.disable("root");
+        assertThat(users.find("root").orElseThrow().disabled()).isTrue();
+        assertThatThrownBy(() -> users.disable("ops")).hasMessageContaining("last active admin");
+        users.disable("alice");
+        assertThat(users.find("alice").orElseThrow().disabled()).as("plain users are unaffected").isTrue();
+    }
+
+    @Test
     void plainUserCannotHoldAdminScope() {
         assertThatThrownBy(() -> keys.create("alice", Set.of(Scope.ADMIN), null, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alice");
@@ -141,6 +154,22 @@ abstract class SecurityStoreContract {
         assertThatThrownBy(() -> keys.create(alice, "root", Set.of(Scope.MODELS_USE), null, null)).isInstanceOf(AccessDeniedException.class);
         assertThat(keys.create(alice, "alice", Set.of(Scope.MODELS_USE), null, null).secret()).startsWith("bst_");
         assertThat(keys.create(root, "root", Set.of(Scope.ADMIN), null, null).key().scopes()).containsExactly(Scope.ADMIN);
+    }
+
+    @Test
+    void anExpiringUserKeyCannotIssueAKeyThatOutlivesIt() {
+        Instant expiry = clock.instant().plus(Duration.ofDays(1));
+        Principal shortLived = keys.authenticate(keys.create("alice", Set.of(Scope.MODELS_USE), expiry, null).secret()).orElseThrow();
+
+        assertThatThrownBy(() -> keys.create(shortLived, "alice", Set.of(Scope.MODELS_USE), null, null))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("expire");
+        assertThatThrownBy(() -> keys.create(shortLived, "alice", Set.of(Scope.MODELS_USE), expiry.plusSeconds(1), null))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThat(keys.create(shortLived, "alice", Set.of(Scope.MODELS_USE), expiry, null).key().expiresAt()).isEqualTo(expiry);
+
+        Principal root = keys.authenticate(keys.create("root", EnumSet.allOf(Scope.class), expiry, null).secret()).orElseThrow();
+        assertThat(keys.create(root, "root", Set.of(Scope.ADMIN), null, null).key().expiresAt())
+                .as("admins may issue any key").isNull();
     }
 
     @Test

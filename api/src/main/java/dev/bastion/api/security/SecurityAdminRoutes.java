@@ -64,7 +64,7 @@ public final class SecurityAdminRoutes {
     private void createUser(Context ctx) {
         JsonNode body = body(ctx);
         String name = requiredText(body, "name");
-        Role role = Role.parse(body.path("role").asText("user"));
+        Role role = invalidAsBadRequest(() -> Role.parse(body.path("role").asText("user")));
         User user = invalidAsBadRequest(() -> security.users().create(name, role));
         audit(ctx, "user.create", name, Map.of("role", role.id()));
         ctx.status(201).json(view(user));
@@ -75,7 +75,10 @@ public final class SecurityAdminRoutes {
         if (security.users().find(name).isEmpty()) {
             throw new NotFoundResponse("no such user");
         }
-        security.users().disable(name);
+        invalidAsBadRequest(() -> {
+            security.users().disable(name);
+            return name;
+        });
         audit(ctx, "user.disable", name, Map.of());
         ctx.json(Map.of("name", name, "disabled", true));
     }

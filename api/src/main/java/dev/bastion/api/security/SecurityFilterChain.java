@@ -38,7 +38,7 @@ import java.util.Optional;
 
 /**
  * The one enforcement path every HTTP request goes through, in order: request id → IP allowlist → CORS →
- * authentication → authorization → rate limit; then the principal is available to handlers via
+ * authentication → rate limit → authorization; then the principal is available to handlers via
  * {@link #principal(Context)}. Also sets the Jetty limits (header size, idle timeout), body size, TLS and HSTS.
  * Usage: {@code Javalin.create(config -> { new SecurityFilterChain(securityConfig, keys, audit).install(config); ... })}
  * then {@code app.start()} (host and port come from {@link SecurityConfig}, or from the Javalin config if it has none).
@@ -174,6 +174,13 @@ public final class SecurityFilterChain {
             throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
         }
 
+        // Without authentication, a web page whose name was re-resolved to 127.0.0.1 (DNS rebinding) could read the
+        // API with same-origin requests that carry no Origin header; its foreign Host header gives it away.
+        if (config.insecureNoAuth() && !isLoopbackHost(ctx.header("Host"))) {
+            throw reject(403, "forbidden: Host must name a loopback address without authentication",
+                    "permission_error", "host_not_allowed", Map.of());
+        }
+
         // 3. CORS
         String origin = ctx.header("Origin");
         String preflightMethod = ctx.header("Access-Control-Request-Method");
@@ -208,18 +215,19 @@ public final class SecurityFilterChain {
             principal = authenticate(ctx, client);
         }
 
-        // 5. authorization
+        // 5. rate limits: per IP always, per key when authenticated. Before authorization, so that denied requests
+        // count too and a key cannot flood the audit log with scope denials.
+        limit("ip:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
+        if (principal != null && principal.keyPrefix() != null) {
+            limit("key:" + principal.keyPrefix(), config.rateLimits().perKey(principal.role()));
+        }
+
+        // 6. authorization
         if (required.isPresent() && !principal.has(required.get())) {
             record(ctx, principal, "authz.denied", ctx.method().name() + " " + ctx.path(), "denied",
                     Map.of("required_scope", required.get().id(), "ip", clientIp));
             throw reject(403, "this API key lacks the scope " + required.get().id(), "permission_error",
                     "insufficient_scope", Map.of());
-        }
-
-        // 6. rate limits: per IP always, per key when authenticated
-        limit("ip:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
-        if (principal != null && principal.keyPrefix() != null) {
-            limit("key:" + principal.keyPrefix(), config.rateLimits().perKey(principal.role()));
         }
 
         // 7. hand over the principal
@@ -321,13 +329,52 @@ public final class SecurityFilterChain {
         return Base64.getEncoder().encodeToString(bytes).toCharArray();
     }
 
+    /** A Host header naming localhost or a loopback literal, with or without a port; absent (HTTP/1.0) passes. */
+    static boolean isLoopbackHost(String hostHeader) {
+        if (hostHeader == null) {
+            return true;
+        }
+        String host = hostHeader.trim();
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            host = close < 0 ? host : host.substring(0, close + 1);
+        } else if (host.indexOf(':') == host.lastIndexOf(':') && host.indexOf(':') >= 0) {
+            host = host.substring(0, host.indexOf(':'));
+        }
+        if ("localhost".equals(host.toLowerCase(Locale.ROOT))) {
+            return true;
+        }
+        try {
+            return Cidr.parseAddress(host).isLoopbackAddress();
+        } catch (IllegalArgumentException notLiteral) {
+            return false;
+        }
+    }
+
     /** {@code --insecure-no-auth} is refused on anything but a loopback bind. */
     static void requireLoopback(String host) {
+        requireLoopback(host, InetAddress::getAllByName);
+    }
+
+    interface HostResolver {
+        InetAddress[] resolve(String host) throws java.net.UnknownHostException;
+    }
+
+    /**
+     * {@code localhost} is checked by resolving it as Jetty will: a hosts file or resolver can point it at a routable
+     * address. Other names are refused outright rather than trusted to keep resolving to loopback.
+     */
+    static void requireLoopback(String host, HostResolver resolver) {
         boolean loopback;
         if (host == null) {
             loopback = false; // Jetty binds all interfaces
         } else if ("localhost".equals(host.toLowerCase(Locale.ROOT))) {
-            loopback = true;
+            try {
+                InetAddress[] addresses = resolver.resolve(host);
+                loopback = addresses.length > 0 && java.util.Arrays.stream(addresses).allMatch(InetAddress::isLoopbackAddress);
+            } catch (java.net.UnknownHostException unresolvable) {
+                loopback = false;
+            }
         } else {
             try {
                 loopback = Cidr.parseAddress(host).isLoopbackAddress();
@@ -337,7 +384,8 @@ public final class SecurityFilterChain {
         }
         if (!loopback) {
             throw new IllegalStateException("--insecure-no-auth is only allowed on a loopback bind (127.0.0.1, ::1,"
-                    + " localhost), not on " + (host == null ? "all interfaces" : "'" + host + "'"));
+                    + " localhost resolving to loopback only), not on "
+                    + (host == null ? "all interfaces" : "'" + host + "'"));
         }
     }
 

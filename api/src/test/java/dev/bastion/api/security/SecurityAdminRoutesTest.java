@@ -131,4 +131,23 @@ class SecurityAdminRoutesTest {
         assertThat(call("GET", "/api/tags", secondKey, null).statusCode()).isEqualTo(401);
         assertThat(Files.readString(security.audit().file())).contains("\"outcome\":\"denied\"");
     }
+
+    @Test
+    void anAdminKeyCannotLockEveryAdminOut() throws Exception {
+        HttpResponse<String> self = call("POST", "/api/admin/users/admin/disable", admin, null);
+        assertThat(self.statusCode()).isEqualTo(400);
+        assertThat(self.body()).contains("last active admin");
+        assertThat(call("GET", "/api/admin/users", admin, null).statusCode()).isEqualTo(200);
+        assertThat(security.users().find("admin").orElseThrow().disabled()).isFalse();
+    }
+
+    @Test
+    void hostileUserFieldsAreClientErrorsNotServerErrors() throws Exception {
+        for (String body : new String[] {"{\"name\":\"eve\",\"role\":\"root\"}", "{\"name\":\"eve\",\"role\":[\"admin\"]}",
+                "{\"name\":\"../eve\"}", "{\"name\":\"eve\\n{\\\"seq\\\":1}\"}"}) {
+            HttpResponse<String> r = call("POST", "/api/admin/users", admin, body);
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+        }
+        assertThat(security.users().find("eve")).isEmpty();
+    }
 }

@@ -265,6 +265,18 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void scopeDenialFloodIsThrottledBeforeAuditing() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(3, 100, 100, Duration.ofMinutes(1))));
+        String use = "Bearer " + s.key("alice", Scope.MODELS_USE);
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            statuses.add(s.get("/api/admin/users", "Authorization", use).statusCode());
+        }
+        assertThat(statuses).containsExactly(403, 403, 403, 429, 429, 429);
+        assertThat(Files.readAllLines(home.resolve("audit.log"))).hasSize(3);
+    }
+
+    @Test
     void auditTargetsAreSanitized() {
         assertThat(SecurityFilterChain.printable("/api/x\n\rfake")).isEqualTo("/api/x??fake");
         assertThat(SecurityFilterChain.printable("/" + "a".repeat(1000))).hasSize(259);
@@ -278,6 +290,39 @@ class SecurityFilterChainTest {
                 .hasMessageContaining("example.com");
         SecuredApp s = start(SecurityConfig.defaults().withInsecureNoAuth(true));
         assertThat(s.get("/api/admin/users").body()).isEqualTo("local");
+    }
+
+    @Test
+    void insecureNoAuthRefusesLocalhostThatResolvesBeyondLoopback() {
+        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+        java.net.InetAddress routable = java.net.InetAddress.ofLiteral("192.0.2.10");
+        SecurityFilterChain.requireLoopback("localhost", host -> new java.net.InetAddress[] {loopback});
+        assertThatThrownBy(() -> SecurityFilterChain.requireLoopback("localhost", host -> new java.net.InetAddress[] {routable}))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'localhost'");
+        assertThatThrownBy(() -> SecurityFilterChain.requireLoopback("LOCALHOST",
+                host -> new java.net.InetAddress[] {loopback, routable})).hasMessageContaining("LOCALHOST");
+        assertThatThrownBy(() -> SecurityFilterChain.requireLoopback("localhost", host -> {
+            throw new java.net.UnknownHostException(host);
+        })).isInstanceOf(IllegalStateException.class);
+        for (String host : List.of("::", "[::]", "0.0.0.0", "localhost.", "127.0.0.1.nip.io", "0:0:0:0:0:0:0:0")) {
+            assertThatThrownBy(() -> SecurityFilterChain.requireLoopback(host)).as(host).isInstanceOf(IllegalStateException.class);
+        }
+        SecurityFilterChain.requireLoopback("[::1]");
+        SecurityFilterChain.requireLoopback("127.0.0.2");
+    }
+
+    @Test
+    void insecureNoAuthRefusesForeignHostHeadersAgainstDnsRebinding() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults().withInsecureNoAuth(true));
+        // A page on evil.example that re-resolves its name to 127.0.0.1 sends same-origin GETs without an Origin header.
+        for (String host : List.of("evil.example:" + s.app.port(), "evil.example", "127.0.0.1.evil.example", "localhost.evil.example")) {
+            String response = s.raw("GET /api/admin/users HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(host).startsWith("HTTP/1.1 403").doesNotContain("local\n", "\r\n\r\nlocal");
+        }
+        for (String host : List.of("127.0.0.1:" + s.app.port(), "localhost:" + s.app.port(), "LOCALHOST", "[::1]:" + s.app.port())) {
+            String response = s.raw("GET /api/admin/users HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(host).startsWith("HTTP/1.1 200").endsWith("local");
+        }
     }
 
     @Test

@@ -58,6 +58,7 @@ public final class Database {
                 throw new DatabaseException("cannot create BASTION_HOME directory " + config.sqliteHome() + ": "
                         + e.getMessage(), e);
             }
+            restrictToOwner(config.sqliteHome());
             SQLiteConfig sqlite = new SQLiteConfig();
             sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
             sqlite.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
@@ -76,6 +77,22 @@ public final class Database {
         Database database = new Database(config, properties);
         database.migrate(idColumn);
         return database;
+    }
+
+    /**
+     * SQLite would create the database under the default umask (often world-readable) when the home already exists
+     * and so kept its own permissions; the WAL and shared-memory files take the database file's mode.
+     */
+    private static void restrictToOwner(Path home) {
+        Path file = home.resolve(FILE_NAME);
+        try {
+            dev.bastion.security.SecureFiles.createOrRestrictOwnerOnly(file);
+            for (String suffix : new String[] {"-wal", "-shm"}) {
+                dev.bastion.security.SecureFiles.restrictToOwner(home.resolve(FILE_NAME + suffix));
+            }
+        } catch (java.io.IOException e) {
+            throw new DatabaseException("cannot make the security database " + file + " owner-only: " + e.getMessage(), e);
+        }
     }
 
     private void migrate(String idColumn) {
