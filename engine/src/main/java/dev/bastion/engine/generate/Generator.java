@@ -33,10 +33,14 @@ public final class Generator {
         return eosTokenIds;
     }
 
-    /** The KV cache size a generation with {@code options} uses. */
+    /**
+     * The KV cache size a generation with {@code options} uses. Like Ollama, a num_ctx beyond the model's positions is
+     * capped to them: positions it was never trained on give garbage, and a client must not size the server's buffers.
+     */
     public int contextLength(GenerationOptions options) {
-        return options.contextLength() > 0 ? options.contextLength()
-                : Math.min(model.config().maxPositionEmbeddings(), DEFAULT_CONTEXT_LIMIT);
+        int positions = model.config().maxPositionEmbeddings();
+        return options.contextLength() > 0 ? Math.min(options.contextLength(), positions)
+                : Math.min(positions, DEFAULT_CONTEXT_LIMIT);
     }
 
     /**
@@ -50,8 +54,9 @@ public final class Generator {
         int context = contextLength(options);
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: there is no token to start from");
         if (prompt.length > context) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only "
-                    + context + " (num_ctx); shorten the prompt or raise num_ctx");
+            String limit = context < options.contextLength() ? context + " positions, the model's maximum"
+                    : context + " (num_ctx); shorten the prompt or raise num_ctx";
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only " + limit);
         }
         int vocab = model.config().vocabSize();
         for (int token : prompt) {

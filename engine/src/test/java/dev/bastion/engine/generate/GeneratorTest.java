@@ -98,6 +98,25 @@ class GeneratorTest {
         assertThat(result.generatedTokens()).isEqualTo(31);
     }
 
+    /** Like Ollama, num_ctx beyond the model's positions is capped: a client must not size the server's buffers. */
+    @Test
+    void aContextLargerThanTheModelsPositionsIsCappedToThem() {
+        Generator generator = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of());
+        assertThat(generator.contextLength(greedy(-1, Integer.MAX_VALUE, List.of()))).isEqualTo(64);
+        assertThat(generator.contextLength(greedy(-1, 10_000_000, List.of()))).isEqualTo(64);
+        assertThat(generator.contextLength(greedy(-1, 64, List.of()))).isEqualTo(64);
+
+        GenerationResult result = generator.generate(new int[]{START}, greedy(-1, Integer.MAX_VALUE, List.of()),
+                TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.doneReason()).isEqualTo(DoneReason.LENGTH);
+        assertThat(result.generatedTokens()).isEqualTo(63);
+
+        assertThatThrownBy(() -> generator.generate(successors(START, 65), greedy(-1, 1_000_000, List.of()), TokenSink.IGNORE,
+                new CancellationToken()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("65 tokens").hasMessageContaining("64 positions");
+    }
+
     @Test
     void embeddingRowsBeyondTheTokenizerAreNeverSampled() {
         SuccessorModel padded = new SuccessorModel(TOKENIZER.vocabSize() + 16, 64);
