@@ -18,6 +18,8 @@ public final class Generator {
 
     /** The context used when the caller asks for the model's default (num_ctx 0) and the model allows more. */
     public static final int DEFAULT_CONTEXT_LIMIT = 4096;
+    /** Prompt tokens prefilled between cancellation checks: a multiple of the model's batch, so batching is unchanged. */
+    static final int PREFILL_CHUNK = 256;
 
     private final LanguageModel model;
     private final Tokenizer tokenizer;
@@ -71,7 +73,13 @@ public final class Generator {
         int length = prompt.length;
 
         long prefillStart = System.nanoTime();
-        float[] logits = model.prefill(state, prompt, 0);
+        float[] logits = null;
+        for (int start = 0; start < prompt.length; start += PREFILL_CHUNK) {
+            if (cancel.isCancelled()) {
+                return new GenerationResult("", DoneReason.CANCELLED, prompt.length, 0, System.nanoTime() - prefillStart, 0);
+            }
+            logits = model.prefill(state, Arrays.copyOfRange(prompt, start, Math.min(prompt.length, start + PREFILL_CHUNK)), start);
+        }
         long prefillNanos = System.nanoTime() - prefillStart;
 
         int tokenizerVocab = tokenizer.vocabSize();

@@ -161,6 +161,23 @@ class GeneratorTest {
         assertThat(result.generatedTokens()).isLessThanOrEqualTo(cancelAtCall + 1);
     }
 
+    /** A long prompt takes long to prefill: a client that disconnects meanwhile must not keep the cores busy to the end. */
+    @Test
+    void cancellationDuringALongPrefillStopsIt() {
+        CancellationToken cancel = new CancellationToken();
+        int promptLength = 3000;
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 4096, call -> {
+            if (call == 10) cancel.cancel();
+        });
+        int[] prompt = IntStream.range(0, promptLength).map(i -> START).toArray();
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
+                .generate(prompt, greedy(-1, 0, List.of()), TokenSink.IGNORE, cancel);
+        assertThat(result.doneReason()).isEqualTo(DoneReason.CANCELLED);
+        assertThat(result.generatedTokens()).isZero();
+        assertThat(result.text()).isEmpty();
+        assertThat(model.forwardCalls.get()).isLessThanOrEqualTo(Generator.PREFILL_CHUNK);
+    }
+
     @Test
     void anAlreadyCancelledGenerationDoesNotEvenPrefill() {
         CancellationToken cancel = new CancellationToken();
