@@ -50,6 +50,8 @@ public record ModelConfig(
         requireRange("num_key_value_heads", numKvHeads, 1, numHeads);
         requireRange("head_dim", headDim, 2, 4096);
         requireRange("vocab_size", vocabSize, 1, 1 << 24);
+        // The default context derives from it, so a bad value would only surface at the first request.
+        requireRange("max_position_embeddings", maxPositionEmbeddings, 1, Integer.MAX_VALUE);
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException("config.json: num_attention_heads (" + numHeads
                     + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");

@@ -1,0 +1,40 @@
+package dev.bastion.engine.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** config.json comes with downloaded models: values that would only fail at the first request are refused at load. */
+class ModelConfigTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ObjectNode llama() {
+        ObjectNode c = JSON.createObjectNode();
+        c.putArray("architectures").add("LlamaForCausalLM");
+        c.put("hidden_size", 64).put("intermediate_size", 128).put("num_hidden_layers", 2)
+                .put("num_attention_heads", 4).put("num_key_value_heads", 2).put("vocab_size", 256)
+                .put("max_position_embeddings", 512);
+        return c;
+    }
+
+    @Test
+    void aValidConfigReadsItsPositions() {
+        assertThat(ModelConfig.fromJson(llama()).maxPositionEmbeddings()).isEqualTo(512);
+        assertThat(ModelConfig.fromJson(llama()).headDim()).isEqualTo(16);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -1, Integer.MIN_VALUE})
+    void nonPositiveMaxPositionEmbeddingsIsRefusedByName(int positions) {
+        ObjectNode c = llama().put("max_position_embeddings", positions);
+        assertThatThrownBy(() -> ModelConfig.fromJson(c))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("max_position_embeddings").hasMessageContaining(String.valueOf(positions));
+    }
+}
