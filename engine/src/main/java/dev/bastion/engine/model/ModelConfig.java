@@ -36,7 +36,22 @@ public record ModelConfig(
         List<Integer> eosTokenIds) {
 
     /** Llama 3.x rope scaling ({@code rope_type: "llama3"}). */
-    public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalMaxPositionEmbeddings) {}
+    public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalMaxPositionEmbeddings) {
+        /** Values that would turn the inverse frequencies infinite or NaN (and so every logit NaN) are refused. */
+        public RopeScaling {
+            if (!(factor > 0) || Float.isInfinite(factor)) {
+                throw new IllegalArgumentException("config.json: rope_scaling.factor must be a positive number, got " + factor);
+            }
+            if (!(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor) || Float.isInfinite(highFreqFactor)) {
+                throw new IllegalArgumentException("config.json: rope_scaling needs 0 < low_freq_factor < high_freq_factor, got "
+                        + lowFreqFactor + " and " + highFreqFactor);
+            }
+            if (originalMaxPositionEmbeddings < 1) {
+                throw new IllegalArgumentException("config.json: rope_scaling.original_max_position_embeddings must be positive, got "
+                        + originalMaxPositionEmbeddings);
+            }
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_DIM = 1 << 20;

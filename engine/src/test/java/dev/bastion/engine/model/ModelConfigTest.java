@@ -37,4 +37,31 @@ class ModelConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("max_position_embeddings").hasMessageContaining(String.valueOf(positions));
     }
+
+    /** A zero factor made every inverse frequency infinite and every logit NaN; equal band factors divide by zero. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"rope_type\":\"llama3\",\"factor\":0}|rope_scaling.factor",
+            "{\"rope_type\":\"llama3\",\"factor\":-8}|rope_scaling.factor",
+            "{\"rope_type\":\"llama3\",\"factor\":8,\"low_freq_factor\":4,\"high_freq_factor\":4}|low_freq_factor",
+            "{\"rope_type\":\"llama3\",\"factor\":8,\"low_freq_factor\":0,\"high_freq_factor\":4}|low_freq_factor",
+            "{\"rope_type\":\"llama3\",\"factor\":8,\"original_max_position_embeddings\":0}|original_max_position_embeddings"})
+    void invalidLlama3RopeScalingIsRefusedByField(String caseSpec) throws Exception {
+        String[] parts = caseSpec.split("\\|");
+        ObjectNode c = llama();
+        c.set("rope_scaling", JSON.readTree(parts[0]));
+        assertThatThrownBy(() -> ModelConfig.fromJson(c))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(parts[1]);
+    }
+
+    @Test
+    void validLlama3RopeScalingGivesFiniteFrequencies() {
+        ObjectNode c = llama();
+        c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0).put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0).put("original_max_position_embeddings", 8192);
+        ModelConfig config = ModelConfig.fromJson(c);
+        for (float f : RotaryEmbedding.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling())) {
+            assertThat(f).isFinite().isPositive();
+        }
+    }
 }
