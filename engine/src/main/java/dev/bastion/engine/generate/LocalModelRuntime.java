@@ -71,7 +71,7 @@ public final class LocalModelRuntime implements ModelRuntime {
             Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
             eos.addAll(generationConfigEosIds(modelDir.resolve("generation_config.json")));
             return new LocalModelRuntime(modelDir, model, tokenizer, template, bos, eos);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             model.close();
             throw e;
         }

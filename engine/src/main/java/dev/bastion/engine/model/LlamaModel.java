@@ -85,7 +85,8 @@ public final class LlamaModel implements LanguageModel {
             IOException invalid = new IOException(e.getMessage(), e);
             closeQuietly(resources, invalid);
             throw invalid;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Errors too: an F16 widening or Q8 copy of a model too large for memory fails with OutOfMemoryError.
             closeQuietly(resources, e);
             throw e;
         }
