@@ -179,6 +179,17 @@ class GeneratorTest {
     }
 
     @Test
+    void aPromptLongerThanOnePrefillChunkContinuesFromItsLastToken() {
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 4096);
+        int promptLength = 2 * Generator.PREFILL_CHUNK + 17;
+        int[] prompt = IntStream.range(0, promptLength).map(i -> START + i % 3).toArray();
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
+                .generate(prompt, greedy(3, 0, List.of()), TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.text()).isEqualTo(TOKENIZER.decode(successors(prompt[promptLength - 1] + 1, 3)));
+        assertThat(model.forwardCalls.get()).as("every prompt position once, in order, then 2 fed tokens").isEqualTo(promptLength + 2);
+    }
+
+    @Test
     void anAlreadyCancelledGenerationDoesNotEvenPrefill() {
         CancellationToken cancel = new CancellationToken();
         cancel.cancel();
