@@ -104,7 +104,14 @@ public final class Generator {
             if (generated > 0) logits = model.forward(state, tokens[length - 1], length - 1);
             // Embedding rows padded beyond the tokenizer (common in released models) must never be sampled.
             if (logits.length > tokenizerVocab) Arrays.fill(logits, tokenizerVocab, logits.length, Float.NEGATIVE_INFINITY);
-            int token = sampler.sample(logits, tokens, length);
+            int token;
+            try {
+                token = sampler.sample(logits, tokens, length);
+            } catch (IllegalArgumentException e) {
+                // The logits come from the model, not the request; IllegalArgumentException would blame the prompt.
+                throw new IllegalStateException("the model gave no finite logit at position " + length
+                        + " (broken weights or config): " + e.getMessage(), e);
+            }
             if (eosTokenIds.contains(token)) {
                 reason = DoneReason.STOP;
                 break;

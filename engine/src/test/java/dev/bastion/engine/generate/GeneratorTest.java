@@ -1,11 +1,15 @@
 package dev.bastion.engine.generate;
 
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LanguageModel;
+import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.tokenizer.TinyTokenizers;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
@@ -138,6 +142,36 @@ class GeneratorTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> generator.generate(new int[]{TOKENIZER.vocabSize()}, greedy(-1, 8, List.of()), TokenSink.IGNORE, cancel))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id " + TOKENIZER.vocabSize());
+    }
+
+    /** IllegalArgumentException means a bad request (the API answers 400); broken weights are the server's fault. */
+    @Test
+    void aModelGivingOnlyNaNLogitsIsAServerErrorNotABadPrompt() {
+        SuccessorModel inner = new SuccessorModel(TOKENIZER.vocabSize(), 64);
+        LanguageModel broken = new LanguageModel() {
+            @Override
+            public ModelConfig config() {
+                return inner.config();
+            }
+
+            @Override
+            public InferenceState newState(int contextLength) {
+                return inner.newState(contextLength);
+            }
+
+            @Override
+            public float[] forward(InferenceState state, int token, int pos) {
+                float[] logits = inner.forward(state, token, pos);
+                Arrays.fill(logits, Float.NaN);
+                return logits;
+            }
+        };
+        for (SamplerOptions sampling : new SamplerOptions[] {SamplerOptions.GREEDY, SamplerOptions.DEFAULT}) {
+            assertThatThrownBy(() -> new Generator(broken, TOKENIZER, Set.of()).generate(new int[]{START, START},
+                    new GenerationOptions(sampling, 4, 0, List.of()), TokenSink.IGNORE, new CancellationToken()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("position 2").hasMessageContaining("no finite logit");
+        }
     }
 
     @Test
