@@ -16,8 +16,8 @@ import java.util.Arrays;
 /**
  * The Llama-family decoder (Llama 2/3, SmolLM, Qwen2, Mistral) on Vector API kernels, with the math of Hugging Face
  * transformers: RMSNorm, rotate_half RoPE (with Llama 3 scaling), grouped-query causal attention, SwiGLU MLP.
- * Mistral's sliding window is not applied: attention always spans the whole context, which equals Mistral's output
- * while the context is no longer than the window (4096+ for released models).
+ * Sliding windows (Mistral, Qwen2 with use_sliding_window) are not applied: attention always spans the whole context,
+ * which equals their output while the context fits in the window, so {@link ModelConfig} caps the positions to it.
  * Immutable after loading, so thread-safe for distinct states.
  */
 public final class LlamaModel implements LanguageModel {

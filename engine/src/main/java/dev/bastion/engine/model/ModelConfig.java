@@ -122,12 +122,27 @@ public record ModelConfig(
         JsonNode eosNode = root.path("eos_token_id");
         if (eosNode.isArray()) eosNode.forEach(n -> eos.add(n.asInt()));
         else if (eosNode.isIntegralNumber()) eos.add(eosNode.asInt());
+        int positions = root.path("max_position_embeddings").asInt(2048);
+        int window = slidingWindow(root, arch);
+        // Attention spans the whole context, which gives a sliding-window model's output only within its window.
+        if (window > 0 && window < positions) positions = window;
         return new ModelConfig(arch, hidden, requiredInt(root, "intermediate_size"), requiredInt(root, "num_hidden_layers"),
-                heads, kvHeads, headDim, requiredInt(root, "vocab_size"), root.path("max_position_embeddings").asInt(2048),
+                heads, kvHeads, headDim, requiredInt(root, "vocab_size"), positions,
                 (float) root.path("rms_norm_eps").asDouble(1e-6), (float) root.path("rope_theta").asDouble(10000.0), scaling,
                 root.path("tie_word_embeddings").asBoolean(false),
                 root.path("attention_bias").asBoolean(arch.defaultQkvBias()),
                 root.path("bos_token_id").asInt(-1), eos);
+    }
+
+    /** The attention window, or 0: Mistral's sliding_window when set; Qwen2's only with use_sliding_window (as in HF). */
+    private static int slidingWindow(JsonNode root, Architecture arch) {
+        if (!root.hasNonNull("sliding_window")) return 0;
+        boolean applies = switch (arch) {
+            case MISTRAL -> true;
+            case QWEN2 -> root.path("use_sliding_window").asBoolean(false);
+            case LLAMA -> false;
+        };
+        return applies ? requiredInt(root, "sliding_window") : 0;
     }
 
     private static int requiredInt(JsonNode root, String field) {

@@ -64,4 +64,25 @@ class ModelConfigTest {
             assertThat(f).isFinite().isPositive();
         }
     }
+
+    /**
+     * Attention spans the whole context, which equals a sliding-window model's only while the context fits in the
+     * window: a Mistral v0.1-style config (window 4096, 32768 positions) must not offer positions beyond its window.
+     */
+    @Test
+    void aSlidingWindowLimitsThePositions() {
+        ObjectNode mistral = llama().put("max_position_embeddings", 32768).put("sliding_window", 4096);
+        mistral.remove("architectures");
+        mistral.putArray("architectures").add("MistralForCausalLM");
+        assertThat(ModelConfig.fromJson(mistral).maxPositionEmbeddings()).isEqualTo(4096);
+        assertThat(ModelConfig.fromJson(mistral.putNull("sliding_window")).maxPositionEmbeddings()).isEqualTo(32768);
+        assertThat(ModelConfig.fromJson(mistral.put("sliding_window", 65536)).maxPositionEmbeddings()).isEqualTo(32768);
+
+        // Qwen2 configs carry a sliding_window that applies only with use_sliding_window.
+        ObjectNode qwen = llama().put("max_position_embeddings", 32768).put("sliding_window", 4096).put("use_sliding_window", false);
+        qwen.remove("architectures");
+        qwen.putArray("architectures").add("Qwen2ForCausalLM");
+        assertThat(ModelConfig.fromJson(qwen).maxPositionEmbeddings()).isEqualTo(32768);
+        assertThat(ModelConfig.fromJson(qwen.put("use_sliding_window", true)).maxPositionEmbeddings()).isEqualTo(4096);
+    }
 }
