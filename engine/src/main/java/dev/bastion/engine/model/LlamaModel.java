@@ -50,9 +50,10 @@ public final class LlamaModel implements LanguageModel {
         ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
         WeightSet weightSet = WeightSet.open(modelDir);
         Arena conversions = Arena.ofShared();
+        // Idempotent, as AutoCloseable asks: Arena.close() throws when the arena is already closed.
         AutoCloseable resources = () -> {
-            try (weightSet; conversions) {
-                // both closed in reverse order
+            try (weightSet) {
+                if (conversions.scope().isAlive()) conversions.close();
             }
         };
         try {
@@ -167,7 +168,7 @@ public final class LlamaModel implements LanguageModel {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             resources.close();
         } catch (Exception e) {

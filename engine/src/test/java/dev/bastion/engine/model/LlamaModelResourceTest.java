@@ -1,5 +1,8 @@
 package dev.bastion.engine.model;
 
+import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.engine.tiny.TinyModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -43,5 +47,17 @@ class LlamaModelResourceTest {
 
         assertThatThrownBy(() -> LlamaModel.load(dir)).isInstanceOf(OutOfMemoryError.class);
         assertThat(Files.readString(MAPS).contains(weights.toString())).as("%s is still mapped", weights).isFalse();
+    }
+
+    /** AutoCloseable asks for idempotent close; a scheduler that evicts and then shuts down closes twice. */
+    @Test
+    void closingTwiceIsHarmlessAndUnmapsTheWeights(@TempDir Path dir) throws IOException {
+        Path modelDir = TinyModelFixture.model(dir, Architecture.LLAMA, TinyModelSpec.tiny(Architecture.LLAMA).withDtype(DType.F16));
+        LlamaModel model = LlamaModel.load(modelDir, WeightFormat.Q8_0);
+        model.close();
+        assertThatCode(model::close).doesNotThrowAnyException();
+        if (Files.isReadable(MAPS)) {
+            assertThat(Files.readString(MAPS).contains(modelDir.resolve("model.safetensors").toString())).as("still mapped").isFalse();
+        }
     }
 }
