@@ -18,6 +18,8 @@ public final class Generator {
 
     /** The context used when the caller asks for the model's default (num_ctx 0) and the model allows more. */
     public static final int DEFAULT_CONTEXT_LIMIT = 4096;
+    /** Prompt tokens prefilled between cancellation checks: a multiple of the model's batch, so batching is unchanged. */
+    static final int PREFILL_CHUNK = 256;
 
     private final LanguageModel model;
     private final Tokenizer tokenizer;
@@ -33,10 +35,14 @@ public final class Generator {
         return eosTokenIds;
     }
 
-    /** The KV cache size a generation with {@code options} uses. */
+    /**
+     * The KV cache size a generation with {@code options} uses. Like Ollama, a num_ctx beyond the model's positions is
+     * capped to them: positions it was never trained on give garbage, and a client must not size the server's buffers.
+     */
     public int contextLength(GenerationOptions options) {
-        return options.contextLength() > 0 ? options.contextLength()
-                : Math.min(model.config().maxPositionEmbeddings(), DEFAULT_CONTEXT_LIMIT);
+        int positions = model.config().maxPositionEmbeddings();
+        return options.contextLength() > 0 ? Math.min(options.contextLength(), positions)
+                : Math.min(positions, DEFAULT_CONTEXT_LIMIT);
     }
 
     /**
@@ -50,8 +56,9 @@ public final class Generator {
         int context = contextLength(options);
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: there is no token to start from");
         if (prompt.length > context) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only "
-                    + context + " (num_ctx); shorten the prompt or raise num_ctx");
+            String limit = context < options.contextLength() ? context + " positions, the model's maximum"
+                    : context + " (num_ctx); shorten the prompt or raise num_ctx";
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only " + limit);
         }
         int vocab = model.config().vocabSize();
         for (int token : prompt) {
@@ -66,7 +73,13 @@ public final class Generator {
         int length = prompt.length;
 
         long prefillStart = System.nanoTime();
-        float[] logits = model.prefill(state, prompt, 0);
+        float[] logits = null;
+        for (int start = 0; start < prompt.length; start += PREFILL_CHUNK) {
+            if (cancel.isCancelled()) {
+                return new GenerationResult("", DoneReason.CANCELLED, prompt.length, 0, System.nanoTime() - prefillStart, 0);
+            }
+            logits = model.prefill(state, Arrays.copyOfRange(prompt, start, Math.min(prompt.length, start + PREFILL_CHUNK)), start);
+        }
         long prefillNanos = System.nanoTime() - prefillStart;
 
         int tokenizerVocab = tokenizer.vocabSize();
@@ -91,7 +104,14 @@ public final class Generator {
             if (generated > 0) logits = model.forward(state, tokens[length - 1], length - 1);
             // Embedding rows padded beyond the tokenizer (common in released models) must never be sampled.
             if (logits.length > tokenizerVocab) Arrays.fill(logits, tokenizerVocab, logits.length, Float.NEGATIVE_INFINITY);
-            int token = sampler.sample(logits, tokens, length);
+            int token;
+            try {
+                token = sampler.sample(logits, tokens, length);
+            } catch (IllegalArgumentException e) {
+                // The logits come from the model, not the request; IllegalArgumentException would blame the prompt.
+                throw new IllegalStateException("the model gave no finite logit at position " + length
+                        + " (broken weights or config): " + e.getMessage(), e);
+            }
             if (eosTokenIds.contains(token)) {
                 reason = DoneReason.STOP;
                 break;

@@ -71,7 +71,7 @@ public final class LocalModelRuntime implements ModelRuntime {
             Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
             eos.addAll(generationConfigEosIds(modelDir.resolve("generation_config.json")));
             return new LocalModelRuntime(modelDir, model, tokenizer, template, bos, eos);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             model.close();
             throw e;
         }
@@ -81,15 +81,25 @@ public final class LocalModelRuntime implements ModelRuntime {
     private static OptionalInt bosToAdd(ModelConfig modelConfig, Tokenizer tokenizer, TokenizerConfig config, Path dir)
             throws IOException {
         Boolean addBos = config.addBosToken();
-        if (addBos == null) return tokenizer.bosTokenToAdd();
+        if (addBos == null) return inVocabulary(tokenizer.bosTokenToAdd(), modelConfig, dir.resolve("tokenizer.json") + " post_processor BOS");
         if (!addBos) return OptionalInt.empty();
         if (config.bosToken() != null) {
             OptionalInt id = tokenizer.tokenId(config.bosToken());
             if (id.isPresent()) return id;
         }
-        if (modelConfig.bosTokenId() >= 0) return OptionalInt.of(modelConfig.bosTokenId());
+        if (modelConfig.bosTokenId() >= 0) {
+            return inVocabulary(OptionalInt.of(modelConfig.bosTokenId()), modelConfig, dir.resolve("config.json") + " bos_token_id");
+        }
         throw new IOException(dir.resolve("tokenizer_config.json") + ": add_bos_token is true but bos_token "
                 + config.bosToken() + " is not in the vocabulary and config.json has no bos_token_id");
+    }
+
+    /** A BOS outside the vocabulary would fail every request as if its prompt were bad. */
+    private static OptionalInt inVocabulary(OptionalInt bos, ModelConfig modelConfig, String source) throws IOException {
+        if (bos.isPresent() && bos.getAsInt() >= modelConfig.vocabSize()) {
+            throw new IOException(source + " " + bos.getAsInt() + " is outside the vocabulary [0, " + modelConfig.vocabSize() + ")");
+        }
+        return bos;
     }
 
     private static Set<Integer> eosTokenIds(ModelConfig modelConfig, Tokenizer tokenizer, TokenizerConfig config,

@@ -16,8 +16,8 @@ import java.util.Arrays;
 /**
  * The Llama-family decoder (Llama 2/3, SmolLM, Qwen2, Mistral) on Vector API kernels, with the math of Hugging Face
  * transformers: RMSNorm, rotate_half RoPE (with Llama 3 scaling), grouped-query causal attention, SwiGLU MLP.
- * Mistral's sliding window is not applied: attention always spans the whole context, which equals Mistral's output
- * while the context is no longer than the window (4096+ for released models).
+ * Sliding windows (Mistral, Qwen2 with use_sliding_window) are not applied: attention always spans the whole context,
+ * which equals their output while the context fits in the window, so {@link ModelConfig} caps the positions to it.
  * Immutable after loading, so thread-safe for distinct states.
  */
 public final class LlamaModel implements LanguageModel {
@@ -50,9 +50,10 @@ public final class LlamaModel implements LanguageModel {
         ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
         WeightSet weightSet = WeightSet.open(modelDir);
         Arena conversions = Arena.ofShared();
+        // Idempotent, as AutoCloseable asks: Arena.close() throws when the arena is already closed.
         AutoCloseable resources = () -> {
-            try (weightSet; conversions) {
-                // both closed in reverse order
+            try (weightSet) {
+                if (conversions.scope().isAlive()) conversions.close();
             }
         };
         try {
@@ -85,7 +86,8 @@ public final class LlamaModel implements LanguageModel {
             IOException invalid = new IOException(e.getMessage(), e);
             closeQuietly(resources, invalid);
             throw invalid;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Errors too: an F16 widening or Q8 copy of a model too large for memory fails with OutOfMemoryError.
             closeQuietly(resources, e);
             throw e;
         }
@@ -166,7 +168,7 @@ public final class LlamaModel implements LanguageModel {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             resources.close();
         } catch (Exception e) {

@@ -36,7 +36,22 @@ public record ModelConfig(
         List<Integer> eosTokenIds) {
 
     /** Llama 3.x rope scaling ({@code rope_type: "llama3"}). */
-    public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalMaxPositionEmbeddings) {}
+    public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalMaxPositionEmbeddings) {
+        /** Values that would turn the inverse frequencies infinite or NaN (and so every logit NaN) are refused. */
+        public RopeScaling {
+            if (!(factor > 0) || Float.isInfinite(factor)) {
+                throw new IllegalArgumentException("config.json: rope_scaling.factor must be a positive number, got " + factor);
+            }
+            if (!(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor) || Float.isInfinite(highFreqFactor)) {
+                throw new IllegalArgumentException("config.json: rope_scaling needs 0 < low_freq_factor < high_freq_factor, got "
+                        + lowFreqFactor + " and " + highFreqFactor);
+            }
+            if (originalMaxPositionEmbeddings < 1) {
+                throw new IllegalArgumentException("config.json: rope_scaling.original_max_position_embeddings must be positive, got "
+                        + originalMaxPositionEmbeddings);
+            }
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_DIM = 1 << 20;
@@ -50,6 +65,8 @@ public record ModelConfig(
         requireRange("num_key_value_heads", numKvHeads, 1, numHeads);
         requireRange("head_dim", headDim, 2, 4096);
         requireRange("vocab_size", vocabSize, 1, 1 << 24);
+        // The default context derives from it, so a bad value would only surface at the first request.
+        requireRange("max_position_embeddings", maxPositionEmbeddings, 1, Integer.MAX_VALUE);
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException("config.json: num_attention_heads (" + numHeads
                     + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
@@ -105,12 +122,27 @@ public record ModelConfig(
         JsonNode eosNode = root.path("eos_token_id");
         if (eosNode.isArray()) eosNode.forEach(n -> eos.add(n.asInt()));
         else if (eosNode.isIntegralNumber()) eos.add(eosNode.asInt());
+        int positions = root.path("max_position_embeddings").asInt(2048);
+        int window = slidingWindow(root, arch);
+        // Attention spans the whole context, which gives a sliding-window model's output only within its window.
+        if (window > 0 && window < positions) positions = window;
         return new ModelConfig(arch, hidden, requiredInt(root, "intermediate_size"), requiredInt(root, "num_hidden_layers"),
-                heads, kvHeads, headDim, requiredInt(root, "vocab_size"), root.path("max_position_embeddings").asInt(2048),
+                heads, kvHeads, headDim, requiredInt(root, "vocab_size"), positions,
                 (float) root.path("rms_norm_eps").asDouble(1e-6), (float) root.path("rope_theta").asDouble(10000.0), scaling,
                 root.path("tie_word_embeddings").asBoolean(false),
                 root.path("attention_bias").asBoolean(arch.defaultQkvBias()),
                 root.path("bos_token_id").asInt(-1), eos);
+    }
+
+    /** The attention window, or 0: Mistral's sliding_window when set; Qwen2's only with use_sliding_window (as in HF). */
+    private static int slidingWindow(JsonNode root, Architecture arch) {
+        if (!root.hasNonNull("sliding_window")) return 0;
+        boolean applies = switch (arch) {
+            case MISTRAL -> true;
+            case QWEN2 -> root.path("use_sliding_window").asBoolean(false);
+            case LLAMA -> false;
+        };
+        return applies ? requiredInt(root, "sliding_window") : 0;
     }
 
     private static int requiredInt(JsonNode root, String field) {

@@ -111,6 +111,8 @@ public final class Sampler {
         if (!(max > Float.NEGATIVE_INFINITY)) throw new IllegalArgumentException("logits contain no finite value (all -Infinity or NaN)");
         if (max == Float.POSITIVE_INFINITY) return argmax(logits);
         float invTemperature = 1f / options.temperature();
+        // A subnormal temperature overflows 1/T, and (max - max) * Infinity is NaN: its limit is greedy, so be greedy.
+        if (Float.isInfinite(invTemperature)) return argmax(logits);
         boolean topKLimits = options.topK() > 0 && options.topK() < vocab;
         boolean truncates = options.topP() < 1f || options.minP() > 0f;
         if (!topKLimits && !truncates) return drawFromWholeVocabulary(logits, max, invTemperature);

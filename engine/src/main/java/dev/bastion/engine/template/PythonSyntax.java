@@ -31,7 +31,8 @@ final class PythonSyntax {
         Matcher rawEnd = RAW_END.matcher(source);
         int i = 0;
         while (i < source.length()) {
-            if (rawStart.find(i) && rawStart.start() == i) {
+            // lookingAt, not find(i): find would rescan the rest of the source at every position (quadratic).
+            if (source.startsWith("{%", i) && rawStart.region(i, source.length()).lookingAt()) {
                 int end = rawEnd.find(rawStart.end()) ? rawEnd.end() : source.length();
                 out.append(source, i, end);
                 i = end;

@@ -41,7 +41,7 @@ final class Decoders {
             case "ByteFallback" -> Decoders::byteFallback;
             case "Fuse" -> tokens -> List.of(String.join("", tokens));
             case "Replace" -> perToken(Normalizers.replace(node, where));
-            case "Strip" -> strip(TokenizerJson.text(node, "content", where), node.path("start").asInt(0), node.path("stop").asInt(0));
+            case "Strip" -> strip(stripContent(node, where), node.path("start").asInt(0), node.path("stop").asInt(0));
             case "Metaspace" -> metaspace(node, where);
             default -> throw new IllegalArgumentException(where + ".type: decoder '" + type + "' is not supported");
         };
@@ -94,6 +94,15 @@ final class Decoders {
         } catch (CharacterCodingException e) {
             out.add(REPLACEMENT_CHAR.repeat(bytes.length));
         }
+    }
+
+    /** HF's content is a Rust char: exactly one. An empty one would never stop matching (start could be 2^31 - 1). */
+    private static String stripContent(JsonNode node, String where) {
+        String content = TokenizerJson.text(node, "content", where);
+        if (content.codePointCount(0, content.length()) != 1) {
+            throw new IllegalArgumentException(where + ".content: expected one character but found " + TokenizerJson.describe(node.get("content")));
+        }
+        return content;
     }
 
     private static Decoder strip(String content, int start, int stop) {

@@ -1,11 +1,15 @@
 package dev.bastion.engine.generate;
 
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LanguageModel;
+import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.tokenizer.TinyTokenizers;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
@@ -98,6 +102,25 @@ class GeneratorTest {
         assertThat(result.generatedTokens()).isEqualTo(31);
     }
 
+    /** Like Ollama, num_ctx beyond the model's positions is capped: a client must not size the server's buffers. */
+    @Test
+    void aContextLargerThanTheModelsPositionsIsCappedToThem() {
+        Generator generator = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of());
+        assertThat(generator.contextLength(greedy(-1, Integer.MAX_VALUE, List.of()))).isEqualTo(64);
+        assertThat(generator.contextLength(greedy(-1, 10_000_000, List.of()))).isEqualTo(64);
+        assertThat(generator.contextLength(greedy(-1, 64, List.of()))).isEqualTo(64);
+
+        GenerationResult result = generator.generate(new int[]{START}, greedy(-1, Integer.MAX_VALUE, List.of()),
+                TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.doneReason()).isEqualTo(DoneReason.LENGTH);
+        assertThat(result.generatedTokens()).isEqualTo(63);
+
+        assertThatThrownBy(() -> generator.generate(successors(START, 65), greedy(-1, 1_000_000, List.of()), TokenSink.IGNORE,
+                new CancellationToken()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("65 tokens").hasMessageContaining("64 positions");
+    }
+
     @Test
     void embeddingRowsBeyondTheTokenizerAreNeverSampled() {
         SuccessorModel padded = new SuccessorModel(TOKENIZER.vocabSize() + 16, 64);
@@ -121,6 +144,36 @@ class GeneratorTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id " + TOKENIZER.vocabSize());
     }
 
+    /** IllegalArgumentException means a bad request (the API answers 400); broken weights are the server's fault. */
+    @Test
+    void aModelGivingOnlyNaNLogitsIsAServerErrorNotABadPrompt() {
+        SuccessorModel inner = new SuccessorModel(TOKENIZER.vocabSize(), 64);
+        LanguageModel broken = new LanguageModel() {
+            @Override
+            public ModelConfig config() {
+                return inner.config();
+            }
+
+            @Override
+            public InferenceState newState(int contextLength) {
+                return inner.newState(contextLength);
+            }
+
+            @Override
+            public float[] forward(InferenceState state, int token, int pos) {
+                float[] logits = inner.forward(state, token, pos);
+                Arrays.fill(logits, Float.NaN);
+                return logits;
+            }
+        };
+        for (SamplerOptions sampling : new SamplerOptions[] {SamplerOptions.GREEDY, SamplerOptions.DEFAULT}) {
+            assertThatThrownBy(() -> new Generator(broken, TOKENIZER, Set.of()).generate(new int[]{START, START},
+                    new GenerationOptions(sampling, 4, 0, List.of()), TokenSink.IGNORE, new CancellationToken()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("position 2").hasMessageContaining("no finite logit");
+        }
+    }
+
     @Test
     void cancellationFromAnotherThreadStopsWithinOneToken() {
         CancellationToken cancel = new CancellationToken();
@@ -140,6 +193,34 @@ class GeneratorTest {
         assertThat(result.doneReason()).isEqualTo(DoneReason.CANCELLED);
         assertThat(model.forwardCalls.get()).isLessThanOrEqualTo(cancelAtCall + 1);
         assertThat(result.generatedTokens()).isLessThanOrEqualTo(cancelAtCall + 1);
+    }
+
+    /** A long prompt takes long to prefill: a client that disconnects meanwhile must not keep the cores busy to the end. */
+    @Test
+    void cancellationDuringALongPrefillStopsIt() {
+        CancellationToken cancel = new CancellationToken();
+        int promptLength = 3000;
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 4096, call -> {
+            if (call == 10) cancel.cancel();
+        });
+        int[] prompt = IntStream.range(0, promptLength).map(i -> START).toArray();
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
+                .generate(prompt, greedy(-1, 0, List.of()), TokenSink.IGNORE, cancel);
+        assertThat(result.doneReason()).isEqualTo(DoneReason.CANCELLED);
+        assertThat(result.generatedTokens()).isZero();
+        assertThat(result.text()).isEmpty();
+        assertThat(model.forwardCalls.get()).isLessThanOrEqualTo(Generator.PREFILL_CHUNK);
+    }
+
+    @Test
+    void aPromptLongerThanOnePrefillChunkContinuesFromItsLastToken() {
+        SuccessorModel model = new SuccessorModel(TOKENIZER.vocabSize(), 4096);
+        int promptLength = 2 * Generator.PREFILL_CHUNK + 17;
+        int[] prompt = IntStream.range(0, promptLength).map(i -> START + i % 3).toArray();
+        GenerationResult result = new Generator(model, TOKENIZER, Set.of())
+                .generate(prompt, greedy(3, 0, List.of()), TokenSink.IGNORE, new CancellationToken());
+        assertThat(result.text()).isEqualTo(TOKENIZER.decode(successors(prompt[promptLength - 1] + 1, 3)));
+        assertThat(model.forwardCalls.get()).as("every prompt position once, in order, then 2 fed tokens").isEqualTo(promptLength + 2);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.bastion.engine.generate;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
@@ -134,6 +136,19 @@ class LocalModelRuntimeTest {
         Files.writeString(dir.resolve("generation_config.json"), "{oops");
         assertThatThrownBy(() -> LocalModelRuntime.load(dir)).isInstanceOf(IOException.class)
                 .hasMessageContaining("generation_config.json: not valid JSON");
+    }
+
+    /** A BOS outside the vocabulary would fail every request as a bad prompt; the directory is at fault, at load. */
+    @Test
+    void aBosIdOutsideTheVocabularyIsRefusedAtLoad() throws IOException {
+        Path dir = TinyModelFixture.tinyModel(tmp.resolve("bad-bos"), Architecture.LLAMA);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode tokenizerConfig = (ObjectNode) json.readTree(dir.resolve("tokenizer_config.json").toFile());
+        json.writeValue(dir.resolve("tokenizer_config.json").toFile(), tokenizerConfig.put("bos_token", "<not-a-token>"));
+        ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        json.writeValue(dir.resolve("config.json").toFile(), config.put("bos_token_id", 100_000));
+        assertThatThrownBy(() -> LocalModelRuntime.load(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("bos_token_id").hasMessageContaining("100000").hasMessageContaining("vocabulary");
     }
 
     @Test

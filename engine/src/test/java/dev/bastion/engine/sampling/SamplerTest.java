@@ -44,6 +44,18 @@ class SamplerTest {
         return counts;
     }
 
+    /** 1/T overflows float for a subnormal T: (max - max) * Infinity is NaN, which once made every weight useless. */
+    @Test
+    void aTemperatureSoSmallItsInverseOverflowsSamplesTheArgmax() {
+        float[] logits = {0.5f, 3f, 1f, -2f, 2.5f};
+        for (float temperature : new float[] {1e-40f, Float.MIN_VALUE}) {
+            for (int topK : new int[] {0, 3}) {
+                Sampler sampler = new Sampler(options(temperature, topK, 1f, 0f, 7L));
+                assertThat(sampler.sample(logits)).as("T=%s top_k=%d", temperature, topK).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void greedyPicksTheArgmax() {
         Random random = new Random(1);

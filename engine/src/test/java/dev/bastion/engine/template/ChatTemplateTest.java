@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -257,6 +258,22 @@ class ChatTemplateTest {
         String source = "{{ strftime_now('%Y-%m-%d %H:%M:%S %A %B %d %b %Y') }}";
         assertThat(new ChatTemplate(source, "", "", MARCH_5_2026).render(List.of(), false))
                 .isEqualTo("2026-03-05 10:15:30 Thursday March 05 Mar 2026");
+    }
+
+    /** Python's strftime runs in the C locale: a server whose default locale uses other digits must not change prompts. */
+    @Test
+    void strftimeNowUsesAsciiDigitsWhateverTheDefaultLocale() {
+        String source = "{{ strftime_now('%d %m %y %H:%M:%S %I %j') }}";
+        Locale saved = Locale.getDefault();
+        try {
+            for (String tag : new String[] {"ar-EG", "fa-IR"}) {
+                Locale.setDefault(Locale.forLanguageTag(tag));
+                assertThat(new ChatTemplate(source, "", "", MARCH_5_2026).render(List.of(), false)).as(tag)
+                        .isEqualTo("05 03 26 10:15:30 10 064");
+            }
+        } finally {
+            Locale.setDefault(saved);
+        }
     }
 
     @Test

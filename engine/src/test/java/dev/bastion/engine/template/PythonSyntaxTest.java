@@ -2,11 +2,22 @@ package dev.bastion.engine.template;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeout;
 
 class PythonSyntaxTest {
+
+    /** Templates come with downloaded models; the raw-block lookup once rescanned the rest of the source at every char. */
+    @Test
+    void rewritingALargeTemplateIsLinear() {
+        String source = "{{ f(a=1) }} text {% if x %}y{% endif %}\n".repeat(8_000) + "{% raw %}{{ f(a=1) }}{% endraw %}";
+        String expected = "{{ f(a=(1)) }} text {% if x %}y{% endif %}\n".repeat(8_000) + "{% raw %}{{ f(a=1) }}{% endraw %}";
+        String rewritten = assertTimeout(Duration.ofSeconds(3), () -> PythonSyntax.rewrite(source));
+        assertThat(rewritten).isEqualTo(expected);
+    }
 
     @Test
     void wrapsEveryKeywordValueOfACall() {

@@ -30,6 +30,18 @@ class TokenizerErrorsTest {
         rejects("{}", "missing \"model\" object");
     }
 
+    /** HF's Strip decoder strips one char; an empty content would spin start times per token at every decode. */
+    @Test
+    void stripDecoderNeedsOneCharacter() {
+        String model = "{\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}";
+        rejects("{\"decoder\": {\"type\": \"Strip\", \"content\": \"\", \"start\": 2147483647, \"stop\": 0}, \"model\": " + model + "}",
+                "decoder.content: expected one character but found \"\"");
+        rejects("{\"decoder\": {\"type\": \"Strip\", \"content\": \"ab\", \"start\": 1, \"stop\": 0}, \"model\": " + model + "}",
+                "decoder.content: expected one character but found \"ab\"");
+        Tokenizer stripping = Tokenizer.fromJson("{\"decoder\": {\"type\": \"Strip\", \"content\": \"x\", \"start\": 1, \"stop\": 0}, \"model\": " + model + "}");
+        assertThat(stripping.decode(new int[] {0, 0})).isEqualTo("aa");
+    }
+
     @Test
     void unsupportedModelType() {
         rejects(withModel("{\"type\": \"Unigram\", \"vocab\": [[\"a\", 0.0]]}"), "model.type: 'Unigram' is not supported (only BPE)");
