@@ -58,6 +58,12 @@ class SamplingRequestTest {
         assertThatThrownBy(() -> ollama("{\"top_k\":1.5}", Map.of())).hasMessageContaining("options.top_k").hasMessageContaining("integer");
         assertThatThrownBy(() -> ollama("{\"stop\":[1]}", Map.of())).hasMessageContaining("options.stop");
         assertThatThrownBy(() -> ollama("{\"stop\":[\"\"]}", Map.of())).hasMessageContaining("stop");
+        String seventeenStops = "[" + "\"s\",".repeat(16) + "\"s\"]";
+        assertThatThrownBy(() -> ollama("{\"stop\":" + seventeenStops + "}", Map.of()))
+                .isInstanceOf(ApiException.class).hasMessageContaining("at most 16 strings, got 17");
+        assertThatThrownBy(() -> ollama("{\"stop\":[\"" + "x".repeat(257) + "\"]}", Map.of()))
+                .isInstanceOf(ApiException.class).hasMessageContaining("at most 256 characters, got 257");
+        assertThat(ollama("{\"stop\":[\"" + "x".repeat(256) + "\"]}", Map.of()).stop()).hasSize(1);
         assertThatThrownBy(() -> ollama("[1]", Map.of())).hasMessageContaining("'options' must be an object");
     }
 

@@ -105,8 +105,9 @@ public final class SecurityFilterChain {
                 .withExtension(this::install)
                 .withOwnerResolver(ctx -> principal(ctx).filter(p -> p != Principal.LOCAL_OPERATOR)
                         .map(Principal::userName).orElse(null))
-                .withModifyPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(true))
-                .withVisibilityPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canSeeModel(p, owner)).orElse(true))
+                // Every model route runs after authentication; a request without a principal sees and changes nothing.
+                .withModifyPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(false))
+                .withVisibilityPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canSeeModel(p, owner)).orElse(false))
                 .withModelAudit((ctx, action, model, outcome, details) ->
                         record(ctx, principal(ctx).orElse(null), action, model, outcome, details));
     }

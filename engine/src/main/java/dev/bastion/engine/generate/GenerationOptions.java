@@ -10,10 +10,23 @@ import java.util.List;
  * @param stop generation ends before any of these strings; they are not emitted
  */
 public record GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop) {
+
+    /** Stop matching costs the total stop length per token, so clients may not make it arbitrarily large. */
+    public static final int MAX_STOP_STRINGS = 16;
+    public static final int MAX_STOP_LENGTH = 256;
+
     public GenerationOptions {
         stop = List.copyOf(stop);
         if (contextLength < 0) throw new IllegalArgumentException("num_ctx must be >= 0");
-        for (String s : stop) if (s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
+        if (stop.size() > MAX_STOP_STRINGS) {
+            throw new IllegalArgumentException("stop allows at most " + MAX_STOP_STRINGS + " strings, got " + stop.size());
+        }
+        for (String s : stop) {
+            if (s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
+            if (s.length() > MAX_STOP_LENGTH) {
+                throw new IllegalArgumentException("stop strings must be at most " + MAX_STOP_LENGTH + " characters, got " + s.length());
+            }
+        }
     }
 
     public static GenerationOptions defaults() {
