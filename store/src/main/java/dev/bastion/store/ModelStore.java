@@ -157,7 +157,7 @@ public final class ModelStore {
                 byte[] bytes = Files.readAllBytes(path);
                 Manifest manifest = parseManifest(path, bytes);
                 models.add(new ModelInfo(name, digest(bytes), manifest.size(),
-                        Files.getLastModifiedTime(path).toInstant(), manifest.owner()));
+                        Files.getLastModifiedTime(path).toInstant(), manifest.owner(), manifest.quantization()));
             } catch (IllegalArgumentException | InvalidModelException | NoSuchFileException e) {
                 // Foreign or corrupt file, or deleted meanwhile: not a model to list.
             }
