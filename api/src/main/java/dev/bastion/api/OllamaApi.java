@@ -178,7 +178,9 @@ final class OllamaApi {
         String from = b.requiredString("from");
         ModelCatalog.CreateRequest request = new ModelCatalog.CreateRequest(model, from, b.string("system", null),
                 b.string("template", null), parameters, b.string("quantize", null));
-        audited(ctx, "model.create", model, Map.of("from", from), () -> {
+        Map<String, String> auditDetails = request.quantize() == null ? Map.of("from", from)
+                : Map.of("from", from, "quantize", request.quantize());
+        audited(ctx, "model.create", model, auditDetails, () -> {
             existing(model).ifPresent(d -> requireModify(ctx, d));
             visible(ctx).create(request, config.ownerResolver().apply(ctx));
             unloadReplaced(model);
