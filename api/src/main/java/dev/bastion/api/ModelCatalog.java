@@ -1,5 +1,7 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.model.WeightFormat;
+
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collections;
@@ -28,8 +30,13 @@ public interface ModelCatalog {
         }
     }
 
-    /** Ollama's current {@code /api/create} fields; any of from/system/template/parameters may be null. */
-    record CreateRequest(String model, String from, String system, String template, Map<String, Object> parameters) {}
+    /**
+     * Ollama's current {@code /api/create} fields; any of from/system/template/parameters/quantize may be null.
+     *
+     * @param quantize as Ollama names it ({@code q8_0}); null keeps the base model's
+     */
+    record CreateRequest(String model, String from, String system, String template, Map<String, Object> parameters,
+                         String quantize) {}
 
     List<ModelSummary> list();
 
@@ -38,6 +45,9 @@ public interface ModelCatalog {
 
     /** A verified directory the engine can load. */
     Path materialize(String name);
+
+    /** How the engine should hold the model's weights (Q8_0 for a model created with {@code quantize}). */
+    WeightFormat weightFormat(String name);
 
     void copy(String source, String destination, String owner);
 

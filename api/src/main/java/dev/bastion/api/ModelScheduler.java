@@ -1,6 +1,7 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.generate.ModelRuntime;
+import dev.bastion.engine.model.WeightFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -173,9 +174,10 @@ public final class ModelScheduler implements AutoCloseable {
     private void load(Entry entry) {
         try {
             Path dir = catalog.materialize(entry.name);
-            long size = weightBytes(dir);
+            WeightFormat format = catalog.weightFormat(entry.name);
+            long size = residentBytes(dir, format);
             makeRoom(size, entry);
-            ModelRuntime runtime = loader.load(dir);
+            ModelRuntime runtime = loader.load(dir, format);
             synchronized (this) {
                 entry.runtime = runtime;
                 entry.sizeBytes = size;
@@ -250,7 +252,17 @@ public final class ModelScheduler implements AutoCloseable {
         }
     }
 
-    /** The resident size estimate: the weight files of the model directory. */
+    /**
+     * The resident size estimate: the weight files of the model directory, scaled for Q8_0 from 16-bit checkpoints
+     * (34 bytes per 32 weights instead of 64). It overestimates F32 checkpoints and ignores the norms and odd-shaped
+     * matrices that stay as stored: too high rather than too low.
+     */
+    static long residentBytes(Path dir, WeightFormat format) {
+        long stored = weightBytes(dir);
+        return format == WeightFormat.Q8_0 ? stored / 64 * 34 : stored;
+    }
+
+    /** The bytes of the weight files of the model directory. */
     static long weightBytes(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile)

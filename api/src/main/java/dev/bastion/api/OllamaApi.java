@@ -172,13 +172,15 @@ final class OllamaApi {
             parameters = JsonFields.MAPPER.convertValue(p, Map.class);
             SamplingRequest.fromOllama(JsonFields.of(p, "parameters"), Map.of());
         }
-        if (b.has("modelfile") || b.has("files") || b.has("quantize") || b.has("adapters")) {
-            throw ApiException.badRequest("only 'from', 'system', 'template' and 'parameters' are supported by /api/create", null);
+        if (b.has("modelfile") || b.has("files") || b.has("adapters")) {
+            throw ApiException.badRequest("only 'from', 'system', 'template', 'parameters' and 'quantize' are supported by /api/create", null);
         }
         String from = b.requiredString("from");
         ModelCatalog.CreateRequest request = new ModelCatalog.CreateRequest(model, from, b.string("system", null),
-                b.string("template", null), parameters);
-        audited(ctx, "model.create", model, Map.of("from", from), () -> {
+                b.string("template", null), parameters, b.string("quantize", null));
+        Map<String, String> auditDetails = request.quantize() == null ? Map.of("from", from)
+                : Map.of("from", from, "quantize", request.quantize());
+        audited(ctx, "model.create", model, auditDetails, () -> {
             existing(model).ifPresent(d -> requireModify(ctx, d));
             visible(ctx).create(request, config.ownerResolver().apply(ctx));
             unloadReplaced(model);

@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.store.InvalidModelNameException;
 import dev.bastion.store.ModelInfo;
 import dev.bastion.store.ModelName;
@@ -7,6 +8,7 @@ import dev.bastion.store.ModelNotFoundException;
 import dev.bastion.store.ModelParameter;
 import dev.bastion.store.ModelStore;
 import dev.bastion.store.Modelfile;
+import dev.bastion.store.Quantization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +61,12 @@ public final class StoreCatalog implements ModelCatalog {
     }
 
     @Override
+    public WeightFormat weightFormat(String name) {
+        ModelName parsed = parse(name, "model");
+        return io(() -> store.show(parsed)).weightFormat();
+    }
+
+    @Override
     public void copy(String source, String destination, String owner) {
         ModelName from = parse(source, "source");
         ModelName to = parse(destination, "destination");
@@ -82,11 +90,21 @@ public final class StoreCatalog implements ModelCatalog {
         ModelName name = parse(request.model(), "model");
         ModelName from = parse(request.from(), "from");
         ChatPrompt.of(request.template(), null); // a template generation cannot render is refused before anything is read
+        Quantization quantization = quantization(request.quantize());
         io(() -> store.show(from)); // 404 unless the base is a stored model, so FROM never resolves to a directory
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));
         Modelfile modelfile = new Modelfile(from.toString(), parameters, request.template(), request.system(), null);
-        io(() -> store.create(name, modelfile, owner, store.home()));
+        io(() -> store.create(name, modelfile, owner, store.home(), quantization));
+    }
+
+    private static Quantization quantization(String quantize) {
+        if (quantize == null) return null;
+        try {
+            return Quantization.parse(quantize);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("'quantize': " + e.getMessage(), "quantize");
+        }
     }
 
     private static Object parameter(String key, Object value) {
@@ -116,7 +134,7 @@ public final class StoreCatalog implements ModelCatalog {
         details.put("family", family);
         details.put("families", List.of(family));
         details.put("parameter_size", d.parameterSize());
-        details.put("quantization_level", d.dtype() == null ? "unknown" : d.dtype().toUpperCase(Locale.ROOT));
+        details.put("quantization_level", d.quantizationLevel());
         return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details);
     }
 

@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.model.WeightFormat;
 import io.javalin.http.Context;
 
 import java.nio.file.Path;
@@ -42,6 +43,12 @@ final class VisibleCatalog implements ModelCatalog {
     public Path materialize(String name) {
         show(name);
         return all.materialize(name);
+    }
+
+    @Override
+    public WeightFormat weightFormat(String name) {
+        show(name);
+        return all.weightFormat(name);
     }
 
     @Override

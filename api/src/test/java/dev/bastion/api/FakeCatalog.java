@@ -1,5 +1,7 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.model.WeightFormat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ final class FakeCatalog implements ModelCatalog {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
     private final Path root;
     private final Map<String, ModelDetails> models = new ConcurrentHashMap<>();
+    private final Map<String, WeightFormat> formats = new ConcurrentHashMap<>();
     /** The owner the last write was made for. */
     volatile String lastOwner;
 
@@ -41,6 +44,11 @@ final class FakeCatalog implements ModelCatalog {
         return this;
     }
 
+    FakeCatalog quantized(String name) {
+        formats.put(check(name), WeightFormat.Q8_0);
+        return this;
+    }
+
     private String check(String name) {
         if (!NAME.matcher(name).matches()) throw ApiException.badRequest("invalid model name", "model");
         if (!models.containsKey(name)) throw ApiException.modelNotFound(name);
@@ -60,6 +68,11 @@ final class FakeCatalog implements ModelCatalog {
     @Override
     public Path materialize(String name) {
         return root.resolve(check(name).replace(':', '_'));
+    }
+
+    @Override
+    public WeightFormat weightFormat(String name) {
+        return formats.getOrDefault(check(name), WeightFormat.AS_STORED);
     }
 
     @Override

@@ -27,7 +27,7 @@ abstract class FakeServerTest {
     BastionServer start(long tokenDelayMillis, int parallel, ServerConfig base) {
         catalog = new FakeCatalog(home).add("tiny", 64, Map.of()).add("tiny:chat", 64, Map.of("stop", List.of("zzz")));
         ServerConfig config = base.withScheduler(new SchedulerConfig(1L << 30, parallel, KeepAlive.DEFAULT, Duration.ofSeconds(1)));
-        server = new BastionServer(config, catalog, dir -> {
+        server = new BastionServer(config, catalog, (dir, format) -> {
             FakeRuntime rt = new FakeRuntime(dir.getFileName().toString(), tokenDelayMillis);
             runtimes.put(rt.name, rt);
             return rt;

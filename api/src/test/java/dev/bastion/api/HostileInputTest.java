@@ -43,7 +43,7 @@ class HostileInputTest {
         ModelStore store = new ModelStore(home);
         store.importDirectory(TinyModelFixture.tinyModel(source.resolve("m"), Architecture.LLAMA), ModelName.parse("tiny"), "alice");
         ServerConfig config = ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withMaxBodyBytes(64 * 1024);
-        server = new BastionServer(config, new StoreCatalog(store), dir -> new FakeRuntime("tiny", 0)).start();
+        server = new BastionServer(config, new StoreCatalog(store), (dir, format) -> new FakeRuntime("tiny", 0)).start();
         http = new TestHttp(server.baseUrl());
     }
 

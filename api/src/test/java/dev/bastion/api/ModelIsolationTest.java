@@ -66,7 +66,7 @@ class ModelIsolationTest {
     private BastionServer start(SecurityConfig security) {
         SecurityFilterChain chain = new SecurityFilterChain(security.withBind("127.0.0.1", 0), services.keys(), services.audit());
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)));
-        return new BastionServer(config, new StoreCatalog(store), dir -> new FakeRuntime("tiny", 0)).start();
+        return new BastionServer(config, new StoreCatalog(store), (dir, format) -> new FakeRuntime("tiny", 0)).start();
     }
 
     private TestHttp client(String user, Set<Scope> scopes) {

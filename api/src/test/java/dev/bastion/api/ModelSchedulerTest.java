@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.model.WeightFormat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,12 +31,14 @@ class ModelSchedulerTest {
     private final MutableClock clock = new MutableClock();
     private final Map<String, FakeRuntime> loaded = new ConcurrentHashMap<>();
     private final AtomicInteger loads = new AtomicInteger();
+    private final Map<String, WeightFormat> loadedFormats = new ConcurrentHashMap<>();
     private ModelScheduler scheduler;
 
     private ModelScheduler scheduler(FakeCatalog catalog, long budget, int parallel) {
-        RuntimeLoader loader = dir -> {
+        RuntimeLoader loader = (dir, format) -> {
             loads.incrementAndGet();
             FakeRuntime rt = new FakeRuntime(dir.getFileName().toString(), 0);
+            loadedFormats.put(rt.name, format);
             loaded.put(rt.name, rt);
             return rt;
         };
@@ -72,6 +75,18 @@ class ModelSchedulerTest {
         s.unloadExpired();
         assertThat(s.loaded()).isEmpty();
         assertThat(loaded.get("a").closed).isTrue();
+    }
+
+    @Test
+    void aQ8ModelIsLoadedAsQ8AndCountsAboutHalfItsBf16Bytes() throws Exception {
+        FakeCatalog catalog = new FakeCatalog(home).add("q", 6400, Map.of()).quantized("q").add("b", 3200, Map.of());
+        ModelScheduler s = scheduler(catalog, 7000, 1);
+        s.acquire("q", KeepAlive.parse("10m")).close();
+        s.acquire("b", KeepAlive.parse("10m")).close();
+        assertThat(loadedFormats).containsEntry("q", WeightFormat.Q8_0).containsEntry("b", WeightFormat.AS_STORED);
+        // 6400 bytes of BF16 are 3200 weights, 3400 bytes as Q8_0: both models fit the budget of 7000.
+        assertThat(s.loaded()).extracting(ModelScheduler.LoadedModel::sizeBytes).containsExactlyInAnyOrder(3400L, 3200L);
+        assertThat(loaded.get("q").closed).isFalse();
     }
 
     @Test
@@ -156,7 +171,7 @@ class ModelSchedulerTest {
     @Test
     void unknownModelsAndLoadFailuresLeaveNothingBehind() throws Exception {
         FakeCatalog catalog = new FakeCatalog(home).add("a", 10, Map.of());
-        scheduler = new ModelScheduler(catalog, dir -> { throw new java.io.IOException("corrupt weights"); },
+        scheduler = new ModelScheduler(catalog, (dir, format) -> { throw new java.io.IOException("corrupt weights"); },
                 new SchedulerConfig(1000, 1, KeepAlive.DEFAULT, Duration.ofHours(1)), clock);
         assertThatThrownBy(() -> scheduler.acquire("nope", KeepAlive.DEFAULT))
                 .isInstanceOf(ApiException.class).hasMessageContaining("not found");

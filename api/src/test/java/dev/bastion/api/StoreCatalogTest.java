@@ -33,7 +33,7 @@ class StoreCatalogTest {
     void start() throws Exception {
         store = new ModelStore(home);
         store.importDirectory(TinyModelFixture.tinyModel(source.resolve("m"), Architecture.QWEN2), ModelName.parse("tiny"), "alice");
-        server = new BastionServer(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)), new StoreCatalog(store), dir -> {
+        server = new BastionServer(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)), new StoreCatalog(store), (dir, format) -> {
             assertThat(Files.isRegularFile(dir.resolve("config.json"))).as("a materialized model directory").isTrue();
             return lastLoaded = new FakeRuntime("tiny", 0);
         }).start();

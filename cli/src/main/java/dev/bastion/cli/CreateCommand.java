@@ -4,6 +4,7 @@ import dev.bastion.store.Manifest;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.Modelfile;
 import dev.bastion.store.ModelStore;
+import dev.bastion.store.Quantization;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,22 +40,30 @@ public final class CreateCommand extends StoreCommand {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--quantize", paramLabel = "LEVEL", description = {"Serve the model's weights quantized, as Ollama's create --quantize: q8_0.",
+            "The stored weights stay the original safetensors; the engine quantizes them at load. Needs -f."})
+    String quantize;
+
     @Override
     int run(ModelStore store) throws Exception {
         ModelName modelName = ModelName.parse(name);
-        Manifest manifest = audited("model.create", modelName.toString(), Map.of(),
-                () -> source.modelfile != null ? fromModelfile(store, modelName) : generated(store, modelName));
-        out().println("created " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size()) + ")");
+        Quantization quantization = quantize == null ? null : Quantization.parse(quantize);
+        if (quantization != null && source.modelfile == null) throw new IllegalArgumentException("--quantize needs -f MODELFILE");
+        Map<String, String> details = quantization == null ? Map.of() : Map.of("quantize", quantization.level());
+        Manifest manifest = audited("model.create", modelName.toString(), details,
+                () -> source.modelfile != null ? fromModelfile(store, modelName, quantization) : generated(store, modelName));
+        out().println("created " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size())
+                + (manifest.quantization() == null ? "" : ", served as " + manifest.quantization().level()) + ")");
         return 0;
     }
 
-    private Manifest fromModelfile(ModelStore store, ModelName modelName) throws IOException {
+    private Manifest fromModelfile(ModelStore store, ModelName modelName, Quantization quantization) throws IOException {
         Path file = source.modelfile.toAbsolutePath();
         if (Files.size(file) > MAX_MODELFILE_BYTES) {
             throw new IOException(file + " is larger than " + MAX_MODELFILE_BYTES + " bytes; not a Modelfile");
         }
         Modelfile modelfile = Modelfile.parse(Files.readString(file, StandardCharsets.UTF_8));
-        return store.create(modelName, modelfile, null, file.getParent());
+        return store.create(modelName, modelfile, null, file.getParent(), quantization);
     }
 
     private Manifest generated(ModelStore store, ModelName modelName) throws IOException {

@@ -14,12 +14,13 @@ public final class ListCommand extends StoreCommand {
     int run(ModelStore store) throws Exception {
         Instant now = Instant.now();
         List<List<String>> rows = store.list().stream().map(m -> row(m, now)).toList();
-        out().print(Formats.table(List.of("NAME", "ID", "SIZE", "MODIFIED"), rows));
+        out().print(Formats.table(List.of("NAME", "ID", "SIZE", "QUANTIZATION", "MODIFIED"), rows));
         return 0;
     }
 
     private static List<String> row(ModelInfo model, Instant now) {
         String id = model.digest().substring("sha256:".length(), "sha256:".length() + 12);
-        return List.of(model.name().toString(), id, Formats.size(model.size()), Formats.age(model.modifiedAt(), now));
+        String quantization = model.quantization() == null ? "-" : model.quantization().level();
+        return List.of(model.name().toString(), id, Formats.size(model.size()), quantization, Formats.age(model.modifiedAt(), now));
     }
 }

@@ -6,12 +6,14 @@ import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.ModelRuntime;
+import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.store.ModelDetails;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelParameter;
 import dev.bastion.store.ModelStore;
+import dev.bastion.store.Quantization;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -83,6 +85,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop before this text (repeatable).")
     List<String> stop = new ArrayList<>();
 
+    @Option(names = "--quantize", paramLabel = "LEVEL", description = "Quantize the weights at load: q8_0 (default: a stored model's own quantization, else none).")
+    String quantize;
+
     @Mixin
     HomeOption home = new HomeOption();
 
@@ -107,7 +112,7 @@ public final class RunCommand implements Callable<Integer> {
             GenerationOptions options = generationOptions(resolved.parameters());
             String effectiveSystem = system != null ? system : resolved.system();
             ChatPrompt chatPrompt = ChatPrompt.of(null, resolved.template());
-            try (ModelRuntime runtime = LocalModelRuntime.load(resolved.directory())) {
+            try (ModelRuntime runtime = LocalModelRuntime.load(resolved.directory(), resolved.weightFormat())) {
                 if (prompt != null) {
                     List<ChatMessage> messages = startConversation(effectiveSystem);
                     messages.add(new ChatMessage("user", prompt));
@@ -124,16 +129,20 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The directory to load, and for a stored model its Modelfile's PARAMETERs, SYSTEM and TEMPLATE (else empty and nulls). */
-    record ResolvedModel(Path directory, Map<String, Object> parameters, String system, String template) {}
+    /**
+     * The directory to load and its load format (--quantize, else a stored model's), and for a stored model its
+     * Modelfile's PARAMETERs, SYSTEM and TEMPLATE (else empty and nulls).
+     */
+    record ResolvedModel(Path directory, WeightFormat weightFormat, Map<String, Object> parameters, String system, String template) {}
 
     /** A directory is used as is; a path-like argument must be one; anything else is a store name, verified and materialized. */
     ResolvedModel resolveModel(String name) throws IOException {
+        WeightFormat requested = quantize == null ? null : Quantization.parse(quantize).weightFormat();
         Path dir = Path.of(name);
         boolean pathLike = dir.isAbsolute() || name.startsWith("./") || name.startsWith("../") || name.startsWith("~");
         if (Files.isDirectory(dir)) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
-            return new ResolvedModel(dir, Map.of(), null, null);
+            return new ResolvedModel(dir, requested == null ? WeightFormat.AS_STORED : requested, Map.of(), null, null);
         }
         if (pathLike) throw new IOException("model directory not found: " + name);
         ModelName modelName;
@@ -144,7 +153,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         ModelStore store = home.openStore();
         ModelDetails details = store.show(modelName);
-        return new ResolvedModel(store.materialize(modelName), details.parameters(), details.system(), details.template());
+        return new ResolvedModel(store.materialize(modelName), requested == null ? details.weightFormat() : requested,
+                details.parameters(), details.system(), details.template());
     }
 
     /** The model's parameters, overridden by each sampling option given on the command line (not by their defaults). */

@@ -48,6 +48,10 @@ public final class ShowCommand extends StoreCommand {
         out.printf(Locale.ROOT, "    %-20s%s%n", "parameters", d.parameterSize());
         out.printf(Locale.ROOT, "    %-20s%d%n", "context length", d.contextLength());
         out.printf(Locale.ROOT, "    %-20s%s%n", "dtype", d.dtype() == null ? "unknown" : d.dtype());
+        if (d.quantization() != null) {
+            out.printf(Locale.ROOT, "    %-20s%s (applied at load; the stored weights are the original safetensors)%n",
+                    "quantization", d.quantization().level());
+        }
         out.printf(Locale.ROOT, "    %-20s%s%n", "size", Formats.size(d.size()));
         if (!d.parameters().isEmpty()) {
             out.println();

@@ -5,12 +5,16 @@ import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.testing.TinyModelFixture;
+import dev.bastion.engine.tiny.TinyModelSpec;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
 import dev.bastion.store.Modelfile;
+import dev.bastion.store.Quantization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -154,6 +158,46 @@ class RunCommandTest {
         } finally {
             Signal.handle(interrupt, original);
         }
+    }
+
+    @Test
+    void quantizeRunsADirectoryAndAStoredQ8ModelAsTheEngineLoadsThemInQ8() throws IOException {
+        // Hidden 64 and intermediate 128: every projection splits into 32-weight blocks, so all of them quantize.
+        Path dir = TinyModelFixture.model(tmp.resolve("q8"), Architecture.LLAMA,
+                new TinyModelSpec(64, 128, 2, 4, 2, 0, DType.BF16, false, false, 1));
+        String prompt = "Once upon a time";
+        int tokens = 24;
+        GenerationOptions greedy = new GenerationOptions(SamplerOptions.GREEDY, tokens, 0, List.of());
+        String q8Text;
+        String exactText;
+        try (LocalModelRuntime q8 = LocalModelRuntime.load(dir, WeightFormat.Q8_0); LocalModelRuntime exact = LocalModelRuntime.load(dir)) {
+            q8Text = q8.generate(prompt, greedy, TokenSink.IGNORE, new CancellationToken()).text();
+            exactText = exact.generate(prompt, greedy, TokenSink.IGNORE, new CancellationToken()).text();
+        }
+        assertThat(q8Text).as("Q8_0 changes this greedy output, so matching it proves the format is applied").isNotEqualTo(exactText);
+        String[] options = {"--raw", prompt, "--temperature", "0", "--repeat-penalty", "1", "--num-predict", String.valueOf(tokens)};
+
+        assertThat(execute("", concat(new String[] {dir.toString(), "--quantize", "q8_0"}, options))).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo(line(q8Text));
+
+        Path home = tmp.resolve("q8-home");
+        ModelStore store = new ModelStore(home);
+        store.importDirectory(dir, ModelName.parse("plain"), null);
+        store.create(ModelName.parse("plain-q8"), Modelfile.parse("FROM plain\n"), null, null, Quantization.Q8_0);
+        out.getBuffer().setLength(0);
+        assertThat(execute("", concat(new String[] {"--home", home.toString(), "plain-q8"}, options))).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo(line(q8Text));
+        out.getBuffer().setLength(0);
+        assertThat(execute("", concat(new String[] {"--home", home.toString(), "plain"}, options))).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo(line(exactText));
+
+        err.getBuffer().setLength(0);
+        assertThat(execute("", dir.toString(), "--quantize", "q4_0", "hi")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("bastion run: unsupported quantization 'q4_0'; supported: q8_0" + System.lineSeparator());
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(second)).toArray(String[]::new);
     }
 
     @Test

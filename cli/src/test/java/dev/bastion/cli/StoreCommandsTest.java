@@ -42,9 +42,9 @@ class StoreCommandsTest {
         assertThat(imported.out()).startsWith("imported tiny:latest (5 files, ");
 
         Result listed = run(new ListCommand());
-        assertThat(listed.out().lines().toList()).hasSize(2).first().asString().matches("NAME\\s+ID\\s+SIZE\\s+MODIFIED");
+        assertThat(listed.out().lines().toList()).hasSize(2).first().asString().matches("NAME\\s+ID\\s+SIZE\\s+QUANTIZATION\\s+MODIFIED");
         assertThat(listed.out().lines().skip(1).findFirst().orElseThrow())
-                .matches("tiny:latest\\s+[0-9a-f]{12}\\s+\\d+(\\.\\d)? [KM]B\\s+(Less than a second|\\d+ seconds?) ago");
+                .matches("tiny:latest\\s+[0-9a-f]{12}\\s+\\d+(\\.\\d)? [KM]B\\s+-\\s+(Less than a second|\\d+ seconds?) ago");
 
         Result shown = run(new ShowCommand(), "tiny");
         assertThat(shown.out()).contains("architecture        llama").contains("dtype               bfloat16")
@@ -56,7 +56,31 @@ class StoreCommandsTest {
         Result removed = run(new RemoveCommand(), "tiny", "alice/tiny:v1");
         assertThat(removed.exitCode()).isZero();
         assertThat(removed.out()).isEqualTo("deleted 'tiny:latest'\ndeleted 'alice/tiny:v1'\n");
-        assertThat(run(new ListCommand()).out()).isEqualTo("NAME   ID   SIZE   MODIFIED\n");
+        assertThat(run(new ListCommand()).out()).isEqualTo("NAME   ID   SIZE   QUANTIZATION   MODIFIED\n");
+        assertThat(home.resolve("blobs")).isEmptyDirectory();
+    }
+
+    @Test
+    void createWithQuantizeRecordsQ8AndListAndShowReportIt() throws IOException {
+        Path modelfile = Files.writeString(tmp.resolve("Modelfile"), "FROM ./model\n");
+        Result created = run(new CreateCommand(), "tiny-q8", "-f", modelfile.toString(), "--quantize", "q8_0");
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(created.out()).startsWith("created tiny-q8:latest (").contains("served as Q8_0");
+        assertThat(run(new ListCommand()).out().lines().skip(1).findFirst().orElseThrow()).matches("tiny-q8:latest\\s+\\S+\\s+\\S+ [KM]B\\s+Q8_0\\s+.*");
+        assertThat(run(new ShowCommand(), "tiny-q8").out()).contains("dtype               bfloat16")
+                .contains("quantization        Q8_0 (applied at load; the stored weights are the original safetensors)");
+    }
+
+    @Test
+    void createRefusesAnUnknownQuantizeAndWritesNothing() throws IOException {
+        Path modelfile = Files.writeString(tmp.resolve("Modelfile"), "FROM ./model\n");
+        Result refused = run(new CreateCommand(), "tiny-q4", "-f", modelfile.toString(), "--quantize", "q4_K_M");
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("unsupported quantization 'q4_K_M'; supported: q8_0");
+        Result generated = run(new CreateCommand(), "gen", "--generate", "llama", "--quantize", "q8_0");
+        assertThat(generated.exitCode()).isEqualTo(1);
+        assertThat(generated.err()).contains("--quantize needs -f");
+        assertThat(run(new ListCommand()).out()).isEqualTo("NAME   ID   SIZE   QUANTIZATION   MODIFIED\n");
         assertThat(home.resolve("blobs")).isEmptyDirectory();
     }
 

@@ -1,6 +1,7 @@
 package dev.bastion.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,8 +14,11 @@ import java.util.Set;
  * What a model name points at: the config layer and the other layers, by digest.
  *
  * @param owner the user id that owns the model; null means shared
+ * @param quantization how the engine holds the weights once loaded; null (left out of the JSON, so manifests written
+ *                     before it existed keep their digest) means as stored
  */
-public record Manifest(int schemaVersion, Layer config, List<Layer> layers, String owner, Instant createdAt) {
+public record Manifest(int schemaVersion, Layer config, List<Layer> layers, String owner, Instant createdAt,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Quantization quantization) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -34,6 +38,10 @@ public record Manifest(int schemaVersion, Layer config, List<Layer> layers, Stri
                 throw new IllegalArgumentException("manifest has two layers named '" + layer.fileName() + "'");
             }
         }
+    }
+
+    public Manifest(int schemaVersion, Layer config, List<Layer> layers, String owner, Instant createdAt) {
+        this(schemaVersion, config, layers, owner, createdAt, null);
     }
 
     /** The config layer followed by the other layers. */

@@ -1,6 +1,7 @@
 package dev.bastion.store;
 
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.WeightFormat;
 
 import java.time.Instant;
 import java.util.Map;
@@ -11,10 +12,22 @@ import java.util.Map;
  * @param parameterCount estimated from config.json's dimensions
  * @param dtype config.json's {@code torch_dtype}, or null when absent
  * @param parameters the Modelfile {@code PARAMETER}s, see {@link ModelParameter}
+ * @param quantization applied at load, or null when the weights are used as stored
  */
 public record ModelDetails(ModelName name, String digest, String owner, Instant createdAt, long size,
                            Architecture architecture, long parameterCount, int contextLength, String dtype,
+                           Quantization quantization,
                            Map<String, Object> parameters, String template, String system, String license) {
+
+    /** What the weights are served as, as Ollama reports it: {@code Q8_0}, else the checkpoint's dtype ({@code BFLOAT16}). */
+    public String quantizationLevel() {
+        if (quantization != null) return quantization.level();
+        return dtype == null ? "unknown" : dtype.toUpperCase(java.util.Locale.ROOT);
+    }
+
+    public WeightFormat weightFormat() {
+        return Quantization.weightFormat(quantization);
+    }
 
     /** The Modelfile that recreates this model from itself. */
     public Modelfile modelfile() {

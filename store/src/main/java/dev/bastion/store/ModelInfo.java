@@ -7,6 +7,7 @@ import java.time.Instant;
  *
  * @param digest {@code sha256:<hex>} of the manifest, the model's identity
  * @param size bytes of all layers
+ * @param quantization applied at load, or null when the weights are used as stored
  */
-public record ModelInfo(ModelName name, String digest, long size, Instant modifiedAt, String owner) {
+public record ModelInfo(ModelName name, String digest, long size, Instant modifiedAt, String owner, Quantization quantization) {
 }

@@ -98,7 +98,7 @@ public final class ModelStore {
     public Manifest importDirectory(Path modelDir, ModelName name, String owner) throws IOException {
         ModelDirectory source = ModelDirectory.scan(modelDir);
         try (StoreLock.Held held = lock.acquire()) {
-            return commit(name, owner, source, null, null);
+            return commit(name, owner, source, null, null, null);
         }
     }
 
@@ -110,6 +110,15 @@ public final class ModelStore {
      * @throws ModelfileException for a TEMPLATE outside the subset generation renders, before anything is written
      */
     public Manifest create(ModelName name, Modelfile modelfile, String owner, Path baseDir) throws IOException {
+        return create(name, modelfile, owner, baseDir, null);
+    }
+
+    /**
+     * Like {@link #create(ModelName, Modelfile, String, Path)}, recording {@code quantization} as the model's load
+     * format (the blobs stay the original SafeTensors); null keeps the base model's (none for a directory).
+     */
+    public Manifest create(ModelName name, Modelfile modelfile, String owner, Path baseDir, Quantization quantization)
+            throws IOException {
         if (modelfile.template() != null) Modelfile.requireRenderable(0, modelfile.template());
         Optional<ModelName> baseName = parseOrEmpty(modelfile.from());
         ModelDirectory source = null;
@@ -126,7 +135,8 @@ public final class ModelStore {
         }
         try (StoreLock.Held held = lock.acquire()) {
             Manifest base = source != null ? null : readManifest(baseName.get());
-            return commit(name, owner, source, base, modelfile);
+            Quantization effective = quantization != null || base == null ? quantization : base.quantization();
+            return commit(name, owner, source, base, modelfile, effective);
         }
     }
 
@@ -147,7 +157,7 @@ public final class ModelStore {
                 byte[] bytes = Files.readAllBytes(path);
                 Manifest manifest = parseManifest(path, bytes);
                 models.add(new ModelInfo(name, digest(bytes), manifest.size(),
-                        Files.getLastModifiedTime(path).toInstant(), manifest.owner()));
+                        Files.getLastModifiedTime(path).toInstant(), manifest.owner(), manifest.quantization()));
             } catch (IllegalArgumentException | InvalidModelException | NoSuchFileException e) {
                 // Foreign or corrupt file, or deleted meanwhile: not a model to list.
             }
@@ -174,7 +184,7 @@ public final class ModelStore {
                 ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
         return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
                 config.architecture(), estimateParameters(config), config.maxPositionEmbeddings(),
-                raw.hasNonNull("torch_dtype") ? raw.get("torch_dtype").asText() : null, parameters,
+                raw.hasNonNull("torch_dtype") ? raw.get("torch_dtype").asText() : null, manifest.quantization(), parameters,
                 readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM), readText(manifest, LayerType.LICENSE));
     }
 
@@ -191,7 +201,8 @@ public final class ModelStore {
     public void copy(ModelName from, ModelName to, String owner) throws IOException {
         try (StoreLock.Held held = lock.acquire()) {
             Manifest source = readManifest(from);
-            Manifest copy = new Manifest(source.schemaVersion(), source.config(), source.layers(), owner, source.createdAt());
+            Manifest copy = new Manifest(source.schemaVersion(), source.config(), source.layers(), owner, source.createdAt(),
+                    source.quantization());
             replaceManifest(to, JSON.writeValueAsBytes(copy));
         }
     }
@@ -249,8 +260,8 @@ public final class ModelStore {
 
     // ---- writing ----
 
-    private Manifest commit(ModelName name, String owner, ModelDirectory source, Manifest base, Modelfile overrides)
-            throws IOException {
+    private Manifest commit(ModelName name, String owner, ModelDirectory source, Manifest base, Modelfile overrides,
+                            Quantization quantization) throws IOException {
         requireFreeSpace(source == null ? 0 : source.totalSize());
         try {
             List<Layer> layers = new ArrayList<>();
@@ -278,7 +289,7 @@ public final class ModelStore {
                 if (overrides.system() != null) replaceLayer(layers, LayerType.SYSTEM, "system", utf8(overrides.system()));
                 if (overrides.license() != null) replaceLayer(layers, LayerType.LICENSE, "LICENSE", utf8(overrides.license()));
             }
-            Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now());
+            Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now(), quantization);
             boolean replaced = Files.exists(manifestPath(name));
             writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
             if (replaced) collectGarbage();

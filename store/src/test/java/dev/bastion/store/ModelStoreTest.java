@@ -2,6 +2,7 @@ package dev.bastion.store;
 
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.ModelConfig;
+import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.safetensors.SafeTensorsFile;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -356,6 +357,51 @@ class ModelStoreTest {
         assertThatThrownBy(() -> store.create(ModelName.parse("x"), Modelfile.parse("FROM nothing-here"), null, tmp))
                 .isInstanceOf(InvalidModelException.class).hasMessageContaining("FROM 'nothing-here'");
         assertThat(store.manifest(ModelName.parse("x"))).isEmpty();
+    }
+
+    @Test
+    void createRecordsTheQuantizationWithoutChangingTheBlobs() throws IOException {
+        ModelName base = ModelName.parse("base");
+        Manifest plain = store.importDirectory(modelDir, base, null);
+        assertThat(Files.readString(home.resolve("manifests/library/base/latest"))).doesNotContain("quantization");
+        assertThat(store.show(base).quantizationLevel()).isEqualTo("BFLOAT16");
+        assertThat(store.show(base).weightFormat()).isEqualTo(WeightFormat.AS_STORED);
+
+        ModelName q8 = ModelName.parse("base-q8");
+        Manifest quantized = store.create(q8, Modelfile.parse("FROM base\n"), null, null, Quantization.parse("q8_0"));
+        assertThat(quantized.quantization()).isEqualTo(Quantization.Q8_0);
+        assertThat(quantized.allLayers()).isEqualTo(plain.allLayers());
+        assertThat(Files.readString(home.resolve("manifests/library/base-q8/latest"))).contains("\"quantization\" : \"Q8_0\"");
+        ModelDetails details = store.show(q8);
+        assertThat(details.quantizationLevel()).isEqualTo("Q8_0");
+        assertThat(details.weightFormat()).isEqualTo(WeightFormat.Q8_0);
+        assertThat(details.digest()).isNotEqualTo(store.show(base).digest());
+
+        // A model derived from a quantized one stays quantized, and so does an owner's copy.
+        store.create(ModelName.parse("derived"), Modelfile.parse("FROM base-q8\nSYSTEM hi\n"), null, null);
+        assertThat(store.show(ModelName.parse("derived")).quantization()).isEqualTo(Quantization.Q8_0);
+        store.copy(q8, ModelName.parse("bob/q8"), "bob");
+        assertThat(store.show(ModelName.parse("bob/q8")).quantization()).isEqualTo(Quantization.Q8_0);
+    }
+
+    @Test
+    void unsupportedQuantizationsAreRefusedByName() {
+        assertThat(Quantization.parse("Q8_0")).isEqualTo(Quantization.Q8_0);
+        for (String bad : List.of("q4_K_M", "", "q8", "f16")) {
+            assertThatThrownBy(() -> Quantization.parse(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'").hasMessageContaining("supported: q8_0");
+        }
+        assertThatThrownBy(() -> Quantization.parse(null)).hasMessageContaining("supported: q8_0");
+    }
+
+    @Test
+    void manifestWithAnUnknownQuantizationIsCorrupt() throws IOException {
+        store.importDirectory(modelDir, ModelName.parse("good"), null);
+        Path path = home.resolve("manifests/library/good/latest");
+        String json = Files.readString(path);
+        Files.writeString(path, json.replaceFirst("\\{", "{\"quantization\": \"q2_k\","));
+        assertThatThrownBy(() -> store.show(ModelName.parse("good"))).isInstanceOf(InvalidModelException.class)
+                .hasMessageContaining("corrupt manifest").hasMessageContaining("unsupported quantization 'q2_k'");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
 import dev.bastion.engine.model.ModelConfig;
+import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatTemplate;
 import dev.bastion.engine.tokenizer.Tokenizer;
@@ -52,8 +53,13 @@ public final class LocalModelRuntime implements ModelRuntime {
      * generation_config.json.
      */
     public static LocalModelRuntime load(Path modelDir) throws IOException {
+        return load(modelDir, WeightFormat.AS_STORED);
+    }
+
+    /** Like {@link #load(Path)}, holding the weight matrices in {@code format} (Q8_0 quantizes them at load). */
+    public static LocalModelRuntime load(Path modelDir, WeightFormat format) throws IOException {
         if (!Files.isDirectory(modelDir)) throw new IOException("model directory not found: " + modelDir);
-        LanguageModel model = LlamaModel.load(modelDir);
+        LanguageModel model = LlamaModel.load(modelDir, format);
         try {
             Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("tokenizer.json"));
             if (tokenizer.vocabSize() > model.config().vocabSize()) {

@@ -3,6 +3,9 @@ package dev.bastion.engine.generate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.tiny.TinyModelSpec;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.testing.TinyModelFixture;
@@ -50,6 +53,21 @@ class LocalModelRuntimeTest {
     static void close() {
         qwen.close();
         llama.close();
+    }
+
+    @Test
+    void q8FormatQuantizesTheWeightsItIsGiven() throws IOException {
+        // Hidden 64 and intermediate 128: every projection splits into 32-weight blocks, so all of them quantize.
+        Path dir = TinyModelFixture.model(tmp.resolve("q8"), Architecture.LLAMA,
+                new TinyModelSpec(64, 128, 2, 4, 2, 0, DType.BF16, false, false, 1));
+        try (LocalModelRuntime exact = LocalModelRuntime.load(dir);
+             LocalModelRuntime q8 = LocalModelRuntime.load(dir, WeightFormat.Q8_0)) {
+            float[] a = exact.embed("hello world");
+            float[] b = q8.embed("hello world");
+            float worst = 0;
+            for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            assertThat(worst).as("Q8_0 changes the hidden states a little").isGreaterThan(1e-5f).isLessThan(0.25f);
+        }
     }
 
     private static GenerationOptions greedy(int maxTokens) {
