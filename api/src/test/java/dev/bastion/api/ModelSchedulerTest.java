@@ -4,9 +4,9 @@ import dev.bastion.engine.model.WeightFormat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.threeten.extra.MutableClock;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,7 +28,7 @@ class ModelSchedulerTest {
     @TempDir
     Path home;
 
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = MutableClock.of(Instant.parse("2026-06-01T00:00:00Z"), ZoneOffset.UTC);
     private final Map<String, FakeRuntime> loaded = new ConcurrentHashMap<>();
     private final AtomicInteger loads = new AtomicInteger();
     private final Map<String, WeightFormat> loadedFormats = new ConcurrentHashMap<>();
@@ -68,10 +68,10 @@ class ModelSchedulerTest {
         assertThat(loads).hasValue(1);
         assertThat(s.loaded().getFirst().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
 
-        clock.advance(Duration.ofMinutes(9));
+        clock.add(Duration.ofMinutes(9));
         s.unloadExpired();
         assertThat(s.loaded()).hasSize(1);
-        clock.advance(Duration.ofMinutes(1));
+        clock.add(Duration.ofMinutes(1));
         s.unloadExpired();
         assertThat(s.loaded()).isEmpty();
         assertThat(loaded.get("a").closed).isTrue();
@@ -96,7 +96,7 @@ class ModelSchedulerTest {
         assertThat(s.loaded()).isEmpty();
         assertThat(loaded.get("a").closed).isTrue();
         s.acquire("b", KeepAlive.FOREVER).close();
-        clock.advance(Duration.ofDays(10_000));
+        clock.add(Duration.ofDays(10_000));
         s.unloadExpired();
         assertThat(s.loaded()).extracting(ModelScheduler.LoadedModel::name).containsExactly("b");
     }
@@ -105,11 +105,11 @@ class ModelSchedulerTest {
     void evictsLeastRecentlyUsedIdleModelsToStayWithinBudget() throws Exception {
         ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 400, Map.of()).add("b", 400, Map.of()).add("c", 400, Map.of()), 1000, 1);
         s.acquire("a", KeepAlive.DEFAULT).close();
-        clock.advance(Duration.ofSeconds(1));
+        clock.add(Duration.ofSeconds(1));
         s.acquire("b", KeepAlive.DEFAULT).close();
-        clock.advance(Duration.ofSeconds(1));
+        clock.add(Duration.ofSeconds(1));
         s.acquire("a", KeepAlive.DEFAULT).close(); // a is now more recent than b
-        clock.advance(Duration.ofSeconds(1));
+        clock.add(Duration.ofSeconds(1));
         s.acquire("c", KeepAlive.DEFAULT).close();
         assertThat(s.loaded()).extracting(ModelScheduler.LoadedModel::name).containsExactlyInAnyOrder("a", "c");
         assertThat(loaded.get("b").closed).isTrue();
@@ -184,28 +184,5 @@ class ModelSchedulerTest {
         java.nio.file.Files.write(dir.resolve("a.safetensors"), new byte[30]);
         java.nio.file.Files.write(dir.resolve("tokenizer.json"), new byte[50]);
         assertThat(ModelScheduler.weightBytes(dir)).isEqualTo(30);
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-06-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.bastion.security.Scope;
 import dev.bastion.security.UserService;
 import dev.bastion.security.db.Database;
 import io.javalin.Javalin;
+import org.threeten.extra.MutableClock;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,17 +18,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Set;
 
 /** A real Javalin app with dummy routes behind the security chain, plus a mutable clock and an HTTP client. */
 final class SecuredApp implements AutoCloseable {
 
-    final MutableClock clock = new MutableClock();
+    final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
     final UserService users;
     final ApiKeyService keys;
     final AuditLog audit;
@@ -114,28 +113,5 @@ final class SecuredApp implements AutoCloseable {
     public void close() {
         app.stop();
         http.close();
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.now();
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
