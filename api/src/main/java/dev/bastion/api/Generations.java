@@ -38,20 +38,27 @@ final class Generations {
         }
     }
 
-    Embeddings embed(String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
+    /**
+     * Embeds every input, after checking the caps: the number of inputs before the model is loaded, their total
+     * tokens before the first vector is computed.
+     */
+    Embeddings embed(String model, KeepAlive keepAlive, List<String> inputs, EmbedLimits limits) throws InterruptedException {
+        limits.checkInputs(inputs.size());
         long start = System.nanoTime();
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
-            List<float[]> vectors = new ArrayList<>();
-            int tokens = 0;
+            ModelRuntime runtime = lease.runtime();
+            long tokens = 0;
+            for (String input : inputs) tokens += runtime.countTokens(input);
+            limits.checkTokens(tokens);
+            List<float[]> vectors = new ArrayList<>(inputs.size());
             for (String input : inputs) {
                 try {
-                    vectors.add(lease.runtime().embed(input));
+                    vectors.add(runtime.embed(input));
                 } catch (IllegalArgumentException e) {
                     throw ApiException.badRequest(e.getMessage(), "input");
                 }
-                tokens += lease.runtime().countTokens(input);
             }
-            return new Embeddings(vectors, tokens, lease.loadNanos(), System.nanoTime() - start);
+            return new Embeddings(vectors, Math.toIntExact(tokens), lease.loadNanos(), System.nanoTime() - start);
         }
     }
 

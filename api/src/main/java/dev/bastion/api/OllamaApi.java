@@ -378,7 +378,7 @@ final class OllamaApi {
         if (inputs == null) throw ApiException.badRequest("'input' is required", "input");
         KeepAlive keepAlive = KeepAlive.fromJson(b.raw("keep_alive"), config.scheduler().defaultKeepAlive());
         String stored = visible(ctx).show(model).summary().name();
-        Generations.Embeddings e = generations.embed(stored, keepAlive, inputs);
+        Generations.Embeddings e = generations.embed(stored, keepAlive, inputs, config.scheduler().embedLimits());
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model);
         o.put("embeddings", e.vectors());
@@ -394,7 +394,7 @@ final class OllamaApi {
         String prompt = b.requiredString("prompt");
         KeepAlive keepAlive = KeepAlive.fromJson(b.raw("keep_alive"), config.scheduler().defaultKeepAlive());
         String stored = visible(ctx).show(model).summary().name();
-        Generations.Embeddings e = generations.embed(stored, keepAlive, List.of(prompt));
+        Generations.Embeddings e = generations.embed(stored, keepAlive, List.of(prompt), config.scheduler().embedLimits());
         HttpIo.json(ctx, 200, Map.of("embedding", e.vectors().getFirst()));
     }
 

@@ -240,7 +240,7 @@ final class OpenAiApi {
             throw ApiException.badRequest("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
         }
         String stored = visible(ctx).show(model).summary().name();
-        Generations.Embeddings e = generations.embed(stored, config.scheduler().defaultKeepAlive(), inputs);
+        Generations.Embeddings e = generations.embed(stored, config.scheduler().defaultKeepAlive(), inputs, config.scheduler().embedLimits());
         List<Map<String, Object>> data = new ArrayList<>();
         for (int i = 0; i < e.vectors().size(); i++) {
             float[] v = e.vectors().get(i);

@@ -31,4 +31,15 @@ class SchedulerConfigTest {
         assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KEEP_ALIVE", "soon")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BASTION_KEEP_ALIVE").hasMessageContaining("soon");
     }
+
+    @Test
+    void embeddingCapsComeFromTheEnvironment() {
+        assertThat(SchedulerConfig.fromEnvironment(Map.of()).embedLimits()).isEqualTo(EmbedLimits.DEFAULT);
+        assertThat(SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_INPUTS", "8", "BASTION_EMBED_MAX_TOKENS", "100"))
+                .embedLimits()).isEqualTo(new EmbedLimits(8, 100));
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_INPUTS", "0")))
+                .hasMessageContaining("BASTION_EMBED_MAX_INPUTS");
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_TOKENS", "lots")))
+                .hasMessageContaining("BASTION_EMBED_MAX_TOKENS");
+    }
 }
