@@ -1,5 +1,7 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.template.PromptTemplateException;
+
 /**
  * A failure whose message is safe to show to the client. Anything else that escapes a handler becomes a generic 500.
  *
@@ -25,6 +27,13 @@ public class ApiException extends RuntimeException {
 
     public static ApiException modelNotFound(String model) {
         return new ApiException(404, "model '" + model + "' not found", "model");
+    }
+
+    /** A template that cannot render: the request's own ({@code template}) or the stored model's TEMPLATE. */
+    public static ApiException of(PromptTemplateException e) {
+        return e.source() == PromptTemplateException.Source.REQUEST
+                ? badRequest("'template' cannot be used: " + e.reason(), "template")
+                : badRequest(e.getMessage(), "model");
     }
 
     public int status() {

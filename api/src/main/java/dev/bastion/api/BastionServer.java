@@ -2,6 +2,7 @@ package dev.bastion.api;
 
 import dev.bastion.api.security.ErrorResponses;
 import dev.bastion.api.security.SecurityFilterChain;
+import dev.bastion.engine.template.PromptTemplateException;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -40,6 +41,10 @@ public final class BastionServer implements AutoCloseable {
             ollama.register(c.routes);
             openAi.register(c.routes);
             c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));
+            c.routes.exception(PromptTemplateException.class, (e, ctx) -> {
+                ApiException api = ApiException.of(e);
+                error(ctx, api.status(), api.getMessage(), api.param());
+            });
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
             c.routes.exception(InterruptedException.class, (e, ctx) -> {
                 Thread.currentThread().interrupt();

@@ -5,6 +5,7 @@ import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.ChatPrompt;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -244,7 +245,7 @@ final class OllamaApi {
         if (system != null) messages.add(new ChatMessage("system", system));
         messages.add(new ChatMessage("user", prompt));
         JsonFormat.applySystem(messages, r.details.system(), r.format);
-        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> chatPrompt.render(rt, messages);
+        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> chatPrompt.render(rt::renderChat, messages);
         run(ctx, r, render, piece -> Map.of("response", piece), text -> Map.of("response", text));
     }
 
@@ -271,7 +272,7 @@ final class OllamaApi {
         }
         JsonFormat.applySystem(messages, r.details.system(), r.format);
         ChatPrompt chatPrompt = ChatPrompt.of(null, r.details.template());
-        run(ctx, r, rt -> chatPrompt.render(rt, messages),
+        run(ctx, r, rt -> chatPrompt.render(rt::renderChat, messages),
                 piece -> Map.of("message", Map.of("role", "assistant", "content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
     }

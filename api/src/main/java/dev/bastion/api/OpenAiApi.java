@@ -7,6 +7,7 @@ import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.ChatPrompt;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -84,7 +85,7 @@ final class OpenAiApi {
         Call call = prepare(ctx, b, model);
         JsonFormat.applySystem(messages, call.defaultSystem, call.format);
         ChatPrompt chatPrompt = ChatPrompt.of(null, call.modelTemplate);
-        run(ctx, call, "chat.completion", "chatcmpl-", rt -> chatPrompt.render(rt, messages),
+        run(ctx, call, "chat.completion", "chatcmpl-", rt -> chatPrompt.render(rt::renderChat, messages),
                 // As OpenAI: the role only in the first chunk's delta.
                 (piece, first) -> Map.of("delta", first ? Map.of("role", "assistant", "content", piece) : Map.of("content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));

@@ -1,6 +1,5 @@
 package dev.bastion.cli;
 
-import dev.bastion.api.ChatPrompt;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
@@ -9,6 +8,7 @@ import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.ChatPrompt;
 import dev.bastion.store.ModelDetails;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelParameter;
@@ -116,7 +116,7 @@ public final class RunCommand implements Callable<Integer> {
                 if (prompt != null) {
                     List<ChatMessage> messages = startConversation(effectiveSystem);
                     messages.add(new ChatMessage("user", prompt));
-                    respond(runtime, raw ? prompt : chatPrompt.render(runtime, messages), options);
+                    respond(runtime, raw ? prompt : chatPrompt.render(runtime::renderChat, messages), options);
                 } else {
                     chat(runtime, chatPrompt, options, effectiveSystem);
                 }
@@ -201,7 +201,7 @@ public final class RunCommand implements Callable<Integer> {
                 continue;
             }
             history.add(new ChatMessage("user", line));
-            GenerationResult result = respond(runtime, chatPrompt.render(runtime, history), options);
+            GenerationResult result = respond(runtime, chatPrompt.render(runtime::renderChat, history), options);
             history.add(new ChatMessage("assistant", result.text()));
         }
     }

@@ -1,10 +1,7 @@
-package dev.bastion.api;
-
-import dev.bastion.engine.generate.ModelRuntime;
-import dev.bastion.engine.template.ChatMessage;
-import dev.bastion.engine.template.GoPromptTemplate;
+package dev.bastion.engine.template;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * How a conversation becomes the prompt, for every endpoint and {@code bastion run}: a request's Go {@code template}
@@ -24,24 +21,28 @@ public final class ChatPrompt {
     /**
      * @param requestTemplate a request's {@code template}; null or empty when none
      * @param modelTemplate the stored model's TEMPLATE; null or empty when none
-     * @throws ApiException 400 naming the template at fault and the construct it cannot render
+     * @throws PromptTemplateException naming the template at fault and the construct it cannot render
      */
     public static ChatPrompt of(String requestTemplate, String modelTemplate) {
-        if (requestTemplate != null && !requestTemplate.isEmpty()) return parse(requestTemplate, "'template'", "template");
-        if (modelTemplate != null && !modelTemplate.isEmpty()) return parse(modelTemplate, "the model's TEMPLATE", "model");
+        if (requestTemplate != null && !requestTemplate.isEmpty()) return parse(requestTemplate, PromptTemplateException.Source.REQUEST);
+        if (modelTemplate != null && !modelTemplate.isEmpty()) return parse(modelTemplate, PromptTemplateException.Source.MODEL);
         return MODEL_CHAT_TEMPLATE;
     }
 
-    private static ChatPrompt parse(String template, String what, String field) {
+    private static ChatPrompt parse(String template, PromptTemplateException.Source source) {
         try {
             return new ChatPrompt(GoPromptTemplate.parse(template));
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(what + " cannot be used: " + e.getMessage(), field);
+            throw new PromptTemplateException(source, e.getMessage());
         }
     }
 
-    /** The prompt that makes the model reply to {@code messages}. */
-    public String render(ModelRuntime runtime, List<ChatMessage> messages) {
-        return template == null ? runtime.renderChat(messages) : template.render(messages);
+    /**
+     * The prompt that makes the model reply to {@code messages}.
+     *
+     * @param modelChatTemplate the model's own chat template, used when no Go template applies
+     */
+    public String render(Function<List<ChatMessage>, String> modelChatTemplate, List<ChatMessage> messages) {
+        return template == null ? modelChatTemplate.apply(messages) : template.render(messages);
     }
 }
