@@ -21,6 +21,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(400, message, param);
     }
 
+    /** A required field is missing: {@code 'field' is required}. */
+    public static ApiException required(String field) {
+        return badRequest("'" + field + "' is required", field);
+    }
+
     public static ApiException notFound(String message) {
         return new ApiException(404, message, "model");
     }

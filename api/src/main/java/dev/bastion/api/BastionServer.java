@@ -26,9 +26,9 @@ public final class BastionServer implements AutoCloseable {
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
-        Generations generations = new Generations(scheduler);
-        OllamaApi ollama = new OllamaApi(catalog, generations, scheduler, config);
-        OpenAiApi openAi = new OpenAiApi(catalog, generations, config);
+        ChatService chats = new ChatService(catalog, new Generations(scheduler, GenerationListener.NONE), config);
+        OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
+        OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;

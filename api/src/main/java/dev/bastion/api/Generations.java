@@ -1,16 +1,14 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.generate.CancellationToken;
-import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
-/** Runs generations and embeddings on scheduled models; shared by the Ollama and OpenAI routes. */
+/** Runs generations and embeddings on scheduled models, telling the {@link GenerationListener}; every API goes through here. */
 final class Generations {
 
     record Outcome(GenerationResult result, long loadNanos, long totalNanos) {}
@@ -18,22 +16,25 @@ final class Generations {
     record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos) {}
 
     private final ModelScheduler scheduler;
+    private final GenerationListener listener;
 
-    Generations(ModelScheduler scheduler) {
+    Generations(ModelScheduler scheduler, GenerationListener listener) {
         this.scheduler = scheduler;
+        this.listener = listener;
     }
 
-    Outcome generate(String model, KeepAlive keepAlive, Function<ModelRuntime, String> prompt, GenerationOptions options,
-                     TokenSink sink, CancellationToken cancel) throws InterruptedException {
+    Outcome generate(GenerationCall call, TokenSink sink, CancellationToken cancel) throws InterruptedException {
         long start = System.nanoTime();
-        try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
+        listener.starting(call);
+        try (ModelScheduler.Lease lease = scheduler.acquire(call.storedModel(), call.keepAlive())) {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
             try {
-                result = runtime.generate(prompt.apply(runtime), options, sink, cancel);
+                result = runtime.generate(call.prompt().render(runtime), call.options(), sink, cancel);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
             }
+            listener.finished(call, result);
             return new Outcome(result, lease.loadNanos(), System.nanoTime() - start);
         }
     }
@@ -42,7 +43,8 @@ final class Generations {
      * Embeds every input, after checking the caps: the number of inputs before the model is loaded, their total
      * tokens before the first vector is computed.
      */
-    Embeddings embed(String model, KeepAlive keepAlive, List<String> inputs, EmbedLimits limits) throws InterruptedException {
+    Embeddings embed(Caller caller, String model, KeepAlive keepAlive, List<String> inputs, EmbedLimits limits)
+            throws InterruptedException {
         limits.checkInputs(inputs.size());
         long start = System.nanoTime();
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
@@ -58,7 +60,8 @@ final class Generations {
                     throw ApiException.badRequest(e.getMessage(), "input");
                 }
             }
-            return new Embeddings(vectors, Math.toIntExact(tokens), lease.loadNanos(), System.nanoTime() - start);
+            listener.embedded(caller, model, inputs.size(), (int) tokens);
+            return new Embeddings(vectors, (int) tokens, lease.loadNanos(), System.nanoTime() - start);
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.types.ErrorResponse;
 import io.javalin.http.Context;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Error bodies in the client's dialect: OpenAI's {@code {"error":{"message","type","code"}}} under {@code /v1/},
@@ -22,19 +21,9 @@ public final class ErrorResponses {
     public static void write(Context ctx, int status, String message, String type, String code, String param) {
         if (ctx.res().isCommitted()) return;
         String requestId = ctx.attribute(SecurityFilterChain.REQUEST_ID_ATTRIBUTE);
-        Map<String, Object> body = new LinkedHashMap<>();
-        if (ctx.path().startsWith("/v1/")) {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("message", message);
-            error.put("type", type);
-            error.put("param", param);
-            error.put("code", code);
-            if (requestId != null) error.put("request_id", requestId);
-            body.put("error", error);
-        } else {
-            body.put("error", message);
-            if (requestId != null) body.put("request_id", requestId);
-        }
+        Object body = ctx.path().startsWith("/v1/")
+                ? new dev.bastion.api.openai.ErrorResponse(new dev.bastion.api.openai.ErrorResponse.Error(message, type, param, code, requestId))
+                : new ErrorResponse(message, requestId);
         ctx.status(status).json(body);
     }
 }
