@@ -24,9 +24,14 @@ public final class BastionServer implements AutoCloseable {
     private final Javalin app;
 
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader) {
+        this(config, catalog, loader, GenerationListener.NONE);
+    }
+
+    /** @param listener sees every generation and embedding with its caller (metering, quotas) */
+    public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
-        ChatService chats = new ChatService(catalog, new Generations(scheduler, GenerationListener.NONE), config);
+        ChatService chats = new ChatService(catalog, new Generations(scheduler, listener), config);
         OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
         OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         this.app = Javalin.create(c -> {
