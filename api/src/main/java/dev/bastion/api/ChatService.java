@@ -6,7 +6,6 @@ import dev.bastion.api.types.ChatResponse;
 import dev.bastion.api.types.GenerateRequest;
 import dev.bastion.api.types.Message;
 import dev.bastion.api.types.Metrics;
-import dev.bastion.api.types.ModelNamed;
 import dev.bastion.api.types.Options;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.TokenSink;
@@ -16,6 +15,7 @@ import io.javalin.http.Context;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -38,16 +38,9 @@ final class ChatService {
         this.config = config;
     }
 
-    /** Ollama's newer clients send "model", older ones "name". */
-    static String requireModel(ModelNamed request) {
-        String model = request.modelOrName();
-        if (model == null || model.isBlank()) throw ApiException.badRequest("'model' is required", "model");
-        return model;
-    }
-
     /** A chat; no messages only loads the model. */
     GenerationCall chatCall(Context ctx, Caller caller, ChatRequest r) {
-        String model = requireModel(r);
+        String model = r.requiredModel();
         List<ChatMessage> messages = new ArrayList<>();
         List<Message> given = r.messages() == null ? List.of() : r.messages();
         for (int i = 0; i < given.size(); i++) {
@@ -73,7 +66,7 @@ final class ChatService {
 
     /** A generation from a prompt, raw or through the request's, the model's or the chat template; no prompt only loads. */
     GenerationCall generateCall(Context ctx, Caller caller, GenerateRequest r) {
-        String model = requireModel(r);
+        String model = r.requiredModel();
         if (r.images() != null) throw ApiException.badRequest("images are not supported", "images");
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, ctx, config).show(model);
@@ -96,7 +89,7 @@ final class ChatService {
                                 KeepAlive keepAlive, Boolean stream, JsonNode format) {
         return new GenerationCall(caller, model, details.summary().name(), prompt,
                 SamplingRequest.fromOllama(options, "options.", details.parameters()),
-                KeepAlive.orElse(keepAlive, config.scheduler().defaultKeepAlive()), !Boolean.FALSE.equals(stream), format);
+                Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()), !Boolean.FALSE.equals(stream), format);
     }
 
     /** Ollama's {@code format}: "json", a schema object, or nothing ("" counts as nothing). */
@@ -152,7 +145,7 @@ final class ChatService {
     /** Embeds {@code inputs} with a visible model, within the embedding caps. */
     Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
         String stored = new VisibleCatalog(catalog, ctx, config).show(model).summary().name();
-        return generations.embed(Caller.of(ctx), stored, KeepAlive.orElse(keepAlive, config.scheduler().defaultKeepAlive()),
+        return generations.embed(Caller.of(ctx), stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
                 inputs, config.scheduler().embedLimits());
     }
 }

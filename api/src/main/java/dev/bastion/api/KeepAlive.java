@@ -28,11 +28,6 @@ public record KeepAlive(Duration duration) {
         if (duration != null && duration.isNegative()) duration = null;
     }
 
-    /** This, or {@code fallback} when absent (null). */
-    public static KeepAlive orElse(KeepAlive keepAlive, KeepAlive fallback) {
-        return keepAlive == null ? fallback : keepAlive;
-    }
-
     public boolean forever() {
         return duration == null;
     }

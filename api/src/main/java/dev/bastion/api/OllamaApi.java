@@ -98,7 +98,7 @@ final class OllamaApi {
     }
 
     private void show(Context ctx) {
-        ModelCatalog.ModelDetails d = visible(ctx).show(ChatService.requireModel(body(ctx, ShowRequest.class)));
+        ModelCatalog.ModelDetails d = visible(ctx).show(body(ctx, ShowRequest.class).requiredModel());
         HttpIo.json(ctx, 200, new ShowResponse(d.modelfile(), parameterLines(d.parameters()),
                 d.template() == null ? "" : d.template(), d.system(), d.summary().details(), Map.of(),
                 d.summary().modifiedAt().toString()));
@@ -118,7 +118,7 @@ final class OllamaApi {
     }
 
     private void delete(Context ctx) {
-        String model = ChatService.requireModel(body(ctx, DeleteRequest.class));
+        String model = body(ctx, DeleteRequest.class).requiredModel();
         audited(ctx, "model.delete", model, Map.of(), () -> {
             VisibleCatalog visible = visible(ctx);
             String stored = requireModify(ctx, visible.show(model));
@@ -144,7 +144,7 @@ final class OllamaApi {
 
     private void create(Context ctx) {
         CreateRequest r = body(ctx, CreateRequest.class);
-        String model = ChatService.requireModel(r);
+        String model = r.requiredModel();
         Map<String, Object> parameters = null;
         JsonNode p = r.parameters();
         if (p != null && !p.isNull()) {
@@ -223,7 +223,7 @@ final class OllamaApi {
 
     private void embed(Context ctx) throws InterruptedException {
         EmbedRequest r = body(ctx, EmbedRequest.class);
-        String model = ChatService.requireModel(r);
+        String model = r.requiredModel();
         if (r.input() == null) throw ApiException.required("input");
         Generations.Embeddings e = chats.embed(ctx, model, r.keepAlive(), r.input());
         HttpIo.json(ctx, 200, new EmbedResponse(model, e.vectors(), e.totalNanos(), e.loadNanos(), e.promptTokens()));
@@ -231,7 +231,7 @@ final class OllamaApi {
 
     private void legacyEmbeddings(Context ctx) throws InterruptedException {
         EmbeddingRequest r = body(ctx, EmbeddingRequest.class);
-        String model = ChatService.requireModel(r);
+        String model = r.requiredModel();
         if (r.prompt() == null) throw ApiException.required("prompt");
         HttpIo.json(ctx, 200, new EmbeddingResponse(chats.embed(ctx, model, r.keepAlive(), List.of(r.prompt())).vectors().getFirst()));
     }

@@ -38,7 +38,7 @@ public final class OpenAi {
     }
 
     public static ChatRequest fromChatCompletionRequest(ChatCompletionRequest r) {
-        if (r.model() == null) throw ApiException.badRequest("'model' is required", "model");
+        requireModel(r.model());
         if (r.messages() == null || r.messages().isEmpty()) throw ApiException.badRequest("'messages' must be a non-empty array", "messages");
         List<dev.bastion.api.types.Message> messages = new ArrayList<>();
         for (int i = 0; i < r.messages().size(); i++) {
@@ -57,7 +57,7 @@ public final class OpenAi {
 
     /** A completion is a raw generation: the prompt goes to the model without a template. */
     public static GenerateRequest fromCompletionRequest(CompletionRequest r) {
-        if (r.model() == null) throw ApiException.badRequest("'model' is required", "model");
+        requireModel(r.model());
         if (r.prompt() == null || r.prompt().size() != 1) throw ApiException.badRequest("'prompt' must be one string", "prompt");
         return new GenerateRequest(r.model(), null, r.prompt().getFirst(), null, null, true, Boolean.TRUE.equals(r.stream()),
                 format(r.responseFormat()), options(r.sampling()), null, null);
@@ -65,12 +65,17 @@ public final class OpenAi {
 
     /** The inputs to embed; {@code encoding_format} is checked here and applied by {@link #toEmbeddingList}. */
     public static List<String> fromEmbeddingRequest(EmbeddingRequest r) {
-        if (r.model() == null) throw ApiException.badRequest("'model' is required", "model");
+        requireModel(r.model());
         if (r.input() == null || r.input().isEmpty()) throw ApiException.badRequest("'input' must be a string or a non-empty array of strings", "input");
         if (r.encodingFormat() != null && !r.encodingFormat().equals("float") && !r.encodingFormat().equals("base64")) {
             throw ApiException.badRequest("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
         }
         return r.input();
+    }
+
+    /** Checked first, as before the translation existed, so a request missing everything is told about the model. */
+    private static void requireModel(String model) {
+        if (model == null || model.isBlank()) throw ApiException.required("model");
     }
 
     /** Content is a string or an array of text parts. */
