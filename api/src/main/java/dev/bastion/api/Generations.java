@@ -5,7 +5,6 @@ import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** Runs generations and embeddings on scheduled models, telling the {@link GenerationListener}; every API goes through here. */
@@ -52,13 +51,11 @@ final class Generations {
             long tokens = 0;
             for (String input : inputs) tokens += runtime.countTokens(input);
             limits.checkTokens(tokens);
-            List<float[]> vectors = new ArrayList<>(inputs.size());
-            for (String input : inputs) {
-                try {
-                    vectors.add(runtime.embed(input));
-                } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest(e.getMessage(), "input");
-                }
+            List<float[]> vectors;
+            try {
+                vectors = runtime.embedAll(inputs);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage(), "input");
             }
             listener.embedded(caller, model, inputs.size(), (int) tokens);
             return new Embeddings(vectors, (int) tokens, lease.loadNanos(), System.nanoTime() - start);

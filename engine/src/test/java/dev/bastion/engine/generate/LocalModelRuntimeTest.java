@@ -125,6 +125,27 @@ class LocalModelRuntimeTest {
     }
 
     @Test
+    void embeddingManyTextsReusesOneStateAndGivesTheSameVectors() {
+        List<String> texts = java.util.Collections.nCopies(64, "the cat sat");
+        List<float[]> all = qwen.embedAll(List.of("the cat sat", "quantum physics"));
+        assertThat(all.get(0)).isEqualTo(qwen.embed("the cat sat"));
+        assertThat(all.get(1)).isEqualTo(qwen.embed("quantum physics"));
+        assertThatThrownBy(() -> qwen.embedAll(List.of("x", ""))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        qwen.embedAll(texts); // warm up
+        texts.forEach(qwen::embed);
+        long before = threads.getThreadAllocatedBytes(id);
+        texts.forEach(qwen::embed);
+        long onePerText = threads.getThreadAllocatedBytes(id) - before;
+        before = threads.getThreadAllocatedBytes(id);
+        qwen.embedAll(texts);
+        long shared = threads.getThreadAllocatedBytes(id) - before;
+        // On this tiny model the state is a modest share of the work's allocations (on real vocabularies, most of it).
+        assertThat(shared).as("bytes allocated embedding 64 texts with one state vs one each").isLessThan(onePerText * 3 / 4);
+    }
+
+    @Test
     void aPromptLongerThanTheContextIsRejected() {
         GenerationOptions tiny = new GenerationOptions(SamplerOptions.GREEDY, 4, 4, List.of());
         assertThatThrownBy(() -> qwen.generate("one two three four five six seven", tiny, TokenSink.IGNORE, new CancellationToken()))
