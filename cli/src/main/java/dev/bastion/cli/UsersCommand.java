@@ -81,7 +81,7 @@ public final class UsersCommand implements Runnable {
         int run() {
             SecurityServices services = home.openSecurity();
             services.users().enable(name);
-            long activeKeys = services.keys().list(name).stream().filter(k -> k.isActive(java.time.Instant.now())).count();
+            long activeKeys = services.keys().activeKeyCount(name);
             audit(services, "user.enable", name, Map.of("active_keys", Long.toString(activeKeys)));
             out().println("enabled user " + name + "; " + activeKeys + " active key(s) work again"
                     + (activeKeys == 0 ? "" : " (revoke any that may have leaked: bastion keys revoke PREFIX)"));
