@@ -220,9 +220,16 @@ class HostileAuditTest {
         assertThat(deleted.statusCode()).isEqualTo(503);
         assertThat(modelExists("tiny")).isTrue();
 
-        HttpResponse<String> openAi = call("POST", "/api/admin/users/u1/disable", admin, null);
-        assertThat(openAi.statusCode()).isEqualTo(503);
+        HttpResponse<String> disabled = call("POST", "/api/admin/users/u1/disable", admin, null);
+        assertThat(disabled.statusCode()).isEqualTo(503);
         assertThat(services.users().find("u1").orElseThrow().disabled()).isFalse();
+
+        // self-service key changes need only models:use, yet are refused the same way
+        int keys = services.keys().list("root").size();
+        HttpResponse<String> ownKey = call("POST", "/api/keys", admin, "{\"scopes\":[\"models:use\"]}");
+        assertThat(ownKey.statusCode()).as(ownKey.body()).isEqualTo(503);
+        assertThat(JSON.readTree(ownKey.body()).get("error").asText()).contains("audit log");
+        assertThat(services.keys().list("root")).hasSize(keys);
 
         // reading needs no audit record
         assertThat(call("GET", "/api/tags", admin, null).statusCode()).isEqualTo(200);
