@@ -51,7 +51,7 @@ final class ChatService {
             if (!ROLES.contains(m.role())) {
                 throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + ApiException.quote(m.role()) + "'", "messages");
             }
-            if (m.images() != null) throw ApiException.badRequest("images are not supported", "messages");
+            if (JsonFields.given(m.images())) throw ApiException.badRequest("images are not supported", "messages");
             messages.add(new ChatMessage(m.role(), m.content() == null ? "" : m.content()));
         }
         JsonNode format = format(r.format());
@@ -67,7 +67,7 @@ final class ChatService {
     /** A generation from a prompt, raw or through the request's, the model's or the chat template; no prompt only loads. */
     GenerationCall generateCall(Context ctx, Caller caller, GenerateRequest r) {
         String model = r.requiredModel();
-        if (r.images() != null) throw ApiException.badRequest("images are not supported", "images");
+        if (JsonFields.given(r.images())) throw ApiException.badRequest("images are not supported", "images");
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, ctx, config).show(model);
         String text = r.prompt() == null ? "" : r.prompt();
@@ -94,7 +94,7 @@ final class ChatService {
 
     /** Ollama's {@code format}: "json", a schema object, or nothing ("" counts as nothing). */
     private static JsonNode format(JsonNode format) {
-        if (format == null || (format.isTextual() && format.asText().isEmpty())) return null;
+        if (!JsonFields.given(format) || (format.isTextual() && format.asText().isEmpty())) return null;
         if (!(format.isObject() || (format.isTextual() && format.asText().equals("json")))) {
             throw ApiException.badRequest("'format' must be \"json\" or a JSON schema object", "format");
         }

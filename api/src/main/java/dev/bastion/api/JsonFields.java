@@ -46,6 +46,11 @@ public final class JsonFields {
         return (ObjectNode) root;
     }
 
+    /** Whether a free-form field was given: Jackson binds a JSON {@code null} to a {@code NullNode}, which counts as absent. */
+    public static boolean given(JsonNode field) {
+        return field != null && !field.isNull();
+    }
+
     /** Binds a parsed body to {@code type}; a value of the wrong type is a 400 naming its path ({@code messages[0].role}). */
     public static <T> T read(ObjectNode body, Class<T> type) {
         return read(body, type, "");

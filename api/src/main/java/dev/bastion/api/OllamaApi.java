@@ -147,12 +147,12 @@ final class OllamaApi {
         String model = r.requiredModel();
         Map<String, Object> parameters = null;
         JsonNode p = r.parameters();
-        if (p != null && !p.isNull()) {
+        if (JsonFields.given(p)) {
             if (!p.isObject()) throw ApiException.badRequest("'parameters' must be an object", "parameters");
             parameters = JsonFields.MAPPER.convertValue(p, Map.class);
             SamplingRequest.fromOllama(JsonFields.read(p, Options.class, "parameters."), "parameters.", Map.of());
         }
-        if (present(r.modelfile()) || present(r.files()) || present(r.adapters())) {
+        if (JsonFields.given(r.modelfile()) || JsonFields.given(r.files()) || JsonFields.given(r.adapters())) {
             throw ApiException.badRequest("only 'from', 'system', 'template', 'parameters' and 'quantize' are supported by /api/create", null);
         }
         if (r.from() == null) throw ApiException.required("from");
@@ -170,10 +170,6 @@ final class OllamaApi {
         } else {
             HttpIo.json(ctx, 200, ProgressResponse.SUCCESS);
         }
-    }
-
-    private static boolean present(JsonNode n) {
-        return n != null && !n.isNull();
     }
 
     /** Runs a model operation and reports it to the audit: refusals (403, 404) as denied, other errors as failure. */
