@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.api.BastionServer;
 import dev.bastion.api.BindAddress;
 import dev.bastion.api.EmbedLimits;
-import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
 import dev.bastion.engine.generate.CancellationToken;
