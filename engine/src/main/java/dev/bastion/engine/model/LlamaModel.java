@@ -1,7 +1,9 @@
 package dev.bastion.engine.model;
 
-import dev.bastion.engine.safetensors.TensorInfo;
-import dev.bastion.engine.safetensors.WeightSet;
+import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFormat;
+import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.format.TensorEntry;
 import dev.bastion.engine.tensor.Matrices;
 import dev.bastion.engine.tensor.Matrix;
 import dev.bastion.engine.tensor.Parallel;
@@ -37,8 +39,8 @@ public final class LlamaModel implements LanguageModel {
     }
 
     /**
-     * Loads a Hugging Face model directory ({@code config.json} and SafeTensors weights), checking that every tensor the
-     * config implies exists with the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
+     * Loads a model directory (see {@link ModelFormat#open}), checking that every tensor the config implies exists with
+     * the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
      * Problems with the directory's contents (missing or misshapen tensors, bad config.json) are IOExceptions naming the file and tensor.
      */
     public static LlamaModel load(Path modelDir) throws IOException {
@@ -47,12 +49,16 @@ public final class LlamaModel implements LanguageModel {
 
     /** Like {@link #load(Path)}, holding the weight matrices in {@code format}. */
     public static LlamaModel load(Path modelDir, WeightFormat format) throws IOException {
-        ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
-        WeightSet weightSet = WeightSet.open(modelDir);
+        return load(ModelFormat.open(modelDir), format);
+    }
+
+    /** Builds the model from {@code checkpoint}, which it takes over: closing the model (or a failure here) closes it. */
+    static LlamaModel load(Checkpoint checkpoint, WeightFormat format) throws IOException {
+        ModelConfig config = checkpoint.config();
         Arena conversions = Arena.ofShared();
         // Idempotent, as AutoCloseable asks: Arena.close() throws when the arena is already closed.
         AutoCloseable resources = () -> {
-            try (weightSet) {
+            try (checkpoint) {
                 if (conversions.scope().isAlive()) conversions.close();
             }
         };
@@ -60,25 +66,26 @@ public final class LlamaModel implements LanguageModel {
             LlamaWeights weights = LlamaWeightsLoader.load(config, new LlamaWeightsLoader.Source() {
                 @Override
                 public String describe() {
-                    return modelDir.toString();
+                    return checkpoint.path().toString();
                 }
 
                 @Override
                 public long[] shape(String name) {
-                    return weightSet.contains(name) ? weightSet.info(name).shape() : null;
+                    TensorEntry tensor = checkpoint.tensors().get(name);
+                    return tensor == null ? null : tensor.shape();
                 }
 
                 @Override
                 public Matrix matrix(String name, int rows, int cols) {
-                    TensorInfo info = weightSet.info(name);
-                    Matrix stored = Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                    StorageType type = checkpoint.tensors().get(name).type();
+                    Matrix stored = Matrices.of(checkpoint.data(name), type, rows, cols, conversions);
                     boolean quantize = format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(stored);
                     return quantize ? Q8Matrix.quantize(stored, conversions) : stored;
                 }
 
                 @Override
                 public float[] vector(String name) {
-                    return weightSet.readFloats(name);
+                    return checkpoint.readFloats(name);
                 }
             });
             return new LlamaModel(config, weights, resources);

@@ -40,7 +40,17 @@ public final class Q8Matrix implements Matrix {
 
     /** Whether {@code source} can be quantized: its rows must split into whole blocks, and the CPU needs vectors of 8+ floats. */
     public static boolean canQuantize(Matrix source) {
-        return source.cols() % BLOCK == 0 && B != null && BLOCK % F.length() == 0;
+        return canQuantize(source.cols());
+    }
+
+    /** Whether rows of {@code cols} weights can be quantized on this CPU. */
+    public static boolean canQuantize(int cols) {
+        return cols % BLOCK == 0 && B != null && BLOCK % F.length() == 0;
+    }
+
+    /** The memory a quantized {@code rows x cols} matrix takes: a byte per weight and an F32 scale per block. */
+    public static long residentBytes(int rows, int cols) {
+        return (long) rows * cols + (long) rows * (cols / BLOCK) * Float.BYTES;
     }
 
     /** Quantizes {@code source} into memory from {@code arena}, which must outlive the result. */

@@ -1,6 +1,6 @@
 package dev.bastion.engine.tensor;
 
-import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.safetensors.Dtypes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -117,7 +117,7 @@ class MatrixFamilyTest {
         return switch (kind) {
             case F32 -> new F32Matrix(f32(gaussian(rows * cols)), rows, cols);
             case BF16 -> new Bf16Matrix(halves(gaussian(rows * cols), Dtypes::floatToBf16), rows, cols);
-            case F16 -> Matrices.of(halves(gaussian(rows * cols), Dtypes::floatToF16), DType.F16, rows, cols, arena);
+            case F16 -> Matrices.of(halves(gaussian(rows * cols), Dtypes::floatToF16), StorageType.F16, rows, cols, arena);
             case Q8 -> Q8Matrix.quantize(build(Kind.F32, rows, cols), arena);
             // Parts of different storage, split at an odd row, as q/k/v and gate/up are stacked.
             case STACKED -> new StackedMatrix(List.of(build(Kind.BF16, 3, cols), build(Kind.F32, rows - 3, cols)));
