@@ -31,10 +31,9 @@ public record TensorEntry(String name, StorageType type, long[] shape) {
      * used in place.
      */
     public long residentBytes(WeightFormat format) {
-        if (shape.length != 2) return elements() * Float.BYTES;
-        int cols = Math.toIntExact(shape[1]);
-        if (format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(cols)) return Q8Matrix.residentBytes(Math.toIntExact(shape[0]), cols);
-        return type == StorageType.F16 ? elements() * Float.BYTES : storedBytes();
+        if (shape.length != 2) return Math.multiplyExact(elements(), Float.BYTES);
+        if (format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(shape[1])) return Q8Matrix.residentBytes(shape[0], shape[1]);
+        return type == StorageType.F16 ? Math.multiplyExact(elements(), Float.BYTES) : storedBytes();
     }
 
     @Override

@@ -44,13 +44,13 @@ public final class Q8Matrix implements Matrix {
     }
 
     /** Whether rows of {@code cols} weights can be quantized on this CPU. */
-    public static boolean canQuantize(int cols) {
+    public static boolean canQuantize(long cols) {
         return cols % BLOCK == 0 && B != null && BLOCK % F.length() == 0;
     }
 
     /** The memory a quantized {@code rows x cols} matrix takes: a byte per weight and an F32 scale per block. */
-    public static long residentBytes(int rows, int cols) {
-        return (long) rows * cols + (long) rows * (cols / BLOCK) * Float.BYTES;
+    public static long residentBytes(long rows, long cols) {
+        return Math.addExact(Math.multiplyExact(rows, cols), Math.multiplyExact(rows, cols / BLOCK * Float.BYTES));
     }
 
     /** Quantizes {@code source} into memory from {@code arena}, which must outlive the result. */

@@ -67,7 +67,7 @@ class ModelFormatTest {
     }
 
     @Test
-    void pathsNoFormatRecognizesGetAClearError() throws IOException {
+    void pathsNoFormatRecognizesGetClearErrors() throws IOException {
         assertThatThrownBy(() -> ModelFormat.open(tmp.resolve("missing"))).isInstanceOf(IOException.class)
                 .hasMessageContaining("not found").hasMessageContaining("missing");
         Path file = Files.writeString(tmp.resolve("model.bin"), "not a model");
