@@ -199,6 +199,12 @@ abstract class SecurityStoreContract {
     @Test
     void userNamesAreValidated() {
         assertThatThrownBy(() -> users.create("bad name\n", Role.USER)).hasMessageContaining("invalid user name");
+        // a user's name is their model namespace, so it must be one (and not the shared 'library')
+        for (String notANamespace : List.of("Alice", "a..b", "library")) {
+            assertThatThrownBy(() -> users.create(notANamespace, Role.USER)).as(notANamespace)
+                    .hasMessageContaining("invalid user name").hasMessageContaining("model namespace");
+        }
+        assertThat(users.create("carol.b_2-x", Role.USER).name()).isEqualTo("carol.b_2-x");
         assertThatThrownBy(() -> users.create("alice", Role.USER)).hasMessageContaining("already exists");
         assertThatThrownBy(() -> users.disable("nobody")).hasMessageContaining("nobody");
     }
