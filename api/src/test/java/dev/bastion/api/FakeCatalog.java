@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /** An in-memory catalog whose models are directories holding one weight file of a chosen size. */
 final class FakeCatalog implements ModelCatalog {
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
+    private static final Pattern NAME = Pattern.compile("([a-z0-9][a-z0-9._-]{0,63}/)?[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
     private final Path root;
     private final Map<String, ModelDetails> models = new ConcurrentHashMap<>();
     private final Map<String, WeightFormat> formats = new ConcurrentHashMap<>();
