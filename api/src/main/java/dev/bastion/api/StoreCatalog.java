@@ -138,7 +138,8 @@ public final class StoreCatalog implements ModelCatalog {
         return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details);
     }
 
-    private static ModelName parse(String text, String field) {
+    /** @throws ApiException 400 naming {@code field} for a missing or malformed name */
+    static ModelName parse(String text, String field) {
         if (text == null) throw ApiException.badRequest("'" + field + "' is required", field);
         try {
             return ModelName.parse(text);
