@@ -17,14 +17,17 @@ class CancellationTokenTest {
             asked.incrementAndGet();
             return gone.get();
         });
+        long start = System.nanoTime();
         for (int i = 0; i < 100_000; i++) assertThat(token.isCancelled()).isFalse();
-        assertThat(asked).hasValue(0); // a generation checks at every step: the probe (a syscall) must not run that often
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        // A generation checks at every step: the probe (a syscall) runs at most every 100 ms of them.
+        assertThat(asked.get()).isLessThanOrEqualTo((int) (elapsedMillis / 100));
+        int before = asked.get();
         gone.set(true);
         Thread.sleep(150);
         assertThat(token.isCancelled()).isTrue();
-        assertThat(asked).hasValue(1);
         assertThat(token.isCancelled()).isTrue();
-        assertThat(asked).hasValue(1);
+        assertThat(asked).hasValue(before + 1);
     }
 
     @Test
