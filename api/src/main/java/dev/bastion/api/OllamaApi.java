@@ -208,7 +208,7 @@ final class OllamaApi {
         if (system != null) messages.add(new ChatMessage("system", system));
         messages.add(new ChatMessage("user", prompt));
         JsonFormat.applySystem(messages, r.details.system(), r.format);
-        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> chatPrompt.render(rt, messages);
+        Generations.Prompt render = raw ? (rt, limits, c) -> prompt : (rt, limits, c) -> chatPrompt.render(rt, messages, limits, c);
         run(ctx, r, render, piece -> Map.of("response", piece), text -> Map.of("response", text));
     }
 
@@ -235,7 +235,7 @@ final class OllamaApi {
         }
         JsonFormat.applySystem(messages, r.details.system(), r.format);
         ChatPrompt chatPrompt = ChatPrompt.of(null, r.details.template());
-        run(ctx, r, rt -> chatPrompt.render(rt, messages),
+        run(ctx, r, (rt, limits, c) -> chatPrompt.render(rt, messages, limits, c),
                 piece -> Map.of("message", Map.of("role", "assistant", "content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
     }
@@ -282,10 +282,10 @@ final class OllamaApi {
         HttpIo.json(ctx, 200, o);
     }
 
-    private void run(Context ctx, Request r, Function<dev.bastion.engine.generate.ModelRuntime, String> render,
+    private void run(Context ctx, Request r, Generations.Prompt render,
                      Function<String, Map<String, Object>> piece, Function<String, Map<String, Object>> whole)
             throws InterruptedException {
-        CancellationToken cancel = new CancellationToken();
+        CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
         if (r.stream) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, "application/x-ndjson", cancel);
             TokenSink sink = text -> {
