@@ -3,6 +3,10 @@ package dev.bastion.cli;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.tiny.TinyModelGenerator;
 import dev.bastion.engine.tiny.TinyModelSpec;
+import dev.bastion.store.ModelDetails;
+import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelStore;
+import dev.bastion.store.Modelfile;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +119,22 @@ class StoreCommandsTest {
         Path again = Files.writeString(tmp.resolve("Again"), rendered);
         assertThat(run(new CreateCommand(), "mine:copy", "-f", again.toString()).exitCode()).isZero();
         assertThat(run(new ShowCommand(), "mine:copy", "--parameters").out()).isEqualTo(run(new ShowCommand(), "mine", "--parameters").out());
+    }
+
+    @Test
+    void theShownModelfileRecreatesTextsThatHoldTripleQuotesExactly() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        String system = "hi\"\"\"\nPARAMETER temperature 99\n\"\"\"";
+        new ModelStore(home).create(ModelName.parse("sly"),
+                new Modelfile("tiny", Map.of("temperature", 0.5), null, system, "\"\"\"\\ MIT\r\n"), null, null);
+
+        Path shown = Files.writeString(tmp.resolve("Shown"), run(new ShowCommand(), "sly", "--modelfile").out());
+        Result created = run(new CreateCommand(), "sly:again", "-f", shown.toString());
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(run(new ShowCommand(), "sly:again", "--parameters").out()).isEqualTo(String.format("%-20s%s%n", "temperature", "0.5"));
+        ModelDetails again = new ModelStore(home).show(ModelName.parse("sly:again"));
+        assertThat(again.system()).isEqualTo(system);
+        assertThat(again.license()).isEqualTo("\"\"\"\\ MIT\r\n");
     }
 
     @Test

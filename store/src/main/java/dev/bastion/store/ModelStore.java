@@ -438,7 +438,7 @@ public final class ModelStore {
             try {
                 if (parameter.repeatable()) {
                     List<Object> values = new ArrayList<>();
-                    for (JsonNode v : field.getValue()) values.add(parameter.parse(v.asText()));
+                    for (JsonNode v : field.getValue()) values.add(parameter.parseVerbatim(v.asText()));
                     parameters.put(parameter.key(), List.copyOf(values));
                 } else {
                     parameters.put(parameter.key(), parameter.parse(field.getValue().asText()));
