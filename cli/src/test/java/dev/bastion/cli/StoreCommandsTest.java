@@ -138,6 +138,23 @@ class StoreCommandsTest {
     }
 
     @Test
+    void importAndCreateRefuseAModelFileLinkedToTheSecretKey() throws IOException {
+        Files.createDirectories(home);
+        Path secret = Files.writeString(home.resolve("secret.key"), "c2VjcmV0LWtleS1vZi10aGUtc2VydmVyLTMyYnl0ZXM=");
+        Files.createSymbolicLink(modelDir.resolve("LICENSE"), secret);
+        Files.delete(modelDir.resolve("tokenizer_config.json"));
+        Files.createLink(modelDir.resolve("tokenizer_config.json"), secret);
+        Path modelfile = Files.writeString(tmp.resolve("Modelfile"), "FROM ./model\n");
+
+        expectError(run(new ImportCommand(), modelDir.toString(), "--name", "sly"), modelDir.resolve("LICENSE") + " is a symbolic link");
+        expectError(run(new CreateCommand(), "sly", "-f", modelfile.toString()), "LICENSE is a symbolic link");
+        Files.delete(modelDir.resolve("LICENSE"));
+        Result hardLink = expectError(run(new ImportCommand(), modelDir.toString(), "--name", "sly"), "tokenizer_config.json has 2 hard links");
+        assertThat(hardLink.err()).doesNotContain("c2VjcmV0");
+        assertThat(home.resolve("manifests")).isEmptyDirectory();
+    }
+
+    @Test
     void createGeneratesATinyModel() {
         Result created = run(new CreateCommand(), "tiny-qwen", "--generate", "qwen2");
         assertThat(created.exitCode()).as(created.err()).isZero();

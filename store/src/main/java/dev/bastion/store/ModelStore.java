@@ -272,7 +272,7 @@ public final class ModelStore {
             } else {
                 for (ModelDirectory.Source file : source.files()) {
                     Layer layer;
-                    try (InputStream in = Files.newInputStream(file.path())) {
+                    try (InputStream in = file.open()) {
                         layer = storeBlob(in, file.type(), file.fileName());
                     }
                     if (file.type() == LayerType.CONFIG) config = layer;

@@ -12,6 +12,7 @@ import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatTemplate;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import dev.bastion.engine.tokenizer.TokenizerConfig;
+import dev.bastion.engine.JsonErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -123,7 +124,7 @@ public final class LocalModelRuntime implements ModelRuntime {
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IOException(file + ": " + JsonErrors.describe(e), e);
         }
         JsonNode eos = root == null ? null : root.get("eos_token_id");
         if (eos == null || eos.isNull()) return Set.of();
