@@ -155,6 +155,49 @@ class StoreCommandsTest {
     }
 
     @Test
+    void storeGcRemovesWhatACrashedImportLeftAndSaysHowMuch() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        Files.writeString(home.resolve("blobs/sha256-" + "ab".repeat(32)), "x".repeat(2048));
+        Files.writeString(home.resolve("blobs/tmp-crashed"), "x".repeat(1024));
+
+        Result gc = run(new StoreMaintenanceCommand(), "gc");
+        assertThat(gc.exitCode()).as(gc.err()).isZero();
+        assertThat(gc.out()).isEqualTo("removed blobs/tmp-crashed\nremoved blobs/sha256-" + "ab".repeat(32) + "\nremoved 2 files, 3.1 KB\n");
+        assertThat(run(new StoreMaintenanceCommand(), "gc").out()).isEqualTo("nothing to remove\n");
+        assertThat(run(new ShowCommand(), "tiny").exitCode()).isZero();
+    }
+
+    @Test
+    void storeVerifyReportsEveryProblemAndExitsOne() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        Result ok = run(new StoreMaintenanceCommand(), "verify");
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo("ok: 1 manifests, 5 blobs verified\n");
+
+        Path blob;
+        try (Stream<Path> blobs = Files.list(home.resolve("blobs"))) {
+            blob = blobs.sorted().findFirst().orElseThrow();
+        }
+        blob.toFile().setWritable(true);
+        Files.writeString(blob, "tampered");
+        Result bad = run(new StoreMaintenanceCommand(), "verify");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.out().lines().toList()).containsExactly(
+                "blob " + blob.getFileName() + " does not match its digest: its content hashes to "
+                        + "sha256:" + sha256Hex("tampered") + " (corrupt or tampered with)",
+                "1 problems in 1 manifests, 5 blobs");
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void createGeneratesATinyModel() {
         Result created = run(new CreateCommand(), "tiny-qwen", "--generate", "qwen2");
         assertThat(created.exitCode()).as(created.err()).isZero();
