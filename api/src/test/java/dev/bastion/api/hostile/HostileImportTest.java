@@ -10,6 +10,7 @@ import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.store.InvalidModelException;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
+import dev.bastion.store.Modelfile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,18 @@ class HostileImportTest {
             assertThat(created.body()).doesNotContain(SECRET.substring(0, 12));
         }
         assertThat(store.manifest(ModelName.parse("sly"))).isEmpty();
+    }
+
+    @Test
+    void theShownModelfileCannotBeMadeToInjectParameters() throws Exception {
+        String system = "hi\"\"\"\nPARAMETER temperature 99\n\"\"\"";
+        HttpResponse<String> created = post("/api/create", Map.of("model", "sly", "from", "tiny", "system", system,
+                "parameters", Map.of("temperature", 0.5), "stream", false));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        String modelfile = JSON.readTree(post("/api/show", Map.of("model", "sly")).body()).get("modelfile").asText();
+        Modelfile parsed = Modelfile.parse(modelfile);
+        assertThat(parsed.system()).isEqualTo(system);
+        assertThat(parsed.parameters()).isEqualTo(Map.of("temperature", 0.5));
     }
 
     private void assertImportRefused(Path dir, String message) throws Exception {
