@@ -95,7 +95,7 @@ public final class StoreCatalog implements ModelCatalog {
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));
         Modelfile modelfile = new Modelfile(from.toString(), parameters, request.template(), request.system(), null);
-        io(() -> store.create(name, modelfile, owner, store.home(), quantization));
+        io(() -> store.create(name, modelfile, owner, null, quantization)); // null: a base deleted meanwhile is a 404, never a directory
     }
 
     private static Quantization quantization(String quantize) {
