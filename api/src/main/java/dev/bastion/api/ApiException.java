@@ -34,11 +34,16 @@ public class ApiException extends RuntimeException {
         return new ApiException(404, "model '" + model + "' not found", "model");
     }
 
-    /** A template that cannot render: the request's own ({@code template}) or the stored model's TEMPLATE. */
+    /**
+     * A template that cannot be used (400) or exceeded its render budget (422): the request's own ({@code template})
+     * or the model's TEMPLATE or chat template ({@code model}).
+     */
     public static ApiException of(PromptTemplateException e) {
-        return e.source() == PromptTemplateException.Source.REQUEST
-                ? badRequest("'template' cannot be used: " + e.reason(), "template")
-                : badRequest(e.getMessage(), "model");
+        boolean request = e.source() == PromptTemplateException.Source.REQUEST;
+        String field = request ? "template" : "model";
+        if (!request) return new ApiException(e.limit() == null ? 400 : 422, e.getMessage(), field);
+        if (e.limit() == null) return badRequest("'template' cannot be used: " + e.reason(), field);
+        return new ApiException(422, "'template' exceeded its render budget (" + e.limit() + ")", field);
     }
 
     public int status() {

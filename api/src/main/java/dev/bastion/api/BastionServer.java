@@ -31,7 +31,8 @@ public final class BastionServer implements AutoCloseable {
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
-        ChatService chats = new ChatService(catalog, new Generations(scheduler, listener), config);
+        ChatService chats = new ChatService(catalog,
+                new Generations(scheduler, config.scheduler().templateLimits(), listener), config);
         OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
         OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         this.app = Javalin.create(c -> {

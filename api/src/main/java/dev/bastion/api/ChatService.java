@@ -107,7 +107,7 @@ final class ChatService {
             HttpIo.json(ctx, 200, encoder.whole(loadOnly(call)));
             return;
         }
-        CancellationToken cancel = new CancellationToken();
+        CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
         if (call.stream()) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, encoder.contentType(), cancel);
             Generations.Outcome outcome;

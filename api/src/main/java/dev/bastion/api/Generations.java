@@ -1,11 +1,14 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.DoneReason;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
+import dev.bastion.engine.template.RenderLimits;
 
 import java.util.List;
+import java.util.concurrent.CancellationException;
 
 /** Runs generations and embeddings on scheduled models, telling the {@link GenerationListener}; every API goes through here. */
 final class Generations {
@@ -15,13 +18,19 @@ final class Generations {
     record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos) {}
 
     private final ModelScheduler scheduler;
+    private final RenderLimits templateLimits;
     private final GenerationListener listener;
 
-    Generations(ModelScheduler scheduler, GenerationListener listener) {
+    Generations(ModelScheduler scheduler, RenderLimits templateLimits, GenerationListener listener) {
         this.scheduler = scheduler;
+        this.templateLimits = templateLimits;
         this.listener = listener;
     }
 
+    /**
+     * Renders the prompt and generates on a slot of the call's model; the slot is released however that ends. A render
+     * cancelled (the client went away) ends as a cancelled generation of nothing.
+     */
     Outcome generate(GenerationCall call, TokenSink sink, CancellationToken cancel) throws InterruptedException {
         long start = System.nanoTime();
         listener.starting(call);
@@ -29,7 +38,9 @@ final class Generations {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
             try {
-                result = runtime.generate(call.prompt().render(runtime), call.options(), sink, cancel);
+                result = runtime.generate(call.prompt().render(runtime, templateLimits, cancel), call.options(), sink, cancel);
+            } catch (CancellationException e) {
+                result = new GenerationResult("", DoneReason.CANCELLED, 0, 0, 0, 0);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
             }

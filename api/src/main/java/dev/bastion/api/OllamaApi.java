@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Ollama's REST API. {@code format} ("json" or a JSON schema) is honoured by instruction, not by constrained
@@ -119,12 +118,7 @@ final class OllamaApi {
 
     private void delete(Context ctx) {
         String model = body(ctx, DeleteRequest.class).requiredModel();
-        audited(ctx, "model.delete", model, Map.of(), () -> {
-            VisibleCatalog visible = visible(ctx);
-            String stored = requireModify(ctx, visible.show(model));
-            visible.delete(model, config.ownerResolver().apply(ctx));
-            scheduler.unloadIfIdle(stored);
-        });
+        audited(ctx, "model.delete", model, Map.of(), () -> scheduler.unloadIfIdle(visible(ctx).delete(model)));
         ctx.status(200);
     }
 
@@ -132,13 +126,8 @@ final class OllamaApi {
         CopyRequest r = body(ctx, CopyRequest.class);
         if (r.destination() == null) throw ApiException.required("destination");
         if (r.source() == null) throw ApiException.required("source");
-        audited(ctx, "model.copy", r.destination(), Map.of("source", r.source()), () -> {
-            VisibleCatalog visible = visible(ctx);
-            visible.show(r.source());
-            existing(r.destination()).ifPresent(d -> requireModify(ctx, d));
-            visible.copy(r.source(), r.destination(), config.ownerResolver().apply(ctx));
-            unloadReplaced(r.destination());
-        });
+        audited(ctx, "model.copy", r.destination(), Map.of("source", r.source()),
+                () -> scheduler.unloadIfIdle(visible(ctx).copy(r.source(), r.destination())));
         ctx.status(200);
     }
 
@@ -160,11 +149,8 @@ final class OllamaApi {
                 parameters, r.quantize());
         Map<String, String> auditDetails = request.quantize() == null ? Map.of("from", r.from())
                 : Map.of("from", r.from(), "quantize", request.quantize());
-        audited(ctx, "model.create", model, auditDetails, () -> {
-            existing(model).ifPresent(d -> requireModify(ctx, d));
-            visible(ctx).create(request, config.ownerResolver().apply(ctx));
-            unloadReplaced(model);
-        });
+        // a resident model whose name now points at other content must not keep serving the old weights
+        audited(ctx, "model.create", model, auditDetails, () -> scheduler.unloadIfIdle(visible(ctx).create(request)));
         if (!Boolean.FALSE.equals(r.stream())) {
             ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(ProgressResponse.SUCCESS), StandardCharsets.UTF_8) + "\n");
         } else {
@@ -182,29 +168,6 @@ final class OllamaApi {
             throw e;
         }
         config.modelAudit().record(ctx, action, model, "success", details);
-    }
-
-    /** The model {@code name} if it exists, visible or not (names are global); a malformed name still fails with 400. */
-    private Optional<ModelCatalog.ModelDetails> existing(String name) {
-        try {
-            return Optional.of(catalog.show(name));
-        } catch (ApiException e) {
-            if (e.status() == 404) return Optional.empty();
-            throw e;
-        }
-    }
-
-    /** Deleting or overwriting needs the modify policy's consent (the owner or an admin); returns the stored name. */
-    private String requireModify(Context ctx, ModelCatalog.ModelDetails model) {
-        if (!config.modifyPolicy().test(ctx, model.summary().owner())) {
-            throw new ApiException(403, "model '" + model.summary().name() + "' belongs to another user", "model");
-        }
-        return model.summary().name();
-    }
-
-    /** A resident model whose name now points at other content must not keep serving the old weights. */
-    private void unloadReplaced(String model) {
-        scheduler.unloadIfIdle(catalog.show(model).summary().name());
     }
 
     private void generate(Context ctx) throws InterruptedException {

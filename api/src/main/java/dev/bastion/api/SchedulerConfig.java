@@ -1,5 +1,7 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.template.RenderLimits;
+
 import java.time.Duration;
 
 /**
@@ -7,23 +9,25 @@ import java.time.Duration;
  * @param numParallel generations one model runs at once; further requests queue fairly
  * @param defaultKeepAlive used when a request gives no keep_alive
  * @param sweepInterval how often expired models are unloaded
+ * @param templateLimits what rendering one prompt template may spend while it holds a generation slot
  * @param embedLimits caps on one embedding request
  */
 public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval,
-                              EmbedLimits embedLimits) {
+                              RenderLimits templateLimits, EmbedLimits embedLimits) {
     public SchedulerConfig {
         java.util.Objects.requireNonNull(embedLimits, "embedLimits");
         if (memoryBudgetBytes <= 0) throw new IllegalArgumentException("memory budget must be positive, got " + memoryBudgetBytes);
         if (numParallel < 1) throw new IllegalArgumentException("BASTION_NUM_PARALLEL must be >= 1, got " + numParallel);
         if (sweepInterval.isNegative() || sweepInterval.isZero()) throw new IllegalArgumentException("sweep interval must be positive");
+        java.util.Objects.requireNonNull(templateLimits, "templateLimits");
     }
 
     public SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval) {
-        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, EmbedLimits.DEFAULT);
+        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, RenderLimits.DEFAULT, EmbedLimits.DEFAULT);
     }
 
     public SchedulerConfig withEmbedLimits(EmbedLimits limits) {
-        return new SchedulerConfig(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, limits);
+        return new SchedulerConfig(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, templateLimits, limits);
     }
 
     public static SchedulerConfig defaults() {
@@ -31,9 +35,14 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
         return new SchedulerConfig(Math.max(heapHalf, 1L << 30), 1, KeepAlive.DEFAULT, Duration.ofSeconds(1));
     }
 
+    public SchedulerConfig withTemplateLimits(RenderLimits limits) {
+        return new SchedulerConfig(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, limits, embedLimits);
+    }
+
     /**
-     * Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes), BASTION_KEEP_ALIVE and the embedding caps
-     * ({@link EmbedLimits#fromEnvironment}) over the defaults.
+     * Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes), BASTION_KEEP_ALIVE, the template render limits
+     * BASTION_TEMPLATE_TIMEOUT_MS, BASTION_TEMPLATE_MAX_STEPS and BASTION_TEMPLATE_CHARS_PER_TOKEN, and the embedding
+     * caps ({@link EmbedLimits#fromEnvironment}) over the defaults.
      */
     public static SchedulerConfig fromEnvironment(java.util.Map<String, String> env) {
         SchedulerConfig d = defaults();
@@ -53,6 +62,27 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
                 throw new IllegalArgumentException("BASTION_KEEP_ALIVE: " + e.getMessage());
             }
         }
-        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval(), EmbedLimits.fromEnvironment(env));
+        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval(), templateLimits(env),
+                EmbedLimits.fromEnvironment(env));
+    }
+
+    private static RenderLimits templateLimits(java.util.Map<String, String> env) {
+        RenderLimits d = RenderLimits.DEFAULT;
+        long millis = positive(env, "BASTION_TEMPLATE_TIMEOUT_MS", d.time().toMillis(), Long.MAX_VALUE / 1_000_000);
+        long steps = positive(env, "BASTION_TEMPLATE_MAX_STEPS", d.maxSteps(), Long.MAX_VALUE);
+        long perToken = positive(env, "BASTION_TEMPLATE_CHARS_PER_TOKEN", d.outputCharsPerToken(), Integer.MAX_VALUE);
+        return new RenderLimits(Duration.ofMillis(millis), steps, (int) perToken);
+    }
+
+    private static long positive(java.util.Map<String, String> env, String name, long fallback, long max) {
+        String value = env.get(name);
+        if (value == null) return fallback;
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n >= 1 && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be an integer from 1 to " + max + ", got '" + ApiException.quote(value) + "'");
     }
 }

@@ -116,7 +116,7 @@ public final class RunCommand implements Callable<Integer> {
                 if (prompt != null) {
                     List<ChatMessage> messages = startConversation(effectiveSystem);
                     messages.add(new ChatMessage("user", prompt));
-                    respond(runtime, raw ? prompt : chatPrompt.render(runtime::renderChat, messages), options);
+                    respond(runtime, raw ? prompt : chatPrompt.render(runtime, messages), options);
                 } else {
                     chat(runtime, chatPrompt, options, effectiveSystem);
                 }
@@ -201,7 +201,7 @@ public final class RunCommand implements Callable<Integer> {
                 continue;
             }
             history.add(new ChatMessage("user", line));
-            GenerationResult result = respond(runtime, chatPrompt.render(runtime::renderChat, history), options);
+            GenerationResult result = respond(runtime, chatPrompt.render(runtime, history), options);
             history.add(new ChatMessage("assistant", result.text()));
         }
     }

@@ -16,6 +16,7 @@ import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
@@ -137,8 +138,8 @@ class HostileEmbedTest {
         }
 
         @Override
-        public String renderChat(List<ChatMessage> messages) {
-            return runtime.renderChat(messages);
+        public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
+            return runtime.renderChat(messages, limits, cancel);
         }
 
         @Override

@@ -1,7 +1,9 @@
 package dev.bastion.engine.template;
 
+import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.ModelRuntime;
+
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * How a conversation becomes the prompt, for every endpoint and {@code bastion run}: a request's Go {@code template}
@@ -9,13 +11,16 @@ import java.util.function.Function;
  */
 public final class ChatPrompt {
 
-    private static final ChatPrompt MODEL_CHAT_TEMPLATE = new ChatPrompt(null);
+    private static final ChatPrompt MODEL_CHAT_TEMPLATE = new ChatPrompt(null, PromptTemplateException.Source.CHAT_TEMPLATE);
 
     /** Null: the model's chat template. */
     private final GoPromptTemplate template;
+    /** Whose template this is, as errors name it. */
+    private final PromptTemplateException.Source source;
 
-    private ChatPrompt(GoPromptTemplate template) {
+    private ChatPrompt(GoPromptTemplate template, PromptTemplateException.Source source) {
         this.template = template;
+        this.source = source;
     }
 
     /**
@@ -31,18 +36,30 @@ public final class ChatPrompt {
 
     private static ChatPrompt parse(String template, PromptTemplateException.Source source) {
         try {
-            return new ChatPrompt(GoPromptTemplate.parse(template));
+            return new ChatPrompt(GoPromptTemplate.parse(template), source);
         } catch (IllegalArgumentException e) {
-            throw new PromptTemplateException(source, e.getMessage());
+            throw PromptTemplateException.unusable(source, e.getMessage());
         }
     }
 
+    /** The prompt that makes the model reply to {@code messages}, within the default render limits. */
+    public String render(ModelRuntime runtime, List<ChatMessage> messages) {
+        return render(runtime, messages, RenderLimits.DEFAULT, new CancellationToken());
+    }
+
     /**
-     * The prompt that makes the model reply to {@code messages}.
+     * The prompt that makes the model reply to {@code messages}, rendered within {@code limits} and stopped by
+     * {@code cancel}.
      *
-     * @param modelChatTemplate the model's own chat template, used when no Go template applies
+     * @throws PromptTemplateException when the template exceeds its render budget (naming the limit, not the template)
+     * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
-    public String render(Function<List<ChatMessage>, String> modelChatTemplate, List<ChatMessage> messages) {
-        return template == null ? modelChatTemplate.apply(messages) : template.render(messages);
+    public String render(ModelRuntime runtime, List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
+        try {
+            if (template == null) return runtime.renderChat(messages, limits, cancel);
+            return template.render(messages, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
+        } catch (TemplateBudgetExceededException e) {
+            throw PromptTemplateException.overBudget(source, e.limit());
+        }
     }
 }
