@@ -21,7 +21,7 @@ import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +88,7 @@ public final class SecurityAdminRoutes {
         Principal caller = caller(ctx);
         JsonNode body = body(ctx);
         String user = forcedUser != null ? forcedUser : requiredText(body, "user");
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        Set<Scope> scopes = new LinkedHashSet<>();
         if (body.path("scopes").isArray()) {
             body.get("scopes").forEach(s -> scopes.add(invalidAsBadRequest(() -> Scope.parse(s.asText()))));
         } else {
