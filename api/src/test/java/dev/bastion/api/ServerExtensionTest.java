@@ -6,7 +6,7 @@ import java.security.Principal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The seam the security chain plugs into: extensions run before every route and set the principal. */
+/** The seam modules plug into: a module's filters run before every model route and may set the principal. */
 class ServerExtensionTest extends FakeServerTest {
 
     @Test

@@ -29,13 +29,13 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The one enforcement path every HTTP request goes through, as named steps. Before routing, for every request:
@@ -69,12 +69,10 @@ public final class SecurityFilterChain implements SecurityLayer {
         this(config, audit, keys == null ? List.of() : List.of(new ApiKeyAuthenticator(keys)));
     }
 
-    /** A chain trying {@code authenticators} in order (then those of the server's modules). */
-    public static SecurityFilterChain withAuthenticators(SecurityConfig config, List<Authenticator> authenticators, AuditLog audit) {
-        return new SecurityFilterChain(config, audit, authenticators);
-    }
-
-    /** Validates the whole configuration up front, so a bad CIDR or origin fails at startup, naming the value. */
+    /**
+     * Validates the whole configuration up front, so a bad CIDR or origin fails at startup, naming the value.
+     * {@code authenticators} are tried in order, before those of the server's modules.
+     */
     private SecurityFilterChain(SecurityConfig config, AuditLog audit, List<Authenticator> authenticators) {
         this.config = config;
         this.authenticators = List.copyOf(authenticators);
@@ -115,9 +113,7 @@ public final class SecurityFilterChain implements SecurityLayer {
     /** As {@link #install(JavalinConfig)}, trying {@code moduleAuthenticators} after this chain's own. */
     @Override
     public void install(JavalinConfig javalin, List<Authenticator> moduleAuthenticators) {
-        List<Authenticator> all = new ArrayList<>(authenticators);
-        all.addAll(moduleAuthenticators);
-        List<Authenticator> tried = List.copyOf(all);
+        List<Authenticator> tried = Stream.concat(authenticators.stream(), moduleAuthenticators.stream()).toList();
         if (config.host() != null) {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
