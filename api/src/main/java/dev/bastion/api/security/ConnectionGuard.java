@@ -9,6 +9,8 @@ import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -78,8 +80,9 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
         sweeper.shutdownNow();
     }
 
-    void sweep() {
+    private void sweep() {
         long now = System.nanoTime();
+        List<HttpConnection> late = new ArrayList<>();
         headersSince.replaceAll((http, since) -> {
             if (!readingHeaders(http)) {
                 return NOT_READING_HEADERS;
@@ -88,10 +91,11 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
                 return now;
             }
             if (now - since > deadlineNanos) {
-                http.getEndPoint().close();
+                late.add(http);
             }
             return since;
         });
+        late.forEach(http -> http.getEndPoint().close());
     }
 
     /** Mid-headers, or a new connection that has not completed a request yet; an idle kept-alive one is not. */
