@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * {@link #assignRequestId} → {@link #checkClientAddress} (IP allowlist, loopback Host without auth) →
  * {@link #applyCors} → {@link #checkBodySize}. Then, with the {@link Access} the matched route declared (admin for
  * a route declaring none and for paths no route serves): {@link #authenticate} (the authenticators in order, API keys
- * first) → {@link #rateLimit} → {@link #authorize} → {@link #handOver} the principal to handlers
+ * first) → {@link #rateLimit} → {@link #authorize} → {@link #requireAuditableChange} → {@link #handOver} the principal to handlers
  * ({@link RequestContext#principal}). Security events are audited where they happen ({@link #record}). The Jetty
  * side (connector, TLS, limits) is {@link ServerConnectors}.
  * Usage: {@code Javalin.create(config -> { new SecurityFilterChain(securityConfig, keys, audit).install(config); ... })}
@@ -54,6 +54,7 @@ public final class SecurityFilterChain implements SecurityLayer {
     private static final String HSTS = "max-age=31536000; includeSubDomains";
     private static final int MAX_LOGGED_CHARS = 256;
     private static final String UNAUTHENTICATED = "missing or invalid API key";
+    private static final String AUDIT_UNAVAILABLE = "the audit log cannot be written";
     private static final Logger LOG = LoggerFactory.getLogger(SecurityFilterChain.class);
 
     private final SecurityConfig config;
@@ -143,6 +144,10 @@ public final class SecurityFilterChain implements SecurityLayer {
                 writeRejection(rejection, ctx);
             }
         });
+        javalin.routes.exception(AuditLog.AuditUnavailableException.class, (e, ctx) -> {
+            LOG.error("request {} {}: {}", ctx.method(), printable(ctx.path()), e.getMessage());
+            ErrorResponses.write(ctx, 503, AUDIT_UNAVAILABLE, "server_error", "audit_unavailable");
+        });
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorResponses.write(ctx, e.getStatus(),
                 e.getStatus() == 413 ? "request body too large" : e.getMessage(), "invalid_request_error", null));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
@@ -166,6 +171,7 @@ public final class SecurityFilterChain implements SecurityLayer {
         Principal principal = authenticate(ctx, access, tried);
         rateLimit(ctx, principal);
         authorize(ctx, access, principal);
+        requireAuditableChange(ctx, access);
         handOver(ctx, principal);
     }
 
@@ -193,7 +199,7 @@ public final class SecurityFilterChain implements SecurityLayer {
             // Recording is throttled per client so a denied flood cannot fill the disk with audit records.
             if (limiter.tryAcquire("denied:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp(),
                     config.rateLimits().window()).allowed()) {
-                record(ctx, null, "ip.denied", ctx.path(), "denied", Map.of("ip", clientIp));
+                recordRefusal(ctx, null, "ip.denied", ctx.path(), Map.of("ip", clientIp));
             }
             throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
         }
@@ -266,7 +272,7 @@ public final class SecurityFilterChain implements SecurityLayer {
         // Failed attempts count against the client IP, before recording, so a flood of bad keys is throttled
         // and cannot fill the disk with audit records.
         limit("authfail:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
-        record(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), "denied", details);
+        recordRefusal(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), details);
         throw reject(401, UNAUTHENTICATED, "invalid_request_error", "invalid_api_key",
                 Map.of("WWW-Authenticate", "Bearer realm=\"bastion\""));
     }
@@ -290,14 +296,33 @@ public final class SecurityFilterChain implements SecurityLayer {
         }
         Scope required = access.scope().get();
         if (!principal.has(required)) {
-            record(ctx, principal, "authz.denied", ctx.method().name() + " " + ctx.path(), "denied",
+            recordRefusal(ctx, principal, "authz.denied", ctx.method().name() + " " + ctx.path(),
                     Map.of("required_scope", required.id(), "ip", ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE)));
             throw reject(403, "this API key lacks the scope " + required.id(), "permission_error",
                     "insufficient_scope", Map.of());
         }
     }
 
-    /** Step 8: the principal for handlers and the log context. */
+    /** Step 8: a change is refused up front if its audit record could not be written (reads need no record). */
+    private void requireAuditableChange(Context ctx, Access access) {
+        if (audit == null || access.scope().isEmpty() || access.scope().get().equals(Scope.MODELS_USE) || isRead(ctx)) {
+            return;
+        }
+        try {
+            audit.ensureWritable();
+        } catch (AuditLog.AuditUnavailableException e) {
+            LOG.error("refusing a change: {}", e.getMessage());
+            throw reject(503, AUDIT_UNAVAILABLE + "; nothing was changed", "server_error", "audit_unavailable", Map.of());
+        }
+    }
+
+    /** Reads change nothing, so they need no audit record. */
+    private static boolean isRead(Context ctx) {
+        String method = ctx.method().name();
+        return method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
+    }
+
+    /** Step 9: the principal for handlers and the log context. */
     private static void handOver(Context ctx, Principal principal) {
         if (principal != null) {
             ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, principal);
@@ -332,6 +357,18 @@ public final class SecurityFilterChain implements SecurityLayer {
         @Override
         public String cookie(String name) {
             return ctx.cookie(name);
+        }
+    }
+
+    /**
+     * A refusal stays a refusal (401, 403) when its record cannot be written: the request does nothing either way,
+     * and a broken log must not turn wrong keys into server errors.
+     */
+    private void recordRefusal(Context ctx, Principal actor, String action, String target, Map<String, String> details) {
+        try {
+            record(ctx, actor, action, target, "denied", details);
+        } catch (AuditLog.AuditUnavailableException e) {
+            LOG.error("audit record of {} lost: {}", action, e.getMessage());
         }
     }
 
