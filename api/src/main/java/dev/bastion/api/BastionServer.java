@@ -25,7 +25,7 @@ public final class BastionServer implements AutoCloseable {
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
-        Generations generations = new Generations(scheduler);
+        Generations generations = new Generations(scheduler, config.scheduler().templateLimits());
         OllamaApi ollama = new OllamaApi(catalog, generations, scheduler, config);
         OpenAiApi openAi = new OpenAiApi(catalog, generations, config);
         this.app = Javalin.create(c -> {

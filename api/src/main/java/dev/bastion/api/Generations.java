@@ -1,14 +1,16 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.DoneReason;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
+import dev.bastion.engine.template.RenderLimits;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.concurrent.CancellationException;
 
 /** Runs generations and embeddings on scheduled models; shared by the Ollama and OpenAI routes. */
 final class Generations {
@@ -17,20 +19,34 @@ final class Generations {
 
     record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos) {}
 
-    private final ModelScheduler scheduler;
-
-    Generations(ModelScheduler scheduler) {
-        this.scheduler = scheduler;
+    /** Builds the prompt on the leased model, within the server's template render limits and the request's cancellation. */
+    @FunctionalInterface
+    interface Prompt {
+        String render(ModelRuntime runtime, RenderLimits limits, CancellationToken cancel);
     }
 
-    Outcome generate(String model, KeepAlive keepAlive, Function<ModelRuntime, String> prompt, GenerationOptions options,
+    private final ModelScheduler scheduler;
+    private final RenderLimits templateLimits;
+
+    Generations(ModelScheduler scheduler, RenderLimits templateLimits) {
+        this.scheduler = scheduler;
+        this.templateLimits = templateLimits;
+    }
+
+    /**
+     * Renders the prompt and generates on a slot of {@code model}; the slot is released however that ends. A render
+     * cancelled (the client went away) ends as a cancelled generation of nothing.
+     */
+    Outcome generate(String model, KeepAlive keepAlive, Prompt prompt, GenerationOptions options,
                      TokenSink sink, CancellationToken cancel) throws InterruptedException {
         long start = System.nanoTime();
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
             try {
-                result = runtime.generate(prompt.apply(runtime), options, sink, cancel);
+                result = runtime.generate(prompt.render(runtime, templateLimits, cancel), options, sink, cancel);
+            } catch (CancellationException e) {
+                result = new GenerationResult("", DoneReason.CANCELLED, 0, 0, 0, 0);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
             }

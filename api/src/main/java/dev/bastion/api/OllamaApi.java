@@ -139,12 +139,7 @@ final class OllamaApi {
 
     private void delete(Context ctx) {
         String model = modelField(body(ctx));
-        audited(ctx, "model.delete", model, Map.of(), () -> {
-            VisibleCatalog visible = visible(ctx);
-            String stored = requireModify(ctx, visible.show(model));
-            visible.delete(model, config.ownerResolver().apply(ctx));
-            scheduler.unloadIfIdle(stored);
-        });
+        audited(ctx, "model.delete", model, Map.of(), () -> scheduler.unloadIfIdle(visible(ctx).delete(model)));
         ctx.status(200);
     }
 
@@ -152,13 +147,8 @@ final class OllamaApi {
         JsonFields b = body(ctx);
         String destination = b.requiredString("destination");
         String source = b.requiredString("source");
-        audited(ctx, "model.copy", destination, Map.of("source", source), () -> {
-            VisibleCatalog visible = visible(ctx);
-            visible.show(source);
-            existing(destination).ifPresent(d -> requireModify(ctx, d));
-            visible.copy(source, destination, config.ownerResolver().apply(ctx));
-            unloadReplaced(destination);
-        });
+        audited(ctx, "model.copy", destination, Map.of("source", source),
+                () -> scheduler.unloadIfIdle(visible(ctx).copy(source, destination)));
         ctx.status(200);
     }
 
@@ -180,11 +170,8 @@ final class OllamaApi {
                 b.string("template", null), parameters, b.string("quantize", null));
         Map<String, String> auditDetails = request.quantize() == null ? Map.of("from", from)
                 : Map.of("from", from, "quantize", request.quantize());
-        audited(ctx, "model.create", model, auditDetails, () -> {
-            existing(model).ifPresent(d -> requireModify(ctx, d));
-            visible(ctx).create(request, config.ownerResolver().apply(ctx));
-            unloadReplaced(model);
-        });
+        // a resident model whose name now points at other content must not keep serving the old weights
+        audited(ctx, "model.create", model, auditDetails, () -> scheduler.unloadIfIdle(visible(ctx).create(request)));
         if (b.bool("stream", true)) {
             ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(Map.of("status", "success")), StandardCharsets.UTF_8) + "\n");
         } else {
@@ -204,29 +191,6 @@ final class OllamaApi {
         config.modelAudit().record(ctx, action, model, "success", details);
     }
 
-    /** The model {@code name} if it exists, visible or not (names are global); a malformed name still fails with 400. */
-    private java.util.Optional<ModelCatalog.ModelDetails> existing(String name) {
-        try {
-            return java.util.Optional.of(catalog.show(name));
-        } catch (ApiException e) {
-            if (e.status() == 404) return java.util.Optional.empty();
-            throw e;
-        }
-    }
-
-    /** Deleting or overwriting needs the modify policy's consent (the owner or an admin); returns the stored name. */
-    private String requireModify(Context ctx, ModelCatalog.ModelDetails model) {
-        if (!config.modifyPolicy().test(ctx, model.summary().owner())) {
-            throw new ApiException(403, "model '" + model.summary().name() + "' belongs to another user", "model");
-        }
-        return model.summary().name();
-    }
-
-    /** A resident model whose name now points at other content must not keep serving the old weights. */
-    private void unloadReplaced(String model) {
-        scheduler.unloadIfIdle(catalog.show(model).summary().name());
-    }
-
     private void generate(Context ctx) throws InterruptedException {
         JsonFields b = body(ctx);
         String model = modelField(b);
@@ -244,7 +208,7 @@ final class OllamaApi {
         if (system != null) messages.add(new ChatMessage("system", system));
         messages.add(new ChatMessage("user", prompt));
         JsonFormat.applySystem(messages, r.details.system(), r.format);
-        Function<dev.bastion.engine.generate.ModelRuntime, String> render = raw ? rt -> prompt : rt -> chatPrompt.render(rt, messages);
+        Generations.Prompt render = raw ? (rt, limits, c) -> prompt : (rt, limits, c) -> chatPrompt.render(rt, messages, limits, c);
         run(ctx, r, render, piece -> Map.of("response", piece), text -> Map.of("response", text));
     }
 
@@ -271,7 +235,7 @@ final class OllamaApi {
         }
         JsonFormat.applySystem(messages, r.details.system(), r.format);
         ChatPrompt chatPrompt = ChatPrompt.of(null, r.details.template());
-        run(ctx, r, rt -> chatPrompt.render(rt, messages),
+        run(ctx, r, (rt, limits, c) -> chatPrompt.render(rt, messages, limits, c),
                 piece -> Map.of("message", Map.of("role", "assistant", "content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
     }
@@ -318,10 +282,10 @@ final class OllamaApi {
         HttpIo.json(ctx, 200, o);
     }
 
-    private void run(Context ctx, Request r, Function<dev.bastion.engine.generate.ModelRuntime, String> render,
+    private void run(Context ctx, Request r, Generations.Prompt render,
                      Function<String, Map<String, Object>> piece, Function<String, Map<String, Object>> whole)
             throws InterruptedException {
-        CancellationToken cancel = new CancellationToken();
+        CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
         if (r.stream) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, "application/x-ndjson", cancel);
             TokenSink sink = text -> {

@@ -84,7 +84,7 @@ final class OpenAiApi {
         Call call = prepare(ctx, b, model);
         JsonFormat.applySystem(messages, call.defaultSystem, call.format);
         ChatPrompt chatPrompt = ChatPrompt.of(null, call.modelTemplate);
-        run(ctx, call, "chat.completion", "chatcmpl-", rt -> chatPrompt.render(rt, messages),
+        run(ctx, call, "chat.completion", "chatcmpl-", (rt, limits, c) -> chatPrompt.render(rt, messages, limits, c),
                 // As OpenAI: the role only in the first chunk's delta.
                 (piece, first) -> Map.of("delta", first ? Map.of("role", "assistant", "content", piece) : Map.of("content", piece)),
                 text -> Map.of("message", Map.of("role", "assistant", "content", text)));
@@ -114,7 +114,7 @@ final class OpenAiApi {
         if (prompts == null || prompts.size() != 1) throw ApiException.badRequest("'prompt' must be one string", "prompt");
         String prompt = prompts.getFirst();
         Call call = prepare(ctx, b, model);
-        run(ctx, call, "text_completion", "cmpl-", rt -> prompt,
+        run(ctx, call, "text_completion", "cmpl-", (rt, limits, c) -> prompt,
                 (piece, first) -> withLogprobs(Map.of("text", piece)), text -> withLogprobs(Map.of("text", text)));
     }
 
@@ -156,14 +156,14 @@ final class OpenAiApi {
         };
     }
 
-    private void run(Context ctx, Call call, String object, String idPrefix, Function<ModelRuntime, String> render,
+    private void run(Context ctx, Call call, String object, String idPrefix, Generations.Prompt render,
                      BiFunction<String, Boolean, Map<String, Object>> chunkChoice,
                      Function<String, Map<String, Object>> fullChoice)
             throws InterruptedException {
         String id = idPrefix + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
         long created = System.currentTimeMillis() / 1000;
         KeepAlive keepAlive = config.scheduler().defaultKeepAlive();
-        CancellationToken cancel = new CancellationToken();
+        CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
         if (call.stream) {
             String chunkObject = object.equals("chat.completion") ? "chat.completion.chunk" : object;
             HttpIo.Stream out = new HttpIo.Stream(ctx, "text/event-stream", cancel);

@@ -1,5 +1,7 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.template.RenderLimits;
+
 import java.time.Duration;
 
 /**
@@ -7,12 +9,19 @@ import java.time.Duration;
  * @param numParallel generations one model runs at once; further requests queue fairly
  * @param defaultKeepAlive used when a request gives no keep_alive
  * @param sweepInterval how often expired models are unloaded
+ * @param templateLimits what rendering one prompt template may spend while it holds a generation slot
  */
-public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval) {
+public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval,
+                              RenderLimits templateLimits) {
     public SchedulerConfig {
         if (memoryBudgetBytes <= 0) throw new IllegalArgumentException("memory budget must be positive, got " + memoryBudgetBytes);
         if (numParallel < 1) throw new IllegalArgumentException("BASTION_NUM_PARALLEL must be >= 1, got " + numParallel);
         if (sweepInterval.isNegative() || sweepInterval.isZero()) throw new IllegalArgumentException("sweep interval must be positive");
+        java.util.Objects.requireNonNull(templateLimits, "templateLimits");
+    }
+
+    public SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval) {
+        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, RenderLimits.DEFAULT);
     }
 
     public static SchedulerConfig defaults() {
@@ -20,7 +29,14 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
         return new SchedulerConfig(Math.max(heapHalf, 1L << 30), 1, KeepAlive.DEFAULT, Duration.ofSeconds(1));
     }
 
-    /** Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes) and BASTION_KEEP_ALIVE over the defaults. */
+    public SchedulerConfig withTemplateLimits(RenderLimits limits) {
+        return new SchedulerConfig(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, limits);
+    }
+
+    /**
+     * Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes), BASTION_KEEP_ALIVE and the template render limits
+     * BASTION_TEMPLATE_TIMEOUT_MS, BASTION_TEMPLATE_MAX_STEPS and BASTION_TEMPLATE_CHARS_PER_TOKEN over the defaults.
+     */
     public static SchedulerConfig fromEnvironment(java.util.Map<String, String> env) {
         SchedulerConfig d = defaults();
         int parallel = d.numParallel();
@@ -39,6 +55,26 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
                 throw new IllegalArgumentException("BASTION_KEEP_ALIVE: " + e.getMessage());
             }
         }
-        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval());
+        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval(), templateLimits(env));
+    }
+
+    private static RenderLimits templateLimits(java.util.Map<String, String> env) {
+        RenderLimits d = RenderLimits.DEFAULT;
+        long millis = positive(env, "BASTION_TEMPLATE_TIMEOUT_MS", d.time().toMillis(), Long.MAX_VALUE / 1_000_000);
+        long steps = positive(env, "BASTION_TEMPLATE_MAX_STEPS", d.maxSteps(), Long.MAX_VALUE);
+        long perToken = positive(env, "BASTION_TEMPLATE_CHARS_PER_TOKEN", d.outputCharsPerToken(), Integer.MAX_VALUE);
+        return new RenderLimits(Duration.ofMillis(millis), steps, (int) perToken);
+    }
+
+    private static long positive(java.util.Map<String, String> env, String name, long fallback, long max) {
+        String value = env.get(name);
+        if (value == null) return fallback;
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n >= 1 && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be an integer from 1 to " + max + ", got '" + ApiException.quote(value) + "'");
     }
 }

@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.template.RenderLimits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -30,5 +31,21 @@ class SchedulerConfigTest {
         assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_MAX_MEMORY", "-1"))).hasMessageContaining("memory budget");
         assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KEEP_ALIVE", "soon")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BASTION_KEEP_ALIVE").hasMessageContaining("soon");
+    }
+
+    @Test
+    void readsTheTemplateRenderLimits() {
+        SchedulerConfig c = SchedulerConfig.fromEnvironment(Map.of("BASTION_TEMPLATE_TIMEOUT_MS", "1500",
+                "BASTION_TEMPLATE_MAX_STEPS", "5000", "BASTION_TEMPLATE_CHARS_PER_TOKEN", "8"));
+        assertThat(c.templateLimits()).isEqualTo(new RenderLimits(Duration.ofMillis(1500), 5000, 8));
+        assertThat(SchedulerConfig.fromEnvironment(Map.of()).templateLimits()).isEqualTo(RenderLimits.DEFAULT);
+        for (String name : new String[] {"BASTION_TEMPLATE_TIMEOUT_MS", "BASTION_TEMPLATE_MAX_STEPS", "BASTION_TEMPLATE_CHARS_PER_TOKEN"}) {
+            for (String bad : new String[] {"0", "-5", "soon"}) {
+                assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of(name, bad))).as(name + "=" + bad)
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(name).hasMessageContaining(bad);
+            }
+        }
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_TEMPLATE_CHARS_PER_TOKEN", "99999999999")))
+                .hasMessageContaining("BASTION_TEMPLATE_CHARS_PER_TOKEN");
     }
 }

@@ -26,12 +26,14 @@ class ServerExtensionTest extends FakeServerTest {
 
         assertThat(http.post("/api/copy?user=alice", "{\"source\":\"tiny\",\"destination\":\"t2\"}").status()).isEqualTo(200);
         assertThat(catalog.lastOwner).isEqualTo("alice");
-        assertThat(http.delete("/api/delete?user=bob", "{\"model\":\"t2\"}").status()).isEqualTo(200);
+        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"tiny\",\"destination\":\"t2\"}").status()).isEqualTo(200);
         assertThat(catalog.lastOwner).isEqualTo("bob");
+        assertThat(http.delete("/api/delete?user=bob", "{\"model\":\"t2\"}").status()).isEqualTo(200);
+        assertThat(catalog.list()).extracting(ModelCatalog.ModelSummary::name).contains("alice/t2").doesNotContain("bob/t2", "t2");
     }
 
     @Test
-    void onlyThoseThePolicyAllowsMayDeleteOrOverwriteAModel() throws Exception {
+    void onlyThoseThePolicyAllowsMayDeleteAModelOrWriteAnotherNamespace() throws Exception {
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
                 .withModule(c -> c.routes.before(ctx -> ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user"))))
                 .withModifyPolicy((ctx, owner) -> "root".equals(ctx.queryParam("user")) || java.util.Objects.equals(owner, ctx.queryParam("user"))));
@@ -40,15 +42,19 @@ class ServerExtensionTest extends FakeServerTest {
         var denied = http.delete("/api/delete?user=bob", "{\"model\":\"alices\"}");
         assertThat(denied.status()).isEqualTo(403);
         assertThat(denied.json().get("error").asText()).isEqualTo("model 'alices' belongs to another user");
-        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"tiny\",\"destination\":\"alices\"}").status()).isEqualTo(403);
-        assertThat(http.post("/api/create?user=bob", "{\"model\":\"alices\",\"from\":\"tiny\"}").status()).isEqualTo(403);
+        var elsewhere = http.post("/api/copy?user=bob", "{\"source\":\"tiny\",\"destination\":\"alice/x\"}");
+        assertThat(elsewhere.status()).isEqualTo(403);
+        assertThat(elsewhere.json().get("error").asText()).isEqualTo("you may only create models in your namespace 'bob'");
+        assertThat(http.post("/api/create?user=bob", "{\"model\":\"library/alices\",\"from\":\"tiny\"}").status()).isEqualTo(403);
         assertThat(catalog.show("alices").summary().owner()).isEqualTo("alice");
 
-        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"alices\",\"destination\":\"bobs\"}").status())
-                .as("reading someone's model to make one's own is fine").isEqualTo(200);
-        assertThat(catalog.show("bobs").summary().owner()).isEqualTo("bob");
+        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"alices\",\"destination\":\"alices\"}").status())
+                .as("reading someone's model to make one's own is fine; the name is bob's own").isEqualTo(200);
+        assertThat(catalog.show("bob/alices").summary().owner()).isEqualTo("bob");
+        assertThat(http.post("/api/copy?user=root", "{\"source\":\"tiny\",\"destination\":\"alice/gift\"}").status()).isEqualTo(200);
+        assertThat(catalog.show("alice/gift").summary().owner()).isEqualTo("alice");
         assertThat(http.delete("/api/delete?user=alice", "{\"model\":\"alices\"}").status()).isEqualTo(200);
-        assertThat(http.delete("/api/delete?user=root", "{\"model\":\"bobs\"}").status()).isEqualTo(200);
+        assertThat(http.delete("/api/delete?user=root", "{\"model\":\"bob/alices\"}").status()).isEqualTo(200);
     }
 
     @Test

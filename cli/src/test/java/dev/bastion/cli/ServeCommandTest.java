@@ -75,7 +75,7 @@ class ServeCommandTest {
     }
 
     @Test
-    void writesThroughTheApiRecordTheAuthenticatedUserAsOwner() throws Exception {
+    void writesThroughTheApiLandInTheAuthenticatedUsersNamespaceAsTheirs() throws Exception {
         Path source = TinyModelFixture.tinyModel(home.resolve("src"), Architecture.LLAMA);
         new ModelStore(home.resolve("store")).importDirectory(source, ModelName.parse("tiny"), "ops");
         ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.resolve("store").toString()));
@@ -92,7 +92,7 @@ class ServeCommandTest {
         }
         assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
         assertThat(new ModelStore(home.resolve("store")).list())
-                .filteredOn(m -> m.name().toString().equals("mine:latest"))
+                .filteredOn(m -> m.name().toString().equals("admin/mine:latest"))
                 .singleElement().satisfies(m -> assertThat(m.owner()).isEqualTo("admin"));
     }
 

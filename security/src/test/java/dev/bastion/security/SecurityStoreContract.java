@@ -198,6 +198,12 @@ abstract class SecurityStoreContract {
     @Test
     void userNamesAreValidated() {
         assertThatThrownBy(() -> users.create("bad name\n", Role.USER)).hasMessageContaining("invalid user name");
+        // a user's name is their model namespace, so it must be one (and not the shared 'library')
+        for (String notANamespace : List.of("Alice", "a..b", "library")) {
+            assertThatThrownBy(() -> users.create(notANamespace, Role.USER)).as(notANamespace)
+                    .hasMessageContaining("invalid user name").hasMessageContaining("model namespace");
+        }
+        assertThat(users.create("carol.b_2-x", Role.USER).name()).isEqualTo("carol.b_2-x");
         assertThatThrownBy(() -> users.create("alice", Role.USER)).hasMessageContaining("already exists");
         assertThatThrownBy(() -> users.disable("nobody")).hasMessageContaining("nobody");
     }
@@ -220,9 +226,13 @@ abstract class SecurityStoreContract {
     }
 
     @Test
-    void userListIsInPlainNameOrderWhateverTheCollation() {
-        for (String name : List.of("bob", "Carol", "a.z", "ab", "1x", "a-b")) {
+    void userListIsInPlainNameOrderWhateverTheCollation() throws Exception {
+        for (String name : List.of("bob", "a.z", "ab", "1x", "a-b")) {
             users.create(name, Role.USER);
+        }
+        // created before user names had to be lower case (model namespaces)
+        try (Connection c = db.connection(); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO users (name, role, created_at, disabled) VALUES ('Carol', 'user', 0, 0)");
         }
         List<String> expected = new ArrayList<>(List.of("alice", "root", "bob", "Carol", "a.z", "ab", "1x", "a-b"));
         expected.sort(null);

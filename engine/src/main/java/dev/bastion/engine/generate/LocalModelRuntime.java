@@ -8,6 +8,8 @@ import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatTemplate;
+import dev.bastion.engine.template.RenderBudget;
+import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import dev.bastion.engine.tokenizer.TokenizerConfig;
 
@@ -126,8 +128,8 @@ public final class LocalModelRuntime implements ModelRuntime {
     }
 
     @Override
-    public String renderChat(List<ChatMessage> messages) {
-        return template.render(messages, true);
+    public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
+        return template.render(messages, true, RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
     }
 
     @Override
