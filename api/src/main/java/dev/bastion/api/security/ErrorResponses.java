@@ -1,5 +1,6 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.RequestContext;
 import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;
@@ -21,9 +22,14 @@ public final class ErrorResponses {
     /** @param param the request field at fault (OpenAI's {@code param}), or null */
     public static void write(Context ctx, int status, String message, String type, String code, String param) {
         if (ctx.res().isCommitted()) return;
-        String requestId = ctx.attribute(SecurityFilterChain.REQUEST_ID_ATTRIBUTE);
+        ctx.status(status).json(body(ctx.path(), message, type, code, param, RequestContext.requestId(ctx)));
+    }
+
+    /** The error body for a request to {@code path}; {@code requestId} may be null (the request was never parsed). */
+    public static Map<String, Object> body(String path, String message, String type, String code, String param,
+                                           String requestId) {
         Map<String, Object> body = new LinkedHashMap<>();
-        if (ctx.path().startsWith("/v1/")) {
+        if (path != null && path.startsWith("/v1/")) {
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("message", message);
             error.put("type", type);
@@ -35,6 +41,6 @@ public final class ErrorResponses {
             body.put("error", message);
             if (requestId != null) body.put("request_id", requestId);
         }
-        ctx.status(status).json(body);
+        return body;
     }
 }
