@@ -1,6 +1,5 @@
 package dev.bastion.api;
 
-import dev.bastion.api.security.SecurityFilterChain;
 import io.javalin.http.Context;
 
 /**
@@ -14,6 +13,6 @@ public record Caller(String principal, String requestId) {
     public static final Caller ANONYMOUS = new Caller(null, null);
 
     static Caller of(Context ctx) {
-        return new Caller(ServerConfig.principalName(ctx), SecurityFilterChain.requestId(ctx));
+        return new Caller(RequestContext.principalName(ctx), RequestContext.requestId(ctx));
     }
 }

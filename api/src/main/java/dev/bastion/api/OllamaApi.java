@@ -52,19 +52,19 @@ final class OllamaApi {
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/", ctx -> ctx.contentType("text/plain").result("Bastion is running"));
-        routes.head("/", ctx -> ctx.contentType("text/plain").status(200));
-        routes.get("/api/version", ctx -> HttpIo.json(ctx, 200, new VersionResponse(VERSION)));
-        routes.get("/api/tags", this::tags);
-        routes.get("/api/ps", this::ps);
-        routes.post("/api/show", this::show);
-        routes.delete("/api/delete", this::delete);
-        routes.post("/api/copy", this::copy);
-        routes.post("/api/create", this::create);
-        routes.post("/api/generate", this::generate);
-        routes.post("/api/chat", this::chat);
-        routes.post("/api/embed", this::embed);
-        routes.post("/api/embeddings", this::legacyEmbeddings);
+        routes.get("/", ctx -> ctx.contentType("text/plain").result("Bastion is running"), Access.OPEN);
+        routes.head("/", ctx -> ctx.contentType("text/plain").status(200), Access.OPEN);
+        routes.get("/api/version", ctx -> HttpIo.json(ctx, 200, new VersionResponse(VERSION)), Access.OPEN);
+        routes.get("/api/tags", this::tags, Access.MODELS_USE);
+        routes.get("/api/ps", this::ps, Access.MODELS_USE);
+        routes.post("/api/show", this::show, Access.MODELS_USE);
+        routes.delete("/api/delete", this::delete, Access.MODELS_MANAGE);
+        routes.post("/api/copy", this::copy, Access.MODELS_MANAGE);
+        routes.post("/api/create", this::create, Access.MODELS_MANAGE);
+        routes.post("/api/generate", this::generate, Access.MODELS_USE);
+        routes.post("/api/chat", this::chat, Access.MODELS_USE);
+        routes.post("/api/embed", this::embed, Access.MODELS_USE);
+        routes.post("/api/embeddings", this::legacyEmbeddings, Access.MODELS_USE);
     }
 
     /** Everything a caller asks about goes through this view, so invisible models are unknown to it. */

@@ -28,11 +28,11 @@ final class OpenAiApi {
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/v1/models", this::models);
-        routes.get("/v1/models/<id>", this::model); // <id>: names may hold a namespace slash
-        routes.post("/v1/chat/completions", this::chatCompletions);
-        routes.post("/v1/completions", this::completions);
-        routes.post("/v1/embeddings", this::embeddings);
+        routes.get("/v1/models", this::models, Access.MODELS_USE);
+        routes.get("/v1/models/<id>", this::model, Access.MODELS_USE); // <id>: names may hold a namespace slash
+        routes.post("/v1/chat/completions", this::chatCompletions, Access.MODELS_USE);
+        routes.post("/v1/completions", this::completions, Access.MODELS_USE);
+        routes.post("/v1/embeddings", this::embeddings, Access.MODELS_USE);
     }
 
     private VisibleCatalog visible(Context ctx) {

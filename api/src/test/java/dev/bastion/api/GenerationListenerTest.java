@@ -36,7 +36,7 @@ class GenerationListenerTest extends FakeServerTest {
             }
         };
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
-                .withExtension(c -> c.routes.before(ctx -> ctx.attribute(ServerConfig.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user")))));
+                .withModule(c -> c.routes.before(ctx -> ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user")))));
     }
 
     @Test

@@ -6,16 +6,16 @@ import java.security.Principal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The seam the security chain plugs into: extensions run before every route and set the principal. */
+/** The seam modules plug into: a module's filters run before every model route and may set the principal. */
 class ServerExtensionTest extends FakeServerTest {
 
     @Test
     void anExtensionCanRejectRequestsAndNameTheOwnerOfWrites() throws Exception {
-        start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withExtension(c -> c.routes.before(ctx -> {
+        start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withModule(c -> c.routes.before(ctx -> {
             if (ctx.path().equals("/")) return;
             String user = ctx.queryParam("user");
             if (user == null) throw new ApiException(401, "authentication required", null);
-            ctx.attribute(ServerConfig.PRINCIPAL_ATTRIBUTE, (Principal) () -> user);
+            ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, (Principal) () -> user);
         })));
         assertThat(http.get("/").status()).isEqualTo(200);
         var denied = http.post("/api/copy", "{\"source\":\"tiny\",\"destination\":\"t2\"}");
@@ -35,7 +35,7 @@ class ServerExtensionTest extends FakeServerTest {
     @Test
     void onlyThoseThePolicyAllowsMayDeleteAModelOrWriteAnotherNamespace() throws Exception {
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
-                .withExtension(c -> c.routes.before(ctx -> ctx.attribute(ServerConfig.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user"))))
+                .withModule(c -> c.routes.before(ctx -> ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user"))))
                 .withModifyPolicy((ctx, owner) -> "root".equals(ctx.queryParam("user")) || java.util.Objects.equals(owner, ctx.queryParam("user"))));
         catalog.add("alices", 8, java.util.Map.of(), "alice");
 
@@ -61,7 +61,7 @@ class ServerExtensionTest extends FakeServerTest {
     void aFilterThatReadsTheBodyLeavesItForTheRoute() throws Exception {
         java.util.List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withMaxBodyBytes(4096)
-                .withExtension(c -> c.routes.before(ctx -> seen.add(ctx.body().length()))));
+                .withModule(c -> c.routes.before(ctx -> seen.add(ctx.body().length()))));
         var r = http.post("/api/show", "{\"model\":\"tiny\"}");
         assertThat(r.status()).isEqualTo(200);
         assertThat(seen).contains("{\"model\":\"tiny\"}".length());

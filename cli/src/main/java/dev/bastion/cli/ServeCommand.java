@@ -7,7 +7,6 @@ import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
 import dev.bastion.api.security.SecurityConfig;
-import dev.bastion.api.security.RoutePolicy;
 import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.security.SecurityServices;
@@ -93,16 +92,15 @@ public final class ServeCommand implements Callable<Integer> {
         SecurityFilterChain chain;
         SecurityConfig securityConfig;
         try {
-            securityConfig = security.toConfig().withBind(bind.host(), bind.port());
+            securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
-            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit(),
-                    SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
+            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
-                .withExtension(new SecurityAdminRoutes(services)::register);
+                .withModule(new SecurityAdminRoutes(services));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

@@ -1,5 +1,6 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.RequestContext;
 import dev.bastion.api.types.ErrorResponse;
 import io.javalin.http.Context;
 
@@ -20,10 +21,14 @@ public final class ErrorResponses {
     /** @param param the request field at fault (OpenAI's {@code param}), or null */
     public static void write(Context ctx, int status, String message, String type, String code, String param) {
         if (ctx.res().isCommitted()) return;
-        String requestId = ctx.attribute(SecurityFilterChain.REQUEST_ID_ATTRIBUTE);
-        Object body = ctx.path().startsWith("/v1/")
-                ? new dev.bastion.api.openai.ErrorResponse(new dev.bastion.api.openai.ErrorResponse.Error(message, type, param, code, requestId))
-                : new ErrorResponse(message, requestId);
-        ctx.status(status).json(body);
+        ctx.status(status).json(body(ctx.path(), message, type, code, param, RequestContext.requestId(ctx)));
+    }
+
+    /** The error body for a request to {@code path}; {@code requestId} may be null (the request was never parsed). */
+    public static Object body(String path, String message, String type, String code, String param, String requestId) {
+        if (path != null && path.startsWith("/v1/")) {
+            return new dev.bastion.api.openai.ErrorResponse(new dev.bastion.api.openai.ErrorResponse.Error(message, type, param, code, requestId));
+        }
+        return new ErrorResponse(message, requestId);
     }
 }
