@@ -1,6 +1,7 @@
 package dev.bastion.api;
 
 import dev.bastion.api.security.ErrorResponses;
+import dev.bastion.engine.template.PromptTemplateException;
 import dev.bastion.security.LogContext;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -23,11 +24,17 @@ public final class BastionServer implements AutoCloseable {
     private final Javalin app;
 
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader) {
+        this(config, catalog, loader, GenerationListener.NONE);
+    }
+
+    /** @param listener sees every generation and embedding with its caller (metering, quotas) */
+    public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
-        Generations generations = new Generations(scheduler, config.scheduler().templateLimits());
-        OllamaApi ollama = new OllamaApi(catalog, generations, scheduler, config);
-        OpenAiApi openAi = new OpenAiApi(catalog, generations, config);
+        ChatService chats = new ChatService(catalog,
+                new Generations(scheduler, config.scheduler().templateLimits(), listener), config);
+        OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
+        OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
@@ -41,6 +48,10 @@ public final class BastionServer implements AutoCloseable {
             ollama.register(c.routes);
             openAi.register(c.routes);
             c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));
+            c.routes.exception(PromptTemplateException.class, (e, ctx) -> {
+                ApiException api = ApiException.of(e);
+                error(ctx, api.status(), api.getMessage(), api.param());
+            });
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
             c.routes.exception(InterruptedException.class, (e, ctx) -> {
                 Thread.currentThread().interrupt();

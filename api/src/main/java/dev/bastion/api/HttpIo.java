@@ -1,6 +1,7 @@
 package dev.bastion.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.generate.CancellationToken;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -18,11 +19,16 @@ final class HttpIo {
 
     private HttpIo() {}
 
+    /** Reads the body ({@link #jsonBody(Context, long)}) and binds it to {@code type}. */
+    static <T> T jsonBody(Context ctx, long limit, Class<T> type) {
+        return JsonFields.read(jsonBody(ctx, limit), type);
+    }
+
     /**
      * Reads the body, rejecting anything over {@code limit} bytes with 413 without reading it all. Goes through
      * Javalin's cached, size-limited body so filters that already read it (audit, security) do not leave it empty.
      */
-    static JsonFields jsonBody(Context ctx, long limit) {
+    static ObjectNode jsonBody(Context ctx, long limit) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) throw tooLarge(limit);
         byte[] body;

@@ -10,10 +10,12 @@ import java.time.Duration;
  * @param defaultKeepAlive used when a request gives no keep_alive
  * @param sweepInterval how often expired models are unloaded
  * @param templateLimits what rendering one prompt template may spend while it holds a generation slot
+ * @param embedLimits caps on one embedding request
  */
 public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval,
-                              RenderLimits templateLimits) {
+                              RenderLimits templateLimits, EmbedLimits embedLimits) {
     public SchedulerConfig {
+        java.util.Objects.requireNonNull(embedLimits, "embedLimits");
         if (memoryBudgetBytes <= 0) throw new IllegalArgumentException("memory budget must be positive, got " + memoryBudgetBytes);
         if (numParallel < 1) throw new IllegalArgumentException("BASTION_NUM_PARALLEL must be >= 1, got " + numParallel);
         if (sweepInterval.isNegative() || sweepInterval.isZero()) throw new IllegalArgumentException("sweep interval must be positive");
@@ -21,7 +23,11 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
     }
 
     public SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval) {
-        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, RenderLimits.DEFAULT);
+        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, RenderLimits.DEFAULT, EmbedLimits.DEFAULT);
+    }
+
+    public SchedulerConfig withEmbedLimits(EmbedLimits limits) {
+        return new SchedulerConfig(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, templateLimits, limits);
     }
 
     public static SchedulerConfig defaults() {
@@ -30,12 +36,13 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
     }
 
     public SchedulerConfig withTemplateLimits(RenderLimits limits) {
-        return new SchedulerConfig(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, limits);
+        return new SchedulerConfig(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, limits, embedLimits);
     }
 
     /**
-     * Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes), BASTION_KEEP_ALIVE and the template render limits
-     * BASTION_TEMPLATE_TIMEOUT_MS, BASTION_TEMPLATE_MAX_STEPS and BASTION_TEMPLATE_CHARS_PER_TOKEN over the defaults.
+     * Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes), BASTION_KEEP_ALIVE, the template render limits
+     * BASTION_TEMPLATE_TIMEOUT_MS, BASTION_TEMPLATE_MAX_STEPS and BASTION_TEMPLATE_CHARS_PER_TOKEN, and the embedding
+     * caps ({@link EmbedLimits#fromEnvironment}) over the defaults.
      */
     public static SchedulerConfig fromEnvironment(java.util.Map<String, String> env) {
         SchedulerConfig d = defaults();
@@ -55,7 +62,8 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
                 throw new IllegalArgumentException("BASTION_KEEP_ALIVE: " + e.getMessage());
             }
         }
-        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval(), templateLimits(env));
+        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval(), templateLimits(env),
+                EmbedLimits.fromEnvironment(env));
     }
 
     private static RenderLimits templateLimits(java.util.Map<String, String> env) {

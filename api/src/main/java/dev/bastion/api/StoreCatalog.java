@@ -1,6 +1,7 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.template.ChatPrompt;
 import dev.bastion.store.InvalidModelNameException;
 import dev.bastion.store.ModelInfo;
 import dev.bastion.store.ModelName;

@@ -34,6 +34,17 @@ class SchedulerConfigTest {
     }
 
     @Test
+    void embeddingCapsComeFromTheEnvironment() {
+        assertThat(SchedulerConfig.fromEnvironment(Map.of()).embedLimits()).isEqualTo(EmbedLimits.DEFAULT);
+        assertThat(SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_INPUTS", "8", "BASTION_EMBED_MAX_TOKENS", "100"))
+                .embedLimits()).isEqualTo(new EmbedLimits(8, 100));
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_INPUTS", "0")))
+                .hasMessageContaining("BASTION_EMBED_MAX_INPUTS");
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_TOKENS", "lots")))
+                .hasMessageContaining("BASTION_EMBED_MAX_TOKENS");
+    }
+
+    @Test
     void readsTheTemplateRenderLimits() {
         SchedulerConfig c = SchedulerConfig.fromEnvironment(Map.of("BASTION_TEMPLATE_TIMEOUT_MS", "1500",
                 "BASTION_TEMPLATE_MAX_STEPS", "5000", "BASTION_TEMPLATE_CHARS_PER_TOKEN", "8"));

@@ -2,6 +2,7 @@ package dev.bastion.cli;
 
 import dev.bastion.api.BastionServer;
 import dev.bastion.api.BindAddress;
+import dev.bastion.api.EmbedLimits;
 import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
@@ -34,6 +35,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Listen address: host, host:port or http://host:port (default: BASTION_HOST, else 127.0.0.1:11434).")
     String host;
 
+    @Option(names = "--embed-max-inputs", paramLabel = "N",
+            description = "Inputs per embedding request (default: BASTION_EMBED_MAX_INPUTS, else 256).")
+    Integer embedMaxInputs;
+
+    @Option(names = "--embed-max-tokens", paramLabel = "N",
+            description = "Tokens of all inputs of one embedding request (default: BASTION_EMBED_MAX_TOKENS, else 65536).")
+    Integer embedMaxTokens;
+
     @Mixin
     SecurityOptions security;
 
@@ -64,6 +73,9 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             bind = BindAddress.parse(host != null ? host : env.get("BASTION_HOST"));
             scheduler = SchedulerConfig.fromEnvironment(env);
+            EmbedLimits embed = scheduler.embedLimits();
+            scheduler = scheduler.withEmbedLimits(new EmbedLimits(embedMaxInputs != null ? embedMaxInputs : embed.maxInputs(),
+                    embedMaxTokens != null ? embedMaxTokens : embed.maxTokens()));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -1,10 +1,9 @@
 package dev.bastion.api.security;
 
 import dev.bastion.api.RequestContext;
+import dev.bastion.api.types.ErrorResponse;
 import io.javalin.http.Context;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Error bodies in the client's dialect: OpenAI's {@code {"error":{"message","type","code"}}} under {@code /v1/},
@@ -26,21 +25,10 @@ public final class ErrorResponses {
     }
 
     /** The error body for a request to {@code path}; {@code requestId} may be null (the request was never parsed). */
-    public static Map<String, Object> body(String path, String message, String type, String code, String param,
-                                           String requestId) {
-        Map<String, Object> body = new LinkedHashMap<>();
+    public static Object body(String path, String message, String type, String code, String param, String requestId) {
         if (path != null && path.startsWith("/v1/")) {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("message", message);
-            error.put("type", type);
-            error.put("param", param);
-            error.put("code", code);
-            if (requestId != null) error.put("request_id", requestId);
-            body.put("error", error);
-        } else {
-            body.put("error", message);
-            if (requestId != null) body.put("request_id", requestId);
+            return new dev.bastion.api.openai.ErrorResponse(new dev.bastion.api.openai.ErrorResponse.Error(message, type, param, code, requestId));
         }
-        return body;
+        return new ErrorResponse(message, requestId);
     }
 }

@@ -37,6 +37,11 @@ public interface ModelRuntime extends AutoCloseable {
     /** A sentence embedding: the mean of the final hidden states, L2-normalized. */
     float[] embed(String text);
 
+    /** {@link #embed} of each text; implementations reuse one inference state for all, sized for the longest. */
+    default List<float[]> embedAll(List<String> texts) {
+        return texts.stream().map(this::embed).toList();
+    }
+
     @Override
     void close();
 }

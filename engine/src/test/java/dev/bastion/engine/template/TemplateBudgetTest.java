@@ -54,8 +54,9 @@ class TemplateBudgetTest {
         for (String source : List.of(NESTED_LOOPS, EMPTY_NESTED_LOOPS)) {
             long start = System.nanoTime();
             Throwable thrown = thrownWithin(Duration.ofSeconds(10), () -> new ChatTemplate(source, "", "").render(HI, true, budget(SHORT)));
-            assertThat(thrown).isInstanceOf(TemplateBudgetExceededException.class)
-                    .hasMessage("the template exceeded its render budget (200 ms of time)");
+            assertThat(thrown).isInstanceOf(TemplateBudgetExceededException.class);
+            // On an idle machine the printing loops can fill the 1 MiB output floor before 200 ms; the empty ones cannot.
+            if (source.equals(EMPTY_NESTED_LOOPS)) assertThat(thrown).hasMessage("the template exceeded its render budget (200 ms of time)");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         }
     }

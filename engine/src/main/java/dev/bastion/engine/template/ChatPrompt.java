@@ -1,12 +1,7 @@
-package dev.bastion.api;
+package dev.bastion.engine.template;
 
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.ModelRuntime;
-import dev.bastion.engine.template.ChatMessage;
-import dev.bastion.engine.template.GoPromptTemplate;
-import dev.bastion.engine.template.RenderBudget;
-import dev.bastion.engine.template.RenderLimits;
-import dev.bastion.engine.template.TemplateBudgetExceededException;
 
 import java.util.List;
 
@@ -16,36 +11,34 @@ import java.util.List;
  */
 public final class ChatPrompt {
 
-    private static final ChatPrompt MODEL_CHAT_TEMPLATE = new ChatPrompt(null, "the model's chat template", "model");
+    private static final ChatPrompt MODEL_CHAT_TEMPLATE = new ChatPrompt(null, PromptTemplateException.Source.CHAT_TEMPLATE);
 
     /** Null: the model's chat template. */
     private final GoPromptTemplate template;
-    /** The template as errors name it, and the request field at fault. */
-    private final String what;
-    private final String field;
+    /** Whose template this is, as errors name it. */
+    private final PromptTemplateException.Source source;
 
-    private ChatPrompt(GoPromptTemplate template, String what, String field) {
+    private ChatPrompt(GoPromptTemplate template, PromptTemplateException.Source source) {
         this.template = template;
-        this.what = what;
-        this.field = field;
+        this.source = source;
     }
 
     /**
      * @param requestTemplate a request's {@code template}; null or empty when none
      * @param modelTemplate the stored model's TEMPLATE; null or empty when none
-     * @throws ApiException 400 naming the template at fault and the construct it cannot render
+     * @throws PromptTemplateException naming the template at fault and the construct it cannot render
      */
     public static ChatPrompt of(String requestTemplate, String modelTemplate) {
-        if (requestTemplate != null && !requestTemplate.isEmpty()) return parse(requestTemplate, "'template'", "template");
-        if (modelTemplate != null && !modelTemplate.isEmpty()) return parse(modelTemplate, "the model's TEMPLATE", "model");
+        if (requestTemplate != null && !requestTemplate.isEmpty()) return parse(requestTemplate, PromptTemplateException.Source.REQUEST);
+        if (modelTemplate != null && !modelTemplate.isEmpty()) return parse(modelTemplate, PromptTemplateException.Source.MODEL);
         return MODEL_CHAT_TEMPLATE;
     }
 
-    private static ChatPrompt parse(String template, String what, String field) {
+    private static ChatPrompt parse(String template, PromptTemplateException.Source source) {
         try {
-            return new ChatPrompt(GoPromptTemplate.parse(template), what, field);
+            return new ChatPrompt(GoPromptTemplate.parse(template), source);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(what + " cannot be used: " + e.getMessage(), field);
+            throw PromptTemplateException.unusable(source, e.getMessage());
         }
     }
 
@@ -58,7 +51,7 @@ public final class ChatPrompt {
      * The prompt that makes the model reply to {@code messages}, rendered within {@code limits} and stopped by
      * {@code cancel}.
      *
-     * @throws ApiException 422 when the template exceeds its render budget (naming the limit, not the template)
+     * @throws PromptTemplateException when the template exceeds its render budget (naming the limit, not the template)
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
@@ -66,7 +59,7 @@ public final class ChatPrompt {
             if (template == null) return runtime.renderChat(messages, limits, cancel);
             return template.render(messages, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
         } catch (TemplateBudgetExceededException e) {
-            throw new ApiException(422, what + " exceeded its render budget (" + e.limit() + ")", field);
+            throw PromptTemplateException.overBudget(source, e.limit());
         }
     }
 }
