@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.security.Principal;
 import io.javalin.http.Context;
 
 /**
@@ -7,12 +8,18 @@ import io.javalin.http.Context;
  *
  * @param principal the authenticated user's name, or null (no authentication)
  * @param requestId the request's id, or null
+ * @param account the account the security chain authenticated, or null (no security layer, or another authenticator)
  */
-public record Caller(String principal, String requestId) {
+public record Caller(String principal, String requestId, Principal account) {
 
     public static final Caller ANONYMOUS = new Caller(null, null);
 
+    public Caller(String principal, String requestId) {
+        this(principal, requestId, null);
+    }
+
     static Caller of(Context ctx) {
-        return new Caller(RequestContext.principalName(ctx), RequestContext.requestId(ctx));
+        return new Caller(RequestContext.principalName(ctx), RequestContext.requestId(ctx),
+                RequestContext.principal(ctx).orElse(null));
     }
 }
