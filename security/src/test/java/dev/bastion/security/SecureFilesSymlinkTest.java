@@ -63,6 +63,15 @@ class SecureFilesSymlinkTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-r--r--");
     }
 
+    @Test
+    void theSecurityDatabaseRefusesASymlinkedFile() throws Exception {
+        Path link = Files.createSymbolicLink(home.resolve("bastion.db"), target);
+        assertThatThrownBy(() -> SecurityServices.open(home, Map.of("BASTION_SECRET_KEY",
+                java.util.Base64.getEncoder().encodeToString(new byte[32]))))
+                .hasMessageContaining(link.toString()).hasMessageContaining("symbolic link");
+        assertUntouched();
+    }
+
     private void assertUntouched() throws Exception {
         assertThat(Files.readString(target)).isEqualTo("someone else's file\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-r--r--");
