@@ -23,14 +23,15 @@ final class Generations {
         this.scheduler = scheduler;
     }
 
-    Outcome generate(String model, KeepAlive keepAlive, Function<ModelRuntime, String> prompt, GenerationOptions options,
-                     TokenSink sink, CancellationToken cancel) throws InterruptedException {
+    /** {@code cacheOwner} (see {@link ServerConfig#cacheOwner}) is whose KV caches the generation may reuse. */
+    Outcome generate(String cacheOwner, String model, KeepAlive keepAlive, Function<ModelRuntime, String> prompt,
+                     GenerationOptions options, TokenSink sink, CancellationToken cancel) throws InterruptedException {
         long start = System.nanoTime();
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
             try {
-                result = runtime.generate(prompt.apply(runtime), options, sink, cancel);
+                result = runtime.generate(prompt.apply(runtime), options.withCacheOwner(cacheOwner), sink, cancel);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
             }

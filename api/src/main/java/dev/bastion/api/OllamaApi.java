@@ -322,6 +322,7 @@ final class OllamaApi {
                      Function<String, Map<String, Object>> piece, Function<String, Map<String, Object>> whole)
             throws InterruptedException {
         CancellationToken cancel = new CancellationToken();
+        String owner = ServerConfig.cacheOwner(ctx);
         if (r.stream) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, "application/x-ndjson", cancel);
             TokenSink sink = text -> {
@@ -332,7 +333,7 @@ final class OllamaApi {
             };
             Generations.Outcome outcome;
             try {
-                outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, sink, cancel);
+                outcome = generations.generate(owner, r.stored(), r.keepAlive, render, r.options, sink, cancel);
             } catch (RuntimeException e) {
                 if (!out.started()) throw e;
                 // Ollama reports a failure mid-stream as a final {"error": …} line.
@@ -341,7 +342,7 @@ final class OllamaApi {
             }
             out.ndjson(finalObject(r.model, piece.apply(""), outcome));
         } else {
-            Generations.Outcome outcome = generations.generate(r.stored(), r.keepAlive, render, r.options, TokenSink.IGNORE, cancel);
+            Generations.Outcome outcome = generations.generate(owner, r.stored(), r.keepAlive, render, r.options, TokenSink.IGNORE, cancel);
             if (r.format != null && !JsonFormat.isJson(outcome.result().text())) {
                 throw JsonFormat.invalidReply();
             }

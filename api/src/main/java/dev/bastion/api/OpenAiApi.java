@@ -164,6 +164,7 @@ final class OpenAiApi {
         long created = System.currentTimeMillis() / 1000;
         KeepAlive keepAlive = config.scheduler().defaultKeepAlive();
         CancellationToken cancel = new CancellationToken();
+        String owner = ServerConfig.cacheOwner(ctx);
         if (call.stream) {
             String chunkObject = object.equals("chat.completion") ? "chat.completion.chunk" : object;
             HttpIo.Stream out = new HttpIo.Stream(ctx, "text/event-stream", cancel);
@@ -177,7 +178,7 @@ final class OpenAiApi {
             };
             Generations.Outcome outcome;
             try {
-                outcome = generations.generate(call.stored, keepAlive, render, call.options, sink, cancel);
+                outcome = generations.generate(owner, call.stored, keepAlive, render, call.options, sink, cancel);
             } catch (RuntimeException e) {
                 if (!out.started()) throw e;
                 String message = e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e);
@@ -197,7 +198,7 @@ final class OpenAiApi {
             }
             out.sseRaw("[DONE]");
         } else {
-            Generations.Outcome outcome = generations.generate(call.stored, keepAlive, render, call.options, TokenSink.IGNORE, cancel);
+            Generations.Outcome outcome = generations.generate(owner, call.stored, keepAlive, render, call.options, TokenSink.IGNORE, cancel);
             if (call.format != null && !JsonFormat.isJson(outcome.result().text())) throw JsonFormat.invalidReply();
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", 0);

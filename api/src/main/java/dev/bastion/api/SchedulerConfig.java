@@ -1,5 +1,7 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.generate.SessionCache;
+
 import java.time.Duration;
 
 /**
@@ -7,12 +9,20 @@ import java.time.Duration;
  * @param numParallel generations one model runs at once; further requests queue fairly
  * @param defaultKeepAlive used when a request gives no keep_alive
  * @param sweepInterval how often expired models are unloaded
+ * @param sessions KV caches each loaded model keeps for its users' next chat turns; bounded on their own, apart from
+ *                 {@code memoryBudgetBytes}, and freed with the model
  */
-public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval) {
+public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval,
+                              SessionCache.Limits sessions) {
     public SchedulerConfig {
         if (memoryBudgetBytes <= 0) throw new IllegalArgumentException("memory budget must be positive, got " + memoryBudgetBytes);
         if (numParallel < 1) throw new IllegalArgumentException("BASTION_NUM_PARALLEL must be >= 1, got " + numParallel);
         if (sweepInterval.isNegative() || sweepInterval.isZero()) throw new IllegalArgumentException("sweep interval must be positive");
+        java.util.Objects.requireNonNull(sessions, "sessions");
+    }
+
+    public SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval) {
+        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, SessionCache.Limits.DEFAULT);
     }
 
     public static SchedulerConfig defaults() {
@@ -20,7 +30,10 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
         return new SchedulerConfig(Math.max(heapHalf, 1L << 30), 1, KeepAlive.DEFAULT, Duration.ofSeconds(1));
     }
 
-    /** Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes) and BASTION_KEEP_ALIVE over the defaults. */
+    /**
+     * Reads BASTION_NUM_PARALLEL, BASTION_MAX_MEMORY (bytes), BASTION_KEEP_ALIVE, BASTION_KV_CACHE_STATES and
+     * BASTION_KV_CACHE_MEMORY (bytes) over the defaults.
+     */
     public static SchedulerConfig fromEnvironment(java.util.Map<String, String> env) {
         SchedulerConfig d = defaults();
         int parallel = d.numParallel();
@@ -39,6 +52,21 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
                 throw new IllegalArgumentException("BASTION_KEEP_ALIVE: " + e.getMessage());
             }
         }
-        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval());
+        SessionCache.Limits sessions = new SessionCache.Limits(
+                (int) nonNegative(env, "BASTION_KV_CACHE_STATES", d.sessions().maxStates(), Integer.MAX_VALUE),
+                nonNegative(env, "BASTION_KV_CACHE_MEMORY", d.sessions().maxBytes(), Long.MAX_VALUE));
+        return new SchedulerConfig(budget, parallel, keepAlive, d.sweepInterval(), sessions);
+    }
+
+    private static long nonNegative(java.util.Map<String, String> env, String name, long fallback, long max) {
+        String value = env.get(name);
+        if (value == null) return fallback;
+        try {
+            long parsed = Long.parseLong(value.strip());
+            if (parsed >= 0 && parsed <= max) return parsed;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be an integer from 0 to " + max + ", got '" + value + "'");
     }
 }

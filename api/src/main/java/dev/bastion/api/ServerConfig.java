@@ -79,6 +79,17 @@ public record ServerConfig(BindAddress bind, long maxBodyBytes, SchedulerConfig 
         return new ServerConfig(bind, maxBodyBytes, scheduler, extensions, ownerResolver, modifyPolicy, visibilityPolicy, audit);
     }
 
+    /**
+     * Whose KV caches a generation of this request may reuse: the user id of an authenticated user (a name can be
+     * reused after a user is removed), else the principal's name; one shared owner when the server has no authentication.
+     */
+    public static String cacheOwner(Context ctx) {
+        Object p = ctx.attribute(PRINCIPAL_ATTRIBUTE);
+        if (p instanceof dev.bastion.security.Principal user) return "user:" + user.userId();
+        String name = principalName(ctx);
+        return name == null ? "anonymous" : "name:" + name;
+    }
+
     public static String principalName(Context ctx) {
         Object p = ctx.attribute(PRINCIPAL_ATTRIBUTE);
         if (p instanceof java.security.Principal principal) return principal.getName();
