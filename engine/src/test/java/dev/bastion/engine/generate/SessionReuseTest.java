@@ -2,13 +2,9 @@ package dev.bastion.engine.generate;
 
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.InferenceState;
-import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
-import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.sampling.SamplerOptions;
-import dev.bastion.engine.tiny.TinyModelGenerator;
-import dev.bastion.engine.tiny.TinyModelSpec;
-import dev.bastion.engine.tokenizer.TinyTokenizers;
+import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * KV-cache reuse across the turns of a chat, on a real (tiny, random) Llama: every reusing run must give bit-identical
+ * KV-cache reuse across the turns of a chat, on a real (tiny, random) Qwen2: every reusing run must give bit-identical
  * logits and text to a fresh prefill of the same prompt, and a cache never reaches another owner.
  */
 class SessionReuseTest {
@@ -43,8 +39,7 @@ class SessionReuseTest {
 
     @BeforeAll
     static void generateModel() throws Exception {
-        TinyModelGenerator.generate(dir, Architecture.LLAMA, TinyModelSpec.tiny(Architecture.LLAMA), 42,
-                new TinyModelGenerator.TokenizerFiles(TinyTokenizers.byteLevelJson(), TinyTokenizers.byteLevelConfigJson()));
+        TinyModelFixture.tinyModel(dir, Architecture.QWEN2);
         model = LlamaModel.load(dir);
         tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
         firstPrompt = tokenizer.encode("User: tell me about foxes.\nAssistant:");
@@ -56,31 +51,25 @@ class SessionReuseTest {
     }
 
     /** Delegates to the model, recording the logits of every step and the tokens fed back by decode. */
-    private static final class Recording implements LanguageModel {
+    private static final class Recording extends DelegatingModel {
         final List<float[]> logits = new ArrayList<>();
         final List<Integer> decoded = new ArrayList<>();
         volatile int failAtDecode = -1;
 
-        @Override
-        public ModelConfig config() {
-            return model.config();
-        }
-
-        @Override
-        public InferenceState newState(int contextLength) {
-            return model.newState(contextLength);
+        Recording() {
+            super(model);
         }
 
         @Override
         public float[] prefill(InferenceState state, int[] tokens, int startPos) {
-            return record(model.prefill(state, tokens, startPos));
+            return record(super.prefill(state, tokens, startPos));
         }
 
         @Override
         public float[] forward(InferenceState state, int token, int pos) {
             if (decoded.size() == failAtDecode) throw new IllegalStateException("injected failure");
             decoded.add(token);
-            return record(model.forward(state, token, pos));
+            return record(super.forward(state, token, pos));
         }
 
         private float[] record(float[] out) {
