@@ -22,12 +22,18 @@ public record SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive
     }
 
     public SchedulerConfig(long memoryBudgetBytes, int numParallel, KeepAlive defaultKeepAlive, Duration sweepInterval) {
-        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, SessionCache.Limits.DEFAULT);
+        this(memoryBudgetBytes, numParallel, defaultKeepAlive, sweepInterval, defaultSessions());
     }
 
     public static SchedulerConfig defaults() {
         long heapHalf = Runtime.getRuntime().maxMemory() / 2;
         return new SchedulerConfig(Math.max(heapHalf, 1L << 30), 1, KeepAlive.DEFAULT, Duration.ofSeconds(1));
+    }
+
+    /** The engine's default, but at most an eighth of the heap per model: the KV caches live on the heap. */
+    static SessionCache.Limits defaultSessions() {
+        SessionCache.Limits engine = SessionCache.Limits.DEFAULT;
+        return new SessionCache.Limits(engine.maxStates(), Math.min(engine.maxBytes(), Runtime.getRuntime().maxMemory() / 8));
     }
 
     /**

@@ -29,7 +29,10 @@ class SchedulerConfigTest {
         SchedulerConfig c = SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_STATES", "2", "BASTION_KV_CACHE_MEMORY", "1048576"));
         assertThat(c.sessions()).isEqualTo(new SessionCache.Limits(2, 1 << 20));
         assertThat(SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_STATES", "0")).sessions().maxStates()).isZero();
-        assertThat(SchedulerConfig.fromEnvironment(Map.of()).sessions()).isEqualTo(SessionCache.Limits.DEFAULT);
+        SessionCache.Limits defaults = SchedulerConfig.fromEnvironment(Map.of()).sessions();
+        assertThat(defaults.maxStates()).isEqualTo(SessionCache.Limits.DEFAULT.maxStates());
+        assertThat(defaults.maxBytes()).isPositive().isLessThanOrEqualTo(SessionCache.Limits.DEFAULT.maxBytes())
+                .isLessThanOrEqualTo(Runtime.getRuntime().maxMemory() / 8);
         assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_STATES", "-1")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BASTION_KV_CACHE_STATES");
         assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_MEMORY", "lots")))
