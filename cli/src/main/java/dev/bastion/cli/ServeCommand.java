@@ -92,6 +92,12 @@ public final class ServeCommand implements Callable<Integer> {
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withExtension(new SecurityAdminRoutes(services)::register);
         PrintWriter out = spec.commandLine().getOut();
+        try {
+            services.recoverAudit();
+        } catch (dev.bastion.security.AuditLog.AuditUnavailableException e) {
+            // Serving reads stays possible; every change is refused (503) until the log can be written again.
+            err.println("bastion serve: WARNING: " + e.getMessage() + "; changes will be refused until it can be written");
+        }
         if (!securityConfig.insecureNoAuth()) {
             services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in " + keyFile
                     + " (send it as 'Authorization: Bearer <key>')"));

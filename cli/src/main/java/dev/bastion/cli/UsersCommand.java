@@ -10,9 +10,10 @@ import picocli.CommandLine.Parameters;
 
 import java.util.Map;
 
-/** {@code bastion users create|list|disable}. */
+/** {@code bastion users create|list|disable|enable}. */
 @Command(name = "users", description = "Manage users.", mixinStandardHelpOptions = true,
-        subcommands = {UsersCommand.Create.class, UsersCommand.List.class, UsersCommand.Disable.class})
+        subcommands = {UsersCommand.Create.class, UsersCommand.List.class, UsersCommand.Disable.class,
+                UsersCommand.Enable.class})
 public final class UsersCommand implements Runnable {
 
     @CommandLine.Spec
@@ -67,6 +68,23 @@ public final class UsersCommand implements Runnable {
             services.users().disable(name);
             audit(services, "user.disable", name, Map.of());
             out().println("disabled user " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "enable", description = "Re-enable a disabled user; its keys that are not revoked or expired work again.")
+    static final class Enable extends SecurityCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run() {
+            SecurityServices services = home.openSecurity();
+            services.users().enable(name);
+            long activeKeys = services.keys().activeKeyCount(name);
+            audit(services, "user.enable", name, Map.of("active_keys", Long.toString(activeKeys)));
+            out().println("enabled user " + name + "; " + activeKeys + " active key(s) work again"
+                    + (activeKeys == 0 ? "" : " (revoke any that may have leaked: bastion keys revoke PREFIX)"));
             return 0;
         }
     }

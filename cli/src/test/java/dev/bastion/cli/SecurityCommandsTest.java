@@ -130,4 +130,50 @@ class SecurityCommandsTest {
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("line 2", "seq 2");
     }
+
+    @Test
+    void auditVerifyNamesACutLogAndAMissingSecretAndCreatesNothing() throws Exception {
+        run(new UsersCommand(), "create", "alice");
+        run(new UsersCommand(), "create", "bob");
+        Path log = home.resolve("audit.log");
+        List<String> lines = Files.readAllLines(log);
+        Files.write(log, lines.subList(0, 1));
+        Result cut = run(new AuditCommand(), "verify");
+        assertThat(cut.exit()).isEqualTo(1);
+        assertThat(cut.err()).contains("ends at seq 1", "record 2 is missing");
+        Files.delete(log);
+        assertThat(run(new AuditCommand(), "verify").err()).contains("missing", "deleted");
+
+        Files.write(log, lines);
+        Path secret = home.resolve("secret.key");
+        Files.delete(secret);
+        Result noKey = run(new AuditCommand(), "verify");
+        assertThat(noKey.exit()).isEqualTo(1);
+        assertThat(noKey.err()).contains("server secret", "is missing", "nothing was created").doesNotContain("edited");
+        assertThat(secret).doesNotExist();
+    }
+
+    @Test
+    void aDisabledUserCanBeEnabledAgainAndItsUnrevokedKeysWorkAgain() {
+        run(new UsersCommand(), "create", "alice");
+        SecurityServices services = services();
+        String kept = services.keys().create("alice", java.util.Set.of(Scope.MODELS_USE), null, null).secret();
+        var revoked = services.keys().create("alice", java.util.Set.of(Scope.MODELS_USE), null, null);
+        services.keys().revoke(revoked.key().prefix());
+
+        assertThat(run(new UsersCommand(), "disable", "alice").exit()).isZero();
+        assertThat(services.keys().authenticate(kept)).isEmpty();
+        Result enabled = run(new UsersCommand(), "enable", "alice");
+        assertThat(enabled.exit()).isZero();
+        assertThat(enabled.out()).contains("enabled user alice; 1 active key(s) work again");
+        assertThat(run(new UsersCommand(), "list").out()).containsPattern("alice\\s+user\\s+active");
+        assertThat(services.keys().authenticate(kept)).isPresent();
+        assertThat(services.keys().authenticate(revoked.secret())).as("revoked stays revoked").isEmpty();
+        assertThat(services.verifyAudit().ok()).isTrue();
+        assertThat(services.audit().file()).content().contains("\"action\":\"user.enable\"");
+
+        Result ghost = run(new UsersCommand(), "enable", "ghost");
+        assertThat(ghost.exit()).isEqualTo(1);
+        assertThat(ghost.err()).contains("no user named 'ghost'");
+    }
 }

@@ -201,6 +201,12 @@ public final class ApiKeyService {
         return findRow(prefix).map(r -> r.key);
     }
 
+    /** How many of a user's keys are neither revoked nor expired (they work whenever the user is enabled). */
+    public long activeKeyCount(String userName) {
+        Instant now = clock.instant();
+        return list(userName).stream().filter(k -> k.isActive(now)).count();
+    }
+
     /** Lists keys, of one user if {@code userName} is not null. */
     public List<ApiKey> list(String userName) {
         String sql = SELECT + (userName == null ? "" : " WHERE u.name = ?") + " ORDER BY k.created_at, k.id";

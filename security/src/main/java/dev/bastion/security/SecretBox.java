@@ -45,6 +45,14 @@ public final class SecretBox {
 
     /** Loads the server secret from the environment or key file, creating {@code home/secret.key} if none exists. */
     public static SecretBox load(Map<String, String> env, Path home) {
+        return load(env, home, true);
+    }
+
+    /**
+     * Loads the server secret; without {@code createIfMissing}, a missing {@code home/secret.key} is an error (a
+     * fresh key could not check or continue anything keyed with the old one).
+     */
+    public static SecretBox load(Map<String, String> env, Path home, boolean createIfMissing) {
         String inline = env.get(ENV_KEY);
         if (inline != null && !inline.isBlank()) {
             return new SecretBox(decodeKey(inline.trim(), ENV_KEY));
@@ -55,6 +63,10 @@ public final class SecretBox {
             if (!Files.exists(file)) {
                 if (configuredFile != null && !configuredFile.isBlank()) {
                     throw new IllegalStateException(ENV_KEY_FILE + " points to a missing file: " + file);
+                }
+                if (!createIfMissing) {
+                    throw new IllegalStateException("the server secret " + file + " is missing (and "
+                            + ENV_KEY + " is not set)");
                 }
                 byte[] fresh = new byte[KEY_BYTES];
                 RANDOM.nextBytes(fresh);

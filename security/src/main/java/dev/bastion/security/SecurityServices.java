@@ -18,6 +18,7 @@ public record SecurityServices(Path home, Database database, UserService users, 
                                SecretBox secrets) {
 
     public static final String AUDIT_KEY_PURPOSE = "audit-log-v1";
+    private static final String FINGERPRINT_PURPOSE = "audit-key-fingerprint-v1";
 
     public static SecurityServices open(Path home, Map<String, String> env) {
         try {
@@ -27,16 +28,89 @@ public record SecurityServices(Path home, Database database, UserService users, 
             throw new UncheckedIOException("cannot create BASTION_HOME directory " + home + ": " + e.getMessage(), e);
         }
         Database database = Database.open(DatabaseConfig.fromEnvironment(env, home));
-        SecretBox secrets = SecretBox.load(env, home);
+        AuditAnchor anchor = new AuditAnchor(database);
+        Optional<AuditAnchor.State> anchored = anchor.read();
+        // Once a chain exists, a missing secret is not replaced: records under a new key could never be verified.
+        SecretBox secrets = SecretBox.load(env, home, anchored.isEmpty());
+        String fingerprint = keyFingerprint(secrets);
+        Path auditFile = home.resolve(AuditLog.FILE_NAME);
+        AuditAnchor.State state = anchored.orElseGet(() -> adoptTail(anchor, auditFile, fingerprint));
+        requireSameKey(state, fingerprint);
         UserService users = new UserService(database);
         ApiKeyService keys = new ApiKeyService(database, users);
-        AuditLog audit = AuditLog.open(home.resolve(AuditLog.FILE_NAME), secrets.deriveKey(AUDIT_KEY_PURPOSE));
+        AuditLog audit = AuditLog.open(auditFile, secrets.deriveKey(AUDIT_KEY_PURPOSE), java.time.Clock.systemUTC(), anchor);
         return new SecurityServices(home, database, users, keys, audit, secrets);
     }
 
-    /** Verifies this home's audit log with the same HMAC key it was written with. */
+    /**
+     * The first open with anchors: a log from an older version is taken as it is, the anchor starting at its last
+     * complete record (a torn tail is left for the server to move aside; damage stays for verify to name).
+     */
+    private static AuditAnchor.State adoptTail(AuditAnchor anchor, Path auditFile, String fingerprint) {
+        long seq = 0;
+        String hash = AuditLog.GENESIS;
+        try {
+            if (java.nio.file.Files.exists(auditFile)) {
+                String content = java.nio.file.Files.readString(auditFile);
+                String complete = content.substring(0, content.lastIndexOf('\n') + 1).strip();
+                String lastLine = complete.substring(complete.lastIndexOf('\n') + 1);
+                com.fasterxml.jackson.databind.JsonNode last = lastLine.isEmpty() ? null
+                        : new com.fasterxml.jackson.databind.ObjectMapper().readTree(lastLine);
+                if (last != null && last.path("seq").canConvertToLong() && last.path("hash").isTextual()) {
+                    seq = last.get("seq").asLong();
+                    hash = last.get("hash").asText();
+                }
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // start from nothing: the server then records what it finds as a gap
+        }
+        return anchor.initialize(seq, hash, fingerprint);
+    }
+
+    private static void requireSameKey(AuditAnchor.State state, String fingerprint) {
+        if (state.keyFingerprint() != null && !state.keyFingerprint().equals(fingerprint)) {
+            throw new IllegalStateException("the server secret differs from the one the audit chain was started with"
+                    + " (key fingerprint " + fingerprint + ", expected " + state.keyFingerprint() + "); restore the"
+                    + " original " + SecretBox.ENV_KEY + " or secret.key");
+        }
+    }
+
+    /** Identifies the server secret without revealing it or the audit key: an HMAC under it of a fixed purpose. */
+    static String keyFingerprint(SecretBox secrets) {
+        return java.util.HexFormat.of().formatHex(secrets.deriveKey(FINGERPRINT_PURPOSE), 0, 16);
+    }
+
+    /** Verifies this home's audit log with the same HMAC key it was written with, and against its anchor. */
     public AuditLog.VerificationResult verifyAudit() {
-        return AuditLog.verify(audit.file(), secrets.deriveKey(AUDIT_KEY_PURPOSE));
+        return AuditLog.verify(audit.file(), secrets.deriveKey(AUDIT_KEY_PURPOSE), new AuditAnchor(database).read().orElse(null));
+    }
+
+    /**
+     * {@code bastion audit verify}: checks the log of {@code home} without creating anything. A missing server
+     * secret, or one other than the chain was started with (by its fingerprint in the database), is named as such.
+     */
+    public static AuditLog.VerificationResult verifyAudit(Path home, Map<String, String> env) {
+        SecretBox secrets;
+        try {
+            secrets = SecretBox.load(env, home, false);
+        } catch (IllegalStateException | UncheckedIOException e) {
+            return AuditLog.VerificationResult.unverifiable("cannot check the audit chain: " + e.getMessage()
+                    + "; nothing was created");
+        }
+        Database database = Database.open(DatabaseConfig.fromEnvironment(env, home));
+        Optional<AuditAnchor.State> anchor = new AuditAnchor(database).read();
+        String fingerprint = keyFingerprint(secrets);
+        if (anchor.isPresent() && anchor.get().keyFingerprint() != null && !anchor.get().keyFingerprint().equals(fingerprint)) {
+            return AuditLog.VerificationResult.unverifiable("cannot check the audit chain: the server secret differs"
+                    + " from the one the chain was started with (key fingerprint " + fingerprint + ", expected "
+                    + anchor.get().keyFingerprint() + ")");
+        }
+        return AuditLog.verify(home.resolve(AuditLog.FILE_NAME), secrets.deriveKey(AUDIT_KEY_PURPOSE), anchor.orElse(null));
+    }
+
+    /** On server start: moves a torn tail aside, records a gap if the log was cut, checks it can be written. */
+    public void recoverAudit() {
+        audit.ensureWritable();
     }
 
     /** First start: creates the admin user and key file; returns the key file's path if it did. */

@@ -97,6 +97,22 @@ public final class UserService {
         }
     }
 
+    /**
+     * Re-enables a disabled user. Its keys that are neither revoked nor expired work again: disabling suspends a
+     * user, revoking ends a key (revoke them first if they may have leaked while the user was disabled).
+     */
+    public void enable(String name) {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("UPDATE users SET disabled = 0 WHERE name = ?")) {
+            s.setString(1, name);
+            if (s.executeUpdate() == 0) {
+                throw new IllegalArgumentException("no user named '" + name + "'");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("enabling user '" + name + "' failed: " + e.getMessage(), e);
+        }
+    }
+
     private List<User> query(String sql, String parameter) {
         try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
             if (parameter != null) {

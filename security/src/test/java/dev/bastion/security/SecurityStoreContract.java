@@ -216,7 +216,7 @@ abstract class SecurityStoreContract {
              ResultSet r = s.executeQuery("SELECT COUNT(*) FROM flyway_schema_history WHERE success = "
                      + (config.isSqlite() ? "1" : "TRUE") + " AND version IS NOT NULL")) {
             r.next();
-            assertThat(r.getInt(1)).as("applied migrations").isEqualTo(1);
+            assertThat(r.getInt(1)).as("applied migrations").isEqualTo(2);
         }
     }
 

@@ -53,6 +53,7 @@ public final class SecurityAdminRoutes {
         config.routes.get("/api/admin/users", ctx -> ctx.json(security.users().list().stream().map(SecurityAdminRoutes::view).toList()));
         config.routes.post("/api/admin/users", this::createUser);
         config.routes.post("/api/admin/users/{name}/disable", this::disableUser);
+        config.routes.post("/api/admin/users/{name}/enable", this::enableUser);
         config.routes.get("/api/admin/keys", ctx -> ctx.json(keys(ctx.queryParam("user"))));
         config.routes.post("/api/admin/keys", ctx -> createKey(ctx, null));
         config.routes.delete("/api/admin/keys/{prefix}", this::revokeKey);
@@ -83,9 +84,22 @@ public final class SecurityAdminRoutes {
         ctx.json(Map.of("name", name, "disabled", true));
     }
 
+    /** Re-enables a user; its unrevoked, unexpired keys work again, and the answer says how many. */
+    private void enableUser(Context ctx) {
+        String name = ctx.pathParam("name");
+        if (security.users().find(name).isEmpty()) {
+            throw new NotFoundResponse("no such user");
+        }
+        security.users().enable(name);
+        long activeKeys = security.keys().activeKeyCount(name);
+        audit(ctx, "user.enable", name, Map.of("active_keys", Long.toString(activeKeys)));
+        ctx.json(Map.of("name", name, "disabled", false, "active_keys", activeKeys));
+    }
+
     /** @param forcedUser the caller's own name on self-service routes; null lets an admin name any user */
     private void createKey(Context ctx, String forcedUser) {
         Principal caller = caller(ctx);
+        requireWritableAuditForSelfService(ctx);
         JsonNode body = body(ctx);
         String user = forcedUser != null ? forcedUser : requiredText(body, "user");
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
@@ -119,6 +133,7 @@ public final class SecurityAdminRoutes {
 
     private void revokeKey(Context ctx) {
         Principal caller = caller(ctx);
+        requireWritableAuditForSelfService(ctx);
         String prefix = ctx.pathParam("prefix");
         // Someone else's key answers exactly like a missing one, so prefixes cannot be probed.
         ApiKey key = security.keys().find(prefix)
@@ -127,6 +142,17 @@ public final class SecurityAdminRoutes {
         security.keys().revoke(key.prefix());
         audit(ctx, "key.revoke", key.prefix(), Map.of("user", key.userName()));
         ctx.json(Map.of("prefix", key.prefix(), "revoked", true));
+    }
+
+    /**
+     * The chain refuses admin changes up front when the audit log cannot be written; self-service key changes need
+     * only models:use, so they are checked here (throws {@link dev.bastion.security.AuditLog.AuditUnavailableException},
+     * a 503).
+     */
+    private void requireWritableAuditForSelfService(Context ctx) {
+        if (ctx.path().startsWith("/api/keys")) {
+            security.audit().ensureWritable();
+        }
     }
 
     private List<Map<String, Object>> keys(String user) {

@@ -54,6 +54,7 @@ public final class SecurityFilterChain {
     private static final String HSTS = "max-age=31536000; includeSubDomains";
     private static final int MAX_LOGGED_CHARS = 256;
     private static final String UNAUTHENTICATED = "missing or invalid API key";
+    private static final String AUDIT_UNAVAILABLE = "the audit log cannot be written";
     private static final Logger LOG = LoggerFactory.getLogger(SecurityFilterChain.class);
 
     private final SecurityConfig config;
@@ -141,6 +142,10 @@ public final class SecurityFilterChain {
             e.headers().forEach(ctx::header);
             ErrorResponses.write(ctx, e.status(), e.getMessage(), e.type(), e.code());
         });
+        javalin.routes.exception(AuditLog.AuditUnavailableException.class, (e, ctx) -> {
+            LOG.error("request {} {}: {}", ctx.method(), printable(ctx.path()), e.getMessage());
+            ErrorResponses.write(ctx, 503, AUDIT_UNAVAILABLE, "server_error", "audit_unavailable");
+        });
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorResponses.write(ctx, e.getStatus(),
                 e.getStatus() == 413 ? "request body too large" : e.getMessage(), "invalid_request_error", null));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
@@ -170,7 +175,7 @@ public final class SecurityFilterChain {
             // Recording is throttled per client so a denied flood cannot fill the disk with audit records.
             if (limiter.tryAcquire("denied:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp(),
                     config.rateLimits().window()).allowed()) {
-                record(ctx, null, "ip.denied", ctx.path(), "denied", Map.of("ip", clientIp));
+                recordRefusal(ctx, null, "ip.denied", ctx.path(), Map.of("ip", clientIp));
             }
             throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
         }
@@ -225,13 +230,18 @@ public final class SecurityFilterChain {
 
         // 6. authorization
         if (required.isPresent() && !principal.has(required.get())) {
-            record(ctx, principal, "authz.denied", ctx.method().name() + " " + ctx.path(), "denied",
+            recordRefusal(ctx, principal, "authz.denied", ctx.method().name() + " " + ctx.path(),
                     Map.of("required_scope", required.get().id(), "ip", clientIp));
             throw reject(403, "this API key lacks the scope " + required.get().id(), "permission_error",
                     "insufficient_scope", Map.of());
         }
 
-        // 7. hand over the principal
+        // 7. a change is refused up front if its audit record could not be written (reads need no record)
+        if (required.isPresent() && required.get() != Scope.MODELS_USE && !isRead(ctx)) {
+            requireWritableAudit();
+        }
+
+        // 8. hand over the principal
         if (principal != null) {
             ctx.attribute(PRINCIPAL_ATTRIBUTE, principal);
             MDC.put(MDC_USER, principal.userName());
@@ -255,11 +265,41 @@ public final class SecurityFilterChain {
             // Failed attempts count against the client IP, before recording, so a flood of bad keys is throttled
             // and cannot fill the disk with audit records.
             limit("authfail:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
-            record(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), "denied", details);
+            recordRefusal(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), details);
             throw reject(401, UNAUTHENTICATED, "invalid_request_error", "invalid_api_key",
                     Map.of("WWW-Authenticate", "Bearer realm=\"bastion\""));
         }
         return principal.get();
+    }
+
+    /** Reads change nothing, so they need no audit record. */
+    private static boolean isRead(Context ctx) {
+        String method = ctx.method().name();
+        return method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
+    }
+
+    private void requireWritableAudit() {
+        if (audit == null) {
+            return;
+        }
+        try {
+            audit.ensureWritable();
+        } catch (AuditLog.AuditUnavailableException e) {
+            LOG.error("refusing a change: {}", e.getMessage());
+            throw reject(503, AUDIT_UNAVAILABLE + "; nothing was changed", "server_error", "audit_unavailable", Map.of());
+        }
+    }
+
+    /**
+     * A refusal stays a refusal (401, 403) when its record cannot be written: the request does nothing either way,
+     * and a broken log must not turn wrong keys into server errors.
+     */
+    private void recordRefusal(Context ctx, Principal actor, String action, String target, Map<String, String> details) {
+        try {
+            record(ctx, actor, action, target, "denied", details);
+        } catch (AuditLog.AuditUnavailableException e) {
+            LOG.error("audit record of {} lost: {}", action, e.getMessage());
+        }
     }
 
     private void limit(String key, int limit) {

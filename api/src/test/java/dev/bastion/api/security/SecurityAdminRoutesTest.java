@@ -101,6 +101,30 @@ class SecurityAdminRoutesTest {
     }
 
     @Test
+    void aDisabledUserIsEnabledAgainWithItsUnrevokedKeysAndTheChangeIsAudited() throws Exception {
+        security.users().create("bob", Role.USER);
+        String kept = "Bearer " + security.keys().create("bob", Set.of(Scope.MODELS_USE), null, null).secret();
+        var revoked = security.keys().create("bob", Set.of(Scope.MODELS_USE), null, null);
+        assertThat(call("DELETE", "/api/admin/keys/" + revoked.key().prefix(), admin, null).statusCode()).isEqualTo(200);
+        assertThat(call("POST", "/api/admin/users/bob/disable", admin, null).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/api/tags", kept, null).statusCode()).isEqualTo(401);
+
+        assertThat(call("POST", "/api/admin/users/bob/enable", kept, null).statusCode()).as("not by bob himself").isEqualTo(401);
+        HttpResponse<String> enabled = call("POST", "/api/admin/users/bob/enable", admin, null);
+        assertThat(enabled.statusCode()).isEqualTo(200);
+        assertThat(enabled.body()).contains("\"disabled\":false", "\"active_keys\":1");
+        assertThat(call("GET", "/api/tags", kept, null).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/api/tags", "Bearer " + revoked.secret(), null).statusCode()).as("revoked stays revoked").isEqualTo(401);
+        assertThat(call("POST", "/api/admin/users/ghost/enable", admin, null).statusCode()).isEqualTo(404);
+
+        String bobUser = "Bearer " + security.keys().create("bob", Set.of(Scope.MODELS_USE), null, null).secret();
+        assertThat(call("POST", "/api/admin/users/bob/enable", bobUser, null).statusCode()).isEqualTo(403);
+        assertThat(security.verifyAudit().ok()).isTrue();
+        assertThat(Files.readString(security.audit().file()))
+                .contains("\"actor\":\"admin\",\"action\":\"user.enable\",\"target\":\"bob\"");
+    }
+
+    @Test
     void usersManageOnlyTheirOwnKeysWithoutEscalation() throws Exception {
         security.users().create("bob", Role.USER);
         security.users().create("carol", Role.USER);
