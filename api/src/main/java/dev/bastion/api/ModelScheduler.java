@@ -1,13 +1,13 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.model.WeightFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Loads models on first use, keeps them resident for their keep_alive, evicts idle ones least-recently-used first to
@@ -254,29 +253,12 @@ public final class ModelScheduler implements AutoCloseable {
     }
 
     /**
-     * The resident size estimate: the weight files of the model directory, scaled for Q8_0 from 16-bit checkpoints
-     * (34 bytes per 32 weights instead of 64). It overestimates F32 checkpoints and ignores the norms and odd-shaped
-     * matrices that stay as stored: too high rather than too low.
+     * The memory the model's weights will take once loaded in {@code format}, as its format accounts for them (from
+     * the tensor headers: F16 widened, Q8_0 at a byte per weight plus a scale per block, norms as F32).
      */
-    static long residentBytes(Path dir, WeightFormat format) {
-        long stored = weightBytes(dir);
-        return format == WeightFormat.Q8_0 ? stored / 64 * 34 : stored;
-    }
-
-    /** The bytes of the weight files of the model directory. */
-    static long weightBytes(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().endsWith(".safetensors"))
-                    .mapToLong(p -> {
-                        try {
-                            return Files.size(p);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    }).sum();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    static long residentBytes(Path dir, WeightFormat format) throws IOException {
+        try (Checkpoint checkpoint = ModelFormat.open(dir)) {
+            return checkpoint.residentBytes(format);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.safetensors.SafeTensorsWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,9 +15,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
-/** An in-memory catalog whose models are directories holding one weight file of a chosen size. */
+/** An in-memory catalog whose models are directories holding a config and one weight tensor of a chosen size. */
 final class FakeCatalog implements ModelCatalog {
 
+    private static final String CONFIG = """
+            {"architectures": ["LlamaForCausalLM"], "hidden_size": 8, "intermediate_size": 8, "num_hidden_layers": 1,
+             "num_attention_heads": 1, "vocab_size": 8}""";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
     private final Path root;
     private final Map<String, ModelDetails> models = new ConcurrentHashMap<>();
@@ -34,7 +39,10 @@ final class FakeCatalog implements ModelCatalog {
     FakeCatalog add(String name, long weightBytes, Map<String, Object> parameters, String owner) {
         try {
             Path dir = Files.createDirectories(root.resolve(name.replace(':', '_')));
-            Files.write(dir.resolve("model.safetensors"), new byte[(int) weightBytes]);
+            // A real checkpoint (the scheduler sizes models through the engine's format layer): one BF16 row of weightBytes.
+            Files.writeString(dir.resolve("config.json"), CONFIG);
+            SafeTensorsWriter.builder().add("weights", DType.BF16, new long[] {1, weightBytes / 2}, new float[(int) weightBytes / 2])
+                    .write(dir.resolve("model.safetensors"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

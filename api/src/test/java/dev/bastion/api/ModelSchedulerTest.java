@@ -2,6 +2,7 @@ package dev.bastion.api;
 
 import dev.bastion.engine.generate.SessionCache;
 import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.testing.Stories260K;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,8 +98,8 @@ class ModelSchedulerTest {
         s.acquire("q", KeepAlive.parse("10m")).close();
         s.acquire("b", KeepAlive.parse("10m")).close();
         assertThat(loadedFormats).containsEntry("q", WeightFormat.Q8_0).containsEntry("b", WeightFormat.AS_STORED);
-        // 6400 bytes of BF16 are 3200 weights, 3400 bytes as Q8_0: both models fit the budget of 7000.
-        assertThat(s.loaded()).extracting(ModelScheduler.LoadedModel::sizeBytes).containsExactlyInAnyOrder(3400L, 3200L);
+        // 6400 bytes of BF16 are 3200 weights, 3600 bytes as Q8_0 (a byte each, an F32 scale per 32): both fit in 7000.
+        assertThat(s.loaded()).extracting(ModelScheduler.LoadedModel::sizeBytes).containsExactlyInAnyOrder(3600L, 3200L);
         assertThat(loaded.get("q").closed).isFalse();
     }
 
@@ -192,10 +193,13 @@ class ModelSchedulerTest {
         assertThat(scheduler.loaded()).isEmpty();
     }
 
+    /** The format layer's count of a real model: its tensors as loaded, not the files (header, other files). */
     @Test
-    void weightBytesCountsOnlySafetensors(@TempDir Path dir) throws Exception {
-        java.nio.file.Files.write(dir.resolve("a.safetensors"), new byte[30]);
-        java.nio.file.Files.write(dir.resolve("tokenizer.json"), new byte[50]);
-        assertThat(ModelScheduler.weightBytes(dir)).isEqualTo(30);
+    void residentBytesAreTheTensorsAsTheEngineHoldsThem(@TempDir Path dir) throws Exception {
+        Path model = Stories260K.copyTo(dir.resolve("stories260K"));
+        java.nio.file.Files.write(model.resolve("notes.safetensors"), new byte[300]);
+        // 260,032 F32 weights; Q8_0 quantizes the embeddings and the 64-column matrices (down_proj has 172 columns).
+        assertThat(ModelScheduler.residentBytes(model, WeightFormat.AS_STORED)).isEqualTo(260_032L * 4);
+        assertThat(ModelScheduler.residentBytes(model, WeightFormat.Q8_0)).isEqualTo(452_800L);
     }
 }

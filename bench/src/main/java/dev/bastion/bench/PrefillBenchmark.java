@@ -3,6 +3,7 @@ package dev.bastion.bench;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
+import dev.bastion.engine.model.WeightFormat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,8 +33,8 @@ public class PrefillBenchmark {
 
     static final int PROMPT = 64;
 
-    /** batched: our prefill; stepwise: our forward token by token; jlama: Jlama's batched prefill. */
-    @Param({"batched", "stepwise", "jlama"})
+    /** batched: our prefill; q8: our prefill on Q8_0 weights; stepwise: our forward token by token; jlama: Jlama's batched prefill. */
+    @Param({"batched", "q8", "stepwise", "jlama"})
     public String mode;
 
     private Path dir;
@@ -44,7 +45,11 @@ public class PrefillBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         dir = BenchModels.generate();
-        model = mode.equals("jlama") ? JlamaPeerModel.load(dir, JlamaPeerModel.Weights.AS_STORED) : LlamaModel.load(dir);
+        model = switch (mode) {
+            case "jlama" -> JlamaPeerModel.load(dir, JlamaPeerModel.Weights.AS_STORED);
+            case "q8" -> LlamaModel.load(dir, WeightFormat.Q8_0);
+            default -> LlamaModel.load(dir);
+        };
         tokens = new Random(7).ints(PROMPT, 0, model.config().vocabSize()).toArray();
         state = model.newState(PROMPT);
     }

@@ -34,6 +34,8 @@ public final class SpeedRatios {
             new String[] {"decode q8", "decode reference"},
             new String[] {"decode jlama", "decode reference"},
             new String[] {"prefill batched", "prefill jlama"},
+            new String[] {"prefill q8", "prefill jlama"},
+            new String[] {"prefill q8", "prefill batched"},
             new String[] {"prefill batched", "prefill stepwise"});
 
     private SpeedRatios() {}

@@ -1,10 +1,12 @@
 package dev.bastion.store;
 
+import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.WeightFormat;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What {@link ModelStore#show} reports about a model.
@@ -23,6 +25,16 @@ public record ModelDetails(ModelName name, String digest, String owner, Instant 
     public String quantizationLevel() {
         if (quantization != null) return quantization.level();
         return dtype == null ? "unknown" : dtype.toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** How the weights are stored (from config.json's {@code torch_dtype}), when it names a known type. */
+    public Optional<StorageType> storedType() {
+        return StorageType.fromTorchDtype(dtype);
+    }
+
+    /** How the weight matrices are held once loaded: the quantization applied at load, else as stored. */
+    public Optional<StorageType> loadedType() {
+        return quantization != null ? Optional.of(quantization.applied()) : storedType();
     }
 
     public WeightFormat weightFormat() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.bastion.engine.model.ArchitectureSupport;
 import dev.bastion.engine.model.ModelConfig;
 
 import java.io.ByteArrayInputStream;
@@ -183,7 +184,7 @@ public final class ModelStore {
         Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
                 ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
         return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
-                config.architecture(), estimateParameters(config), config.maxPositionEmbeddings(),
+                config.architecture(), ArchitectureSupport.parameterCount(config), config.maxPositionEmbeddings(),
                 raw.hasNonNull("torch_dtype") ? raw.get("torch_dtype").asText() : null, manifest.quantization(), parameters,
                 readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM), readText(manifest, LayerType.LICENSE));
     }
@@ -565,16 +566,5 @@ public final class ModelStore {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-    }
-
-    /** Weights of a Llama-shaped decoder, from config.json alone (embeddings, attention, MLP, norms, head). */
-    static long estimateParameters(ModelConfig c) {
-        long hidden = c.hiddenSize();
-        long qDim = (long) c.numHeads() * c.headDim();
-        long attention = hidden * qDim * 2 + hidden * c.kvDim() * 2 + (c.qkvBias() ? qDim + 2L * c.kvDim() : 0);
-        long mlp = 3L * hidden * c.intermediateSize();
-        long perLayer = attention + mlp + 2 * hidden;
-        long embeddings = (long) c.vocabSize() * hidden;
-        return embeddings + c.numLayers() * perLayer + hidden + (c.tieWordEmbeddings() ? 0 : embeddings);
     }
 }

@@ -2,22 +2,31 @@ package dev.bastion.store;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.model.WeightFormat;
 
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * How a stored model's weights are held in memory once loaded, named as Ollama's {@code --quantize} names them. The
- * blobs stay the original SafeTensors (their digests stay verifiable); the engine quantizes them at load.
+ * How a stored model's weights are held in memory once loaded, named as Ollama's {@code --quantize} names them. This
+ * is applied at load, not stored: the blobs stay the original SafeTensors (their digests stay verifiable; e.g. stored
+ * BF16, applied Q8_0), and the engine quantizes them when it loads them.
  */
 public enum Quantization {
-    Q8_0(WeightFormat.Q8_0);
+    Q8_0(WeightFormat.Q8_0, StorageType.Q8_0);
 
     private final WeightFormat weightFormat;
+    private final StorageType applied;
 
-    Quantization(WeightFormat weightFormat) {
+    Quantization(WeightFormat weightFormat, StorageType applied) {
         this.weightFormat = weightFormat;
+        this.applied = applied;
+    }
+
+    /** The storage type the weight matrices have in memory once loaded. */
+    public StorageType applied() {
+        return applied;
     }
 
     public WeightFormat weightFormat() {

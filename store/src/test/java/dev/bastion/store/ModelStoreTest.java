@@ -1,5 +1,8 @@
 package dev.bastion.store;
 
+import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFormat;
+import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.WeightFormat;
@@ -71,7 +74,10 @@ class ModelStoreTest {
         assertThat(details.architecture()).isEqualTo(Architecture.LLAMA);
         assertThat(details.contextLength()).isEqualTo(config.maxPositionEmbeddings());
         assertThat(details.dtype()).isEqualTo("bfloat16");
-        assertThat(details.parameterCount()).isEqualTo(ModelStore.estimateParameters(config)).isPositive();
+        try (Checkpoint weights = ModelFormat.open(modelDir)) {
+            // From config.json alone, yet every tensor counted.
+            assertThat(details.parameterCount()).isEqualTo(weights.parameterCount()).isPositive();
+        }
         assertThat(details.template()).isNull();
         assertThat(details.parameters()).isEmpty();
 
@@ -366,6 +372,7 @@ class ModelStoreTest {
         assertThat(Files.readString(home.resolve("manifests/library/base/latest"))).doesNotContain("quantization");
         assertThat(store.show(base).quantizationLevel()).isEqualTo("BFLOAT16");
         assertThat(store.show(base).weightFormat()).isEqualTo(WeightFormat.AS_STORED);
+        assertThat(store.show(base).loadedType()).contains(StorageType.BF16);
 
         ModelName q8 = ModelName.parse("base-q8");
         Manifest quantized = store.create(q8, Modelfile.parse("FROM base\n"), null, null, Quantization.parse("q8_0"));
@@ -375,6 +382,9 @@ class ModelStoreTest {
         ModelDetails details = store.show(q8);
         assertThat(details.quantizationLevel()).isEqualTo("Q8_0");
         assertThat(details.weightFormat()).isEqualTo(WeightFormat.Q8_0);
+        // Stored BF16, applied Q8_0 at load.
+        assertThat(details.storedType()).contains(StorageType.BF16);
+        assertThat(details.loadedType()).contains(StorageType.Q8_0);
         assertThat(details.digest()).isNotEqualTo(store.show(base).digest());
 
         // A model derived from a quantized one stays quantized, and so does an owner's copy.

@@ -1,11 +1,9 @@
 package dev.bastion.engine.generate;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
-import dev.bastion.engine.model.LlamaModel;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatMessage;
@@ -14,7 +12,6 @@ import dev.bastion.engine.tokenizer.Tokenizer;
 import dev.bastion.engine.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +26,6 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     private static final String CHATML_START = "<|im_start|>";
     private static final String CHATML_END = "<|im_end|>";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path directory;
     private final LanguageModel model;
@@ -50,8 +46,8 @@ public final class LocalModelRuntime implements ModelRuntime {
     }
 
     /**
-     * Loads {@code modelDir}: config.json, *.safetensors, tokenizer.json, and optionally tokenizer_config.json and
-     * generation_config.json.
+     * Loads the model at {@code modelDir} in whichever format it is (see {@link ModelFormat#open}); for a Hugging Face
+     * directory: config.json, *.safetensors, tokenizer.json, and optionally tokenizer_config.json and generation_config.json.
      */
     public static LocalModelRuntime load(Path modelDir) throws IOException {
         return load(modelDir, WeightFormat.AS_STORED);
@@ -59,15 +55,15 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     /** Like {@link #load(Path)}, holding the weight matrices in {@code format} (Q8_0 quantizes them at load). */
     public static LocalModelRuntime load(Path modelDir, WeightFormat format) throws IOException {
-        if (!Files.isDirectory(modelDir)) throw new IOException("model directory not found: " + modelDir);
-        LanguageModel model = LlamaModel.load(modelDir, format);
+        Checkpoint checkpoint = ModelFormat.open(modelDir);
+        LanguageModel model = checkpoint.load(format);
         try {
-            Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("tokenizer.json"));
+            Tokenizer tokenizer = checkpoint.tokenizer();
             if (tokenizer.vocabSize() > model.config().vocabSize()) {
                 throw new IOException(modelDir.resolve("tokenizer.json") + " has " + tokenizer.vocabSize()
                         + " tokens but config.json vocab_size is only " + model.config().vocabSize());
             }
-            TokenizerConfig tokenizerConfig = TokenizerConfig.read(modelDir.resolve("tokenizer_config.json"));
+            TokenizerConfig tokenizerConfig = checkpoint.tokenizerConfig();
             String templateSource = tokenizerConfig.chatTemplate() == null || tokenizerConfig.chatTemplate().isBlank()
                     ? null : tokenizerConfig.chatTemplate();
             ChatTemplate template = templateSource == null ? ChatTemplate.fallback()
@@ -76,7 +72,7 @@ public final class LocalModelRuntime implements ModelRuntime {
             boolean chatMl = templateSource == null || templateSource.contains(CHATML_START);
             OptionalInt bos = bosToAdd(model.config(), tokenizer, tokenizerConfig, modelDir);
             Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
-            eos.addAll(generationConfigEosIds(modelDir.resolve("generation_config.json")));
+            eos.addAll(checkpoint.generationEosTokenIds());
             return new LocalModelRuntime(modelDir, model, tokenizer, template, bos, eos);
         } catch (IOException | RuntimeException | Error e) {
             model.close();
@@ -115,27 +111,6 @@ public final class LocalModelRuntime implements ModelRuntime {
         if (config.eosToken() != null) tokenizer.tokenId(config.eosToken()).ifPresent(eos::add);
         if (chatMl) tokenizer.tokenId(CHATML_END).ifPresent(eos::add);
         return eos;
-    }
-
-    /** Instruct models often list their end-of-turn tokens only in generation_config.json. */
-    private static Set<Integer> generationConfigEosIds(Path file) throws IOException {
-        if (!Files.exists(file)) return Set.of();
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        JsonNode eos = root == null ? null : root.get("eos_token_id");
-        if (eos == null || eos.isNull()) return Set.of();
-        Set<Integer> ids = new HashSet<>();
-        for (JsonNode id : eos.isArray() ? eos : List.of(eos)) {
-            if (!id.canConvertToInt() || !id.isIntegralNumber()) {
-                throw new IOException(file + ": eos_token_id must be an integer or a list of integers, found " + eos);
-            }
-            ids.add(id.asInt());
-        }
-        return ids;
     }
 
     public Path directory() {

@@ -1,7 +1,9 @@
 package dev.bastion.engine.model;
 
-import dev.bastion.engine.safetensors.TensorInfo;
-import dev.bastion.engine.safetensors.WeightSet;
+import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFormat;
+import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.format.TensorEntry;
 import dev.bastion.engine.tensor.Matrices;
 import dev.bastion.engine.tensor.Matrix;
 import dev.bastion.engine.tensor.Parallel;
@@ -37,8 +39,8 @@ public final class LlamaModel implements LanguageModel {
     }
 
     /**
-     * Loads a Hugging Face model directory ({@code config.json} and SafeTensors weights), checking that every tensor the
-     * config implies exists with the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
+     * Loads a model directory (see {@link ModelFormat#open}), checking that every tensor the config implies exists with
+     * the right shape. Weights stay memory-mapped (F16 is converted to an F32 copy).
      * Problems with the directory's contents (missing or misshapen tensors, bad config.json) are IOExceptions naming the file and tensor.
      */
     public static LlamaModel load(Path modelDir) throws IOException {
@@ -47,12 +49,16 @@ public final class LlamaModel implements LanguageModel {
 
     /** Like {@link #load(Path)}, holding the weight matrices in {@code format}. */
     public static LlamaModel load(Path modelDir, WeightFormat format) throws IOException {
-        ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
-        WeightSet weightSet = WeightSet.open(modelDir);
+        return load(ModelFormat.open(modelDir), format);
+    }
+
+    /** Builds the model from {@code checkpoint}, which it takes over: closing the model (or a failure here) closes it. */
+    static LlamaModel load(Checkpoint checkpoint, WeightFormat format) throws IOException {
+        ModelConfig config = checkpoint.config();
         Arena conversions = Arena.ofShared();
         // Idempotent, as AutoCloseable asks: Arena.close() throws when the arena is already closed.
         AutoCloseable resources = () -> {
-            try (weightSet) {
+            try (checkpoint) {
                 if (conversions.scope().isAlive()) conversions.close();
             }
         };
@@ -60,25 +66,26 @@ public final class LlamaModel implements LanguageModel {
             LlamaWeights weights = LlamaWeightsLoader.load(config, new LlamaWeightsLoader.Source() {
                 @Override
                 public String describe() {
-                    return modelDir.toString();
+                    return checkpoint.path().toString();
                 }
 
                 @Override
                 public long[] shape(String name) {
-                    return weightSet.contains(name) ? weightSet.info(name).shape() : null;
+                    TensorEntry tensor = checkpoint.tensors().get(name);
+                    return tensor == null ? null : tensor.shape();
                 }
 
                 @Override
                 public Matrix matrix(String name, int rows, int cols) {
-                    TensorInfo info = weightSet.info(name);
-                    Matrix stored = Matrices.of(weightSet.data(name), info.dtype(), rows, cols, conversions);
+                    StorageType type = checkpoint.tensors().get(name).type();
+                    Matrix stored = Matrices.of(checkpoint.data(name), type, rows, cols, conversions);
                     boolean quantize = format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(stored);
                     return quantize ? Q8Matrix.quantize(stored, conversions) : stored;
                 }
 
                 @Override
                 public float[] vector(String name) {
-                    return weightSet.readFloats(name);
+                    return checkpoint.readFloats(name);
                 }
             });
             return new LlamaModel(config, weights, resources);
@@ -121,7 +128,7 @@ public final class LlamaModel implements LanguageModel {
         LlamaState s = own(state);
         s.oneToken[0] = token;
         run(s, s.oneToken, 0, 1, pos);
-        weights.lmHead().matVec(s.normed[0], s.logits);
+        weights.lmHead().matVec(s.normed[0], s.logits);   // logits = self.lm_head(hidden_states)
         return s.logits;
     }
 
@@ -136,7 +143,7 @@ public final class LlamaModel implements LanguageModel {
             last = Math.min(LlamaState.BATCH, tokens.length - off);
             run(s, tokens, off, last, startPos + off);
         }
-        weights.lmHead().matVec(s.normed[last - 1], s.logits);
+        weights.lmHead().matVec(s.normed[last - 1], s.logits); // logits = self.lm_head(hidden_states[:, -1, :])
         return s.logits;
     }
 
@@ -210,41 +217,59 @@ public final class LlamaModel implements LanguageModel {
         // Positions past the new end are stale from here on, even if a layer below throws.
         s.filled = startPos;
         for (int t = 0; t < count; t++) {
-            weights.embedTokens().copyRow(tokens[off + t], s.residual[t]);
-            rope.angles(startPos + t, s.cos[t], s.sin[t]);
+            weights.embedTokens().copyRow(tokens[off + t], s.residual[t]); // hidden_states = self.embed_tokens(input_ids)
+            rope.angles(startPos + t, s.cos[t], s.sin[t]);                  // cos, sin = self.rotary_emb(hidden_states, position_ids)
         }
-        for (int l = 0; l < weights.layers().size(); l++) layer(s, l, count, startPos);
-        for (int t = 0; t < count; t++) VectorMath.rmsNorm(s.normed[t], s.residual[t], weights.finalNorm(), config.rmsNormEps());
+        for (int l = 0; l < weights.layers().size(); l++) {
+            LlamaWeights.Layer w = weights.layers().get(l);
+            // One LlamaDecoderLayer: pre-norm attention, then pre-norm MLP, each added to the residual stream.
+            rmsNorm(s, w.inputNorm(), count);             // hidden_states = self.input_layernorm(residual)
+            attention(s, w, l, count, startPos);          // hidden_states = residual + self.self_attn(hidden_states)
+            rmsNorm(s, w.postAttentionNorm(), count);     // hidden_states = self.post_attention_layernorm(residual)
+            mlp(s, w, count);                             // hidden_states = residual + self.mlp(hidden_states)
+        }
+        rmsNorm(s, weights.finalNorm(), count);           // hidden_states = self.norm(hidden_states)
         s.filled = startPos + count;
     }
 
-    private void layer(LlamaState s, int l, int count, int startPos) {
-        LlamaWeights.Layer w = weights.layers().get(l);
+    /** {@code normed = rmsNorm(residual) * weight} for each token of the batch. */
+    private void rmsNorm(LlamaState s, float[] weight, int count) {
+        for (int t = 0; t < count; t++) VectorMath.rmsNorm(s.normed[t], s.residual[t], weight, config.rmsNormEps());
+    }
+
+    /** LlamaAttention.forward on {@code s.normed}, its output added to {@code s.residual}; fills layer {@code l}'s cache. */
+    private void attention(LlamaState s, LlamaWeights.Layer w, int l, int count, int startPos) {
         int kvDim = config.kvDim();
-        float eps = config.rmsNormEps();
-        for (int t = 0; t < count; t++) VectorMath.rmsNorm(s.normed[t], s.residual[t], w.inputNorm(), eps);
-        w.qkv().matMul(s.normed, s.qkv, count);
         int qDim = config.numHeads() * config.headDim();
+        w.qkv().matMul(s.normed, s.qkv, count);           // q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
         for (int t = 0; t < count; t++) {
             int pos = startPos + t;
             float[] qkv = s.qkv[t];
-            if (w.qkvBias() != null) VectorMath.addInPlace(qkv, w.qkvBias(), qkv.length);
+            if (w.qkvBias() != null) VectorMath.addInPlace(qkv, w.qkvBias(), qkv.length); // (the projections' bias=True)
+            // q, k = apply_rotary_pos_emb(q, k, cos, sin)
             RotaryEmbedding.rotate(qkv, 0, config.numHeads(), config.headDim(), s.cos[t], s.sin[t]);
             RotaryEmbedding.rotate(qkv, qDim, config.numKvHeads(), config.headDim(), s.cos[t], s.sin[t]);
+            // k, v = past_key_value.update(k, v, self.layer_idx)
             System.arraycopy(qkv, qDim, s.keys[l], pos * kvDim, kvDim);
             System.arraycopy(qkv, qDim + kvDim, s.values[l], pos * kvDim, kvDim);
         }
+        // attn_output = softmax(q @ repeat_kv(k).T * self.scaling + causal_mask) @ repeat_kv(v)
         // Causal: token t sees positions up to its own, all of which are in the cache now.
         for (int t = 0; t < count; t++) attend(s, l, startPos + t, s.qkv[t], s.attention[t]);
-        w.o().matMul(s.attention, s.projected, count);
-        for (int t = 0; t < count; t++) {
-            VectorMath.addInPlace(s.residual[t], s.projected[t], config.hiddenSize());
-            VectorMath.rmsNorm(s.normed[t], s.residual[t], w.postAttentionNorm(), eps);
-        }
-        w.gateUp().matMul(s.normed, s.gateUp, count);
+        w.o().matMul(s.attention, s.projected, count);    // attn_output = self.o_proj(attn_output)
+        addToResidual(s, count);                          // hidden_states = residual + hidden_states
+    }
+
+    /** LlamaMLP.forward on {@code s.normed}, its output added to {@code s.residual}. */
+    private void mlp(LlamaState s, LlamaWeights.Layer w, int count) {
         int inter = config.intermediateSize();
-        for (int t = 0; t < count; t++) VectorMath.siluMul(s.gateUp[t], inter, inter);
-        w.down().matMul(s.gateUp, s.projected, count);
+        w.gateUp().matMul(s.normed, s.gateUp, count);     // gate, up = self.gate_proj(x), self.up_proj(x)
+        for (int t = 0; t < count; t++) VectorMath.siluMul(s.gateUp[t], inter, inter); // self.act_fn(gate) * up
+        w.down().matMul(s.gateUp, s.projected, count);    // down_proj = self.down_proj(act_fn(gate) * up)
+        addToResidual(s, count);                          // hidden_states = residual + hidden_states
+    }
+
+    private void addToResidual(LlamaState s, int count) {
         for (int t = 0; t < count; t++) VectorMath.addInPlace(s.residual[t], s.projected[t], config.hiddenSize());
     }
 

@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * The hyper-parameters of a Llama-family model, read from a Hugging Face {@code config.json}.
@@ -98,10 +96,7 @@ public record ModelConfig(
         if (root == null || !root.isObject()) throw new IllegalArgumentException("config.json must be a JSON object");
         JsonNode archs = root.path("architectures");
         if (!archs.isArray() || archs.isEmpty()) throw new IllegalArgumentException("config.json has no 'architectures'");
-        String archName = archs.get(0).asText();
-        Architecture arch = Architecture.fromHfName(archName).orElseThrow(() -> new IllegalArgumentException(
-                "unsupported architecture '" + archName + "'; supported: "
-                        + Arrays.stream(Architecture.values()).map(Architecture::hfName).collect(Collectors.joining(", "))));
+        ArchitectureSupport support = ArchitectureSupport.forHfName(archs.get(0).asText());
         int hidden = requiredInt(root, "hidden_size");
         int heads = requiredInt(root, "num_attention_heads");
         int kvHeads = root.has("num_key_value_heads") && !root.get("num_key_value_heads").isNull()
@@ -111,7 +106,7 @@ public record ModelConfig(
         JsonNode rs = root.path("rope_scaling");
         if (rs.isObject()) {
             String type = rs.path("rope_type").asText(rs.path("type").asText(""));
-            if (type.equals("llama3")) {
+            if (type.equals("llama3") && support.ropeScalingTypes().contains(type)) {
                 scaling = new RopeScaling((float) rs.path("factor").asDouble(8.0), (float) rs.path("low_freq_factor").asDouble(1.0),
                         (float) rs.path("high_freq_factor").asDouble(4.0), rs.path("original_max_position_embeddings").asInt(8192));
             } else if (!type.isEmpty() && !type.equals("default")) {
@@ -123,24 +118,24 @@ public record ModelConfig(
         if (eosNode.isArray()) eosNode.forEach(n -> eos.add(n.asInt()));
         else if (eosNode.isIntegralNumber()) eos.add(eosNode.asInt());
         int positions = root.path("max_position_embeddings").asInt(2048);
-        int window = slidingWindow(root, arch);
+        int window = slidingWindow(root, support.slidingWindow());
         // Attention spans the whole context, which gives a sliding-window model's output only within its window.
         if (window > 0 && window < positions) positions = window;
-        return new ModelConfig(arch, hidden, requiredInt(root, "intermediate_size"), requiredInt(root, "num_hidden_layers"),
+        return new ModelConfig(support.architecture(), hidden, requiredInt(root, "intermediate_size"), requiredInt(root, "num_hidden_layers"),
                 heads, kvHeads, headDim, requiredInt(root, "vocab_size"), positions,
                 (float) root.path("rms_norm_eps").asDouble(1e-6), (float) root.path("rope_theta").asDouble(10000.0), scaling,
-                root.path("tie_word_embeddings").asBoolean(false),
-                root.path("attention_bias").asBoolean(arch.defaultQkvBias()),
+                root.path("tie_word_embeddings").asBoolean(support.defaultTiedEmbeddings()),
+                root.path("attention_bias").asBoolean(support.defaultQkvBias()),
                 root.path("bos_token_id").asInt(-1), eos);
     }
 
-    /** The attention window, or 0: Mistral's sliding_window when set; Qwen2's only with use_sliding_window (as in HF). */
-    private static int slidingWindow(JsonNode root, Architecture arch) {
+    /** The attention window, or 0 when the architecture ignores sliding_window or the model does not set one. */
+    private static int slidingWindow(JsonNode root, ArchitectureSupport.SlidingWindow rule) {
         if (!root.hasNonNull("sliding_window")) return 0;
-        boolean applies = switch (arch) {
-            case MISTRAL -> true;
-            case QWEN2 -> root.path("use_sliding_window").asBoolean(false);
-            case LLAMA -> false;
+        boolean applies = switch (rule) {
+            case ALWAYS -> true;
+            case WHEN_ENABLED -> root.path("use_sliding_window").asBoolean(false);
+            case NEVER -> false;
         };
         return applies ? requiredInt(root, "sliding_window") : 0;
     }

@@ -1,6 +1,6 @@
 package dev.bastion.engine.tensor;
 
-import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.safetensors.Dtypes;
 
 import java.lang.foreign.Arena;
@@ -20,11 +20,13 @@ public final class Matrices {
      * A matrix over {@code data} (used in place for F32 and BF16). F16 has no cheap in-kernel widening, so it is
      * converted once into an F32 copy allocated from {@code arena}, which must outlive the matrix.
      */
-    public static Matrix of(MemorySegment data, DType dtype, int rows, int cols, Arena arena) {
-        return switch (dtype) {
+    public static Matrix of(MemorySegment data, StorageType type, int rows, int cols, Arena arena) {
+        return switch (type) {
             case F32 -> new F32Matrix(data, rows, cols);
             case BF16 -> new Bf16Matrix(data, rows, cols);
             case F16 -> new F32Matrix(f16ToF32(data, (long) rows * cols, arena), rows, cols);
+            default -> throw new IllegalArgumentException("no kernel reads " + type + " weights yet (readable: "
+                    + StorageType.readableNames() + ")");
         };
     }
 

@@ -40,7 +40,17 @@ public final class Q8Matrix implements Matrix {
 
     /** Whether {@code source} can be quantized: its rows must split into whole blocks, and the CPU needs vectors of 8+ floats. */
     public static boolean canQuantize(Matrix source) {
-        return source.cols() % BLOCK == 0 && B != null && BLOCK % F.length() == 0;
+        return canQuantize(source.cols());
+    }
+
+    /** Whether rows of {@code cols} weights can be quantized on this CPU. */
+    public static boolean canQuantize(long cols) {
+        return cols % BLOCK == 0 && B != null && BLOCK % F.length() == 0;
+    }
+
+    /** The memory a quantized {@code rows x cols} matrix takes: a byte per weight and an F32 scale per block. */
+    public static long residentBytes(long rows, long cols) {
+        return Math.addExact(Math.multiplyExact(rows, cols), Math.multiplyExact(rows, cols / BLOCK * Float.BYTES));
     }
 
     /** Quantizes {@code source} into memory from {@code arena}, which must outlive the result. */
@@ -102,6 +112,45 @@ public final class Q8Matrix implements Matrix {
         }
         for (; i < cols; i += lanes) acc0 = chunk(qBase, sBase, i).fma(FloatVector.fromArray(F, x, i), acc0);
         return VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+    }
+
+    /**
+     * Four tokens per weight load (prefill): each chunk of quantized weights is read, widened and scaled once and used
+     * for all four. No scalar tail: the columns are whole blocks, and a block is whole chunks.
+     */
+    @Override
+    public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        int lanes = F.length();
+        long qBase = (long) row * cols;
+        long sBase = (long) row * (cols / BLOCK);
+        int unrolledEnd = cols - cols % (2 * lanes);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int i = 0;
+        for (; i < unrolledEnd; i += 2 * lanes) {
+            FloatVector w = chunk(qBase, sBase, i);
+            int j = i + lanes;
+            FloatVector v = chunk(qBase, sBase, j);
+            a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
+            b0 = v.fma(FloatVector.fromArray(F, x0, j), b0);
+            a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
+            b1 = v.fma(FloatVector.fromArray(F, x1, j), b1);
+            a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
+            b2 = v.fma(FloatVector.fromArray(F, x2, j), b2);
+            a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
+            b3 = v.fma(FloatVector.fromArray(F, x3, j), b3);
+        }
+        for (; i < cols; i += lanes) {
+            FloatVector w = chunk(qBase, sBase, i);
+            a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
+        }
+        outs[t0][outRow] = VectorMath.sumLanes(a0.add(b0));
+        outs[t0 + 1][outRow] = VectorMath.sumLanes(a1.add(b1));
+        outs[t0 + 2][outRow] = VectorMath.sumLanes(a2.add(b2));
+        outs[t0 + 3][outRow] = VectorMath.sumLanes(a3.add(b3));
     }
 
     /** The dequantized weights {@code i .. i + lanes} of the row (a chunk never straddles a block). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.ArchitectureSupport;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.safetensors.SafeTensorsWriter;
 import dev.bastion.engine.safetensors.WeightSet;
@@ -130,7 +131,7 @@ public final class TinyModelGenerator {
         int hidden = spec.hiddenSize();
         int qDim = spec.heads() * spec.headDim();
         int kvDim = spec.kvHeads() * spec.headDim();
-        boolean bias = arch.defaultQkvBias();
+        boolean bias = ArchitectureSupport.of(arch).defaultQkvBias();
         SafeTensorsWriter w = SafeTensorsWriter.builder();
         Tensors t = new Tensors(w, spec.dtype(), seed);
         t.matrix("model.embed_tokens.weight", vocab, hidden);

@@ -1,6 +1,6 @@
 package dev.bastion.engine.tensor;
 
-import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.safetensors.Dtypes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +64,7 @@ class MatrixKernelTest {
             seg.setAtIndex(SHORT, i, bits);
             w[i] = Dtypes.f16ToFloat(bits);
         }
-        Matrix m = Matrices.of(seg, DType.F16, rows, cols, arena);
+        Matrix m = Matrices.of(seg, StorageType.F16, rows, cols, arena);
         assertThat(m).isInstanceOf(F32Matrix.class);
         assertMatchesScalar(m, w, rows, cols);
     }

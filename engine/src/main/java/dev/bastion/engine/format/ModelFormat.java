@@ -1,0 +1,41 @@
+package dev.bastion.engine.format;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A way models are stored on disk. {@link #open(Path)} is the one entry point that loads any of them: it asks each
+ * registered format in turn whether it {@link #recognizes} the path. SafeTensors (a Hugging Face directory) is the
+ * first; a GGUF file format would be added to {@link #REGISTERED} beside it.
+ */
+public interface ModelFormat {
+
+    /** In detection order: a format recognizing a path shadows the ones after it. */
+    List<ModelFormat> REGISTERED = List.of(new SafeTensorsFormat());
+
+    /** A short name, as {@code /api/show} reports it: {@code safetensors}. */
+    String name();
+
+    /** Whether {@code path} looks like a model in this format (cheap: names and existence, not contents). */
+    boolean recognizes(Path path);
+
+    /** Opens {@code path}, validating what it holds; problems with the contents are IOExceptions naming the file. */
+    Checkpoint read(Path path) throws IOException;
+
+    /** Opens a model in whichever registered format recognizes {@code path}. The caller closes the checkpoint. */
+    static Checkpoint open(Path path) throws IOException {
+        return detect(path).read(path);
+    }
+
+    /** The format of {@code path}. */
+    static ModelFormat detect(Path path) throws IOException {
+        if (!Files.exists(path)) throw new IOException("model directory not found: " + path);
+        for (ModelFormat format : REGISTERED) {
+            if (format.recognizes(path)) return format;
+        }
+        throw new IOException(path + " is not a model in a supported format ("
+                + String.join(", ", REGISTERED.stream().map(ModelFormat::name).toList()) + ")");
+    }
+}
