@@ -1,7 +1,8 @@
 package dev.bastion.api;
 
 import dev.bastion.api.security.ErrorResponses;
-import dev.bastion.api.security.SecurityFilterChain;
+import dev.bastion.engine.template.PromptTemplateException;
+import dev.bastion.security.LogContext;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -23,11 +24,17 @@ public final class BastionServer implements AutoCloseable {
     private final Javalin app;
 
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader) {
+        this(config, catalog, loader, GenerationListener.NONE);
+    }
+
+    /** @param listener sees every generation and embedding with its caller (metering, quotas) */
+    public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
-        Generations generations = new Generations(scheduler);
-        OllamaApi ollama = new OllamaApi(catalog, generations, scheduler, config);
-        OpenAiApi openAi = new OpenAiApi(catalog, generations, config);
+        ChatService chats = new ChatService(catalog,
+                new Generations(scheduler, config.scheduler().templateLimits(), listener), config);
+        OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
+        OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
@@ -36,10 +43,15 @@ public final class BastionServer implements AutoCloseable {
             c.jetty.host = config.bind().host();
             c.jetty.port = config.bind().port();
             c.requestLogger.http(BastionServer::logRequest);
-            config.extensions().forEach(extension -> extension.accept(c));
+            config.security().install(c, config.modules().stream().flatMap(m -> m.authenticators().stream()).toList());
+            config.modules().forEach(module -> module.register(c));
             ollama.register(c.routes);
             openAi.register(c.routes);
             c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));
+            c.routes.exception(PromptTemplateException.class, (e, ctx) -> {
+                ApiException api = ApiException.of(e);
+                error(ctx, api.status(), api.getMessage(), api.param());
+            });
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
             c.routes.exception(InterruptedException.class, (e, ctx) -> {
                 Thread.currentThread().interrupt();
@@ -51,6 +63,7 @@ public final class BastionServer implements AutoCloseable {
 
     public BastionServer start() {
         app.start();
+        config.modules().forEach(ServerModule::start);
         return this;
     }
 
@@ -72,6 +85,7 @@ public final class BastionServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        config.modules().forEach(ServerModule::stop);
         scheduler.close();
     }
 
@@ -80,15 +94,15 @@ public final class BastionServer implements AutoCloseable {
      * stage Javalin logs it on (after-handlers clear the context), and clears them after.
      */
     private static void logRequest(Context ctx, Float millis) {
-        String requestId = SecurityFilterChain.requestId(ctx);
-        String user = ServerConfig.principalName(ctx);
-        if (requestId != null) MDC.put(SecurityFilterChain.MDC_REQUEST_ID, requestId);
-        if (user != null) MDC.put(SecurityFilterChain.MDC_USER, user);
+        String requestId = RequestContext.requestId(ctx);
+        String user = RequestContext.principalName(ctx);
+        if (requestId != null) MDC.put(LogContext.REQUEST_ID, requestId);
+        if (user != null) MDC.put(LogContext.USER, user);
         try {
             LOG.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(millis));
         } finally {
-            MDC.remove(SecurityFilterChain.MDC_REQUEST_ID);
-            MDC.remove(SecurityFilterChain.MDC_USER);
+            MDC.remove(LogContext.REQUEST_ID);
+            MDC.remove(LogContext.USER);
         }
     }
 

@@ -1,16 +1,16 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.generate.CancellationToken;
-import dev.bastion.engine.generate.GenerationOptions;
+import dev.bastion.engine.generate.DoneReason;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
+import dev.bastion.engine.template.RenderLimits;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.concurrent.CancellationException;
 
-/** Runs generations and embeddings on scheduled models; shared by the Ollama and OpenAI routes. */
+/** Runs generations and embeddings on scheduled models, telling the {@link GenerationListener}; every API goes through here. */
 final class Generations {
 
     record Outcome(GenerationResult result, long loadNanos, long totalNanos) {}
@@ -18,41 +18,59 @@ final class Generations {
     record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos) {}
 
     private final ModelScheduler scheduler;
+    private final RenderLimits templateLimits;
+    private final GenerationListener listener;
 
-    Generations(ModelScheduler scheduler) {
+    Generations(ModelScheduler scheduler, RenderLimits templateLimits, GenerationListener listener) {
         this.scheduler = scheduler;
+        this.templateLimits = templateLimits;
+        this.listener = listener;
     }
 
-    /** {@code cacheOwner} (see {@link ServerConfig#cacheOwner}) is whose KV caches the generation may reuse. */
-    Outcome generate(String cacheOwner, String model, KeepAlive keepAlive, Function<ModelRuntime, String> prompt,
-                     GenerationOptions options, TokenSink sink, CancellationToken cancel) throws InterruptedException {
+    /**
+     * Renders the prompt and generates on a slot of the call's model; the slot is released however that ends. A render
+     * cancelled (the client went away) ends as a cancelled generation of nothing.
+     */
+    Outcome generate(GenerationCall call, TokenSink sink, CancellationToken cancel) throws InterruptedException {
         long start = System.nanoTime();
-        try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
+        listener.starting(call);
+        try (ModelScheduler.Lease lease = scheduler.acquire(call.storedModel(), call.keepAlive())) {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
             try {
-                result = runtime.generate(prompt.apply(runtime), options.withCacheOwner(cacheOwner), sink, cancel);
+                result = runtime.generate(call.prompt().render(runtime, templateLimits, cancel),
+                        call.options().withCacheOwner(call.caller().cacheOwner()), sink, cancel);
+            } catch (CancellationException e) {
+                result = new GenerationResult("", DoneReason.CANCELLED, 0, 0, 0, 0);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
             }
+            listener.finished(call, result);
             return new Outcome(result, lease.loadNanos(), System.nanoTime() - start);
         }
     }
 
-    Embeddings embed(String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
+    /**
+     * Embeds every input, after checking the caps: the number of inputs before the model is loaded, their total
+     * tokens before the first vector is computed.
+     */
+    Embeddings embed(Caller caller, String model, KeepAlive keepAlive, List<String> inputs, EmbedLimits limits)
+            throws InterruptedException {
+        limits.checkInputs(inputs.size());
         long start = System.nanoTime();
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
-            List<float[]> vectors = new ArrayList<>();
-            int tokens = 0;
-            for (String input : inputs) {
-                try {
-                    vectors.add(lease.runtime().embed(input));
-                } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest(e.getMessage(), "input");
-                }
-                tokens += lease.runtime().countTokens(input);
+            ModelRuntime runtime = lease.runtime();
+            long tokens = 0;
+            for (String input : inputs) tokens += runtime.countTokens(input);
+            limits.checkTokens(tokens);
+            List<float[]> vectors;
+            try {
+                vectors = runtime.embedAll(inputs);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage(), "input");
             }
-            return new Embeddings(vectors, tokens, lease.loadNanos(), System.nanoTime() - start);
+            listener.embedded(caller, model, inputs.size(), (int) tokens);
+            return new Embeddings(vectors, (int) tokens, lease.loadNanos(), System.nanoTime() - start);
         }
     }
 

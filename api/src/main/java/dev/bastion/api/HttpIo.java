@@ -1,12 +1,17 @@
 package dev.bastion.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.generate.CancellationToken;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import jakarta.servlet.ServletOutputStream;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** Request body limits and response writing shared by both APIs. */
@@ -14,11 +19,16 @@ final class HttpIo {
 
     private HttpIo() {}
 
+    /** Reads the body ({@link #jsonBody(Context, long)}) and binds it to {@code type}. */
+    static <T> T jsonBody(Context ctx, long limit, Class<T> type) {
+        return JsonFields.read(jsonBody(ctx, limit), type);
+    }
+
     /**
      * Reads the body, rejecting anything over {@code limit} bytes with 413 without reading it all. Goes through
      * Javalin's cached, size-limited body so filters that already read it (audit, security) do not leave it empty.
      */
-    static JsonFields jsonBody(Context ctx, long limit) {
+    static ObjectNode jsonBody(Context ctx, long limit) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) throw tooLarge(limit);
         byte[] body;
@@ -36,6 +46,42 @@ final class HttpIo {
 
     private static ApiException tooLarge(long limit) {
         return new ApiException(413, "request body exceeds the limit of " + limit + " bytes", null);
+    }
+
+    /**
+     * A token for a generation that cancels itself when the client disconnects. Jetty reads nothing from a connection
+     * while its request is being handled, so a client gone before the first write (during prompt rendering, or all
+     * along for a non-streamed reply) would go unnoticed: the token probes the connection with a one-byte read while
+     * the generation checks it (only then, so the probe never races Jetty reading the next request). A byte that does
+     * arrive (a pipelined request) ends the probing, and the connection is closed after this response.
+     */
+    static CancellationToken cancelledOnDisconnect(Context ctx) {
+        EndPoint endPoint;
+        try {
+            endPoint = ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection().getEndPoint();
+        } catch (RuntimeException e) {
+            return new CancellationToken(); // not served by Jetty's servlet layer (e.g. a test double): writes still tell
+        }
+        ByteBuffer probe = BufferUtil.allocate(1);
+        boolean[] stopped = {false};
+        return CancellationToken.probing(() -> {
+            if (stopped[0]) return false;
+            if (!endPoint.isOpen()) return true;
+            try {
+                BufferUtil.clear(probe);
+                int read = endPoint.fill(probe);
+                if (read > 0) {
+                    stopped[0] = true;
+                    if (!ctx.res().isCommitted()) ctx.header("Connection", "close");
+                }
+                return read < 0;
+            } catch (IOException e) {
+                return true;
+            } catch (RuntimeException e) {
+                stopped[0] = true; // an endpoint that cannot be probed: failed writes still tell
+                return false;
+            }
+        });
     }
 
     static void json(Context ctx, int status, Object body) {

@@ -4,36 +4,35 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bastion.api.types.StrictScalars;
+import dev.bastion.api.types.WrongType;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Collection;
 
-/** Typed, validated access to request JSON; every failure names the field and what was expected. */
+/** Parses request JSON and binds it to the wire records; every failure names the field and what was expected. */
 public final class JsonFields {
 
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // as Ollama: unknown fields and options are ignored
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .addModule(new StrictScalars())
             .build();
 
     static {
         MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
-    private final ObjectNode node;
-    private final String prefix;
-
-    private JsonFields(ObjectNode node, String prefix) {
-        this.node = node;
-        this.prefix = prefix;
-    }
+    private JsonFields() {}
 
     /** Parses a request body that must be a JSON object. */
-    public static JsonFields parse(byte[] body) {
+    public static ObjectNode parse(byte[] body) {
         if (body.length == 0) throw ApiException.badRequest("request body is empty; expected a JSON object", null);
         JsonNode root;
         try {
@@ -44,111 +43,72 @@ public final class JsonFields {
             throw ApiException.badRequest("request body could not be read", null);
         }
         if (root == null || !root.isObject()) throw ApiException.badRequest("request body must be a JSON object", null);
-        return new JsonFields((ObjectNode) root, "");
+        return (ObjectNode) root;
     }
 
-    public JsonNode raw(String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v;
+    /** Whether a free-form field was given: Jackson binds a JSON {@code null} to a {@code NullNode}, which counts as absent. */
+    public static boolean given(JsonNode field) {
+        return field != null && !field.isNull();
     }
 
-    public boolean has(String field) {
-        return raw(field) != null;
+    /** Binds a parsed body to {@code type}; a value of the wrong type is a 400 naming its path ({@code messages[0].role}). */
+    public static <T> T read(ObjectNode body, Class<T> type) {
+        return read(body, type, "");
     }
 
-    public String name(String field) {
-        return prefix + field;
-    }
-
-    /** A nested object, or an empty one when absent. */
-    public JsonFields object(String field) {
-        JsonNode v = raw(field);
-        if (v == null) return new JsonFields(MAPPER.createObjectNode(), name(field) + ".");
-        if (!v.isObject()) throw wrongType(field, "an object", v);
-        return new JsonFields((ObjectNode) v, name(field) + ".");
-    }
-
-    public String requiredString(String field) {
-        String v = string(field, null);
-        if (v == null) throw ApiException.badRequest("'" + name(field) + "' is required", name(field));
-        return v;
-    }
-
-    public String string(String field, String fallback) {
-        JsonNode v = raw(field);
-        if (v == null) return fallback;
-        if (!v.isTextual()) throw wrongType(field, "a string", v);
-        return v.asText();
-    }
-
-    public boolean bool(String field, boolean fallback) {
-        JsonNode v = raw(field);
-        if (v == null) return fallback;
-        if (!v.isBoolean()) throw wrongType(field, "a boolean", v);
-        return v.booleanValue();
-    }
-
-    public Double number(String field) {
-        JsonNode v = raw(field);
-        if (v == null) return null;
-        if (!v.isNumber()) throw wrongType(field, "a number", v);
-        double d = v.doubleValue();
-        if (!Double.isFinite(d)) throw ApiException.badRequest("'" + name(field) + "' must be finite", name(field));
-        return d;
-    }
-
-    public Long integer(String field) {
-        JsonNode v = raw(field);
-        if (v == null) return null;
-        if (!v.isIntegralNumber() && !(v.isNumber() && v.doubleValue() == Math.rint(v.doubleValue()))) {
-            throw wrongType(field, "an integer", v);
+    /** As {@link #read(ObjectNode, Class)} for a part of a body, named {@code prefix…} in errors ({@code parameters.}). */
+    public static <T> T read(JsonNode body, Class<T> type, String prefix) {
+        try {
+            return MAPPER.treeToValue(body, type);
+        } catch (MismatchedInputException e) {
+            String path = prefix + path(e);
+            if (path.endsWith(".")) path = path.substring(0, path.length() - 1);
+            String problem = e instanceof WrongType w ? w.problem()
+                    : "must be " + expected(e.getTargetType()) + ", got " + describe(at(body, e));
+            throw ApiException.badRequest("'" + path + "' " + problem, path);
+        } catch (JsonProcessingException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof ApiException api) throw api; // from a creator, e.g. an unparsable keep_alive
+            }
+            throw ApiException.badRequest("request body is invalid", null);
         }
-        if (!v.canConvertToLong()) throw ApiException.badRequest("'" + name(field) + "' is out of range", name(field));
-        return v.longValue();
     }
 
-    public Integer intInRange(String field, long min, long max) {
-        Long v = integer(field);
-        if (v == null) return null;
-        if (v < min || v > max) {
-            throw ApiException.badRequest("'" + name(field) + "' = " + v + " must be in [" + min + ", " + max + "]", name(field));
+    /** {@code options.stop}, {@code messages[2].content}: the field path as a client would write it. */
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (!sb.isEmpty()) sb.append('.');
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
         }
-        return v.intValue();
+        return sb.toString();
     }
 
-    /** A string or an array of strings (as OpenAI's {@code stop} and {@code input}); null when absent. */
-    public List<String> stringOrStrings(String field) {
-        JsonNode v = raw(field);
-        if (v == null) return null;
-        if (v.isTextual()) return List.of(v.asText());
-        if (!v.isArray()) throw wrongType(field, "a string or an array of strings", v);
-        List<String> out = new ArrayList<>();
-        for (JsonNode item : v) {
-            if (!item.isTextual()) throw wrongType(field, "a string or an array of strings", item);
-            out.add(item.asText());
+    private static JsonNode at(JsonNode root, JsonMappingException e) {
+        JsonNode n = root;
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (n == null) return null;
+            n = r.getFieldName() != null ? n.get(r.getFieldName()) : n.get(r.getIndex());
         }
-        return out;
+        return n;
     }
 
-    public JsonNode array(String field) {
-        JsonNode v = raw(field);
-        if (v == null) return null;
-        if (!v.isArray()) throw wrongType(field, "an array", v);
-        return v;
+    private static String expected(Class<?> type) {
+        if (type == null) return "a different type";
+        if (type == String.class) return "a string";
+        if (type == Boolean.class || type == boolean.class) return "a boolean";
+        if (type == Integer.class || type == Long.class || type == int.class || type == long.class) return "an integer";
+        if (Number.class.isAssignableFrom(type) || type == double.class) return "a number";
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) return "an array";
+        return "an object";
     }
 
-    public static JsonFields of(JsonNode n, String path) {
-        if (n == null || !n.isObject()) {
-            throw ApiException.badRequest("'" + path + "' must be an object", path);
-        }
-        return new JsonFields((ObjectNode) n, path + ".");
-    }
-
-    private ApiException wrongType(String field, String expected, JsonNode actual) {
-        return ApiException.badRequest("'" + name(field) + "' must be " + expected + ", got " + describe(actual), name(field));
-    }
-
-    private static String describe(JsonNode v) {
+    static String describe(JsonNode v) {
+        if (v == null) return "nothing";
         return switch (v.getNodeType()) {
             case STRING -> "a string";
             case NUMBER -> "a number";

@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.math.BigDecimal;
@@ -38,6 +39,12 @@ public record KeepAlive(Duration duration) {
     /** When a model idle since {@code now} expires, or null for never. */
     public Instant expiry(Instant now) {
         return duration == null ? null : now.plus(duration);
+    }
+
+    /** Binds {@code keep_alive} in a request record (Jackson leaves a null or absent field null). */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static KeepAlive fromJson(JsonNode node) {
+        return fromJson(node, null);
     }
 
     /** Parses the JSON field; a missing or null field gives {@code fallback}. */

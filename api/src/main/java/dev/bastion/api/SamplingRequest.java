@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.api.types.Options;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.store.ModelParameter;
@@ -7,7 +8,7 @@ import dev.bastion.store.ModelParameter;
 import java.util.List;
 import java.util.Map;
 
-/** Maps Ollama {@code options} and OpenAI body fields onto the engine's {@link GenerationOptions}, validating each. */
+/** Maps Ollama {@code options} onto the engine's {@link GenerationOptions}, checking each value's range. */
 public final class SamplingRequest {
 
     static final int MAX_CONTEXT = 1 << 20;
@@ -15,54 +16,38 @@ public final class SamplingRequest {
     private SamplingRequest() {}
 
     /**
-     * Ollama's options over the model's Modelfile parameters over Ollama's defaults. Unknown option names are ignored,
-     * as Ollama does.
+     * Ollama's options over the model's Modelfile parameters over Ollama's defaults.
+     *
+     * @param options null when none were given
+     * @param prefix how the options are named in errors ({@code options.})
      */
-    public static GenerationOptions fromOllama(JsonFields options, Map<String, Object> modelParameters) {
+    public static GenerationOptions fromOllama(Options options, String prefix, Map<String, Object> modelParameters) {
+        Options o = options == null ? Options.NONE : options;
         GenerationOptions model = modelOptions(modelParameters);
         SamplerOptions d = model.sampling();
-        Double temperature = options.number("temperature");
-        Double topP = options.number("top_p");
-        Double minP = options.number("min_p");
-        Double repeatPenalty = options.number("repeat_penalty");
-        Integer topK = options.intInRange("top_k", 0, Integer.MAX_VALUE);
-        Integer repeatLastN = options.intInRange("repeat_last_n", -1, Integer.MAX_VALUE);
-        Long seed = options.integer("seed");
-        Integer numPredict = options.intInRange("num_predict", -2, Integer.MAX_VALUE);
-        Integer numCtx = options.intInRange("num_ctx", 0, MAX_CONTEXT);
-        List<String> stop = options.stringOrStrings("stop");
+        Integer topK = inRange(prefix + "top_k", o.topK(), 0, Integer.MAX_VALUE);
+        Integer repeatLastN = inRange(prefix + "repeat_last_n", o.repeatLastN(), -1, Integer.MAX_VALUE);
+        Integer numPredict = inRange(prefix + "num_predict", o.numPredict(), -2, Integer.MAX_VALUE);
+        Integer numCtx = inRange(prefix + "num_ctx", o.numCtx(), 0, MAX_CONTEXT);
         int contextLength = numCtx == null ? model.contextLength() : numCtx;
         SamplerOptions sampler = sampler(
-                temperature == null ? d.temperature() : temperature.floatValue(),
+                o.temperature() == null ? d.temperature() : o.temperature().floatValue(),
                 topK == null ? d.topK() : topK,
-                topP == null ? d.topP() : topP.floatValue(),
-                minP == null ? d.minP() : minP.floatValue(),
-                repeatPenalty == null ? d.repeatPenalty() : repeatPenalty.floatValue(),
+                o.topP() == null ? d.topP() : o.topP().floatValue(),
+                o.minP() == null ? d.minP() : o.minP().floatValue(),
+                o.repeatPenalty() == null ? d.repeatPenalty() : o.repeatPenalty().floatValue(),
                 repeatLastN == null ? d.repeatLastN() : (repeatLastN < 0 ? wholeContext(contextLength) : repeatLastN),
-                seed == null ? d.seed() : seed < 0 ? null : seed);
+                o.seed() == null ? d.seed() : o.seed() < 0 ? null : o.seed());
         return options(sampler, numPredict == null ? model.maxTokens() : Math.max(numPredict, -1), contextLength,
-                stop == null ? model.stop() : stop);
+                o.stop() == null ? model.stop() : o.stop());
     }
 
-    /** OpenAI's top-level sampling fields over the model's parameters; {@code n} other than 1 is rejected. */
-    public static GenerationOptions fromOpenAi(JsonFields body, Map<String, Object> modelParameters) {
-        body.intInRange("n", 1, 1);
-        GenerationOptions base = fromOllama(JsonFields.of(JsonFields.MAPPER.createObjectNode(), "options"), modelParameters);
-        SamplerOptions b = base.sampling();
-        Double temperature = body.number("temperature");
-        Double topP = body.number("top_p");
-        Long seed = body.integer("seed");
-        Integer maxTokens = body.intInRange("max_completion_tokens", 1, Integer.MAX_VALUE);
-        if (maxTokens == null) maxTokens = body.intInRange("max_tokens", 1, Integer.MAX_VALUE);
-        List<String> stop = body.stringOrStrings("stop");
-        if (temperature != null && (temperature < 0 || temperature > 2)) {
-            throw ApiException.badRequest("'temperature' = " + temperature + " must be in [0, 2]", "temperature");
+    /** {@code value} unless outside [min, max]: a 400 naming {@code field} and the value. */
+    public static Integer inRange(String field, Integer value, long min, long max) {
+        if (value != null && (value < min || value > max)) {
+            throw ApiException.badRequest("'" + field + "' = " + value + " must be in [" + min + ", " + max + "]", field);
         }
-        SamplerOptions sampler = sampler(temperature == null ? b.temperature() : temperature.floatValue(), b.topK(),
-                topP == null ? b.topP() : topP.floatValue(), b.minP(), b.repeatPenalty(), b.repeatLastN(),
-                seed == null ? b.seed() : seed);
-        return options(sampler, maxTokens == null ? base.maxTokens() : maxTokens, base.contextLength(),
-                stop == null ? base.stop() : stop);
+        return value;
     }
 
     /** Ollama's repeat_last_n -1: the penalty looks back over the whole context. */

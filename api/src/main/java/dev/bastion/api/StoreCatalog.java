@@ -1,6 +1,7 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.template.ChatPrompt;
 import dev.bastion.store.InvalidModelNameException;
 import dev.bastion.store.ModelInfo;
 import dev.bastion.store.ModelName;
@@ -95,7 +96,7 @@ public final class StoreCatalog implements ModelCatalog {
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));
         Modelfile modelfile = new Modelfile(from.toString(), parameters, request.template(), request.system(), null);
-        io(() -> store.create(name, modelfile, owner, store.home(), quantization));
+        io(() -> store.create(name, modelfile, owner, null, quantization)); // null: a base deleted meanwhile is a 404, never a directory
     }
 
     private static Quantization quantization(String quantize) {
@@ -138,7 +139,8 @@ public final class StoreCatalog implements ModelCatalog {
         return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details);
     }
 
-    private static ModelName parse(String text, String field) {
+    /** @throws ApiException 400 naming {@code field} for a missing or malformed name */
+    static ModelName parse(String text, String field) {
         if (text == null) throw ApiException.badRequest("'" + field + "' is required", field);
         try {
             return ModelName.parse(text);

@@ -1,78 +1,133 @@
 package dev.bastion.api;
 
-import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.api.ModelCatalog.CreateRequest;
+import dev.bastion.api.ModelCatalog.ModelDetails;
+import dev.bastion.api.ModelCatalog.ModelSummary;
+import dev.bastion.store.InvalidModelNameException;
+import dev.bastion.store.ModelName;
 import io.javalin.http.Context;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The catalog as the caller of one request sees it ({@link ServerConfig#visibilityPolicy()}): a model the caller may
- * not see answers exactly like an unknown one (same 404, same message), so its existence is not revealed.
+ * The catalog as the caller of one request sees it ({@link ServerConfig#ownerResolver()} names the caller). Each user
+ * has a namespace named after them: an unqualified name they write lands there ({@code mine} → {@code alice/mine}),
+ * one they read resolves there first, then in the shared {@code library}; so names never collide across users.
+ * <p>
+ * Nothing answers differently for another user's model than for an unknown one: a model the caller may not see
+ * ({@link ServerConfig#visibilityPolicy()}) is a 404 with the unknown model's message, and writing into a namespace
+ * that is not the caller's is a 403 decided before the store is read. The caller with no user (the operator) and admins
+ * write any namespace ({@link ServerConfig#modifyPolicy()} of the namespace's user, null for {@code library}).
  */
-final class VisibleCatalog implements ModelCatalog {
+final class VisibleCatalog {
 
     private final ModelCatalog all;
     private final Context ctx;
     private final ServerConfig config;
+    /** The caller's user name, null for the operator. */
+    private final String caller;
+    /** The caller's namespace, null if the caller is the operator or has a user name that cannot be one. */
+    private final String namespace;
 
     VisibleCatalog(ModelCatalog all, Context ctx, ServerConfig config) {
         this.all = all;
         this.ctx = ctx;
         this.config = config;
+        this.caller = config.ownerResolver().apply(ctx);
+        this.namespace = ModelName.isUserNamespace(caller) ? caller : null;
     }
 
     boolean visible(ModelSummary model) {
         return config.visibilityPolicy().test(ctx, model.owner());
     }
 
-    @Override
-    public List<ModelSummary> list() {
+    List<ModelSummary> list() {
         return all.list().stream().filter(this::visible).toList();
     }
 
-    @Override
-    public ModelDetails show(String name) {
+    /** @throws ApiException 400 for a malformed name, 404 (the same for any model the caller may not see) */
+    ModelDetails show(String name) {
+        String own = inOwnNamespace(name);
+        if (own != null) {
+            try {
+                ModelDetails details = all.show(own);
+                if (visible(details.summary())) return details;
+            } catch (ApiException e) {
+                if (e.status() != 404) throw e;
+            }
+        }
         ModelDetails details = all.show(name);
         // The catalog's own 404 for an unknown model reads "model '<stored name>' not found"; this one is identical.
         if (!visible(details.summary())) throw ApiException.modelNotFound(details.summary().name());
         return details;
     }
 
-    @Override
-    public Path materialize(String name) {
-        show(name);
-        return all.materialize(name);
+    /** Deletes the model {@code name} resolves to, if the caller may change it; returns its stored name. */
+    String delete(String name) {
+        ModelSummary model = show(name).summary();
+        boolean mayModify = config.modifyPolicy().test(ctx, model.owner())
+                || ModelName.parse(model.name()).namespace().equals(namespace);
+        if (!mayModify) throw new ApiException(403, "model '" + model.name() + "' belongs to another user", "model");
+        all.delete(model.name(), caller);
+        return model.name();
     }
 
-    @Override
-    public WeightFormat weightFormat(String name) {
-        show(name);
-        return all.weightFormat(name);
+    /** Copies {@code source} to {@code destination} (replacing it); returns the stored name of the copy. */
+    String copy(String source, String destination) {
+        String target = writable(destination, "destination");
+        all.copy(show(source).summary().name(), target, ownerOf(target));
+        return all.show(target).summary().name();
     }
 
-    @Override
-    public void copy(String source, String destination, String owner) {
-        show(source);
-        all.copy(source, destination, owner);
-    }
-
-    @Override
-    public void delete(String name, String owner) {
-        show(name);
-        all.delete(name, owner);
-    }
-
-    @Override
-    public void create(CreateRequest request, String owner) {
-        if (request.from() != null) {
-            try {
-                show(request.from());
-            } catch (ApiException e) {
-                if (e.status() == 400) throw ApiException.badRequest(e.getMessage(), "from");
-                throw e;
-            }
+    /** Creates {@code request.model()} from {@code request.from()} (replacing it); returns the stored name. */
+    String create(CreateRequest request) {
+        String target = writable(request.model(), "model");
+        String from;
+        try {
+            from = show(request.from()).summary().name();
+        } catch (ApiException e) {
+            if (e.status() == 400) throw ApiException.badRequest(e.getMessage(), "from");
+            throw e;
         }
-        all.create(request, owner);
+        all.create(new CreateRequest(target, from, request.system(), request.template(), request.parameters(),
+                request.quantize()), ownerOf(target));
+        return all.show(target).summary().name();
+    }
+
+    /** {@code name} in the caller's namespace, if it is unqualified, the caller has one, and the result is valid. */
+    private String inOwnNamespace(String name) {
+        if (name == null || namespace == null || ModelName.isQualified(name)) return null;
+        String own = namespace + "/" + name;
+        try {
+            ModelName.parse(own);
+            return own;
+        } catch (InvalidModelNameException e) {
+            return null;
+        }
+    }
+
+    /** Where a write of {@code name} goes; 400 if malformed, else 403 unless the caller may write that namespace. */
+    private String writable(String name, String field) {
+        StoreCatalog.parse(name, field);
+        String target = name;
+        if (!ModelName.isQualified(name) && caller != null) {
+            if (namespace == null) {
+                throw new ApiException(403, "your user name '" + ApiException.quote(caller) + "' is not a model namespace"
+                        + " (lower-case letters, digits, '.', '_', '-'), so you have no namespace to create models in", field);
+            }
+            target = namespace + "/" + name;
+        }
+        String targetNamespace = StoreCatalog.parse(target, field).namespace();
+        if (!targetNamespace.equals(namespace) && !config.modifyPolicy().test(ctx, ownerOf(target))) {
+            throw new ApiException(403, namespace == null ? "you may not create models in namespace '" + targetNamespace + "'"
+                    : "you may only create models in your namespace '" + namespace + "'", field);
+        }
+        return target;
+    }
+
+    /** A model's owner follows its namespace: a user's namespace holds their models, {@code library} shared ones. */
+    private static String ownerOf(String name) {
+        String ns = ModelName.parse(name).namespace();
+        return ns.equals(ModelName.DEFAULT_NAMESPACE) ? null : ns;
     }
 }

@@ -149,7 +149,7 @@ class ClientCompatibilityTest {
         assertThat(r.get("deleteWithUseKey").path("status").asInt()).isEqualTo(403);
         assertThat(r.get("deleteWithUseKey").path("error").asText()).contains("models:manage");
         assertThat(r.get("listAfterRefusedDelete")).extracting(JsonNode::asText)
-                .containsExactlyInAnyOrder("tiny:latest", "tiny-copy:latest");
+                .containsExactlyInAnyOrder("tiny:latest", "alice/tiny-copy:latest");
         assertThat(r.get("deleteWithManageKey").get("status").asText()).isEqualTo("success");
         assertThat(r.get("listAfterDelete")).extracting(JsonNode::asText).containsExactly("tiny:latest");
         assertThat(auditRecords("authz.denied")).anySatisfy(e -> {

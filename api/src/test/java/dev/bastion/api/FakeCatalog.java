@@ -21,7 +21,7 @@ final class FakeCatalog implements ModelCatalog {
     private static final String CONFIG = """
             {"architectures": ["LlamaForCausalLM"], "hidden_size": 8, "intermediate_size": 8, "num_hidden_layers": 1,
              "num_attention_heads": 1, "vocab_size": 8}""";
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
+    private static final Pattern NAME = Pattern.compile("([a-z0-9][a-z0-9._-]{0,63}/)?[a-z0-9][a-z0-9._-]{0,63}(:[a-z0-9._-]{1,32})?");
     private final Path root;
     private final Map<String, ModelDetails> models = new ConcurrentHashMap<>();
     private final Map<String, WeightFormat> formats = new ConcurrentHashMap<>();

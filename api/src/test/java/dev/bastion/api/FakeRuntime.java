@@ -10,6 +10,7 @@ import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.RenderLimits;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,7 +46,7 @@ final class FakeRuntime implements ModelRuntime {
     }
 
     @Override
-    public String renderChat(List<ChatMessage> messages) {
+    public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
         StringBuilder sb = new StringBuilder();
         for (ChatMessage m : messages) sb.append('<').append(m.role()).append('>').append(m.content()).append('\n');
         return sb.append("<assistant>").toString();

@@ -19,6 +19,7 @@ abstract class FakeServerTest {
     BastionServer server;
     FakeCatalog catalog;
     TestHttp http;
+    GenerationListener listener = GenerationListener.NONE;
 
     BastionServer start(long tokenDelayMillis, int parallel, long maxBody) {
         return start(tokenDelayMillis, parallel, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withMaxBodyBytes(maxBody));
@@ -31,7 +32,7 @@ abstract class FakeServerTest {
             FakeRuntime rt = new FakeRuntime(dir.getFileName().toString(), tokenDelayMillis);
             runtimes.put(rt.name, rt);
             return rt;
-        }).start();
+        }, listener).start();
         http = new TestHttp(server.baseUrl());
         return server;
     }

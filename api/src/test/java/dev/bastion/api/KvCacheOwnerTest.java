@@ -15,6 +15,7 @@ import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.security.Role;
 import dev.bastion.security.Scope;
@@ -66,8 +67,8 @@ class KvCacheOwnerTest {
         }
 
         @Override
-        public String renderChat(List<ChatMessage> messages) {
-            return runtime.renderChat(messages);
+        public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
+            return runtime.renderChat(messages, limits, cancel);
         }
 
         @Override

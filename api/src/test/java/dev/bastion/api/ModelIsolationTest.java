@@ -2,25 +2,13 @@ package dev.bastion.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.api.security.SecurityConfig;
-import dev.bastion.api.security.SecurityFilterChain;
-import dev.bastion.engine.model.Architecture;
-import dev.bastion.engine.testing.TinyModelFixture;
-import dev.bastion.security.Role;
-import dev.bastion.security.Scope;
-import dev.bastion.security.SecurityServices;
 import dev.bastion.store.ModelName;
-import dev.bastion.store.ModelStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,53 +18,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * endpoint answers as for an unknown model), visible to alice and the admin; the operator's unowned model is shared.
  * Model operations land in the audit log, refusals as denials.
  */
-class ModelIsolationTest {
+class ModelIsolationTest extends SecuredStoreTest {
 
     private static final String PRIVATE = "alice/private";
     private static final String GHOST = "alice/ghost";
 
-    @TempDir
-    Path home;
-    @TempDir
-    Path source;
-
-    private ModelStore store;
-    private SecurityServices services;
-    private BastionServer server;
-    private TestHttp alice;
-    private TestHttp bob;
-    private TestHttp admin;
-
-    @BeforeEach
-    void start() throws Exception {
-        store = new ModelStore(home);
-        Path tiny = TinyModelFixture.tinyModel(source.resolve("m"), Architecture.QWEN2);
-        store.importDirectory(tiny, ModelName.parse("shared"), null);
+    @Override
+    void seed(Path tiny) throws Exception {
         store.importDirectory(tiny, ModelName.parse(PRIVATE), "alice");
-        services = SecurityServices.open(home, Map.of());
-        services.users().create("alice", Role.USER);
-        services.users().create("bob", Role.USER);
-        services.users().create("root", Role.ADMIN);
-        server = start(SecurityConfig.defaults());
-        alice = client("alice", Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE));
-        bob = client("bob", Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE));
-        admin = client("root", Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE, Scope.ADMIN));
-    }
-
-    private BastionServer start(SecurityConfig security) {
-        SecurityFilterChain chain = new SecurityFilterChain(security.withBind("127.0.0.1", 0), services.keys(), services.audit());
-        ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)));
-        return new BastionServer(config, new StoreCatalog(store), (dir, format) -> new FakeRuntime("tiny", 0)).start();
-    }
-
-    private TestHttp client(String user, Set<Scope> scopes) {
-        String key = services.keys().create(user, scopes, null, null).secret();
-        return new TestHttp(server.baseUrl(), "Authorization", "Bearer " + key);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     /** Every request naming a model, for a given model name. */
@@ -111,10 +60,6 @@ class ModelIsolationTest {
         }
     }
 
-    /** The error body without its request id, which differs per request by design. */
-    private static String withoutRequestId(String body) {
-        return body.replaceAll("\"request_id\":\"[^\"]*\",?", "");
-    }
 
     @Test
     void anotherUsersPrivateModelAnswersExactlyLikeAnUnknownOne() throws Exception {
@@ -231,11 +176,5 @@ class ModelIsolationTest {
         assertThat(operator.post("/api/show", "{\"model\":\"" + PRIVATE + "\"}").status()).isEqualTo(200);
         assertThat(operator.post("/api/copy", "{\"source\":\"" + PRIVATE + "\",\"destination\":\"common\"}").status()).isEqualTo(200);
         assertThat(store.show(ModelName.parse("common")).owner()).isNull();
-    }
-
-    private static List<String> names(JsonNode array, String field) {
-        List<String> names = new ArrayList<>();
-        array.forEach(node -> names.add(node.get(field).asText()));
-        return names;
     }
 }

@@ -60,7 +60,7 @@ class ModelSchedulerTest {
             FakeRuntime rt = new FakeRuntime("a", 0);
             loaded.put(rt.name, rt);
             return rt;
-        }, new SchedulerConfig(1000, 1, KeepAlive.DEFAULT, Duration.ofHours(1), limits), clock);
+        }, new SchedulerConfig(1000, 1, KeepAlive.DEFAULT, Duration.ofHours(1)).withSessions(limits), clock);
         scheduler.preload("a", KeepAlive.DEFAULT);
         assertThat(loaded.get("a").sessionLimits).isEqualTo(limits);
     }

@@ -23,6 +23,22 @@ class OllamaApiTest extends FakeServerTest {
     }
 
     @Test
+    void explicitNullsCountAsAbsentFields() throws Exception {
+        var generate = http.post("/api/generate", """
+                {"model":"tiny","prompt":"hi","stream":false,"format":null,"images":null,"options":null,"keep_alive":null,
+                 "system":null,"template":null,"raw":null}""");
+        assertThat(generate.status()).as(generate.body()).isEqualTo(200);
+        var chat = http.post("/api/chat", """
+                {"model":"tiny","stream":false,"format":null,"messages":[{"role":"user","content":"hi","images":null}]}""");
+        assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+        var openAi = http.post("/v1/chat/completions", """
+                {"model":"tiny","response_format":null,"stop":null,"stream_options":null,"messages":[{"role":"user","content":null}]}""");
+        assertThat(openAi.status()).as(openAi.body()).isEqualTo(200);
+        assertThat(http.post("/api/create", "{\"model\":\"t3\",\"from\":\"tiny\",\"parameters\":null,\"files\":null,\"stream\":false}").status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void generateNonStreamingReturnsOllamaFields() throws Exception {
         var r = http.post("/api/generate", """
                 {"model":"tiny","prompt":"one two three","stream":false,"options":{"num_predict":4,"seed":1}}""");

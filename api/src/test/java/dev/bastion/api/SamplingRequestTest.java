@@ -1,5 +1,10 @@
 package dev.bastion.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bastion.api.openai.ChatCompletionRequest;
+import dev.bastion.api.openai.OpenAi;
+import dev.bastion.api.types.ChatRequest;
+import dev.bastion.api.types.Options;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.sampling.SamplerOptions;
 import org.junit.jupiter.api.Test;
@@ -13,12 +18,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SamplingRequestTest {
 
-    private static JsonFields body(String json) {
+    private static ObjectNode body(String json) {
         return JsonFields.parse(json.getBytes(StandardCharsets.UTF_8));
     }
 
     private static GenerationOptions ollama(String optionsJson, Map<String, Object> modelParameters) {
-        return SamplingRequest.fromOllama(body("{\"options\":" + optionsJson + "}").object("options"), modelParameters);
+        ChatRequest request = JsonFields.read(body("{\"options\":" + optionsJson + "}"), ChatRequest.class);
+        return SamplingRequest.fromOllama(request.options(), "options.", modelParameters);
+    }
+
+    /** OpenAI's sampling fields, as the translation turns them into Ollama options. */
+    private static GenerationOptions openAi(String json, Map<String, Object> modelParameters) {
+        Options options = OpenAi.options(JsonFields.read(body(json), ChatCompletionRequest.class).sampling());
+        return SamplingRequest.fromOllama(options, "options.", modelParameters);
     }
 
     @Test
@@ -69,23 +81,23 @@ class SamplingRequestTest {
 
     @Test
     void mapsOpenAiFields() {
-        GenerationOptions o = SamplingRequest.fromOpenAi(body("""
-                {"model":"m","temperature":0,"top_p":0.3,"seed":7,"max_tokens":5,"stop":"x"}"""), Map.of());
+        GenerationOptions o = openAi("""
+                {"model":"m","temperature":0,"top_p":0.3,"seed":7,"max_tokens":5,"stop":"x"}""", Map.of());
         assertThat(o.sampling().greedy()).isTrue();
         assertThat(o.sampling().topP()).isEqualTo(0.3f);
         assertThat(o.sampling().seed()).isEqualTo(7L);
         assertThat(o.maxTokens()).isEqualTo(5);
         assertThat(o.stop()).containsExactly("x");
-        GenerationOptions newer = SamplingRequest.fromOpenAi(body("{\"max_completion_tokens\":3,\"max_tokens\":9}"), Map.of());
+        GenerationOptions newer = openAi("{\"max_completion_tokens\":3,\"max_tokens\":9}", Map.of());
         assertThat(newer.maxTokens()).isEqualTo(3);
     }
 
     @Test
     void openAiRejectsNOtherThanOneAndOutOfRangeValues() {
-        assertThatThrownBy(() -> SamplingRequest.fromOpenAi(body("{\"n\":2}"), Map.of())).hasMessageContaining("'n' = 2");
-        assertThatThrownBy(() -> SamplingRequest.fromOpenAi(body("{\"temperature\":3}"), Map.of())).hasMessageContaining("temperature");
-        assertThatThrownBy(() -> SamplingRequest.fromOpenAi(body("{\"max_tokens\":0}"), Map.of())).hasMessageContaining("max_tokens");
-        assertThatThrownBy(() -> SamplingRequest.fromOpenAi(body("{\"stop\":{}}"), Map.of())).hasMessageContaining("stop");
+        assertThatThrownBy(() -> openAi("{\"n\":2}", Map.of())).hasMessageContaining("'n' = 2");
+        assertThatThrownBy(() -> openAi("{\"temperature\":3}", Map.of())).hasMessageContaining("temperature");
+        assertThatThrownBy(() -> openAi("{\"max_tokens\":0}", Map.of())).hasMessageContaining("max_tokens");
+        assertThatThrownBy(() -> openAi("{\"stop\":{}}", Map.of())).hasMessageContaining("stop");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.generate.SessionCache;
+import dev.bastion.engine.template.RenderLimits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -46,5 +47,32 @@ class SchedulerConfigTest {
         assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_MAX_MEMORY", "-1"))).hasMessageContaining("memory budget");
         assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KEEP_ALIVE", "soon")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BASTION_KEEP_ALIVE").hasMessageContaining("soon");
+    }
+
+    @Test
+    void embeddingCapsComeFromTheEnvironment() {
+        assertThat(SchedulerConfig.fromEnvironment(Map.of()).embedLimits()).isEqualTo(EmbedLimits.DEFAULT);
+        assertThat(SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_INPUTS", "8", "BASTION_EMBED_MAX_TOKENS", "100"))
+                .embedLimits()).isEqualTo(new EmbedLimits(8, 100));
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_INPUTS", "0")))
+                .hasMessageContaining("BASTION_EMBED_MAX_INPUTS");
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_EMBED_MAX_TOKENS", "lots")))
+                .hasMessageContaining("BASTION_EMBED_MAX_TOKENS");
+    }
+
+    @Test
+    void readsTheTemplateRenderLimits() {
+        SchedulerConfig c = SchedulerConfig.fromEnvironment(Map.of("BASTION_TEMPLATE_TIMEOUT_MS", "1500",
+                "BASTION_TEMPLATE_MAX_STEPS", "5000", "BASTION_TEMPLATE_CHARS_PER_TOKEN", "8"));
+        assertThat(c.templateLimits()).isEqualTo(new RenderLimits(Duration.ofMillis(1500), 5000, 8));
+        assertThat(SchedulerConfig.fromEnvironment(Map.of()).templateLimits()).isEqualTo(RenderLimits.DEFAULT);
+        for (String name : new String[] {"BASTION_TEMPLATE_TIMEOUT_MS", "BASTION_TEMPLATE_MAX_STEPS", "BASTION_TEMPLATE_CHARS_PER_TOKEN"}) {
+            for (String bad : new String[] {"0", "-5", "soon"}) {
+                assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of(name, bad))).as(name + "=" + bad)
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(name).hasMessageContaining(bad);
+            }
+        }
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_TEMPLATE_CHARS_PER_TOKEN", "99999999999")))
+                .hasMessageContaining("BASTION_TEMPLATE_CHARS_PER_TOKEN");
     }
 }

@@ -6,16 +6,16 @@ import java.security.Principal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The seam the security chain plugs into: extensions run before every route and set the principal. */
+/** The seam modules plug into: a module's filters run before every model route and may set the principal. */
 class ServerExtensionTest extends FakeServerTest {
 
     @Test
     void anExtensionCanRejectRequestsAndNameTheOwnerOfWrites() throws Exception {
-        start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withExtension(c -> c.routes.before(ctx -> {
+        start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withModule(c -> c.routes.before(ctx -> {
             if (ctx.path().equals("/")) return;
             String user = ctx.queryParam("user");
             if (user == null) throw new ApiException(401, "authentication required", null);
-            ctx.attribute(ServerConfig.PRINCIPAL_ATTRIBUTE, (Principal) () -> user);
+            ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, (Principal) () -> user);
         })));
         assertThat(http.get("/").status()).isEqualTo(200);
         var denied = http.post("/api/copy", "{\"source\":\"tiny\",\"destination\":\"t2\"}");
@@ -26,36 +26,42 @@ class ServerExtensionTest extends FakeServerTest {
 
         assertThat(http.post("/api/copy?user=alice", "{\"source\":\"tiny\",\"destination\":\"t2\"}").status()).isEqualTo(200);
         assertThat(catalog.lastOwner).isEqualTo("alice");
-        assertThat(http.delete("/api/delete?user=bob", "{\"model\":\"t2\"}").status()).isEqualTo(200);
+        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"tiny\",\"destination\":\"t2\"}").status()).isEqualTo(200);
         assertThat(catalog.lastOwner).isEqualTo("bob");
+        assertThat(http.delete("/api/delete?user=bob", "{\"model\":\"t2\"}").status()).isEqualTo(200);
+        assertThat(catalog.list()).extracting(ModelCatalog.ModelSummary::name).contains("alice/t2").doesNotContain("bob/t2", "t2");
     }
 
     @Test
-    void onlyThoseThePolicyAllowsMayDeleteOrOverwriteAModel() throws Exception {
+    void onlyThoseThePolicyAllowsMayDeleteAModelOrWriteAnotherNamespace() throws Exception {
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
-                .withExtension(c -> c.routes.before(ctx -> ctx.attribute(ServerConfig.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user"))))
+                .withModule(c -> c.routes.before(ctx -> ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user"))))
                 .withModifyPolicy((ctx, owner) -> "root".equals(ctx.queryParam("user")) || java.util.Objects.equals(owner, ctx.queryParam("user"))));
         catalog.add("alices", 8, java.util.Map.of(), "alice");
 
         var denied = http.delete("/api/delete?user=bob", "{\"model\":\"alices\"}");
         assertThat(denied.status()).isEqualTo(403);
         assertThat(denied.json().get("error").asText()).isEqualTo("model 'alices' belongs to another user");
-        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"tiny\",\"destination\":\"alices\"}").status()).isEqualTo(403);
-        assertThat(http.post("/api/create?user=bob", "{\"model\":\"alices\",\"from\":\"tiny\"}").status()).isEqualTo(403);
+        var elsewhere = http.post("/api/copy?user=bob", "{\"source\":\"tiny\",\"destination\":\"alice/x\"}");
+        assertThat(elsewhere.status()).isEqualTo(403);
+        assertThat(elsewhere.json().get("error").asText()).isEqualTo("you may only create models in your namespace 'bob'");
+        assertThat(http.post("/api/create?user=bob", "{\"model\":\"library/alices\",\"from\":\"tiny\"}").status()).isEqualTo(403);
         assertThat(catalog.show("alices").summary().owner()).isEqualTo("alice");
 
-        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"alices\",\"destination\":\"bobs\"}").status())
-                .as("reading someone's model to make one's own is fine").isEqualTo(200);
-        assertThat(catalog.show("bobs").summary().owner()).isEqualTo("bob");
+        assertThat(http.post("/api/copy?user=bob", "{\"source\":\"alices\",\"destination\":\"alices\"}").status())
+                .as("reading someone's model to make one's own is fine; the name is bob's own").isEqualTo(200);
+        assertThat(catalog.show("bob/alices").summary().owner()).isEqualTo("bob");
+        assertThat(http.post("/api/copy?user=root", "{\"source\":\"tiny\",\"destination\":\"alice/gift\"}").status()).isEqualTo(200);
+        assertThat(catalog.show("alice/gift").summary().owner()).isEqualTo("alice");
         assertThat(http.delete("/api/delete?user=alice", "{\"model\":\"alices\"}").status()).isEqualTo(200);
-        assertThat(http.delete("/api/delete?user=root", "{\"model\":\"bobs\"}").status()).isEqualTo(200);
+        assertThat(http.delete("/api/delete?user=root", "{\"model\":\"bob/alices\"}").status()).isEqualTo(200);
     }
 
     @Test
     void aFilterThatReadsTheBodyLeavesItForTheRoute() throws Exception {
         java.util.List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0)).withMaxBodyBytes(4096)
-                .withExtension(c -> c.routes.before(ctx -> seen.add(ctx.body().length()))));
+                .withModule(c -> c.routes.before(ctx -> seen.add(ctx.body().length()))));
         var r = http.post("/api/show", "{\"model\":\"tiny\"}");
         assertThat(r.status()).isEqualTo(200);
         assertThat(seen).contains("{\"model\":\"tiny\"}".length());

@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -68,7 +68,7 @@ public final class KeysCommand implements Runnable {
 
         @Override
         int run() {
-            Set<Scope> parsed = EnumSet.noneOf(Scope.class);
+            Set<Scope> parsed = new LinkedHashSet<>();
             if (scopes == null || scopes.isEmpty()) {
                 parsed.add(Scope.MODELS_USE);
             } else {

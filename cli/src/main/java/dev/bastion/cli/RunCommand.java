@@ -1,6 +1,5 @@
 package dev.bastion.cli;
 
-import dev.bastion.api.ChatPrompt;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
@@ -9,6 +8,7 @@ import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.ChatPrompt;
 import dev.bastion.store.ModelDetails;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelParameter;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Security flags for {@code bastion serve}, as a picocli mixin: {@code @Mixin SecurityOptions security;} then
@@ -42,13 +43,47 @@ public final class SecurityOptions {
     @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "67108864", description = "Largest request body.")
     long maxBodyBytes;
 
+    @Option(names = "--header-timeout", paramLabel = "SECONDS",
+            description = "Time a client has to send a request's headers, however slowly it trickles them"
+                    + " (default: BASTION_HEADER_TIMEOUT, else 10).")
+    Integer headerTimeoutSeconds;
+
+    @Option(names = "--max-connections-per-ip", paramLabel = "N",
+            description = "Connections one client address may hold open (default: BASTION_MAX_CONNECTIONS_PER_IP, else 64).")
+    Integer maxConnectionsPerIp;
+
+    /** The flags alone, over the defaults. */
     public SecurityConfig toConfig() {
+        return toConfig(Map.of());
+    }
+
+    /** The flags, else the environment's {@code BASTION_HEADER_TIMEOUT} and {@code BASTION_MAX_CONNECTIONS_PER_IP}. */
+    public SecurityConfig toConfig(Map<String, String> env) {
         SecurityConfig defaults = SecurityConfig.defaults();
+        int headerSeconds = flagOrEnv(headerTimeoutSeconds, env, "BASTION_HEADER_TIMEOUT",
+                (int) defaults.headerDeadline().toSeconds());
+        int perIp = flagOrEnv(maxConnectionsPerIp, env, "BASTION_MAX_CONNECTIONS_PER_IP", defaults.maxConnectionsPerAddress());
         return defaults
                 .withNetwork(allowIps, trustedProxies, corsOrigins)
                 .withRateLimits(new RateLimits(rateLimit, 2 * rateLimit, 2 * rateLimit, Duration.ofMinutes(1)))
                 .withLimits(maxBodyBytes, defaults.maxHeaderBytes(), defaults.idleTimeout())
                 .withInsecureNoAuth(insecureNoAuth)
-                .withTls(tlsCert, tlsKey);
+                .withTls(tlsCert, tlsKey)
+                .withConnectionLimits(Duration.ofSeconds(headerSeconds), perIp);
+    }
+
+    private static int flagOrEnv(Integer flag, Map<String, String> env, String variable, int fallback) {
+        if (flag != null) {
+            return flag;
+        }
+        String value = env.get(variable);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(variable + " must be a whole number, got '" + value + "'");
+        }
     }
 }

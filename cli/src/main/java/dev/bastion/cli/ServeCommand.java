@@ -2,11 +2,11 @@ package dev.bastion.cli;
 
 import dev.bastion.api.BastionServer;
 import dev.bastion.api.BindAddress;
+import dev.bastion.api.EmbedLimits;
 import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
 import dev.bastion.api.security.SecurityConfig;
-import dev.bastion.api.security.RoutePolicy;
 import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.security.SecurityServices;
@@ -34,6 +34,14 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "HOST[:PORT]",
             description = "Listen address: host, host:port or http://host:port (default: BASTION_HOST, else 127.0.0.1:11434).")
     String host;
+
+    @Option(names = "--embed-max-inputs", paramLabel = "N",
+            description = "Inputs per embedding request (default: BASTION_EMBED_MAX_INPUTS, else 256).")
+    Integer embedMaxInputs;
+
+    @Option(names = "--embed-max-tokens", paramLabel = "N",
+            description = "Tokens of all inputs of one embedding request (default: BASTION_EMBED_MAX_TOKENS, else 65536).")
+    Integer embedMaxTokens;
 
     @Mixin
     SecurityOptions security;
@@ -65,6 +73,9 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             bind = BindAddress.parse(host != null ? host : env.get("BASTION_HOST"));
             scheduler = SchedulerConfig.fromEnvironment(env);
+            EmbedLimits embed = scheduler.embedLimits();
+            scheduler = scheduler.withEmbedLimits(new EmbedLimits(embedMaxInputs != null ? embedMaxInputs : embed.maxInputs(),
+                    embedMaxTokens != null ? embedMaxTokens : embed.maxTokens()));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -81,16 +92,15 @@ public final class ServeCommand implements Callable<Integer> {
         SecurityFilterChain chain;
         SecurityConfig securityConfig;
         try {
-            securityConfig = security.toConfig().withBind(bind.host(), bind.port());
+            securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
-            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit(),
-                    SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
+            chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
-                .withExtension(new SecurityAdminRoutes(services)::register);
+                .withModule(new SecurityAdminRoutes(services));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

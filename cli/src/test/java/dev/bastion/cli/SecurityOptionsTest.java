@@ -35,6 +35,27 @@ class SecurityOptionsTest {
     }
 
     @Test
+    void connectionLimitsComeFromFlagsElseTheEnvironment() {
+        SecurityConfig defaults = parse();
+        assertThat(defaults.headerDeadline()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(defaults.maxConnectionsPerAddress()).isEqualTo(64);
+        java.util.Map<String, String> env = java.util.Map.of("BASTION_HEADER_TIMEOUT", "5", "BASTION_MAX_CONNECTIONS_PER_IP", "8");
+        Serve serve = new Serve();
+        new CommandLine(serve).parseArgs();
+        assertThat(serve.security.toConfig(env).headerDeadline()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(serve.security.toConfig(env).maxConnectionsPerAddress()).isEqualTo(8);
+        new CommandLine(serve).parseArgs("--header-timeout", "3", "--max-connections-per-ip", "2");
+        assertThat(serve.security.toConfig(env).headerDeadline()).isEqualTo(java.time.Duration.ofSeconds(3));
+        assertThat(serve.security.toConfig(env).maxConnectionsPerAddress()).isEqualTo(2);
+        Serve plain = new Serve();
+        new CommandLine(plain).parseArgs();
+        assertThatThrownBy(() -> plain.security.toConfig(java.util.Map.of("BASTION_HEADER_TIMEOUT", "ten")))
+                .hasMessageContaining("BASTION_HEADER_TIMEOUT");
+        assertThatThrownBy(() -> parse("--max-connections-per-ip", "0")).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> parse("--header-timeout", "0")).hasMessageContaining("header timeout");
+    }
+
+    @Test
     void flagsMapOntoTheConfig() {
         SecurityConfig config = parse("--insecure-no-auth", "--allow-ip", "10.0.0.0/8,127.0.0.1", "--trusted-proxy", "10.0.0.1",
                 "--cors-origin", "https://app.example", "--rate-limit", "60", "--max-body", "1024",

@@ -75,7 +75,7 @@ class ServeCommandTest {
     }
 
     @Test
-    void writesThroughTheApiRecordTheAuthenticatedUserAsOwner() throws Exception {
+    void writesThroughTheApiLandInTheAuthenticatedUsersNamespaceAsTheirs() throws Exception {
         Path source = TinyModelFixture.tinyModel(home.resolve("src"), Architecture.LLAMA);
         new ModelStore(home.resolve("store")).importDirectory(source, ModelName.parse("tiny"), "ops");
         ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.resolve("store").toString()));
@@ -92,7 +92,7 @@ class ServeCommandTest {
         }
         assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
         assertThat(new ModelStore(home.resolve("store")).list())
-                .filteredOn(m -> m.name().toString().equals("mine:latest"))
+                .filteredOn(m -> m.name().toString().equals("admin/mine:latest"))
                 .singleElement().satisfies(m -> assertThat(m.owner()).isEqualTo("admin"));
     }
 
@@ -108,6 +108,28 @@ class ServeCommandTest {
             serve.stop();
         }
         assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void embeddingCapsAreServeFlags() throws Exception {
+        Path source = TinyModelFixture.tinyModel(home.resolve("src"), Architecture.LLAMA);
+        new ModelStore(home.resolve("store")).importDirectory(source, ModelName.parse("tiny"), null);
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.resolve("store").toString(), "BASTION_EMBED_MAX_INPUTS", "9"));
+        String url = serve(serve, new StringWriter(), "--host", "127.0.0.1:0", "--insecure-no-auth", "--embed-max-inputs", "2");
+        try {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(url + "/api/embed"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tiny\",\"input\":[\"a\",\"b\",\"c\"]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("'input' has 3 items, more than the limit of 2");
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString()))).setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("--embed-max-tokens", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--embed-max-tokens");
     }
 
     @Test

@@ -3,6 +3,10 @@ package dev.bastion.cli;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.tiny.TinyModelGenerator;
 import dev.bastion.engine.tiny.TinyModelSpec;
+import dev.bastion.store.ModelDetails;
+import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelStore;
+import dev.bastion.store.Modelfile;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +119,82 @@ class StoreCommandsTest {
         Path again = Files.writeString(tmp.resolve("Again"), rendered);
         assertThat(run(new CreateCommand(), "mine:copy", "-f", again.toString()).exitCode()).isZero();
         assertThat(run(new ShowCommand(), "mine:copy", "--parameters").out()).isEqualTo(run(new ShowCommand(), "mine", "--parameters").out());
+    }
+
+    @Test
+    void theShownModelfileRecreatesTextsThatHoldTripleQuotesExactly() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        String system = "hi\"\"\"\nPARAMETER temperature 99\n\"\"\"";
+        new ModelStore(home).create(ModelName.parse("sly"),
+                new Modelfile("tiny", Map.of("temperature", 0.5), null, system, "\"\"\"\\ MIT\r\n"), null, null);
+
+        Path shown = Files.writeString(tmp.resolve("Shown"), run(new ShowCommand(), "sly", "--modelfile").out());
+        Result created = run(new CreateCommand(), "sly:again", "-f", shown.toString());
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(run(new ShowCommand(), "sly:again", "--parameters").out()).isEqualTo(String.format("%-20s%s%n", "temperature", "0.5"));
+        ModelDetails again = new ModelStore(home).show(ModelName.parse("sly:again"));
+        assertThat(again.system()).isEqualTo(system);
+        assertThat(again.license()).isEqualTo("\"\"\"\\ MIT\r\n");
+    }
+
+    @Test
+    void importAndCreateRefuseAModelFileLinkedToTheSecretKey() throws IOException {
+        Files.createDirectories(home);
+        Path secret = Files.writeString(home.resolve("secret.key"), "c2VjcmV0LWtleS1vZi10aGUtc2VydmVyLTMyYnl0ZXM=");
+        Files.createSymbolicLink(modelDir.resolve("LICENSE"), secret);
+        Files.delete(modelDir.resolve("tokenizer_config.json"));
+        Files.createLink(modelDir.resolve("tokenizer_config.json"), secret);
+        Path modelfile = Files.writeString(tmp.resolve("Modelfile"), "FROM ./model\n");
+
+        expectError(run(new ImportCommand(), modelDir.toString(), "--name", "sly"), modelDir.resolve("LICENSE") + " is a symbolic link");
+        expectError(run(new CreateCommand(), "sly", "-f", modelfile.toString()), "LICENSE is a symbolic link");
+        Files.delete(modelDir.resolve("LICENSE"));
+        Result hardLink = expectError(run(new ImportCommand(), modelDir.toString(), "--name", "sly"), "tokenizer_config.json has 2 hard links");
+        assertThat(hardLink.err()).doesNotContain("c2VjcmV0");
+        assertThat(home.resolve("manifests")).isEmptyDirectory();
+    }
+
+    @Test
+    void storeGcRemovesWhatACrashedImportLeftAndSaysHowMuch() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        Files.writeString(home.resolve("blobs/sha256-" + "ab".repeat(32)), "x".repeat(2048));
+        Files.writeString(home.resolve("blobs/tmp-crashed"), "x".repeat(1024));
+
+        Result gc = run(new StoreMaintenanceCommand(), "gc");
+        assertThat(gc.exitCode()).as(gc.err()).isZero();
+        assertThat(gc.out()).isEqualTo("removed blobs/tmp-crashed\nremoved blobs/sha256-" + "ab".repeat(32) + "\nremoved 2 files, 3.1 KB\n");
+        assertThat(run(new StoreMaintenanceCommand(), "gc").out()).isEqualTo("nothing to remove\n");
+        assertThat(run(new ShowCommand(), "tiny").exitCode()).isZero();
+    }
+
+    @Test
+    void storeVerifyReportsEveryProblemAndExitsOne() throws IOException {
+        run(new ImportCommand(), modelDir.toString(), "--name", "tiny");
+        Result ok = run(new StoreMaintenanceCommand(), "verify");
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo("ok: 1 manifests, 5 blobs verified\n");
+
+        Path blob;
+        try (Stream<Path> blobs = Files.list(home.resolve("blobs"))) {
+            blob = blobs.sorted().findFirst().orElseThrow();
+        }
+        blob.toFile().setWritable(true);
+        Files.writeString(blob, "tampered");
+        Result bad = run(new StoreMaintenanceCommand(), "verify");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.out().lines().toList()).containsExactly(
+                "blob " + blob.getFileName() + " does not match its digest: its content hashes to "
+                        + "sha256:" + sha256Hex("tampered") + " (corrupt or tampered with)",
+                "1 problems in 1 manifests, 5 blobs");
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -73,8 +72,9 @@ public final class ApiKeyService {
             throw new IllegalArgumentException("a key needs at least one scope");
         }
         checkName(name);
-        if (scopes.contains(Scope.ADMIN) && user.role() != Role.ADMIN) {
-            throw new IllegalArgumentException("user '" + userName + "' has role user and cannot hold the admin scope");
+        if (!user.role().grantableScopes().containsAll(scopes)) {
+            throw new IllegalArgumentException("user '" + userName + "' has role " + user.role().id()
+                    + " and cannot hold the scopes " + Scope.format(scopes));
         }
         Instant now = clock.instant();
         if (expiresAt != null && !expiresAt.isAfter(now)) {
@@ -281,9 +281,7 @@ public final class ApiKeyService {
     }
 
     private static Row readRow(ResultSet rs) throws SQLException {
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        scopes.addAll(Scope.parseAll(rs.getString(3)));
-        ApiKey key = new ApiKey(rs.getString(1), rs.getString(2), scopes, rs.getString(4),
+        ApiKey key = new ApiKey(rs.getString(1), rs.getString(2), Scope.parseAll(rs.getString(3)), rs.getString(4),
                 Instant.ofEpochMilli(rs.getLong(5)), instant(rs, 6), instant(rs, 7), instant(rs, 8));
         return new Row(key, rs.getString(9), rs.getLong(10), Role.parse(rs.getString(11)), rs.getInt(12) != 0);
     }

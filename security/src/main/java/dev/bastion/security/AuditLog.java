@@ -260,7 +260,7 @@ public final class AuditLog {
         ObjectNode record = JSON.createObjectNode();
         record.put("seq", seq);
         record.put("time", clock.instant().toString());
-        String requestId = event.requestId() != null ? event.requestId() : MDC.get("requestId");
+        String requestId = event.requestId() != null ? event.requestId() : MDC.get(LogContext.REQUEST_ID);
         putNullable(record, "request_id", requestId);
         putNullable(record, "actor", event.actor());
         record.put("action", event.action());

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Optional;
 
 /** First start: with no users at all, creates user {@code admin} and an all-scope key in {@code admin.key}. */
@@ -23,7 +22,7 @@ public final class Bootstrap {
         }
         Path keyFile = home.resolve(ADMIN_KEY_FILE);
         users.create(ADMIN_USER, Role.ADMIN);
-        CreatedKey key = keys.create(ADMIN_USER, EnumSet.allOf(Scope.class), null, "bootstrap");
+        CreatedKey key = keys.create(ADMIN_USER, Role.ADMIN.grantableScopes(), null, "bootstrap");
         try {
             SecureFiles.writeNewOwnerOnly(keyFile, (key.secret() + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {

@@ -1,6 +1,5 @@
 package dev.bastion.security;
 
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
@@ -13,7 +12,7 @@ public record Principal(long userId, String userName, Role role, Set<Scope> scop
 
     /** Stands for the operator in {@code --insecure-no-auth} mode (loopback only). */
     public static final Principal LOCAL_OPERATOR =
-            new Principal(0, "local", Role.ADMIN, EnumSet.allOf(Scope.class), null);
+            new Principal(0, "local", Role.ADMIN, Role.ADMIN.grantableScopes(), null);
 
     public Principal {
         Objects.requireNonNull(userName, "userName");

@@ -2,6 +2,8 @@ package dev.bastion.security;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 public enum Role {
     ADMIN("admin"), USER("user");
@@ -14,6 +16,11 @@ public enum Role {
 
     public String id() {
         return id;
+    }
+
+    /** The scopes a key of a user with this role may carry: all known ones, except admin for plain users. */
+    public Set<Scope> grantableScopes() {
+        return Scope.known().stream().filter(s -> this == ADMIN || !s.equals(Scope.ADMIN)).collect(Collectors.toSet());
     }
 
     public static Role parse(String value) {

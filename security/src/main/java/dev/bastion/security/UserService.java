@@ -17,8 +17,13 @@ import java.util.regex.Pattern;
 /** Creates, lists and disables users. */
 public final class UserService {
 
-    /** Names end up in logs, audit records and file listings: keep them plain. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /**
+     * Names end up in logs, audit records and file listings: keep them plain. A user's name is also their model
+     * namespace ({@code alice/mine}), so it follows the store's namespace grammar: lower case, no {@code ..}, and not
+     * the shared namespace {@value #SHARED_NAMESPACE}.
+     */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final String SHARED_NAMESPACE = "library";
 
     private final Database database;
     private final Clock clock;
@@ -33,9 +38,10 @@ public final class UserService {
     }
 
     public User create(String name, Role role) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid user name '" + name
-                    + "' (1-64 chars: letters, digits, '.', '_', '-'; starting with a letter or digit)");
+        if (name == null || !NAME.matcher(name).matches() || name.contains("..") || name.equals(SHARED_NAMESPACE)) {
+            throw new IllegalArgumentException("invalid user name '" + name + "' (it is the user's model namespace: 1-64"
+                    + " chars: lower-case letters, digits, '.', '_', '-'; starting with a letter or digit; no '..'; not '"
+                    + SHARED_NAMESPACE + "')");
         }
         if (find(name).isPresent()) {
             throw new IllegalArgumentException("user '" + name + "' already exists");

@@ -2,7 +2,6 @@ package dev.bastion.security;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.EnumSet;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,7 +11,7 @@ class AuthorizerTest {
 
     private final Principal alice = new Principal(1, "alice", Role.USER, Set.of(Scope.MODELS_USE), "aaaaaaaa");
     private final Principal bob = new Principal(2, "bob", Role.USER, Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE), "bbbbbbbb");
-    private final Principal admin = new Principal(3, "root", Role.ADMIN, EnumSet.allOf(Scope.class), "cccccccc");
+    private final Principal admin = new Principal(3, "root", Role.ADMIN, Role.ADMIN.grantableScopes(), "cccccccc");
     private final Principal adminWithUseKey = new Principal(3, "root", Role.ADMIN, Set.of(Scope.MODELS_USE), "dddddddd");
 
     @Test

@@ -3,26 +3,58 @@ package dev.bastion.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.engine.JsonErrors;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.safetensors.SafeTensorsFile;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * A Hugging Face style model directory, validated as a whole before the store copies anything from it.
- * Files the store does not know (README, *.bin, …) are ignored.
+ * Files the store does not know (README, *.bin, …) and subdirectories are never read. The directory itself may be a
+ * symbolic link (it is resolved once); every file the store takes from it must be a regular file of its own: a
+ * symbolic link or a hard link could carry any file the importing process can read (such as the server's secret key)
+ * into a model that other users can read.
  */
 record ModelDirectory(Path dir, List<Source> files, long totalSize) {
 
-    record Source(Path path, LayerType type) {
+    /** @param fileKey the file's identity when it was checked, so that a file swapped in later is noticed */
+    record Source(Path path, LayerType type, Object fileKey) {
         String fileName() {
             return path.getFileName().toString();
+        }
+
+        /** Opens the file without following a link, and only if it is still the file that was checked. */
+        InputStream open() throws IOException {
+            SeekableByteChannel channel;
+            try {
+                channel = Files.newByteChannel(path, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+            } catch (IOException e) {
+                requireOwnRegularFile(path); // names a link that replaced the file (the JDK says only "too many levels")
+                throw e;
+            }
+            try {
+                if (!Objects.equals(requireOwnRegularFile(path).fileKey(), fileKey)) {
+                    throw new InvalidModelException(path + " was replaced while it was imported");
+                }
+                return Channels.newInputStream(channel);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
         }
     }
 
@@ -34,39 +66,61 @@ record ModelDirectory(Path dir, List<Source> files, long totalSize) {
 
     static ModelDirectory scan(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new InvalidModelException(dir + ": not a directory");
+        Path real = dir.toRealPath();
         List<Path> entries;
-        try (Stream<Path> list = Files.list(dir)) {
-            entries = list.filter(Files::isRegularFile).sorted().toList();
+        try (Stream<Path> list = Files.list(real)) {
+            entries = list.filter(p -> typeOf(p.getFileName().toString()) != null).sorted().toList();
         }
-        Path config = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(config)) throw new InvalidModelException(dir + ": " + CONFIG + " is missing");
+        List<Source> sources = new ArrayList<>();
+        for (Path file : entries) {
+            sources.add(new Source(file, typeOf(file.getFileName().toString()), requireOwnRegularFile(file).fileKey()));
+        }
+        Path config = real.resolve(CONFIG);
+        if (!entries.contains(config)) throw new InvalidModelException(dir + ": " + CONFIG + " is missing");
         try {
             ModelConfig.read(config);
         } catch (IOException | RuntimeException e) {
             throw new InvalidModelException("invalid " + CONFIG + ": " + e.getMessage(), e);
         }
-        Path tokenizer = dir.resolve(TOKENIZER);
-        if (!Files.isRegularFile(tokenizer)) throw new InvalidModelException(dir + ": " + TOKENIZER + " is missing");
+        if (!entries.contains(real.resolve(TOKENIZER))) throw new InvalidModelException(dir + ": " + TOKENIZER + " is missing");
 
-        List<Source> sources = new ArrayList<>();
         boolean hasWeights = false;
         for (Path file : entries) {
             String name = file.getFileName().toString();
-            LayerType type = typeOf(name);
-            if (type == null) continue;
             if (name.endsWith(".json")) requireJsonObject(file);
             if (name.endsWith(".safetensors")) {
                 requireSafeTensors(file);
                 hasWeights = true;
             }
-            sources.add(new Source(file, type));
         }
         if (!hasWeights) throw new InvalidModelException(dir + ": no *.safetensors weights");
-        Path index = dir.resolve(WEIGHTS_INDEX);
-        if (Files.isRegularFile(index)) requireIndexedShardsPresent(index, sources);
+        Path index = real.resolve(WEIGHTS_INDEX);
+        if (entries.contains(index)) requireIndexedShardsPresent(index, sources);
         long total = 0;
         for (Source s : sources) total += Files.size(s.path());
-        return new ModelDirectory(dir, List.copyOf(sources), total);
+        return new ModelDirectory(real, List.copyOf(sources), total);
+    }
+
+    /** Refuses anything but a regular file with a single link; returns its attributes. */
+    private static BasicFileAttributes requireOwnRegularFile(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (attributes.isSymbolicLink()) {
+            throw new InvalidModelException(file + " is a symbolic link; a model directory's files must be regular files (copy the file in instead)");
+        }
+        if (!attributes.isRegularFile()) throw new InvalidModelException(file + " is not a regular file");
+        int links = linkCount(file);
+        if (links > 1) {
+            throw new InvalidModelException(file + " has " + links + " hard links; a model directory's files must be files of their own (copy it instead)");
+        }
+        return attributes;
+    }
+
+    private static int linkCount(Path file) throws IOException {
+        try {
+            return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return 1; // not a Unix file system: it has no hard links to speak of
+        }
     }
 
     private static LayerType typeOf(String name) {
@@ -84,7 +138,7 @@ record ModelDirectory(Path dir, List<Source> files, long totalSize) {
         try {
             node = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new InvalidModelException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new InvalidModelException(file + ": " + JsonErrors.describe(e), e);
         }
         if (node == null || !node.isObject()) throw new InvalidModelException(file + ": expected a JSON object");
         return node;

@@ -53,6 +53,20 @@ public record ModelName(String namespace, String name, String tag) {
         return new ModelName(namespace, name, tag);
     }
 
+    /**
+     * Whether {@code userName} can be that user's own namespace: it follows the namespace grammar and is not the
+     * shared default namespace (which only admins and the operator write).
+     */
+    public static boolean isUserNamespace(String userName) {
+        return userName != null && PART.matcher(userName).matches() && !userName.contains("..")
+                && !userName.equals(DEFAULT_NAMESPACE);
+    }
+
+    /** Whether {@code text} names its namespace ({@code ns/name}); an unqualified name is resolved by its reader. */
+    public static boolean isQualified(String text) {
+        return text.indexOf('/') >= 0;
+    }
+
     /** The short form: the default namespace is left out, like Ollama ({@code llama3:latest}, {@code alice/mine:v1}). */
     @Override
     public String toString() {

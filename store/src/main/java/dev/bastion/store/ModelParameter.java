@@ -96,6 +96,13 @@ public enum ModelParameter {
         return n == null ? fallback : n.intValue();
     }
 
+    /** Like {@link #parse}, but text is taken as it is (a Modelfile block's content: no stripping or unquoting). */
+    public Object parseVerbatim(String text) {
+        if (kind != Kind.TEXT) return parse(text);
+        if (text.isEmpty()) throw new IllegalArgumentException("parameter '" + key + "' must not be empty");
+        return text;
+    }
+
     /** Parses and range-checks a value; the exception message names the parameter and the value. */
     public Object parse(String raw) {
         String text = raw.strip();

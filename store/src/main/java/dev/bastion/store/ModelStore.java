@@ -69,6 +69,7 @@ public final class ModelStore {
     private final Path manifests;
     private final Path runtime;
     private final StoreLock lock;
+    private final Garbage removedAtOpen;
     volatile BlobHook blobHook = (temp, layer) -> {};
     volatile long freeSpaceMargin = FREE_SPACE_MARGIN;
     /** How many blobs have been fully hashed to verify them; lets tests see the verified-marker cache work. */
@@ -82,12 +83,95 @@ public final class ModelStore {
         this.runtime = root.resolve("runtime");
         for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
         this.lock = new StoreLock(root.resolve(".lock"));
-        // A writer busy in another process owns the temporaries it is writing; they are left to it.
+        // Every writer holds the lock from its first temp file until its manifest is written, so with the lock held,
+        // temporaries and unreferenced blobs are what a crashed writer left (kill -9 mid-import). While another
+        // process holds the lock, they may be its work in progress: they are left to the next open.
         Optional<StoreLock.Held> held = lock.tryAcquire();
+        Garbage swept = new Garbage(List.of(), 0, null);
         if (held.isPresent()) {
             try (StoreLock.Held h = held.get()) {
-                removeStaleTemporaries();
+                swept = sweep();
             }
+        }
+        this.removedAtOpen = swept;
+    }
+
+    /** What opening the store removed (nothing when another writer held the lock); {@code store gc} reports it. */
+    public Garbage removedAtOpen() {
+        return removedAtOpen;
+    }
+
+    /**
+     * What {@link #collectGarbage()} removed (paths relative to the home) and their bytes.
+     *
+     * @param keptBecause null, or why unreferenced blobs were kept (a manifest that cannot be read)
+     */
+    public record Garbage(List<String> files, long bytes, String keptBecause) {
+        public Garbage {
+            files = List.copyOf(files);
+        }
+
+        /** This removal followed by {@code later}. */
+        public Garbage then(Garbage later) {
+            List<String> all = new ArrayList<>(files);
+            all.addAll(later.files);
+            return new Garbage(all, bytes + later.bytes, later.keptBecause);
+        }
+    }
+
+    /** What {@link #verify()} checked, and every problem it found, one line each. */
+    public record Verification(int manifests, int blobs, List<String> problems) {
+        public Verification {
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * Removes temp files, blobs no manifest references and stale runtime directories, waiting for writers to finish.
+     * Blobs are kept while any manifest is unreadable, since it may reference them.
+     */
+    public Garbage collectGarbage() throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            return sweep();
+        }
+    }
+
+    /**
+     * Re-hashes every blob against the digest that is its name and checks that every manifest parses and that its
+     * layers' blobs exist. Holds the store lock, so writers wait until it is done.
+     */
+    public Verification verify() throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            List<String> problems = new ArrayList<>();
+            List<Path> manifestFiles = manifestFiles();
+            for (Path path : manifestFiles) {
+                Manifest manifest;
+                try {
+                    manifest = parseManifest(path, Files.readAllBytes(path));
+                } catch (InvalidModelException e) {
+                    problems.add(e.getMessage().lines().findFirst().orElse("corrupt manifest " + path));
+                    continue;
+                }
+                for (Layer layer : manifest.allLayers()) {
+                    if (!Files.isRegularFile(blobPath(layer), LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add("model '" + modelNameOf(path) + "': blob " + blobFileName(layer) + " (" + layer.fileName() + ") is missing");
+                    }
+                }
+            }
+            List<Path> blobFiles;
+            try (Stream<Path> files = Files.list(blobs)) {
+                blobFiles = files.filter(p -> p.getFileName().toString().startsWith("sha256-")).sorted().toList();
+            }
+            for (Path blob : blobFiles) {
+                String expected = "sha256:" + blob.getFileName().toString().substring("sha256-".length());
+                String actual = sha256Of(blob).digest();
+                blobsVerified.incrementAndGet();
+                if (!actual.equals(expected)) {
+                    problems.add("blob " + blob.getFileName() + " does not match its digest: its content hashes to " + actual
+                            + " (corrupt or tampered with)");
+                }
+            }
+            return new Verification(manifestFiles.size(), blobFiles.size(), problems);
         }
     }
 
@@ -211,7 +295,7 @@ public final class ModelStore {
     private void replaceManifest(ModelName name, byte[] bytes) throws IOException {
         boolean replaced = Files.exists(manifestPath(name));
         writeManifestBytes(name, bytes);
-        if (replaced) collectGarbage();
+        if (replaced) removeUnreferenced(new Removal());
     }
 
     /** Removes the model, then every blob no remaining manifest references. */
@@ -222,7 +306,7 @@ public final class ModelStore {
             StoreFiles.syncDirectory(path.getParent());
             deleteIfEmpty(path.getParent());
             deleteIfEmpty(path.getParent().getParent());
-            collectGarbage();
+            removeUnreferenced(new Removal());
         }
     }
 
@@ -273,7 +357,7 @@ public final class ModelStore {
             } else {
                 for (ModelDirectory.Source file : source.files()) {
                     Layer layer;
-                    try (InputStream in = Files.newInputStream(file.path())) {
+                    try (InputStream in = file.open()) {
                         layer = storeBlob(in, file.type(), file.fileName());
                     }
                     if (file.type() == LayerType.CONFIG) config = layer;
@@ -293,11 +377,11 @@ public final class ModelStore {
             Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now(), quantization);
             boolean replaced = Files.exists(manifestPath(name));
             writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
-            if (replaced) collectGarbage();
+            if (replaced) removeUnreferenced(new Removal());
             return manifest;
         } catch (IOException | RuntimeException | Error e) {
             try {
-                collectGarbage();
+                removeUnreferenced(new Removal());
             } catch (IOException | RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -349,8 +433,35 @@ public final class ModelStore {
         }
     }
 
-    /** Deletes blobs and runtime directories that no manifest references; keeps everything if a manifest is unreadable. */
-    private void collectGarbage() throws IOException {
+    /** Deletes what {@link #collectGarbage()} describes; the caller holds the lock. */
+    private Garbage sweep() throws IOException {
+        Removal removal = new Removal();
+        removeStaleTemporaries(removal);
+        String keptBecause = removeUnreferenced(removal);
+        return new Garbage(removal.files, removal.bytes, keptBecause);
+    }
+
+    /** Collects what was deleted, for {@link Garbage}. */
+    private final class Removal {
+        final List<String> files = new ArrayList<>();
+        long bytes;
+
+        void delete(Path path) throws IOException {
+            long size;
+            try (Stream<Path> all = Files.walk(path)) {
+                size = all.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(StoreFiles::sizeOrZero).sum();
+            }
+            StoreFiles.deleteRecursively(path);
+            files.add(root.relativize(path).toString());
+            bytes += size;
+        }
+    }
+
+    /**
+     * Deletes blobs and runtime directories that no manifest references; returns null, or why blobs were kept: an
+     * unreadable manifest may reference any of them.
+     */
+    private String removeUnreferenced(Removal removal) throws IOException {
         Set<String> referencedBlobs = new HashSet<>();
         Set<String> manifestDigests = new HashSet<>();
         for (Path path : manifestFiles()) {
@@ -359,34 +470,35 @@ public final class ModelStore {
             try {
                 manifest = parseManifest(path, bytes);
             } catch (InvalidModelException e) {
-                return;
+                return "manifest " + manifests.relativize(path) + " cannot be read, so its blobs are unknown";
             }
             manifest.allLayers().forEach(l -> referencedBlobs.add(blobFileName(l)));
             manifestDigests.add(digest(bytes).substring("sha256:".length()));
         }
         try (Stream<Path> files = Files.list(blobs)) {
-            for (Path blob : files.toList()) {
+            for (Path blob : files.sorted().toList()) {
                 String fileName = blob.getFileName().toString();
-                if (fileName.startsWith("sha256-") && !referencedBlobs.contains(fileName)) Files.deleteIfExists(blob);
+                if (fileName.startsWith("sha256-") && !referencedBlobs.contains(fileName)) removal.delete(blob);
             }
         }
         try (Stream<Path> dirs = Files.list(runtime)) {
-            for (Path dir : dirs.toList()) {
+            for (Path dir : dirs.sorted().toList()) {
                 String fileName = dir.getFileName().toString();
-                if (!fileName.startsWith(".") && !manifestDigests.contains(fileName)) StoreFiles.deleteRecursively(dir);
+                if (!fileName.startsWith(".") && !manifestDigests.contains(fileName)) removal.delete(dir);
             }
         }
+        return null;
     }
 
-    private void removeStaleTemporaries() throws IOException {
+    private void removeStaleTemporaries(Removal removal) throws IOException {
         try (Stream<Path> files = Files.list(blobs)) {
-            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(StoreFiles.TEMP_PREFIX)).toList()) {
-                Files.deleteIfExists(p);
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(StoreFiles.TEMP_PREFIX)).sorted().toList()) {
+                removal.delete(p);
             }
         }
         try (Stream<Path> files = Stream.concat(Files.walk(manifests, 3), Files.list(runtime))) {
-            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(StoreFiles.HIDDEN_TEMP_PREFIX)).toList()) {
-                StoreFiles.deleteRecursively(p);
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(StoreFiles.HIDDEN_TEMP_PREFIX)).sorted().toList()) {
+                removal.delete(p);
             }
         }
     }
@@ -421,6 +533,16 @@ public final class ModelStore {
         }
     }
 
+    /** The model a manifest file names, as {@link #list()} reads it; its path when that is no valid name. */
+    private String modelNameOf(Path manifestFile) {
+        Path relative = manifests.relativize(manifestFile);
+        try {
+            return new ModelName(relative.getName(0).toString(), relative.getName(1).toString(), relative.getName(2).toString()).toString();
+        } catch (IllegalArgumentException e) {
+            return relative.toString();
+        }
+    }
+
     private List<Path> manifestFiles() throws IOException {
         int depth = manifests.getNameCount() + 3;
         try (Stream<Path> paths = Files.walk(manifests, 3)) {
@@ -439,7 +561,7 @@ public final class ModelStore {
             try {
                 if (parameter.repeatable()) {
                     List<Object> values = new ArrayList<>();
-                    for (JsonNode v : field.getValue()) values.add(parameter.parse(v.asText()));
+                    for (JsonNode v : field.getValue()) values.add(parameter.parseVerbatim(v.asText()));
                     parameters.put(parameter.key(), List.copyOf(values));
                 } else {
                     parameters.put(parameter.key(), parameter.parse(field.getValue().asText()));
@@ -456,16 +578,26 @@ public final class ModelStore {
         return layer.isEmpty() ? null : Files.readString(blobPath(layer.get()));
     }
 
+    private record Hashed(String digest, long size) {}
+
+    private static Hashed sha256Of(Path file) throws IOException {
+        MessageDigest sha = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            long size = new DigestInputStream(in, sha).transferTo(OutputStream.nullOutputStream());
+            return new Hashed("sha256:" + HexFormat.of().formatHex(sha.digest()), size);
+        }
+    }
+
     private void verifyBlob(ModelName name, Layer layer) throws IOException {
         Path blob = blobPath(layer);
-        MessageDigest sha = sha256();
-        long size;
-        try (InputStream in = Files.newInputStream(blob)) {
-            size = new DigestInputStream(in, sha).transferTo(OutputStream.nullOutputStream());
+        Hashed hashed;
+        try {
+            hashed = sha256Of(blob);
         } catch (NoSuchFileException e) {
             throw new InvalidModelException("model '" + name + "': blob " + blob.getFileName() + " (" + layer.fileName() + ") is missing");
         }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+        String actual = hashed.digest();
+        long size = hashed.size();
         blobsVerified.incrementAndGet();
         if (size != layer.size() || !actual.equals(layer.digest())) {
             throw new InvalidModelException("model '" + name + "': blob " + blob.getFileName() + " (" + layer.fileName()

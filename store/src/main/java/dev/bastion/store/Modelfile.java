@@ -11,15 +11,14 @@ import java.util.Map;
 
 /**
  * A parsed Modelfile: {@code FROM}, {@code PARAMETER key value}, {@code TEMPLATE}, {@code SYSTEM}, {@code LICENSE};
- * {@code #} starts a comment line. Text values are one line or a {@code """…"""} block spanning lines.
+ * {@code #} starts a comment line. Text values are one line or a {@code """…"""} block spanning lines; text such a
+ * block cannot hold is written as an escaped block (see {@link ModelfileText}), so {@link #render()} round-trips.
  *
  * @param from a model name in the store or a directory (relative to the Modelfile's directory)
  * @param parameters key → Integer/Long/Double/String, or {@code List<String>} for {@code stop}; see {@link ModelParameter}
  * @param template null when not set (likewise system and license)
  */
 public record Modelfile(String from, Map<String, Object> parameters, String template, String system, String license) {
-
-    private static final String TRIPLE = "\"\"\"";
 
     public Modelfile {
         if (from == null || from.isBlank()) throw new ModelfileException(0, "FROM is missing");
@@ -33,8 +32,9 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
         Map<String, String> texts = new LinkedHashMap<>();
         for (int i = 0; i < lines.length; i++) {
             int lineNumber = i + 1;
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
+            // Only leading space goes: a block's first line keeps its trailing space.
+            String line = lines[i].stripLeading();
+            if (line.isBlank() || line.startsWith("#")) continue;
             String[] parts = line.split("\\s+", 2);
             String instruction = parts[0].toUpperCase(Locale.ROOT);
             String argument = parts.length > 1 ? parts[1] : "";
@@ -44,24 +44,14 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
                     if (from != null) throw new ModelfileException(lineNumber, "FROM is given twice");
                     from = argument.strip();
                 }
-                case "PARAMETER" -> parseParameter(lineNumber, argument, parameters);
+                case "PARAMETER" -> i = parseParameter(lines, i, argument, parameters);
                 case "TEMPLATE", "SYSTEM", "LICENSE" -> {
                     if (texts.containsKey(instruction)) throw new ModelfileException(lineNumber, instruction + " is given twice");
                     String value;
-                    if (argument.startsWith(TRIPLE)) {
-                        StringBuilder block = new StringBuilder(argument.substring(TRIPLE.length()));
-                        int end = block.indexOf(TRIPLE);
-                        while (end < 0) {
-                            if (++i >= lines.length) {
-                                throw new ModelfileException(lineNumber, instruction + " starts a \"\"\" block that is never closed");
-                            }
-                            block.append('\n').append(lines[i]);
-                            end = block.indexOf(TRIPLE);
-                        }
-                        if (!block.substring(end + TRIPLE.length()).isBlank()) {
-                            throw new ModelfileException(i + 1, "unexpected text after the closing \"\"\" of " + instruction);
-                        }
-                        value = block.substring(0, end);
+                    if (ModelfileText.isBlock(argument)) {
+                        ModelfileText.Value block = ModelfileText.readBlock(lines, i, argument, instruction);
+                        value = block.text();
+                        i = block.lastLine();
                     } else {
                         value = unquote(argument.strip());
                     }
@@ -85,15 +75,27 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
         }
     }
 
+    /** Parses the PARAMETER at line {@code index}; returns the index of its last line (a block value may span lines). */
     @SuppressWarnings("unchecked")
-    private static void parseParameter(int lineNumber, String argument, Map<String, Object> parameters) {
+    private static int parseParameter(String[] lines, int index, String argument, Map<String, Object> parameters) {
+        int lineNumber = index + 1;
         String[] kv = argument.strip().split("\\s+", 2);
         if (kv.length < 2) throw new ModelfileException(lineNumber, "PARAMETER needs a key and a value");
         ModelParameter parameter = ModelParameter.fromKey(kv[0]).orElseThrow(() -> new ModelfileException(lineNumber,
                 "unknown parameter '" + ModelName.printable(kv[0]) + "'; supported: " + supportedKeys()));
+        String raw = argument.stripLeading().substring(kv[0].length()).stripLeading();
+        int last = index;
         Object value;
         try {
-            value = parameter.parse(kv[1]);
+            if (ModelfileText.isBlock(raw)) {
+                ModelfileText.Value block = ModelfileText.readBlock(lines, index, raw, "PARAMETER " + parameter.key());
+                last = block.lastLine();
+                value = parameter.parseVerbatim(block.text());
+            } else {
+                value = parameter.parse(kv[1]);
+            }
+        } catch (ModelfileException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new ModelfileException(lineNumber, e.getMessage());
         }
@@ -102,6 +104,7 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
         } else if (parameters.putIfAbsent(parameter.key(), value) != null) {
             throw new ModelfileException(lineNumber, "parameter '" + parameter.key() + "' is given twice");
         }
+        return last;
     }
 
     private static String supportedKeys() {
@@ -117,7 +120,7 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
         StringBuilder out = new StringBuilder("FROM ").append(from).append('\n');
         parameters.forEach((key, value) -> {
             for (Object v : value instanceof List<?> list ? list : List.of(value)) {
-                out.append("PARAMETER ").append(key).append(' ').append(v instanceof String s ? '"' + s + '"' : v).append('\n');
+                out.append("PARAMETER ").append(key).append(' ').append(v instanceof String s ? ModelfileText.quoted(s) : v).append('\n');
             }
         });
         appendText(out, "TEMPLATE", template);
@@ -127,6 +130,6 @@ public record Modelfile(String from, Map<String, Object> parameters, String temp
     }
 
     private static void appendText(StringBuilder out, String instruction, String value) {
-        if (value != null) out.append(instruction).append(' ').append(TRIPLE).append(value).append(TRIPLE).append('\n');
+        if (value != null) out.append(instruction).append(' ').append(ModelfileText.block(value)).append('\n');
     }
 }

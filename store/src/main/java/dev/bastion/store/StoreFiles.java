@@ -81,6 +81,15 @@ final class StoreFiles {
         else file.toFile().setReadOnly();
     }
 
+    /** The file's size, or 0 once it is gone. */
+    static long sizeOrZero(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         try (var paths = Files.walk(dir)) {

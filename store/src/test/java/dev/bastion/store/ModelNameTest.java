@@ -28,6 +28,23 @@ class ModelNameTest {
         assertThat(ModelName.parse(ModelName.parse("alice/mine:v1").toString())).isEqualTo(ModelName.parse("alice/mine:v1"));
     }
 
+    @Test
+    void aUserNamespaceIsANamespaceOtherThanTheSharedOne() {
+        assertThat(ModelName.isUserNamespace("alice")).isTrue();
+        assertThat(ModelName.isUserNamespace("bob.smith_2-x")).isTrue();
+        for (String notOne : new String[] {"library", "Alice", "a..b", "-x", ".x", "", "a/b", "a:b", "a".repeat(65), "ali\u0441e"}) {
+            assertThat(ModelName.isUserNamespace(notOne)).as(notOne).isFalse();
+        }
+        assertThat(ModelName.isUserNamespace(null)).isFalse();
+    }
+
+    @Test
+    void onlyANameWithASlashNamesItsNamespace() {
+        assertThat(ModelName.isQualified("alice/mine:v1")).isTrue();
+        assertThat(ModelName.isQualified("library/mine")).isTrue();
+        assertThat(ModelName.isQualified("mine:v1")).isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"../x", "%2e%2e/x", "..%2fx", "/etc/passwd", "C:\\x", "a\\b", "x\u0000y", "a/b/c", "", "a..b",
             "a/../b", "./x", "x/", "/x", "x:", ":tag", "a:b:c", "ns:x/y", "Llama", "lIama\u0131", "llаma", "ｌlama", "x\ny",

@@ -2,6 +2,9 @@ package dev.bastion.api.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.api.Access;
+import dev.bastion.api.RequestContext;
+import dev.bastion.api.ServerModule;
 import dev.bastion.security.AccessDeniedException;
 import dev.bastion.security.ApiKey;
 import dev.bastion.security.Authorizer;
@@ -21,8 +24,8 @@ import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +35,7 @@ import java.util.Set;
  * (enforced by the chain); self-service routes ({@code /api/keys}) let any key holder list, create and revoke their
  * own keys, never beyond their own scopes. Every change is audited.
  */
-public final class SecurityAdminRoutes {
+public final class SecurityAdminRoutes implements ServerModule {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -42,24 +45,18 @@ public final class SecurityAdminRoutes {
         this.security = security;
     }
 
-    /** The chain's route policy plus the self-service key routes (any authenticated key). */
-    public static RoutePolicy routePolicy(RoutePolicy base) {
-        return base.with("GET", "/api/keys", Scope.MODELS_USE)
-                .with("POST", "/api/keys", Scope.MODELS_USE)
-                .with("DELETE", "/api/keys/*", Scope.MODELS_USE);
-    }
-
+    @Override
     public void register(JavalinConfig config) {
-        config.routes.get("/api/admin/users", ctx -> ctx.json(security.users().list().stream().map(SecurityAdminRoutes::view).toList()));
-        config.routes.post("/api/admin/users", this::createUser);
-        config.routes.post("/api/admin/users/{name}/disable", this::disableUser);
-        config.routes.post("/api/admin/users/{name}/enable", this::enableUser);
-        config.routes.get("/api/admin/keys", ctx -> ctx.json(keys(ctx.queryParam("user"))));
-        config.routes.post("/api/admin/keys", ctx -> createKey(ctx, null));
-        config.routes.delete("/api/admin/keys/{prefix}", this::revokeKey);
-        config.routes.get("/api/keys", ctx -> ctx.json(keys(caller(ctx).userName())));
-        config.routes.post("/api/keys", ctx -> createKey(ctx, caller(ctx).userName()));
-        config.routes.delete("/api/keys/{prefix}", this::revokeKey);
+        config.routes.get("/api/admin/users", ctx -> ctx.json(security.users().list().stream().map(SecurityAdminRoutes::view).toList()), Access.ADMIN);
+        config.routes.post("/api/admin/users", this::createUser, Access.ADMIN);
+        config.routes.post("/api/admin/users/{name}/disable", this::disableUser, Access.ADMIN);
+        config.routes.post("/api/admin/users/{name}/enable", this::enableUser, Access.ADMIN);
+        config.routes.get("/api/admin/keys", ctx -> ctx.json(keys(ctx.queryParam("user"))), Access.ADMIN);
+        config.routes.post("/api/admin/keys", ctx -> createKey(ctx, null), Access.ADMIN);
+        config.routes.delete("/api/admin/keys/{prefix}", this::revokeKey, Access.ADMIN);
+        config.routes.get("/api/keys", ctx -> ctx.json(keys(caller(ctx).userName())), Access.MODELS_USE);
+        config.routes.post("/api/keys", ctx -> createKey(ctx, caller(ctx).userName()), Access.MODELS_USE);
+        config.routes.delete("/api/keys/{prefix}", this::revokeKey, Access.MODELS_USE);
     }
 
     private void createUser(Context ctx) {
@@ -102,7 +99,7 @@ public final class SecurityAdminRoutes {
         requireWritableAuditForSelfService(ctx);
         JsonNode body = body(ctx);
         String user = forcedUser != null ? forcedUser : requiredText(body, "user");
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        Set<Scope> scopes = new LinkedHashSet<>();
         if (body.path("scopes").isArray()) {
             body.get("scopes").forEach(s -> scopes.add(invalidAsBadRequest(() -> Scope.parse(s.asText()))));
         } else {
@@ -160,7 +157,7 @@ public final class SecurityAdminRoutes {
     }
 
     private static Principal caller(Context ctx) {
-        return SecurityFilterChain.principal(ctx).orElseThrow(() -> new ForbiddenResponse("no authenticated caller"));
+        return RequestContext.principal(ctx).orElseThrow(() -> new ForbiddenResponse("no authenticated caller"));
     }
 
     private void audit(Context ctx, String action, String target, Map<String, String> details) {
@@ -168,7 +165,7 @@ public final class SecurityAdminRoutes {
     }
 
     private void audit(Context ctx, String action, String target, Map<String, String> details, String outcome) {
-        security.audit().append(new AuditEvent(SecurityFilterChain.requestId(ctx), caller(ctx).userName(), action,
+        security.audit().append(new AuditEvent(RequestContext.requestId(ctx), caller(ctx).userName(), action,
                 target, outcome, details));
     }
 

@@ -1,14 +1,21 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.Access;
+import dev.bastion.api.RequestContext;
+import dev.bastion.api.SecurityLayer;
 import dev.bastion.api.ServerConfig;
+import dev.bastion.security.ApiKeyAuthenticator;
 import dev.bastion.security.ApiKeyService;
 import dev.bastion.security.AuditEvent;
 import dev.bastion.security.AuditLog;
+import dev.bastion.security.Authentication;
+import dev.bastion.security.Authenticator;
 import dev.bastion.security.Authorizer;
 import dev.bastion.security.Cidr;
 import dev.bastion.security.ClientAddressResolver;
 import dev.bastion.security.CorsPolicy;
 import dev.bastion.security.IpAllowlist;
+import dev.bastion.security.LogContext;
 import dev.bastion.security.Principal;
 import dev.bastion.security.RequestIds;
 import dev.bastion.security.Scope;
@@ -16,41 +23,34 @@ import dev.bastion.security.SlidingWindowRateLimiter;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
+import io.javalin.router.EndpointNotFound;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.net.InetAddress;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
- * The one enforcement path every HTTP request goes through, in order: request id → IP allowlist → CORS →
- * authentication → rate limit → authorization; then the principal is available to handlers via
- * {@link #principal(Context)}. Also sets the Jetty limits (header size, idle timeout), body size, TLS and HSTS.
+ * The one enforcement path every HTTP request goes through, as named steps. Before routing, for every request:
+ * {@link #assignRequestId} → {@link #checkClientAddress} (IP allowlist, loopback Host without auth) →
+ * {@link #applyCors} → {@link #checkBodySize}. Then, with the {@link Access} the matched route declared (admin for
+ * a route declaring none and for paths no route serves): {@link #authenticate} (the authenticators in order, API keys
+ * first) → {@link #rateLimit} → {@link #authorize} → {@link #requireAuditableChange} → {@link #handOver} the principal to handlers
+ * ({@link RequestContext#principal}). Security events are audited where they happen ({@link #record}). The Jetty
+ * side (connector, TLS, limits) is {@link ServerConnectors}.
  * Usage: {@code Javalin.create(config -> { new SecurityFilterChain(securityConfig, keys, audit).install(config); ... })}
  * then {@code app.start()} (host and port come from {@link SecurityConfig}, or from the Javalin config if it has none).
  */
-public final class SecurityFilterChain {
+public final class SecurityFilterChain implements SecurityLayer {
 
-    public static final String REQUEST_ID_HEADER = "X-Request-Id";
-    public static final String REQUEST_ID_ATTRIBUTE = "bastion.requestId";
-    public static final String PRINCIPAL_ATTRIBUTE = "bastion.principal";
-    public static final String CLIENT_IP_ATTRIBUTE = "bastion.clientIp";
-    public static final String MDC_REQUEST_ID = "requestId";
-    public static final String MDC_USER = "user";
+    private static final String CLIENT_ADDRESS_ATTRIBUTE = "bastion.clientAddress";
     private static final String HSTS = "max-age=31536000; includeSubDomains";
     private static final int MAX_LOGGED_CHARS = 256;
     private static final String UNAUTHENTICATED = "missing or invalid API key";
@@ -58,41 +58,34 @@ public final class SecurityFilterChain {
     private static final Logger LOG = LoggerFactory.getLogger(SecurityFilterChain.class);
 
     private final SecurityConfig config;
-    private final ApiKeyService keys;
+    private final List<Authenticator> authenticators;
     private final AuditLog audit;
-    private final RoutePolicy routes;
     private final IpAllowlist allowlist;
     private final ClientAddressResolver addresses;
     private final CorsPolicy cors;
     private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter();
 
+    /** API keys as the first authenticator ({@code keys} may be null with {@code --insecure-no-auth}). */
     public SecurityFilterChain(SecurityConfig config, ApiKeyService keys, AuditLog audit) {
-        this(config, keys, audit, RoutePolicy.defaults());
+        this(config, audit, keys == null ? List.of() : List.of(new ApiKeyAuthenticator(keys)));
     }
 
-    /** Validates the whole configuration up front, so a bad CIDR or origin fails at startup, naming the value. */
-    public SecurityFilterChain(SecurityConfig config, ApiKeyService keys, AuditLog audit, RoutePolicy routes) {
+    /**
+     * Validates the whole configuration up front, so a bad CIDR or origin fails at startup, naming the value.
+     * {@code authenticators} are tried in order, before those of the server's modules.
+     */
+    private SecurityFilterChain(SecurityConfig config, AuditLog audit, List<Authenticator> authenticators) {
         this.config = config;
-        this.keys = keys;
+        this.authenticators = List.copyOf(authenticators);
         this.audit = audit;
-        this.routes = routes;
         this.allowlist = IpAllowlist.parse(config.ipAllowlist());
         this.addresses = ClientAddressResolver.parse(config.trustedProxies());
         this.cors = config.corsOrigins().isEmpty() ? CorsPolicy.loopbackOnly() : CorsPolicy.of(config.corsOrigins());
         if (config.insecureNoAuth() && config.host() != null) {
             requireLoopback(config.host());
-        } else if (!config.insecureNoAuth() && keys == null) {
-            throw new IllegalArgumentException("an ApiKeyService is required unless --insecure-no-auth is set");
+        } else if (!config.insecureNoAuth() && authenticators.isEmpty()) {
+            throw new IllegalArgumentException("an authenticator (API keys) is required unless --insecure-no-auth is set");
         }
-    }
-
-    /** The authenticated caller of this request (empty on open endpoints). */
-    public static Optional<Principal> principal(Context ctx) {
-        return Optional.ofNullable(ctx.attribute(PRINCIPAL_ATTRIBUTE));
-    }
-
-    public static String requestId(Context ctx) {
-        return ctx.attribute(REQUEST_ID_ATTRIBUTE);
     }
 
     /**
@@ -103,18 +96,25 @@ public final class SecurityFilterChain {
      */
     public ServerConfig secure(ServerConfig server) {
         return server.withMaxBodyBytes(config.maxBodyBytes())
-                .withExtension(this::install)
-                .withOwnerResolver(ctx -> principal(ctx).filter(p -> p != Principal.LOCAL_OPERATOR)
+                .withSecurity(this)
+                .withOwnerResolver(ctx -> RequestContext.principal(ctx).filter(p -> p != Principal.LOCAL_OPERATOR)
                         .map(Principal::userName).orElse(null))
                 // Every model route runs after authentication; a request without a principal sees and changes nothing.
-                .withModifyPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(false))
-                .withVisibilityPolicy((ctx, owner) -> principal(ctx).map(p -> Authorizer.canSeeModel(p, owner)).orElse(false))
+                .withModifyPolicy((ctx, owner) -> RequestContext.principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(false))
+                .withVisibilityPolicy((ctx, owner) -> RequestContext.principal(ctx).map(p -> Authorizer.canSeeModel(p, owner)).orElse(false))
                 .withModelAudit((ctx, action, model, outcome, details) ->
-                        record(ctx, principal(ctx).orElse(null), action, model, outcome, details));
+                        record(ctx, RequestContext.principal(ctx).orElse(null), action, model, outcome, details));
     }
 
-    /** Applies connectors, limits, filters and error mapping to a Javalin config. */
+    /** Applies connectors, limits, filters and error mapping to a Javalin config, with this chain's authenticators. */
     public void install(JavalinConfig javalin) {
+        install(javalin, List.of());
+    }
+
+    /** As {@link #install(JavalinConfig)}, trying {@code moduleAuthenticators} after this chain's own. */
+    @Override
+    public void install(JavalinConfig javalin, List<Authenticator> moduleAuthenticators) {
+        List<Authenticator> tried = Stream.concat(authenticators.stream(), moduleAuthenticators.stream()).toList();
         if (config.host() != null) {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
@@ -125,22 +125,24 @@ public final class SecurityFilterChain {
                     + " access. Only loopback binds are allowed in this mode.", javalin.jetty.host, javalin.jetty.port);
         }
         javalin.http.maxRequestSize = config.maxBodyBytes();
-        javalin.jetty.modifyHttpConfiguration(http -> {
-            http.setRequestHeaderSize(config.maxHeaderBytes());
-            http.setSendServerVersion(false);
-            http.setSendXPoweredBy(false);
+        ServerConnectors.install(javalin, config, host -> {
+            if (config.insecureNoAuth()) requireLoopback(host);
         });
-        javalin.jetty.modifyServer(SecurityFilterChain::hideErrorDetail);
-        // Host and port are read when Jetty builds the connector, after the server has finished configuring.
-        javalin.jetty.addConnector((server, http) -> connector(server, http, javalin.jetty.host, javalin.jetty.port));
-        javalin.routes.before(this::enforce);
+        javalin.routes.before(this::screen);
+        javalin.routes.beforeMatched(ctx -> admit(ctx, Access.declaredBy(ctx.routeRoles()), tried));
         javalin.routes.after(ctx -> {
-            MDC.remove(MDC_REQUEST_ID);
-            MDC.remove(MDC_USER);
+            MDC.remove(LogContext.REQUEST_ID);
+            MDC.remove(LogContext.USER);
         });
-        javalin.routes.exception(SecurityRejection.class, (e, ctx) -> {
-            e.headers().forEach(ctx::header);
-            ErrorResponses.write(ctx, e.status(), e.getMessage(), e.type(), e.code());
+        javalin.routes.exception(SecurityRejection.class, SecurityFilterChain::writeRejection);
+        // A path no route serves is guarded like an admin route, so probing cannot tell which paths exist.
+        javalin.routes.exception(EndpointNotFound.class, (e, ctx) -> {
+            try {
+                admit(ctx, Access.ADMIN, tried);
+                ErrorResponses.write(ctx, 404, e.getMessage(), "invalid_request_error", null);
+            } catch (SecurityRejection rejection) {
+                writeRejection(rejection, ctx);
+            }
         });
         javalin.routes.exception(AuditLog.AuditUnavailableException.class, (e, ctx) -> {
             LOG.error("request {} {}: {}", ctx.method(), printable(ctx.path()), e.getMessage());
@@ -154,23 +156,45 @@ public final class SecurityFilterChain {
         });
     }
 
-    private void enforce(Context ctx) {
-        // 1. request id: header, attribute, log context
-        String requestId = RequestIds.resolve(ctx.header(REQUEST_ID_HEADER));
-        ctx.attribute(REQUEST_ID_ATTRIBUTE, requestId);
-        ctx.header(REQUEST_ID_HEADER, requestId);
+    /** Every request, matched or not, before routing. */
+    private void screen(Context ctx) {
+        assignRequestId(ctx);
+        checkClientAddress(ctx);
+        if (applyCors(ctx)) {
+            return;
+        }
+        checkBodySize(ctx);
+    }
+
+    /** A request for a route (or for no route, as admin) once its required access is known. */
+    private void admit(Context ctx, Access access, List<Authenticator> tried) {
+        Principal principal = authenticate(ctx, access, tried);
+        rateLimit(ctx, principal);
+        authorize(ctx, access, principal);
+        requireAuditableChange(ctx, access);
+        handOver(ctx, principal);
+    }
+
+    /** Step 1: the request id (the client's if plain), on the response, the request and the log context. */
+    private void assignRequestId(Context ctx) {
+        String requestId = RequestIds.resolve(ctx.header(RequestContext.REQUEST_ID_HEADER));
+        ctx.attribute(RequestContext.REQUEST_ID_ATTRIBUTE, requestId);
+        ctx.header(RequestContext.REQUEST_ID_HEADER, requestId);
         ctx.header("X-Content-Type-Options", "nosniff");
         if (config.tlsEnabled()) {
             ctx.header("Strict-Transport-Security", HSTS);
         }
-        MDC.put(MDC_REQUEST_ID, requestId);
-        MDC.remove(MDC_USER);
+        MDC.put(LogContext.REQUEST_ID, requestId);
+        MDC.remove(LogContext.USER);
+    }
 
-        // 2. IP allowlist, on the real client address
+    /** Step 2: the real client address (behind trusted proxies) must be allowed. */
+    private void checkClientAddress(Context ctx) {
         InetAddress client = addresses.resolve(ctx.req().getRemoteAddr(),
                 Collections.list(ctx.req().getHeaders("X-Forwarded-For")));
         String clientIp = client.getHostAddress();
-        ctx.attribute(CLIENT_IP_ATTRIBUTE, clientIp);
+        ctx.attribute(CLIENT_ADDRESS_ATTRIBUTE, client);
+        ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE, clientIp);
         if (!allowlist.allows(client)) {
             // Recording is throttled per client so a denied flood cannot fill the disk with audit records.
             if (limiter.tryAcquire("denied:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp(),
@@ -179,15 +203,16 @@ public final class SecurityFilterChain {
             }
             throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
         }
-
         // Without authentication, a web page whose name was re-resolved to 127.0.0.1 (DNS rebinding) could read the
         // API with same-origin requests that carry no Origin header; its foreign Host header gives it away.
         if (config.insecureNoAuth() && !isLoopbackHost(ctx.header("Host"))) {
             throw reject(403, "forbidden: Host must name a loopback address without authentication",
                     "permission_error", "host_not_allowed", Map.of());
         }
+    }
 
-        // 3. CORS
+    /** Step 3: browser origins; answers a preflight itself (true: nothing more to do). */
+    private boolean applyCors(Context ctx) {
         String origin = ctx.header("Origin");
         String preflightMethod = ctx.header("Access-Control-Request-Method");
         if ("OPTIONS".equals(ctx.method().name()) && origin != null && preflightMethod != null) {
@@ -198,7 +223,7 @@ public final class SecurityFilterChain {
             headers.forEach(ctx::header);
             ctx.status(204);
             ctx.skipRemainingHandlers();
-            return;
+            return true;
         }
         if (origin != null) {
             if (!cors.allows(origin)) {
@@ -206,70 +231,89 @@ public final class SecurityFilterChain {
             }
             cors.responseHeaders(origin).forEach(ctx::header);
         }
+        return false;
+    }
 
-        // body size, checked before anything reads the body
+    /** Step 4: a declared body size over the limit is refused before anything reads the body. */
+    private void checkBodySize(Context ctx) {
         if (ctx.contentLength() > config.maxBodyBytes()) {
             throw reject(413, "request body too large", "invalid_request_error", "body_too_large", Map.of());
         }
+    }
 
-        // 4. authentication
-        Optional<Scope> required = routes.requiredScope(ctx.method().name(), ctx.path());
-        Principal principal = null;
+    /**
+     * Step 5: who is calling. Open routes need no one; otherwise the first authenticator that recognises a credential
+     * decides, and a request none recognises, or one rejected, is a 401.
+     */
+    private Principal authenticate(Context ctx, Access access, List<Authenticator> tried) {
         if (config.insecureNoAuth()) {
-            principal = Principal.LOCAL_OPERATOR;
-        } else if (required.isPresent()) {
-            principal = authenticate(ctx, client);
+            return Principal.LOCAL_OPERATOR;
         }
+        if (access.scope().isEmpty()) {
+            return null;
+        }
+        Authenticator.Credentials credentials = new RequestCredentials(ctx);
+        Map<String, String> details = new TreeMap<>();
+        boolean presented = ctx.header("Authorization") != null;
+        for (Authenticator authenticator : tried) {
+            Optional<Authentication> verdict = authenticator.authenticate(credentials);
+            if (verdict.isPresent()) {
+                if (verdict.get() instanceof Authentication.Authenticated(Principal principal)) {
+                    return principal;
+                }
+                details.putAll(((Authentication.Rejected) verdict.get()).auditDetails());
+                presented = true;
+                break;
+            }
+        }
+        InetAddress client = ctx.attribute(CLIENT_ADDRESS_ATTRIBUTE);
+        details.put("ip", client.getHostAddress());
+        details.put("reason", presented ? "invalid" : "missing");
+        // Failed attempts count against the client IP, before recording, so a flood of bad keys is throttled
+        // and cannot fill the disk with audit records.
+        limit("authfail:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
+        recordRefusal(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), details);
+        throw reject(401, UNAUTHENTICATED, "invalid_request_error", "invalid_api_key",
+                Map.of("WWW-Authenticate", "Bearer realm=\"bastion\""));
+    }
 
-        // 5. rate limits: per IP always, per key when authenticated. Before authorization, so that denied requests
-        // count too and a key cannot flood the audit log with scope denials.
+    /**
+     * Step 6: per client IP always, per key when authenticated. Before authorization, so that denied requests count
+     * too and a key cannot flood the audit log with scope denials.
+     */
+    private void rateLimit(Context ctx, Principal principal) {
+        InetAddress client = ctx.attribute(CLIENT_ADDRESS_ATTRIBUTE);
         limit("ip:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
         if (principal != null && principal.keyPrefix() != null) {
             limit("key:" + principal.keyPrefix(), config.rateLimits().perKey(principal.role()));
         }
+    }
 
-        // 6. authorization
-        if (required.isPresent() && !principal.has(required.get())) {
+    /** Step 7: the route's scope, carried by the caller's key. The local operator of --insecure-no-auth has all. */
+    private void authorize(Context ctx, Access access, Principal principal) {
+        if (access.scope().isEmpty() || principal == Principal.LOCAL_OPERATOR) {
+            return;
+        }
+        Scope required = access.scope().get();
+        if (!principal.has(required)) {
             recordRefusal(ctx, principal, "authz.denied", ctx.method().name() + " " + ctx.path(),
-                    Map.of("required_scope", required.get().id(), "ip", clientIp));
-            throw reject(403, "this API key lacks the scope " + required.get().id(), "permission_error",
+                    Map.of("required_scope", required.id(), "ip", ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE)));
+            throw reject(403, "this API key lacks the scope " + required.id(), "permission_error",
                     "insufficient_scope", Map.of());
-        }
-
-        // 7. a change is refused up front if its audit record could not be written (reads need no record)
-        if (required.isPresent() && required.get() != Scope.MODELS_USE && !isRead(ctx)) {
-            requireWritableAudit();
-        }
-
-        // 8. hand over the principal
-        if (principal != null) {
-            ctx.attribute(PRINCIPAL_ATTRIBUTE, principal);
-            MDC.put(MDC_USER, principal.userName());
         }
     }
 
-    private Principal authenticate(Context ctx, InetAddress client) {
-        String clientIp = client.getHostAddress();
-        String authorization = ctx.header("Authorization");
-        Optional<Principal> principal = Optional.empty();
-        String token = null;
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = authorization.substring(7).trim();
-            principal = keys.authenticate(token);
+    /** Step 8: a change is refused up front if its audit record could not be written (reads need no record). */
+    private void requireAuditableChange(Context ctx, Access access) {
+        if (audit == null || access.scope().isEmpty() || access.scope().get().equals(Scope.MODELS_USE) || isRead(ctx)) {
+            return;
         }
-        if (principal.isEmpty()) {
-            Map<String, String> details = new java.util.TreeMap<>();
-            details.put("ip", clientIp);
-            details.put("reason", authorization == null ? "missing" : "invalid");
-            ApiKeyService.prefixOf(token).ifPresent(prefix -> details.put("key_prefix", prefix));
-            // Failed attempts count against the client IP, before recording, so a flood of bad keys is throttled
-            // and cannot fill the disk with audit records.
-            limit("authfail:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp());
-            recordRefusal(ctx, null, "auth.failure", ctx.method().name() + " " + ctx.path(), details);
-            throw reject(401, UNAUTHENTICATED, "invalid_request_error", "invalid_api_key",
-                    Map.of("WWW-Authenticate", "Bearer realm=\"bastion\""));
+        try {
+            audit.ensureWritable();
+        } catch (AuditLog.AuditUnavailableException e) {
+            LOG.error("refusing a change: {}", e.getMessage());
+            throw reject(503, AUDIT_UNAVAILABLE + "; nothing was changed", "server_error", "audit_unavailable", Map.of());
         }
-        return principal.get();
     }
 
     /** Reads change nothing, so they need no audit record. */
@@ -278,15 +322,41 @@ public final class SecurityFilterChain {
         return method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
     }
 
-    private void requireWritableAudit() {
-        if (audit == null) {
-            return;
+    /** Step 9: the principal for handlers and the log context. */
+    private static void handOver(Context ctx, Principal principal) {
+        if (principal != null) {
+            ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, principal);
+            MDC.put(LogContext.USER, principal.userName());
         }
-        try {
-            audit.ensureWritable();
-        } catch (AuditLog.AuditUnavailableException e) {
-            LOG.error("refusing a change: {}", e.getMessage());
-            throw reject(503, AUDIT_UNAVAILABLE + "; nothing was changed", "server_error", "audit_unavailable", Map.of());
+    }
+
+    private void limit(String key, int limit) {
+        SlidingWindowRateLimiter.Decision decision = limiter.tryAcquire(key, limit, config.rateLimits().window());
+        if (!decision.allowed()) {
+            throw reject(429, "rate limit exceeded, retry later", "rate_limit_error", "rate_limit_exceeded",
+                    Map.of("Retry-After", Long.toString(decision.retryAfterSeconds())));
+        }
+    }
+
+    /** The audit trail of security events and model operations. */
+    private void record(Context ctx, Principal actor, String action, String target, String outcome,
+                        Map<String, String> details) {
+        if (audit != null) {
+            audit.append(new AuditEvent(RequestContext.requestId(ctx), actor == null ? null : actor.userName(), action,
+                    printable(target), outcome, details));
+        }
+    }
+
+    /** A request's credentials as authenticators see them. */
+    private record RequestCredentials(Context ctx) implements Authenticator.Credentials {
+        @Override
+        public String header(String name) {
+            return ctx.header(name);
+        }
+
+        @Override
+        public String cookie(String name) {
+            return ctx.cookie(name);
         }
     }
 
@@ -302,20 +372,9 @@ public final class SecurityFilterChain {
         }
     }
 
-    private void limit(String key, int limit) {
-        SlidingWindowRateLimiter.Decision decision = limiter.tryAcquire(key, limit, config.rateLimits().window());
-        if (!decision.allowed()) {
-            throw reject(429, "rate limit exceeded, retry later", "rate_limit_error", "rate_limit_exceeded",
-                    Map.of("Retry-After", Long.toString(decision.retryAfterSeconds())));
-        }
-    }
-
-    private void record(Context ctx, Principal actor, String action, String target, String outcome,
-                        Map<String, String> details) {
-        if (audit != null) {
-            audit.append(new AuditEvent(requestId(ctx), actor == null ? null : actor.userName(), action,
-                    printable(target), outcome, details));
-        }
+    private static void writeRejection(SecurityRejection e, Context ctx) {
+        e.headers().forEach(ctx::header);
+        ErrorResponses.write(ctx, e.status(), e.getMessage(), e.type(), e.code());
     }
 
     /** Client-controlled text for logs and audit: control characters replaced, length capped. */
@@ -326,48 +385,6 @@ public final class SecurityFilterChain {
 
     private static SecurityRejection reject(int status, String message, String type, String code, Map<String, String> headers) {
         return new SecurityRejection(status, message, type, code, headers);
-    }
-
-    private ServerConnector connector(Server server, HttpConfiguration http, String host, int port) {
-        if (config.insecureNoAuth()) {
-            requireLoopback(host);
-        }
-        ServerConnector connector;
-        if (config.tlsEnabled()) {
-            HttpConfiguration https = new HttpConfiguration(http);
-            SecureRequestCustomizer secure = new SecureRequestCustomizer();
-            // Clients commonly connect by IP to a certificate issued for a name; hostname checks are the client's job.
-            secure.setSniHostCheck(false);
-            https.addCustomizer(secure);
-            char[] password = randomPassword();
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
-            ssl.setKeyStore(PemKeyStore.load(config.tlsCert(), config.tlsKey(), password));
-            ssl.setKeyStorePassword(new String(password));
-            connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
-        } else {
-            connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        }
-        connector.setHost(host);
-        connector.setPort(port);
-        connector.setIdleTimeout(config.idleTimeout().toMillis());
-        return connector;
-    }
-
-    /** Jetty's own error pages (bad request line, header too large) must not show stacks or messages. */
-    private static void hideErrorDetail(Server server) {
-        ErrorHandler errors = new ErrorHandler();
-        errors.setShowStacks(false);
-        errors.setShowMessageInTitle(false);
-        errors.setShowCauses(false);
-        // Protocol-level rejections (malformed request line or headers) never reach Javalin: answer them in JSON too.
-        errors.setDefaultResponseMimeType("application/json");
-        server.setErrorHandler(errors);
-    }
-
-    private static char[] randomPassword() {
-        byte[] bytes = new byte[24];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getEncoder().encodeToString(bytes).toCharArray();
     }
 
     /** A Host header naming localhost or a loopback literal, with or without a port; absent (HTTP/1.0) passes. */

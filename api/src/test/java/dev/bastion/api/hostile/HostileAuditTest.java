@@ -6,7 +6,6 @@ import dev.bastion.api.BastionServer;
 import dev.bastion.api.BindAddress;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
-import dev.bastion.api.security.RoutePolicy;
 import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityFilterChain;
@@ -73,7 +72,7 @@ class HostileAuditTest {
         store.importDirectory(TinyModelFixture.tinyModel(source.resolve("m"), Architecture.LLAMA), ModelName.parse("tiny"), null);
         services = SecurityServices.open(home, ENV);
         services.users().create("root", Role.ADMIN);
-        admin = "Bearer " + services.keys().create("root", Set.of(Scope.values()), null, null).secret();
+        admin = "Bearer " + services.keys().create("root", Role.ADMIN.grantableScopes(), null, null).secret();
         start();
         for (String user : List.of("u1", "u2", "u3")) {
             assertThat(call("POST", "/api/admin/users", admin, "{\"name\":\"" + user + "\"}").statusCode()).isEqualTo(201);
@@ -93,9 +92,9 @@ class HostileAuditTest {
 
     private void serve(SecurityServices security) {
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind("127.0.0.1", 0),
-                security.keys(), security.audit(), SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
+                security.keys(), security.audit());
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)))
-                .withExtension(new SecurityAdminRoutes(security)::register);
+                .withModule(new SecurityAdminRoutes(security));
         server = new BastionServer(config, new StoreCatalog(store),
                 (dir, format) -> { throw new IllegalStateException("no inference in this test"); }).start();
     }

@@ -1,5 +1,7 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.Access;
+import dev.bastion.api.RequestContext;
 import dev.bastion.security.ApiKeyService;
 import dev.bastion.security.AuditLog;
 import dev.bastion.security.Role;
@@ -52,13 +54,15 @@ final class SecuredApp implements AutoCloseable {
         app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             chain.install(c);
-            c.routes.get("/", ctx -> ctx.result("Bastion is running"));
-            c.routes.get("/api/version", ctx -> ctx.json(java.util.Map.of("version", "0.1.0")));
-            c.routes.get("/api/tags", ctx -> ctx.result(whoAmI(ctx)));
-            c.routes.post("/api/chat", ctx -> ctx.result(whoAmI(ctx) + ":" + ctx.body().length()));
-            c.routes.post("/api/create", ctx -> ctx.result(whoAmI(ctx)));
-            c.routes.get("/api/admin/users", ctx -> ctx.result(whoAmI(ctx)));
-            c.routes.post("/v1/chat/completions", ctx -> ctx.result(whoAmI(ctx)));
+            c.routes.get("/", ctx -> ctx.result("Bastion is running"), Access.OPEN);
+            c.routes.head("/", ctx -> ctx.status(200), Access.OPEN);
+            c.routes.get("/api/version", ctx -> ctx.json(java.util.Map.of("version", "0.1.0")), Access.OPEN);
+            c.routes.get("/api/tags", ctx -> ctx.result(whoAmI(ctx)), Access.MODELS_USE);
+            c.routes.post("/api/chat", ctx -> ctx.result(whoAmI(ctx) + ":" + ctx.body().length()), Access.MODELS_USE);
+            c.routes.post("/api/create", ctx -> ctx.result(whoAmI(ctx)), Access.MODELS_MANAGE);
+            c.routes.get("/api/admin/users", ctx -> ctx.result(whoAmI(ctx)), Access.ADMIN);
+            c.routes.post("/v1/chat/completions", ctx -> ctx.result(whoAmI(ctx)), Access.MODELS_USE);
+            c.routes.get("/api/undeclared", ctx -> ctx.result(whoAmI(ctx)));
             c.routes.get("/api/boom", ctx -> {
                 throw new IllegalStateException("secret path /root/.bastion/bastion.db");
             });
@@ -66,7 +70,7 @@ final class SecuredApp implements AutoCloseable {
     }
 
     private static String whoAmI(io.javalin.http.Context ctx) {
-        return SecurityFilterChain.principal(ctx).map(p -> p.userName()).orElse("anonymous");
+        return RequestContext.principal(ctx).map(p -> p.userName()).orElse("anonymous");
     }
 
     String key(String user, Scope... scopes) {

@@ -38,12 +38,12 @@ class SecurityAdminRoutesTest {
         security = SecurityServices.open(home, Map.of("BASTION_SECRET_KEY", Base64.getEncoder().encodeToString(new byte[32])));
         admin = "Bearer " + security.bootstrap().map(SecurityAdminRoutesTest::read).orElseThrow();
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind("127.0.0.1", 0),
-                security.keys(), security.audit(), SecurityAdminRoutes.routePolicy(RoutePolicy.defaults()));
+                security.keys(), security.audit());
         app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             chain.install(c);
             new SecurityAdminRoutes(security).register(c);
-            c.routes.get("/api/tags", ctx -> ctx.result("models"));
+            c.routes.get("/api/tags", ctx -> ctx.result("models"), dev.bastion.api.Access.MODELS_USE);
         }).start();
     }
 

@@ -1,6 +1,9 @@
 package dev.bastion.api.security;
 
+import dev.bastion.api.Access;
 import dev.bastion.api.BindAddress;
+import dev.bastion.api.RequestContext;
+import dev.bastion.api.SecurityLayer;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.security.AuditLog;
 import dev.bastion.security.Scope;
@@ -110,7 +113,12 @@ class SecurityFilterChainTest {
         assertThat(s.get("/api/admin/users", "Authorization", adminUseOnly).statusCode())
                 .as("an admin's key is bounded by its scopes").isEqualTo(403);
         assertThat(s.get("/api/admin/users", "Authorization", admin).body()).isEqualTo("root");
-        assertThat(s.get("/api/unlisted", "Authorization", use).statusCode()).as("unlisted routes fail closed").isEqualTo(403);
+        assertThat(s.get("/api/undeclared", "Authorization", use).statusCode()).as("a route declaring no scope needs admin")
+                .isEqualTo(403);
+        assertThat(s.get("/api/undeclared", "Authorization", admin).body()).isEqualTo("root");
+        assertThat(s.get("/api/unlisted", "Authorization", use).statusCode()).as("paths no route serves fail closed").isEqualTo(403);
+        assertThat(s.get("/api/unlisted").statusCode()).as("and tell strangers nothing").isEqualTo(401);
+        assertThat(s.get("/api/unlisted", "Authorization", admin).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -334,7 +342,7 @@ class SecurityFilterChainTest {
             c.jetty.host = "127.0.0.1";
             c.jetty.port = 0;
             chain.install(c);
-            c.routes.get("/api/tags", ctx -> ctx.result(((java.security.Principal) ctx.attribute("bastion.principal")).getName()));
+            c.routes.get("/api/tags", ctx -> ctx.result(RequestContext.principalName(ctx)), Access.MODELS_USE);
         }).start();
         try {
             HttpResponse<String> r = fixture.send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.port() + "/api/tags"))
@@ -368,6 +376,7 @@ class SecurityFilterChainTest {
         ServerConfig secured = new SecurityFilterChain(config, null, null).secure(plain);
         assertThat(plain.maxBodyBytes()).isNotEqualTo(1024);
         assertThat(secured.maxBodyBytes()).as("API handlers read bodies up to the same limit the chain enforces").isEqualTo(1024);
-        assertThat(secured.extensions()).hasSize(plain.extensions().size() + 1);
+        assertThat(plain.security()).isEqualTo(SecurityLayer.NONE);
+        assertThat(secured.security()).isInstanceOf(SecurityFilterChain.class);
     }
 }

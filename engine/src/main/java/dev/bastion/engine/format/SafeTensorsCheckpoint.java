@@ -3,6 +3,7 @@ package dev.bastion.engine.format;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.engine.JsonErrors;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.safetensors.TensorInfo;
@@ -92,7 +93,7 @@ final class SafeTensorsCheckpoint implements Checkpoint {
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IOException(file + ": " + JsonErrors.describe(e), e);
         }
         JsonNode eos = root == null ? null : root.get("eos_token_id");
         if (eos == null || eos.isNull()) return Set.of();

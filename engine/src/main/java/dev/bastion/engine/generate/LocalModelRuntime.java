@@ -8,11 +8,14 @@ import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatTemplate;
+import dev.bastion.engine.template.RenderBudget;
+import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import dev.bastion.engine.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
@@ -127,8 +130,8 @@ public final class LocalModelRuntime implements ModelRuntime {
     }
 
     @Override
-    public String renderChat(List<ChatMessage> messages) {
-        return template.render(messages, true);
+    public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
+        return template.render(messages, true, RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
     }
 
     @Override
@@ -143,14 +146,29 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     @Override
     public float[] embed(String text) {
+        int[] tokens = embeddable(text);
+        return model.embed(model.newState(tokens.length), tokens);
+    }
+
+    /** One inference state for all texts: its buffers (logits, batch activations) would otherwise be allocated per text. */
+    @Override
+    public List<float[]> embedAll(List<String> texts) {
+        List<int[]> tokenized = texts.stream().map(this::embeddable).toList();
+        if (tokenized.isEmpty()) return List.of();
+        InferenceState state = model.newState(tokenized.stream().mapToInt(t -> t.length).max().orElseThrow());
+        List<float[]> vectors = new ArrayList<>(tokenized.size());
+        for (int[] tokens : tokenized) vectors.add(model.embed(state, tokens));
+        return vectors;
+    }
+
+    private int[] embeddable(String text) {
         int[] tokens = tokenize(text);
         if (tokens.length == 0) throw new IllegalArgumentException("cannot embed empty text");
         int limit = model.config().maxPositionEmbeddings();
         if (tokens.length > limit) {
             throw new IllegalArgumentException("the text has " + tokens.length + " tokens, more than the model's " + limit + " positions");
         }
-        InferenceState state = model.newState(tokens.length);
-        return model.embed(state, tokens);
+        return tokens;
     }
 
     /** Encodes {@code text}, prepending BOS when the model wants it and the text does not already start with it. */

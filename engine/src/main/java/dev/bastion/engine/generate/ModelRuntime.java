@@ -2,6 +2,7 @@ package dev.bastion.engine.generate;
 
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.RenderLimits;
 
 import java.util.List;
 
@@ -13,8 +14,19 @@ public interface ModelRuntime extends AutoCloseable {
 
     ModelConfig config();
 
-    /** Renders messages with the model's chat template (adding the assistant prompt). */
-    String renderChat(List<ChatMessage> messages);
+    /** Renders messages with the model's chat template (adding the assistant prompt), within the default limits. */
+    default String renderChat(List<ChatMessage> messages) {
+        return renderChat(messages, RenderLimits.DEFAULT, new CancellationToken());
+    }
+
+    /**
+     * Renders messages with the model's chat template (adding the assistant prompt), stopping when {@code limits}
+     * run out or {@code cancel} is set.
+     *
+     * @throws dev.bastion.engine.template.TemplateBudgetExceededException when the template exceeds {@code limits}
+     * @throws java.util.concurrent.CancellationException when cancelled while rendering
+     */
+    String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel);
 
     /**
      * Tokenizes {@code prompt} (special tokens in it are honoured, BOS added if the model wants it) and generates.
@@ -30,6 +42,11 @@ public interface ModelRuntime extends AutoCloseable {
 
     /** A sentence embedding: the mean of the final hidden states, L2-normalized. */
     float[] embed(String text);
+
+    /** {@link #embed} of each text; implementations reuse one inference state for all, sized for the longest. */
+    default List<float[]> embedAll(List<String> texts) {
+        return texts.stream().map(this::embed).toList();
+    }
 
     @Override
     void close();

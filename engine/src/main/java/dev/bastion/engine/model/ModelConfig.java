@@ -1,7 +1,9 @@
 package dev.bastion.engine.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.engine.JsonErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,8 +84,8 @@ public record ModelConfig(
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(configJson));
-        } catch (IOException e) {
-            throw new IOException(configJson + ": not valid JSON: " + e.getMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw new IOException(configJson + ": " + JsonErrors.describe(e), e);
         }
         try {
             return fromJson(root);

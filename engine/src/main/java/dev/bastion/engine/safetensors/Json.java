@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.bastion.engine.JsonErrors;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -41,7 +42,7 @@ final class Json {
             if (node == null || node.isMissingNode()) throw new SafeTensorsException(file, what + " is empty");
             return node;
         } catch (JsonProcessingException e) {
-            throw new SafeTensorsException(file, what + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new SafeTensorsException(file, what + " is " + JsonErrors.describe(e), e);
         }
     }
 

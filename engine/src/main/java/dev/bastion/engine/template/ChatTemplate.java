@@ -4,7 +4,9 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.OutputTooBigException;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.exptest.ExpTest;
@@ -17,12 +19,18 @@ import jinjava.javax.el.CompositeELResolver;
 
 import java.time.Clock;
 import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * A Hugging Face chat template rendered with Jinjava set up like transformers' Jinja2 environment:
@@ -35,11 +43,24 @@ public final class ChatTemplate {
     static final String FALLBACK_SOURCE = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
             + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private static final long MAX_OUTPUT_CHARS = 64L << 20;
-    /** One configured engine for all templates: its global context is only read while rendering. */
-    private static final Jinjava JINJAVA = newJinjava();
+    /** Entries of a list or map a template builds; far more than any conversation has messages. */
+    private static final int MAX_COLLECTION_SIZE = 1 << 20;
+    /**
+     * Jinjava's own filters that Jinja2 (hence transformers) lacks, so no chat template uses them, and whose work a
+     * template cannot bound: regular expressions (catastrophic backtracking), rendering strings as templates, YAML, HTML.
+     */
+    private static final Set<String> UNBOUNDED_FILTERS = Set.of("regex_replace", "render", "fromyaml", "toyaml", "fromjson",
+            "striptags", "truncatehtml", "closehtml", "urlize", "prettyprint");
+    /** Filters whose work grows with a number in their arguments (or format string): such numbers are kept small. */
+    private static final Set<String> SIZED_FILTERS = Set.of("center", "indent", "format", "wordwrap", "batch", "slice", "truncate");
+    /** The largest width or count those filters take; a run of more digits is refused. */
+    private static final Pattern HUGE_NUMBER = Pattern.compile("\\d{7,}");
+    /** One configured engine per output cap (one per model context size): its global context is only read while rendering. */
+    private static final Map<Long, Jinjava> ENGINES = new ConcurrentHashMap<>();
     /** The clock of the template being rendered on this thread, for strftime_now. */
     private static final ThreadLocal<Clock> RENDER_CLOCK = new ThreadLocal<>();
+    /** The budget of the render on this thread, checked before every node. */
+    private static final ThreadLocal<RenderBudget> RENDER_BUDGET = new ThreadLocal<>();
 
     private final String source;
     private final String bosToken;
@@ -52,6 +73,9 @@ public final class ChatTemplate {
 
     ChatTemplate(String jinjaSource, String bosToken, String eosToken, Clock clock) {
         Objects.requireNonNull(jinjaSource, "jinjaSource");
+        if (jinjaSource.length() > RenderLimits.MAX_SOURCE_CHARS) {
+            throw new IllegalArgumentException("chat template is longer than " + RenderLimits.MAX_SOURCE_CHARS + " characters");
+        }
         // Jinja2 drops one trailing newline of the source (keep_trailing_newline=False).
         this.source = PythonSyntax.rewrite(jinjaSource.endsWith("\n") ? jinjaSource.substring(0, jinjaSource.length() - 1) : jinjaSource);
         this.bosToken = bosToken == null ? "" : bosToken;
@@ -60,12 +84,13 @@ public final class ChatTemplate {
         checkSyntax(source);
     }
 
-    /** Fails at load rather than at the first chat when the template does not even parse. */
+    /** Fails at load rather than at the first chat when the template does not even parse, or nests too deep to render. */
     private static void checkSyntax(String source) {
-        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
+        JinjavaInterpreter interpreter = jinjava(RenderLimits.MIN_OUTPUT_CHARS).newInterpreter();
         JinjavaInterpreter.pushCurrent(interpreter);
+        Node root;
         try {
-            interpreter.parse(source);
+            root = interpreter.parse(source);
         } finally {
             JinjavaInterpreter.popCurrent();
         }
@@ -74,19 +99,42 @@ public final class ChatTemplate {
                 throw new IllegalArgumentException("chat template does not parse at line " + error.getLineno() + ": " + error.getMessage());
             }
         }
+        if (depth(root) > RenderLimits.MAX_NESTING) {
+            throw new IllegalArgumentException("chat template nests blocks deeper than " + RenderLimits.MAX_NESTING);
+        }
+    }
+
+    /** The depth of the node tree, without recursion (a hostile tree would overflow the stack). */
+    private static int depth(Node root) {
+        int max = 0;
+        Deque<Map.Entry<Node, Integer>> pending = new ArrayDeque<>();
+        pending.push(Map.entry(root, 0));
+        while (!pending.isEmpty()) {
+            Map.Entry<Node, Integer> e = pending.pop();
+            max = Math.max(max, e.getValue());
+            for (Node child : e.getKey().getChildren()) pending.push(Map.entry(child, e.getValue() + 1));
+        }
+        return max;
     }
 
     public static ChatTemplate fallback() {
         return new ChatTemplate(FALLBACK_SOURCE, "", "<|im_end|>");
     }
 
+    /** Renders the conversation within the default budget. */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, RenderBudget.standard());
+    }
+
     /**
-     * Renders the conversation.
+     * Renders the conversation within {@code budget}.
      *
      * @throws IllegalArgumentException when the template raises an exception (e.g. roles that do not alternate)
      *                                  or cannot be rendered
+     * @throws TemplateBudgetExceededException when the render runs out of time, steps, output, memory or stack
+     * @throws java.util.concurrent.CancellationException when the budget's cancellation was set while rendering
      */
-    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, RenderBudget budget) {
         List<Map<String, Object>> messageMaps = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
@@ -103,10 +151,25 @@ public final class ChatTemplate {
         context.put("strftime_now", "strftime_now");
         RenderResult result;
         RENDER_CLOCK.set(clock);
+        RENDER_BUDGET.set(budget);
         try {
-            result = JINJAVA.renderForResult(source, context);
+            result = jinjava(budget.maxOutputChars()).renderForResult(source, context);
+        } catch (StackOverflowError e) {
+            // Jinjava renders and parses expressions recursively; the stack unwound, so the thread is fine.
+            budget.exceeded("nesting depth");
+            throw e;
+        } catch (OutOfMemoryError e) {
+            // A single huge allocation (e.g. a filter asked for a 2^31-character string) that failed whole.
+            budget.exceeded("memory");
+            throw e;
         } finally {
+            RENDER_BUDGET.remove();
             RENDER_CLOCK.remove();
+        }
+        // Jinjava records exceptions thrown by a node as errors and may go on: the budget knows whether it stopped.
+        budget.rethrowFailure();
+        for (TemplateError error : result.getErrors()) {
+            if (outputTooBig(error)) budget.outputExceeded();
         }
         for (TemplateError error : result.getErrors()) {
             RaisedException raised = raisedBy(error.getException());
@@ -118,7 +181,27 @@ public final class ChatTemplate {
                         error.getException());
             }
         }
+        budget.checkOutput(result.getOutput().length());
         return result.getOutput();
+    }
+
+    private static Jinjava jinjava(long maxOutputChars) {
+        return ENGINES.computeIfAbsent(maxOutputChars, ChatTemplate::newJinjava);
+    }
+
+    /** Jinjava's node pre-processor: one budget step per node rendered, stopping at the first output overflow. */
+    private static void step(Node node, JinjavaInterpreter interpreter) {
+        RenderBudget budget = RENDER_BUDGET.get();
+        if (budget == null) return;
+        interpreter.getLastError().filter(ChatTemplate::outputTooBig).ifPresent(e -> budget.outputExceeded());
+        budget.step();
+    }
+
+    /** Jinjava reports output or a string over its cap with this reason, or wrapped in an expression's error. */
+    private static boolean outputTooBig(TemplateError error) {
+        if (error.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG) return true;
+        for (Throwable t = error.getException(); t != null; t = t.getCause()) if (t instanceof OutputTooBigException) return true;
+        return false;
     }
 
     private static RaisedException raisedBy(Throwable t) {
@@ -126,7 +209,7 @@ public final class ChatTemplate {
         return null;
     }
 
-    private static Jinjava newJinjava() {
+    private static Jinjava newJinjava(long maxOutputChars) {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
@@ -136,9 +219,13 @@ public final class ChatTemplate {
                 .withElResolver(resolver)
                 // Jinjava would otherwise render template syntax found inside values, i.e. in user messages.
                 .withNestedInterpretationEnabled(false)
-                // Templates come with downloaded models: bound what a hostile one can produce.
-                .withMaxOutputSize(MAX_OUTPUT_CHARS)
-                .withMaxStringLength(MAX_OUTPUT_CHARS)
+                // Templates come with downloaded models: bound what a hostile one can produce and how long it runs.
+                .withMaxOutputSize(maxOutputChars)
+                .withMaxStringLength(maxOutputChars)
+                .withMaxListSize(MAX_COLLECTION_SIZE)
+                .withMaxMapSize(MAX_COLLECTION_SIZE)
+                .withNodePreProcessor(ChatTemplate::step)
+                .withDisabled(Map.of(Context.Library.FILTER, UNBOUNDED_FILTERS))
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withEvaluateMapKeys(true)
                         .withIterateOverMapKeys(true)
@@ -153,6 +240,9 @@ public final class ChatTemplate {
                 ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatTemplate.class, "strftimeNow", String.class));
+        for (String name : SIZED_FILTERS) {
+            jinjava.getGlobalContext().registerFilter(new SizeCheckedFilter(jinjava.getGlobalContext().getFilter(name)));
+        }
         jinjava.getGlobalContext().registerFilter(new ToJson());
         jinjava.getGlobalContext().registerFilter(new Trim());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
@@ -219,6 +309,39 @@ public final class ChatTemplate {
             if (var == null) return "";
             String chars = args.length > 0 ? args[0] : null;
             return PythonMethods.strip(var.toString(), chars, true, true);
+        }
+    }
+
+    /** A filter of {@link #SIZED_FILTERS} that refuses sizes of a million or more before its work starts. */
+    private record SizeCheckedFilter(Filter filter) implements Filter {
+        @Override
+        public String getName() {
+            return filter.getName();
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            check(var, List.of(args));
+            return filter.filter(var, interpreter, args);
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            List<Object> all = new ArrayList<>(Arrays.asList(args));
+            all.addAll(kwargs.values());
+            check(var, all);
+            return filter.filter(var, interpreter, args, kwargs);
+        }
+
+        private void check(Object var, List<?> args) {
+            // format's sizes are in the format string, the others' in their arguments.
+            for (Object value : getName().equals("format") ? List.of(String.valueOf(var)) : args) {
+                if (value != null && HUGE_NUMBER.matcher(value.toString()).find()) {
+                    RenderBudget budget = RENDER_BUDGET.get();
+                    if (budget != null) budget.exceeded("a size of a million or more in " + getName());
+                    throw new IllegalArgumentException(getName() + " takes sizes below a million");
+                }
+            }
         }
     }
 

@@ -42,6 +42,9 @@ public final class GoPromptTemplate {
     /** @throws IllegalArgumentException naming the first construct outside the supported subset */
     public static GoPromptTemplate parse(String source) {
         Objects.requireNonNull(source, "source");
+        if (source.length() > RenderLimits.MAX_SOURCE_CHARS) {
+            throw new IllegalArgumentException("template is longer than " + RenderLimits.MAX_SOURCE_CHARS + " characters");
+        }
         List<Part> parts = new ArrayList<>();
         int last = 0;
         boolean inIf = false;
@@ -90,22 +93,32 @@ public final class GoPromptTemplate {
      * .Response holding a trailing assistant message (a reply to continue) or nothing. Tool messages are left out.
      */
     public String render(List<ChatMessage> messages) {
+        return render(messages, RenderBudget.standard());
+    }
+
+    /**
+     * Like {@link #render(List)}, within {@code budget}: one step per message and per template part executed.
+     *
+     * @throws TemplateBudgetExceededException when the render runs out of time, steps or output
+     * @throws java.util.concurrent.CancellationException when the budget's cancellation was set while rendering
+     */
+    public String render(List<ChatMessage> messages, RenderBudget budget) {
         StringBuilder out = new StringBuilder();
         String system = "";
         String prompt = "";
         String response = "";
-        for (ChatMessage m : collate(messages)) {
+        for (ChatMessage m : collate(messages, budget)) {
             switch (m.role()) {
                 case "system" -> {
                     if (!prompt.isEmpty() || !response.isEmpty()) {
-                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false);
+                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false, budget);
                         system = prompt = response = "";
                     }
                     system = m.content();
                 }
                 case "user" -> {
                     if (!response.isEmpty()) {
-                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false);
+                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false, budget);
                         system = prompt = response = "";
                     }
                     prompt = m.content();
@@ -114,7 +127,7 @@ public final class GoPromptTemplate {
                 default -> { } // Ollama's templates without .Messages have no place for tool results
             }
         }
-        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), true);
+        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), true, budget);
         return out.toString();
     }
 
@@ -126,9 +139,10 @@ public final class GoPromptTemplate {
         return render(messages);
     }
 
-    private void execute(StringBuilder out, Map<String, String> values, boolean cutAfterResponse) {
+    private void execute(StringBuilder out, Map<String, String> values, boolean cutAfterResponse, RenderBudget budget) {
         boolean skipping = false;
         for (Part part : parts) {
+            budget.step();
             switch (part) {
                 case Text t -> {
                     if (!skipping) out.append(t.text());
@@ -136,24 +150,36 @@ public final class GoPromptTemplate {
                 case Field f -> {
                     if (!skipping) out.append(values.get(f.name()));
                     // Ollama cuts after .Response wherever it stands, taken branch or not.
-                    if (cutAfterResponse && f.name().equals("Response")) return;
+                    if (cutAfterResponse && f.name().equals("Response")) {
+                        budget.checkOutput(out.length());
+                        return;
+                    }
                 }
                 case If i -> skipping = values.get(i.name()).isEmpty();
                 case End e -> skipping = false;
             }
+            budget.checkOutput(out.length());
         }
     }
 
-    private static List<ChatMessage> collate(List<ChatMessage> messages) {
+    /** Joins runs of one role; a builder per run, since repeated concatenation would be quadratic in the run's length. */
+    private static List<ChatMessage> collate(List<ChatMessage> messages, RenderBudget budget) {
         List<ChatMessage> collated = new ArrayList<>();
+        String role = null;
+        StringBuilder content = new StringBuilder();
         for (ChatMessage m : messages) {
-            if (!collated.isEmpty() && collated.getLast().role().equals(m.role())) {
-                ChatMessage previous = collated.removeLast();
-                collated.add(new ChatMessage(m.role(), previous.content() + "\n\n" + m.content()));
-            } else {
-                collated.add(m);
+            budget.step();
+            if (m.role().equals(role)) {
+                content.append("\n\n").append(m.content());
+                budget.checkOutput(content.length());
+                continue;
             }
+            if (role != null) collated.add(new ChatMessage(role, content.toString()));
+            role = m.role();
+            content.setLength(0);
+            content.append(m.content());
         }
+        if (role != null) collated.add(new ChatMessage(role, content.toString()));
         return collated;
     }
 

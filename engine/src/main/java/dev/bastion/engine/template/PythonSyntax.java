@@ -78,7 +78,13 @@ final class PythonSyntax {
                 out.append(')');
                 top[1] = 0;
             }
-            if (c == '(' || c == '[' || c == '{') brackets.push(new char[] {c, 0});
+            if (c == '(' || c == '[' || c == '{') {
+                brackets.push(new char[] {c, 0});
+                // Jinjava parses expressions recursively: refuse at load what would overflow the stack at render.
+                if (brackets.size() > RenderLimits.MAX_NESTING) {
+                    throw new IllegalArgumentException("chat template nests brackets deeper than " + RenderLimits.MAX_NESTING);
+                }
+            }
             else if ((c == ')' || c == ']' || c == '}') && !brackets.isEmpty()) brackets.pop();
             out.append(c);
             i++;

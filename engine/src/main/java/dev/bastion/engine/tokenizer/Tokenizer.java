@@ -3,6 +3,7 @@ package dev.bastion.engine.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.engine.JsonErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,8 +109,7 @@ public final class Tokenizer {
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+            throw new IllegalArgumentException("tokenizer.json is " + JsonErrors.describe(e), e);
         }
         if (root == null || root.isMissingNode()) throw new IllegalArgumentException("tokenizer.json is empty");
         return new Tokenizer(root);

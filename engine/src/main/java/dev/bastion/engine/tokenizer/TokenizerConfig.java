@@ -3,6 +3,7 @@ package dev.bastion.engine.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.engine.JsonErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,12 +43,12 @@ public record TokenizerConfig(String bosToken, String eosToken, Boolean addBosTo
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("tokenizer_config.json is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("tokenizer_config.json is " + JsonErrors.describe(e), e);
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException("tokenizer_config.json: expected a JSON object");
         JsonNode addBos = root.get("add_bos_token");
         if (addBos != null && !addBos.isNull() && !addBos.isBoolean()) {
-            throw new IllegalArgumentException("add_bos_token: expected true or false but found " + addBos);
+            throw new IllegalArgumentException("add_bos_token: expected true or false but found " + addBos.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
         }
         return new TokenizerConfig(token(root, "bos_token"), token(root, "eos_token"),
                 addBos == null || addBos.isNull() ? null : addBos.asBoolean(), chatTemplate(root.get("chat_template")));

@@ -125,6 +125,31 @@ class LocalModelRuntimeTest {
     }
 
     @Test
+    void embeddingManyTextsReusesOneStateAndGivesTheSameVectors() throws IOException {
+        List<float[]> all = qwen.embedAll(List.of("the cat sat", "quantum physics"));
+        assertThat(all.get(0)).isEqualTo(qwen.embed("the cat sat"));
+        assertThat(all.get(1)).isEqualTo(qwen.embed("quantum physics"));
+        assertThatThrownBy(() -> qwen.embedAll(List.of("x", ""))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        // A wide MLP makes the state's buffers (16 tokens x 2 x 4096 floats of gate/up alone) dominate each embedding.
+        Path dir = TinyModelFixture.model(tmp.resolve("wide"), Architecture.LLAMA,
+                new TinyModelSpec(16, 4096, 1, 2, 1, 0, DType.F32, false, false, 1));
+        try (LocalModelRuntime wide = LocalModelRuntime.load(dir)) {
+            List<String> texts = java.util.Collections.nCopies(64, "the cat sat");
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long id = Thread.currentThread().threadId();
+            wide.embedAll(texts); // warm up
+            texts.forEach(wide::embed);
+            long before = threads.getThreadAllocatedBytes(id);
+            texts.forEach(wide::embed);
+            long onePerText = threads.getThreadAllocatedBytes(id) - before;
+            before = threads.getThreadAllocatedBytes(id);
+            wide.embedAll(texts);
+            long shared = threads.getThreadAllocatedBytes(id) - before;
+            assertThat(shared).as("bytes allocated embedding 64 texts with one state vs one each").isLessThan(onePerText * 3 / 4);
+        }
+    }
+
+    @Test
     void aPromptLongerThanTheContextIsRejected() {
         GenerationOptions tiny = new GenerationOptions(SamplerOptions.GREEDY, 4, 4, List.of());
         assertThatThrownBy(() -> qwen.generate("one two three four five six seven", tiny, TokenSink.IGNORE, new CancellationToken()))

@@ -83,12 +83,13 @@ class GoPromptTemplateTest {
 
     @Test
     void hostileInputFailsInLinearTime() {
-        String braces = "{{".repeat(1 << 19);
+        // Inputs just under the template size limit (a quadratic scan of them would take minutes).
+        String braces = "{{".repeat(1 << 16);
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             assertThatThrownBy(() -> GoPromptTemplate.parse(braces)).hasMessageContaining("never closed");
-            assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .Prompt }}" + "{{ .Prompt }".repeat(1 << 16))).isInstanceOf(IllegalArgumentException.class);
-            GoPromptTemplate many = GoPromptTemplate.parse("{{- .Prompt -}}".repeat(1 << 16));
-            assertThat(many.render(null, "ab")).hasSize(2 << 16);
+            assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .Prompt }}" + "{{ .Prompt }".repeat(1 << 14))).isInstanceOf(IllegalArgumentException.class);
+            GoPromptTemplate many = GoPromptTemplate.parse("{{- .Prompt -}}".repeat(1 << 14));
+            assertThat(many.render(null, "ab")).hasSize(2 << 14);
         });
     }
 }

@@ -1,0 +1,151 @@
+package dev.bastion.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.bastion.api.types.ChatRequest;
+import dev.bastion.api.types.ChatResponse;
+import dev.bastion.api.types.GenerateRequest;
+import dev.bastion.api.types.Message;
+import dev.bastion.api.types.Metrics;
+import dev.bastion.api.types.Options;
+import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.TokenSink;
+import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.ChatPrompt;
+import io.javalin.http.Context;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The one generation path of both APIs: an Ollama {@link ChatRequest} or {@link GenerateRequest} (OpenAI's requests
+ * are translated to these) becomes a {@link GenerationCall}, which runs and is answered here, streamed or whole, with
+ * in-stream errors, cancellation on disconnect and the JSON-format check; only the wire format
+ * ({@link ReplyEncoder}) differs per endpoint.
+ */
+final class ChatService {
+
+    private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
+
+    private final ModelCatalog catalog;
+    private final Generations generations;
+    private final ServerConfig config;
+
+    ChatService(ModelCatalog catalog, Generations generations, ServerConfig config) {
+        this.catalog = catalog;
+        this.generations = generations;
+        this.config = config;
+    }
+
+    /** A chat; no messages only loads the model. */
+    GenerationCall chatCall(Context ctx, Caller caller, ChatRequest r) {
+        String model = r.requiredModel();
+        List<ChatMessage> messages = new ArrayList<>();
+        List<Message> given = r.messages() == null ? List.of() : r.messages();
+        for (int i = 0; i < given.size(); i++) {
+            Message m = given.get(i);
+            String path = "messages[" + i + "]";
+            if (m == null) throw ApiException.badRequest("'" + path + "' must be an object", path);
+            if (m.role() == null) throw ApiException.badRequest("'" + path + ".role' is required", path + ".role");
+            if (!ROLES.contains(m.role())) {
+                throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + ApiException.quote(m.role()) + "'", "messages");
+            }
+            if (JsonFields.given(m.images())) throw ApiException.badRequest("images are not supported", "messages");
+            messages.add(new ChatMessage(m.role(), m.content() == null ? "" : m.content()));
+        }
+        JsonNode format = format(r.format());
+        ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, ctx, config).show(model);
+        Prompt prompt = null;
+        if (!messages.isEmpty()) {
+            JsonFormat.applySystem(messages, details.system(), format);
+            prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages);
+        }
+        return call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+    }
+
+    /** A generation from a prompt, raw or through the request's, the model's or the chat template; no prompt only loads. */
+    GenerationCall generateCall(Context ctx, Caller caller, GenerateRequest r) {
+        String model = r.requiredModel();
+        if (JsonFields.given(r.images())) throw ApiException.badRequest("images are not supported", "images");
+        JsonNode format = format(r.format());
+        ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, ctx, config).show(model);
+        String text = r.prompt() == null ? "" : r.prompt();
+        Prompt prompt = null;
+        if (!text.isEmpty() && Boolean.TRUE.equals(r.raw())) {
+            prompt = new Prompt.Raw(text);
+        } else if (!text.isEmpty()) {
+            ChatPrompt template = ChatPrompt.of(r.template(), details.template());
+            List<ChatMessage> messages = new ArrayList<>();
+            if (r.system() != null) messages.add(new ChatMessage("system", r.system()));
+            messages.add(new ChatMessage("user", text));
+            JsonFormat.applySystem(messages, details.system(), format);
+            prompt = new Prompt.Chat(template, messages);
+        }
+        return call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+    }
+
+    private GenerationCall call(Caller caller, String model, ModelCatalog.ModelDetails details, Prompt prompt, Options options,
+                                KeepAlive keepAlive, Boolean stream, JsonNode format) {
+        return new GenerationCall(caller, model, details.summary().name(), prompt,
+                SamplingRequest.fromOllama(options, "options.", details.parameters()),
+                Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()), !Boolean.FALSE.equals(stream), format);
+    }
+
+    /** Ollama's {@code format}: "json", a schema object, or nothing ("" counts as nothing). */
+    private static JsonNode format(JsonNode format) {
+        if (!JsonFields.given(format) || (format.isTextual() && format.asText().isEmpty())) return null;
+        if (!(format.isObject() || (format.isTextual() && format.asText().equals("json")))) {
+            throw ApiException.badRequest("'format' must be \"json\" or a JSON schema object", "format");
+        }
+        return format;
+    }
+
+    /** Runs {@code call} and answers it in {@code encoder}'s wire format. */
+    void respond(Context ctx, GenerationCall call, ReplyEncoder encoder) throws InterruptedException {
+        if (call.loadOnly()) {
+            HttpIo.json(ctx, 200, encoder.whole(loadOnly(call)));
+            return;
+        }
+        CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
+        if (call.stream()) {
+            HttpIo.Stream out = new HttpIo.Stream(ctx, encoder.contentType(), cancel);
+            Generations.Outcome outcome;
+            try {
+                outcome = generations.generate(call, piece -> encoder.write(out, ChatResponse.piece(call.model(), piece)), cancel);
+            } catch (RuntimeException e) {
+                if (!out.started()) throw e;
+                encoder.fail(out, e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e));
+                return;
+            }
+            encoder.write(out, done(call, "", outcome));
+        } else {
+            Generations.Outcome outcome = generations.generate(call, TokenSink.IGNORE, cancel);
+            if (call.format() != null && !JsonFormat.isJson(outcome.result().text())) throw JsonFormat.invalidReply();
+            HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.result().text(), outcome)));
+        }
+    }
+
+    private static ChatResponse done(GenerationCall call, String content, Generations.Outcome outcome) {
+        return ChatResponse.done(call.model(), content, outcome.result().doneReason().wireName(),
+                Metrics.of(outcome.result(), outcome.loadNanos(), outcome.totalNanos()));
+    }
+
+    /** Ollama's empty request: loads the model for its keep_alive, or unloads it with keep_alive 0. */
+    private ChatResponse loadOnly(GenerationCall call) throws InterruptedException {
+        long start = System.nanoTime();
+        if (call.keepAlive().unloadNow()) {
+            generations.unload(call.storedModel());
+            return ChatResponse.done(call.model(), "", "unload", Metrics.loadOnly(0, System.nanoTime() - start));
+        }
+        long load = generations.preload(call.storedModel(), call.keepAlive());
+        return ChatResponse.done(call.model(), "", "load", Metrics.loadOnly(load, System.nanoTime() - start));
+    }
+
+    /** Embeds {@code inputs} with a visible model, within the embedding caps. */
+    Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
+        String stored = new VisibleCatalog(catalog, ctx, config).show(model).summary().name();
+        return generations.embed(Caller.of(ctx), stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
+                inputs, config.scheduler().embedLimits());
+    }
+}

@@ -1,0 +1,34 @@
+package dev.bastion.api;
+
+import dev.bastion.security.Authenticator;
+import io.javalin.config.JavalinConfig;
+
+import java.util.List;
+
+/**
+ * How an HTTP-facing part (the key admin routes, a web app, MCP, clustering) plugs into the server. Given to
+ * {@link ServerConfig#withModule}; registered after the security layer and before the model APIs, in order.
+ */
+@FunctionalInterface
+public interface ServerModule {
+
+    /**
+     * Adds the module's routes, each declaring its {@link Access} where it is registered
+     * ({@code config.routes.post("/mcp", this::call, Access.scope(MCP_USE))}; one without needs admin), and any
+     * filters or exception handlers it needs.
+     */
+    void register(JavalinConfig config);
+
+    /** Ways this module's clients prove who they are (e.g. a session cookie), tried after the API keys, in order. */
+    default List<Authenticator> authenticators() {
+        return List.of();
+    }
+
+    /** Called when the server has started listening. */
+    default void start() {
+    }
+
+    /** Called when the server stops, after it has stopped listening. */
+    default void stop() {
+    }
+}

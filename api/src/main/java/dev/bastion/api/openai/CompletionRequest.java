@@ -1,0 +1,14 @@
+package dev.bastion.api.openai;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import dev.bastion.api.types.StringOrStrings;
+
+import java.util.List;
+
+/** {@code POST /v1/completions}: {@code prompt} must be one string. */
+public record CompletionRequest(String model, @JsonDeserialize(using = StringOrStrings.class) List<String> prompt,
+                                Boolean stream, @JsonProperty("stream_options") StreamOptions streamOptions,
+                                @JsonProperty("response_format") ResponseFormat responseFormat,
+                                @JsonUnwrapped Sampling sampling) {}

@@ -1,0 +1,15 @@
+package dev.bastion.api.types;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+
+/** One {@code /api/generate} reply object: a {@link ChatResponse} with the text as {@code response}. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record GenerateResponse(String model, @JsonProperty("created_at") String createdAt, String response, boolean done,
+                               @JsonProperty("done_reason") String doneReason, @JsonUnwrapped Metrics metrics) {
+
+    public static GenerateResponse of(ChatResponse r) {
+        return new GenerateResponse(r.model(), r.createdAt(), r.content(), r.done(), r.doneReason(), r.metrics());
+    }
+}

@@ -1,0 +1,6 @@
+package dev.bastion.api.types;
+
+import java.util.List;
+
+/** {@code /api/tags}'s reply. */
+public record ListResponse(List<ModelResponse> models) {}

@@ -1,0 +1,9 @@
+package dev.bastion.api.types;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.Map;
+
+/** One stored model in {@code /api/tags}. */
+public record ModelResponse(String name, String model, @JsonProperty("modified_at") String modifiedAt, long size, String digest,
+                            Map<String, Object> details) {}

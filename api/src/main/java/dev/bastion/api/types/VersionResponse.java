@@ -1,0 +1,4 @@
+package dev.bastion.api.types;
+
+/** {@code /api/version}'s reply. */
+public record VersionResponse(String version) {}

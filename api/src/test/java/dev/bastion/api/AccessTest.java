@@ -1,0 +1,22 @@
+package dev.bastion.api;
+
+import io.javalin.security.RouteRole;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AccessTest {
+
+    private enum OtherRole implements RouteRole { ANYONE }
+
+    @Test
+    void aRouteDeclaringNoAccessOrAnAmbiguousOneNeedsAdmin() {
+        assertThat(Access.declaredBy(Set.of())).isEqualTo(Access.ADMIN);
+        assertThat(Access.declaredBy(Set.of(OtherRole.ANYONE))).isEqualTo(Access.ADMIN);
+        assertThat(Access.declaredBy(Set.of(Access.OPEN, Access.MODELS_USE))).isEqualTo(Access.ADMIN);
+        assertThat(Access.declaredBy(Set.of(Access.OPEN, OtherRole.ANYONE))).isEqualTo(Access.OPEN);
+        assertThat(Access.declaredBy(Set.of(Access.MODELS_MANAGE))).isEqualTo(Access.MODELS_MANAGE);
+    }
+}
