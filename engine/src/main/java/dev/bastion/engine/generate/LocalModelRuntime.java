@@ -35,6 +35,7 @@ public final class LocalModelRuntime implements ModelRuntime {
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final OptionalInt bosToAdd;
+    private final SessionCache sessions = new SessionCache(SessionCache.Limits.DEFAULT);
     private final Generator generator;
 
     private LocalModelRuntime(Path directory, LanguageModel model, Tokenizer tokenizer, ChatTemplate template,
@@ -44,7 +45,7 @@ public final class LocalModelRuntime implements ModelRuntime {
         this.tokenizer = tokenizer;
         this.template = template;
         this.bosToAdd = bosToAdd;
-        this.generator = new Generator(model, tokenizer, eosTokenIds);
+        this.generator = new Generator(model, tokenizer, eosTokenIds, sessions);
     }
 
     /**
@@ -180,8 +181,19 @@ public final class LocalModelRuntime implements ModelRuntime {
         return withBos;
     }
 
+    /** The KV caches kept for the owners' next prompts (see {@link GenerationOptions#cacheOwner()}). */
+    public SessionCache sessions() {
+        return sessions;
+    }
+
+    @Override
+    public void limitSessions(SessionCache.Limits limits) {
+        sessions.limit(limits);
+    }
+
     @Override
     public void close() {
+        sessions.close();
         model.close();
     }
 }
