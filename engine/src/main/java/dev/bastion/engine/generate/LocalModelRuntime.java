@@ -113,6 +113,10 @@ public final class LocalModelRuntime implements ModelRuntime {
         Set<Integer> eos = new HashSet<>(modelConfig.eosTokenIds());
         if (config.eosToken() != null) tokenizer.tokenId(config.eosToken()).ifPresent(eos::add);
         if (chatMl) tokenizer.tokenId(CHATML_END).ifPresent(eos::add);
+        // A sampled BOS begins a new document: base models trained on packed documents (llama2.c's TinyStories) end a
+        // text that way, and continuing would stream "<s>" and an unrelated text (llama2.c stops there too).
+        if (modelConfig.bosTokenId() >= 0 && modelConfig.bosTokenId() < modelConfig.vocabSize()) eos.add(modelConfig.bosTokenId());
+        if (config.bosToken() != null) tokenizer.tokenId(config.bosToken()).ifPresent(eos::add);
         return eos;
     }
 
