@@ -38,7 +38,8 @@ final class Generations {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
             try {
-                result = runtime.generate(call.prompt().render(runtime, templateLimits, cancel), call.options(), sink, cancel);
+                result = runtime.generate(call.prompt().render(runtime, templateLimits, cancel),
+                        call.options().withCacheOwner(call.caller().cacheOwner()), sink, cancel);
             } catch (CancellationException e) {
                 result = new GenerationResult("", DoneReason.CANCELLED, 0, 0, 0, 0);
             } catch (IllegalArgumentException e) {

@@ -177,6 +177,7 @@ public final class ModelScheduler implements AutoCloseable {
             long size = residentBytes(dir, format);
             makeRoom(size, entry);
             ModelRuntime runtime = loader.load(dir, format);
+            runtime.limitSessions(config.sessions());
             synchronized (this) {
                 entry.runtime = runtime;
                 entry.sizeBytes = size;

@@ -5,6 +5,7 @@ import dev.bastion.engine.generate.DoneReason;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.ModelRuntime;
+import dev.bastion.engine.generate.SessionCache;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.ModelConfig;
@@ -29,6 +30,8 @@ final class FakeRuntime implements ModelRuntime {
     final AtomicInteger maxRunning = new AtomicInteger();
     final List<GenerationResult> results = new CopyOnWriteArrayList<>();
     final List<String> prompts = new CopyOnWriteArrayList<>();
+    final List<String> cacheOwners = new CopyOnWriteArrayList<>();
+    volatile SessionCache.Limits sessionLimits;
     /** When >= 0, generation fails with an internal error after this many tokens. */
     volatile int failAfter = -1;
 
@@ -53,6 +56,7 @@ final class FakeRuntime implements ModelRuntime {
     public GenerationResult generate(String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
         if (closed.get()) throw new IllegalStateException("runtime " + name + " used after close");
         prompts.add(prompt);
+        cacheOwners.add(String.valueOf(options.cacheOwner()));
         int now = running.incrementAndGet();
         maxRunning.accumulateAndGet(now, Math::max);
         try {
@@ -108,6 +112,11 @@ final class FakeRuntime implements ModelRuntime {
         norm = Math.sqrt(norm);
         for (int i = 0; i < 4; i++) v[i] = norm == 0 ? 0 : (float) (v[i] / norm);
         return v;
+    }
+
+    @Override
+    public void limitSessions(SessionCache.Limits limits) {
+        sessionLimits = limits;
     }
 
     @Override

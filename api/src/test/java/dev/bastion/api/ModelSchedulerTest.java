@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.generate.SessionCache;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.testing.Stories260K;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +51,18 @@ class ModelSchedulerTest {
     @AfterEach
     void close() {
         if (scheduler != null) scheduler.close();
+    }
+
+    @Test
+    void aLoadedModelKeepsItsKvCachesWithinTheConfiguredLimits() throws Exception {
+        SessionCache.Limits limits = new SessionCache.Limits(3, 12345);
+        scheduler = new ModelScheduler(new FakeCatalog(home).add("a", 100, Map.of()), (dir, format) -> {
+            FakeRuntime rt = new FakeRuntime("a", 0);
+            loaded.put(rt.name, rt);
+            return rt;
+        }, new SchedulerConfig(1000, 1, KeepAlive.DEFAULT, Duration.ofHours(1)).withSessions(limits), clock);
+        scheduler.preload("a", KeepAlive.DEFAULT);
+        assertThat(loaded.get("a").sessionLimits).isEqualTo(limits);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.generate.SessionCache;
 import dev.bastion.engine.template.RenderLimits;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,21 @@ class SchedulerConfigTest {
         assertThat(d.numParallel()).isEqualTo(1);
         assertThat(d.defaultKeepAlive()).isEqualTo(KeepAlive.DEFAULT);
         assertThat(d.memoryBudgetBytes()).isGreaterThanOrEqualTo(1L << 30);
+    }
+
+    @Test
+    void readsTheKvCacheLimits() {
+        SchedulerConfig c = SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_STATES", "2", "BASTION_KV_CACHE_MEMORY", "1048576"));
+        assertThat(c.sessions()).isEqualTo(new SessionCache.Limits(2, 1 << 20));
+        assertThat(SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_STATES", "0")).sessions().maxStates()).isZero();
+        SessionCache.Limits defaults = SchedulerConfig.fromEnvironment(Map.of()).sessions();
+        assertThat(defaults.maxStates()).isEqualTo(SessionCache.Limits.DEFAULT.maxStates());
+        assertThat(defaults.maxBytes()).isPositive().isLessThanOrEqualTo(SessionCache.Limits.DEFAULT.maxBytes())
+                .isLessThanOrEqualTo(Runtime.getRuntime().maxMemory() / 8);
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_STATES", "-1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BASTION_KV_CACHE_STATES");
+        assertThatThrownBy(() -> SchedulerConfig.fromEnvironment(Map.of("BASTION_KV_CACHE_MEMORY", "lots")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BASTION_KV_CACHE_MEMORY");
     }
 
     @Test

@@ -183,7 +183,9 @@ public final class RunCommand implements Callable<Integer> {
         return messages;
     }
 
-    private void chat(ModelRuntime runtime, ChatPrompt chatPrompt, GenerationOptions options, String system) throws IOException {
+    private void chat(ModelRuntime runtime, ChatPrompt chatPrompt, GenerationOptions conversation, String system) throws IOException {
+        // Each turn reuses the KV cache of the one before: only the new message is prefilled.
+        GenerationOptions options = conversation.withCacheOwner("cli");
         PrintWriter out = spec.commandLine().getOut();
         boolean interactive = System.console() != null;
         List<ChatMessage> history = startConversation(system);

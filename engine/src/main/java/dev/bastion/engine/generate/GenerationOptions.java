@@ -8,12 +8,19 @@ import java.util.List;
  * @param maxTokens tokens to generate at most; negative means until the context is full
  * @param contextLength KV cache size (Ollama's num_ctx); 0 means the model's default
  * @param stop generation ends before any of these strings; they are not emitted
+ * @param cacheOwner whose KV caches this generation may reuse and leaves for reuse (an opaque key such as a user id);
+ *                   null reuses nothing. Caches never pass between owners: two users with the same prompt share nothing.
  */
-public record GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop) {
+public record GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop,
+                                String cacheOwner) {
 
     /** Stop matching costs the total stop length per token, so clients may not make it arbitrarily large. */
     public static final int MAX_STOP_STRINGS = 16;
     public static final int MAX_STOP_LENGTH = 256;
+
+    public GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop) {
+        this(sampling, maxTokens, contextLength, stop, null);
+    }
 
     public GenerationOptions {
         stop = List.copyOf(stop);
@@ -27,6 +34,11 @@ public record GenerationOptions(SamplerOptions sampling, int maxTokens, int cont
                 throw new IllegalArgumentException("stop strings must be at most " + MAX_STOP_LENGTH + " characters, got " + s.length());
             }
         }
+    }
+
+    /** These options on behalf of {@code owner} (see {@link #cacheOwner()}). */
+    public GenerationOptions withCacheOwner(String owner) {
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, owner);
     }
 
     public static GenerationOptions defaults() {

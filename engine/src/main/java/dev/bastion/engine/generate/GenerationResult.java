@@ -1,11 +1,21 @@
 package dev.bastion.engine.generate;
 
-/** The outcome of one generation, with Ollama-style counters. Durations are in nanoseconds. */
+/**
+ * The outcome of one generation, with Ollama-style counters. Durations are in nanoseconds.
+ *
+ * @param promptTokens the whole prompt, including {@code cachedTokens}
+ * @param cachedTokens leading prompt tokens whose KV cache was reused from the owner's previous generation, not prefilled
+ */
 public record GenerationResult(String text, DoneReason doneReason, int promptTokens, int generatedTokens,
-                               long promptEvalNanos, long evalNanos) {
+                               long promptEvalNanos, long evalNanos, int cachedTokens) {
+
+    public GenerationResult(String text, DoneReason doneReason, int promptTokens, int generatedTokens,
+                            long promptEvalNanos, long evalNanos) {
+        this(text, doneReason, promptTokens, generatedTokens, promptEvalNanos, evalNanos, 0);
+    }
 
     public double prefillTokensPerSecond() {
-        return promptEvalNanos == 0 ? 0 : promptTokens * 1e9 / promptEvalNanos;
+        return promptEvalNanos == 0 ? 0 : (promptTokens - cachedTokens) * 1e9 / promptEvalNanos;
     }
 
     public double decodeTokensPerSecond() {

@@ -24,11 +24,22 @@ public final class Generator {
     private final LanguageModel model;
     private final Tokenizer tokenizer;
     private final Set<Integer> eosTokenIds;
+    private final SessionCache sessions;
 
     public Generator(LanguageModel model, Tokenizer tokenizer, Set<Integer> eosTokenIds) {
+        this(model, tokenizer, eosTokenIds, null);
+    }
+
+    /**
+     * With {@code sessions} (null: none), a generation whose options name a {@link GenerationOptions#cacheOwner()}
+     * starts from that owner's cached KV state sharing the longest prefix with its prompt, and leaves its own there.
+     * The model must forget what a state held beyond a position it runs again (as {@code LlamaModel} does).
+     */
+    public Generator(LanguageModel model, Tokenizer tokenizer, Set<Integer> eosTokenIds, SessionCache sessions) {
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.eosTokenIds = Set.copyOf(eosTokenIds);
+        this.sessions = sessions;
     }
 
     public Set<Integer> eosTokenIds() {
@@ -67,18 +78,47 @@ public final class Generator {
 
         if (cancel.isCancelled()) return new GenerationResult("", DoneReason.CANCELLED, prompt.length, 0, 0, 0);
 
-        InferenceState state = model.newState(context);
-        int[] tokens = new int[context];
-        System.arraycopy(prompt, 0, tokens, 0, prompt.length);
-        int length = prompt.length;
+        String owner = sessions == null ? null : options.cacheOwner();
+        SessionCache.Checkout checkout = owner == null ? null : sessions.take(owner, context, prompt);
+        Sequence seq = new Sequence(checkout == null ? model.newState(context) : checkout.state(), context, prompt,
+                checkout == null ? 0 : checkout.reused());
+        // Kept only after a clean end (cancellation included); a failure may have left the state half-written.
+        GenerationResult result = run(seq, options, sink, cancel);
+        if (owner != null) sessions.put(owner, seq.state, Arrays.copyOf(seq.tokens, seq.fed));
+        return result;
+    }
 
+    /** The tokens of one generation and how many of them the state holds. */
+    private static final class Sequence {
+        final InferenceState state;
+        final int[] tokens;
+        final int promptLength;
+        final int reused;
+        int length;
+        int fed;
+
+        Sequence(InferenceState state, int context, int[] prompt, int reused) {
+            this.state = state;
+            this.tokens = Arrays.copyOf(prompt, context);
+            this.promptLength = prompt.length;
+            this.reused = reused;
+            this.length = prompt.length;
+            this.fed = reused;
+        }
+    }
+
+    private GenerationResult run(Sequence seq, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        int context = seq.tokens.length;
         long prefillStart = System.nanoTime();
         float[] logits = null;
-        for (int start = 0; start < prompt.length; start += PREFILL_CHUNK) {
+        // Prefill what the reused cache does not hold; the model overwrites whatever it held from there on.
+        while (seq.fed < seq.promptLength) {
             if (cancel.isCancelled()) {
-                return new GenerationResult("", DoneReason.CANCELLED, prompt.length, 0, System.nanoTime() - prefillStart, 0);
+                return new GenerationResult("", DoneReason.CANCELLED, seq.promptLength, 0, System.nanoTime() - prefillStart, 0, seq.reused);
             }
-            logits = model.prefill(state, Arrays.copyOfRange(prompt, start, Math.min(prompt.length, start + PREFILL_CHUNK)), start);
+            int end = Math.min(seq.promptLength, seq.fed + PREFILL_CHUNK);
+            logits = model.prefill(seq.state, Arrays.copyOfRange(seq.tokens, seq.fed, end), seq.fed);
+            seq.fed = end;
         }
         long prefillNanos = System.nanoTime() - prefillStart;
 
@@ -96,27 +136,30 @@ public final class Generator {
                 reason = DoneReason.CANCELLED;
                 break;
             }
-            if ((options.maxTokens() >= 0 && generated >= options.maxTokens()) || length >= context) {
+            if ((options.maxTokens() >= 0 && generated >= options.maxTokens()) || seq.length >= context) {
                 reason = DoneReason.LENGTH;
                 break;
             }
             // The last sampled token is fed only now, so a generation that ends does not pay for one more forward pass.
-            if (generated > 0) logits = model.forward(state, tokens[length - 1], length - 1);
+            if (generated > 0) {
+                logits = model.forward(seq.state, seq.tokens[seq.length - 1], seq.length - 1);
+                seq.fed = seq.length;
+            }
             // Embedding rows padded beyond the tokenizer (common in released models) must never be sampled.
             if (logits.length > tokenizerVocab) Arrays.fill(logits, tokenizerVocab, logits.length, Float.NEGATIVE_INFINITY);
             int token;
             try {
-                token = sampler.sample(logits, tokens, length);
+                token = sampler.sample(logits, seq.tokens, seq.length);
             } catch (IllegalArgumentException e) {
                 // The logits come from the model, not the request; IllegalArgumentException would blame the prompt.
-                throw new IllegalStateException("the model gave no finite logit at position " + length
+                throw new IllegalStateException("the model gave no finite logit at position " + seq.length
                         + " (broken weights or config): " + e.getMessage(), e);
             }
             if (eosTokenIds.contains(token)) {
                 reason = DoneReason.STOP;
                 break;
             }
-            tokens[length++] = token;
+            seq.tokens[seq.length++] = token;
             generated++;
             emit(matcher.append(decoder.next(token)), text, sink);
             if (matcher.stopped()) {
@@ -129,8 +172,8 @@ public final class Generator {
             emit(matcher.stopped() ? tail : tail + matcher.flush(), text, sink);
         }
         long decodeNanos = System.nanoTime() - decodeStart;
-        return new GenerationResult(text.toString(), matcher.stopped() ? DoneReason.STOP : reason, prompt.length, generated,
-                prefillNanos, decodeNanos);
+        return new GenerationResult(text.toString(), matcher.stopped() ? DoneReason.STOP : reason, seq.promptLength, generated,
+                prefillNanos, decodeNanos, seq.reused);
     }
 
     private static void emit(String piece, StringBuilder text, TokenSink sink) {

@@ -35,6 +35,7 @@ public final class LocalModelRuntime implements ModelRuntime {
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final OptionalInt bosToAdd;
+    private final SessionCache sessions = new SessionCache(SessionCache.Limits.DEFAULT);
     private final Generator generator;
 
     private LocalModelRuntime(Path directory, LanguageModel model, Tokenizer tokenizer, ChatTemplate template,
@@ -44,7 +45,7 @@ public final class LocalModelRuntime implements ModelRuntime {
         this.tokenizer = tokenizer;
         this.template = template;
         this.bosToAdd = bosToAdd;
-        this.generator = new Generator(model, tokenizer, eosTokenIds);
+        this.generator = new Generator(model, tokenizer, eosTokenIds, sessions);
     }
 
     /**
@@ -112,6 +113,10 @@ public final class LocalModelRuntime implements ModelRuntime {
         Set<Integer> eos = new HashSet<>(modelConfig.eosTokenIds());
         if (config.eosToken() != null) tokenizer.tokenId(config.eosToken()).ifPresent(eos::add);
         if (chatMl) tokenizer.tokenId(CHATML_END).ifPresent(eos::add);
+        // A sampled BOS begins a new document: base models trained on packed documents (llama2.c's TinyStories) end a
+        // text that way, and continuing would stream "<s>" and an unrelated text (llama2.c stops there too).
+        if (modelConfig.bosTokenId() >= 0 && modelConfig.bosTokenId() < modelConfig.vocabSize()) eos.add(modelConfig.bosTokenId());
+        if (config.bosToken() != null) tokenizer.tokenId(config.bosToken()).ifPresent(eos::add);
         return eos;
     }
 
@@ -180,8 +185,19 @@ public final class LocalModelRuntime implements ModelRuntime {
         return withBos;
     }
 
+    /** The KV caches kept for the owners' next prompts (see {@link GenerationOptions#cacheOwner()}). */
+    public SessionCache sessions() {
+        return sessions;
+    }
+
+    @Override
+    public void limitSessions(SessionCache.Limits limits) {
+        sessions.limit(limits);
+    }
+
     @Override
     public void close() {
+        sessions.close();
         model.close();
     }
 }

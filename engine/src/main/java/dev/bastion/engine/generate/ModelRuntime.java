@@ -28,8 +28,14 @@ public interface ModelRuntime extends AutoCloseable {
      */
     String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel);
 
-    /** Tokenizes {@code prompt} (special tokens in it are honoured, BOS added if the model wants it) and generates. */
+    /**
+     * Tokenizes {@code prompt} (special tokens in it are honoured, BOS added if the model wants it) and generates.
+     * With a {@link GenerationOptions#cacheOwner()}, reuses that owner's KV cache for the prompt's longest cached prefix.
+     */
     GenerationResult generate(String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel);
+
+    /** Bounds the KV caches kept for reuse by the next prompt of the same owner; a runtime without them ignores it. */
+    default void limitSessions(SessionCache.Limits limits) {}
 
     /** Number of tokens {@code text} encodes to (as generate would see it). */
     int countTokens(String text);

@@ -12,7 +12,8 @@ public interface LanguageModel extends AutoCloseable {
     InferenceState newState(int contextLength);
 
     /**
-     * Runs {@code token} at position {@code pos} (positions 0..pos-1 must already be in the state's cache)
+     * Runs {@code token} at position {@code pos} (positions 0..pos-1 must already be in the state's cache; what the
+     * state held from {@code pos} on is forgotten, which is how a reused cache is cut back to a common prefix)
      * and returns the logits over the vocabulary. The array belongs to the state and is overwritten by the next call.
      */
     float[] forward(InferenceState state, int token, int pos);

@@ -68,6 +68,14 @@ public final class LlamaState implements InferenceState {
         return filled;
     }
 
+    @Override
+    public long sizeBytes() {
+        long floats = 2L * keys.length * keys[0].length + (long) scores.length * capacity + logits.length
+                + (long) BATCH * (2L * residual[0].length + qkv[0].length + attention[0].length + projected[0].length
+                + gateUp[0].length + 2L * cos[0].length);
+        return floats * Float.BYTES;
+    }
+
     void ensureCapacity(int positions) {
         if (positions <= capacity) return;
         int newCapacity = Math.min(contextLength, Math.max(positions, capacity * 2));

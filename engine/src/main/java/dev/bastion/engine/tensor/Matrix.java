@@ -16,7 +16,8 @@ public interface Matrix {
 
     /**
      * {@code outs[t][outRow] = row · xs[t]} for the four tokens {@code t0..t0+3}. Implementations read each weight once
-     * for all four; the result may differ from {@link #dotRow} in the last bits (another summation order).
+     * for all four, and must sum in the same order as {@link #dotRow}: results are bit-identical however tokens are
+     * batched, which KV-cache reuse across chat turns relies on (a reused cache must equal a fresh prefill).
      */
     default void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
         for (int t = t0; t < t0 + 4; t++) outs[t][outRow] = dotRow(row, xs[t]);

@@ -93,25 +93,24 @@ public final class Q8Matrix implements Matrix {
     }
 
     /**
-     * Each chunk of lanes is dequantized ({@code q * scale}, exactly as {@link #copyRow}) and accumulated round-robin
-     * into four accumulators, so consecutive FMAs do not wait on each other.
+     * Each chunk of lanes is dequantized ({@code q * scale}, exactly as {@link #copyRow}) and summed in the same order
+     * per token as {@link #dotRow4} (two accumulators, even and odd chunks), so decode and prefill are bit-identical
+     * and a reused KV cache equals a fresh prefill.
      */
     @Override
     public float dotRow(int row, float[] x) {
         int lanes = F.length();
         long qBase = (long) row * cols;
         long sBase = (long) row * (cols / BLOCK);
-        int unrolledEnd = cols - cols % (4 * lanes);
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int unrolledEnd = cols - cols % (2 * lanes);
+        FloatVector a = FloatVector.zero(F), b = a;
         int i = 0;
-        for (; i < unrolledEnd; i += 4 * lanes) {
-            acc0 = chunk(qBase, sBase, i).fma(FloatVector.fromArray(F, x, i), acc0);
-            acc1 = chunk(qBase, sBase, i + lanes).fma(FloatVector.fromArray(F, x, i + lanes), acc1);
-            acc2 = chunk(qBase, sBase, i + 2 * lanes).fma(FloatVector.fromArray(F, x, i + 2 * lanes), acc2);
-            acc3 = chunk(qBase, sBase, i + 3 * lanes).fma(FloatVector.fromArray(F, x, i + 3 * lanes), acc3);
+        for (; i < unrolledEnd; i += 2 * lanes) {
+            a = chunk(qBase, sBase, i).fma(FloatVector.fromArray(F, x, i), a);
+            b = chunk(qBase, sBase, i + lanes).fma(FloatVector.fromArray(F, x, i + lanes), b);
         }
-        for (; i < cols; i += lanes) acc0 = chunk(qBase, sBase, i).fma(FloatVector.fromArray(F, x, i), acc0);
-        return VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        for (; i < cols; i += lanes) a = chunk(qBase, sBase, i).fma(FloatVector.fromArray(F, x, i), a);
+        return VectorMath.sumLanes(a.add(b));
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.LlamaModel;
-import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.tiny.TinyModelGenerator;
 import dev.bastion.engine.tiny.TinyModelSpec;
@@ -99,22 +98,7 @@ class GeneratorTinyModelTest {
         CancellationToken cancel = new CancellationToken();
         AtomicInteger forwards = new AtomicInteger();
         int cancelAt = 3;
-        LanguageModel counting = new LanguageModel() {
-            @Override
-            public ModelConfig config() {
-                return model.config();
-            }
-
-            @Override
-            public InferenceState newState(int contextLength) {
-                return model.newState(contextLength);
-            }
-
-            @Override
-            public float[] prefill(InferenceState state, int[] tokens, int startPos) {
-                return model.prefill(state, tokens, startPos);
-            }
-
+        LanguageModel counting = new DelegatingModel(model) {
             /** Only decode steps come here: prefill goes straight to the model. */
             @Override
             public float[] forward(InferenceState state, int token, int pos) {
@@ -126,7 +110,7 @@ class GeneratorTinyModelTest {
                         throw new AssertionError(e);
                     }
                 }
-                return model.forward(state, token, pos);
+                return super.forward(state, token, pos);
             }
         };
         GenerationResult result = generator(counting).generate(prompt, new GenerationOptions(SamplerOptions.GREEDY, -1, 512, List.of()),

@@ -146,6 +146,32 @@ class MatrixKernelTest {
         assertThatThrownBy(() -> m.matVec(new float[4], new float[2])).hasMessageContaining("out has length 2, needs 3");
     }
 
+    /** Prefill (dotRow4) and decode (dotRow) must agree bit for bit, or a reused KV cache would differ from a fresh one. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 127, 200, 577})
+    void batchedProductsEqualSingleOnesBitForBit(int cols) {
+        int rows = 9;
+        float[] w = randomArray(rows * cols);
+        MemorySegment bf16 = arena.allocate((long) w.length * 2);
+        for (int i = 0; i < w.length; i++) bf16.setAtIndex(SHORT, i, Dtypes.floatToBf16(w[i]));
+        Matrix f32 = new F32Matrix(f32Segment(w), rows, cols);
+        java.util.List<Matrix> matrices = new java.util.ArrayList<>(java.util.List.of(f32, new Bf16Matrix(bf16, rows, cols),
+                new StackedMatrix(java.util.List.of(f32, new Bf16Matrix(bf16, rows, cols)))));
+        if (Q8Matrix.canQuantize(f32)) matrices.add(Q8Matrix.quantize(f32, arena));
+        for (Matrix m : matrices) {
+            int batch = 7;
+            float[][] xs = new float[batch][];
+            float[][] outs = new float[batch][m.rows()];
+            for (int t = 0; t < batch; t++) xs[t] = randomArray(cols);
+            m.matMul(xs, outs, batch);
+            for (int t = 0; t < batch; t++) {
+                float[] single = new float[m.rows()];
+                m.matVec(xs[t], single);
+                assertThat(outs[t]).as("%s, token %d", m.getClass().getSimpleName(), t).isEqualTo(single);
+            }
+        }
+    }
+
     private void assertMatchesScalar(Matrix m, float[] w, int rows, int cols) {
         int batch = 6; // one group of four tokens sharing weight loads, then two single ones
         float[][] xs = new float[batch][];
