@@ -55,7 +55,7 @@ final class ChatService {
             messages.add(new ChatMessage(m.role(), m.content() == null ? "" : m.content()));
         }
         JsonNode format = format(r.format());
-        ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, ctx, config).show(model);
+        ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
         Prompt prompt = null;
         if (!messages.isEmpty()) {
             JsonFormat.applySystem(messages, details.system(), format);
@@ -69,7 +69,7 @@ final class ChatService {
         String model = r.requiredModel();
         if (JsonFields.given(r.images())) throw ApiException.badRequest("images are not supported", "images");
         JsonNode format = format(r.format());
-        ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, ctx, config).show(model);
+        ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
         String text = r.prompt() == null ? "" : r.prompt();
         Prompt prompt = null;
         if (!text.isEmpty() && Boolean.TRUE.equals(r.raw())) {
@@ -144,8 +144,9 @@ final class ChatService {
 
     /** Embeds {@code inputs} with a visible model, within the embedding caps. */
     Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
-        String stored = new VisibleCatalog(catalog, ctx, config).show(model).summary().name();
-        return generations.embed(Caller.of(ctx), stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
+        Caller caller = Caller.of(ctx);
+        String stored = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model).summary().name();
+        return generations.embed(caller, stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
                 inputs, config.scheduler().embedLimits());
     }
 }

@@ -69,7 +69,7 @@ final class OllamaApi {
 
     /** Everything a caller asks about goes through this view, so invisible models are unknown to it. */
     private VisibleCatalog visible(Context ctx) {
-        return new VisibleCatalog(catalog, ctx, config);
+        return new VisibleCatalog(catalog, Caller.of(ctx), config.modelAccess());
     }
 
     private <T> T body(Context ctx, Class<T> type) {

@@ -36,7 +36,7 @@ final class OpenAiApi {
     }
 
     private VisibleCatalog visible(Context ctx) {
-        return new VisibleCatalog(catalog, ctx, config);
+        return new VisibleCatalog(catalog, Caller.of(ctx), config.modelAccess());
     }
 
     private <T> T body(Context ctx, Class<T> type) {

@@ -5,40 +5,39 @@ import dev.bastion.api.ModelCatalog.ModelDetails;
 import dev.bastion.api.ModelCatalog.ModelSummary;
 import dev.bastion.store.InvalidModelNameException;
 import dev.bastion.store.ModelName;
-import io.javalin.http.Context;
 
 import java.util.List;
 
 /**
- * The catalog as the caller of one request sees it ({@link ServerConfig#ownerResolver()} names the caller). Each user
+ * The catalog as the caller of one request sees it ({@link ModelAccessPolicy#owner} names the caller's namespace). Each user
  * has a namespace named after them: an unqualified name they write lands there ({@code mine} → {@code alice/mine}),
  * one they read resolves there first, then in the shared {@code library}; so names never collide across users.
  * <p>
  * Nothing answers differently for another user's model than for an unknown one: a model the caller may not see
- * ({@link ServerConfig#visibilityPolicy()}) is a 404 with the unknown model's message, and writing into a namespace
+ * ({@link ModelAccessPolicy#maySee}) is a 404 with the unknown model's message, and writing into a namespace
  * that is not the caller's is a 403 decided before the store is read. The caller with no user (the operator) and admins
- * write any namespace ({@link ServerConfig#modifyPolicy()} of the namespace's user, null for {@code library}).
+ * write any namespace ({@link ModelAccessPolicy#mayModify} of the namespace's user, null for {@code library}).
  */
 final class VisibleCatalog {
 
     private final ModelCatalog all;
-    private final Context ctx;
-    private final ServerConfig config;
+    private final Caller who;
+    private final ModelAccessPolicy policy;
     /** The caller's user name, null for the operator. */
     private final String caller;
     /** The caller's namespace, null if the caller is the operator or has a user name that cannot be one. */
     private final String namespace;
 
-    VisibleCatalog(ModelCatalog all, Context ctx, ServerConfig config) {
+    VisibleCatalog(ModelCatalog all, Caller who, ModelAccessPolicy policy) {
         this.all = all;
-        this.ctx = ctx;
-        this.config = config;
-        this.caller = config.ownerResolver().apply(ctx);
+        this.who = who;
+        this.policy = policy;
+        this.caller = policy.owner(who);
         this.namespace = ModelName.isUserNamespace(caller) ? caller : null;
     }
 
     boolean visible(ModelSummary model) {
-        return config.visibilityPolicy().test(ctx, model.owner());
+        return policy.maySee(who, model.owner());
     }
 
     List<ModelSummary> list() {
@@ -65,7 +64,7 @@ final class VisibleCatalog {
     /** Deletes the model {@code name} resolves to, if the caller may change it; returns its stored name. */
     String delete(String name) {
         ModelSummary model = show(name).summary();
-        boolean mayModify = config.modifyPolicy().test(ctx, model.owner())
+        boolean mayModify = policy.mayModify(who, model.owner())
                 || ModelName.parse(model.name()).namespace().equals(namespace);
         if (!mayModify) throw new ApiException(403, "model '" + model.name() + "' belongs to another user", "model");
         all.delete(model.name(), caller);
@@ -118,7 +117,7 @@ final class VisibleCatalog {
             target = namespace + "/" + name;
         }
         String targetNamespace = StoreCatalog.parse(target, field).namespace();
-        if (!targetNamespace.equals(namespace) && !config.modifyPolicy().test(ctx, ownerOf(target))) {
+        if (!targetNamespace.equals(namespace) && !policy.mayModify(who, ownerOf(target))) {
             throw new ApiException(403, namespace == null ? "you may not create models in namespace '" + targetNamespace + "'"
                     : "you may only create models in your namespace '" + namespace + "'", field);
         }

@@ -36,7 +36,22 @@ class ServerExtensionTest extends FakeServerTest {
     void onlyThoseThePolicyAllowsMayDeleteAModelOrWriteAnotherNamespace() throws Exception {
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
                 .withModule(c -> c.routes.before(ctx -> ctx.attribute(RequestContext.PRINCIPAL_ATTRIBUTE, ctx.queryParam("user"))))
-                .withModifyPolicy((ctx, owner) -> "root".equals(ctx.queryParam("user")) || java.util.Objects.equals(owner, ctx.queryParam("user"))));
+                .withModelAccess(new ModelAccessPolicy() {
+                    @Override
+                    public String owner(Caller caller) {
+                        return caller.principal();
+                    }
+
+                    @Override
+                    public boolean maySee(Caller caller, String owner) {
+                        return true;
+                    }
+
+                    @Override
+                    public boolean mayModify(Caller caller, String owner) {
+                        return "root".equals(caller.principal()) || java.util.Objects.equals(owner, caller.principal());
+                    }
+                }));
         catalog.add("alices", 8, java.util.Map.of(), "alice");
 
         var denied = http.delete("/api/delete?user=bob", "{\"model\":\"alices\"}");

@@ -109,8 +109,13 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: WARNING: " + e.getMessage() + "; changes will be refused until it can be written");
         }
         if (!securityConfig.insecureNoAuth()) {
-            services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in " + keyFile
-                    + " (send it as 'Authorization: Bearer <key>')"));
+            try {
+                services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in "
+                        + keyFile + " (send it as 'Authorization: Bearer <key>')"));
+            } catch (dev.bastion.security.AuditLog.AuditUnavailableException e) {
+                err.println("bastion serve: " + e.getMessage());
+                return 1;
+            }
         }
         try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
             try {

@@ -154,6 +154,20 @@ class ServeCommandTest {
     }
 
     @Test
+    void aFirstStartWithAnUnwritableAuditLogFailsCleanlyAndCreatesNoAdmin() throws Exception {
+        Files.createDirectories(home.resolve("audit.log")); // not writable as a file, even for root
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString())))
+                .setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("--host", "127.0.0.1:0")).isEqualTo(1);
+        assertThat(err.toString()).contains("bastion serve: cannot create the first admin").contains("audit.log")
+                .contains("nothing was created").doesNotContain("\tat ");
+        assertThat(home.resolve("admin.key")).doesNotExist();
+        dev.bastion.security.SecurityServices services = dev.bastion.security.SecurityServices.open(home, Map.of());
+        assertThat(services.users().isEmpty()).as("no half-created admin").isTrue();
+    }
+
+    @Test
     void homeDefaultsToDotBastionAndTheHomeOptionWins() {
         assertThat(new ServeCommand(Map.of()).home.resolve()).isEqualTo(Path.of(System.getProperty("user.home"), ".bastion"));
         assertThat(new ServeCommand(Map.of("BASTION_HOME", "/srv/b")).home.resolve()).isEqualTo(Path.of("/srv/b"));

@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
@@ -177,7 +178,7 @@ public final class AuditLog {
     private long withLockedFile(LockedAction action) {
         boolean existed = Files.exists(file);
         try (FileChannel channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.READ), SecureFiles.ownerOnlyFile());
+                StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), SecureFiles.ownerOnlyFile());
              FileLock ignored = channel.lock()) {
             if (channel.size() != knownSize) {
                 reconcile(channel, existed);

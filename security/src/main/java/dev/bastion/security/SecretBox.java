@@ -60,6 +60,7 @@ public final class SecretBox {
         String configuredFile = env.get(ENV_KEY_FILE);
         Path file = configuredFile != null && !configuredFile.isBlank() ? Path.of(configuredFile) : home.resolve(DEFAULT_KEY_FILE);
         try {
+            SecureFiles.refuseSymbolicLink(file);
             if (!Files.exists(file)) {
                 if (configuredFile != null && !configuredFile.isBlank()) {
                     throw new IllegalStateException(ENV_KEY_FILE + " points to a missing file: " + file);

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
@@ -47,6 +49,7 @@ public final class SecureFiles {
      * older install, or a file created under the default umask).
      */
     public static void createOrRestrictOwnerOnly(Path file) throws IOException {
+        refuseSymbolicLink(file);
         try {
             Files.createFile(file, ownerOnlyFile());
         } catch (FileAlreadyExistsException exists) {
@@ -56,8 +59,20 @@ public final class SecureFiles {
 
     /** Tightens an existing file to 0600 if it is wider; a missing file is left missing. */
     public static void restrictToOwner(Path file) throws IOException {
-        if (posix() && Files.exists(file) && !Files.getPosixFilePermissions(file).equals(OWNER_READ_WRITE)) {
+        refuseSymbolicLink(file);
+        if (posix() && Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+                && !Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS).equals(OWNER_READ_WRITE)) {
             Files.setPosixFilePermissions(file, OWNER_READ_WRITE);
+        }
+    }
+
+    /**
+     * Refuses a secret file that is a symbolic link: someone able to plant one in BASTION_HOME would otherwise get its
+     * target chmodded, read or overwritten by the server.
+     */
+    public static void refuseSymbolicLink(Path file) throws IOException {
+        if (Files.isSymbolicLink(file)) {
+            throw new FileSystemException(file.toString(), null, "is a symbolic link; refusing to use it");
         }
     }
 

@@ -113,8 +113,21 @@ public record SecurityServices(Path home, Database database, UserService users, 
         audit.ensureWritable();
     }
 
-    /** First start: creates the admin user and key file; returns the key file's path if it did. */
+    /**
+     * First start: creates the admin user and key file; returns the key file's path if it did.
+     *
+     * @throws AuditLog.AuditUnavailableException if the audit log cannot be written; then nothing was created, since
+     *         an admin whose creation went unrecorded would be a half-made first start
+     */
     public Optional<Path> bootstrap() {
+        if (users.isEmpty()) {
+            try {
+                audit.ensureWritable();
+            } catch (AuditLog.AuditUnavailableException e) {
+                throw new AuditLog.AuditUnavailableException("cannot create the first admin: " + e.getMessage()
+                        + "; nothing was created", e);
+            }
+        }
         Optional<Path> keyFile = Bootstrap.ensureAdmin(users, keys, home);
         keyFile.ifPresent(path -> audit.append(AuditEvent.of("system", "bootstrap.admin", Bootstrap.ADMIN_USER, "success")));
         return keyFile;

@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.api.Access;
 import dev.bastion.api.RequestContext;
 import dev.bastion.api.ServerModule;
+import dev.bastion.api.security.AdminViews.CreatedKeyView;
+import dev.bastion.api.security.AdminViews.KeyRevoked;
+import dev.bastion.api.security.AdminViews.KeyView;
+import dev.bastion.api.security.AdminViews.UserDisabled;
+import dev.bastion.api.security.AdminViews.UserEnabled;
+import dev.bastion.api.security.AdminViews.UserView;
 import dev.bastion.security.AccessDeniedException;
 import dev.bastion.security.ApiKey;
 import dev.bastion.security.Authorizer;
@@ -24,7 +30,6 @@ import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +52,7 @@ public final class SecurityAdminRoutes implements ServerModule {
 
     @Override
     public void register(JavalinConfig config) {
-        config.routes.get("/api/admin/users", ctx -> ctx.json(security.users().list().stream().map(SecurityAdminRoutes::view).toList()), Access.ADMIN);
+        config.routes.get("/api/admin/users", ctx -> ctx.json(security.users().list().stream().map(UserView::of).toList()), Access.ADMIN);
         config.routes.post("/api/admin/users", this::createUser, Access.ADMIN);
         config.routes.post("/api/admin/users/{name}/disable", this::disableUser, Access.ADMIN);
         config.routes.post("/api/admin/users/{name}/enable", this::enableUser, Access.ADMIN);
@@ -65,7 +70,7 @@ public final class SecurityAdminRoutes implements ServerModule {
         Role role = invalidAsBadRequest(() -> Role.parse(body.path("role").asText("user")));
         User user = invalidAsBadRequest(() -> security.users().create(name, role));
         audit(ctx, "user.create", name, Map.of("role", role.id()));
-        ctx.status(201).json(view(user));
+        ctx.status(201).json(UserView.of(user));
     }
 
     private void disableUser(Context ctx) {
@@ -78,7 +83,7 @@ public final class SecurityAdminRoutes implements ServerModule {
             return name;
         });
         audit(ctx, "user.disable", name, Map.of());
-        ctx.json(Map.of("name", name, "disabled", true));
+        ctx.json(new UserDisabled(name));
     }
 
     /** Re-enables a user; its unrevoked, unexpired keys work again, and the answer says how many. */
@@ -90,7 +95,7 @@ public final class SecurityAdminRoutes implements ServerModule {
         security.users().enable(name);
         long activeKeys = security.keys().activeKeyCount(name);
         audit(ctx, "user.enable", name, Map.of("active_keys", Long.toString(activeKeys)));
-        ctx.json(Map.of("name", name, "disabled", false, "active_keys", activeKeys));
+        ctx.json(new UserEnabled(name, activeKeys));
     }
 
     /** @param forcedUser the caller's own name on self-service routes; null lets an admin name any user */
@@ -123,9 +128,7 @@ public final class SecurityAdminRoutes implements ServerModule {
             throw new ForbiddenResponse("not permitted to create this key");
         }
         audit(ctx, "key.create", created.key().prefix(), Map.of("user", user, "scopes", Scope.format(scopes)));
-        Map<String, Object> response = new LinkedHashMap<>(view(created.key()));
-        response.put("key", created.secret());
-        ctx.status(201).json(response);
+        ctx.status(201).json(CreatedKeyView.of(created));
     }
 
     private void revokeKey(Context ctx) {
@@ -138,7 +141,7 @@ public final class SecurityAdminRoutes implements ServerModule {
                 .orElseThrow(() -> new NotFoundResponse("no such key"));
         security.keys().revoke(key.prefix());
         audit(ctx, "key.revoke", key.prefix(), Map.of("user", key.userName()));
-        ctx.json(Map.of("prefix", key.prefix(), "revoked", true));
+        ctx.json(new KeyRevoked(key.prefix()));
     }
 
     /**
@@ -152,8 +155,8 @@ public final class SecurityAdminRoutes implements ServerModule {
         }
     }
 
-    private List<Map<String, Object>> keys(String user) {
-        return security.keys().list(user).stream().map(SecurityAdminRoutes::view).toList();
+    private List<KeyView> keys(String user) {
+        return security.keys().list(user).stream().map(KeyView::of).toList();
     }
 
     private static Principal caller(Context ctx) {
@@ -195,27 +198,5 @@ public final class SecurityAdminRoutes implements ServerModule {
         } catch (IllegalArgumentException e) {
             throw new BadRequestResponse(e.getMessage());
         }
-    }
-
-    private static Map<String, Object> view(User user) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("name", user.name());
-        view.put("role", user.role().id());
-        view.put("disabled", user.disabled());
-        view.put("created_at", user.createdAt().toString());
-        return view;
-    }
-
-    private static Map<String, Object> view(ApiKey key) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("prefix", key.prefix());
-        view.put("user", key.userName());
-        view.put("scopes", key.scopes().stream().sorted().map(Scope::id).toList());
-        view.put("name", key.name());
-        view.put("created_at", key.createdAt().toString());
-        view.put("expires_at", key.expiresAt() == null ? null : key.expiresAt().toString());
-        view.put("revoked", key.revokedAt() != null);
-        view.put("last_used_at", key.lastUsedAt() == null ? null : key.lastUsedAt().toString());
-        return view;
     }
 }

@@ -10,7 +10,6 @@ import dev.bastion.security.AuditEvent;
 import dev.bastion.security.AuditLog;
 import dev.bastion.security.Authentication;
 import dev.bastion.security.Authenticator;
-import dev.bastion.security.Authorizer;
 import dev.bastion.security.Cidr;
 import dev.bastion.security.ClientAddressResolver;
 import dev.bastion.security.CorsPolicy;
@@ -97,11 +96,7 @@ public final class SecurityFilterChain implements SecurityLayer {
     public ServerConfig secure(ServerConfig server) {
         return server.withMaxBodyBytes(config.maxBodyBytes())
                 .withSecurity(this)
-                .withOwnerResolver(ctx -> RequestContext.principal(ctx).filter(p -> p != Principal.LOCAL_OPERATOR)
-                        .map(Principal::userName).orElse(null))
-                // Every model route runs after authentication; a request without a principal sees and changes nothing.
-                .withModifyPolicy((ctx, owner) -> RequestContext.principal(ctx).map(p -> Authorizer.canModify(p, owner)).orElse(false))
-                .withVisibilityPolicy((ctx, owner) -> RequestContext.principal(ctx).map(p -> Authorizer.canSeeModel(p, owner)).orElse(false))
+                .withModelAccess(new AccountModelAccess())
                 .withModelAudit((ctx, action, model, outcome, details) ->
                         record(ctx, RequestContext.principal(ctx).orElse(null), action, model, outcome, details));
     }

@@ -101,6 +101,22 @@ class SecurityAdminRoutesTest {
     }
 
     @Test
+    void repliesAreTypedObjectsWithAStableFieldOrder() throws Exception {
+        String user = call("POST", "/api/admin/users", admin, "{\"name\":\"bob\"}").body();
+        assertThat(user).matches("\\{\"name\":\"bob\",\"role\":\"user\",\"disabled\":false,\"created_at\":\"[^\"]+\"}");
+        String key = call("POST", "/api/admin/keys", admin, "{\"user\":\"bob\"}").body();
+        assertThat(key).matches("\\{\"prefix\":\"[^\"]+\",\"user\":\"bob\",\"scopes\":\\[\"models:use\"],\"name\":null,"
+                + "\"created_at\":\"[^\"]+\",\"expires_at\":null,\"revoked\":false,\"last_used_at\":null,\"key\":\"[^\"]+\"}");
+        String prefix = field(key, "prefix");
+        assertThat(call("POST", "/api/admin/users/bob/disable", admin, null).body())
+                .isEqualTo("{\"name\":\"bob\",\"disabled\":true}");
+        assertThat(call("POST", "/api/admin/users/bob/enable", admin, null).body())
+                .isEqualTo("{\"name\":\"bob\",\"disabled\":false,\"active_keys\":1}");
+        assertThat(call("DELETE", "/api/admin/keys/" + prefix, admin, null).body())
+                .isEqualTo("{\"prefix\":\"" + prefix + "\",\"revoked\":true}");
+    }
+
+    @Test
     void aDisabledUserIsEnabledAgainWithItsUnrevokedKeysAndTheChangeIsAudited() throws Exception {
         security.users().create("bob", Role.USER);
         String kept = "Bearer " + security.keys().create("bob", Set.of(Scope.MODELS_USE), null, null).secret();
