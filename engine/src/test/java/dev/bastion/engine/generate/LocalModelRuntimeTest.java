@@ -3,6 +3,7 @@ package dev.bastion.engine.generate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.LlamaModel;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.tiny.TinyModelSpec;
@@ -145,7 +146,13 @@ class LocalModelRuntimeTest {
             before = threads.getThreadAllocatedBytes(id);
             wide.embedAll(texts);
             long shared = threads.getThreadAllocatedBytes(id) - before;
-            assertThat(shared).as("bytes allocated embedding 64 texts with one state vs one each").isLessThan(onePerText * 3 / 4);
+            // The other allocations of a forward pass vary with the JIT, so compare the saving with what 63 states hold.
+            long stateBytes;
+            try (LlamaModel model = LlamaModel.load(dir)) {
+                stateBytes = model.newState(wide.tokenize("the cat sat").length).sizeBytes();
+            }
+            assertThat(onePerText - shared).as("bytes saved embedding 64 texts with one state instead of one each")
+                    .isGreaterThan(63 * stateBytes / 2);
         }
     }
 
