@@ -39,7 +39,7 @@ final class ChatService {
     }
 
     /** A chat; no messages only loads the model. */
-    GenerationCall chatCall(Context ctx, Caller caller, ChatRequest r) {
+    GenerationCall chatCall(Caller caller, ChatRequest r) {
         String model = r.requiredModel();
         List<ChatMessage> messages = new ArrayList<>();
         List<Message> given = r.messages() == null ? List.of() : r.messages();
@@ -65,7 +65,7 @@ final class ChatService {
     }
 
     /** A generation from a prompt, raw or through the request's, the model's or the chat template; no prompt only loads. */
-    GenerationCall generateCall(Context ctx, Caller caller, GenerateRequest r) {
+    GenerationCall generateCall(Caller caller, GenerateRequest r) {
         String model = r.requiredModel();
         if (JsonFields.given(r.images())) throw ApiException.badRequest("images are not supported", "images");
         JsonNode format = format(r.format());

@@ -172,12 +172,12 @@ final class OllamaApi {
 
     private void generate(Context ctx) throws InterruptedException {
         GenerateRequest r = body(ctx, GenerateRequest.class);
-        chats.respond(ctx, chats.generateCall(ctx, Caller.of(ctx), r), ReplyEncoder.ndjson(GenerateResponse::of));
+        chats.respond(ctx, chats.generateCall(Caller.of(ctx), r), ReplyEncoder.ndjson(GenerateResponse::of));
     }
 
     private void chat(Context ctx) throws InterruptedException {
         ChatRequest r = body(ctx, ChatRequest.class);
-        chats.respond(ctx, chats.chatCall(ctx, Caller.of(ctx), r), ReplyEncoder.ndjson(reply -> reply));
+        chats.respond(ctx, chats.chatCall(Caller.of(ctx), r), ReplyEncoder.ndjson(reply -> reply));
     }
 
     private void embed(Context ctx) throws InterruptedException {

@@ -54,7 +54,7 @@ final class OpenAiApi {
 
     private void chatCompletions(Context ctx) throws InterruptedException {
         ChatCompletionRequest r = body(ctx, ChatCompletionRequest.class);
-        GenerationCall call = chats.chatCall(ctx, Caller.of(ctx), OpenAi.fromChatCompletionRequest(r));
+        GenerationCall call = chats.chatCall(Caller.of(ctx), OpenAi.fromChatCompletionRequest(r));
         OpenAi.Envelope envelope = OpenAi.Envelope.of("chatcmpl-", r.model());
         boolean usage = includeUsage(r.streamOptions());
         chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> OpenAi.toStreamChunks(envelope, reply, first, usage),
@@ -63,7 +63,7 @@ final class OpenAiApi {
 
     private void completions(Context ctx) throws InterruptedException {
         CompletionRequest r = body(ctx, CompletionRequest.class);
-        GenerationCall call = chats.generateCall(ctx, Caller.of(ctx), OpenAi.fromCompletionRequest(r));
+        GenerationCall call = chats.generateCall(Caller.of(ctx), OpenAi.fromCompletionRequest(r));
         OpenAi.Envelope envelope = OpenAi.Envelope.of("cmpl-", r.model());
         boolean usage = includeUsage(r.streamOptions());
         chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> OpenAi.toCompletionChunks(envelope, reply, usage),

@@ -13,7 +13,7 @@ class AccountModelAccessTest {
     private final AccountModelAccess access = new AccountModelAccess();
 
     private static Caller as(String name, Role role) {
-        return new Caller(name, "req-1", null, new Principal(7, name, role, role.grantableScopes(), "abcd1234"));
+        return new Caller(name, "req-1", new Principal(7, name, role, role.grantableScopes(), "abcd1234"));
     }
 
     @Test
@@ -38,7 +38,7 @@ class AccountModelAccessTest {
 
     @Test
     void theLocalOperatorStoresSharedModelsAndACallerWithoutAccountGetsNothing() {
-        Caller operator = new Caller(Principal.LOCAL_OPERATOR.userName(), null, null, Principal.LOCAL_OPERATOR);
+        Caller operator = new Caller(Principal.LOCAL_OPERATOR.userName(), null, Principal.LOCAL_OPERATOR);
         assertThat(access.owner(operator)).isNull();
         assertThat(access.maySee(operator, "bob")).isTrue();
         assertThat(access.mayModify(operator, null)).isTrue();
