@@ -10,12 +10,8 @@ import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.ModelRuntime;
-import dev.bastion.engine.generate.SessionCache;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
-import dev.bastion.engine.model.ModelConfig;
-import dev.bastion.engine.template.ChatMessage;
-import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.security.Role;
 import dev.bastion.security.Scope;
@@ -54,21 +50,9 @@ class KvCacheOwnerTest {
     record Run(String owner, int promptTokens, int cachedTokens) {}
 
     /** The real runtime, recording whose cache each generation asked for and how much of it was reused. */
-    private final class Recording implements ModelRuntime {
-        private final ModelRuntime runtime;
-
+    private final class Recording extends DelegatingRuntime {
         Recording(ModelRuntime runtime) {
-            this.runtime = runtime;
-        }
-
-        @Override
-        public ModelConfig config() {
-            return runtime.config();
-        }
-
-        @Override
-        public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
-            return runtime.renderChat(messages, limits, cancel);
+            super(runtime);
         }
 
         @Override
@@ -76,26 +60,6 @@ class KvCacheOwnerTest {
             GenerationResult result = runtime.generate(prompt, options, sink, cancel);
             runs.add(new Run(options.cacheOwner(), result.promptTokens(), result.cachedTokens()));
             return result;
-        }
-
-        @Override
-        public int countTokens(String text) {
-            return runtime.countTokens(text);
-        }
-
-        @Override
-        public float[] embed(String text) {
-            return runtime.embed(text);
-        }
-
-        @Override
-        public void limitSessions(SessionCache.Limits limits) {
-            runtime.limitSessions(limits);
-        }
-
-        @Override
-        public void close() {
-            runtime.close();
         }
     }
 

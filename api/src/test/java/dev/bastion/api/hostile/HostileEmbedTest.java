@@ -3,20 +3,14 @@ package dev.bastion.api.hostile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.api.BastionServer;
+import dev.bastion.api.DelegatingRuntime;
 import dev.bastion.api.BindAddress;
 import dev.bastion.api.EmbedLimits;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
-import dev.bastion.engine.generate.CancellationToken;
-import dev.bastion.engine.generate.GenerationOptions;
-import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.ModelRuntime;
-import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
-import dev.bastion.engine.model.ModelConfig;
-import dev.bastion.engine.template.ChatMessage;
-import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
@@ -131,25 +125,12 @@ class HostileEmbedTest {
     }
 
     /** The real runtime, counting the inputs it embeds. */
-    private record CountingEmbeds(ModelRuntime runtime, AtomicInteger embedded) implements ModelRuntime {
-        @Override
-        public ModelConfig config() {
-            return runtime.config();
-        }
+    private static final class CountingEmbeds extends DelegatingRuntime {
+        private final AtomicInteger embedded;
 
-        @Override
-        public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
-            return runtime.renderChat(messages, limits, cancel);
-        }
-
-        @Override
-        public GenerationResult generate(String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
-            return runtime.generate(prompt, options, sink, cancel);
-        }
-
-        @Override
-        public int countTokens(String text) {
-            return runtime.countTokens(text);
+        CountingEmbeds(ModelRuntime runtime, AtomicInteger embedded) {
+            super(runtime);
+            this.embedded = embedded;
         }
 
         @Override
@@ -159,8 +140,9 @@ class HostileEmbedTest {
         }
 
         @Override
-        public void close() {
-            runtime.close();
+        public List<float[]> embedAll(List<String> texts) {
+            embedded.addAndGet(texts.size());
+            return runtime.embedAll(texts);
         }
     }
 }
