@@ -1,9 +1,11 @@
 package dev.bastion.api;
 
+import dev.bastion.api.tools.ToolGateway;
 import dev.bastion.security.Authenticator;
 import io.javalin.config.JavalinConfig;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How an HTTP-facing part (the key admin routes, a web app, MCP, clustering) plugs into the server. Given to
@@ -22,6 +24,11 @@ public interface ServerModule {
     /** Ways this module's clients prove who they are (e.g. a session cookie), tried after the API keys, in order. */
     default List<Authenticator> authenticators() {
         return List.of();
+    }
+
+    /** Tools this module lets the chat path run on the server's side (the MCP gateway offers its own). */
+    default Optional<ToolGateway> toolGateway() {
+        return Optional.empty();
     }
 
     /** Called when the server has started listening. */

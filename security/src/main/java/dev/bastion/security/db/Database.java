@@ -101,6 +101,10 @@ public final class Database {
                     .loggers("org.flywaydb.core.internal.logging.javautil.JavaUtilLogCreator")
                     .dataSource(config.url(), properties.getProperty("user"), properties.getProperty("password"))
                     .locations("classpath:db/migration")
+                    // Each module that owns tables ships its own migrations under db/migration/<module>/ in its own
+                    // version range (security 1-9, mcp 10-19, credits 20-29, web 30-39), so a home that was migrated
+                    // before a module existed still takes that module's lower-numbered migrations.
+                    .outOfOrder(true)
                     .placeholders(Map.of("id_column", idColumn))
                     .load()
                     .migrate()

@@ -1,0 +1,27 @@
+package dev.bastion.mcp;
+
+import java.util.List;
+
+/**
+ * One namespace of tools: a built-in family ({@code files}, {@code shell}, {@code docker}) or a registered upstream MCP
+ * server. The gateway prefixes each tool's name with the namespace and applies policy, rate limits and audit before
+ * {@link #call} is reached, so a source only enforces its own sandbox.
+ */
+public interface ToolSource extends AutoCloseable {
+
+    /** The namespace, matching {@link ToolNames#NAMESPACE}. */
+    String namespace();
+
+    /** The tools this source offers now, by their names within the namespace (an upstream's list may change). */
+    List<ToolSpec> tools();
+
+    /**
+     * Runs one call. Bad arguments and sandbox refusals are a result with {@code isError} set (the model can read it
+     * and try again); a {@link ToolException} is for calls that could not be made at all.
+     */
+    ToolResult call(ToolInvocation invocation) throws ToolException;
+
+    @Override
+    default void close() {
+    }
+}
