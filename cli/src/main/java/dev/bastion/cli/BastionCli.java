@@ -13,9 +13,11 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class, RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
                 CopyCommand.class, RemoveCommand.class, StoreMaintenanceCommand.class, GenerateTinyCommand.class,
-                UsersCommand.class, KeysCommand.class, AuditCommand.class,
+                UsersCommand.class, KeysCommand.class, AuditCommand.class, McpCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BastionCli implements Runnable {
+
+    public static final String VERSION = "0.1.0";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -9,6 +9,9 @@ import dev.bastion.api.StoreCatalog;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityFilterChain;
+import dev.bastion.mcp.gateway.GatewaySettings;
+import dev.bastion.mcp.gateway.McpGateways;
+import dev.bastion.mcp.server.McpServerModule;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.store.ModelStore;
@@ -91,16 +94,20 @@ public final class ServeCommand implements Callable<Integer> {
         SecurityServices services;
         SecurityFilterChain chain;
         SecurityConfig securityConfig;
+        McpServerModule mcp;
         try {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
+            mcp = new McpServerModule(services, McpGateways.create(services, McpGateways.builtIns(homeDir, env),
+                    GatewaySettings.fromEnvironment(env)), BastionCli.VERSION);
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
-                .withModule(new SecurityAdminRoutes(services));
+                .withModule(new SecurityAdminRoutes(services))
+                .withModule(mcp);
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

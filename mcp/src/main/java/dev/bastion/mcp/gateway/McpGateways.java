@@ -23,6 +23,14 @@ public final class McpGateways {
     private McpGateways() {
     }
 
+    /**
+     * The built-in sources for a home, in the order they are registered: {@code bastion serve} and {@code bastion mcp
+     * serve} serve these (the files, shell and docker tools add themselves here).
+     */
+    public static List<ToolSource> builtIns(Path home, Map<String, String> env) {
+        return List.of();
+    }
+
     /** A gateway over {@code sources} (registered here, in order) with the home's policy and audit log. */
     public static McpGateway create(SecurityServices security, List<ToolSource> sources, GatewaySettings settings) {
         ToolSources registry = new ToolSources();
