@@ -164,6 +164,10 @@ public final class McpGateway implements AutoCloseable {
                 try {
                     ToolResult result = future.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(CANCEL_POLL_MILLIS)),
                             TimeUnit.NANOSECONDS);
+                    // A source that honours the token returns once cancelled: the call still ends as cancelled.
+                    if (invocation.cancel().isCancelled()) {
+                        return new Run(ToolResult.error("the tool call was cancelled"), "cancelled");
+                    }
                     if (result == null) return new Run(ToolResult.error("the tool gave no result"), "failure");
                     return new Run(result, result.isError() ? "error" : "success");
                 } catch (TimeoutException stillRunning) {
