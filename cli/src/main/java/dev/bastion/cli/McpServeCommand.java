@@ -35,6 +35,10 @@ public final class McpServeCommand extends SecurityCommand {
     @Option(names = "--key-file", paramLabel = "FILE", description = "File holding the API key (instead of BASTION_API_KEY).")
     Path keyFile;
 
+    /** The client's pipe; replaced in tests. */
+    java.io.InputStream in = System.in;
+    java.io.OutputStream out = System.out;
+
     @Override
     int run() {
         McpScopes.define();
@@ -57,7 +61,7 @@ public final class McpServeCommand extends SecurityCommand {
                 GatewaySettings.fromEnvironment(home.environment));
         McpProtocol protocol = new McpProtocol(gateway, McpServerModule.jsonMapper(), BastionCli.VERSION);
         try {
-            new StdioMcpServer(protocol, McpGateways.user(principal.get(), new Workspaces(homeDir))).run(System.in, System.out);
+            new StdioMcpServer(protocol, McpGateways.user(principal.get(), new Workspaces(homeDir))).run(in, out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

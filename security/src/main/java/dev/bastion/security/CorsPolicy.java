@@ -16,8 +16,9 @@ public final class CorsPolicy {
 
     private static final Pattern LOOPBACK = Pattern.compile("http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d{1,5})?");
     static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
-    static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id";
-    static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After";
+    /** The MCP headers let browser-based MCP clients on an allowed origin use {@code /mcp}. */
+    static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id, Mcp-Session-Id, MCP-Protocol-Version";
+    static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Mcp-Session-Id";
     private static final Set<String> ALLOWED_METHOD_SET = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS");
 
     private final Set<String> origins;

@@ -155,6 +155,12 @@ class McpHttpTest {
         HttpResponse<String> rebound = mcp.post(mcp.aliceKey, null, body, "Origin", "http://127.0.0.1.evil.example:8080");
         assertThat(rebound.statusCode()).isEqualTo(403);
         assertThat(mcp.post(mcp.aliceKey, null, body, "Origin", "http://localhost:6274").statusCode()).isEqualTo(200);
+        HttpResponse<String> preflight = mcp.http.send(HttpRequest.newBuilder(URI.create(mcp.url()))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://localhost:6274")
+                .header("Access-Control-Request-Method", "POST").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers").orElseThrow())
+                .contains("Mcp-Session-Id", "MCP-Protocol-Version");
     }
 
     @Test
