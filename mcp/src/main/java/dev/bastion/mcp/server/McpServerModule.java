@@ -41,7 +41,7 @@ public final class McpServerModule implements ServerModule {
         this.http = new StreamableHttpTransport(protocol, Access.scope(McpScopes.TOOLS_USE), MAX_MESSAGE_BYTES, ctx -> {
             Principal principal = RequestContext.principal(ctx).orElseThrow(() -> new UnauthorizedResponse("no caller"));
             return McpGateways.user(principal, workspaces);
-        });
+        }, security.audit());
         this.policy = new PolicyRoutes(gateway.policy(), security);
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.api.Access;
 import dev.bastion.api.RequestContext;
 import dev.bastion.mcp.ToolUser;
+import dev.bastion.security.AuditEvent;
+import dev.bastion.security.AuditLog;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.modelcontextprotocol.json.TypeRef;
@@ -50,9 +52,13 @@ final class StreamableHttpTransport {
     private final Function<Context, ToolUser> users;
     private final McpStreamableServerSession.Factory sessions;
     private final Map<String, Owned> open = new ConcurrentHashMap<>();
+    private final AuditLog audit;
 
-    StreamableHttpTransport(McpProtocol protocol, Access access, long maxBodyBytes, Function<Context, ToolUser> users) {
+    /** @param audit where refused messages (too large, unparseable) are recorded; null records nothing */
+    StreamableHttpTransport(McpProtocol protocol, Access access, long maxBodyBytes, Function<Context, ToolUser> users,
+                            AuditLog audit) {
         this.protocol = protocol;
+        this.audit = audit;
         this.access = access;
         this.maxBodyBytes = maxBodyBytes;
         this.users = users;
@@ -74,6 +80,7 @@ final class StreamableHttpTransport {
         if (!versionAcceptable(ctx)) return;
         byte[] body = readCapped(ctx.req().getInputStream());
         if (body == null) {
+            recordRefusal(ctx, "body_too_large");
             ctx.status(413).json(rpcError(null, McpSchema.ErrorCodes.INVALID_REQUEST, "request body too large"));
             return;
         }
@@ -81,6 +88,7 @@ final class StreamableHttpTransport {
         try {
             message = McpSchema.deserializeJsonRpcMessage(protocol.mcpJson(), new String(body, StandardCharsets.UTF_8));
         } catch (IOException | IllegalArgumentException e) {
+            recordRefusal(ctx, "parse_error");
             ctx.status(400).json(rpcError(null, McpSchema.ErrorCodes.PARSE_ERROR, "not a JSON-RPC message"));
             return;
         }
@@ -162,6 +170,17 @@ final class StreamableHttpTransport {
             return null;
         }
         return owned.session();
+    }
+
+    /** A message refused before any tool is named: one {@code mcp.request} record, the caller and the reason. */
+    private void recordRefusal(Context ctx, String reason) {
+        if (audit == null) return;
+        try {
+            audit.append(new AuditEvent(RequestContext.requestId(ctx), RequestContext.principalName(ctx), "mcp.request",
+                    "POST " + PATH, "denied", Map.of("reason", reason)));
+        } catch (AuditLog.AuditUnavailableException e) {
+            LOG.error("cannot audit a refused MCP message: {}", e.getMessage());
+        }
     }
 
     private boolean versionAcceptable(Context ctx) {

@@ -182,6 +182,9 @@ class McpHttpTest {
         assertThat(parse.statusCode()).isEqualTo(400);
         assertThat(parse.body()).contains("-32700").doesNotContain("Exception", "nesting depth");
         assertThat(files.received).isEmpty();
+        assertThat(AuditRecords.read(home)).filteredOn(r -> r.path("action").asText().equals("mcp.request"))
+                .extracting(r -> r.path("actor").asText() + " " + r.path("outcome").asText() + " " + r.path("details").path("reason").asText())
+                .containsExactly("alice denied body_too_large", "alice denied parse_error");
         assertThat(AuditRecords.toolCalls(home)).singleElement().satisfies(r -> {
             assertThat(r.path("outcome").asText()).isEqualTo("invalid");
             assertThat(r.path("target").asText()).isEqualTo("files__say");
