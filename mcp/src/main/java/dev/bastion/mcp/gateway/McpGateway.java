@@ -128,7 +128,7 @@ public final class McpGateway implements AutoCloseable {
     /** The tool behind a client-given name, if it exists, is offered now and the user's policy allows it. */
     private Optional<Resolved> resolve(ToolUser user, String name) {
         Optional<ToolNames.Parsed> parsed = ToolNames.parse(name);
-        if (parsed.isEmpty() || !parsed.get().full().equals(name)) return Optional.empty();
+        if (parsed.isEmpty()) return Optional.empty();
         Optional<ToolSource> source = sources.find(parsed.get().namespace());
         if (source.isEmpty()) return Optional.empty();
         if (!ToolPolicy.forUser(user, policy.list()).allows(parsed.get().full())) return Optional.empty();

@@ -13,7 +13,6 @@ import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
 import io.javalin.http.NotFoundResponse;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -90,9 +89,5 @@ final class PolicyRoutes {
         security.audit().append(new AuditEvent(RequestContext.requestId(ctx), RequestContext.principalName(ctx), action,
                 rule.pattern(), "success", Map.of("kind", rule.kind().id(), "subject", rule.subject(),
                         "effect", rule.effect().id())));
-    }
-
-    static List<RuleView> views(List<PolicyRule> rules) {
-        return rules.stream().map(RuleView::of).toList();
     }
 }
