@@ -24,6 +24,8 @@ import java.util.List;
  */
 final class ChatToolGateway implements ToolGateway {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatToolGateway.class);
+
     private final McpGateway gateway;
     private final Workspaces workspaces;
 
@@ -50,6 +52,10 @@ final class ChatToolGateway implements ToolGateway {
             return new ToolOutcome(result.isError(), result.joinedText());
         } catch (ToolRefusal refusal) {
             return ToolOutcome.error(refusal.getMessage());
+        } catch (RuntimeException e) {
+            // e.g. the audit log became unwritable: logged with its details, the model only learns that it failed
+            LOG.error("tool call {} failed", name, e);
+            return ToolOutcome.error("the tool call failed");
         }
     }
 

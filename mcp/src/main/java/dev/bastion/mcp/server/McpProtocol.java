@@ -76,9 +76,10 @@ public final class McpProtocol {
 
     public Map<String, McpRequestHandler<?>> requestHandlers() {
         McpRequestHandler<Object> ping = (exchange, params) -> Mono.just(Map.of());
-        McpRequestHandler<JsonNode> list = (exchange, params) -> Mono.fromCallable(() -> listTools(exchange));
+        McpRequestHandler<JsonNode> list = (exchange, params) -> Mono.fromCallable(() -> listTools(exchange))
+                .onErrorMap(McpProtocol::opaque);
         McpRequestHandler<JsonNode> call = (exchange, params) ->
-                Mono.fromCallable(() -> callTool(exchange, params)).subscribeOn(calls);
+                Mono.fromCallable(() -> callTool(exchange, params)).subscribeOn(calls).onErrorMap(McpProtocol::opaque);
         return Map.of(McpSchema.METHOD_PING, ping, McpSchema.METHOD_TOOLS_LIST, list, McpSchema.METHOD_TOOLS_CALL, call);
     }
 
@@ -156,6 +157,13 @@ public final class McpProtocol {
         if (sessionId == null || rpcId == null) return null;
         String id = rpcId instanceof Number n ? "n:" + n.longValue() : "s:" + rpcId;
         return sessionId + "/" + id;
+    }
+
+    /** Our own errors pass; anything else is logged here and reaches the client as a bare internal error (no paths). */
+    private static Throwable opaque(Throwable e) {
+        if (e instanceof McpError) return e;
+        LOG.error("MCP request failed", e);
+        return McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("internal error").build();
     }
 
     private static McpCaller caller(McpAsyncServerExchange exchange) {

@@ -88,6 +88,19 @@ class ChatToolGatewayTest {
     }
 
     @Test
+    void noToolRunsWhenItsAuditRecordCannotBeWritten() throws Exception {
+        McpGateway unrecorded = new McpGateway(gateway.sources(), gateway.policy(),
+                security.audit().withFreeSpaceProbe(path -> 0), new dev.bastion.security.SlidingWindowRateLimiter(),
+                GatewaySettings.defaults());
+        ToolOutcome refused = new ChatToolGateway(unrecorded, new dev.bastion.mcp.Workspaces(home))
+                .call(new Caller("alice", "r", alice), "files__say", JSON.createObjectNode(), new CancellationToken());
+        assertThat(refused.isError()).isTrue();
+        assertThat(refused.text()).isEqualTo("the audit log cannot be written; no tool runs").doesNotContain(home.toString());
+        assertThat(files.received).isEmpty();
+        unrecorded.close();
+    }
+
+    @Test
     void theInProcessFactoryActsAsAnExistingEnabledUser() throws Exception {
         try (McpGateways.Local local = McpGateways.local(home, Map.of(), "alice", List.of(new TestSources.Echo("files")))) {
             assertThat(local.user().name()).isEqualTo("alice");
