@@ -78,20 +78,21 @@ final class DockerEngine implements AutoCloseable {
             if (cancel.isCancelled()) request.abort(new CancellationException("cancelled"));
         }, CANCEL_POLL_MILLIS, CANCEL_POLL_MILLIS, TimeUnit.MILLISECONDS);
         request.send(listener);
-        try (listener; InputStream body = listener.getInputStream()) {
+        // Closing the body before its end aborts the exchange: a reader that stopped early leaves nothing to drain.
+        try (InputStream body = listener.getInputStream()) {
             Response response = listener.get(limit.toMillis(), TimeUnit.MILLISECONDS);
             return reader.read(response.getStatus(), body);
         } catch (ExecutionException | IOException e) {
             throw failure(cancel, e);
         } catch (TimeoutException e) {
+            request.abort(e);
             throw new ToolException("the Docker engine did not answer within " + limit.toSeconds() + " s");
         } catch (InterruptedException e) {
+            request.abort(e);
             Thread.currentThread().interrupt();
             throw new ToolException("interrupted");
         } finally {
             watch.cancel(false);
-            // A reader that stopped early leaves the rest unread: end the exchange rather than drain it.
-            request.abort(new CancellationException("done"));
         }
     }
 
