@@ -11,6 +11,7 @@ import org.eclipse.jetty.io.Transport;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -68,6 +69,9 @@ final class DockerEngine implements AutoCloseable {
 
     private <T> T exchange(HttpMethod method, String path, Map<String, String> query, Duration limit,
                            CancellationToken cancel, BodyReader<T> reader) throws ToolException, Refusal {
+        // Jetty reports a missing socket file only when its connect timeout expires; this is the common case (engine
+        // not installed or not running), so say so at once.
+        if (!Files.exists(socket)) throw new ToolException("the Docker engine is not reachable");
         Request request = client.newRequest("http://localhost" + path)
                 .transport(new Transport.TCPUnix(socket))
                 .method(method)

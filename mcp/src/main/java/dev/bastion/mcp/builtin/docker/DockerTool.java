@@ -48,7 +48,11 @@ public final class DockerTool implements ToolSource {
 
     /** The tool on the Engine API at {@code socket}. */
     public static DockerTool open(Path socket, DockerControlGrants grants) {
-        return new DockerTool(new DockerEngine(socket, TIMEOUT), grants);
+        return open(socket, grants, TIMEOUT);
+    }
+
+    static DockerTool open(Path socket, DockerControlGrants grants, Duration timeout) {
+        return new DockerTool(new DockerEngine(socket, timeout), grants);
     }
 
     /** The tool if {@value DockerSettings#ENV_SOCKET} names a socket; empty (the tool is off) otherwise. */
