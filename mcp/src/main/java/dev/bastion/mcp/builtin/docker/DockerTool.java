@@ -153,6 +153,10 @@ public final class DockerTool implements ToolSource {
                     EngineStatus.require2xx(status, body, describe(ref));
                     return EngineBodies.readJson(body, MAX_JSON_BYTES);
                 });
+        // Podman answers an empty body for a container that is not running, Docker a sample that was never read.
+        if (!stats.isObject() || stats.isEmpty() || stats.path("read").asText().startsWith("0001-01-01")) {
+            throw new Refusal(describe(ref) + " is not running: no stats");
+        }
         return json(ContainerViews.stats(stats));
     }
 

@@ -179,6 +179,9 @@ class DockerToolEngineTest {
         assertThat(stats.path("pids").asLong()).isPositive();
         assertThat(stats.path("memory_usage_bytes").asLong()).isPositive();
         assertThat(stats.path("cpu_total_ns").asLong()).isPositive();
+        ToolResult notRunning = call(alice, "stats", "{\"container\": \"idle\"}");
+        assertThat(notRunning.isError()).isTrue();
+        assertThat(notRunning.joinedText()).isEqualTo("container 'idle' is not running: no stats");
     }
 
     @Test

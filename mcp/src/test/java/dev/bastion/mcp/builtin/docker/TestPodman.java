@@ -27,6 +27,8 @@ import java.util.stream.Stream;
 final class TestPodman {
 
     static final String IMAGE = "localhost/bastion-test-busybox:1";
+    private static final long NOFILE = Math.min(1024, hardLimit("Max open files"));
+    private static final long NPROC = Math.min(4096, hardLimit("Max processes"));
     private static volatile TestPodman shared;
     private static volatile String unavailable;
 
@@ -69,7 +71,7 @@ final class TestPodman {
     /** {@code podman run -d} (or {@code create} when {@code start} is false) of the test image; returns the id. */
     String container(boolean start, List<String> options, String script) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of(start ? "run" : "create", start ? "-d" : "--quiet",
-                "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"));
+                "--network", "none", "--ulimit", "nofile=" + NOFILE + ":" + NOFILE, "--ulimit", "nproc=" + NPROC + ":" + NPROC));
         args.addAll(options);
         args.addAll(List.of(IMAGE, "/bin/sh", "-c", script));
         return podman(args.toArray(String[]::new)).strip();
@@ -150,6 +152,21 @@ final class TestPodman {
         } catch (IOException ignored) {
             // a temp directory left behind
         }
+    }
+
+    /** This process's hard limit of that name (from /proc/self/limits); unlimited when unreadable. */
+    private static long hardLimit(String name) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith(name)) {
+                    String hard = line.substring(name.length()).trim().split("\\s+")[1];
+                    return hard.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(hard);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux, or an unexpected layout: keep the defaults
+        }
+        return Long.MAX_VALUE;
     }
 
     /** conmon runs {@code podman container cleanup} as each container exits; it would recreate the storage. */
