@@ -108,7 +108,9 @@ public final class DockerTool implements ToolSource {
         }
         JsonNode containers = engine.get("/containers/json", query, call.cancel(), (status, body) -> {
             EngineStatus.require2xx(status, body, "the container list");
-            return EngineBodies.readJson(body, MAX_JSON_BYTES);
+            JsonNode answer = EngineBodies.readJson(body, MAX_JSON_BYTES);
+            if (!answer.isArray()) throw new ToolException("the Docker engine's container list is not a list");
+            return answer;
         });
         return json(ContainerViews.list(containers, MAX_LIST));
     }

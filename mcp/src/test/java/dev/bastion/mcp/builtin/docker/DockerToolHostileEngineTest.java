@@ -67,6 +67,10 @@ class DockerToolHostileEngineTest {
         return call(name, JSON.readTree(argumentsJson), new CancellationToken());
     }
 
+    private static List<String> names(ToolResult result) {
+        return result.structuredContent().path("containers").findValuesAsText("name");
+    }
+
     @Test
     void hostileNamesNeverReachTheSocket() throws Exception {
         engine.answerJson(200, "{}");
@@ -115,8 +119,11 @@ class DockerToolHostileEngineTest {
         engine.answer(200, "application/json", "<html>proxy error</html>".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> call("inspect", "{\"container\": \"web\"}")).isInstanceOf(ToolException.class)
                 .hasMessage("the Docker engine's answer is not valid JSON");
+        engine.answerJson(200, "{\"Id\": \"abc\"}");
+        assertThatThrownBy(() -> call("list", "{}")).isInstanceOf(ToolException.class)
+                .hasMessage("the Docker engine's container list is not a list");
         engine.answerJson(200, "[{\"Id\": \"abc\", \"Names\": [\"/web\"], \"State\": \"running\"}]");
-        assertThat(call("list", "{}").isError()).isFalse();
+        assertThat(names(call("list", "{}"))).containsExactly("web");
     }
 
     @Test
