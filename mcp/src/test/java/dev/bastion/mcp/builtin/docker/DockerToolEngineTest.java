@@ -31,7 +31,7 @@ class DockerToolEngineTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SECRET = "hunter2-do-not-show";
-    /** Lines of 2000 'x' and their number: 1.2 MB, all within a tail of 1000 lines, far over the 64 KiB kept. */
+    /** Lines of 1018 'x' and their number: 600 KiB, all within a tail of 1000 lines, far over the 64 KiB kept. */
     private static final int CHATTY_LINES = 600;
 
     @TempDir
@@ -56,9 +56,11 @@ class DockerToolEngineTest {
         tickerId = podman.container(true, List.of("--name", "ticker", "--label", "app=demo", "-e", "TOKEN=" + SECRET),
                 "trap 'exit 0' TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done");
         podman.container(false, List.of("--name", "idle", "--label", "app=other"), "trap 'exit 0' TERM; sleep 1000 & wait");
-        // Each line in one write: Podman's log splits a line written in parts into records its tail counts apart.
-        podman.container(true, List.of("--name", "chatty"), "x=$(head -c 2000 /dev/zero | tr '\\0' x); i=0;"
-                + " while [ $i -lt " + CHATTY_LINES + " ]; do echo \"$x $i\"; i=$((i+1)); done; echo the-end; sleep 1000");
+        // Lines of exactly 1 KiB, each in one write: conmon then always reads whole lines. A line it reads in parts
+        // becomes several records in Podman's log, which its API's tail counts and joins wrongly.
+        podman.container(true, List.of("--name", "chatty"), "x=$(head -c 1018 /dev/zero | tr '\\0' x); i=0;"
+                + " while [ $i -lt " + CHATTY_LINES + " ]; do printf '%s %04d\\n' \"$x\" $i; i=$((i+1)); done;"
+                + " echo the-end; sleep 1000");
         podman.container(true, List.of("--name", "ttybox", "-t"), "echo tty-hello; sleep 1000");
     }
 
@@ -150,18 +152,17 @@ class DockerToolEngineTest {
     void anOversizedLogIsCutToItsLastWholeLines() throws Exception {
         ToolResult result = eventually("logs", "{\"container\": \"chatty\", \"tail\": 1000}",
                 r -> r.joinedText().contains("the-end"));
-        long bytes = "the-end\n".length();
-        for (int i = 0; i < CHATTY_LINES; i++) bytes += 2000 + (" " + i + "\n").length();
+        long bytes = CHATTY_LINES * 1024L + "the-end\n".length();
         String text = result.joinedText();
         assertThat(result.isError()).isFalse();
         // Small pieces only: a failure message must not print a megabyte.
         List<String> lines = text.lines().toList();
         assertThat(lines.getFirst()).startsWith("[log cut: the last ").endsWith(" of " + bytes + " bytes]");
         assertThat(text.length()).isLessThan(DockerTool.LOG_KEEP_BYTES + 100);
-        assertThat(text.substring(text.length() - 13)).isEqualTo(" " + (CHATTY_LINES - 1) + "\nthe-end\n");
+        assertThat(text.substring(text.length() - 14)).isEqualTo(" 0" + (CHATTY_LINES - 1) + "\nthe-end\n");
         List<String> kept = lines.subList(1, lines.size() - 1);
         assertThat(kept).hasSizeGreaterThan(20);
-        assertThat(kept.stream().filter(line -> !line.matches("x{2000} \\d+"))
+        assertThat(kept.stream().filter(line -> !line.matches("x{1018} \\d{4}"))
                 .map(line -> line.length() + " chars ending " + line.substring(Math.max(0, line.length() - 8))))
                 .as("lines that are not whole").isEmpty();
     }
