@@ -72,6 +72,22 @@ class DockerToolHostileEngineTest {
     }
 
     @Test
+    void offUnlessTheSocketIsConfiguredAndThenOneNamespaceOfValidToolNames() {
+        Database database = Database.openHome(home);
+        assertThat(DockerTool.fromEnvironment(java.util.Map.of(), database)).isEmpty();
+        try (DockerTool configured = DockerTool.fromEnvironment(
+                java.util.Map.of(DockerSettings.ENV_SOCKET, "unix://" + engine.socket()), database).orElseThrow();
+             dev.bastion.mcp.ToolSources sources = new dev.bastion.mcp.ToolSources()) {
+            sources.register(configured);
+            assertThat(sources.find("docker")).isPresent();
+            assertThat(configured.tools(user)).hasSize(7).allSatisfy(spec -> {
+                assertThat(dev.bastion.mcp.ToolNames.parse("docker__" + spec.name())).isPresent();
+                assertThat(spec.inputSchema().path("type").asText()).isEqualTo("object");
+            });
+        }
+    }
+
+    @Test
     void hostileNamesNeverReachTheSocket() throws Exception {
         engine.answerJson(200, "{}");
         for (String hostile : List.of("../containers", "x?all=1", "%2e%2e", "web\n", "web\r\nHost: x", "..%2f", "a/b",
