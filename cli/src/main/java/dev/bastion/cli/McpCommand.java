@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 McpServeCommand.class,
                 McpPolicyCommand.class,
+                McpDockerCommand.class,
         })
 public final class McpCommand implements Runnable {
 

@@ -57,7 +57,7 @@ public final class McpServeCommand extends SecurityCommand {
             return 1;
         }
         Path homeDir = home.resolve();
-        McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(homeDir, home.environment),
+        McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(services, home.environment),
                 GatewaySettings.fromEnvironment(home.environment));
         McpProtocol protocol = new McpProtocol(gateway, McpServerModule.jsonMapper(), BastionCli.VERSION);
         try {

@@ -99,7 +99,7 @@ public final class ServeCommand implements Callable<Integer> {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
-            mcp = new McpServerModule(services, McpGateways.create(services, McpGateways.builtIns(homeDir, env),
+            mcp = new McpServerModule(services, McpGateways.create(services, McpGateways.builtIns(services, env),
                     GatewaySettings.fromEnvironment(env)), BastionCli.VERSION);
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());

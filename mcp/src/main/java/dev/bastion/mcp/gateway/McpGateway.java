@@ -72,7 +72,7 @@ public final class McpGateway implements AutoCloseable {
         for (ToolSource source : sources.all()) {
             List<ToolSpec> tools;
             try {
-                tools = source.tools();
+                tools = source.tools(user);
             } catch (RuntimeException e) {
                 LOG.warn("tool source '{}' could not list its tools: {}", source.namespace(), e.toString());
                 continue;
@@ -125,7 +125,7 @@ public final class McpGateway implements AutoCloseable {
         }
     }
 
-    /** The tool behind a client-given name, if it exists, is offered now and the user's policy allows it. */
+    /** The tool behind a client-given name, if it exists, is offered to this user now and their policy allows it. */
     private Optional<Resolved> resolve(ToolUser user, String name) {
         Optional<ToolNames.Parsed> parsed = ToolNames.parse(name);
         if (parsed.isEmpty()) return Optional.empty();
@@ -134,7 +134,7 @@ public final class McpGateway implements AutoCloseable {
         if (!ToolPolicy.forUser(user, policy.list()).allows(parsed.get().full())) return Optional.empty();
         boolean offered;
         try {
-            offered = source.get().tools().stream().anyMatch(t -> t.name().equals(parsed.get().tool()));
+            offered = source.get().tools(user).stream().anyMatch(t -> t.name().equals(parsed.get().tool()));
         } catch (RuntimeException e) {
             offered = false;
         }

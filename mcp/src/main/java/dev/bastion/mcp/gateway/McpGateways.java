@@ -4,6 +4,7 @@ import dev.bastion.mcp.ToolSource;
 import dev.bastion.mcp.ToolSources;
 import dev.bastion.mcp.ToolUser;
 import dev.bastion.mcp.Workspaces;
+import dev.bastion.mcp.builtin.docker.DockerTool;
 import dev.bastion.mcp.policy.ToolPolicyStore;
 import dev.bastion.security.Principal;
 import dev.bastion.security.SecurityServices;
@@ -27,8 +28,10 @@ public final class McpGateways {
      * The built-in sources for a home, in the order they are registered: {@code bastion serve} and {@code bastion mcp
      * serve} serve these (the files, shell and docker tools add themselves here).
      */
-    public static List<ToolSource> builtIns(Path home, Map<String, String> env) {
-        return List.of();
+    public static List<ToolSource> builtIns(SecurityServices security, Map<String, String> env) {
+        List<ToolSource> sources = new java.util.ArrayList<>();
+        DockerTool.fromEnvironment(env, security.database()).ifPresent(sources::add);
+        return sources;
     }
 
     /** A gateway over {@code sources} (registered here, in order) with the home's policy and audit log. */

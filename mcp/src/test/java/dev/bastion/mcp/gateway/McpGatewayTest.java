@@ -181,6 +181,25 @@ class McpGatewayTest {
     }
 
     @Test
+    void aSourceOffersToolsPerUserAndAnUnofferedOneIsUnknown() throws Exception {
+        TestSources.Echo perUser = new TestSources.Echo("peruser") {
+            @Override
+            public List<dev.bastion.mcp.ToolSpec> tools(ToolUser user) {
+                return user.name().equals("root") ? tools() : tools().subList(0, 1);
+            }
+        };
+        gateway.close();
+        gateway = McpGateways.create(security, List.of(perUser), GatewaySettings.defaults());
+        gateway.policy().add(PolicyRule.of(PolicyRule.Kind.ROLE, "user", "peruser__*", PolicyRule.Effect.ALLOW));
+        assertThat(gateway.list(alice)).extracting(McpGateway.ListedTool::fullName).containsExactly("peruser__say");
+        assertThat(gateway.list(root)).hasSize(3);
+        assertThatThrownBy(() -> gateway.call(alice, "peruser__read", args("{}"), context(null)))
+                .isInstanceOfSatisfying(ToolRefusal.class, r -> assertThat(r.getMessage()).isEqualTo("Unknown tool: peruser__read"));
+        assertThat(gateway.call(root, "peruser__read", args("{}"), context(null)).isError()).isFalse();
+        assertThat(perUser.received).hasSize(1);
+    }
+
+    @Test
     void aFailingSourceIsAnErrorResultAndAudited() throws Exception {
         ToolResult result = gateway.call(alice, "files__fail", JSON.createObjectNode(), context(null));
         assertThat(result.isError()).isTrue();

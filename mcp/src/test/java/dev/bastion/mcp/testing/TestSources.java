@@ -27,7 +27,7 @@ public final class TestSources {
     }
 
     /** Namespace {@code echo}: {@code echo__say} returns its {@code text} argument, {@code echo__fail} throws. */
-    public static final class Echo implements ToolSource {
+    public static class Echo implements ToolSource {
         public final List<ToolInvocation> received = new CopyOnWriteArrayList<>();
         private final String namespace;
 
