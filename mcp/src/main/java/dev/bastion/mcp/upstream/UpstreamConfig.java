@@ -63,7 +63,10 @@ public record UpstreamConfig(String name, Kind kind, List<String> command, Map<S
         for (String key : keys(env, secretEnv)) {
             if (!ENV_NAME.matcher(key).matches()) throw new IllegalArgumentException("not an environment variable name: " + printable(key));
         }
+        Set<String> headerKeys = new java.util.HashSet<>();
         for (String key : keys(headers, secretHeaders)) {
+            // HTTP header names are case-insensitive: X-A and x-a would be one header with two values.
+            if (!headerKeys.add(key.toLowerCase(Locale.ROOT))) throw new IllegalArgumentException("header " + printable(key) + " is given twice");
             if (!HEADER_NAME.matcher(key).matches()) throw new IllegalArgumentException("not a header name: " + printable(key));
             if (FORBIDDEN_HEADERS.contains(key.toLowerCase(Locale.ROOT))) throw new IllegalArgumentException("header " + key + " cannot be set");
         }
