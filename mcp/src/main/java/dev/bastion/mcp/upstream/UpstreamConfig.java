@@ -150,7 +150,8 @@ public record UpstreamConfig(String name, Kind kind, List<String> command, Map<S
         return java.util.Arrays.stream(maps).flatMap(m -> m.values().stream()).toList();
     }
 
-    static String printable(String text) {
+    /** For messages and logs: ASCII only, abbreviated. */
+    public static String printable(String text) {
         String cleaned = text.replaceAll("[^\\x20-\\x7e]", "?");
         return cleaned.length() <= 64 ? cleaned : cleaned.substring(0, 64) + "…";
     }

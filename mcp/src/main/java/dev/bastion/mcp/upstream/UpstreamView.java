@@ -17,6 +17,13 @@ public record UpstreamView(String name, String kind, List<String> command, Strin
                            Set<String> headerNames, boolean enabled, String createdBy, String createdAt, String state,
                            int toolCount, String lastError, int restarts) {
 
+    /** As the registry alone knows it (no server asked): state {@code registered} or {@code disabled}. */
+    public static UpstreamView registered(UpstreamConfig config) {
+        UpstreamView v = of(config, Optional.empty());
+        return new UpstreamView(v.name, v.kind, v.command, v.url, v.envNames, v.headerNames, v.enabled, v.createdBy,
+                v.createdAt, v.enabled ? "registered" : "disabled", 0, null, 0);
+    }
+
     static UpstreamView of(UpstreamConfig config, Optional<UpstreamSource.Status> status) {
         Set<String> env = new TreeSet<>(config.env().keySet());
         env.addAll(config.secretEnv().keySet());
