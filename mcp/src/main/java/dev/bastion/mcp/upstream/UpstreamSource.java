@@ -64,6 +64,8 @@ public final class UpstreamSource implements ToolSource {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicLong TOKENS = new AtomicLong();
+    /** The same bound as a stdio line: one answer cannot exhaust the server's memory. */
+    private static final int MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
     private record Connection(McpAsyncClient client, CancellingTransport transport, ProcessTransport process, long startedAt) {
     }
@@ -155,6 +157,7 @@ public final class UpstreamSource implements ToolSource {
             Map<String, String> headers = config.allHeaders();
             inner = HttpClientStreamableHttpTransport.builder(base).endpoint(endpoint).jsonMapper(json)
                     .connectTimeout(options.startTimeout())
+                    .maxResponseSize(MAX_RESPONSE_BYTES)
                     .httpRequestCustomizer((builder, method, target, body, context) -> headers.forEach(builder::setHeader))
                     .build();
         }
@@ -249,6 +252,10 @@ public final class UpstreamSource implements ToolSource {
                 }
             }
         } catch (ExecutionException e) {
+            // A stdio upstream's death is seen through its exit; an HTTP one's only through a failing call.
+            if (config.kind() == UpstreamConfig.Kind.HTTP && lostConnection(e.getCause())) {
+                lost(connection, "the connection was lost: " + describe(e.getCause(), true));
+            }
             throw new ToolException("upstream " + config.name() + " failed the call: " + describe(e.getCause(), false));
         } catch (InterruptedException e) {
             connection.transport().cancel(token, "interrupted");
@@ -258,6 +265,17 @@ public final class UpstreamSource implements ToolSource {
             progressByToken.remove(token);
             connection.transport().forget(token);
         }
+    }
+
+    private static boolean lostConnection(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException || t instanceof io.modelcontextprotocol.spec.McpTransportException
+                    || t instanceof io.modelcontextprotocol.spec.McpTransportSessionNotFoundException
+                    || t instanceof io.modelcontextprotocol.spec.McpTransportSessionClosedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ToolResult toResult(McpSchema.CallToolResult result) throws ToolException {

@@ -138,15 +138,7 @@ class UpstreamSourceTest {
     @Test
     void everythingOverStreamableHttpWithHeaders() throws Exception {
         int port = NodePeers.freePort();
-        ProcessBuilder builder = new ProcessBuilder(NodePeers.everything("streamableHttp")).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().put("PORT", Integer.toString(port));
-        Process server = builder.start();
-        cleanup.add(() -> {
-            server.descendants().forEach(ProcessHandle::destroyForcibly);
-            server.destroyForcibly();
-        });
-        NodePeers.awaitPort(port, server);
+        startHttpEverything(port);
 
         UpstreamSource source = ready(UpstreamConfig.http("remote", "http://127.0.0.1:" + port + "/mcp",
                 Map.of("X-Client", "bastion-test"), Map.of("Authorization", "Bearer upstream-secret"), "admin"));
@@ -156,6 +148,35 @@ class UpstreamSourceTest {
         List<Double> seen = new CopyOnWriteArrayList<>();
         call(source, "trigger-long-running-operation", "{\"duration\":1,\"steps\":2}", (p, t, m) -> seen.add(p), new CancellationToken());
         assertThat(seen).containsExactly(1.0, 2.0);
+    }
+
+    @Test
+    void anHttpUpstreamThatGoesAwayIsReconnectedWhenItIsBack() throws Exception {
+        int port = NodePeers.freePort();
+        Process first = startHttpEverything(port);
+        UpstreamSource source = ready(UpstreamConfig.http("remote", "http://127.0.0.1:" + port + "/mcp", Map.of(), Map.of(), "admin"));
+        first.descendants().forEach(ProcessHandle::destroyForcibly);
+        first.destroyForcibly().waitFor();
+
+        assertThatThrownBy(() -> call(source, "echo", "{\"message\":\"anyone?\"}")).isInstanceOf(ToolException.class);
+        await(() -> source.status().state() != State.READY, "the loss noticed");
+        startHttpEverything(port);
+
+        await(() -> source.status().state() == State.READY, "reconnected: " + source.status());
+        assertThat(call(source, "echo", "{\"message\":\"back again\"}").joinedText()).contains("back again");
+    }
+
+    private Process startHttpEverything(int port) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(NodePeers.everything("streamableHttp")).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("PORT", Integer.toString(port));
+        Process server = builder.start();
+        cleanup.add(() -> {
+            server.descendants().forEach(ProcessHandle::destroyForcibly);
+            server.destroyForcibly();
+        });
+        NodePeers.awaitPort(port, server);
+        return server;
     }
 
     @Test
@@ -187,6 +208,20 @@ class UpstreamSourceTest {
         assertThat(status.restarts()).isBetween(3, 7);
         assertThat(status.lastError()).isNotBlank();
         assertThatThrownBy(() -> call(source, "anything", "{}")).isInstanceOf(ToolException.class).hasMessageContaining("not available");
+    }
+
+    @Test
+    void anUpstreamThatNeverAnswersInitializeFailsItsStartInTime() throws Exception {
+        UpstreamSource source = new UpstreamSource(UpstreamConfig.stdio("mute", List.of("node", "-e", "setInterval(() => {}, 1000)"),
+                Map.of(), Map.of(), "admin"), new UpstreamSource.Options(Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        cleanup.add(source);
+        source.start();
+
+        await(() -> source.status().state() == State.FAILED, "the start given up");
+        assertThat(source.status().lastError()).contains("could not connect");
+        assertThat(source.tools()).isEmpty();
+        assertThatThrownBy(() -> call(source, "anything", "{}")).isInstanceOf(ToolException.class);
     }
 
     @Test
