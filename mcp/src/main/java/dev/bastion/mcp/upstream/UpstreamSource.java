@@ -55,9 +55,29 @@ public final class UpstreamSource implements ToolSource {
      */
     public record Options(Duration callTimeout, Duration startTimeout, Duration initialBackoff, Duration maxBackoff,
                           Duration stableAfter) {
+        public static final String ENV_CALL_TIMEOUT = "BASTION_MCP_UPSTREAM_TIMEOUT";
+
         public static Options defaults() {
             return new Options(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(1),
                     Duration.ofSeconds(60), Duration.ofSeconds(60));
+        }
+
+        /** The defaults, with the call timeout from {@value #ENV_CALL_TIMEOUT} (whole seconds, 1 to 3600) if set. */
+        public static Options fromEnvironment(Map<String, String> env) {
+            Options defaults = defaults();
+            String value = env.get(ENV_CALL_TIMEOUT);
+            if (value == null || value.isBlank()) return defaults;
+            long seconds;
+            try {
+                seconds = Long.parseLong(value.strip());
+            } catch (NumberFormatException e) {
+                seconds = -1;
+            }
+            if (seconds < 1 || seconds > 3600) {
+                throw new IllegalArgumentException(ENV_CALL_TIMEOUT + " must be whole seconds from 1 to 3600");
+            }
+            return new Options(Duration.ofSeconds(seconds), defaults.startTimeout(), defaults.initialBackoff(),
+                    defaults.maxBackoff(), defaults.stableAfter());
         }
     }
 

@@ -30,6 +30,12 @@ public final class Upstreams implements AutoCloseable {
         this.options = options;
     }
 
+    /** The server's upstreams: the registry in the security database, options from the environment. */
+    public static Upstreams open(dev.bastion.security.SecurityServices security, ToolSources sources, Map<String, String> env) {
+        return new Upstreams(new UpstreamRegistry(security.database(), security.secrets()), sources,
+                UpstreamSource.Options.fromEnvironment(env));
+    }
+
     public UpstreamRegistry registry() {
         return registry;
     }

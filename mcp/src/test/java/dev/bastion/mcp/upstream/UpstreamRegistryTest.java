@@ -123,6 +123,17 @@ class UpstreamRegistryTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void callTimeoutComesFromTheEnvironmentWithinBounds() {
+        String variable = UpstreamSource.Options.ENV_CALL_TIMEOUT;
+        assertThat(UpstreamSource.Options.fromEnvironment(Map.of()).callTimeout()).hasSeconds(60);
+        assertThat(UpstreamSource.Options.fromEnvironment(Map.of(variable, " 5 ")).callTimeout()).hasSeconds(5);
+        for (String bad : List.of("0", "-3", "3601", "1e3", "ten", "99999999999999999999")) {
+            assertThatThrownBy(() -> UpstreamSource.Options.fromEnvironment(Map.of(variable, bad))).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     private List<String> rawRows() throws Exception {
         try (Connection c = security.database().connection();
              PreparedStatement s = c.prepareStatement("SELECT * FROM mcp_upstreams");
