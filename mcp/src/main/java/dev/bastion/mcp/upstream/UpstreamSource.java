@@ -243,9 +243,13 @@ public final class UpstreamSource implements ToolSource {
         if (state != State.READY || connection == null) {
             throw new ToolException("upstream " + config.name() + " is not available (" + state.name().toLowerCase() + ")");
         }
+        if (invocation.arguments() != null && !invocation.arguments().isObject() && !invocation.arguments().isNull()) {
+            return ToolResult.error("arguments must be a JSON object");
+        }
         String token = "bastion-" + TOKENS.incrementAndGet();
         @SuppressWarnings("unchecked")
-        Map<String, Object> arguments = invocation.arguments() == null ? Map.of() : JSON.convertValue(invocation.arguments(), Map.class);
+        Map<String, Object> arguments = invocation.arguments() == null || invocation.arguments().isNull() ? Map.of()
+                : JSON.convertValue(invocation.arguments(), Map.class);
         progressByToken.put(token, invocation.progress() == null ? ProgressSink.NONE : invocation.progress());
         CompletableFuture<McpSchema.CallToolResult> answer = connection.client()
                 .callTool(new McpSchema.CallToolRequest(invocation.tool(), arguments, Map.of("progressToken", token)))

@@ -233,6 +233,7 @@ class UpstreamSourceTest {
 
         assertThatThrownBy(() -> call(source, "garbage", "{}")).isInstanceOf(ToolException.class).hasMessageContaining("malformed");
         assertThat(call(source, "echo", "{\"message\":\"still fine\"}").joinedText()).isEqualTo("echo: still fine");
+        assertThat(call(source, "echo", "[1, 2]").isError()).as("arguments that are not an object").isTrue();
 
         long started = System.nanoTime();
         assertThatThrownBy(() -> call(source, "hang", "{}")).isInstanceOf(ToolException.class).hasMessageContaining("did not answer");
