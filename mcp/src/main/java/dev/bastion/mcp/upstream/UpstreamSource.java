@@ -96,6 +96,8 @@ public final class UpstreamSource implements ToolSource {
     private final Map<Object, ProgressSink> progressByToken = new ConcurrentHashMap<>();
     private volatile Connection current;
     private volatile List<ToolSpec> tools = List.of();
+    private volatile List<JsonNode> prompts = List.of();
+    private volatile List<JsonNode> resources = List.of();
     private volatile State state = State.STOPPED;
     private volatile String lastError;
     private volatile boolean closed;
@@ -144,6 +146,7 @@ public final class UpstreamSource implements ToolSource {
             awaitUnlessExited(connection.client().initialize(), connection);
             McpSchema.ListToolsResult listed = awaitUnlessExited(connection.client().listTools(), connection);
             setTools(listed == null ? List.of() : listed.tools());
+            listPromptsAndResources(connection);
             if (closed) return;
             state = State.READY;
             LOG.info("upstream {} ready with {} tool(s)", config.name(), tools.size());
@@ -188,6 +191,8 @@ public final class UpstreamSource implements ToolSource {
                 .initializationTimeout(options.startTimeout())
                 .toolsChangeConsumer(list -> Mono.fromRunnable(() -> setTools(list)))
                 .progressConsumer(note -> Mono.fromRunnable(() -> forwardProgress(note)))
+                .promptsChangeConsumer(list -> Mono.fromRunnable(() -> setPrompts(list)))
+                .resourcesChangeConsumer(list -> Mono.fromRunnable(() -> resources = asJson(list)))
                 .build();
         return new Connection(client, transport, process, System.nanoTime());
     }
@@ -229,6 +234,71 @@ public final class UpstreamSource implements ToolSource {
         if (!skipped.isEmpty()) {
             lastError = "skipped " + skipped.size() + " tool(s) whose names are invalid or repeated: " + String.join(", ", skipped);
             LOG.warn("upstream {}: {}", config.name(), lastError);
+        }
+    }
+
+    /** Optional extras: an upstream whose prompt or resource listing fails still serves its tools. */
+    private void listPromptsAndResources(Connection connection) {
+        McpSchema.ServerCapabilities capabilities = connection.client().getServerCapabilities();
+        try {
+            if (capabilities != null && capabilities.prompts() != null) {
+                McpSchema.ListPromptsResult listed = connection.client().listPrompts().block(options.startTimeout());
+                setPrompts(listed == null ? List.of() : listed.prompts());
+            }
+            if (capabilities != null && capabilities.resources() != null) {
+                McpSchema.ListResourcesResult listed = connection.client().listResources().block(options.startTimeout());
+                resources = asJson(listed == null ? List.of() : listed.resources());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("upstream {}: cannot list its prompts or resources: {}", config.name(), describe(e, true));
+        }
+    }
+
+    /** Prompts are named like tools ({@code namespace__prompt}); names that would not be valid are left out. */
+    private void setPrompts(List<McpSchema.Prompt> listed) {
+        prompts = asJson(listed.stream().filter(p -> p.name() != null
+                && ToolNames.FULL_NAME.matcher(ToolNames.full(config.name(), p.name())).matches()).toList());
+    }
+
+    private static List<JsonNode> asJson(List<?> items) {
+        return items.stream().map(item -> (JsonNode) JSON.valueToTree(item)).toList();
+    }
+
+    /** The upstream's prompts as MCP describes them (names within the namespace), for the gateway to offer. */
+    public List<JsonNode> prompts() {
+        return state == State.READY ? prompts : List.of();
+    }
+
+    /** The upstream's resources as MCP describes them (their own URIs). */
+    public List<JsonNode> resources() {
+        return state == State.READY ? resources : List.of();
+    }
+
+    /** {@code prompts/get}: the result as MCP shapes it. */
+    public JsonNode getPrompt(String name, Map<String, Object> arguments) throws ToolException {
+        Connection connection = readyConnection();
+        return ask(connection.client().getPrompt(new McpSchema.GetPromptRequest(name, arguments == null ? Map.of() : arguments)));
+    }
+
+    /** {@code resources/read}: the result as MCP shapes it. */
+    public JsonNode readResource(String uri) throws ToolException {
+        Connection connection = readyConnection();
+        return ask(connection.client().readResource(new McpSchema.ReadResourceRequest(uri)));
+    }
+
+    private Connection readyConnection() throws ToolException {
+        Connection connection = current;
+        if (state != State.READY || connection == null) {
+            throw new ToolException("upstream " + config.name() + " is not available (" + state.name().toLowerCase() + ")");
+        }
+        return connection;
+    }
+
+    private JsonNode ask(Mono<?> request) throws ToolException {
+        try {
+            return JSON.valueToTree(request.block(options.callTimeout()));
+        } catch (RuntimeException e) {
+            throw new ToolException("upstream " + config.name() + " failed the request: " + describe(e, false));
         }
     }
 

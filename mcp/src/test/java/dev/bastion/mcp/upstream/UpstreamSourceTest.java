@@ -93,6 +93,21 @@ class UpstreamSourceTest {
     }
 
     @Test
+    void promptsAndResourcesArePassedThrough() throws Exception {
+        UpstreamSource source = ready(UpstreamConfig.stdio("everything", NodePeers.everything("stdio"), Map.of(), Map.of(), "admin"));
+
+        assertThat(source.prompts()).extracting(p -> p.path("name").asText()).contains("simple-prompt");
+        JsonNode prompt = source.getPrompt("simple-prompt", Map.of());
+        assertThat(prompt.path("messages").get(0).path("content").path("text").asText()).isNotBlank();
+
+        assertThat(source.resources()).isNotEmpty();
+        String uri = source.resources().getFirst().path("uri").asText();
+        JsonNode read = source.readResource(uri);
+        assertThat(read.path("contents").get(0).path("uri").asText()).isEqualTo(uri);
+        assertThatThrownBy(() -> source.readResource("demo://no/such/thing")).isInstanceOf(ToolException.class);
+    }
+
+    @Test
     void progressNotificationsReachTheCallersSink() throws Exception {
         UpstreamSource source = ready(UpstreamConfig.stdio("everything", NodePeers.everything("stdio"), Map.of(), Map.of(), "admin"));
         List<double[]> seen = new CopyOnWriteArrayList<>();
