@@ -116,6 +116,10 @@ public final class UpstreamSource implements ToolSource {
         supervisor.execute(this::connect);
     }
 
+    public UpstreamConfig config() {
+        return config;
+    }
+
     @Override
     public String namespace() {
         return config.name();

@@ -59,6 +59,9 @@ public final class Upstreams implements AutoCloseable {
             if (!names.contains(name)) stop(name);
         }
         for (UpstreamConfig config : wanted) {
+            UpstreamSource source = running.get(config.name());
+            // Removed and added again under the same name (between two syncs): the new settings win.
+            if (source != null && !source.config().equals(config)) stop(config.name());
             if (!running.containsKey(config.name())) launch(config);
         }
     }
@@ -69,7 +72,8 @@ public final class Upstreams implements AutoCloseable {
             throw new IllegalArgumentException("tool namespace already in use: " + config.name());
         }
         registry.add(config);
-        return launch(config).status();
+        // As stored (times in milliseconds), so that sync sees the same settings.
+        return launch(registry.find(config.name()).orElse(config)).status();
     }
 
     /** @return whether it existed */

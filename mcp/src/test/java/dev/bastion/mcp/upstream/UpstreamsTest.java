@@ -100,7 +100,15 @@ class UpstreamsTest {
 
         upstreams.registry().add(UpstreamConfig.stdio("again", NodePeers.misbehaving(), Map.of(), Map.of(), "cli:root"));
         upstreams.sync();
+        UpstreamSource first = upstreams.running("again").orElseThrow();
+        upstreams.sync();
+        assertThat(upstreams.running("again")).as("unchanged settings: left running").containsSame(first);
+        upstreams.registry().remove("again");
+        upstreams.registry().add(UpstreamConfig.stdio("again", NodePeers.misbehaving(), Map.of("MODE", "2"), Map.of(), "cli:root"));
+        upstreams.sync();
         UpstreamSource again = upstreams.running("again").orElseThrow();
+        assertThat(again).as("re-added with new settings: restarted").isNotSameAs(first);
+        assertThat(again.config().env()).containsEntry("MODE", "2");
         await(() -> again.status().state() == UpstreamSource.State.READY, "ready");
         long pid = again.pid();
         upstreams.close();
