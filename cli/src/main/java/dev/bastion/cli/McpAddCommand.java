@@ -34,17 +34,22 @@ final class McpAddCommand extends SecurityCommand {
     @Option(names = "--header", paramLabel = "K=V", description = "A plain HTTP header sent to the upstream.")
     List<String> headers = new ArrayList<>();
 
-    @Option(names = "--header-secret", paramLabel = "K=V", description = "A header whose value is stored encrypted (e.g. Authorization).")
+    @Option(names = "--header-secret", paramLabel = "K[=V]",
+            description = "A header whose value is stored encrypted (e.g. Authorization); without =V, read from standard input.")
     List<String> secretHeaders = new ArrayList<>();
 
     @Option(names = "--env", paramLabel = "K=V", description = "An environment variable of the stdio server.")
     List<String> env = new ArrayList<>();
 
-    @Option(names = "--env-secret", paramLabel = "K=V", description = "An environment variable whose value is stored encrypted.")
+    @Option(names = "--env-secret", paramLabel = "K[=V]",
+            description = "An environment variable whose value is stored encrypted; without =V, read from standard input.")
     List<String> secretEnv = new ArrayList<>();
 
     @Option(names = "--disabled", description = "Register without starting it.")
     boolean disabled;
+
+    /** Where secrets given without a value are read from, one line each: keeps them out of shell history and ps. */
+    java.io.BufferedReader stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
 
     @Override
     int run() {
@@ -52,14 +57,33 @@ final class McpAddCommand extends SecurityCommand {
             throw new IllegalArgumentException("give either --url URL or -- COMMAND ARGS...");
         }
         UpstreamConfig config = url != null
-                ? UpstreamConfig.http(name, url, pairs(headers), pairs(secretHeaders), HomeOption.actor())
-                : UpstreamConfig.stdio(name, command, pairs(env), pairs(secretEnv), HomeOption.actor());
+                ? UpstreamConfig.http(name, url, pairs(headers), secretPairs(secretHeaders), HomeOption.actor())
+                : UpstreamConfig.stdio(name, command, pairs(env), secretPairs(secretEnv), HomeOption.actor());
         if (disabled) config = config.withEnabled(false);
         SecurityServices services = home.openSecurity();
         new UpstreamRegistry(services.database(), services.secrets()).add(config);
         audit(services, "mcp.upstream.add", name, Map.of("kind", config.kind().id()));
         out().println("added upstream " + name + " (" + config.kind().id() + "); its tools are " + name + "__<tool>");
         return 0;
+    }
+
+    /** Like {@link #pairs}, but a bare K takes its value from the next line of standard input. */
+    private Map<String, String> secretPairs(List<String> given) {
+        List<String> complete = new ArrayList<>();
+        for (String pair : given) {
+            if (pair.indexOf('=') >= 0) {
+                complete.add(pair);
+                continue;
+            }
+            try {
+                String value = stdin.readLine();
+                if (value == null || value.isEmpty()) throw new IllegalArgumentException("no value for " + UpstreamConfig.printable(pair) + " on standard input");
+                complete.add(pair + "=" + value);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read standard input");
+            }
+        }
+        return pairs(complete);
     }
 
     /** K=V pairs; the message names the key only, never the value. */

@@ -80,12 +80,35 @@ class McpUpstreamCommandsTest {
     }
 
     @Test
+    void secretsWithoutAValueAreReadFromStandardInput() {
+        McpCommand root = new McpCommand();
+        CommandLine cli = new CommandLine(root);
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        McpAddCommand add = cli.getSubcommands().get("add").getCommand();
+        add.stdin = new java.io.BufferedReader(new java.io.StringReader(SECRET + "\n"));
+
+        int exit = cli.execute("add", "--home", home.toString(), "remote", "--url", "https://h.example/mcp",
+                "--header-secret", "Authorization");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).doesNotContain("cli-5e7a91");
+        assertThat(registry().find("remote").orElseThrow().allHeaders()).containsEntry("Authorization", SECRET);
+        add.stdin = new java.io.BufferedReader(new java.io.StringReader(""));
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("add", "--home", home.toString(), "other", "--url", "https://h.example/mcp",
+                "--header-secret", "Authorization")).isEqualTo(1);
+        assertThat(err.toString()).contains("no value for Authorization");
+    }
+
+    @Test
     void refusesBadRegistrations() {
         assertThat(mcp("add", "files", "--", "node", "x").err()).contains("built-in");
         assertThat(mcp("add", "Bad_Name", "--", "node").exit()).isEqualTo(1);
         assertThat(mcp("add", "both", "--url", "https://h/mcp", "--", "node").err()).contains("either");
         assertThat(mcp("add", "neither").err()).contains("either");
-        Result noEquals = mcp("add", "r", "--url", "https://h/mcp", "--header-secret", "just-a-secret-value");
+        Result noEquals = mcp("add", "r", "--url", "https://h/mcp", "--header", "just-a-secret-value");
         assertThat(noEquals.exit()).isEqualTo(1);
         assertThat(noEquals.err()).doesNotContain("just-a-secret-value");
         assertThat(mcp("add", "dup", "--", "node").exit()).isZero();
