@@ -3,11 +3,10 @@ package dev.bastion.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code bastion mcp ...}: the MCP gateway. Each feature adds its subcommands here, one line each. */
-@Command(name = "mcp", description = "The MCP gateway: upstream servers, tools, policy.", mixinStandardHelpOptions = true,
-        subcommands = {
-                McpAddCommand.class, McpListCommand.class, McpRemoveCommand.class,
-        })
+/** {@code bastion mcp}: the MCP gateway's administration; each part adds its own subcommand class here. */
+@Command(name = "mcp", description = "MCP gateway: tools, upstream servers, policy.", mixinStandardHelpOptions = true,
+        subcommands = {McpDockerCommand.class,
+                McpAddCommand.class, McpListCommand.class, McpRemoveCommand.class})
 public final class McpCommand implements Runnable {
 
     @CommandLine.Spec
