@@ -65,7 +65,7 @@ public final class FilesTool implements ToolSource {
                 case "read" -> read(new WorkspaceFiles(workspace, limits), arguments);
                 case "write" -> write(new WorkspaceFiles(workspace, limits), arguments);
                 case "list" -> list(new WorkspaceFiles(workspace, limits), arguments);
-                case "search" -> search(new WorkspaceSearch(workspace, limits), arguments);
+                case "search" -> search(new WorkspaceSearch(workspace, limits), arguments, invocation.cancel());
                 case "delete" -> delete(new WorkspaceFiles(workspace, limits), arguments);
                 default -> ToolResult.error("no such tool: " + NAMESPACE + "__" + invocation.tool());
             };
@@ -77,7 +77,7 @@ public final class FilesTool implements ToolSource {
             // Its message carries host paths: only the kind of failure is told.
             return ToolResult.error("the file system refused the operation" + (e.getReason() == null ? "" : " (" + reason(e) + ")"));
         } catch (IOException e) {
-            throw new ToolException("the files tool failed to reach your workspace");
+            throw new ToolException("the files tool failed to reach your workspace", e);
         }
     }
 
@@ -127,10 +127,11 @@ public final class FilesTool implements ToolSource {
         return result(text.isEmpty() ? "(empty directory)" : text.toString(), structured);
     }
 
-    private ToolResult search(WorkspaceSearch search, ToolArguments arguments) throws SandboxRefusal, IOException {
+    private ToolResult search(WorkspaceSearch search, ToolArguments arguments, dev.bastion.engine.generate.CancellationToken cancel)
+            throws SandboxRefusal, IOException {
         WorkspacePath path = WorkspacePath.parse(arguments.string("path", false));
         WorkspaceSearch.Result found = search.search(path, arguments.string("query", true), arguments.flag("regex"),
-                arguments.flag("ignore_case"));
+                arguments.flag("ignore_case"), cancel);
         StringBuilder text = new StringBuilder();
         ArrayNode matches = ToolArguments.JSON.createArrayNode();
         for (WorkspaceSearch.Match match : found.matches()) {

@@ -56,7 +56,8 @@ public final class ProcessConfinement {
     List<String> commandLine(Path program, List<String> arguments, ShellLimits limits, PidsCgroup.Call group) {
         List<String> line = new ArrayList<>();
         if (group != null) line.addAll(List.of(cgexec.orElseThrow().toString(), "-g", "pids:" + group.cgexecPath()));
-        if (ownProcessGroup()) line.add(setsid.orElseThrow().toString());
+        // --wait: should setsid ever have to fork (it does when started as a group leader), it still waits for the program.
+        if (ownProcessGroup()) line.addAll(List.of(setsid.orElseThrow().toString(), "--wait"));
         if (prlimit.isPresent()) {
             line.addAll(List.of(prlimit.get().toString(), "--nproc=" + limits.maxProcesses(), "--as=" + limits.maxMemoryBytes(),
                     "--cpu=" + limits.maxCpuSeconds(), "--fsize=" + limits.maxFileBytes(), "--nofile=" + limits.maxOpenFiles(),

@@ -55,8 +55,7 @@ final class WorkspaceFiles {
             if (before.size() > limits.maxReadBytes()) {
                 throw new SandboxRefusal("the file is larger than the read limit of " + limits.maxReadBytes() + " bytes");
             }
-            try (SeekableByteChannel channel = directory.newByteChannel(WorkspaceJail.name(path.leaf()),
-                    WorkspaceJail.READ_NOFOLLOW)) {
+            try (SeekableByteChannel channel = WorkspaceJail.openForReading(directory, path.leaf())) {
                 // Re-checked after open: the name must still be the file that was checked (no swap in between).
                 PosixFileAttributes after = WorkspaceJail.stat(directory, path.leaf());
                 if (after == null || !Objects.equals(after.fileKey(), before.fileKey()) || !after.isRegularFile()) {

@@ -78,6 +78,21 @@ final class WorkspaceJail {
         return sameOrClose(directory.newDirectoryStream(name(name), NOFOLLOW), attributes.fileKey());
     }
 
+    /**
+     * Opens a file of {@code directory} for reading without following a link. The JDK reports a link met by
+     * {@code O_NOFOLLOW} (ELOOP) as a plain IOException; it is a refusal like any other link.
+     */
+    static java.nio.channels.SeekableByteChannel openForReading(SecureDirectoryStream<Path> directory, String name)
+            throws SandboxRefusal, IOException {
+        try {
+            return directory.newByteChannel(name(name), READ_NOFOLLOW);
+        } catch (java.nio.file.FileSystemException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SandboxRefusal(SYMLINK);
+        }
+    }
+
     /** The entry's own attributes ({@code fstatat} without following), or null if there is none. */
     static PosixFileAttributes stat(SecureDirectoryStream<Path> directory, String name) throws SandboxRefusal, IOException {
         try {

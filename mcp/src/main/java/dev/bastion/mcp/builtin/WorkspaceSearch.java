@@ -2,6 +2,7 @@ package dev.bastion.mcp.builtin;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.bastion.engine.generate.CancellationToken;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,6 +30,7 @@ final class WorkspaceSearch {
     static final int MAX_PATTERN_CHARS = 1000;
     static final int MAX_LINE_CHARS = 4096;
     private static final int MAX_DEPTH = 64;
+    private static final int MAX_NAMES_PER_DIRECTORY = 100_000;
     private static final int SHOWN_LINE_CHARS = 200;
 
     record Match(String path, int line, String text) {
@@ -44,13 +46,16 @@ final class WorkspaceSearch {
     private long deadline;
     private int filesSeen;
     private String stoppedBecause;
+    private CancellationToken cancel;
 
     WorkspaceSearch(Path workspace, FilesLimits limits) {
         this.jail = new WorkspaceJail(workspace);
         this.limits = limits;
     }
 
-    Result search(WorkspacePath under, String query, boolean regex, boolean ignoreCase) throws SandboxRefusal, IOException {
+    Result search(WorkspacePath under, String query, boolean regex, boolean ignoreCase, CancellationToken cancel)
+            throws SandboxRefusal, IOException {
+        this.cancel = cancel;
         if (query == null || query.isEmpty()) throw new SandboxRefusal("give a non-empty query");
         if (query.length() > MAX_PATTERN_CHARS) throw new SandboxRefusal("the query is longer than " + MAX_PATTERN_CHARS + " characters");
         matcher = matcher(query, regex, ignoreCase);
@@ -78,7 +83,13 @@ final class WorkspaceSearch {
     /** Returns false once a cap is reached. */
     private boolean walk(SecureDirectoryStream<Path> directory, WorkspacePath at, int depth) throws SandboxRefusal, IOException {
         List<String> names = new ArrayList<>();
-        for (Path child : directory) names.add(child.getFileName().toString());
+        for (Path child : directory) {
+            if (names.size() >= MAX_NAMES_PER_DIRECTORY) {
+                stoppedBecause = "a directory holds more than " + MAX_NAMES_PER_DIRECTORY + " entries";
+                return false;
+            }
+            names.add(child.getFileName().toString());
+        }
         names.sort(null);
         for (String name : names) {
             if (name.startsWith(WorkspaceFiles.TEMP_PREFIX)) continue;
@@ -108,8 +119,7 @@ final class WorkspaceSearch {
             throws SandboxRefusal, IOException {
         if (jail.linkCount(path, expected.fileKey()) > 1) return true;
         String text;
-        try (SeekableByteChannel channel = directory.newByteChannel(WorkspaceJail.name(path.leaf()),
-                WorkspaceJail.READ_NOFOLLOW)) {
+        try (SeekableByteChannel channel = WorkspaceJail.openForReading(directory, path.leaf())) {
             PosixFileAttributes opened = WorkspaceJail.stat(directory, path.leaf());
             if (opened == null || !Objects.equals(opened.fileKey(), expected.fileKey()) || !opened.isRegularFile()) return true;
             ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(limits.maxSearchFileBytes(), expected.size()) + 1);
@@ -119,7 +129,7 @@ final class WorkspaceSearch {
             bytes.flip();
             if (bytes.remaining() > limits.maxSearchFileBytes()) return true;
             text = textOrNull(bytes);
-        } catch (java.nio.file.FileSystemException gone) {
+        } catch (java.nio.file.FileSystemException | SandboxRefusal replacedMeanwhile) {
             return true;
         }
         if (text == null) return true;
@@ -146,6 +156,10 @@ final class WorkspaceSearch {
     }
 
     private boolean stop() {
+        if (cancel.isCancelled()) {
+            stoppedBecause = "the call was cancelled";
+            return true;
+        }
         if (System.nanoTime() - deadline > 0) {
             stoppedBecause = "ran out of time (" + limits.searchTimeout().toMillis() + " ms)";
             return true;

@@ -237,6 +237,25 @@ class FilesToolHostileTest {
     }
 
     @Test
+    void aCancelledSearchStops() throws Exception {
+        Files.writeString(workspace.resolve("a"), "needle\n");
+        CancellationToken cancelled = new CancellationToken();
+        cancelled.cancel();
+        ToolResult result = BuiltinToolHarness.call(files, workspace, "search", args("query", "needle"), cancelled);
+        assertThat(result.joinedText()).contains("search stopped: the call was cancelled");
+    }
+
+    @Test
+    void limitsComeFromTheEnvironment() {
+        FilesLimits limits = FilesLimits.fromEnvironment(java.util.Map.of("BASTION_FILES_MAX_READ", "10", "BASTION_FILES_QUOTA", "99"));
+        assertThat(limits.maxReadBytes()).isEqualTo(10);
+        assertThat(limits.quotaBytes()).isEqualTo(99);
+        assertThat(limits.maxWriteBytes()).isEqualTo(FilesLimits.DEFAULTS.maxWriteBytes());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FilesLimits.fromEnvironment(java.util.Map.of("BASTION_FILES_QUOTA", "-1")))
+                .hasMessageContaining("BASTION_FILES_QUOTA");
+    }
+
+    @Test
     void aDirectoryOrFileSwappedForALinkDuringCallsNeverLeaksOutsideContent() throws Exception {
         Path directory = workspace.resolve("d");
         Path file = workspace.resolve("f");
@@ -270,6 +289,7 @@ class FilesToolHostileTest {
                 assertThat(result.joinedText()).doesNotContain(SECRET);
                 if (!result.isError()) readsInside++;
             }
+            assertThat(call("search", args("query", "secret")).joinedText()).doesNotContain(SECRET);
         }
         swapper.join();
         assertThat(readsInside).isPositive();
