@@ -1,11 +1,17 @@
 package dev.bastion.mcp.builtin;
 
-import dev.bastion.mcp.ToolSources;
+import dev.bastion.mcp.ToolSource;
 import dev.bastion.security.db.Database;
+import dev.bastion.security.db.DatabaseConfig;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
-/** Wiring for the gateway: the {@code files} and {@code shell} sources with their limits from the environment. */
+/**
+ * Wiring for the gateway ({@code McpGateways.builtIns}): the {@code files} and {@code shell} sources, their limits
+ * from the environment. The shell tool runs nothing until an admin allows a command.
+ */
 public final class BuiltinTools {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BuiltinTools.class);
@@ -13,11 +19,15 @@ public final class BuiltinTools {
     private BuiltinTools() {
     }
 
-    /** Registers {@code files} and {@code shell}; the shell tool runs nothing until an admin allows a command. */
-    public static void registerFilesAndShell(ToolSources sources, Database database, Map<String, String> env) {
-        sources.register(new FilesTool(FilesLimits.fromEnvironment(env)));
+    /** For a home: the allowlist lives in the home's security database (SQLite, or PostgreSQL if configured). */
+    public static List<ToolSource> filesAndShell(Path home, Map<String, String> env) {
+        return filesAndShell(Database.open(DatabaseConfig.fromEnvironment(env, home)), env);
+    }
+
+    public static List<ToolSource> filesAndShell(Database database, Map<String, String> env) {
         ProcessConfinement confinement = ProcessConfinement.detect();
         LOG.info("shell tool confinement: {}", confinement.describe());
-        sources.register(new ShellTool(new CommandAllowlist(database), confinement, ShellLimits.fromEnvironment(env)));
+        return List.of(new FilesTool(FilesLimits.fromEnvironment(env)),
+                new ShellTool(new CommandAllowlist(database), confinement, ShellLimits.fromEnvironment(env)));
     }
 }
