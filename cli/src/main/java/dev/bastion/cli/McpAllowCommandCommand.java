@@ -16,11 +16,17 @@ final class McpAllowCommandCommand extends SecurityCommand {
     @Parameters(paramLabel = "PATH")
     String path;
 
+    @picocli.CommandLine.Option(names = "--deny-arg", paramLabel = "RE2",
+            description = "Refuse calls with an argument that matches this RE2 pattern in full (repeatable); allowing again replaces the patterns.")
+    java.util.List<String> denyArguments = new java.util.ArrayList<>();
+
     @Override
     int run() {
         SecurityServices services = home.openSecurity();
-        CommandAllowlist.AllowedCommand allowed = new CommandAllowlist(services.database()).allow(path, HomeOption.actor());
-        audit(services, "mcp.command.allow", allowed.path(), Map.of("requested_path", path));
+        CommandAllowlist.AllowedCommand allowed = new CommandAllowlist(services.database())
+                .allow(path, denyArguments, HomeOption.actor());
+        audit(services, "mcp.command.allow", allowed.path(), Map.of("requested_path", path,
+                "deny_args", String.join(" ", allowed.denyArguments())));
         out().println("allowed " + allowed.path() + (allowed.path().equals(path) ? "" : " (" + path + " resolves to it)"));
         return 0;
     }

@@ -13,9 +13,10 @@ final class McpCommandsCommand extends SecurityCommand {
     @Override
     int run() {
         List<CommandAllowlist.AllowedCommand> commands = new CommandAllowlist(home.openSecurity().database()).list();
-        out().printf("%-40s %-40s %-20s %s%n", "PATH", "ALLOWED AS", "BY", "SINCE");
+        out().printf("%-32s %-32s %-16s %-24s %s%n", "PATH", "ALLOWED AS", "BY", "SINCE", "DENIED ARGUMENTS");
         for (CommandAllowlist.AllowedCommand command : commands) {
-            out().printf("%-40s %-40s %-20s %s%n", command.path(), command.requestedPath(), command.addedBy(), command.createdAt());
+            out().printf("%-32s %-32s %-16s %-24s %s%n", command.path(), command.requestedPath(), command.addedBy(),
+                    command.createdAt(), String.join(" ", command.denyArguments()));
         }
         out().println("confinement here: " + ProcessConfinement.detect().describe());
         return 0;

@@ -43,6 +43,8 @@ class McpCommandAllowlistTest {
 
         Result listed = run("mcp", "commands");
         assertThat(listed.out()).contains(real, link.toString(), "confinement here:");
+        assertThat(run("mcp", "allow-command", real, "--deny-arg", "--.*", "--deny-arg", "-v").exit()).isZero();
+        assertThat(run("mcp", "commands").out()).contains("--.* -v");
 
         assertThat(run("mcp", "disallow-command", link.toString()).exit()).isZero();
         assertThat(run("mcp", "commands").out()).doesNotContain(real);

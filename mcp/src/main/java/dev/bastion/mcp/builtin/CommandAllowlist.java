@@ -25,9 +25,31 @@ import java.util.Optional;
  */
 public final class CommandAllowlist {
 
-    /** @param path the canonical path that is run; @param requestedPath what the admin typed */
-    public record AllowedCommand(String path, String requestedPath, String addedBy, Instant createdAt) {
+    /**
+     * @param path the canonical path that is run
+     * @param requestedPath what the admin typed
+     * @param denyArguments RE2 patterns: a call with an argument matching one of them in full is refused
+     */
+    public record AllowedCommand(String path, String requestedPath, List<String> denyArguments, String addedBy,
+                                 Instant createdAt) {
+        public AllowedCommand {
+            denyArguments = List.copyOf(denyArguments);
+        }
+
+        /** The 1-based position of the first argument a deny pattern matches, or 0. */
+        public int deniedArgument(List<String> arguments) {
+            List<com.google.re2j.Pattern> patterns = denyArguments.stream().map(com.google.re2j.Pattern::compile).toList();
+            for (int i = 0; i < arguments.size(); i++) {
+                for (com.google.re2j.Pattern pattern : patterns) {
+                    if (pattern.matches(arguments.get(i))) return i + 1;
+                }
+            }
+            return 0;
+        }
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final String COLUMNS = "path, requested_path, deny_args, added_by, created_at";
 
     private final Database database;
     private final Clock clock;
@@ -41,14 +63,32 @@ public final class CommandAllowlist {
         this.clock = clock;
     }
 
-    /** Allows the executable at {@code requested} (an absolute path); returns what is stored. */
     public AllowedCommand allow(String requested, String addedBy) {
+        return allow(requested, List.of(), addedBy);
+    }
+
+    /**
+     * Allows the executable at {@code requested} (an absolute path) with these argument deny patterns; allowing it
+     * again replaces its patterns. Returns what is stored.
+     */
+    public AllowedCommand allow(String requested, List<String> denyArguments, String addedBy) {
         Path real = executable(requested);
+        for (String pattern : denyArguments) {
+            try {
+                com.google.re2j.Pattern.compile(pattern);
+            } catch (com.google.re2j.PatternSyntaxException e) {
+                throw new IllegalArgumentException("not an RE2 regular expression: " + pattern);
+            }
+        }
+        String patterns = denyArguments.isEmpty() ? null : json(denyArguments);
         Optional<AllowedCommand> existing = find(real);
-        if (existing.isPresent()) return existing.get();
-        AllowedCommand command = new AllowedCommand(real.toString(), requested, addedBy, clock.instant());
-        update("INSERT INTO mcp_allowed_commands (path, requested_path, added_by, created_at) VALUES (?, ?, ?, ?)",
-                command.path(), command.requestedPath(), addedBy, command.createdAt().toEpochMilli());
+        if (existing.isPresent()) {
+            update("UPDATE mcp_allowed_commands SET deny_args = ? WHERE path = ?", patterns, real.toString());
+            return find(real).orElseThrow();
+        }
+        AllowedCommand command = new AllowedCommand(real.toString(), requested, denyArguments, addedBy, clock.instant());
+        update("INSERT INTO mcp_allowed_commands (path, requested_path, deny_args, added_by, created_at) VALUES (?, ?, ?, ?, ?)",
+                command.path(), command.requestedPath(), patterns, addedBy, command.createdAt().toEpochMilli());
         return command;
     }
 
@@ -66,13 +106,13 @@ public final class CommandAllowlist {
     }
 
     public List<AllowedCommand> list() {
-        List<AllowedCommand> commands = query("SELECT path, requested_path, added_by, created_at FROM mcp_allowed_commands", null);
+        List<AllowedCommand> commands = query("SELECT " + COLUMNS + " FROM mcp_allowed_commands", null);
         commands.sort(Comparator.comparing(AllowedCommand::path));
         return commands;
     }
 
     public Optional<AllowedCommand> find(Path canonical) {
-        return query("SELECT path, requested_path, added_by, created_at FROM mcp_allowed_commands WHERE path = ?",
+        return query("SELECT " + COLUMNS + " FROM mcp_allowed_commands WHERE path = ?",
                 canonical.toString()).stream().findFirst();
     }
 
@@ -93,6 +133,23 @@ public final class CommandAllowlist {
         }
     }
 
+    private static String json(List<String> patterns) {
+        try {
+            return JSON.writeValueAsString(patterns);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> patterns(String json) {
+        if (json == null) return List.of();
+        try {
+            return List.of(JSON.readValue(json, String[].class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the command allowlist holds unreadable deny patterns", e);
+        }
+    }
+
     private int update(String sql, Object... values) {
         try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < values.length; i++) s.setObject(i + 1, values[i]);
@@ -108,8 +165,8 @@ public final class CommandAllowlist {
             if (parameter != null) s.setString(1, parameter);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    commands.add(new AllowedCommand(rows.getString(1), rows.getString(2), rows.getString(3),
-                            Instant.ofEpochMilli(rows.getLong(4))));
+                    commands.add(new AllowedCommand(rows.getString(1), rows.getString(2), patterns(rows.getString(3)),
+                            rows.getString(4), Instant.ofEpochMilli(rows.getLong(5))));
                 }
             }
         } catch (SQLException e) {

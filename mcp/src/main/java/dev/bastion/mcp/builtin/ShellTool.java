@@ -65,8 +65,11 @@ public final class ShellTool implements ToolSource {
         if (!invocation.tool().equals("run")) return ToolResult.error("no such tool: " + NAMESPACE + "__" + invocation.tool());
         try {
             ToolArguments arguments = new ToolArguments(invocation.arguments());
-            Path program = allowedProgram(arguments.string("command", true));
+            CommandAllowlist.AllowedCommand allowed = allowedProgram(arguments.string("command", true));
+            Path program = Path.of(allowed.path());
             List<String> args = arguments(arguments.node("args"));
+            int denied = allowed.deniedArgument(args);
+            if (denied > 0) throw new SandboxRefusal("argument " + denied + " is not allowed for this command by the admin's rule");
             Duration timeout = timeout(arguments.node("timeout_seconds"));
             ShellRun.Outcome outcome = new ShellRun(confinement, limits)
                     .run(program, args, invocation.user().workspace(), timeout, invocation.cancel());
@@ -83,7 +86,7 @@ public final class ShellTool implements ToolSource {
      * still a regular file. It is that canonical path that runs (so {@code argv[0]} is the allowed name even when the
      * call named a link, which matters to multi-call binaries).
      */
-    private Path allowedProgram(String command) throws SandboxRefusal {
+    private CommandAllowlist.AllowedCommand allowedProgram(String command) throws SandboxRefusal {
         if (command.indexOf('\0') >= 0) throw new SandboxRefusal("the command contains a NUL byte");
         if (!command.startsWith("/")) {
             throw new SandboxRefusal("give the command as an absolute path; PATH is not searched");
@@ -94,11 +97,12 @@ public final class ShellTool implements ToolSource {
         } catch (IOException | java.nio.file.InvalidPathException e) {
             throw new SandboxRefusal("the command is not on the allowlist");
         }
-        if (allowlist.find(real).isEmpty()) throw new SandboxRefusal("the command is not on the allowlist");
+        CommandAllowlist.AllowedCommand allowed = allowlist.find(real)
+                .orElseThrow(() -> new SandboxRefusal("the command is not on the allowlist"));
         if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS) || !Files.isExecutable(real)) {
             throw new SandboxRefusal("the allowed command is no longer an executable file");
         }
-        return real;
+        return allowed;
     }
 
     private static List<String> arguments(JsonNode node) throws SandboxRefusal {

@@ -45,6 +45,19 @@ class CommandAllowlistTest {
     }
 
     @Test
+    void denyPatternsAreStoredReplacedAndMustBeRe2() {
+        allowlist.allow("/usr/bin/printf", java.util.List.of("--?upload-pack.*", "-c"), "a");
+        CommandAllowlist.AllowedCommand stored = allowlist.list().getFirst();
+        assertThat(stored.denyArguments()).containsExactly("--?upload-pack.*", "-c");
+        assertThat(stored.deniedArgument(java.util.List.of("status", "--upload-pack=evil"))).isEqualTo(2);
+        assertThat(stored.deniedArgument(java.util.List.of("x-c", "-cx"))).isZero(); // whole-argument matches only
+        allowlist.allow("/usr/bin/printf", java.util.List.of(), "b");
+        assertThat(allowlist.list().getFirst().denyArguments()).isEmpty();
+        assertThatThrownBy(() -> allowlist.allow("/usr/bin/printf", java.util.List.of("(a"), "a"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RE2");
+    }
+
+    @Test
     void onlyAbsolutePathsOfExecutableFilesAreAllowed() throws Exception {
         Path plain = Files.writeString(home.resolve("notes.txt"), "x");
         for (String bad : new String[] {"printf", "usr/bin/printf", "/no/such/program", "/usr/bin", plain.toString(), "/usr/bin/printf\u0000"}) {

@@ -82,6 +82,15 @@ class ShellToolHostileTest {
     }
 
     @Test
+    void anArgumentMatchingTheCommandsDenyPatternIsRefused() throws Exception {
+        allowlist.allow("/usr/bin/printf", List.of("--.*"), "test");
+        ToolResult refused = run(args("command", "/usr/bin/printf", "args", List.of("%s", "--version")));
+        assertThat(refused.isError()).isTrue();
+        assertThat(refused.joinedText()).isEqualTo("argument 2 is not allowed for this command by the admin's rule");
+        assertThat(stdout(run(args("command", "/usr/bin/printf", "args", List.of("%s", "-x-"))))).isEqualTo("-x-");
+    }
+
+    @Test
     void aDisallowedProgramIsRefused() throws Exception {
         ToolResult result = run(args("command", "/usr/bin/id"));
         assertThat(result.isError()).isTrue();
