@@ -3,11 +3,10 @@ package dev.bastion.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code bastion mcp ...}: the MCP gateway's administration; each subcommand is its own class. */
-@Command(name = "mcp", description = "The MCP gateway: tools, upstream servers, policy.", mixinStandardHelpOptions = true,
-        subcommands = {
-                McpAllowCommandCommand.class, McpDisallowCommandCommand.class, McpCommandsCommand.class,
-        })
+/** {@code bastion mcp}: the MCP gateway's administration; each part adds its own subcommand class here. */
+@Command(name = "mcp", description = "MCP gateway: tools, upstream servers, policy.", mixinStandardHelpOptions = true,
+        subcommands = {McpDockerCommand.class,
+                McpAllowCommandCommand.class, McpDisallowCommandCommand.class, McpCommandsCommand.class})
 public final class McpCommand implements Runnable {
 
     @CommandLine.Spec
