@@ -56,13 +56,12 @@ public final class Credits implements AutoCloseable {
         return enabled && !config.freeRoles().contains(role);
     }
 
-    /** At start: every open reservation belongs to a process that is gone. */
-    public int releaseAfterRestart() {
-        return ledger.releaseAbandoned(null);
-    }
-
-    /** While running: releases reservations past their expiry (a request stuck far beyond any generation). */
-    public int releaseExpired() {
+    /**
+     * Releases the reservations no one will settle: those of earlier processes (one server per database: at start they
+     * are all gone) and those past their expiry (a request stuck far beyond any generation). Run at start and then
+     * periodically.
+     */
+    public int releaseAbandoned() {
         return ledger.releaseAbandoned(holder);
     }
 

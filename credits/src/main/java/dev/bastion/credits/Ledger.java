@@ -2,6 +2,8 @@ package dev.bastion.credits;
 
 import dev.bastion.security.db.Database;
 import org.slf4j.Logger;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -215,7 +218,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Recomputes everything from the entries; see {@link LedgerVerifier}. */
     public LedgerVerifier.Report verify() {
-        return read(LedgerVerifier::verify);
+        return unchecked(() -> inTransaction(LedgerVerifier::verify)); // one consistent view of every table
     }
 
     /** Replaces the balance cache with the sums of the entries; returns the number of accounts. */
@@ -421,8 +424,19 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /** Reads outside a transaction (each statement sees the latest commit), so a reader never waits for a writer. */
     <T> T read(Work<T> work) {
-        return unchecked(() -> inTransaction(work));
+        lock.lock();
+        try {
+            return work.run(connection());
+        } catch (SQLException e) {
+            dropConnection();
+            throw new LedgerException("reading the credits ledger failed: " + e.getMessage(), e);
+        } catch (InsufficientCreditsException e) {
+            throw new IllegalStateException("unexpected balance check", e);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Runs the work in one database transaction, retrying when the database reports a conflict with another writer. */
@@ -444,7 +458,10 @@ public final class Ledger implements AutoCloseable {
                     return result;
                 } catch (SQLException e) {
                     rollback(c);
-                    if (attempt < ATTEMPTS && retryable(e)) continue;
+                    if (attempt < ATTEMPTS && retryable(e)) {
+                        backOff(attempt);
+                        continue;
+                    }
                     dropConnection();
                     throw new LedgerException("the credits ledger failed: " + e.getMessage(), e);
                 } catch (RuntimeException | InsufficientCreditsException e) {
@@ -466,8 +483,23 @@ public final class Ledger implements AutoCloseable {
     }
 
     private Connection connection() throws SQLException {
-        if (connection == null || connection.isClosed()) connection = database.connection();
+        if (connection == null || connection.isClosed()) {
+            connection = database.connection();
+            if (connection.isWrapperFor(SQLiteConnection.class)) {
+                // Take SQLite's write lock when the transaction begins: a transaction that reads first and writes later
+                // fails at once (SQLITE_BUSY, no waiting) when another connection wrote in between.
+                connection.unwrap(SQLiteConnection.class).getConnectionConfig().setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+            }
+        }
         return connection;
+    }
+
+    private static void backOff(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L << attempt));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void rollback(Connection c) {
