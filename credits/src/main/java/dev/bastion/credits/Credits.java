@@ -31,6 +31,14 @@ public final class Credits implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** Credits for a home, configured from the environment; "auto" looks at the users the home has now. */
+    public static Credits open(dev.bastion.security.SecurityServices security, java.util.Map<String, String> env) {
+        CreditsConfig config = CreditsConfig.fromEnvironment(env);
+        var users = security.users().list();
+        long admins = users.stream().filter(u -> u.role() == Role.ADMIN).count();
+        return new Credits(security.database(), config, config.enabledFor(users.size(), admins), Clock.systemUTC());
+    }
+
     public Ledger ledger() {
         return ledger;
     }
