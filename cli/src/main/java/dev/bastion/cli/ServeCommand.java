@@ -127,6 +127,8 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
+        int released = credits.releaseAbandoned(); // before listening: no request of this process holds one yet
+        if (released > 0) out.println("Released " + released + " credit reservation(s) left by a previous run");
         out.println(credits.enabled() ? "Credits are on: generations and embeddings are metered (BASTION_CREDITS)"
                 : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
         config = config.withModule(new CreditsRoutes(credits, services));

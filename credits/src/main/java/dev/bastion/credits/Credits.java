@@ -23,7 +23,7 @@ public final class Credits implements AutoCloseable {
     private final String holder = UUID.randomUUID().toString();
 
     public Credits(Database database, CreditsConfig config, boolean enabled, Clock clock) {
-        this.ledger = new Ledger(database, clock);
+        this.ledger = new Ledger(database, clock, config.durableCommits());
         this.prices = new Prices(database, clock);
         this.usage = new UsageReport(database);
         this.config = config;

@@ -36,8 +36,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Credits over HTTP: {@code GET /api/credits} (one's own balance, open reservations and recent entries), admin
- * {@code POST /api/credits/grant} and {@code GET /api/credits/{user}}, and {@code GET /api/usage}. At start it releases
- * the reservations a previous process left open, then those that expire while it runs.
+ * {@code POST /api/credits/grant} and {@code GET /api/credits/{user}}, and {@code GET /api/usage}. While the server runs
+ * it releases, every minute, the reservations that expired (the server releases those of earlier processes before it
+ * listens: {@link Credits#releaseAbandoned}).
  */
 public final class CreditsRoutes implements ServerModule {
 
@@ -85,7 +86,6 @@ public final class CreditsRoutes implements ServerModule {
 
     @Override
     public void start() {
-        credits.releaseAbandoned();
         sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("credits-sweeper").factory());
         sweeper.scheduleWithFixedDelay(() -> {
             try {
