@@ -122,13 +122,14 @@ final class ChatService {
         } else {
             Generations.Outcome outcome = generations.generate(call, TokenSink.IGNORE, cancel);
             if (call.format() != null && !JsonFormat.isJson(outcome.result().text())) throw JsonFormat.invalidReply();
+            HttpIo.creditsCharged(ctx, outcome.creditsCharged());
             HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.result().text(), outcome)));
         }
     }
 
     private static ChatResponse done(GenerationCall call, String content, Generations.Outcome outcome) {
         return ChatResponse.done(call.model(), content, outcome.result().doneReason().wireName(),
-                Metrics.of(outcome.result(), outcome.loadNanos(), outcome.totalNanos()));
+                Metrics.of(outcome.result(), outcome.loadNanos(), outcome.totalNanos()).withCreditsCharged(outcome.creditsCharged()));
     }
 
     /** Ollama's empty request: loads the model for its keep_alive, or unloads it with keep_alive 0. */
@@ -146,7 +147,9 @@ final class ChatService {
     Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
         Caller caller = Caller.of(ctx);
         String stored = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model).summary().name();
-        return generations.embed(caller, stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
+        Generations.Embeddings embeddings = generations.embed(caller, stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
                 inputs, config.scheduler().embedLimits());
+        HttpIo.creditsCharged(ctx, embeddings.creditsCharged());
+        return embeddings;
     }
 }

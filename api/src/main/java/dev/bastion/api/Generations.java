@@ -13,9 +13,10 @@ import java.util.concurrent.CancellationException;
 /** Runs generations and embeddings on scheduled models, telling the {@link GenerationListener}; every API goes through here. */
 final class Generations {
 
-    record Outcome(GenerationResult result, long loadNanos, long totalNanos) {}
+    /** @param creditsCharged what the listener charged, or null (not metered) */
+    record Outcome(GenerationResult result, long loadNanos, long totalNanos, Long creditsCharged) {}
 
-    record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos) {}
+    record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos, Long creditsCharged) {}
 
     private final ModelScheduler scheduler;
     private final RenderLimits templateLimits;
@@ -33,8 +34,8 @@ final class Generations {
      */
     Outcome generate(GenerationCall call, TokenSink sink, CancellationToken cancel) throws InterruptedException {
         long start = System.nanoTime();
-        listener.starting(call);
-        try (ModelScheduler.Lease lease = scheduler.acquire(call.storedModel(), call.keepAlive())) {
+        try (GenerationListener.Ticket ticket = listener.starting(call);
+             ModelScheduler.Lease lease = scheduler.acquire(call.storedModel(), call.keepAlive())) {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
             try {
@@ -45,8 +46,8 @@ final class Generations {
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
             }
-            listener.finished(call, result);
-            return new Outcome(result, lease.loadNanos(), System.nanoTime() - start);
+            Long charged = ticket.finished(result);
+            return new Outcome(result, lease.loadNanos(), System.nanoTime() - start, charged);
         }
     }
 
@@ -69,8 +70,8 @@ final class Generations {
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "input");
             }
-            listener.embedded(caller, model, inputs.size(), (int) tokens);
-            return new Embeddings(vectors, (int) tokens, lease.loadNanos(), System.nanoTime() - start);
+            Long charged = listener.embedded(caller, model, inputs.size(), (int) tokens);
+            return new Embeddings(vectors, (int) tokens, lease.loadNanos(), System.nanoTime() - start, charged);
         }
     }
 

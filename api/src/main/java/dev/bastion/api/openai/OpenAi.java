@@ -191,6 +191,7 @@ public final class OpenAi {
 
     private static Usage usage(ChatResponse r) {
         Metrics m = r.metrics(); // counts are absent when the request only loaded the model
-        return Usage.of(m.promptEvalCount() == null ? 0 : m.promptEvalCount(), m.evalCount() == null ? 0 : m.evalCount());
+        return Usage.of(m.promptEvalCount() == null ? 0 : m.promptEvalCount(), m.evalCount() == null ? 0 : m.evalCount(),
+                m.creditsCharged());
     }
 }
