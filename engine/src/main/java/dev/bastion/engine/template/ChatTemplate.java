@@ -206,7 +206,11 @@ public final class ChatTemplate {
                 Map<String, Object> function = new LinkedHashMap<>();
                 function.put("name", call.name());
                 function.put("arguments", plain(call.arguments()));
-                calls.add(new LinkedHashMap<>(Map.of("type", "function", "function", function)));
+                Map<String, Object> entry = new LinkedHashMap<>();
+                if (call.id() != null) entry.put("id", call.id());
+                entry.put("type", "function");
+                entry.put("function", function);
+                calls.add(entry);
             }
             map.put("tool_calls", calls);
         }

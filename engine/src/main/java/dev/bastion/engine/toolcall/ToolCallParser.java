@@ -198,7 +198,7 @@ public final class ToolCallParser {
             String name = part.substring(0, args >= 0 ? args : json).strip();
             Optional<ObjectNode> arguments = arguments(part.substring(json).strip());
             if (name.isEmpty() || arguments.isEmpty()) return List.of();
-            calls.add(new ToolCall(name, arguments.get()));
+            calls.add(new ToolCall(null, name, arguments.get()));
         }
         return calls;
     }
@@ -232,10 +232,11 @@ public final class ToolCallParser {
         JsonNode name = node.get("name");
         if (name == null || !name.isTextual() || name.asText().isBlank()) return Optional.empty();
         JsonNode args = node.has("arguments") ? node.get("arguments") : node.get("parameters");
-        if (args == null || args.isNull()) return Optional.of(new ToolCall(name.asText(), JSON.createObjectNode()));
-        if (args.isTextual()) return arguments(args.asText()).map(a -> new ToolCall(name.asText(), a));
+        String id = node.path("id").isTextual() ? node.get("id").asText() : null;
+        if (args == null || args.isNull()) return Optional.of(new ToolCall(id, name.asText(), JSON.createObjectNode()));
+        if (args.isTextual()) return arguments(args.asText()).map(a -> new ToolCall(id, name.asText(), a));
         if (!args.isObject()) return Optional.empty();
-        return Optional.of(new ToolCall(name.asText(), (ObjectNode) args));
+        return Optional.of(new ToolCall(id, name.asText(), (ObjectNode) args));
     }
 
     private static Optional<ObjectNode> arguments(String s) {

@@ -27,7 +27,7 @@ class ChatTemplateToolsTest {
     }
 
     private static ToolCall call(String name, String arguments) throws Exception {
-        return new ToolCall(name, (ObjectNode) JSON.readTree(arguments));
+        return new ToolCall(null, name, (ObjectNode) JSON.readTree(arguments));
     }
 
     @Test
