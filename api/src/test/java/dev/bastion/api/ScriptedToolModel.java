@@ -18,7 +18,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,6 +36,8 @@ final class ScriptedToolModel {
 
     final Queue<String> replies = new ConcurrentLinkedQueue<>();
     final List<String> prompts = new CopyOnWriteArrayList<>();
+    /** Replies chosen by the prompt, tried before the queue: the first rule whose text the prompt holds answers. */
+    final Map<String, String> rules = Collections.synchronizedMap(new LinkedHashMap<>());
 
     /** Writes the model into {@code dir} and returns {@code dir}. */
     static Path write(Path dir) {
@@ -60,7 +65,16 @@ final class ScriptedToolModel {
         @Override
         public GenerationResult generate(String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
             prompts.add(prompt);
-            String reply = replies.poll();
+            String reply = null;
+            synchronized (rules) {
+                for (Map.Entry<String, String> rule : rules.entrySet()) {
+                    if (prompt.contains(rule.getKey())) {
+                        reply = rule.getValue();
+                        break;
+                    }
+                }
+            }
+            if (reply == null) reply = replies.poll();
             if (reply == null) return runtime.generate(prompt, options, sink, cancel);
             int pieces = 0;
             for (int i = 0; i < reply.length(); i += 3) {
