@@ -78,6 +78,9 @@ final class ToolLoop {
                 more.add(ChatMessage.toolResult(c.name(), c.id(), result));
                 events.toolResult(new Message("tool", result, null, null, c.name(), c.id()));
             }
+            if (cancel.isCancelled()) {
+                return new Generations.Outcome(o.result(), o.content(), o.toolCalls(), load, System.nanoTime() - start);
+            }
             step = step.continued(more);
         }
     }

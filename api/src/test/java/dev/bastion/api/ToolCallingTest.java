@@ -46,12 +46,15 @@ class ToolCallingTest {
     private final FakeGateway gateway = new FakeGateway();
     private BastionServer server;
     private TestHttp http;
+    private String key;
 
     /** Offers files__read and shell__run; records each call with its caller. */
     static final class FakeGateway implements ToolGateway {
         record Call(String user, String name, JsonNode arguments) {}
 
         final List<Call> calls = new CopyOnWriteArrayList<>();
+        /** Whether a call of path "slow" saw its cancellation (it waits up to 10 s for it). */
+        final java.util.concurrent.CompletableFuture<Boolean> slowCancelled = new java.util.concurrent.CompletableFuture<>();
 
         @Override
         public List<ToolDescriptor> toolsFor(Caller caller) {
@@ -64,6 +67,12 @@ class ToolCallingTest {
         public ToolOutcome call(Caller caller, String name, JsonNode arguments, CancellationToken cancel) {
             calls.add(new Call(caller.principal(), name, arguments));
             if (arguments.path("path").asText().contains("..")) return ToolOutcome.error("path escapes the workspace");
+            if (arguments.path("path").asText().equals("slow")) {
+                long end = System.nanoTime() + 10_000_000_000L;
+                while (!cancel.isCancelled() && System.nanoTime() < end) Thread.onSpinWait();
+                slowCancelled.complete(cancel.isCancelled());
+                return ToolOutcome.error("cancelled");
+            }
             return ToolOutcome.ok("contents of " + arguments.path("path").asText());
         }
     }
@@ -74,7 +83,7 @@ class ToolCallingTest {
         store.importDirectory(ScriptedToolModel.write(source.resolve("m")), ModelName.parse("tiny"), null);
         SecurityServices services = SecurityServices.open(home, Map.of());
         services.users().create("alice", Role.USER);
-        String key = services.keys().create("alice", Set.of(Scope.MODELS_USE), null, "t").secret();
+        key = services.keys().create("alice", Set.of(Scope.MODELS_USE), null, "t").secret();
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind("127.0.0.1", 0), services.keys(), services.audit());
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", 0))).withModule(new ServerModule() {
             @Override
@@ -257,6 +266,29 @@ class ToolCallingTest {
         var r = http.post("/api/chat", chat(false, "[{\"type\":\"mcp\",\"mcp\":{\"tools\":[\"files__*\"]}}]", ASK));
         assertThat(gateway.calls).as("shell__run was not opted into").isEmpty();
         assertThat(r.json().get("message").get("tool_calls").get(0).get("function").get("name").asText()).isEqualTo("shell__run");
+    }
+
+    @Test
+    void aClientThatGoesAwayStopsTheLoop() throws Exception {
+        model.replies.add("<tool_call>{\"name\": \"files__read\", \"arguments\": {\"path\": \"slow\"}}</tool_call>");
+        model.replies.add("never generated");
+        java.net.URI base = java.net.URI.create(server.baseUrl());
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            byte[] json = chat(true, "[{\"type\":\"mcp\",\"mcp\":{\"tools\":[\"files__*\"]}}]", ASK).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            var out = socket.getOutputStream();
+            out.write(("POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Length: " + json.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(json);
+            out.flush();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.contains("tool_calls")) break;
+            }
+        }
+        assertThat(gateway.slowCancelled.get(15, java.util.concurrent.TimeUnit.SECONDS)).as("the running tool saw the cancellation").isTrue();
+        Thread.sleep(300);
+        assertThat(model.prompts).as("no step after the client left").hasSize(1);
+        assertThat(model.replies).containsExactly("never generated");
     }
 
     @Test
