@@ -37,6 +37,11 @@ class ToolCallingTest {
             + "\"description\":\"Weather in a city\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}";
     private static final String CALL = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
 
+    /** A Modelfile TEMPLATE with tools, as Ollama's tool-calling templates are written (ranging over .Messages). */
+    private static final String GO_TEMPLATE = "{{- if .Tools }}[TOOLS]{{ range .Tools }}{{ .Function.Name }};{{ end }}[/TOOLS]{{ end }}"
+            + "{{- range .Messages }}<{{ .Role }}>{{ if .ToolCalls }}{{ range .ToolCalls }}<tool_call>{{ .Function.Name }}"
+            + " {{ .Function.Arguments }}</tool_call>{{ end }}{{ else }}{{ .Content }}{{ end }}{{ end }}<assistant>";
+
     @TempDir
     Path home;
     @TempDir
@@ -81,6 +86,8 @@ class ToolCallingTest {
     void start() throws Exception {
         ModelStore store = new ModelStore(home);
         store.importDirectory(ScriptedToolModel.write(source.resolve("m")), ModelName.parse("tiny"), null);
+        store.create(ModelName.parse("go-tools"), dev.bastion.store.Modelfile.parse("FROM tiny\nTEMPLATE \"\"\"" + GO_TEMPLATE + "\"\"\"\n"), null, null);
+        store.create(ModelName.parse("legacy"), dev.bastion.store.Modelfile.parse("FROM tiny\nTEMPLATE \"{{ .Prompt }}\"\n"), null, null);
         SecurityServices services = SecurityServices.open(home, Map.of());
         services.users().create("alice", Role.USER);
         key = services.keys().create("alice", Set.of(Scope.MODELS_USE), null, "t").secret();
@@ -153,6 +160,27 @@ class ToolCallingTest {
         assertThat(model.prompts.getFirst())
                 .contains("<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>")
                 .contains("<|im_start|>user\n<tool_response>\nsunny, 21 C\n</tool_response><|im_end|>\n<|im_start|>assistant\n");
+    }
+
+    @Test
+    void aModelfileTemplateOverMessagesTakesToolsAndNamesTheFormat() throws Exception {
+        model.replies.add(CALL);
+        var r = http.post("/api/chat", "{\"model\":\"go-tools\",\"stream\":false,\"tools\":[" + WEATHER + "],\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"Weather?\"},{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":"
+                + "[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Rome\"}}}]},{\"role\":\"tool\",\"content\":\"rain\"},"
+                + "{\"role\":\"user\",\"content\":\"And Paris?\"}]}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(model.prompts.getFirst()).isEqualTo("[TOOLS]get_weather;[/TOOLS]<user>Weather?<assistant>"
+                + "<tool_call>get_weather {\"city\":\"Rome\"}</tool_call><tool>rain<user>And Paris?<assistant>");
+        assertThat(r.json().get("message").get("tool_calls").get(0).get("function").get("name").asText()).isEqualTo("get_weather");
+    }
+
+    @Test
+    void aLegacyTemplateCannotTakeTools() throws Exception {
+        var r = http.post("/api/chat", "{\"model\":\"legacy\",\"stream\":false,\"tools\":[" + WEATHER + "],\"messages\":" + ASK + "}");
+        assertThat(r.status()).isBetween(400, 499);
+        assertThat(r.json().get("error").asText()).contains("the model's TEMPLATE cannot be used").contains("no place for tools");
+        assertThat(model.prompts).isEmpty();
     }
 
     @Test

@@ -46,7 +46,9 @@ public final class ChatPrompt {
 
     /** How the model writes the tool calls this prompt offers it. */
     public ToolCallFormat toolCallFormat(ModelRuntime runtime) {
-        return template == null ? runtime.toolCallFormat() : ToolCallFormat.ANY;
+        if (template == null) return runtime.toolCallFormat();
+        ToolCallFormat named = ToolCallFormat.detect(template.source(), t -> false);
+        return named == ToolCallFormat.ANY ? runtime.toolCallFormat() : named;
     }
 
     /** The prompt that makes the model reply to {@code messages}, within the default render limits. */
@@ -73,12 +75,12 @@ public final class ChatPrompt {
      */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits,
                          CancellationToken cancel) {
-        if (template != null && !tools.isEmpty()) {
-            throw PromptTemplateException.unusable(source, "tools need the model's chat template; .Tools is not supported");
+        if (template != null && !tools.isEmpty() && !template.takesTools()) {
+            throw PromptTemplateException.unusable(source, "it has no place for tools (a TEMPLATE needs .Messages and .Tools)");
         }
         try {
             if (template == null) return runtime.renderChat(messages, tools, limits, cancel);
-            return template.render(messages, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
+            return template.render(messages, tools, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
         } catch (TemplateBudgetExceededException e) {
             throw PromptTemplateException.overBudget(source, e.limit());
         }
