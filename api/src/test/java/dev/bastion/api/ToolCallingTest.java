@@ -320,6 +320,18 @@ class ToolCallingTest {
     }
 
     @Test
+    void nameTricksDoNotReachTheGateway() throws Exception {
+        for (String name : List.of("FILES__read", "files__read ", "files__Read", "files_read", "files__read\\u0000")) {
+            model.replies.add("<tool_call>{\"name\": \"" + name + "\", \"arguments\": {}}</tool_call>");
+            var r = http.post("/api/chat", chat(false, "[{\"type\":\"mcp\",\"mcp\":{\"tools\":[\"files__read\"]}}]", ASK));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().get("message").get("tool_calls").get(0).get("function").get("name").asText())
+                    .as("an inexact name is the client's call, not run").isNotEqualTo("files__read");
+        }
+        assertThat(gateway.calls).isEmpty();
+    }
+
+    @Test
     void malformedToolsAreRefused() throws Exception {
         for (String tools : List.of("{}", "[{\"type\":\"function\",\"function\":{}}]", "[{\"type\":\"magic\"}]",
                 "[{\"type\":\"mcp\",\"mcp\":{\"tools\":[]}}]", "[{\"type\":\"mcp\",\"mcp\":{\"tools\":[\"*\"],\"max_steps\":1000}}]")) {

@@ -166,6 +166,8 @@ class ToolCallParserTest {
                 "[TOOL_CALLS] [{\"name\": \"get_current_weather\", \"arguments\": {\"city\": \"Dallas\", \"state\": \"TX\", \"unit\": \"fahrenheit\"}, \"id\": \"abcdefghi\"}, {\"name\": \"add\", \"arguments\": {\"a\": 3.5, \"b\": 4}}]");
         assertThat(p.calls()).containsExactly("get_current_weather{\"city\":\"Dallas\",\"state\":\"TX\",\"unit\":\"fahrenheit\"}",
                 "add{\"a\":3.5,\"b\":4}");
+        List<String> ids = p.events().stream().map(e -> ((ToolCallParser.Call) e).call().id()).toList();
+        assertThat(ids).as("the model's call ids are kept").containsExactly("abcdefghi", null);
     }
 
     // Mistral Small 3.2 / Devstral (tokenizer v11+): one [TOOL_CALLS]name[ARGS]{…} per call.
