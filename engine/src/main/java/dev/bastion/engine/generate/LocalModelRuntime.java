@@ -1,5 +1,6 @@
 package dev.bastion.engine.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.format.Checkpoint;
 import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.model.InferenceState;
@@ -7,13 +8,12 @@ import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatMessage;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.template.ChatTemplate;
-import dev.bastion.engine.toolcall.ToolCallFormat;
 import dev.bastion.engine.template.RenderBudget;
 import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import dev.bastion.engine.tokenizer.TokenizerConfig;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.io.IOException;
 import java.nio.file.Path;
