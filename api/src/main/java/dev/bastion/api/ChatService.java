@@ -48,7 +48,6 @@ final class ChatService {
     /** A chat; no messages only loads the model. */
     GenerationCall chatCall(Caller caller, ChatRequest r) {
         String model = r.requiredModel();
-        ChatTools.Request tools = ChatTools.read(r.tools(), caller, toolGateway);
         List<ChatMessage> messages = new ArrayList<>();
         Map<String, String> toolNamesById = new HashMap<>();
         List<Message> given = r.messages() == null ? List.of() : r.messages();
@@ -69,6 +68,8 @@ final class ChatService {
         }
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
+        // after the model check: listing the caller's tools may ask upstream servers
+        ChatTools.Request tools = ChatTools.read(r.tools(), caller, toolGateway);
         Prompt prompt = null;
         if (!messages.isEmpty()) {
             JsonFormat.applySystem(messages, details.system(), format);
