@@ -269,6 +269,22 @@ class ToolCallingTest {
     }
 
     @Test
+    void openAiStreamsServerSideStepsAndFinishesWithTheAnswer() throws Exception {
+        model.replies.add("<tool_call>{\"name\": \"files__read\", \"arguments\": {\"path\": \"notes.txt\"}}</tool_call>");
+        model.replies.add("Hello.");
+        var r = http.post("/v1/chat/completions", "{\"model\":\"tiny\",\"stream\":true,"
+                + "\"tools\":[{\"type\":\"mcp\",\"mcp\":{\"tools\":[\"files__read\"]}}],\"messages\":" + ASK + "}");
+        List<JsonNode> deltas = sse(r.body()).stream().filter(c -> !c.get("choices").isEmpty())
+                .map(c -> c.get("choices").get(0).get("delta")).toList();
+        JsonNode call = deltas.stream().filter(d -> d.has("tool_calls")).findFirst().orElseThrow().get("tool_calls").get(0);
+        JsonNode result = deltas.stream().filter(d -> "tool".equals(d.path("role").asText())).findFirst().orElseThrow();
+        assertThat(result.get("tool_call_id").asText()).isEqualTo(call.get("id").asText());
+        assertThat(result.get("content").asText()).isEqualTo("contents of notes.txt");
+        List<JsonNode> chunks = sse(r.body());
+        assertThat(chunks.getLast().get("choices").get(0).get("finish_reason").asText()).as("the last step only answered").isEqualTo("stop");
+    }
+
+    @Test
     void aToolErrorIsFedBackToTheModel() throws Exception {
         model.replies.add("<tool_call>{\"name\": \"files__read\", \"arguments\": {\"path\": \"../etc/passwd\"}}</tool_call>");
         model.replies.add("I may not read that.");
