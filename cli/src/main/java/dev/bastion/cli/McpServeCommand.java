@@ -8,6 +8,7 @@ import dev.bastion.mcp.gateway.McpGateways;
 import dev.bastion.mcp.server.McpProtocol;
 import dev.bastion.mcp.server.McpServerModule;
 import dev.bastion.mcp.server.StdioMcpServer;
+import dev.bastion.mcp.upstream.Upstreams;
 import dev.bastion.security.AuditEvent;
 import dev.bastion.security.Principal;
 import dev.bastion.security.SecurityServices;
@@ -60,11 +61,14 @@ public final class McpServeCommand extends SecurityCommand {
         McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(services, home.environment),
                 GatewaySettings.fromEnvironment(home.environment));
         McpProtocol protocol = new McpProtocol(gateway, McpServerModule.jsonMapper(), BastionCli.VERSION);
+        Upstreams upstreams = Upstreams.open(services, gateway.sources(), home.environment);
+        upstreams.start();
         try {
             new StdioMcpServer(protocol, McpGateways.user(principal.get(), new Workspaces(homeDir))).run(in, out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            upstreams.close();
             protocol.close();
             gateway.close();
             gateway.sources().close();

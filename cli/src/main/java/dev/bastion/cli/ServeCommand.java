@@ -6,10 +6,16 @@ import dev.bastion.api.EmbedLimits;
 import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
+import dev.bastion.api.credits.CreditsMetering;
+import dev.bastion.api.credits.CreditsRoutes;
 import dev.bastion.api.security.SecurityConfig;
+import dev.bastion.credits.Credits;
 import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.mcp.gateway.GatewaySettings;
+import dev.bastion.mcp.gateway.McpGateway;
+import dev.bastion.mcp.upstream.UpstreamRoutes;
+import dev.bastion.mcp.upstream.Upstreams;
 import dev.bastion.mcp.gateway.McpGateways;
 import dev.bastion.mcp.server.McpServerModule;
 import dev.bastion.security.SecurityServices;
@@ -95,18 +101,22 @@ public final class ServeCommand implements Callable<Integer> {
         SecurityFilterChain chain;
         SecurityConfig securityConfig;
         McpServerModule mcp;
+        UpstreamRoutes upstreams;
         try {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
-            mcp = new McpServerModule(services, McpGateways.create(services, McpGateways.builtIns(services, env),
-                    GatewaySettings.fromEnvironment(env)), BastionCli.VERSION);
+            McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(services, env),
+                    GatewaySettings.fromEnvironment(env));
+            upstreams = new UpstreamRoutes(Upstreams.open(services, gateway.sources(), env), services.audit());
+            mcp = new McpServerModule(services, gateway, BastionCli.VERSION);
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
+                .withModule(upstreams)
                 .withModule(mcp);
         PrintWriter out = spec.commandLine().getOut();
         try {
@@ -124,7 +134,20 @@ public final class ServeCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
+        Credits credits;
+        try {
+            credits = Credits.open(services, env);
+        } catch (IllegalArgumentException e) {
+            err.println("bastion serve: " + e.getMessage());
+            return 1;
+        }
+        int released = credits.releaseAbandoned(); // before listening: no request of this process holds one yet
+        if (released > 0) out.println("Released " + released + " credit reservation(s) left by a previous run");
+        out.println(credits.enabled() ? "Credits are on: generations and embeddings are metered (BASTION_CREDITS)"
+                : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
+        config = config.withModule(new CreditsRoutes(credits, services));
+        try (credits; BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
+                new CreditsMetering(credits, services.audit()))) {
             try {
                 server.start();
             } catch (RuntimeException e) {

@@ -146,6 +146,30 @@ class McpCommandsTest {
         assertThat(Files.readString(home.resolve("audit.log"))).contains("\"actor\":\"alice\"", "FILES__read", "\"stdio\"");
     }
 
+    @Test
+    void runToolsGetsTheHomesGatewayAsTheKeysUser() throws Exception {
+        assertThat(ToolGatewayFactory.installed()).isInstanceOf(McpToolGatewayFactory.class);
+        McpScopes.define();
+        SecurityServices services = services();
+        services.users().create("alice", Role.USER);
+        String key = services.keys().create("alice", Set.of(McpScopes.TOOLS_USE), null, null).secret();
+        String modelsOnly = services.keys().create("alice", Set.of(Scope.MODELS_USE), null, null).secret();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new McpToolGatewayFactory(Map.of()).open(home))
+                .hasMessageContaining("BASTION_API_KEY");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new McpToolGatewayFactory(Map.of("BASTION_API_KEY", modelsOnly)).open(home))
+                .hasMessageContaining("tools:use");
+        try (ToolGatewayFactory.Session session = new McpToolGatewayFactory(Map.of("BASTION_API_KEY", key)).open(home).orElseThrow()) {
+            assertThat(session.caller().principal()).isEqualTo("alice");
+            assertThat(session.gateway().toolsFor(session.caller())).extracting(dev.bastion.api.tools.ToolDescriptor::name)
+                    .contains("files__read", "files__write", "shell__run").noneMatch(n -> n.startsWith("docker__"));
+            var written = session.gateway().call(session.caller(), "files__write",
+                    JSON.readTree("{\"path\":\"note.txt\",\"content\":\"hi\"}"), new dev.bastion.engine.generate.CancellationToken());
+            assertThat(written.isError()).as(written.text()).isFalse();
+            assertThat(Files.readString(home.resolve("workspaces/alice/note.txt"))).isEqualTo("hi");
+        }
+        assertThat(Files.readString(home.resolve("audit.log"))).contains("\"files__write\"", "\"chat\"");
+    }
+
     private static void send(PipedOutputStream out, String line) throws Exception {
         out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -4,6 +4,7 @@ import dev.bastion.mcp.ToolSource;
 import dev.bastion.mcp.ToolSources;
 import dev.bastion.mcp.ToolUser;
 import dev.bastion.mcp.Workspaces;
+import dev.bastion.mcp.builtin.BuiltinTools;
 import dev.bastion.mcp.builtin.docker.DockerTool;
 import dev.bastion.mcp.policy.ToolPolicyStore;
 import dev.bastion.security.Principal;
@@ -29,7 +30,7 @@ public final class McpGateways {
      * serve} serve these (the files, shell and docker tools add themselves here).
      */
     public static List<ToolSource> builtIns(SecurityServices security, Map<String, String> env) {
-        List<ToolSource> sources = new java.util.ArrayList<>();
+        List<ToolSource> sources = new java.util.ArrayList<>(BuiltinTools.filesAndShell(security.database(), env));
         DockerTool.fromEnvironment(env, security.database()).ifPresent(sources::add);
         return sources;
     }

@@ -22,14 +22,14 @@ import java.util.List;
  * The gateway as the chat path sees it: the same policy, limits and audit as MCP clients get. The caller's key must
  * carry {@code tools:use}, as for {@code /mcp}; a caller without an authenticated account has no tools.
  */
-final class ChatToolGateway implements ToolGateway {
+public final class ChatToolGateway implements ToolGateway {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatToolGateway.class);
 
     private final McpGateway gateway;
     private final Workspaces workspaces;
 
-    ChatToolGateway(McpGateway gateway, Workspaces workspaces) {
+    public ChatToolGateway(McpGateway gateway, Workspaces workspaces) {
         this.gateway = gateway;
         this.workspaces = workspaces;
     }
