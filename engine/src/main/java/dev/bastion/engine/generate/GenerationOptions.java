@@ -10,9 +10,15 @@ import java.util.List;
  * @param stop generation ends before any of these strings; they are not emitted
  * @param cacheOwner whose KV caches this generation may reuse and leaves for reuse (an opaque key such as a user id);
  *                   null reuses nothing. Caches never pass between owners: two users with the same prompt share nothing.
+ * @param numKeep a prompt too long for the context keeps its first numKeep tokens (after BOS) and loses the ones after
+ *                them, as Ollama does; negative keeps the whole prompt
+ * @param truncate false: a prompt too long for the context is an error instead
  */
 public record GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop,
-                                String cacheOwner) {
+                                String cacheOwner, int numKeep, boolean truncate) {
+
+    /** Ollama's default num_keep. */
+    public static final int DEFAULT_NUM_KEEP = 4;
 
     /** Stop matching costs the total stop length per token, so clients may not make it arbitrarily large. */
     public static final int MAX_STOP_STRINGS = 16;
@@ -20,6 +26,10 @@ public record GenerationOptions(SamplerOptions sampling, int maxTokens, int cont
 
     public GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop) {
         this(sampling, maxTokens, contextLength, stop, null);
+    }
+
+    public GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop, String cacheOwner) {
+        this(sampling, maxTokens, contextLength, stop, cacheOwner, DEFAULT_NUM_KEEP, true);
     }
 
     public GenerationOptions {
@@ -38,7 +48,17 @@ public record GenerationOptions(SamplerOptions sampling, int maxTokens, int cont
 
     /** These options on behalf of {@code owner} (see {@link #cacheOwner()}). */
     public GenerationOptions withCacheOwner(String owner) {
-        return new GenerationOptions(sampling, maxTokens, contextLength, stop, owner);
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, owner, numKeep, truncate);
+    }
+
+    /** These options keeping {@code numKeep} tokens of a truncated prompt, or refusing it ({@code truncate} false). */
+    public GenerationOptions withTruncation(int numKeep, boolean truncate) {
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, numKeep, truncate);
+    }
+
+    /** These options sampling with {@code sampling}. */
+    public GenerationOptions withSampling(SamplerOptions sampling) {
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, numKeep, truncate);
     }
 
     public static GenerationOptions defaults() {

@@ -66,10 +66,14 @@ public final class Generator {
         Objects.requireNonNull(cancel, "cancel");
         int context = contextLength(options);
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: there is no token to start from");
-        if (prompt.length > context) {
-            String limit = context < options.contextLength() ? context + " positions, the model's maximum"
-                    : context + " (num_ctx); shorten the prompt or raise num_ctx";
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only " + limit);
+        int given = prompt.length;
+        if (prompt.length > context || (options.truncate() && prompt.length >= context)) {
+            if (!options.truncate()) {
+                String limit = context < options.contextLength() ? context + " positions, the model's maximum"
+                        : context + " (num_ctx); shorten the prompt or raise num_ctx";
+                throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only " + limit);
+            }
+            prompt = truncated(prompt, context, options.numKeep());
         }
         int vocab = model.config().vocabSize();
         for (int token : prompt) {
@@ -85,7 +89,24 @@ public final class Generator {
         // Kept only after a clean end (cancellation included); a failure may have left the state half-written.
         GenerationResult result = run(seq, options, sink, cancel);
         if (owner != null) sessions.put(owner, seq.state, Arrays.copyOf(seq.tokens, seq.fed));
-        return result;
+        return new GenerationResult(result.text(), result.doneReason(), result.promptTokens(), result.generatedTokens(),
+                result.promptEvalNanos(), result.evalNanos(), result.cachedTokens(), given - prompt.length,
+                Arrays.copyOf(seq.tokens, seq.length));
+    }
+
+    /**
+     * Ollama's prompt truncation: keep the first {@code numKeep} tokens (all when negative), then drop the oldest after
+     * them so that about half of what is not kept stays free for the reply.
+     */
+    static int[] truncated(int[] prompt, int context, int numKeep) {
+        int keep = numKeep < 0 ? prompt.length : numKeep;
+        keep = Math.max(0, Math.min(keep, context - 1));
+        int limit = context <= 1 ? 1 : context - Math.max((context - keep) / 2, 1);
+        keep = Math.min(keep, limit);
+        int[] out = new int[limit];
+        System.arraycopy(prompt, 0, out, 0, keep);
+        System.arraycopy(prompt, prompt.length - (limit - keep), out, keep, limit - keep);
+        return out;
     }
 
     /** The tokens of one generation and how many of them the state holds. */
