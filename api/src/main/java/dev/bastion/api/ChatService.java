@@ -27,6 +27,8 @@ import java.util.Set;
 final class ChatService {
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
+    /** Ollama's error for images sent to a model without a vision projector. */
+    static final String NO_VISION = "this model is missing data required for image input";
 
     private final ModelCatalog catalog;
     private final Generations generations;
@@ -51,7 +53,7 @@ final class ChatService {
             if (!ROLES.contains(m.role())) {
                 throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + ApiException.quote(m.role()) + "'", "messages");
             }
-            if (JsonFields.given(m.images())) throw ApiException.badRequest("images are not supported", "messages");
+            refuseImages(m.images(), path + ".images");
             messages.add(new ChatMessage(m.role(), m.content() == null ? "" : m.content()));
         }
         JsonNode format = format(r.format());
@@ -67,7 +69,7 @@ final class ChatService {
     /** A generation from a prompt, raw or through the request's, the model's or the chat template; no prompt only loads. */
     GenerationCall generateCall(Caller caller, GenerateRequest r) {
         String model = r.requiredModel();
-        if (JsonFields.given(r.images())) throw ApiException.badRequest("images are not supported", "images");
+        refuseImages(r.images(), "images");
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
         String text = r.prompt() == null ? "" : r.prompt();
@@ -83,6 +85,13 @@ final class ChatService {
             prompt = new Prompt.Chat(template, messages);
         }
         return call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+    }
+
+    /** Ollama's answer to images for a model without vision (none of Bastion's has it); null and [] are no images. */
+    private static void refuseImages(JsonNode images, String path) {
+        if (!JsonFields.given(images)) return;
+        if (!images.isArray()) throw ApiException.badRequest("'" + path + "' must be an array of base64 strings", path);
+        if (!images.isEmpty()) throw ApiException.badRequest(NO_VISION, path);
     }
 
     private GenerationCall call(Caller caller, String model, ModelCatalog.ModelDetails details, Prompt prompt, Options options,
@@ -143,10 +152,11 @@ final class ChatService {
     }
 
     /** Embeds {@code inputs} with a visible model, within the embedding caps. */
-    Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
+    Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs, Generations.EmbedMode mode)
+            throws InterruptedException {
         Caller caller = Caller.of(ctx);
         String stored = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model).summary().name();
         return generations.embed(caller, stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
-                inputs, config.scheduler().embedLimits());
+                inputs, config.scheduler().embedLimits(), mode);
     }
 }

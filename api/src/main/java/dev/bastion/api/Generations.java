@@ -5,6 +5,7 @@ import dev.bastion.engine.generate.DoneReason;
 import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
+import dev.bastion.engine.generate.Vectors;
 import dev.bastion.engine.template.RenderLimits;
 
 import java.util.List;
@@ -14,6 +15,15 @@ import java.util.concurrent.CancellationException;
 final class Generations {
 
     record Outcome(GenerationResult result, long loadNanos, long totalNanos) {}
+
+    /**
+     * How inputs become vectors, as Ollama's endpoints do: {@code truncate} cuts an input to the context instead of
+     * failing; {@code normalize} false gives raw vectors (legacy {@code /api/embeddings}); {@code dimensions} above 0
+     * keeps that many leading entries, normalized again.
+     */
+    record EmbedMode(boolean truncate, boolean normalize, int dimensions) {
+        static final EmbedMode DEFAULT = new EmbedMode(true, true, 0);
+    }
 
     record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos) {}
 
@@ -54,8 +64,8 @@ final class Generations {
      * Embeds every input, after checking the caps: the number of inputs before the model is loaded, their total
      * tokens before the first vector is computed.
      */
-    Embeddings embed(Caller caller, String model, KeepAlive keepAlive, List<String> inputs, EmbedLimits limits)
-            throws InterruptedException {
+    Embeddings embed(Caller caller, String model, KeepAlive keepAlive, List<String> inputs, EmbedLimits limits,
+                     EmbedMode mode) throws InterruptedException {
         limits.checkInputs(inputs.size());
         long start = System.nanoTime();
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
@@ -65,7 +75,8 @@ final class Generations {
             limits.checkTokens(tokens);
             List<float[]> vectors;
             try {
-                vectors = runtime.embedAll(inputs);
+                vectors = runtime.embedAll(inputs, mode.truncate(), mode.normalize()).stream()
+                        .map(v -> Vectors.truncated(v, mode.dimensions())).toList();
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "input");
             }

@@ -77,7 +77,9 @@ final class OpenAiApi {
     private void embeddings(Context ctx) throws InterruptedException {
         EmbeddingRequest r = body(ctx, EmbeddingRequest.class);
         List<String> inputs = OpenAi.fromEmbeddingRequest(r);
-        Generations.Embeddings e = chats.embed(ctx, r.model(), null, inputs);
+        Integer dimensions = SamplingRequest.inRange("dimensions", r.dimensions(), 1, Integer.MAX_VALUE);
+        Generations.Embeddings e = chats.embed(ctx, r.model(), null, inputs,
+                new Generations.EmbedMode(true, true, dimensions == null ? 0 : dimensions));
         HttpIo.json(ctx, 200, OpenAi.toEmbeddingList(r, e.vectors(), e.promptTokens()));
     }
 }

@@ -57,6 +57,26 @@ public class DelegatingRuntime implements ModelRuntime {
     }
 
     @Override
+    public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
+        return runtime.embedAll(texts, truncate, normalize);
+    }
+
+    @Override
+    public GenerationResult generate(int[] context, String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        return runtime.generate(context, prompt, options, sink, cancel);
+    }
+
+    @Override
+    public boolean hasToken(String token) {
+        return runtime.hasToken(token);
+    }
+
+    @Override
+    public String chatTemplateSource() {
+        return runtime.chatTemplateSource();
+    }
+
+    @Override
     public void close() {
         runtime.close();
     }

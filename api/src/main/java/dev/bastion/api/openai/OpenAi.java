@@ -98,14 +98,19 @@ public final class OpenAi {
 
     /** OpenAI's top-level sampling fields as Ollama options; {@code n} other than 1 is rejected. */
     public static Options options(Sampling sampling) {
-        Sampling s = sampling == null ? new Sampling(null, null, null, null, null, null, null) : sampling;
+        Sampling s = sampling == null ? new Sampling(null, null, null, null, null, null, null, null, null) : sampling;
         SamplingRequest.inRange("n", s.n(), 1, 1);
         if (s.temperature() != null && (s.temperature() < 0 || s.temperature() > 2)) {
             throw ApiException.badRequest("'temperature' = " + s.temperature() + " must be in [0, 2]", "temperature");
         }
         Integer maxTokens = SamplingRequest.inRange("max_completion_tokens", s.maxCompletionTokens(), 1, Integer.MAX_VALUE);
         if (maxTokens == null) maxTokens = SamplingRequest.inRange("max_tokens", s.maxTokens(), 1, Integer.MAX_VALUE);
-        return new Options(s.temperature(), null, s.topP(), null, null, null, s.seed(), maxTokens, null, s.stop());
+        for (String penalty : new String[] {"presence_penalty", "frequency_penalty"}) {
+            Double v = penalty.startsWith("presence") ? s.presencePenalty() : s.frequencyPenalty();
+            if (v != null && !(v >= -2 && v <= 2)) throw ApiException.badRequest("'" + penalty + "' = " + v + " must be in [-2, 2]", penalty);
+        }
+        return new Options(s.temperature(), null, s.topP(), null, null, null, s.seed(), maxTokens, null, s.stop(),
+                s.presencePenalty(), s.frequencyPenalty(), null, null);
     }
 
     /** {@code response_format} as Ollama's {@code format}: null, "json" or a schema. */
