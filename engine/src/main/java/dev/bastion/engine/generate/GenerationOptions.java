@@ -13,10 +13,13 @@ import java.util.List;
  * @param numKeep a prompt too long for the context keeps its first numKeep tokens (after BOS) and loses the ones after
  *                them, as Ollama does; negative keeps the whole prompt
  * @param truncate false: a prompt too long for the context is an error instead
+ * @param logprobs negative: none; otherwise each generated token's log probability goes to the sink, with this many
+ *                 most likely alternatives (at most {@link #MAX_TOP_LOGPROBS})
  */
 public record GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop,
-                                String cacheOwner, int numKeep, boolean truncate) {
+                                String cacheOwner, int numKeep, boolean truncate, int logprobs) {
 
+    public static final int MAX_TOP_LOGPROBS = 20;
     /** Ollama's default num_keep. */
     public static final int DEFAULT_NUM_KEEP = 4;
 
@@ -29,11 +32,12 @@ public record GenerationOptions(SamplerOptions sampling, int maxTokens, int cont
     }
 
     public GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop, String cacheOwner) {
-        this(sampling, maxTokens, contextLength, stop, cacheOwner, DEFAULT_NUM_KEEP, true);
+        this(sampling, maxTokens, contextLength, stop, cacheOwner, DEFAULT_NUM_KEEP, true, -1);
     }
 
     public GenerationOptions {
         stop = List.copyOf(stop);
+        if (logprobs > MAX_TOP_LOGPROBS) throw new IllegalArgumentException("top_logprobs must be at most " + MAX_TOP_LOGPROBS);
         if (contextLength < 0) throw new IllegalArgumentException("num_ctx must be >= 0");
         if (stop.size() > MAX_STOP_STRINGS) {
             throw new IllegalArgumentException("stop allows at most " + MAX_STOP_STRINGS + " strings, got " + stop.size());
@@ -48,17 +52,22 @@ public record GenerationOptions(SamplerOptions sampling, int maxTokens, int cont
 
     /** These options on behalf of {@code owner} (see {@link #cacheOwner()}). */
     public GenerationOptions withCacheOwner(String owner) {
-        return new GenerationOptions(sampling, maxTokens, contextLength, stop, owner, numKeep, truncate);
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, owner, numKeep, truncate, logprobs);
     }
 
     /** These options keeping {@code numKeep} tokens of a truncated prompt, or refusing it ({@code truncate} false). */
     public GenerationOptions withTruncation(int numKeep, boolean truncate) {
-        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, numKeep, truncate);
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, numKeep, truncate, logprobs);
+    }
+
+    /** These options reporting log probabilities with {@code top} alternatives (negative: none). */
+    public GenerationOptions withLogprobs(int top) {
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, numKeep, truncate, top);
     }
 
     /** These options sampling with {@code sampling}. */
     public GenerationOptions withSampling(SamplerOptions sampling) {
-        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, numKeep, truncate);
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, numKeep, truncate, logprobs);
     }
 
     public static GenerationOptions defaults() {

@@ -6,7 +6,10 @@ import dev.bastion.engine.sampling.Sampler;
 import dev.bastion.engine.tokenizer.StreamingDecoder;
 import dev.bastion.engine.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -176,6 +179,7 @@ public final class Generator {
                 throw new IllegalStateException("the model gave no finite logit at position " + seq.length
                         + " (broken weights or config): " + e.getMessage(), e);
             }
+            if (options.logprobs() >= 0) sink.logprob(logprob(logits, token, options.logprobs()));
             if (eosTokenIds.contains(token)) {
                 reason = DoneReason.STOP;
                 break;
@@ -195,6 +199,30 @@ public final class Generator {
         long decodeNanos = System.nanoTime() - decodeStart;
         return new GenerationResult(text.toString(), matcher.stopped() ? DoneReason.STOP : reason, seq.promptLength, generated,
                 prefillNanos, decodeNanos, seq.reused);
+    }
+
+    /** The log-softmax of the (unpenalized) logits at {@code token}, and at the {@code top} most likely tokens. */
+    private TokenLogprob logprob(float[] logits, int token, int top) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) if (l > max) max = l;
+        double sum = 0;
+        for (float l : logits) if (!Float.isNaN(l)) sum += Math.exp(l - max);
+        double logSum = max + Math.log(sum);
+        List<TokenLogprob> alternatives = new ArrayList<>(top);
+        if (top > 0) {
+            // A bounded selection: top is at most 20, so k passes over the vocabulary cost less than sorting it.
+            BitSet taken = new BitSet(logits.length);
+            for (int k = 0; k < Math.min(top, logits.length); k++) {
+                int best = -1;
+                for (int i = 0; i < logits.length; i++) {
+                    if (!taken.get(i) && !Float.isNaN(logits[i]) && (best < 0 || logits[i] > logits[best])) best = i;
+                }
+                if (best < 0 || logits[best] == Float.NEGATIVE_INFINITY) break;
+                taken.set(best);
+                alternatives.add(new TokenLogprob(best, tokenizer.decode(new int[] {best}), logits[best] - logSum, List.of()));
+            }
+        }
+        return new TokenLogprob(token, tokenizer.decode(new int[] {token}), logits[token] - logSum, alternatives);
     }
 
     private static void emit(String piece, StringBuilder text, TokenSink sink) {
