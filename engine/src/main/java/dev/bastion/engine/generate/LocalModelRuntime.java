@@ -8,6 +8,7 @@ import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatTemplate;
+import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderBudget;
 import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.tokenizer.Tokenizer;
@@ -138,7 +139,13 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     @Override
     public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
-        return template.render(messages, true, RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
+        return renderChat(messages, PromptOptions.NONE, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
+        return template.render(messages, true, options,
+                RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.bastion.engine.generate;
 
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderLimits;
 
 import java.util.List;
@@ -27,6 +28,11 @@ public interface ModelRuntime extends AutoCloseable {
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel);
+
+    /** Like {@link #renderChat(List, RenderLimits, CancellationToken)}, with the request's thinking switch. */
+    default String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
+        return renderChat(messages, limits, cancel);
+    }
 
     /**
      * Tokenizes {@code prompt} (special tokens in it are honoured, BOS added if the model wants it) and generates.

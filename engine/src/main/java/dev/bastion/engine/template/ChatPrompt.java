@@ -42,6 +42,11 @@ public final class ChatPrompt {
         }
     }
 
+    /** The request's or the stored model's Go template source; null when the model's own chat template applies. */
+    public String goTemplateSource() {
+        return template == null ? null : template.source();
+    }
+
     /** The prompt that makes the model reply to {@code messages}, within the default render limits. */
     public String render(ModelRuntime runtime, List<ChatMessage> messages) {
         return render(runtime, messages, RenderLimits.DEFAULT, new CancellationToken());
@@ -55,9 +60,15 @@ public final class ChatPrompt {
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
+        return render(runtime, messages, PromptOptions.NONE, limits, cancel);
+    }
+
+    /** Like {@link #render(ModelRuntime, List, RenderLimits, CancellationToken)}, with the request's think and suffix. */
+    public String render(ModelRuntime runtime, List<ChatMessage> messages, PromptOptions options, RenderLimits limits,
+                         CancellationToken cancel) {
         try {
-            if (template == null) return runtime.renderChat(messages, limits, cancel);
-            return template.render(messages, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
+            if (template == null) return runtime.renderChat(messages, options, limits, cancel);
+            return template.render(messages, options, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
         } catch (TemplateBudgetExceededException e) {
             throw PromptTemplateException.overBudget(source, e.limit());
         }

@@ -9,18 +9,18 @@ import java.util.regex.Pattern;
 
 /**
  * The subset of Ollama's Go templates (a Modelfile TEMPLATE or a request's {@code template}) rendered faithfully: the
- * fields .System, .Prompt and .Response, and "if .System" / "if .Prompt" / "if .Response" … "end" without nesting or
- * else; the trim markers "{{-" and "-}}" strip whitespace as in Go. Anything else is refused when parsing rather than
+ * fields .System, .Prompt, .Response, .Suffix, .Think and .ThinkLevel, and "if .Field" … ["else" …] "end" without
+ * nesting; the trim markers "{{-" and "-}}" strip whitespace as in Go. Anything else is refused when parsing rather than
  * rendered wrongly. Immutable and thread-safe.
  */
 public final class GoPromptTemplate {
 
     private static final String OPEN = "{{";
     private static final String CLOSE = "}}";
-    private static final Pattern FIELD = Pattern.compile("\\.(System|Prompt|Response)");
-    private static final Pattern IF = Pattern.compile("if\\s+\\.(System|Prompt|Response)");
-    private static final String SUPPORTED = "supported: {{ .System }}, {{ .Prompt }}, {{ .Response }},"
-            + " {{ if .System }}/{{ if .Prompt }}/{{ if .Response }} … {{ end }} and the {{- -}} trim markers";
+    private static final Pattern FIELD = Pattern.compile("\\.(System|Prompt|Response|Suffix|Think|ThinkLevel)");
+    private static final Pattern IF = Pattern.compile("if\\s+\\.(System|Prompt|Response|Suffix|Think|ThinkLevel)");
+    private static final String SUPPORTED = "supported: {{ .System }}, {{ .Prompt }}, {{ .Response }}, {{ .Suffix }},"
+            + " {{ .Think }}, {{ .ThinkLevel }}, {{ if .Field }} … {{ else }} … {{ end }} and the {{- -}} trim markers";
     private static final int MAX_QUOTED = 64;
 
     private sealed interface Part {}
@@ -31,12 +31,20 @@ public final class GoPromptTemplate {
 
     private record If(String name) implements Part {}
 
+    private record Else() implements Part {}
+
     private record End() implements Part {}
 
     private final List<Part> parts;
+    private final String source;
 
-    private GoPromptTemplate(List<Part> parts) {
+    private GoPromptTemplate(List<Part> parts, String source) {
         this.parts = parts;
+        this.source = source;
+    }
+
+    public String source() {
+        return source;
     }
 
     /** @throws IllegalArgumentException naming the first construct outside the supported subset */
@@ -48,6 +56,7 @@ public final class GoPromptTemplate {
         List<Part> parts = new ArrayList<>();
         int last = 0;
         boolean inIf = false;
+        boolean inElse = false;
         boolean trimNext = false;
         // indexOf rather than a regex: a lazy match over a hostile "{{{{…" would take quadratic time.
         for (int open = source.indexOf(OPEN); open >= 0; open = source.indexOf(OPEN, last)) {
@@ -69,9 +78,14 @@ public final class GoPromptTemplate {
                 if (inIf) throw unsupported("a nested if");
                 inIf = true;
                 parts.add(new If(cond.group(1)));
+            } else if (action.equals("else")) {
+                if (!inIf || inElse) throw unsupported("an else without if");
+                inElse = true;
+                parts.add(new Else());
             } else if (action.equals("end")) {
                 if (!inIf) throw unsupported("an end without if");
                 inIf = false;
+                inElse = false;
                 parts.add(new End());
             } else {
                 throw unsupported("'{{ " + quote(action) + " }}'");
@@ -83,7 +97,7 @@ public final class GoPromptTemplate {
         String rest = source.substring(last);
         if (trimNext) rest = rest.stripLeading();
         if (!rest.isEmpty()) parts.add(new Text(rest));
-        return new GoPromptTemplate(List.copyOf(parts));
+        return new GoPromptTemplate(List.copyOf(parts), source);
     }
 
     /**
@@ -103,6 +117,14 @@ public final class GoPromptTemplate {
      * @throws java.util.concurrent.CancellationException when the budget's cancellation was set while rendering
      */
     public String render(List<ChatMessage> messages, RenderBudget budget) {
+        return render(messages, PromptOptions.NONE, budget);
+    }
+
+    /** Like {@link #render(List, RenderBudget)}, with .Suffix, .Think and .ThinkLevel from {@code options}. */
+    public String render(List<ChatMessage> messages, PromptOptions options, RenderBudget budget) {
+        Map<String, String> extra = Map.of("Suffix", options.suffix() == null ? "" : options.suffix(),
+                "Think", Boolean.TRUE.equals(options.think()) ? "true" : "",
+                "ThinkLevel", options.thinkLevel() == null ? "" : options.thinkLevel());
         StringBuilder out = new StringBuilder();
         String system = "";
         String prompt = "";
@@ -111,14 +133,14 @@ public final class GoPromptTemplate {
             switch (m.role()) {
                 case "system" -> {
                     if (!prompt.isEmpty() || !response.isEmpty()) {
-                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false, budget);
+                        execute(out, values(system, prompt, response, extra), false, budget);
                         system = prompt = response = "";
                     }
                     system = m.content();
                 }
                 case "user" -> {
                     if (!response.isEmpty()) {
-                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false, budget);
+                        execute(out, values(system, prompt, response, extra), false, budget);
                         system = prompt = response = "";
                     }
                     prompt = m.content();
@@ -127,7 +149,7 @@ public final class GoPromptTemplate {
                 default -> { } // Ollama's templates without .Messages have no place for tool results
             }
         }
-        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), true, budget);
+        execute(out, values(system, prompt, response, extra), true, budget);
         return out.toString();
     }
 
@@ -139,8 +161,17 @@ public final class GoPromptTemplate {
         return render(messages);
     }
 
+    private static Map<String, String> values(String system, String prompt, String response, Map<String, String> extra) {
+        Map<String, String> values = new java.util.HashMap<>(extra);
+        values.put("System", system);
+        values.put("Prompt", prompt);
+        values.put("Response", response);
+        return values;
+    }
+
     private void execute(StringBuilder out, Map<String, String> values, boolean cutAfterResponse, RenderBudget budget) {
         boolean skipping = false;
+        boolean condition = false;
         for (Part part : parts) {
             budget.step();
             switch (part) {
@@ -155,7 +186,11 @@ public final class GoPromptTemplate {
                         return;
                     }
                 }
-                case If i -> skipping = values.get(i.name()).isEmpty();
+                case If i -> {
+                    condition = !values.get(i.name()).isEmpty();
+                    skipping = !condition;
+                }
+                case Else e -> skipping = condition;
                 case End e -> skipping = false;
             }
             budget.checkOutput(out.length());
