@@ -7,7 +7,10 @@ import dev.bastion.api.types.GenerateRequest;
 import dev.bastion.api.types.Message;
 import dev.bastion.api.types.Metrics;
 import dev.bastion.api.types.Options;
+import dev.bastion.api.types.Logprob;
 import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.GenerationOptions;
+import dev.bastion.engine.generate.GenerationResult;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatPrompt;
@@ -58,12 +61,16 @@ final class ChatService {
         }
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
+        Think think = Think.ofOllama(r.think());
+        boolean truncate = !Boolean.FALSE.equals(r.truncate());
         Prompt prompt = null;
         if (!messages.isEmpty()) {
             JsonFormat.applySystem(messages, details.system(), format);
-            prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages);
+            prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages, think, truncate);
         }
-        return call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+        GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+        return withOptions(call, call.options().withTruncation(call.options().numKeep(), truncate)
+                .withLogprobs(logprobs(r.logprobs(), r.topLogprobs())), new int[0], false);
     }
 
     /** A generation from a prompt, raw or through the request's, the model's or the chat template; no prompt only loads. */
@@ -73,18 +80,46 @@ final class ChatService {
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
         String text = r.prompt() == null ? "" : r.prompt();
+        boolean raw = Boolean.TRUE.equals(r.raw());
+        int[] context = r.context() == null ? new int[0] : r.context();
+        if (raw && (notEmpty(r.template()) || notEmpty(r.system()) || context.length > 0)) {
+            throw ApiException.badRequest("raw mode does not support template, system, or context", "raw");
+        }
+        Think think = Think.ofOllama(r.think());
+        boolean truncate = !Boolean.FALSE.equals(r.truncate());
         Prompt prompt = null;
-        if (!text.isEmpty() && Boolean.TRUE.equals(r.raw())) {
+        if (!text.isEmpty() && raw) {
             prompt = new Prompt.Raw(text);
+        } else if (!text.isEmpty() && notEmpty(r.suffix())) {
+            prompt = new Prompt.Insert(ChatPrompt.of(r.template(), details.template()), text, r.suffix());
         } else if (!text.isEmpty()) {
             ChatPrompt template = ChatPrompt.of(r.template(), details.template());
             List<ChatMessage> messages = new ArrayList<>();
             if (r.system() != null) messages.add(new ChatMessage("system", r.system()));
             messages.add(new ChatMessage("user", text));
             JsonFormat.applySystem(messages, details.system(), format);
-            prompt = new Prompt.Chat(template, messages);
+            prompt = new Prompt.Chat(template, messages, think, truncate);
         }
-        return call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+        GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+        // Ollama returns the context for every generation but a raw one.
+        return withOptions(call, call.options().withTruncation(call.options().numKeep(), truncate)
+                .withLogprobs(logprobs(r.logprobs(), r.topLogprobs())), context, !raw);
+    }
+
+    private static boolean notEmpty(String s) {
+        return s != null && !s.isEmpty();
+    }
+
+    /** Ollama's logprobs and top_logprobs as the engine's count of alternatives (negative: no logprobs). */
+    private static int logprobs(Boolean logprobs, Integer topLogprobs) {
+        Integer top = SamplingRequest.inRange("top_logprobs", topLogprobs, 0, GenerationOptions.MAX_TOP_LOGPROBS);
+        if (!Boolean.TRUE.equals(logprobs)) return -1;
+        return top == null ? 0 : top;
+    }
+
+    private static GenerationCall withOptions(GenerationCall c, GenerationOptions options, int[] context, boolean returnContext) {
+        return new GenerationCall(c.caller(), c.model(), c.storedModel(), c.prompt(), options, c.keepAlive(), c.stream(), c.format(),
+                context, returnContext);
     }
 
     /** Ollama's answer to images for a model without vision (none of Bastion's has it); null and [] are no images. */
@@ -119,25 +154,40 @@ final class ChatService {
         CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
         if (call.stream()) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, encoder.contentType(), cancel);
+            ReplyPieces pieces = new ReplyPieces(call.model(), reply -> encoder.write(out, reply));
             Generations.Outcome outcome;
             try {
-                outcome = generations.generate(call, piece -> encoder.write(out, ChatResponse.piece(call.model(), piece)), cancel);
+                outcome = generations.generate(call, pieces::sinkFor, cancel);
+                pieces.flush();
             } catch (RuntimeException e) {
                 if (!out.started()) throw e;
                 encoder.fail(out, e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e));
                 return;
             }
-            encoder.write(out, done(call, "", outcome));
+            encoder.write(out, done(call, "", "", outcome, pieces.takeLogprobs()));
         } else {
-            Generations.Outcome outcome = generations.generate(call, TokenSink.IGNORE, cancel);
-            if (call.format() != null && !JsonFormat.isJson(outcome.result().text())) throw JsonFormat.invalidReply();
-            HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.result().text(), outcome)));
+            ReplyPieces pieces = new ReplyPieces(call.model(), null);
+            Generations.Outcome outcome = generations.generate(call, pieces::sinkFor, cancel);
+            String text = outcome.result().text();
+            String thinking = "";
+            if (outcome.thinking()) {
+                ThinkingSplitter splitter = new ThinkingSplitter(pieces.promptOpenedThinking());
+                ThinkingSplitter.Split a = splitter.add(text);
+                ThinkingSplitter.Split b = splitter.flush();
+                thinking = a.thinking() + b.thinking();
+                text = a.content() + b.content();
+            }
+            if (call.format() != null && !JsonFormat.isJson(text)) throw JsonFormat.invalidReply();
+            HttpIo.json(ctx, 200, encoder.whole(done(call, text, thinking, outcome, pieces.takeLogprobs())));
         }
     }
 
-    private static ChatResponse done(GenerationCall call, String content, Generations.Outcome outcome) {
-        return ChatResponse.done(call.model(), content, outcome.result().doneReason().wireName(),
-                Metrics.of(outcome.result(), outcome.loadNanos(), outcome.totalNanos()));
+    private static ChatResponse done(GenerationCall call, String content, String thinking, Generations.Outcome outcome,
+                                     List<Logprob> logprobs) {
+        GenerationResult r = outcome.result();
+        int[] context = call.returnContext() && r.context().length > 0 ? r.context() : null;
+        return ChatResponse.done(call.model(), content, thinking, r.doneReason().wireName(),
+                Metrics.of(r, outcome.loadNanos(), outcome.totalNanos()), logprobs, context);
     }
 
     /** Ollama's empty request: loads the model for its keep_alive, or unloads it with keep_alive 0. */

@@ -11,9 +11,16 @@ import dev.bastion.engine.generate.GenerationOptions;
  * @param storedModel the canonical stored name the scheduler keys on
  * @param prompt what to generate from; null: only load (or unload) the model
  * @param format null, or "json" or a JSON schema the reply must satisfy
+ * @param context tokens a previous generate reply returned, to continue from (empty: none)
+ * @param returnContext whether the last reply carries the tokens as Ollama's generate {@code context}
  */
 public record GenerationCall(Caller caller, String model, String storedModel, Prompt prompt, GenerationOptions options,
-                             KeepAlive keepAlive, boolean stream, JsonNode format) {
+                             KeepAlive keepAlive, boolean stream, JsonNode format, int[] context, boolean returnContext) {
+
+    public GenerationCall(Caller caller, String model, String storedModel, Prompt prompt, GenerationOptions options,
+                          KeepAlive keepAlive, boolean stream, JsonNode format) {
+        this(caller, model, storedModel, prompt, options, keepAlive, stream, format, new int[0], false);
+    }
 
     public boolean loadOnly() {
         return prompt == null;

@@ -2,11 +2,16 @@ package dev.bastion.api;
 
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.DoneReason;
+import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
+import dev.bastion.engine.generate.Generator;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.generate.Vectors;
 import dev.bastion.engine.template.RenderLimits;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -14,7 +19,15 @@ import java.util.concurrent.CancellationException;
 /** Runs generations and embeddings on scheduled models, telling the {@link GenerationListener}; every API goes through here. */
 final class Generations {
 
-    record Outcome(GenerationResult result, long loadNanos, long totalNanos) {}
+    private static final Logger LOG = LoggerFactory.getLogger(Generations.class);
+
+    /** @param thinking the reply opens with reasoning to split off (see {@link Prompt.Rendered#thinking()}) */
+    record Outcome(GenerationResult result, long loadNanos, long totalNanos, boolean thinking) {}
+
+    /** The sink for a generation, made once its prompt is rendered (a thinking reply is split as it streams). */
+    interface SinkFactory {
+        TokenSink sinkFor(Prompt.Rendered rendered);
+    }
 
     /**
      * How inputs become vectors, as Ollama's endpoints do: {@code truncate} cuts an input to the context instead of
@@ -42,22 +55,44 @@ final class Generations {
      * cancelled (the client went away) ends as a cancelled generation of nothing.
      */
     Outcome generate(GenerationCall call, TokenSink sink, CancellationToken cancel) throws InterruptedException {
+        return generate(call, rendered -> sink, cancel);
+    }
+
+    Outcome generate(GenerationCall call, SinkFactory sinks, CancellationToken cancel) throws InterruptedException {
         long start = System.nanoTime();
         listener.starting(call);
         try (ModelScheduler.Lease lease = scheduler.acquire(call.storedModel(), call.keepAlive())) {
             ModelRuntime runtime = lease.runtime();
             GenerationResult result;
+            boolean thinking = false;
             try {
-                result = runtime.generate(call.prompt().render(runtime, templateLimits, cancel),
-                        call.options().withCacheOwner(call.caller().cacheOwner()), sink, cancel);
+                Prompt.Rendered rendered = call.prompt().render(runtime, call.model(), contextLength(runtime, call.options()),
+                        templateLimits, cancel);
+                thinking = rendered.thinking();
+                if (rendered.droppedMessages() > 0) {
+                    LOG.info("chat history over the context of {}: left out its {} oldest messages", call.storedModel(), rendered.droppedMessages());
+                }
+                result = runtime.generate(call.context(), rendered.text(), call.options().withCacheOwner(call.caller().cacheOwner()),
+                        sinks.sinkFor(rendered), cancel);
+                if (result.droppedTokens() > 0) {
+                    LOG.info("prompt over the context of {}: cut {} tokens, kept {} (num_keep {})", call.storedModel(),
+                            result.droppedTokens(), result.promptTokens(), call.options().numKeep());
+                }
             } catch (CancellationException e) {
                 result = new GenerationResult("", DoneReason.CANCELLED, 0, 0, 0, 0);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), "prompt"); // the engine's account of a bad prompt
             }
             listener.finished(call, result);
-            return new Outcome(result, lease.loadNanos(), System.nanoTime() - start);
+            return new Outcome(result, lease.loadNanos(), System.nanoTime() - start, thinking);
         }
+    }
+
+    /** The positions the generation will have, as the engine sizes them (num_ctx, capped to the model's). */
+    private static int contextLength(ModelRuntime runtime, GenerationOptions options) {
+        int positions = runtime.config().maxPositionEmbeddings();
+        return options.contextLength() > 0 ? Math.min(options.contextLength(), positions)
+                : Math.min(positions, Generator.DEFAULT_CONTEXT_LIMIT);
     }
 
     /**

@@ -66,7 +66,12 @@ final class OpenAiApi {
         GenerationCall call = chats.generateCall(Caller.of(ctx), OpenAi.fromCompletionRequest(r));
         OpenAi.Envelope envelope = OpenAi.Envelope.of("cmpl-", r.model());
         boolean usage = includeUsage(r.streamOptions());
-        chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> OpenAi.toCompletionChunks(envelope, reply, usage),
+        int[] offset = {0}; // where each streamed piece starts in the whole text
+        chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> {
+                    List<?> chunks = OpenAi.toCompletionChunks(envelope, reply, usage, offset[0]);
+                    offset[0] += reply.content().length();
+                    return chunks;
+                },
                 reply -> OpenAi.toCompletion(envelope, reply), OpenAi::toStreamError));
     }
 

@@ -129,6 +129,13 @@ final class FakeRuntime implements ModelRuntime {
         }).toList();
     }
 
+    /** A model named "*fim*" has Qwen2.5-Coder's FIM tokens, one named "*codellama*" CodeLlama's. */
+    @Override
+    public boolean hasToken(String token) {
+        return (name.contains("fim") && token.matches("<\\|fim_(prefix|suffix|middle)\\|>"))
+                || (name.contains("codellama") && token.matches("<(PRE|SUF|MID)>"));
+    }
+
     @Override
     public void limitSessions(SessionCache.Limits limits) {
         sessionLimits = limits;

@@ -13,9 +13,20 @@ public record ChatCompletionChunk(String id, String object, long created, String
 
     /** {@code finish_reason} is null, and sent as null, until the last chunk. */
     public record Choice(int index, Delta delta,
-                         @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason) {}
+                         @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) ChatCompletion.Logprobs logprobs) {
 
-    /** As OpenAI: the role only in the first chunk's delta; the last one's delta is empty. */
+        public Choice(int index, Delta delta, String finishReason) {
+            this(index, delta, finishReason, null);
+        }
+    }
+
+    /** As OpenAI: the role only in the first chunk's delta; the last one's delta is empty; reasoning as in {@link Message}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Delta(String role, String content) {}
+    public record Delta(String role, String content, String reasoning, @JsonProperty("reasoning_content") String reasoningContent) {
+
+        public Delta(String role, String content) {
+            this(role, content, null, null);
+        }
+    }
 }

@@ -1,9 +1,13 @@
 package dev.bastion.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.bastion.api.ApiException;
 import dev.bastion.api.SamplingRequest;
+import dev.bastion.api.Think;
+import dev.bastion.api.types.Logprob;
+import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.api.types.ChatRequest;
 import dev.bastion.api.types.ChatResponse;
 import dev.bastion.api.types.GenerateRequest;
@@ -52,15 +56,33 @@ public final class OpenAi {
             String role = m.role().equals("developer") ? "system" : m.role();
             messages.add(new dev.bastion.api.types.Message(role, content(m.content(), path), null));
         }
-        return new ChatRequest(r.model(), null, messages, Boolean.TRUE.equals(r.stream()), format(r.responseFormat()), options(r.sampling()), null);
+        return new ChatRequest(r.model(), null, messages, Boolean.TRUE.equals(r.stream()), format(r.responseFormat()),
+                options(r.sampling()), null, think(r), null, r.logprobs(), r.topLogprobs());
+    }
+
+    /** {@code reasoning_effort} (or {@code reasoning.effort}) as Ollama's {@code think}; null when not given. */
+    private static JsonNode think(ChatCompletionRequest r) {
+        String effort = r.reasoningEffort();
+        JsonNode reasoning = r.reasoning();
+        if (effort == null && reasoning != null && reasoning.isObject() && reasoning.path("effort").isTextual()) {
+            effort = reasoning.get("effort").textValue();
+        }
+        Think think = Think.ofReasoningEffort(effort);
+        if (think == null) return null;
+        if (!think.on()) return BooleanNode.FALSE;
+        return think.level() == null ? BooleanNode.TRUE : TextNode.valueOf(think.level());
     }
 
     /** A completion is a raw generation: the prompt goes to the model without a template. */
     public static GenerateRequest fromCompletionRequest(CompletionRequest r) {
         requireModel(r.model());
         if (r.prompt() == null || r.prompt().size() != 1) throw ApiException.badRequest("'prompt' must be one string", "prompt");
-        return new GenerateRequest(r.model(), null, r.prompt().getFirst(), null, null, true, Boolean.TRUE.equals(r.stream()),
-                format(r.responseFormat()), options(r.sampling()), null, null);
+        Integer top = SamplingRequest.inRange("logprobs", r.logprobs(), 0, GenerationOptions.MAX_TOP_LOGPROBS);
+        boolean insert = r.suffix() != null && !r.suffix().isEmpty();
+        // With a suffix the prompt goes through fill-in-the-middle, which needs the template or FIM tokens.
+        return new GenerateRequest(r.model(), null, r.prompt().getFirst(), null, null, !insert, Boolean.TRUE.equals(r.stream()),
+                format(r.responseFormat()), options(r.sampling()), null, null, insert ? r.suffix() : null, null, null, null,
+                top == null ? null : true, top);
     }
 
     /** The inputs to embed; {@code encoding_format} is checked here and applied by {@link #toEmbeddingList}. */
@@ -133,16 +155,24 @@ public final class OpenAi {
 
     public static ChatCompletion toChatCompletion(Envelope e, ChatResponse r) {
         return new ChatCompletion(e.id(), "chat.completion", e.created(), e.model(), FINGERPRINT,
-                List.of(new ChatCompletion.Choice(0, Message.assistant(r.content()), finishReason(r))), usage(r));
+                List.of(new ChatCompletion.Choice(0, Message.assistant(r.content(), r.thinking()), finishReason(r), logprobs(r))), usage(r));
+    }
+
+    /** OpenAI's chat logprobs: Ollama's entries, with {@code top_logprobs} always an array; null when none. */
+    private static ChatCompletion.Logprobs logprobs(ChatResponse r) {
+        return r.logprobs() == null ? null : new ChatCompletion.Logprobs(r.logprobs().stream().map(Logprob::withTopAlways).toList());
     }
 
     /** The chunks one reply object becomes: a piece's delta, or the last chunk and (when asked for) the usage chunk. */
     public static List<ChatCompletionChunk> toStreamChunks(Envelope e, ChatResponse r, boolean first, boolean includeUsage) {
         if (!r.done()) {
-            var delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, r.content());
-            return List.of(chunk(e, List.of(new ChatCompletionChunk.Choice(0, delta, null)), null));
+            String reasoning = r.thinking();
+            String content = reasoning != null && r.content().isEmpty() ? null : r.content();
+            var delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, content, reasoning, reasoning);
+            return List.of(chunk(e, List.of(new ChatCompletionChunk.Choice(0, delta, null, logprobs(r))), null));
         }
-        var last = chunk(e, List.of(new ChatCompletionChunk.Choice(0, new ChatCompletionChunk.Delta(null, null), finishReason(r))), null);
+        var last = chunk(e, List.of(new ChatCompletionChunk.Choice(0, new ChatCompletionChunk.Delta(null, null), finishReason(r),
+                logprobs(r))), null);
         return includeUsage ? List.of(last, chunk(e, List.of(), usage(r))) : List.of(last);
     }
 
@@ -151,14 +181,25 @@ public final class OpenAi {
     }
 
     public static Completion toCompletion(Envelope e, ChatResponse r) {
-        return completion(e, List.of(new Completion.Choice(0, r.content(), null, finishReason(r))), usage(r));
+        return completion(e, List.of(new Completion.Choice(0, r.content(), completionLogprobs(r, 0), finishReason(r))), usage(r));
     }
 
-    /** As {@link #toStreamChunks}, for text completions (whose chunks are completions too). */
-    public static List<Completion> toCompletionChunks(Envelope e, ChatResponse r, boolean includeUsage) {
-        if (!r.done()) return List.of(completion(e, List.of(new Completion.Choice(0, r.content(), null, null)), null));
-        Completion last = completion(e, List.of(new Completion.Choice(0, "", null, finishReason(r))), null);
+    private static Completion.Logprobs completionLogprobs(ChatResponse r, int offset) {
+        return r.logprobs() == null ? null : Completion.Logprobs.of(r.logprobs(), offset);
+    }
+
+    /**
+     * As {@link #toStreamChunks}, for text completions (whose chunks are completions too); {@code offset} is where
+     * this piece starts in the whole text, for the log probabilities' {@code text_offset}.
+     */
+    public static List<Completion> toCompletionChunks(Envelope e, ChatResponse r, boolean includeUsage, int offset) {
+        if (!r.done()) return List.of(completion(e, List.of(new Completion.Choice(0, r.content(), completionLogprobs(r, offset), null)), null));
+        Completion last = completion(e, List.of(new Completion.Choice(0, "", completionLogprobs(r, offset), finishReason(r))), null);
         return includeUsage ? List.of(last, completion(e, List.of(), usage(r))) : List.of(last);
+    }
+
+    public static List<Completion> toCompletionChunks(Envelope e, ChatResponse r, boolean includeUsage) {
+        return toCompletionChunks(e, r, includeUsage, 0);
     }
 
     private static Completion completion(Envelope e, List<Completion.Choice> choices, Usage usage) {
