@@ -72,8 +72,10 @@ final class Generations {
                 if (rendered.droppedMessages() > 0) {
                     LOG.info("chat history over the context of {}: left out its {} oldest messages", call.storedModel(), rendered.droppedMessages());
                 }
-                result = runtime.generate(call.context(), rendered.text(), call.options().withCacheOwner(call.caller().cacheOwner()),
-                        sinks.sinkFor(rendered), cancel);
+                GenerationOptions options = call.options().withCacheOwner(call.caller().cacheOwner());
+                TokenSink sink = sinks.sinkFor(rendered);
+                result = call.context().length == 0 ? runtime.generate(rendered.text(), options, sink, cancel)
+                        : runtime.generate(call.context(), rendered.text(), options, sink, cancel);
                 if (result.droppedTokens() > 0) {
                     LOG.info("prompt over the context of {}: cut {} tokens, kept {} (num_keep {})", call.storedModel(),
                             result.droppedTokens(), result.promptTokens(), call.options().numKeep());

@@ -8,6 +8,7 @@ import dev.bastion.engine.generate.SessionCache;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderLimits;
 
 import java.util.List;
@@ -29,6 +30,11 @@ public class DelegatingRuntime implements ModelRuntime {
     @Override
     public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
         return runtime.renderChat(messages, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
+        return runtime.renderChat(messages, options, limits, cancel);
     }
 
     @Override
