@@ -108,8 +108,18 @@ final class Generations {
         try (ModelScheduler.Lease lease = scheduler.acquire(model, keepAlive)) {
             ModelRuntime runtime = lease.runtime();
             long tokens = 0;
-            for (String input : inputs) tokens += runtime.countTokens(input);
+            int positions = runtime.config().maxPositionEmbeddings();
+            int cut = 0;
+            for (String input : inputs) {
+                int count = runtime.countTokens(input);
+                tokens += count;
+                if (count > positions) cut++;
+            }
             limits.checkTokens(tokens);
+            if (cut > 0 && mode.truncate()) {
+                LOG.info("{} of {} embedding inputs over the {} positions of {}: each keeps its first {} tokens", cut, inputs.size(),
+                        positions, model, positions);
+            }
             List<float[]> vectors;
             try {
                 vectors = runtime.embedAll(inputs, mode.truncate(), mode.normalize()).stream()

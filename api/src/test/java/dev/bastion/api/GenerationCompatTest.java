@@ -148,6 +148,28 @@ class GenerationCompatTest extends FakeServerTest {
     }
 
     @Test
+    void hostileValuesOfTheNewFieldsAreClientErrorsThatLeakNothing() throws Exception {
+        for (String field : List.of("\"context\":[\"a\"]", "\"context\":{\"x\":1}", "\"context\":[1e30]",
+                "\"think\":{\"on\":true}", "\"think\":[true]", "\"top_logprobs\":-1,\"logprobs\":true", "\"top_logprobs\":1000000",
+                "\"logprobs\":\"yes\"", "\"suffix\":7", "\"truncate\":\"no\"", "\"images\":{\"a\":1}", "\"options\":{\"typical_p\":-1}",
+                "\"options\":{\"presence_penalty\":1e9}", "\"options\":{\"num_keep\":-7}")) {
+            var r = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"stream\":false," + field + "}");
+            assertThat(r.status()).as(field).isEqualTo(400);
+            assertThat(r.json().get("error").asText()).as(field).doesNotContain("/").doesNotContain("Exception");
+        }
+        for (String field : List.of("\"dimensions\":\"4\"", "\"dimensions\":-3", "\"truncate\":1")) {
+            assertThat(http.post("/api/embed", "{\"model\":\"tiny\",\"input\":\"x\"," + field + "}").status()).as(field).isEqualTo(400);
+        }
+        for (String field : List.of("\"reasoning_effort\":5", "\"reasoning\":\"high\"", "\"top_logprobs\":21,\"logprobs\":true",
+                "\"logprobs\":3", "\"frequency_penalty\":\"x\"")) {
+            var r = http.post("/v1/chat/completions", "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]," + field + "}");
+            assertThat(r.status()).as(field).isIn(200, 400);
+            if (r.status() == 400) assertThat(r.json().get("error").get("message").asText()).doesNotContain("/");
+        }
+        assertThat(http.post("/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"x\",\"logprobs\":-1}").status()).isEqualTo(400);
+    }
+
+    @Test
     void rawModeRefusesTemplateSystemAndContextAsOllamaDoes() throws Exception {
         var r = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"prompt\":\"x\",\"context\":[1,2]}");
         assertThat(r.status()).isEqualTo(400);
