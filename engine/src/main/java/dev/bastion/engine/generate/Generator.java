@@ -179,11 +179,12 @@ public final class Generator {
                 throw new IllegalStateException("the model gave no finite logit at position " + seq.length
                         + " (broken weights or config): " + e.getMessage(), e);
             }
-            if (options.logprobs() >= 0) sink.logprob(logprob(logits, token, options.logprobs()));
             if (eosTokenIds.contains(token)) {
                 reason = DoneReason.STOP;
                 break;
             }
+            // Reported for the tokens eval_count counts: the end-of-sequence token is not one.
+            if (options.logprobs() >= 0) sink.logprob(logprob(logits, token, options.logprobs()));
             seq.tokens[seq.length++] = token;
             generated++;
             emit(matcher.append(decoder.next(token)), text, sink);
