@@ -68,6 +68,10 @@ class SamplingRequestTest {
         assertThat(ollama("{\"num_keep\":-1}", Map.of()).numKeep()).isEqualTo(-1);
         assertThatThrownBy(() -> ollama("{\"typical_p\":0}", Map.of())).hasMessageContaining("typical_p");
         assertThatThrownBy(() -> ollama("{\"num_keep\":-2}", Map.of())).hasMessageContaining("options.num_keep");
+        GenerationOptions fromModel = ollama("{\"typical_p\":0.5}", Map.of("presence_penalty", 0.75, "num_keep", 9));
+        assertThat(fromModel.sampling().presencePenalty()).as("the model's parameter").isEqualTo(0.75f);
+        assertThat(fromModel.sampling().typicalP()).isEqualTo(0.5f);
+        assertThat(fromModel.numKeep()).isEqualTo(9);
         GenerationOptions openAi = openAi("{\"presence_penalty\":1.5,\"frequency_penalty\":-2}", Map.of());
         assertThat(openAi.sampling().presencePenalty()).isEqualTo(1.5f);
         assertThat(openAi.sampling().frequencyPenalty()).isEqualTo(-2f);
