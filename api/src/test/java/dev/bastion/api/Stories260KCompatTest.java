@@ -152,6 +152,21 @@ class Stories260KCompatTest {
         assertThat(lp.get("token_logprobs")).hasSize(lp.get("tokens").size());
         assertThat(lp.get("top_logprobs").get(0).size()).isBetween(1, 2);
         assertThat(lp.get("text_offset").get(0).asInt()).isZero();
+        String streamed = http.post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once upon a time\",\"temperature\":0,"
+                + "\"max_tokens\":4,\"logprobs\":1,\"stream\":true}").body();
+        List<String> tokens = new java.util.ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        for (String line : streamed.split("\n")) {
+            if (!line.startsWith("data: {")) continue;
+            JsonNode choice = JsonFields.MAPPER.readTree(line.substring(6)).get("choices").path(0);
+            JsonNode pieceLogprobs = choice.path("logprobs");
+            for (int i = 0; i < pieceLogprobs.path("tokens").size(); i++) {
+                tokens.add(pieceLogprobs.get("tokens").get(i).asText());
+                assertThat(pieceLogprobs.get("text_offset").get(i).asInt()).as("offsets count the text before").isLessThanOrEqualTo(text.length());
+            }
+            text.append(choice.path("text").asText(""));
+        }
+        assertThat(tokens).hasSize(lp.get("tokens").size());
         JsonNode plain = ok(http.post("/v1/completions", "{\"model\":\"stories\",\"prompt\":\"Once\",\"max_tokens\":2}"));
         assertThat(plain.get("choices").get(0).get("logprobs").isNull()).isTrue();
     }
