@@ -104,6 +104,14 @@ class PromptTruncationTest {
     }
 
     @Test
+    void specialTokensAndTheChatTemplateSourceAreVisibleForCapabilityChecks() {
+        assertThat(llama.hasToken("<s>")).isTrue();
+        assertThat(llama.hasToken("<|fim_prefix|>")).isFalse();
+        assertThat(llama.hasToken("<PRE>")).isFalse();
+        assertThat(llama.chatTemplateSource()).contains("[INST]");
+    }
+
+    @Test
     void rawEmbeddingsAreTheUnnormalizedDirectionOfTheNormalizedOnes() {
         float[] raw = llama.embedAll(List.of("the cat sat"), false, false).getFirst();
         float[] unit = llama.embedAll(List.of("the cat sat"), false, true).getFirst();
