@@ -34,9 +34,7 @@ final class Generations {
      * failing; {@code normalize} false gives raw vectors (legacy {@code /api/embeddings}); {@code dimensions} above 0
      * keeps that many leading entries, normalized again.
      */
-    record EmbedMode(boolean truncate, boolean normalize, int dimensions) {
-        static final EmbedMode DEFAULT = new EmbedMode(true, true, 0);
-    }
+    record EmbedMode(boolean truncate, boolean normalize, int dimensions) {}
 
     record Embeddings(List<float[]> vectors, int promptTokens, long loadNanos, long totalNanos) {}
 
