@@ -1,24 +1,27 @@
 package dev.bastion.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bastion.api.tools.ToolGateway;
 import dev.bastion.api.types.ChatRequest;
 import dev.bastion.api.types.ChatResponse;
 import dev.bastion.api.types.GenerateRequest;
+import dev.bastion.api.types.Logprob;
 import dev.bastion.api.types.Message;
 import dev.bastion.api.types.Metrics;
 import dev.bastion.api.types.Options;
-import dev.bastion.api.types.Logprob;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
-import dev.bastion.engine.generate.GenerationResult;
-import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatPrompt;
 import io.javalin.http.Context;
 
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -36,17 +39,21 @@ final class ChatService {
     private final ModelCatalog catalog;
     private final Generations generations;
     private final ServerConfig config;
+    /** The first module's that offers one: server-side tools for chats that opt in. */
+    private final Optional<ToolGateway> toolGateway;
 
     ChatService(ModelCatalog catalog, Generations generations, ServerConfig config) {
         this.catalog = catalog;
         this.generations = generations;
         this.config = config;
+        this.toolGateway = config.modules().stream().map(ServerModule::toolGateway).flatMap(Optional::stream).findFirst();
     }
 
     /** A chat; no messages only loads the model. */
     GenerationCall chatCall(Caller caller, ChatRequest r) {
         String model = r.requiredModel();
         List<ChatMessage> messages = new ArrayList<>();
+        Map<String, String> toolNamesById = new HashMap<>();
         List<Message> given = r.messages() == null ? List.of() : r.messages();
         for (int i = 0; i < given.size(); i++) {
             Message m = given.get(i);
@@ -57,19 +64,25 @@ final class ChatService {
                 throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + ApiException.quote(m.role()) + "'", "messages");
             }
             refuseImages(m.images(), path + ".images");
-            messages.add(new ChatMessage(m.role(), m.content() == null ? "" : m.content()));
+            List<dev.bastion.engine.toolcall.ToolCall> calls = ChatTools.fromWire(m.toolCalls(), path);
+            calls.stream().filter(c -> c.id() != null).forEach(c -> toolNamesById.put(c.id(), c.name()));
+            // OpenAI's tool messages name only the call they answer; templates may want the tool's name
+            String toolName = m.toolName() != null || m.toolCallId() == null ? m.toolName() : toolNamesById.get(m.toolCallId());
+            messages.add(new ChatMessage(m.role(), m.content() == null ? "" : m.content(), calls, toolName, m.toolCallId()));
         }
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
+        // after the model check: listing the caller's tools may ask upstream servers
+        ChatTools.Request tools = ChatTools.read(r.tools(), caller, toolGateway);
         Think think = Think.ofOllama(r.think());
         boolean truncate = !Boolean.FALSE.equals(r.truncate());
         Prompt prompt = null;
         if (!messages.isEmpty()) {
             JsonFormat.applySystem(messages, details.system(), format);
-            prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages, think, truncate);
+            prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages, tools.functions(), think, truncate);
         }
-        GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
-        return withOptions(call, call.options().withTruncation(call.options().numKeep(), truncate)
+        GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format).withServerTools(tools.server());
+        return call.with(call.options().withTruncation(call.options().numKeep(), truncate)
                 .withLogprobs(logprobs(r.logprobs(), r.topLogprobs())), new int[0], false);
     }
 
@@ -98,11 +111,11 @@ final class ChatService {
             if (r.system() != null) messages.add(new ChatMessage("system", r.system()));
             messages.add(new ChatMessage("user", text));
             JsonFormat.applySystem(messages, details.system(), format);
-            prompt = new Prompt.Chat(template, messages, think, truncate);
+            prompt = new Prompt.Chat(template, messages, List.of(), think, truncate);
         }
         GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
         // Ollama returns the context for every generation but a raw one.
-        return withOptions(call, call.options().withTruncation(call.options().numKeep(), truncate)
+        return call.with(call.options().withTruncation(call.options().numKeep(), truncate)
                 .withLogprobs(logprobs(r.logprobs(), r.topLogprobs())), context, !raw);
     }
 
@@ -115,11 +128,6 @@ final class ChatService {
         Integer top = SamplingRequest.inRange("top_logprobs", topLogprobs, 0, GenerationOptions.MAX_TOP_LOGPROBS);
         if (!Boolean.TRUE.equals(logprobs)) return -1;
         return top == null ? 0 : top;
-    }
-
-    private static GenerationCall withOptions(GenerationCall c, GenerationOptions options, int[] context, boolean returnContext) {
-        return new GenerationCall(c.caller(), c.model(), c.storedModel(), c.prompt(), options, c.keepAlive(), c.stream(), c.format(),
-                context, returnContext);
     }
 
     /** Ollama's answer to images for a model without vision (none of Bastion's has it); null and [] are no images. */
@@ -154,40 +162,68 @@ final class ChatService {
         CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
         if (call.stream()) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, encoder.contentType(), cancel);
-            ReplyPieces pieces = new ReplyPieces(call.model(), reply -> encoder.write(out, reply));
             Generations.Outcome outcome;
             try {
-                outcome = generations.generate(call, pieces::sinkFor, cancel);
-                pieces.flush();
+                outcome = ToolLoop.run(generations, call, streamed(call, encoder, out), cancel);
             } catch (RuntimeException e) {
                 if (!out.started()) throw e;
                 encoder.fail(out, e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e));
                 return;
             }
-            encoder.write(out, done(call, "", "", outcome, pieces.takeLogprobs()));
+            encoder.write(out, done(call, "", List.of(), outcome).with(null, null, context(call, outcome)));
         } else {
-            ReplyPieces pieces = new ReplyPieces(call.model(), null);
-            Generations.Outcome outcome = generations.generate(call, pieces::sinkFor, cancel);
-            String text = outcome.result().text();
-            String thinking = "";
-            if (outcome.thinking()) {
-                ThinkingSplitter splitter = new ThinkingSplitter(pieces.promptOpenedThinking());
-                ThinkingSplitter.Split a = splitter.add(text);
-                ThinkingSplitter.Split b = splitter.flush();
-                thinking = a.thinking() + b.thinking();
-                text = a.content() + b.content();
-            }
-            if (call.format() != null && !JsonFormat.isJson(text)) throw JsonFormat.invalidReply();
-            HttpIo.json(ctx, 200, encoder.whole(done(call, text, thinking, outcome, pieces.takeLogprobs())));
+            Generations.Outcome outcome = ToolLoop.run(generations, call, ToolLoop.Events.IGNORE, cancel);
+            if (call.format() != null && outcome.toolCalls().isEmpty() && !JsonFormat.isJson(outcome.content())) throw JsonFormat.invalidReply();
+            HttpIo.creditsCharged(ctx, outcome.creditsCharged());
+            HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.content(), outcome.toolCalls(), outcome)
+                    .with(outcome.thinking(), outcome.logprobs(), context(call, outcome))));
         }
     }
 
-    private static ChatResponse done(GenerationCall call, String content, String thinking, Generations.Outcome outcome,
-                                     List<Logprob> logprobs) {
-        GenerationResult r = outcome.result();
-        int[] context = call.returnContext() && r.context().length > 0 ? r.context() : null;
-        return ChatResponse.done(call.model(), content, thinking, r.doneReason().wireName(),
-                Metrics.of(r, outcome.loadNanos(), outcome.totalNanos()), logprobs, context);
+    /** Each step as it happens: text pieces, each call in a message of its own, each server-side tool's result. */
+    private static ToolLoop.Events streamed(GenerationCall call, ReplyEncoder encoder, HttpIo.Stream out) {
+        return new ToolLoop.Events() {
+            @Override
+            public void content(String text) {
+                encoder.write(out, ChatResponse.piece(call.model(), text));
+            }
+
+            @Override
+            public void content(String text, List<Logprob> logprobs) {
+                if (!text.isEmpty() || !logprobs.isEmpty()) encoder.write(out, ChatResponse.piece(call.model(), text, null, logprobs));
+            }
+
+            @Override
+            public void thinking(String text, List<Logprob> logprobs) {
+                encoder.write(out, ChatResponse.piece(call.model(), "", text, logprobs));
+            }
+
+            @Override
+            public void toolCall(dev.bastion.engine.toolcall.ToolCall toolCall, int index) {
+                encoder.write(out, ChatResponse.message(call.model(), new Message("assistant", "", null,
+                        ChatTools.toWire(List.of(toolCall), index), null, null)));
+            }
+
+            @Override
+            public void toolResult(Message result) {
+                encoder.write(out, ChatResponse.message(call.model(), result));
+            }
+        };
+    }
+
+    /** The tokens a generate call returns as Ollama's {@code context}; null for other calls. */
+    private static int[] context(GenerationCall call, Generations.Outcome outcome) {
+        int[] tokens = outcome.result().context();
+        return call.returnContext() && tokens.length > 0 ? tokens : null;
+    }
+
+    /** The last reply object: the whole reply's text and calls, or (streamed) nothing more. */
+    private static ChatResponse done(GenerationCall call, String content, List<dev.bastion.engine.toolcall.ToolCall> calls,
+                                     Generations.Outcome outcome) {
+        Message message = calls.isEmpty() ? Message.assistant(content)
+                : new Message("assistant", content, null, ChatTools.toWire(calls, 0), null, null);
+        return new ChatResponse(call.model(), Instant.now().toString(), message, true, outcome.result().doneReason().wireName(),
+                Metrics.of(outcome.result(), outcome.loadNanos(), outcome.totalNanos()).withCreditsCharged(outcome.creditsCharged()));
     }
 
     /** Ollama's empty request: loads the model for its keep_alive, or unloads it with keep_alive 0. */
@@ -206,7 +242,9 @@ final class ChatService {
             throws InterruptedException {
         Caller caller = Caller.of(ctx);
         String stored = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model).summary().name();
-        return generations.embed(caller, stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
+        Generations.Embeddings embeddings = generations.embed(caller, stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
                 inputs, config.scheduler().embedLimits(), mode);
+        HttpIo.creditsCharged(ctx, embeddings.creditsCharged());
+        return embeddings;
     }
 }

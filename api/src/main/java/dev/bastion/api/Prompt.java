@@ -1,11 +1,13 @@
 package dev.bastion.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatPrompt;
 import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderLimits;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,17 +31,34 @@ public sealed interface Prompt {
      */
     record Rendered(String text, boolean thinking, int droppedMessages) {}
 
+    /** The tools offered to the model, in OpenAI's function shape; none for a plain prompt. */
+    default List<JsonNode> tools() {
+        return List.of();
+    }
+
+    /** How the model writes the calls of the tools offered. */
+    default ToolCallFormat toolCallFormat(ModelRuntime runtime) {
+        return ToolCallFormat.ANY;
+    }
+
     /**
+     * @param tools offered to the model through its chat template
      * @param think the request's thinking switch, or null: a model whose template thinks does so by default, as in Ollama
      * @param truncate whether turns may be dropped to fit the context
      */
-    record Chat(ChatPrompt template, List<ChatMessage> messages, Think think, boolean truncate) implements Prompt {
+    record Chat(ChatPrompt template, List<ChatMessage> messages, List<JsonNode> tools, Think think, boolean truncate)
+            implements Prompt {
         public Chat {
             messages = List.copyOf(messages);
+            tools = List.copyOf(tools);
+        }
+
+        public Chat(ChatPrompt template, List<ChatMessage> messages, List<JsonNode> tools) {
+            this(template, messages, tools, null, true);
         }
 
         public Chat(ChatPrompt template, List<ChatMessage> messages) {
-            this(template, messages, null, true);
+            this(template, messages, List.of());
         }
 
         @Override
@@ -49,7 +68,7 @@ public sealed interface Prompt {
             if (!thinks && think != null && think.on()) throw ApiException.badRequest("\"" + model + "\" does not support thinking", "think");
             boolean thinking = thinks && (think == null || think.on());
             PromptOptions options = thinks ? new PromptOptions(thinking, think == null ? null : think.level(), null) : PromptOptions.NONE;
-            String whole = template.render(runtime, messages, options, limits, cancel);
+            String whole = template.render(runtime, messages, tools, options, limits, cancel);
             if (!truncate || messages.size() < 2 || runtime.countTokens(whole) <= context) return new Rendered(whole, thinking, 0);
             // Ollama's chatPrompt: drop the oldest turns until the rest fits, keeping system messages and the last
             // message; the fit is monotone in how many are dropped, so a binary search needs few renders.
@@ -58,7 +77,7 @@ public sealed interface Prompt {
             String fitting = null;
             while (low <= high) {
                 int mid = (low + high) >>> 1;
-                String text = template.render(runtime, keptFrom(mid), options, limits, cancel);
+                String text = template.render(runtime, keptFrom(mid), tools, options, limits, cancel);
                 if (runtime.countTokens(text) <= context) {
                     fitting = text;
                     high = mid - 1;
@@ -67,7 +86,7 @@ public sealed interface Prompt {
                 }
             }
             int dropped = fitting == null ? messages.size() - 1 : high + 1;
-            String text = fitting != null ? fitting : template.render(runtime, keptFrom(dropped), options, limits, cancel);
+            String text = fitting != null ? fitting : template.render(runtime, keptFrom(dropped), tools, options, limits, cancel);
             int droppedMessages = 0;
             for (int i = 0; i < dropped; i++) if (!messages.get(i).role().equals("system")) droppedMessages++;
             return new Rendered(text, thinking, droppedMessages);
@@ -79,6 +98,18 @@ public sealed interface Prompt {
             for (int i = 0; i < from; i++) if (messages.get(i).role().equals("system")) kept.add(messages.get(i));
             kept.addAll(messages.subList(from, messages.size()));
             return kept;
+        }
+
+        @Override
+        public ToolCallFormat toolCallFormat(ModelRuntime runtime) {
+            return template.toolCallFormat(runtime);
+        }
+
+        /** The same conversation with {@code more} messages after it (a tool step's calls and results). */
+        public Chat continued(List<ChatMessage> more) {
+            List<ChatMessage> all = new ArrayList<>(messages);
+            all.addAll(more);
+            return new Chat(template, all, tools, think, truncate);
         }
     }
 

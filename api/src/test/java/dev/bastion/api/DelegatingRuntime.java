@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
@@ -10,6 +11,7 @@ import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderLimits;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.util.List;
 
@@ -33,8 +35,44 @@ public class DelegatingRuntime implements ModelRuntime {
     }
 
     @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
+        return runtime.renderChat(messages, tools, limits, cancel);
+    }
+
+    @Override
     public String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
         return runtime.renderChat(messages, options, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options, RenderLimits limits,
+                             CancellationToken cancel) {
+        return runtime.renderChat(messages, tools, options, limits, cancel);
+    }
+
+    @Override
+    public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
+        return runtime.embedAll(texts, truncate, normalize);
+    }
+
+    @Override
+    public GenerationResult generate(int[] context, String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        return runtime.generate(context, prompt, options, sink, cancel);
+    }
+
+    @Override
+    public boolean hasToken(String token) {
+        return runtime.hasToken(token);
+    }
+
+    @Override
+    public String chatTemplateSource() {
+        return runtime.chatTemplateSource();
+    }
+
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        return runtime.toolCallFormat();
     }
 
     @Override
@@ -60,26 +98,6 @@ public class DelegatingRuntime implements ModelRuntime {
     @Override
     public List<float[]> embedAll(List<String> texts) {
         return runtime.embedAll(texts);
-    }
-
-    @Override
-    public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
-        return runtime.embedAll(texts, truncate, normalize);
-    }
-
-    @Override
-    public GenerationResult generate(int[] context, String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
-        return runtime.generate(context, prompt, options, sink, cancel);
-    }
-
-    @Override
-    public boolean hasToken(String token) {
-        return runtime.hasToken(token);
-    }
-
-    @Override
-    public String chatTemplateSource() {
-        return runtime.chatTemplateSource();
     }
 
     @Override

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code bastion mcp}: the MCP gateway's administration; each part adds its own subcommand class here. */
 @Command(name = "mcp", description = "MCP gateway: tools, upstream servers, policy.", mixinStandardHelpOptions = true,
         subcommands = {McpDockerCommand.class,
-                McpAllowCommandCommand.class, McpDisallowCommandCommand.class, McpCommandsCommand.class})
+                McpAllowCommandCommand.class, McpDisallowCommandCommand.class, McpCommandsCommand.class,
+                McpAddCommand.class, McpListCommand.class, McpRemoveCommand.class})
 public final class McpCommand implements Runnable {
 
     @CommandLine.Spec

@@ -21,12 +21,20 @@ public record ChatCompletionChunk(String id, String object, long created, String
         }
     }
 
-    /** As OpenAI: the role only in the first chunk's delta; the last one's delta is empty; reasoning as in {@link Message}. */
+    /**
+     * As OpenAI: the role only in the first chunk's delta; the last one's delta is empty. A server-side tool's result
+     * is a delta of role {@code tool} with its {@code tool_call_id} (Bastion's; OpenAI has no such delta).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Delta(String role, String content, String reasoning, @JsonProperty("reasoning_content") String reasoningContent) {
-
+    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCall> toolCalls,
+                        @JsonProperty("tool_call_id") String toolCallId, String reasoning,
+                        @JsonProperty("reasoning_content") String reasoningContent) {
         public Delta(String role, String content) {
             this(role, content, null, null);
+        }
+
+        public Delta(String role, String content, List<ToolCall> toolCalls, String toolCallId) {
+            this(role, content, toolCalls, toolCallId, null, null);
         }
     }
 }

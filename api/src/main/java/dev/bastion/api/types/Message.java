@@ -1,22 +1,38 @@
 package dev.bastion.api.types;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** One chat message; {@code images} is only read to refuse it; {@code thinking} is a thinking model's reasoning. */
+import java.util.List;
+
+/**
+ * One chat message; {@code images} is only read to refuse it.
+ *
+ * @param toolCalls an assistant's calls
+ * @param toolName a {@code tool} message's tool (Ollama)
+ * @param toolCallId the call a {@code tool} message answers (OpenAI's, which Ollama accepts too)
+ * @param thinking a thinking model's reasoning
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Message(String role, String content, String thinking, JsonNode images) {
+public record Message(String role, String content, JsonNode images, @JsonProperty("tool_calls") List<ToolCall> toolCalls,
+                      @JsonProperty("tool_name") String toolName, @JsonProperty("tool_call_id") String toolCallId,
+                      String thinking) {
+
+    public Message(String role, String content, JsonNode images, List<ToolCall> toolCalls, String toolName, String toolCallId) {
+        this(role, content, images, toolCalls, toolName, toolCallId, null);
+    }
 
     public Message(String role, String content, JsonNode images) {
-        this(role, content, null, images);
+        this(role, content, images, null, null, null);
     }
 
     public static Message assistant(String content) {
-        return new Message("assistant", content, null, null);
+        return new Message("assistant", content, null);
     }
 
-    /** A reply; {@code thinking} null or empty is left out. */
+    /** A reply with a thinking model's reasoning; null or empty {@code thinking} is left out. */
     public static Message assistant(String content, String thinking) {
-        return new Message("assistant", content, thinking == null || thinking.isEmpty() ? null : thinking, null);
+        return new Message("assistant", content, null, null, null, null, thinking == null || thinking.isEmpty() ? null : thinking);
     }
 }

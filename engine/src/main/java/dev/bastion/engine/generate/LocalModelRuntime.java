@@ -1,5 +1,6 @@
 package dev.bastion.engine.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.format.Checkpoint;
 import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.model.InferenceState;
@@ -13,6 +14,7 @@ import dev.bastion.engine.template.RenderBudget;
 import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import dev.bastion.engine.tokenizer.TokenizerConfig;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,11 +40,13 @@ public final class LocalModelRuntime implements ModelRuntime {
     private final ChatTemplate template;
     private final String templateSource;
     private final OptionalInt bosToAdd;
+    private final ToolCallFormat toolCallFormat;
     private final SessionCache sessions = new SessionCache(SessionCache.Limits.DEFAULT);
     private final Generator generator;
 
     private LocalModelRuntime(Path directory, LanguageModel model, Tokenizer tokenizer, ChatTemplate template,
-                              String templateSource, OptionalInt bosToAdd, Set<Integer> eosTokenIds) {
+                              String templateSource, ToolCallFormat toolCallFormat, OptionalInt bosToAdd, Set<Integer> eosTokenIds) {
+        this.toolCallFormat = toolCallFormat;
         this.directory = directory;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -80,7 +84,8 @@ public final class LocalModelRuntime implements ModelRuntime {
             OptionalInt bos = bosToAdd(model.config(), tokenizer, tokenizerConfig, modelDir);
             Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
             eos.addAll(checkpoint.generationEosTokenIds());
-            return new LocalModelRuntime(modelDir, model, tokenizer, template, templateSource, bos, eos);
+            ToolCallFormat toolCalls = ToolCallFormat.detect(templateSource, t -> tokenizer.tokenId(t).isPresent());
+            return new LocalModelRuntime(modelDir, model, tokenizer, template, templateSource, toolCalls, bos, eos);
         } catch (IOException | RuntimeException | Error e) {
             model.close();
             throw e;
@@ -139,13 +144,29 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     @Override
     public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
-        return renderChat(messages, PromptOptions.NONE, limits, cancel);
+        return renderChat(messages, List.of(), PromptOptions.NONE, limits, cancel);
     }
 
     @Override
     public String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
-        return template.render(messages, true, options,
+        return renderChat(messages, List.of(), options, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
+        return renderChat(messages, tools, PromptOptions.NONE, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options, RenderLimits limits,
+                             CancellationToken cancel) {
+        return template.render(messages, tools, true, options,
                 RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
+    }
+
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        return toolCallFormat;
     }
 
     @Override

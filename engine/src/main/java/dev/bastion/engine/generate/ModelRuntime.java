@@ -1,9 +1,11 @@
 package dev.bastion.engine.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderLimits;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.util.List;
 
@@ -31,7 +33,29 @@ public interface ModelRuntime extends AutoCloseable {
 
     /** Like {@link #renderChat(List, RenderLimits, CancellationToken)}, with the request's thinking switch. */
     default String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
+        return renderChat(messages, List.of(), options, limits, cancel);
+    }
+
+    /** Both: the tools and the request's thinking switch; a runtime without a template that takes it ignores the switch. */
+    default String renderChat(List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options, RenderLimits limits,
+                              CancellationToken cancel) {
+        return renderChat(messages, tools, limits, cancel);
+    }
+
+    /**
+     * Like {@link #renderChat(List, RenderLimits, CancellationToken)}, offering the model {@code tools} (OpenAI's
+     * {@code {"type": "function", "function": {name, description, parameters}}} shape) through its chat template.
+     *
+     * @throws IllegalArgumentException when tools are given and this runtime has no template that takes them
+     */
+    default String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
+        if (!tools.isEmpty()) throw new IllegalArgumentException("this model's chat template does not take tools");
         return renderChat(messages, limits, cancel);
+    }
+
+    /** How this model writes tool calls in its replies, as its chat template or vocabulary tells. */
+    default ToolCallFormat toolCallFormat() {
+        return ToolCallFormat.ANY;
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.bastion.engine.template;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.ModelRuntime;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.util.List;
 
@@ -47,6 +49,13 @@ public final class ChatPrompt {
         return template == null ? null : template.source();
     }
 
+    /** How the model writes the tool calls this prompt offers it. */
+    public ToolCallFormat toolCallFormat(ModelRuntime runtime) {
+        if (template == null) return runtime.toolCallFormat();
+        ToolCallFormat named = ToolCallFormat.detect(template.source(), t -> false);
+        return named == ToolCallFormat.ANY ? runtime.toolCallFormat() : named;
+    }
+
     /** The prompt that makes the model reply to {@code messages}, within the default render limits. */
     public String render(ModelRuntime runtime, List<ChatMessage> messages) {
         return render(runtime, messages, RenderLimits.DEFAULT, new CancellationToken());
@@ -60,15 +69,35 @@ public final class ChatPrompt {
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
-        return render(runtime, messages, PromptOptions.NONE, limits, cancel);
+        return render(runtime, messages, List.of(), PromptOptions.NONE, limits, cancel);
     }
 
     /** Like {@link #render(ModelRuntime, List, RenderLimits, CancellationToken)}, with the request's think and suffix. */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, PromptOptions options, RenderLimits limits,
                          CancellationToken cancel) {
+        return render(runtime, messages, List.of(), options, limits, cancel);
+    }
+
+    /**
+     * Like {@link #render(ModelRuntime, List, RenderLimits, CancellationToken)}, offering the model {@code tools}
+     * (OpenAI's function shape) through its chat template.
+     *
+     * @throws PromptTemplateException also when tools are given to a Go template (it has no place for them)
+     */
+    public String render(ModelRuntime runtime, List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits,
+                         CancellationToken cancel) {
+        return render(runtime, messages, tools, PromptOptions.NONE, limits, cancel);
+    }
+
+    /** Both: the tools, and the request's think and suffix. */
+    public String render(ModelRuntime runtime, List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options,
+                         RenderLimits limits, CancellationToken cancel) {
+        if (template != null && !tools.isEmpty() && !template.takesTools()) {
+            throw PromptTemplateException.unusable(source, "it has no place for tools (a TEMPLATE needs .Messages and .Tools)");
+        }
         try {
-            if (template == null) return runtime.renderChat(messages, options, limits, cancel);
-            return template.render(messages, options, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
+            if (template == null) return runtime.renderChat(messages, tools, options, limits, cancel);
+            return template.render(messages, tools, options, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
         } catch (TemplateBudgetExceededException e) {
             throw PromptTemplateException.overBudget(source, e.limit());
         }
