@@ -1,0 +1,85 @@
+package dev.bastion.engine.grammar;
+
+import java.util.Set;
+
+/**
+ * The grammar applied to one generation's tokens: before sampling, every token whose bytes would leave the grammar's
+ * language (not a prefix of a sentence any more) gets logit -Infinity; end-of-sequence tokens are allowed only once
+ * the output is a whole sentence, and then they are all that is. Not thread-safe: one per generation.
+ */
+public final class TokenConstraint {
+
+    private final GrammarMatcher matcher;
+    private final TokenTrie trie;
+    private final int[] endTokens;
+    private GrammarMatcher.State state;
+
+    public TokenConstraint(Grammar grammar, TokenTrie trie, Set<Integer> endTokens) {
+        this.matcher = new GrammarMatcher(grammar);
+        this.trie = trie;
+        this.endTokens = endTokens.stream().mapToInt(Integer::intValue).toArray();
+        this.state = matcher.start();
+    }
+
+    /**
+     * Sets the logits of disallowed tokens to -Infinity.
+     *
+     * @return false when no token at all is allowed (the vocabulary cannot continue, or the output is complete and
+     *         the model has no end token): the generation has to stop
+     */
+    public boolean restrict(float[] logits) {
+        long[] allowed = allowedTokens();
+        boolean any = false;
+        for (int i = 0; i < logits.length; i++) {
+            if ((i >>> 6) >= allowed.length || (allowed[i >>> 6] & (1L << (i & 63))) == 0) logits[i] = Float.NEGATIVE_INFINITY;
+            else any = true;
+        }
+        return any;
+    }
+
+    /** Advances past a sampled token (one {@link #restrict} allowed). */
+    public void accept(int token) {
+        for (int end : endTokens) if (end == token) return;
+        byte[] bytes = tokenBytes(token);
+        if (bytes == null) throw new IllegalArgumentException("token " + token + " is not allowed by the grammar");
+        GrammarMatcher.State next = matcher.step(state, bytes);
+        if (matcher.isDead(next)) throw new IllegalArgumentException("token " + token + " is not allowed by the grammar");
+        state = next;
+    }
+
+    /** The output so far is a whole sentence of the grammar. */
+    public boolean complete() {
+        return state.complete();
+    }
+
+    private byte[] tokenBytes(int token) {
+        return trie.bytesOf(token);
+    }
+
+    /** The allowed tokens as a bit set over the vocabulary, memoized per grammar state. */
+    long[] allowedTokens() {
+        if (state.tokenMask != null) return state.tokenMask;
+        long[] mask = new long[(Math.max(trie.vocabSize, maxEndToken() + 1) + 63) >>> 6];
+        if (state.complete()) for (int end : endTokens) mask[end >>> 6] |= 1L << (end & 63);
+        walk(trie.root, state, mask);
+        state.tokenMask = mask;
+        return mask;
+    }
+
+    private void walk(TokenTrie.Node node, GrammarMatcher.State from, long[] mask) {
+        if (from.finished()) return;
+        for (int i = 0; i < node.keys.length; i++) {
+            GrammarMatcher.State next = matcher.step(from, node.keys[i] & 0xff);
+            if (matcher.isDead(next)) continue;
+            TokenTrie.Node child = node.children[i];
+            for (int token : child.tokens) mask[token >>> 6] |= 1L << (token & 63);
+            walk(child, next, mask);
+        }
+    }
+
+    private int maxEndToken() {
+        int max = -1;
+        for (int end : endTokens) max = Math.max(max, end);
+        return max;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.bastion.engine.grammar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What the compiled grammars accept, byte by byte, and the schemas they refuse. */
+class JsonSchemaGrammarTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Grammar schema(String json) {
+        try {
+            return JsonSchemaGrammar.compile(JSON.readTree(json));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static GrammarMatcher.State run(Grammar g, String text) {
+        GrammarMatcher m = new GrammarMatcher(g);
+        return m.step(m.start(), text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static boolean accepts(Grammar g, String text) {
+        return run(g, text).complete();
+    }
+
+    private static boolean prefix(Grammar g, String text) {
+        return !run(g, text).dead();
+    }
+
+    @Test
+    void anyObjectIsAnObjectAtTheTopWithAnyValuesInside() {
+        Grammar g = JsonSchemaGrammar.anyObject();
+        assertThat(accepts(g, "{}")).isTrue();
+        assertThat(accepts(g, "{\"a\": [1, -2.5e3, \"x\\n\\u00e9\", true, null, {\"b\": {}}]}")).isTrue();
+        assertThat(accepts(g, " {\n  \"k\": \"é😀\"\n}")).isTrue();
+        assertThat(prefix(g, "[")).isFalse();
+        assertThat(prefix(g, "\"a\"")).isFalse();
+        assertThat(prefix(g, "{\"a\":01")).isFalse();
+        assertThat(prefix(g, "{\"a\":tru")).isTrue();
+        assertThat(accepts(g, "{\"a\":tru")).isFalse();
+        assertThat(prefix(g, "{} ")).as("nothing after the value").isFalse();
+    }
+
+    @Test
+    void stringsRefuseControlCharactersBadEscapesLoneSurrogatesAndBrokenUtf8() {
+        Grammar g = schema("{\"type\":\"string\"}");
+        assertThat(accepts(g, "\"ok \\\" \\\\ \\/ \\t \\uABCD\"")).isTrue();
+        assertThat(prefix(g, "\"a\nb")).isFalse();
+        assertThat(prefix(g, "\"\\x")).isFalse();
+        assertThat(prefix(g, "\"\\uD800")).isFalse();
+        GrammarMatcher m = new GrammarMatcher(g);
+        assertThat(m.isDead(m.step(m.start(), new byte[] {'"', (byte) 0xC0, (byte) 0x80}))).as("overlong").isTrue();
+        assertThat(m.isDead(m.step(m.start(), new byte[] {'"', (byte) 0xED, (byte) 0xA0}))).as("surrogate").isTrue();
+        assertThat(m.isDead(m.step(m.start(), new byte[] {'"', (byte) 0x80}))).as("lone continuation").isTrue();
+    }
+
+    @Test
+    void requiredPropertiesAlwaysOptionalOnesMaybeInDeclarationOrder() {
+        Grammar g = schema("""
+                {"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"string"},"c":{"type":"boolean"}},
+                 "required":["b"],"additionalProperties":false}""");
+        assertThat(accepts(g, "{\"b\":\"x\"}")).isTrue();
+        assertThat(accepts(g, "{\"a\":1,\"b\":\"x\",\"c\":true}")).isTrue();
+        assertThat(accepts(g, "{\"a\": 1, \"b\": \"\"}")).isTrue();
+        assertThat(prefix(g, "{}")).isFalse();
+        assertThat(prefix(g, "{\"a\":1}")).isFalse();
+        assertThat(prefix(g, "{\"d\"")).as("no extra property").isFalse();
+        assertThat(prefix(g, "{\"b\":\"x\",\"a\"")).as("declaration order").isFalse();
+        assertThat(prefix(g, "{\"a\":1.5")).as("integer").isFalse();
+    }
+
+    @Test
+    void additionalPropertiesTrueOrASchemaAllowsMoreMembers() {
+        assertThat(accepts(schema("{\"type\":\"object\"}"), "{\"x\":[1,{}],\"y\":null}")).isTrue();
+        Grammar g = schema("{\"properties\":{\"a\":{\"type\":\"null\"}},\"additionalProperties\":{\"type\":\"integer\"}}");
+        assertThat(accepts(g, "{\"a\":null,\"z\":3}")).isTrue();
+        assertThat(prefix(g, "{\"z\":\"s")).isFalse();
+        assertThat(prefix(schema("{\"properties\":{\"a\":{}}}"), "{\"b\"")).as("absent: only the listed ones").isFalse();
+    }
+
+    @Test
+    void arraysHonourItemsAndBounds() {
+        Grammar g = schema("{\"type\":\"array\",\"items\":{\"enum\":[\"x\",2]},\"minItems\":2,\"maxItems\":3}");
+        assertThat(accepts(g, "[\"x\",2]")).isTrue();
+        assertThat(accepts(g, "[2, 2, \"x\"]")).isTrue();
+        assertThat(accepts(g, "[2]")).isFalse();
+        assertThat(prefix(g, "[2,2,2,")).isFalse();
+        assertThat(prefix(g, "[3")).isFalse();
+        assertThat(accepts(schema("{\"type\":\"array\",\"maxItems\":0}"), "[]")).isTrue();
+    }
+
+    @Test
+    void stringLengthsConstAnyOfRefsAndNullable() {
+        Grammar s = schema("{\"type\":\"string\",\"minLength\":2,\"maxLength\":3}");
+        assertThat(accepts(s, "\"ab\"")).isTrue();
+        assertThat(accepts(s, "\"a\\u00e9c\"")).isTrue();
+        assertThat(accepts(s, "\"a\"")).isFalse();
+        assertThat(prefix(s, "\"abcd")).isFalse();
+        assertThat(accepts(schema("{\"const\":{\"k\":[1,\"v\"]}}"), "{\"k\":[1,\"v\"]}")).isTrue();
+        Grammar any = schema("{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"array\",\"items\":{\"$ref\":\"#\"}}]}");
+        assertThat(accepts(any, "[1,[2,[[]]]]")).as("recursive $ref to the root").isTrue();
+        Grammar defs = schema("""
+                {"$defs":{"Node":{"type":"object","properties":{"v":{"type":"integer"},"next":{"anyOf":[{"$ref":"#/$defs/Node"},{"type":"null"}]}},
+                 "required":["v","next"]}},"$ref":"#/$defs/Node"}""");
+        assertThat(accepts(defs, "{\"v\":1,\"next\":{\"v\":2,\"next\":null}}")).isTrue();
+        Grammar nullable = schema("{\"type\":\"number\",\"nullable\":true}");
+        assertThat(accepts(nullable, "null")).isTrue();
+        assertThat(accepts(nullable, "-0.5E+12")).isTrue();
+        assertThat(accepts(schema("{\"type\":[\"boolean\",\"string\"]}"), "false")).isTrue();
+    }
+
+    @Test
+    void whitespaceRunsAreBounded() {
+        Grammar g = JsonSchemaGrammar.anyObject();
+        assertThat(prefix(g, "{" + "\n" + " ".repeat(20))).isTrue();
+        assertThat(prefix(g, "{" + "\n" + " ".repeat(21))).isFalse();
+        assertThat(prefix(g, "{   ")).isFalse();
+        assertThat(prefix(g, "{\n\n\n")).isFalse();
+    }
+
+    @Test
+    void numbersHaveBoundedDigitsSoOutputEnds() {
+        Grammar g = schema("{\"type\":\"integer\"}");
+        assertThat(accepts(g, "1234567890123456")).isTrue();
+        assertThat(prefix(g, "12345678901234567")).isFalse();
+    }
+
+    @Test
+    void hostileSchemasAreRefusedWithAClearMessage() {
+        assertThatThrownBy(() -> schema("{\"$ref\":\"#\"}")).isInstanceOf(InvalidSchemaException.class).hasMessageContaining("cycle");
+        assertThatThrownBy(() -> schema("{\"anyOf\":[{\"$ref\":\"#/$defs/a\"}],\"$defs\":{\"a\":{\"$ref\":\"#\"}}}"))
+                .isInstanceOf(InvalidSchemaException.class).hasMessageContaining("cycle");
+        assertThatThrownBy(() -> schema("{\"$ref\":\"https://evil.example/schema.json\"}")).isInstanceOf(InvalidSchemaException.class)
+                .hasMessageContaining("only local references");
+        assertThatThrownBy(() -> schema("{\"$ref\":\"#/$defs/missing\"}")).hasMessageContaining("points at nothing");
+        assertThatThrownBy(() -> schema("{\"type\":\"array\",\"minItems\":1000000000}")).hasMessageContaining("minItems");
+        assertThatThrownBy(() -> schema("{\"type\":\"string\",\"minLength\":5,\"maxLength\":2}")).hasMessageContaining("maximum is below");
+        assertThatThrownBy(() -> schema("{\"type\":\"banana\"}")).hasMessageContaining("not a JSON schema type");
+        assertThatThrownBy(() -> schema("{\"properties\":{\"a\":false},\"required\":[\"a\"]}")).hasMessageContaining("false");
+        assertThatThrownBy(() -> schema("{\"enum\":[]}")).hasMessageContaining("enum");
+        assertThatThrownBy(() -> schema("[1]")).hasMessageContaining("schema object");
+        assertThatThrownBy(() -> schema("{\"type\":\"array\",\"items\":".repeat(300) + "{}" + "}".repeat(300)))
+                .hasMessageContaining("deeper");
+        // Many large bounded arrays: refused as too large instead of growing without limit.
+        StringBuilder wide = new StringBuilder("{\"type\":\"object\",\"properties\":{");
+        for (int i = 0; i < 3000; i++) wide.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":{\"type\":\"string\",\"minLength\":").append(i % 1000).append(",\"maxLength\":1000}");
+        assertThatThrownBy(() -> schema(wide + "}}")).hasMessageContaining("too large");
+    }
+
+    @Test
+    void unsupportedKeywordsAreIgnored() {
+        Grammar g = schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+$\",\"format\":\"email\",\"x-custom\":1,\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}");
+        assertThat(accepts(g, "\"A1\"")).isTrue();
+    }
+}
