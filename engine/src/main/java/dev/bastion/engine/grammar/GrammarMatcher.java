@@ -14,8 +14,11 @@ import java.util.Map;
  */
 public final class GrammarMatcher {
 
-    /** Interned states kept before the cache starts over (a bound on memory for long, varied outputs). */
-    static final int MAX_STATES = 200_000;
+    /**
+     * Interned states kept before the cache starts over: each holds up to 256 transitions (about 1 KiB), so this bounds
+     * a generation's cache to some 16 MiB however long and varied its output.
+     */
+    static final int MAX_STATES = 16_384;
 
     /** One parse stack: the position of its top element and the rest. Structural equality, hash cached. */
     static final class Stack {
@@ -53,6 +56,8 @@ public final class GrammarMatcher {
         final Stack[] stacks;
         final boolean complete;
         private final int hash;
+        /** The cache generation the state was interned in; its memoized transitions are valid only within it. */
+        int epoch;
         /** Memoized transitions by byte; null: not computed yet. */
         State[] next;
         /** Memoized by {@link TokenConstraint}: the tokens allowed from here. */
@@ -90,23 +95,46 @@ public final class GrammarMatcher {
     }
 
     private final Grammar grammar;
+    private final int maxStates;
     private final Map<State, State> interned = new HashMap<>();
     private final State dead = new State(new Stack[0], false);
-    private final State start;
+    private State start;
+    private int epoch;
 
     public GrammarMatcher(Grammar grammar) {
+        this(grammar, MAX_STATES);
+    }
+
+    GrammarMatcher(Grammar grammar, int maxStates) {
         this.grammar = grammar;
+        this.maxStates = maxStates;
         Collector c = new Collector();
         expandRule(grammar.startRule, null, c);
         this.start = c.state();
     }
 
     public State start() {
+        start = current(start);
         return start;
+    }
+
+    /** {@code state} itself, or its copy in the current cache once the cache started over since it was interned. */
+    private State current(State state) {
+        if (state.epoch == epoch || state.dead()) return state;
+        State copy = new State(state.stacks, state.complete);
+        copy.epoch = epoch;
+        State known = interned.putIfAbsent(copy, copy);
+        return known == null ? copy : known;
+    }
+
+    /** The number of states interned since the cache last started over. */
+    int cachedStates() {
+        return interned.size();
     }
 
     /** The state after {@code b} (0..255) in {@code state}; a dead state (see {@link #isDead}) when the byte is not allowed. */
     public State step(State state, int b) {
+        state = current(state);
         if (state.next == null) state.next = new State[256];
         State known = state.next[b];
         if (known != null) return known;
@@ -166,7 +194,12 @@ public final class GrammarMatcher {
             // A canonical order, so that the same set interns to the same state.
             Arrays.sort(array, (x, y) -> x.hash != y.hash ? Integer.compare(x.hash, y.hash) : Integer.compare(x.position, y.position));
             State candidate = new State(array, complete);
-            if (interned.size() >= MAX_STATES) interned.clear();
+            if (interned.size() >= maxStates) {
+                // Starting over drops the old states: nothing refers to them once callers move to current copies.
+                interned.clear();
+                epoch++;
+            }
+            candidate.epoch = epoch;
             State known = interned.putIfAbsent(candidate, candidate);
             return known == null ? candidate : known;
         }

@@ -52,6 +52,10 @@ public final class TokenConstraint {
         return state.complete();
     }
 
+    int cachedStates() {
+        return matcher.cachedStates();
+    }
+
     private byte[] tokenBytes(int token) {
         return trie.bytesOf(token);
     }

@@ -156,6 +156,26 @@ class JsonSchemaGrammarTest {
     }
 
     @Test
+    void aMatcherWhoseCacheStartsOverGivesTheSameAnswers() {
+        Grammar g = schema("{\"type\":\"object\",\"properties\":{\"s\":{\"type\":\"string\",\"maxLength\":50},\"n\":{\"type\":\"array\",\"items\":{\"type\":\"number\"}}}}");
+        String text = "{\"s\": \"" + "abcdefghij".repeat(5) + "\", \"n\": [1.5, -2, 3e4, 0]}";
+        GrammarMatcher small = new GrammarMatcher(g, 4);
+        GrammarMatcher large = new GrammarMatcher(g);
+        GrammarMatcher.State a = small.start();
+        GrammarMatcher.State b = large.start();
+        for (byte x : text.getBytes(StandardCharsets.UTF_8)) {
+            a = small.step(a, x & 0xff);
+            b = large.step(b, x & 0xff);
+            assertThat(small.isDead(a)).isEqualTo(large.isDead(b)).isFalse();
+            assertThat(small.cachedStates()).isLessThanOrEqualTo(5);
+            // Every byte also probed from each state, as the vocabulary walk does.
+            for (int probe = 0; probe < 256; probe += 17) assertThat(small.isDead(small.step(a, probe))).isEqualTo(large.isDead(large.step(b, probe)));
+        }
+        assertThat(a.complete()).isTrue();
+        assertThat(small.isDead(small.step(a, '"'))).isTrue();
+    }
+
+    @Test
     void unsupportedKeywordsAreIgnored() {
         Grammar g = schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+$\",\"format\":\"email\",\"x-custom\":1,\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}");
         assertThat(accepts(g, "\"A1\"")).isTrue();
