@@ -142,6 +142,23 @@ class ConstrainedGenerationTest {
         }
     }
 
+    @Test
+    void withoutAnEndTokenTheGenerationStopsOnceTheJsonIsComplete() throws IOException {
+        Path model = dir.resolve("qwen2");
+        try (dev.bastion.engine.model.LlamaModel weights = dev.bastion.engine.model.LlamaModel.load(model)) {
+            dev.bastion.engine.tokenizer.Tokenizer tokenizer = dev.bastion.engine.tokenizer.Tokenizer.load(model.resolve("tokenizer.json"));
+            dev.bastion.engine.generate.Generator generator = new dev.bastion.engine.generate.Generator(weights, tokenizer, java.util.Set.of());
+            Grammar grammar = JsonSchemaGrammar.compile(STRICT.readTree("{\"enum\":[\"yes\",\"no\",[1,2]]}"));
+            for (long seed = 0; seed < 5; seed++) {
+                GenerationOptions options = new GenerationOptions(new SamplerOptions(1f, 0, 1f, 0f, 1f, 64, seed), 100, 0, List.of())
+                        .withGrammar(grammar);
+                GenerationResult result = generator.generate(tokenizer.encode("Answer:"), options, TokenSink.IGNORE, new CancellationToken());
+                assertThat(result.doneReason()).isEqualTo(DoneReason.STOP);
+                assertThat(result.text().strip()).isIn("\"yes\"", "\"no\"", "[1,2]");
+            }
+        }
+    }
+
     private static JsonNode assertParses(String text) {
         try {
             return STRICT.readTree(text);
