@@ -28,7 +28,8 @@ import static dev.bastion.engine.grammar.GrammarBuilder.seq;
  * listed, any when not), {@code items}, {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength},
  * {@code enum}, {@code const}, {@code anyOf}/{@code oneOf} (alternatives; oneOf's exclusivity is not enforced),
  * {@code allOf} (properties merged), {@code $ref} to {@code #}, {@code #/$defs/..}, {@code #/definitions/..} (recursion
- * allowed). Other keywords ({@code pattern}, {@code format}, {@code minimum}, {@code uniqueItems}, ...) are ignored:
+ * allowed), {@code pattern} (see {@link RegexGrammar}; a pattern it cannot express is ignored, and a pattern it can
+ * replaces the string's length bounds). Other keywords ({@code format}, {@code minimum}, {@code uniqueItems}, ...) are ignored:
  * the output still has the right shape but may break them. Bounds above {@link #MAX_BOUND} are not enforced (maximums)
  * or refused (minimums); integers have at most 16 digits, fractions 16, exponents 2.
  */
@@ -45,6 +46,7 @@ public final class JsonSchemaGrammar {
     private final JsonNode root;
     private final Map<String, Integer> refRules = new HashMap<>();
     private final Map<Long, Integer> stringRules = new HashMap<>();
+    private final Map<String, Integer> characterSets = new HashMap<>();
     private int ws = -1;
     private int chr = -1;
     private int anyValue = -1;
@@ -136,7 +138,7 @@ public final class JsonSchemaGrammar {
         return switch (type) {
             case "object" -> objectRule(s, where);
             case "array" -> arrayRule(s, where);
-            case "string" -> stringRule(bound(s, "minLength", where, 0), bound(s, "maxLength", where, -1));
+            case "string" -> stringType(s, where);
             case "number" -> numberRule();
             case "integer" -> integerRule();
             case "boolean" -> b.rule(b.literal("true"), b.literal("false"));
@@ -326,6 +328,22 @@ public final class JsonSchemaGrammar {
         int[] all = new int[0];
         for (int i = 0; i < min; i++) all = concat(all, sequence);
         return b.rule(concat(all, seq(ref(tail))));
+    }
+
+    /** A string of the schema's pattern when it has one the grammar can express (lengths then unchecked), else of its lengths. */
+    private int stringType(JsonNode s, String where) {
+        int min = bound(s, "minLength", where, 0);
+        int max = bound(s, "maxLength", where, -1);
+        JsonNode pattern = s.get("pattern");
+        if (pattern != null && pattern.isTextual()) {
+            try {
+                int[] content = RegexGrammar.content(b, pattern.asText(), MAX_BOUND, characterSets);
+                return b.rule(concat(b.literal("\""), content, b.literal("\"")));
+            } catch (RegexGrammar.Unsupported e) {
+                // Documented: a pattern beyond the supported syntax is ignored.
+            }
+        }
+        return stringRule(min, max);
     }
 
     private int stringRule(int min, int max) {

@@ -177,7 +177,60 @@ class JsonSchemaGrammarTest {
 
     @Test
     void unsupportedKeywordsAreIgnored() {
-        Grammar g = schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+$\",\"format\":\"email\",\"x-custom\":1,\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}");
+        Grammar g = schema("{\"type\":\"string\",\"format\":\"email\",\"minimum\":3,\"x-custom\":1,\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}");
         assertThat(accepts(g, "\"A1\"")).isTrue();
+        Grammar lookahead = schema("{\"type\":\"string\",\"pattern\":\"^(?=a)\\\\w+$\"}");
+        assertThat(accepts(lookahead, "\"anything at all\"")).as("a pattern beyond the supported syntax is ignored").isTrue();
+    }
+
+    private static Grammar pattern(String regex) {
+        return JsonSchemaGrammar.compile(JSON.createObjectNode().put("type", "string").put("pattern", regex));
+    }
+
+    private static boolean matches(Grammar g, String value) {
+        return accepts(g, JSON.getNodeFactory().textNode(value).toString());
+    }
+
+    @Test
+    void anchoredPatternsAreEnforced() {
+        Grammar date = pattern("^\\d{4}-\\d{2}-\\d{2}$");
+        assertThat(matches(date, "2024-02-29")).isTrue();
+        assertThat(matches(date, "2024-2-29")).isFalse();
+        assertThat(prefix(date, "\"2024-02-29x")).isFalse();
+        Grammar words = pattern("^(red|green|blue)( [A-Z][a-z]*)?$");
+        assertThat(matches(words, "green")).isTrue();
+        assertThat(matches(words, "blue Sky")).isTrue();
+        assertThat(matches(words, "blue sky")).isFalse();
+        Grammar negated = pattern("^[^a-c\"]{2,3}$");
+        assertThat(matches(negated, "xé")).isTrue();
+        assertThat(matches(negated, "x\\y")).as("a backslash, escaped in JSON").isTrue();
+        assertThat(matches(negated, "xa")).isFalse();
+        assertThat(prefix(negated, "\"x\\\"")).as("the excluded quote").isFalse();
+        Grammar han = pattern("^[\\u4e00-\\u9fff]+$");
+        assertThat(matches(han, "中文")).isTrue();
+        assertThat(matches(han, "中a")).isFalse();
+        Grammar dot = pattern("^a.c$");
+        assertThat(matches(dot, "a😀c")).isTrue();
+        assertThat(matches(dot, "a\tc")).as("a tab, written \\t").isTrue();
+        assertThat(matches(dot, "a\nc")).as("no line terminator").isFalse();
+    }
+
+    @Test
+    void unanchoredPatternsMatchAnywhere() {
+        Grammar g = pattern("ab+c");
+        assertThat(matches(g, "xxabbbcyy")).isTrue();
+        assertThat(matches(g, "abc")).isTrue();
+        assertThat(matches(g, "ac")).isFalse();
+    }
+
+    @Test
+    void patternsThatWouldLoopOrExplodeAreHandled() {
+        assertThat(matches(pattern("^(a*)*$"), "zzz")).as("unbounded repetition of an optional part: ignored").isTrue();
+        assertThat(matches(pattern("^(a|b)\\1$"), "zz")).as("backreference: ignored").isTrue();
+        Grammar nested = pattern("^((a{1000}){1000}){1000}$");
+        assertThat(nested.size()).as("groups are rules, so nested bounds do not multiply").isLessThan(20_000);
+        assertThat(prefix(nested, "\"aaaa")).isTrue();
+        assertThat(accepts(nested, "\"a\"")).isFalse();
+        assertThat(matches(pattern("^a{1001}$"), "b")).as("a bound above 1000: ignored").isTrue();
     }
 }

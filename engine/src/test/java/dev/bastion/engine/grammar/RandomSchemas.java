@@ -54,8 +54,13 @@ final class RandomSchemas {
         return F.objectNode().put("type", name);
     }
 
+    /** Anchored and bounded, so their languages are finite too. */
+    private static final String[] PATTERNS = {"^[a-z]{1,5}$", "^\\d{3}-\\d{4}$", "^(red|green|blue)$",
+            "^[A-Z][a-z]{0,3}( [0-9]{1,2})?$", "^[^\"\\\\a-z]{0,4}$", "^.{0,3}x$", "^[\\u4e00-\\u9fff]{1,2}$", "^\\w\\s\\S?$"};
+
     private ObjectNode string() {
         ObjectNode s = type("string");
+        if (random.nextInt(4) == 0) return s.put("pattern", PATTERNS[random.nextInt(PATTERNS.length)]);
         int max = random.nextInt(10);
         s.put("maxLength", max);
         if (random.nextBoolean()) s.put("minLength", random.nextInt(max + 1));
