@@ -64,8 +64,12 @@ public final class TokenConstraint {
     long[] allowedTokens() {
         if (state.tokenMask != null) return state.tokenMask;
         long[] mask = new long[(Math.max(trie.vocabSize, maxEndToken() + 1) + 63) >>> 6];
-        if (state.complete()) for (int end : endTokens) mask[end >>> 6] |= 1L << (end & 63);
         walk(trie.root, state, mask);
+        // An end token ends the generation whatever its text, so it is allowed exactly when the output is complete.
+        for (int end : endTokens) {
+            if (state.complete()) mask[end >>> 6] |= 1L << (end & 63);
+            else mask[end >>> 6] &= ~(1L << (end & 63));
+        }
         state.tokenMask = mask;
         return mask;
     }
