@@ -153,7 +153,7 @@ class OllamaApiTest extends FakeServerTest {
                  "stream":false,"options":{"num_predict":1}}""");
         assertThat(runtimes.get("tiny").prompts.getLast()).isEqualTo("<system>s\n<user>{}\n<assistant>");
         var cyclic = http.post("/api/chat", """
-                {"model":"tiny","messages":[{"role":"user","content":"x"}],"format":{"$ref":"#"}}""");
+                {"model":"tiny","messages":[{"role":"user","content":"x"}],"format":{"anyOf":[{"$ref":"#"},{"type":"null"}]}}""");
         assertThat(cyclic.status()).isEqualTo(400);
         assertThat(cyclic.json().get("error").asText()).startsWith("invalid JSON schema in 'format': ").contains("cycle");
         var remote = http.post("/api/generate", """

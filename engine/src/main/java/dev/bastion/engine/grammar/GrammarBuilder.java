@@ -94,12 +94,32 @@ final class GrammarBuilder {
         return elements;
     }
 
+    /**
+     * The grammar from {@code startRule}. Alternatives that can never finish (they need a rule that derives no finite
+     * text, as a schema requiring itself does) are dropped, so that every state of the matcher can still be completed.
+     *
+     * @throws InvalidSchemaException when the start rule itself derives no finite text
+     */
     Grammar build(int startRule) {
-        int[] code = new int[elements];
-        int[][] alternatives = new int[rules.size()][];
+        boolean[] productive = productiveRules();
+        if (!productive[startRule]) throw new InvalidSchemaException("no finite JSON value satisfies the schema (it requires itself without end)");
+        List<List<int[]>> kept = new ArrayList<>(rules.size());
+        int size = 0;
+        for (List<int[]> alts : rules) {
+            List<int[]> k = new ArrayList<>(alts.size());
+            for (int[] a : alts) {
+                if (finishes(a, productive)) {
+                    k.add(a);
+                    size += a.length + 1;
+                }
+            }
+            kept.add(k);
+        }
+        int[] code = new int[size];
+        int[][] alternatives = new int[kept.size()][];
         int at = 0;
-        for (int r = 0; r < rules.size(); r++) {
-            List<int[]> alts = rules.get(r);
+        for (int r = 0; r < kept.size(); r++) {
+            List<int[]> alts = kept.get(r);
             alternatives[r] = new int[alts.size()];
             for (int a = 0; a < alts.size(); a++) {
                 alternatives[r][a] = at;
@@ -110,5 +130,28 @@ final class GrammarBuilder {
             }
         }
         return new Grammar(code, alternatives, byteSets.toArray(long[][]::new), startRule);
+    }
+
+    private boolean[] productiveRules() {
+        boolean[] productive = new boolean[rules.size()];
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (int r = 0; r < rules.size(); r++) {
+                if (productive[r]) continue;
+                for (int[] a : rules.get(r)) {
+                    if (finishes(a, productive)) {
+                        productive[r] = true;
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        return productive;
+    }
+
+    private static boolean finishes(int[] alternative, boolean[] productive) {
+        for (int e : alternative) if (e < 0 && !productive[Grammar.ruleOf(e)]) return false;
+        return true;
     }
 }

@@ -3,8 +3,10 @@ package dev.bastion.engine.grammar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a {@link Grammar} over bytes like llama.cpp's grammar sampler: a state is the set of parse stacks (each a
@@ -19,6 +21,13 @@ public final class GrammarMatcher {
      * a generation's cache to some 16 MiB however long and varied its output.
      */
     static final int MAX_STATES = 16_384;
+
+    /**
+     * Parse stacks kept per state. Every stack is a valid parse that can be completed (the grammar has no dead ends),
+     * so dropping some only narrows the output; it bounds the work per byte when a schema offers thousands of
+     * alternatives that start alike (a huge anyOf).
+     */
+    static final int MAX_STACKS = 1024;
 
     /** One parse stack: the position of its top element and the rest. Structural equality, hash cached. */
     static final class Stack {
@@ -181,10 +190,18 @@ public final class GrammarMatcher {
 
     private final class Collector {
         final List<Stack> stacks = new ArrayList<>(8);
+        /** For deduplication once there are many stacks; a short list is searched directly. */
+        Set<Stack> seen;
         boolean complete;
 
         void add(Stack s) {
-            for (Stack t : stacks) if (t.equals(s)) return;
+            if (stacks.size() >= MAX_STACKS) return;
+            if (seen == null && stacks.size() >= 16) seen = new HashSet<>(stacks);
+            if (seen != null) {
+                if (!seen.add(s)) return;
+            } else {
+                for (Stack t : stacks) if (t.equals(s)) return;
+            }
             stacks.add(s);
         }
 

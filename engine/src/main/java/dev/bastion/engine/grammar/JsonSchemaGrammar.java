@@ -171,9 +171,53 @@ public final class JsonSchemaGrammar {
 
     private int enumRule(JsonNode values, String where) {
         if (!values.isArray() || values.isEmpty()) throw new InvalidSchemaException(where + "/enum must be a non-empty array");
+        Set<String> literals = new LinkedHashSet<>();
+        for (JsonNode v : values) literals.add(v.toString());
+        List<byte[]> bytes = new ArrayList<>();
+        for (String l : literals) bytes.add(l.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return literalTrie(bytes, 0, 0);
+    }
+
+    /**
+     * The literals (all sharing their first {@code from} bytes) as a trie of rules, so that values starting alike (all
+     * strings start with a quote) are one parse until they differ, not one each.
+     */
+    private int literalTrie(List<byte[]> literals, int from, int level) {
         int rule = b.newRule();
-        for (JsonNode v : values) b.alternative(rule, b.literal(v.toString()));
+        if (level > MAX_DEPTH) {
+            for (byte[] l : literals) b.alternative(rule, bytes(l, from, l.length));
+            return rule;
+        }
+        Map<Integer, List<byte[]>> byNext = new java.util.TreeMap<>();
+        for (byte[] l : literals) {
+            if (l.length == from) b.alternative(rule);
+            else byNext.computeIfAbsent(l[from] & 0xff, k -> new ArrayList<>()).add(l);
+        }
+        for (List<byte[]> group : byNext.values()) {
+            if (group.size() == 1) {
+                b.alternative(rule, bytes(group.getFirst(), from, group.getFirst().length));
+                continue;
+            }
+            int shared = commonPrefix(group, from);
+            b.alternative(rule, concat(bytes(group.getFirst(), from, shared), seq(ref(literalTrie(group, shared, level + 1)))));
+        }
         return rule;
+    }
+
+    private int[] bytes(byte[] literal, int from, int to) {
+        int[] seq = new int[to - from];
+        for (int i = from; i < to; i++) seq[i - from] = b.bytes(literal[i] & 0xff, literal[i] & 0xff);
+        return seq;
+    }
+
+    private static int commonPrefix(List<byte[]> group, int from) {
+        int end = from;
+        while (true) {
+            byte[] first = group.getFirst();
+            if (end >= first.length) return end;
+            for (byte[] l : group) if (end >= l.length || l[end] != first[end]) return end;
+            end++;
+        }
     }
 
     private List<JsonNode> subschemas(JsonNode s, String key, String where) {

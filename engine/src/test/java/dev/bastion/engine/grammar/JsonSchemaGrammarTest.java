@@ -135,8 +135,8 @@ class JsonSchemaGrammarTest {
 
     @Test
     void hostileSchemasAreRefusedWithAClearMessage() {
-        assertThatThrownBy(() -> schema("{\"$ref\":\"#\"}")).isInstanceOf(InvalidSchemaException.class).hasMessageContaining("cycle");
-        assertThatThrownBy(() -> schema("{\"anyOf\":[{\"$ref\":\"#/$defs/a\"}],\"$defs\":{\"a\":{\"$ref\":\"#\"}}}"))
+        assertThatThrownBy(() -> schema("{\"$ref\":\"#\"}")).isInstanceOf(InvalidSchemaException.class).hasMessageContaining("no finite JSON value");
+        assertThatThrownBy(() -> schema("{\"anyOf\":[{\"$ref\":\"#/$defs/a\"},{\"type\":\"null\"}],\"$defs\":{\"a\":{\"$ref\":\"#\"}}}"))
                 .isInstanceOf(InvalidSchemaException.class).hasMessageContaining("cycle");
         assertThatThrownBy(() -> schema("{\"$ref\":\"https://evil.example/schema.json\"}")).isInstanceOf(InvalidSchemaException.class)
                 .hasMessageContaining("only local references");
@@ -173,6 +173,37 @@ class JsonSchemaGrammarTest {
         }
         assertThat(a.complete()).isTrue();
         assertThat(small.isDead(small.step(a, '"'))).isTrue();
+    }
+
+    @Test
+    void schemasWithoutAFiniteValueAreRefusedAndBranchesWithoutOneAreDropped() {
+        assertThatThrownBy(() -> schema("{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#\"}},\"required\":[\"a\"]}"))
+                .isInstanceOf(InvalidSchemaException.class).hasMessageContaining("no finite JSON value");
+        Grammar g = schema("""
+                {"$defs":{"Endless":{"type":"array","items":{"$ref":"#/$defs/Endless"},"minItems":1}},
+                 "anyOf":[{"$ref":"#/$defs/Endless"},{"type":"null"}]}""");
+        assertThat(accepts(g, "null")).isTrue();
+        assertThat(prefix(g, "[")).as("a branch that could never end is not offered").isFalse();
+    }
+
+    @Test
+    void largeEnumsStayCheapToMatch() {
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) values.append(i == 0 ? "" : ",").append("\"value").append(i).append("\"");
+        Grammar g = schema("{\"enum\":[" + values + "]}");
+        GrammarMatcher m = new GrammarMatcher(g);
+        GrammarMatcher.State s = m.step(m.start(), "\"value1".getBytes(StandardCharsets.UTF_8));
+        assertThat(s.stacks.length).as("literals share their prefixes").isLessThan(20);
+        assertThat(accepts(g, "\"value19999\"")).isTrue();
+        assertThat(accepts(g, "\"value20000\"")).isFalse();
+        // The same through anyOf, which cannot share prefixes: states are capped instead of growing with the schema.
+        StringBuilder consts = new StringBuilder();
+        for (int i = 0; i < 5_000; i++) consts.append(i == 0 ? "" : ",").append("{\"const\":\"v").append(i).append("\"}");
+        Grammar any = schema("{\"anyOf\":[" + consts + "]}");
+        GrammarMatcher am = new GrammarMatcher(any);
+        GrammarMatcher.State first = am.step(am.start(), '"');
+        assertThat(first.stacks.length).isLessThanOrEqualTo(GrammarMatcher.MAX_STACKS);
+        assertThat(am.step(first, "v1\"".getBytes(StandardCharsets.UTF_8)).complete()).isTrue();
     }
 
     @Test
