@@ -64,7 +64,7 @@ public final class TokenConstraint {
     long[] allowedTokens() {
         if (state.tokenMask != null) return state.tokenMask;
         long[] mask = new long[(Math.max(trie.vocabSize, maxEndToken() + 1) + 63) >>> 6];
-        walk(trie.root, state, mask);
+        walk(state, mask);
         // An end token ends the generation whatever its text, so it is allowed exactly when the output is complete.
         for (int end : endTokens) {
             if (state.complete()) mask[end >>> 6] |= 1L << (end & 63);
@@ -74,14 +74,24 @@ public final class TokenConstraint {
         return mask;
     }
 
-    private void walk(TokenTrie.Node node, GrammarMatcher.State from, long[] mask) {
-        if (from.finished()) return;
-        for (int i = 0; i < node.keys.length; i++) {
-            GrammarMatcher.State next = matcher.step(from, node.keys[i] & 0xff);
-            if (matcher.isDead(next)) continue;
-            TokenTrie.Node child = node.children[i];
-            for (int token : child.tokens) mask[token >>> 6] |= 1L << (token & 63);
-            walk(child, next, mask);
+    /** Visits the trie front to back, keeping the state at each depth and skipping a subtree at its first dead byte. */
+    private void walk(GrammarMatcher.State from, long[] mask) {
+        GrammarMatcher.State[] at = new GrammarMatcher.State[trie.maxDepth + 1];
+        at[0] = from;
+        int n = trie.label.length;
+        for (int i = 1; i < n; ) {
+            GrammarMatcher.State parent = at[trie.depth[i] - 1];
+            GrammarMatcher.State next = parent.finished() ? null : matcher.step(parent, trie.label[i] & 0xff);
+            if (next == null || matcher.isDead(next)) {
+                i = trie.subtreeEnd[i];
+                continue;
+            }
+            at[trie.depth[i]] = next;
+            for (int k = trie.tokenStart[i]; k < trie.tokenStart[i + 1]; k++) {
+                int token = trie.tokens[k];
+                mask[token >>> 6] |= 1L << (token & 63);
+            }
+            i++;
         }
     }
 
