@@ -20,7 +20,7 @@ final class JsonFormat {
         try {
             return JsonSchemaGrammar.forFormat(format);
         } catch (InvalidSchemaException e) {
-            throw ApiException.badRequest("invalid JSON schema in 'format': " + e.getMessage(), "format");
+            throw ApiException.badRequest("invalid JSON schema for structured output: " + e.getMessage(), "format");
         }
     }
 }

@@ -155,7 +155,7 @@ class OllamaApiTest extends FakeServerTest {
         var cyclic = http.post("/api/chat", """
                 {"model":"tiny","messages":[{"role":"user","content":"x"}],"format":{"anyOf":[{"$ref":"#"},{"type":"null"}]}}""");
         assertThat(cyclic.status()).isEqualTo(400);
-        assertThat(cyclic.json().get("error").asText()).startsWith("invalid JSON schema in 'format': ").contains("cycle");
+        assertThat(cyclic.json().get("error").asText()).startsWith("invalid JSON schema for structured output: ").contains("cycle");
         var remote = http.post("/api/generate", """
                 {"model":"tiny","prompt":"x","format":{"type":"object","properties":{"a":{"$ref":"file:///etc/passwd"}}}}""");
         assertThat(remote.status()).isEqualTo(400);

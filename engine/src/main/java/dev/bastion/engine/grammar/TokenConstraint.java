@@ -41,9 +41,9 @@ public final class TokenConstraint {
     public void accept(int token) {
         for (int end : endTokens) if (end == token) return;
         byte[] bytes = tokenBytes(token);
-        if (bytes == null) throw new IllegalArgumentException("token " + token + " is not allowed by the grammar");
+        if (bytes == null) throw new IllegalStateException("token " + token + " is not allowed by the grammar");
         GrammarMatcher.State next = matcher.step(state, bytes);
-        if (matcher.isDead(next)) throw new IllegalArgumentException("token " + token + " is not allowed by the grammar");
+        if (matcher.isDead(next)) throw new IllegalStateException("token " + token + " is not allowed by the grammar");
         state = next;
     }
 
