@@ -1,5 +1,6 @@
 package dev.bastion.engine.generate;
 
+import dev.bastion.engine.grammar.Grammar;
 import dev.bastion.engine.sampling.SamplerOptions;
 
 import java.util.List;
@@ -10,16 +11,22 @@ import java.util.List;
  * @param stop generation ends before any of these strings; they are not emitted
  * @param cacheOwner whose KV caches this generation may reuse and leaves for reuse (an opaque key such as a user id);
  *                   null reuses nothing. Caches never pass between owners: two users with the same prompt share nothing.
+ * @param grammar null, or the language the output must belong to (structured output): only tokens that keep the output
+ *                a prefix of one of its sentences are sampled, and the generation ends once it is a whole sentence
  */
 public record GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop,
-                                String cacheOwner) {
+                                String cacheOwner, Grammar grammar) {
 
     /** Stop matching costs the total stop length per token, so clients may not make it arbitrarily large. */
     public static final int MAX_STOP_STRINGS = 16;
     public static final int MAX_STOP_LENGTH = 256;
 
     public GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop) {
-        this(sampling, maxTokens, contextLength, stop, null);
+        this(sampling, maxTokens, contextLength, stop, null, null);
+    }
+
+    public GenerationOptions(SamplerOptions sampling, int maxTokens, int contextLength, List<String> stop, String cacheOwner) {
+        this(sampling, maxTokens, contextLength, stop, cacheOwner, null);
     }
 
     public GenerationOptions {
@@ -38,7 +45,12 @@ public record GenerationOptions(SamplerOptions sampling, int maxTokens, int cont
 
     /** These options on behalf of {@code owner} (see {@link #cacheOwner()}). */
     public GenerationOptions withCacheOwner(String owner) {
-        return new GenerationOptions(sampling, maxTokens, contextLength, stop, owner);
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, owner, grammar);
+    }
+
+    /** These options with output constrained to {@code grammar} (null: unconstrained). */
+    public GenerationOptions withGrammar(Grammar grammar) {
+        return new GenerationOptions(sampling, maxTokens, contextLength, stop, cacheOwner, grammar);
     }
 
     public static GenerationOptions defaults() {

@@ -1,5 +1,7 @@
 package dev.bastion.engine.generate;
 
+import dev.bastion.engine.grammar.TokenConstraint;
+import dev.bastion.engine.grammar.TokenTrie;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.sampling.Sampler;
@@ -25,6 +27,8 @@ public final class Generator {
     private final Tokenizer tokenizer;
     private final Set<Integer> eosTokenIds;
     private final SessionCache sessions;
+    /** The vocabulary as a byte trie for grammar constraints, built on first use. */
+    private volatile TokenTrie tokenTrie;
 
     public Generator(LanguageModel model, Tokenizer tokenizer, Set<Integer> eosTokenIds) {
         this(model, tokenizer, eosTokenIds, null);
@@ -127,6 +131,7 @@ public final class Generator {
         StreamingDecoder decoder = tokenizer.newStreamingDecoder();
         StopStringMatcher matcher = new StopStringMatcher(options.stop());
         StringBuilder text = new StringBuilder();
+        TokenConstraint constraint = options.grammar() == null ? null : new TokenConstraint(options.grammar(), tokenTrie(), eosTokenIds);
         int generated = 0;
         DoneReason reason;
 
@@ -147,6 +152,11 @@ public final class Generator {
             }
             // Embedding rows padded beyond the tokenizer (common in released models) must never be sampled.
             if (logits.length > tokenizerVocab) Arrays.fill(logits, tokenizerVocab, logits.length, Float.NEGATIVE_INFINITY);
+            // Structured output: nothing allowed means the output is complete and the model has no end token to say so.
+            if (constraint != null && !constraint.restrict(logits)) {
+                reason = DoneReason.STOP;
+                break;
+            }
             int token;
             try {
                 token = sampler.sample(logits, seq.tokens, seq.length);
@@ -159,6 +169,7 @@ public final class Generator {
                 reason = DoneReason.STOP;
                 break;
             }
+            if (constraint != null) constraint.accept(token);
             seq.tokens[seq.length++] = token;
             generated++;
             emit(matcher.append(decoder.next(token)), text, sink);
@@ -174,6 +185,16 @@ public final class Generator {
         long decodeNanos = System.nanoTime() - decodeStart;
         return new GenerationResult(text.toString(), matcher.stopped() ? DoneReason.STOP : reason, seq.promptLength, generated,
                 prefillNanos, decodeNanos, seq.reused);
+    }
+
+    private TokenTrie tokenTrie() {
+        TokenTrie trie = tokenTrie;
+        if (trie == null) {
+            // Racing first uses build the same trie twice at worst.
+            trie = TokenTrie.of(tokenizer);
+            tokenTrie = trie;
+        }
+        return trie;
     }
 
     private static void emit(String piece, StringBuilder text, TokenSink sink) {
