@@ -27,7 +27,7 @@ import java.util.Set;
 /**
  * The one generation path of both APIs: an Ollama {@link ChatRequest} or {@link GenerateRequest} (OpenAI's requests
  * are translated to these) becomes a {@link GenerationCall}, which runs and is answered here, streamed or whole, with
- * in-stream errors, cancellation on disconnect and the JSON-format check; only the wire format
+ * in-stream errors and cancellation on disconnect; structured output is the engine's grammar; only the wire format
  * ({@link ReplyEncoder}) differs per endpoint.
  */
 final class ChatService {
@@ -78,7 +78,7 @@ final class ChatService {
         boolean truncate = !Boolean.FALSE.equals(r.truncate());
         Prompt prompt = null;
         if (!messages.isEmpty()) {
-            JsonFormat.applySystem(messages, details.system(), format);
+            applySystem(messages, details.system());
             prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages, tools.functions(), think, truncate);
         }
         GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format).withServerTools(tools.server());
@@ -110,7 +110,7 @@ final class ChatService {
             List<ChatMessage> messages = new ArrayList<>();
             if (r.system() != null) messages.add(new ChatMessage("system", r.system()));
             messages.add(new ChatMessage("user", text));
-            JsonFormat.applySystem(messages, details.system(), format);
+            applySystem(messages, details.system());
             prompt = new Prompt.Chat(template, messages, List.of(), think, truncate);
         }
         GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
@@ -140,8 +140,14 @@ final class ChatService {
     private GenerationCall call(Caller caller, String model, ModelCatalog.ModelDetails details, Prompt prompt, Options options,
                                 KeepAlive keepAlive, Boolean stream, JsonNode format) {
         return new GenerationCall(caller, model, details.summary().name(), prompt,
-                SamplingRequest.fromOllama(options, "options.", details.parameters()),
+                SamplingRequest.fromOllama(options, "options.", details.parameters()).withGrammar(JsonFormat.grammar(format)),
                 Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()), !Boolean.FALSE.equals(stream), format);
+    }
+
+    /** The model's default system prompt leads the conversation when it has none of its own. */
+    private static void applySystem(List<ChatMessage> messages, String defaultSystem) {
+        boolean hasSystem = !messages.isEmpty() && messages.getFirst().role().equals("system");
+        if (!hasSystem && defaultSystem != null) messages.addFirst(new ChatMessage("system", defaultSystem));
     }
 
     /** Ollama's {@code format}: "json", a schema object, or nothing ("" counts as nothing). */
@@ -173,7 +179,6 @@ final class ChatService {
             encoder.write(out, done(call, "", List.of(), outcome).with(null, null, context(call, outcome)));
         } else {
             Generations.Outcome outcome = ToolLoop.run(generations, call, ToolLoop.Events.IGNORE, cancel);
-            if (call.format() != null && outcome.toolCalls().isEmpty() && !JsonFormat.isJson(outcome.content())) throw JsonFormat.invalidReply();
             HttpIo.creditsCharged(ctx, outcome.creditsCharged());
             HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.content(), outcome.toolCalls(), outcome)
                     .with(outcome.thinking(), outcome.logprobs(), context(call, outcome))));

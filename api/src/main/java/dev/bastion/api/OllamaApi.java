@@ -30,9 +30,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Ollama's REST API. {@code format} ("json" or a JSON schema) is honoured by instruction, not by constrained
- * decoding: a system message asks for JSON (quoting the schema), and a non-streamed reply that is not valid JSON is
- * answered with 500 {@code model output is not valid JSON}; streamed replies are passed through unchecked.
+ * Ollama's REST API. {@code format} ("json" or a JSON schema) is honoured by constrained decoding (see
+ * {@link JsonFormat}), streamed or not.
  */
 final class OllamaApi {
 

@@ -1,5 +1,7 @@
 package dev.bastion.engine.generate;
 
+import dev.bastion.engine.grammar.TokenConstraint;
+import dev.bastion.engine.grammar.TokenTrie;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.sampling.Sampler;
@@ -28,6 +30,8 @@ public final class Generator {
     private final Tokenizer tokenizer;
     private final Set<Integer> eosTokenIds;
     private final SessionCache sessions;
+    /** The vocabulary as a byte trie for grammar constraints, built on first use. */
+    private volatile TokenTrie tokenTrie;
 
     public Generator(LanguageModel model, Tokenizer tokenizer, Set<Integer> eosTokenIds) {
         this(model, tokenizer, eosTokenIds, null);
@@ -151,6 +155,7 @@ public final class Generator {
         StreamingDecoder decoder = tokenizer.newStreamingDecoder();
         StopStringMatcher matcher = new StopStringMatcher(options.stop());
         StringBuilder text = new StringBuilder();
+        TokenConstraint constraint = options.grammar() == null ? null : new TokenConstraint(options.grammar(), tokenTrie(), eosTokenIds);
         int generated = 0;
         DoneReason reason;
 
@@ -171,6 +176,11 @@ public final class Generator {
             }
             // Embedding rows padded beyond the tokenizer (common in released models) must never be sampled.
             if (logits.length > tokenizerVocab) Arrays.fill(logits, tokenizerVocab, logits.length, Float.NEGATIVE_INFINITY);
+            // Structured output: nothing allowed means the output is complete and the model has no end token to say so.
+            if (constraint != null && !constraint.restrict(logits)) {
+                reason = DoneReason.STOP;
+                break;
+            }
             int token;
             try {
                 token = sampler.sample(logits, seq.tokens, seq.length);
@@ -183,6 +193,7 @@ public final class Generator {
                 reason = DoneReason.STOP;
                 break;
             }
+            if (constraint != null) constraint.accept(token);
             // Reported for the tokens eval_count counts: the end-of-sequence token is not one.
             if (options.logprobs() >= 0) sink.logprob(logprob(logits, token, options.logprobs()));
             seq.tokens[seq.length++] = token;
@@ -224,6 +235,16 @@ public final class Generator {
             }
         }
         return new TokenLogprob(token, tokenizer.decode(new int[] {token}), logits[token] - logSum, alternatives);
+    }
+
+    private TokenTrie tokenTrie() {
+        TokenTrie trie = tokenTrie;
+        if (trie == null) {
+            // Racing first uses build the same trie twice at worst.
+            trie = TokenTrie.of(tokenizer);
+            tokenTrie = trie;
+        }
+        return trie;
     }
 
     private static void emit(String piece, StringBuilder text, TokenSink sink) {
