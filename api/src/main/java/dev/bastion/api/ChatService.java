@@ -5,10 +5,12 @@ import dev.bastion.api.tools.ToolGateway;
 import dev.bastion.api.types.ChatRequest;
 import dev.bastion.api.types.ChatResponse;
 import dev.bastion.api.types.GenerateRequest;
+import dev.bastion.api.types.Logprob;
 import dev.bastion.api.types.Message;
 import dev.bastion.api.types.Metrics;
 import dev.bastion.api.types.Options;
 import dev.bastion.engine.generate.CancellationToken;
+import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatPrompt;
 import io.javalin.http.Context;
@@ -25,12 +27,14 @@ import java.util.Set;
 /**
  * The one generation path of both APIs: an Ollama {@link ChatRequest} or {@link GenerateRequest} (OpenAI's requests
  * are translated to these) becomes a {@link GenerationCall}, which runs and is answered here, streamed or whole, with
- * in-stream errors, cancellation on disconnect and the JSON-format check; only the wire format
+ * in-stream errors and cancellation on disconnect; structured output is the engine's grammar; only the wire format
  * ({@link ReplyEncoder}) differs per endpoint.
  */
 final class ChatService {
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
+    /** Ollama's error for images sent to a model without a vision projector. */
+    static final String NO_VISION = "this model is missing data required for image input";
 
     private final ModelCatalog catalog;
     private final Generations generations;
@@ -59,7 +63,7 @@ final class ChatService {
             if (!ROLES.contains(m.role())) {
                 throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + ApiException.quote(m.role()) + "'", "messages");
             }
-            if (JsonFields.given(m.images())) throw ApiException.badRequest("images are not supported", "messages");
+            refuseImages(m.images(), path + ".images");
             List<dev.bastion.engine.toolcall.ToolCall> calls = ChatTools.fromWire(m.toolCalls(), path);
             calls.stream().filter(c -> c.id() != null).forEach(c -> toolNamesById.put(c.id(), c.name()));
             // OpenAI's tool messages name only the call they answer; templates may want the tool's name
@@ -70,40 +74,80 @@ final class ChatService {
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
         // after the model check: listing the caller's tools may ask upstream servers
         ChatTools.Request tools = ChatTools.read(r.tools(), caller, toolGateway);
+        Think think = Think.ofOllama(r.think());
+        boolean truncate = !Boolean.FALSE.equals(r.truncate());
         Prompt prompt = null;
         if (!messages.isEmpty()) {
-            JsonFormat.applySystem(messages, details.system(), format);
-            prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages, tools.functions());
+            applySystem(messages, details.system());
+            prompt = new Prompt.Chat(ChatPrompt.of(null, details.template()), messages, tools.functions(), think, truncate);
         }
-        return call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format).withServerTools(tools.server());
+        GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format).withServerTools(tools.server());
+        return call.with(call.options().withTruncation(call.options().numKeep(), truncate)
+                .withLogprobs(logprobs(r.logprobs(), r.topLogprobs())), new int[0], false);
     }
 
     /** A generation from a prompt, raw or through the request's, the model's or the chat template; no prompt only loads. */
     GenerationCall generateCall(Caller caller, GenerateRequest r) {
         String model = r.requiredModel();
-        if (JsonFields.given(r.images())) throw ApiException.badRequest("images are not supported", "images");
+        refuseImages(r.images(), "images");
         JsonNode format = format(r.format());
         ModelCatalog.ModelDetails details = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model);
         String text = r.prompt() == null ? "" : r.prompt();
+        boolean raw = Boolean.TRUE.equals(r.raw());
+        int[] context = r.context() == null ? new int[0] : r.context();
+        if (raw && (notEmpty(r.template()) || notEmpty(r.system()) || context.length > 0)) {
+            throw ApiException.badRequest("raw mode does not support template, system, or context", "raw");
+        }
+        Think think = Think.ofOllama(r.think());
+        boolean truncate = !Boolean.FALSE.equals(r.truncate());
         Prompt prompt = null;
-        if (!text.isEmpty() && Boolean.TRUE.equals(r.raw())) {
+        if (!text.isEmpty() && raw) {
             prompt = new Prompt.Raw(text);
+        } else if (!text.isEmpty() && notEmpty(r.suffix())) {
+            prompt = new Prompt.Insert(ChatPrompt.of(r.template(), details.template()), text, r.suffix());
         } else if (!text.isEmpty()) {
             ChatPrompt template = ChatPrompt.of(r.template(), details.template());
             List<ChatMessage> messages = new ArrayList<>();
             if (r.system() != null) messages.add(new ChatMessage("system", r.system()));
             messages.add(new ChatMessage("user", text));
-            JsonFormat.applySystem(messages, details.system(), format);
-            prompt = new Prompt.Chat(template, messages);
+            applySystem(messages, details.system());
+            prompt = new Prompt.Chat(template, messages, List.of(), think, truncate);
         }
-        return call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+        GenerationCall call = call(caller, model, details, prompt, r.options(), r.keepAlive(), r.stream(), format);
+        // Ollama returns the context for every generation but a raw one.
+        return call.with(call.options().withTruncation(call.options().numKeep(), truncate)
+                .withLogprobs(logprobs(r.logprobs(), r.topLogprobs())), context, !raw);
+    }
+
+    private static boolean notEmpty(String s) {
+        return s != null && !s.isEmpty();
+    }
+
+    /** Ollama's logprobs and top_logprobs as the engine's count of alternatives (negative: no logprobs). */
+    private static int logprobs(Boolean logprobs, Integer topLogprobs) {
+        Integer top = SamplingRequest.inRange("top_logprobs", topLogprobs, 0, GenerationOptions.MAX_TOP_LOGPROBS);
+        if (!Boolean.TRUE.equals(logprobs)) return -1;
+        return top == null ? 0 : top;
+    }
+
+    /** Ollama's answer to images for a model without vision (none of Bastion's has it); null and [] are no images. */
+    private static void refuseImages(JsonNode images, String path) {
+        if (!JsonFields.given(images)) return;
+        if (!images.isArray()) throw ApiException.badRequest("'" + path + "' must be an array of base64 strings", path);
+        if (!images.isEmpty()) throw ApiException.badRequest(NO_VISION, path);
     }
 
     private GenerationCall call(Caller caller, String model, ModelCatalog.ModelDetails details, Prompt prompt, Options options,
                                 KeepAlive keepAlive, Boolean stream, JsonNode format) {
         return new GenerationCall(caller, model, details.summary().name(), prompt,
-                SamplingRequest.fromOllama(options, "options.", details.parameters()),
+                SamplingRequest.fromOllama(options, "options.", details.parameters()).withGrammar(JsonFormat.grammar(format)),
                 Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()), !Boolean.FALSE.equals(stream), format);
+    }
+
+    /** The model's default system prompt leads the conversation when it has none of its own. */
+    private static void applySystem(List<ChatMessage> messages, String defaultSystem) {
+        boolean hasSystem = !messages.isEmpty() && messages.getFirst().role().equals("system");
+        if (!hasSystem && defaultSystem != null) messages.addFirst(new ChatMessage("system", defaultSystem));
     }
 
     /** Ollama's {@code format}: "json", a schema object, or nothing ("" counts as nothing). */
@@ -132,12 +176,12 @@ final class ChatService {
                 encoder.fail(out, e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e));
                 return;
             }
-            encoder.write(out, done(call, "", List.of(), outcome));
+            encoder.write(out, done(call, "", List.of(), outcome).with(null, null, context(call, outcome)));
         } else {
             Generations.Outcome outcome = ToolLoop.run(generations, call, ToolLoop.Events.IGNORE, cancel);
-            if (call.format() != null && outcome.toolCalls().isEmpty() && !JsonFormat.isJson(outcome.content())) throw JsonFormat.invalidReply();
             HttpIo.creditsCharged(ctx, outcome.creditsCharged());
-            HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.content(), outcome.toolCalls(), outcome)));
+            HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.content(), outcome.toolCalls(), outcome)
+                    .with(outcome.thinking(), outcome.logprobs(), context(call, outcome))));
         }
     }
 
@@ -147,6 +191,16 @@ final class ChatService {
             @Override
             public void content(String text) {
                 encoder.write(out, ChatResponse.piece(call.model(), text));
+            }
+
+            @Override
+            public void content(String text, List<Logprob> logprobs) {
+                if (!text.isEmpty() || !logprobs.isEmpty()) encoder.write(out, ChatResponse.piece(call.model(), text, null, logprobs));
+            }
+
+            @Override
+            public void thinking(String text, List<Logprob> logprobs) {
+                encoder.write(out, ChatResponse.piece(call.model(), "", text, logprobs));
             }
 
             @Override
@@ -160,6 +214,12 @@ final class ChatService {
                 encoder.write(out, ChatResponse.message(call.model(), result));
             }
         };
+    }
+
+    /** The tokens a generate call returns as Ollama's {@code context}; null for other calls. */
+    private static int[] context(GenerationCall call, Generations.Outcome outcome) {
+        int[] tokens = outcome.result().context();
+        return call.returnContext() && tokens.length > 0 ? tokens : null;
     }
 
     /** The last reply object: the whole reply's text and calls, or (streamed) nothing more. */
@@ -183,11 +243,12 @@ final class ChatService {
     }
 
     /** Embeds {@code inputs} with a visible model, within the embedding caps. */
-    Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs) throws InterruptedException {
+    Generations.Embeddings embed(Context ctx, String model, KeepAlive keepAlive, List<String> inputs, Generations.EmbedMode mode)
+            throws InterruptedException {
         Caller caller = Caller.of(ctx);
         String stored = new VisibleCatalog(catalog, caller, config.modelAccess()).show(model).summary().name();
         Generations.Embeddings embeddings = generations.embed(caller, stored, Objects.requireNonNullElse(keepAlive, config.scheduler().defaultKeepAlive()),
-                inputs, config.scheduler().embedLimits());
+                inputs, config.scheduler().embedLimits(), mode);
         HttpIo.creditsCharged(ctx, embeddings.creditsCharged());
         return embeddings;
     }

@@ -12,23 +12,36 @@ import dev.bastion.engine.generate.GenerationOptions;
  * @param prompt what to generate from; null: only load (or unload) the model
  * @param format null, or "json" or a JSON schema the reply must satisfy
  * @param serverTools the tools the server runs for this chat; null: none
+ * @param context tokens a previous generate reply returned, to continue from (empty: none)
+ * @param returnContext whether the last reply carries the tokens as Ollama's generate {@code context}
  */
 public record GenerationCall(Caller caller, String model, String storedModel, Prompt prompt, GenerationOptions options,
-                             KeepAlive keepAlive, boolean stream, JsonNode format, ChatTools.ServerTools serverTools) {
+                             KeepAlive keepAlive, boolean stream, JsonNode format, ChatTools.ServerTools serverTools,
+                             int[] context, boolean returnContext) {
 
     public GenerationCall(Caller caller, String model, String storedModel, Prompt prompt, GenerationOptions options,
                           KeepAlive keepAlive, boolean stream, JsonNode format) {
         this(caller, model, storedModel, prompt, options, keepAlive, stream, format, null);
     }
 
+    public GenerationCall(Caller caller, String model, String storedModel, Prompt prompt, GenerationOptions options,
+                          KeepAlive keepAlive, boolean stream, JsonNode format, ChatTools.ServerTools serverTools) {
+        this(caller, model, storedModel, prompt, options, keepAlive, stream, format, serverTools, new int[0], false);
+    }
+
     GenerationCall withServerTools(ChatTools.ServerTools tools) {
-        return new GenerationCall(caller, model, storedModel, prompt, options, keepAlive, stream, format, tools);
+        return new GenerationCall(caller, model, storedModel, prompt, options, keepAlive, stream, format, tools, context, returnContext);
+    }
+
+    /** This call with {@code options}, continuing from {@code context} (and returning it when {@code returnContext}). */
+    GenerationCall with(GenerationOptions options, int[] context, boolean returnContext) {
+        return new GenerationCall(caller, model, storedModel, prompt, options, keepAlive, stream, format, serverTools, context, returnContext);
     }
 
     /** The next step of a server-side tool loop: the same call on the conversation with {@code more} after it. */
     GenerationCall continued(java.util.List<dev.bastion.engine.template.ChatMessage> more) {
         return new GenerationCall(caller, model, storedModel, ((Prompt.Chat) prompt).continued(more), options, keepAlive,
-                stream, format, serverTools);
+                stream, format, serverTools, context, returnContext);
     }
 
     public boolean loadOnly() {

@@ -1,53 +1,26 @@
 package dev.bastion.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.bastion.engine.template.ChatMessage;
-
-import java.util.List;
+import dev.bastion.engine.grammar.Grammar;
+import dev.bastion.engine.grammar.InvalidSchemaException;
+import dev.bastion.engine.grammar.JsonSchemaGrammar;
 
 /**
- * JSON-constrained replies (Ollama's {@code format}, OpenAI's {@code response_format}) by instruction, not by
- * constrained decoding: a system message asks for JSON, quoting the schema when there is one, and non-streamed replies
- * are validated by the caller.
+ * JSON-constrained replies (Ollama's {@code format}, OpenAI's {@code response_format}) by constrained decoding: the
+ * format becomes a grammar the engine's sampler keeps the output in, streamed or not. As in Ollama, the prompt is left
+ * alone: telling the model what JSON is wanted stays the client's business.
  */
 final class JsonFormat {
 
     private JsonFormat() {}
 
-    /** The system prompt extended with the JSON instruction; {@code schema} null means any JSON. */
-    static String instruct(String system, JsonNode format) {
-        if (format == null) return system;
-        String instruction = format.isObject()
-                ? "Respond only with JSON that conforms to this JSON schema: " + format
-                : "Respond only with valid JSON.";
-        return system == null || system.isBlank() ? instruction : system + "\n\n" + instruction;
-    }
-
-    /**
-     * Puts the model's default system prompt (when the conversation has none) and the JSON instruction (when asked
-     * for) into the leading system message, creating it if needed.
-     */
-    static void applySystem(List<ChatMessage> messages, String defaultSystem, JsonNode format) {
-        if (!messages.isEmpty() && messages.getFirst().role().equals("system")) {
-            messages.set(0, new ChatMessage("system", instruct(messages.getFirst().content(), format)));
-            return;
-        }
-        String system = instruct(defaultSystem, format);
-        if (system != null) messages.addFirst(new ChatMessage("system", system));
-    }
-
-    static boolean isJson(String text) {
-        if (text.isBlank()) return false;
+    /** The grammar of {@code format} ("json" or a schema object; null: none), or a 400 naming what is wrong with it. */
+    static Grammar grammar(JsonNode format) {
+        if (format == null) return null;
         try {
-            JsonFields.MAPPER.readTree(text);
-            return true;
-        } catch (JsonProcessingException e) {
-            return false;
+            return JsonSchemaGrammar.forFormat(format);
+        } catch (InvalidSchemaException e) {
+            throw ApiException.badRequest("invalid JSON schema for structured output: " + e.getMessage(), "format");
         }
-    }
-
-    static ApiException invalidReply() {
-        return new ApiException(500, "model output is not valid JSON", "format");
     }
 }

@@ -30,9 +30,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Ollama's REST API. {@code format} ("json" or a JSON schema) is honoured by instruction, not by constrained
- * decoding: a system message asks for JSON (quoting the schema), and a non-streamed reply that is not valid JSON is
- * answered with 500 {@code model output is not valid JSON}; streamed replies are passed through unchecked.
+ * Ollama's REST API. {@code format} ("json" or a JSON schema) is honoured by constrained decoding (see
+ * {@link JsonFormat}), streamed or not.
  */
 final class OllamaApi {
 
@@ -184,7 +183,9 @@ final class OllamaApi {
         EmbedRequest r = body(ctx, EmbedRequest.class);
         String model = r.requiredModel();
         if (r.input() == null) throw ApiException.required("input");
-        Generations.Embeddings e = chats.embed(ctx, model, r.keepAlive(), r.input());
+        Integer dimensions = SamplingRequest.inRange("dimensions", r.dimensions(), 0, Integer.MAX_VALUE);
+        Generations.Embeddings e = chats.embed(ctx, model, r.keepAlive(), r.input(), new Generations.EmbedMode(
+                !Boolean.FALSE.equals(r.truncate()), true, dimensions == null ? 0 : dimensions));
         HttpIo.json(ctx, 200, new EmbedResponse(model, e.vectors(), e.totalNanos(), e.loadNanos(), e.promptTokens()));
     }
 
@@ -192,6 +193,8 @@ final class OllamaApi {
         EmbeddingRequest r = body(ctx, EmbeddingRequest.class);
         String model = r.requiredModel();
         if (r.prompt() == null) throw ApiException.required("prompt");
-        HttpIo.json(ctx, 200, new EmbeddingResponse(chats.embed(ctx, model, r.keepAlive(), List.of(r.prompt())).vectors().getFirst()));
+        // Ollama's legacy endpoint gives the model's raw vector, not normalized.
+        Generations.EmbedMode raw = new Generations.EmbedMode(true, false, 0);
+        HttpIo.json(ctx, 200, new EmbeddingResponse(chats.embed(ctx, model, r.keepAlive(), List.of(r.prompt()), raw).vectors().getFirst()));
     }
 }

@@ -71,7 +71,12 @@ final class OpenAiApi {
         GenerationCall call = chats.generateCall(Caller.of(ctx), OpenAi.fromCompletionRequest(r));
         OpenAi.Envelope envelope = OpenAi.Envelope.of("cmpl-", r.model());
         boolean usage = includeUsage(r.streamOptions());
-        chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> OpenAi.toCompletionChunks(envelope, reply, usage),
+        int[] offset = {0}; // where each streamed piece starts in the whole text
+        chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> {
+                    List<?> chunks = OpenAi.toCompletionChunks(envelope, reply, usage, offset[0]);
+                    offset[0] += reply.content().length();
+                    return chunks;
+                },
                 reply -> OpenAi.toCompletion(envelope, reply), OpenAi::toStreamError));
     }
 
@@ -82,7 +87,9 @@ final class OpenAiApi {
     private void embeddings(Context ctx) throws InterruptedException {
         EmbeddingRequest r = body(ctx, EmbeddingRequest.class);
         List<String> inputs = OpenAi.fromEmbeddingRequest(r);
-        Generations.Embeddings e = chats.embed(ctx, r.model(), null, inputs);
+        Integer dimensions = SamplingRequest.inRange("dimensions", r.dimensions(), 1, Integer.MAX_VALUE);
+        Generations.Embeddings e = chats.embed(ctx, r.model(), null, inputs,
+                new Generations.EmbedMode(true, true, dimensions == null ? 0 : dimensions));
         HttpIo.json(ctx, 200, OpenAi.toEmbeddingList(r, e.vectors(), e.promptTokens()));
     }
 }

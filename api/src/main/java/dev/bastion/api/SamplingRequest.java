@@ -38,8 +38,23 @@ public final class SamplingRequest {
                 o.repeatPenalty() == null ? d.repeatPenalty() : o.repeatPenalty().floatValue(),
                 repeatLastN == null ? d.repeatLastN() : (repeatLastN < 0 ? wholeContext(contextLength) : repeatLastN),
                 o.seed() == null ? d.seed() : o.seed() < 0 ? null : o.seed());
-        return options(sampler, numPredict == null ? model.maxTokens() : Math.max(numPredict, -1), contextLength,
-                o.stop() == null ? model.stop() : o.stop());
+        SamplerOptions penalized = penalties(sampler, o, d);
+        Integer numKeep = inRange(prefix + "num_keep", o.numKeep(), -1, MAX_CONTEXT);
+        return options(penalized, numPredict == null ? model.maxTokens() : Math.max(numPredict, -1), contextLength,
+                o.stop() == null ? model.stop() : o.stop())
+                .withTruncation(numKeep == null ? model.numKeep() : numKeep, true);
+    }
+
+    /** The request's presence, frequency and typical_p over the model's ({@code model}). */
+    private static SamplerOptions penalties(SamplerOptions sampler, Options o, SamplerOptions model) {
+        try {
+            return sampler.withPenalties(
+                    o.presencePenalty() == null ? model.presencePenalty() : o.presencePenalty().floatValue(),
+                    o.frequencyPenalty() == null ? model.frequencyPenalty() : o.frequencyPenalty().floatValue(),
+                    o.typicalP() == null ? model.typicalP() : o.typicalP().floatValue());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), e.getMessage().split(" ")[0]);
+        }
     }
 
     /** {@code value} unless outside [min, max]: a 400 naming {@code field} and the value. */

@@ -37,6 +37,14 @@ final class ToolLoop {
 
         void content(String text);
 
+        /** Text with its tokens' log probabilities (see {@link ReplySink#content(String, List)}). */
+        default void content(String text, List<dev.bastion.api.types.Logprob> logprobs) {
+            if (!text.isEmpty()) content(text);
+        }
+
+        /** A thinking model's reasoning (see {@link ReplySink#thinking}). */
+        default void thinking(String text, List<dev.bastion.api.types.Logprob> logprobs) {}
+
         /** A call of the model, {@code index} its place among its step's calls. */
         void toolCall(ToolCall call, int index);
 
@@ -63,6 +71,16 @@ final class ToolLoop {
                 }
 
                 @Override
+                public void content(String text, List<dev.bastion.api.types.Logprob> logprobs) {
+                    events.content(text, logprobs);
+                }
+
+                @Override
+                public void thinking(String text, List<dev.bastion.api.types.Logprob> logprobs) {
+                    events.thinking(text, logprobs);
+                }
+
+                @Override
                 public void toolCall(ToolCall toolCall) {
                     events.toolCall(toolCall, index[0]++);
                 }
@@ -71,7 +89,7 @@ final class ToolLoop {
             if (o.creditsCharged() != null) charged = (charged == null ? 0 : charged) + o.creditsCharged();
             if (server == null || o.toolCalls().isEmpty() || cancel.isCancelled() || n >= server.maxSteps()
                     || !server.runsAll(o.toolCalls())) {
-                return new Generations.Outcome(o.result(), o.content(), o.toolCalls(), load, System.nanoTime() - start, charged);
+                return new Generations.Outcome(o.result(), o.content(), o.thinking(), o.logprobs(), o.toolCalls(), load, System.nanoTime() - start, charged);
             }
             List<ChatMessage> more = new ArrayList<>();
             more.add(ChatMessage.assistantCalls(o.content(), o.toolCalls()));
@@ -81,7 +99,7 @@ final class ToolLoop {
                 events.toolResult(new Message("tool", result, null, null, c.name(), c.id()));
             }
             if (cancel.isCancelled()) {
-                return new Generations.Outcome(o.result(), o.content(), o.toolCalls(), load, System.nanoTime() - start, charged);
+                return new Generations.Outcome(o.result(), o.content(), o.thinking(), o.logprobs(), o.toolCalls(), load, System.nanoTime() - start, charged);
             }
             step = step.continued(more);
         }

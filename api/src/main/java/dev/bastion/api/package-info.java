@@ -7,6 +7,6 @@
  * <p>Errors are {@code {"error": "…"}} under {@code /api} and OpenAI's {@code {"error": {message, type, param, code}}}
  * under {@code /v1}; only {@link dev.bastion.api.ApiException} messages reach clients, everything else is a logged
  * generic 500. A streaming client that disconnects cancels its generation at the next token. Ollama's {@code format}
- * is honoured by instruction plus validation of non-streamed replies, not by constrained decoding.
+ * and OpenAI's {@code response_format} are honoured by constrained decoding in the engine.
  */
 package dev.bastion.api;

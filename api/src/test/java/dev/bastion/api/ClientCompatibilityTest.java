@@ -195,18 +195,25 @@ class ClientCompatibilityTest {
     }
 
     @Test
-    void promptsTheModelCannotTakeAreClientErrors() throws Exception {
+    void promptsLongerThanTheContextAreCutUnlessTruncateIsFalse() throws Exception {
         TestHttp http = new TestHttp(server.baseUrl(), "Authorization", "Bearer " + useKey);
-        var tooLong = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"stream\":false,\"prompt\":\""
-                + "a b c d ".repeat(4000) + "\"}");
+        String longPrompt = "a b c d ".repeat(4000);
+        var cut = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"stream\":false,\"prompt\":\""
+                + longPrompt + "\",\"options\":{\"num_ctx\":64,\"num_predict\":2}}");
+        assertThat(cut.status()).as(cut.body()).isEqualTo(200);
+        assertThat(cut.json().get("prompt_eval_count").asInt()).as("Ollama's limit: 64 - (64 - 5) / 2").isEqualTo(35);
+        var tooLong = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"stream\":false,\"truncate\":false,\"prompt\":\""
+                + longPrompt + "\"}");
         assertThat(tooLong.status()).isEqualTo(400);
         assertThat(tooLong.json().get("error").asText()).contains("context");
-        var streamed = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"prompt\":\"" + "a b c d ".repeat(4000) + "\"}");
+        var streamed = http.post("/api/generate", "{\"model\":\"tiny\",\"raw\":true,\"truncate\":false,\"prompt\":\"" + longPrompt + "\"}");
         assertThat(streamed.status()).as("nothing was streamed yet, so the error keeps its status").isEqualTo(400);
         assertThat(streamed.json().get("error").asText()).contains("context");
-        var longEmbedding = http.post("/api/embed", "{\"model\":\"tiny\",\"input\":\"" + "a b c d ".repeat(4000) + "\"}");
-        assertThat(longEmbedding.status()).isEqualTo(400);
-        assertThat(longEmbedding.json().get("error").asText()).contains("positions");
+        var longEmbedding = http.post("/api/embed", "{\"model\":\"tiny\",\"input\":\"" + longPrompt + "\"}");
+        assertThat(longEmbedding.status()).as(longEmbedding.body()).isEqualTo(200);
+        var refused = http.post("/api/embed", "{\"model\":\"tiny\",\"truncate\":false,\"input\":\"" + longPrompt + "\"}");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.json().get("error").asText()).contains("the input length exceeds the context length");
     }
 
     private static TestHttp.Response post(TestHttp http, String body) {

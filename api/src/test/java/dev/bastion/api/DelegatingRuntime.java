@@ -9,6 +9,7 @@ import dev.bastion.engine.generate.SessionCache;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.toolcall.ToolCallFormat;
 
@@ -36,6 +37,37 @@ public class DelegatingRuntime implements ModelRuntime {
     @Override
     public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
         return runtime.renderChat(messages, tools, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
+        return runtime.renderChat(messages, options, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options, RenderLimits limits,
+                             CancellationToken cancel) {
+        return runtime.renderChat(messages, tools, options, limits, cancel);
+    }
+
+    @Override
+    public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
+        return runtime.embedAll(texts, truncate, normalize);
+    }
+
+    @Override
+    public GenerationResult generate(int[] context, String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        return runtime.generate(context, prompt, options, sink, cancel);
+    }
+
+    @Override
+    public boolean hasToken(String token) {
+        return runtime.hasToken(token);
+    }
+
+    @Override
+    public String chatTemplateSource() {
+        return runtime.chatTemplateSource();
     }
 
     @Override

@@ -52,6 +52,13 @@ final class FakeCatalog implements ModelCatalog {
         return this;
     }
 
+    /** Gives {@code name} a Modelfile TEMPLATE. */
+    FakeCatalog template(String name, String template) {
+        ModelDetails d = show(name);
+        models.put(name, new ModelDetails(d.summary(), d.modelfile(), template, d.system(), d.parameters()));
+        return this;
+    }
+
     FakeCatalog quantized(String name) {
         formats.put(check(name), WeightFormat.Q8_0);
         return this;

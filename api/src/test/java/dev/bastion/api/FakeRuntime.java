@@ -105,13 +105,35 @@ final class FakeRuntime implements ModelRuntime {
 
     @Override
     public float[] embed(String text) {
+        return dev.bastion.engine.generate.Vectors.normalized(raw(text));
+    }
+
+    /** The raw vector: character codes summed into 4 buckets. */
+    static float[] raw(String text) {
         float[] v = new float[4];
         for (int i = 0; i < text.length(); i++) v[i % 4] += text.charAt(i);
-        double norm = 0;
-        for (float f : v) norm += f * f;
-        norm = Math.sqrt(norm);
-        for (int i = 0; i < 4; i++) v[i] = norm == 0 ? 0 : (float) (v[i] / norm);
         return v;
+    }
+
+    /** One token per word; beyond the 128 positions, the first 128 words (truncate) or Ollama's error. */
+    @Override
+    public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
+        int limit = config().maxPositionEmbeddings();
+        return texts.stream().map(text -> {
+            String[] words = text.strip().split("\\s+");
+            if (words.length > limit) {
+                if (!truncate) throw new IllegalArgumentException("the input length exceeds the context length");
+                text = String.join(" ", java.util.Arrays.copyOf(words, limit));
+            }
+            return normalize ? embed(text) : raw(text);
+        }).toList();
+    }
+
+    /** A model named "*fim*" has Qwen2.5-Coder's FIM tokens, one named "*codellama*" CodeLlama's. */
+    @Override
+    public boolean hasToken(String token) {
+        return (name.contains("fim") && token.matches("<\\|fim_(prefix|suffix|middle)\\|>"))
+                || (name.contains("codellama") && token.matches("<(PRE|SUF|MID)>"));
     }
 
     @Override

@@ -142,22 +142,27 @@ class OllamaApiTest extends FakeServerTest {
     }
 
     @Test
-    void formatJsonInstructsTheModelAndValidatesTheReply() throws Exception {
+    void formatLeavesThePromptAloneAndRefusesInvalidSchemas() throws Exception {
         var r = http.post("/api/generate", """
                 {"model":"tiny","prompt":"{}","format":"json","stream":false,"options":{"num_predict":1}}""");
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.json().get("response").asText()).isEqualTo("{}");
-        assertThat(runtimes.get("tiny").prompts.getFirst()).contains("Respond only with valid JSON.");
-        var bad = http.post("/api/generate", """
-                {"model":"tiny","prompt":"not json","format":"json","stream":false,"options":{"num_predict":2}}""");
-        assertThat(bad.status()).isEqualTo(500);
-        assertThat(bad.json().get("error").asText()).isEqualTo("model output is not valid JSON");
+        assertThat(runtimes.get("tiny").prompts.getFirst()).as("as in Ollama, no instruction is injected").isEqualTo("<user>{}\n<assistant>");
         assertThat(http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":\"xml\"}").status()).isEqualTo(400);
         http.post("/api/chat", """
                 {"model":"tiny","messages":[{"role":"system","content":"s"},{"role":"user","content":"{}"}],"format":{"type":"object"},
                  "stream":false,"options":{"num_predict":1}}""");
-        assertThat(runtimes.get("tiny").prompts.getLast()).as("one system message carrying the instruction")
-                .isEqualTo("<system>s\n\nRespond only with JSON that conforms to this JSON schema: {\"type\":\"object\"}\n<user>{}\n<assistant>");
+        assertThat(runtimes.get("tiny").prompts.getLast()).isEqualTo("<system>s\n<user>{}\n<assistant>");
+        var cyclic = http.post("/api/chat", """
+                {"model":"tiny","messages":[{"role":"user","content":"x"}],"format":{"anyOf":[{"$ref":"#"},{"type":"null"}]}}""");
+        assertThat(cyclic.status()).isEqualTo(400);
+        assertThat(cyclic.json().get("error").asText()).startsWith("invalid JSON schema for structured output: ").contains("cycle");
+        var remote = http.post("/api/generate", """
+                {"model":"tiny","prompt":"x","format":{"type":"object","properties":{"a":{"$ref":"file:///etc/passwd"}}}}""");
+        assertThat(remote.status()).isEqualTo(400);
+        assertThat(remote.json().get("error").asText()).contains("only local references");
+        var unsatisfiable = http.post("/api/generate", """
+                {"model":"tiny","prompt":"x","format":{"type":"array","minItems":3,"maxItems":1}}""");
+        assertThat(unsatisfiable.status()).isEqualTo(400);
     }
 
     @Test
@@ -195,7 +200,7 @@ class OllamaApiTest extends FakeServerTest {
         JsonNode single = http.post("/api/embed", "{\"model\":\"tiny\",\"input\":\"a\"}").json();
         assertThat(single.get("embeddings").get(0)).isEqualTo(e.get("embeddings").get(0));
         JsonNode legacy = http.post("/api/embeddings", "{\"model\":\"tiny\",\"prompt\":\"a\"}").json();
-        assertThat(legacy.get("embedding")).isEqualTo(e.get("embeddings").get(0));
+        assertThat(legacy.get("embedding").toString()).as("raw, as Ollama's legacy endpoint").isEqualTo("[97.0,0.0,0.0,0.0]");
     }
 
     @Test

@@ -81,20 +81,24 @@ class OpenAiApiTest extends FakeServerTest {
     }
 
     @Test
-    void responseFormatInstructsAndValidates() throws Exception {
+    void responseFormatLeavesThePromptAloneAndRefusesInvalidSchemas() throws Exception {
         var ok = http.post("/v1/chat/completions", """
                 {"model":"tiny","messages":[{"role":"user","content":"{}"}],"max_tokens":1,"response_format":{"type":"json_object"}}""");
         assertThat(ok.status()).isEqualTo(200);
-        assertThat(runtimes.get("tiny").prompts.getFirst()).startsWith("<system>Respond only with valid JSON.");
+        assertThat(runtimes.get("tiny").prompts.getFirst()).isEqualTo("<user>{}\n<assistant>");
         var schema = http.post("/v1/chat/completions", """
                 {"model":"tiny","messages":[{"role":"system","content":"s"},{"role":"user","content":"[1]"}],"max_tokens":1,
                  "response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"array"}}}}""");
         assertThat(schema.status()).isEqualTo(200);
-        assertThat(runtimes.get("tiny").prompts.get(1)).startsWith("<system>s\n\nRespond only with JSON that conforms to this JSON schema: {\"type\":\"array\"}");
+        assertThat(runtimes.get("tiny").prompts.get(1)).isEqualTo("<system>s\n<user>[1]\n<assistant>");
         var invalid = http.post("/v1/chat/completions", """
-                {"model":"tiny","messages":[{"role":"user","content":"not json"}],"max_tokens":2,"response_format":{"type":"json_object"}}""");
-        assertThat(invalid.status()).isEqualTo(500);
-        assertThat(invalid.json().get("error").get("message").asText()).isEqualTo("model output is not valid JSON");
+                {"model":"tiny","messages":[{"role":"user","content":"x"}],
+                 "response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"tuple"}}}}""");
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.json().get("error").get("message").asText()).contains("'tuple' is not a JSON schema type");
+        var completions = http.post("/v1/completions", """
+                {"model":"tiny","prompt":"x","response_format":{"type":"json_schema","json_schema":{"schema":{"$ref":"#/$defs/nope"}}}}""");
+        assertThat(completions.status()).isEqualTo(400);
         var unknown = http.post("/v1/chat/completions", """
                 {"model":"tiny","messages":[{"role":"user","content":"x"}],"response_format":{"type":"yaml"}}""");
         assertThat(unknown.status()).isEqualTo(400);

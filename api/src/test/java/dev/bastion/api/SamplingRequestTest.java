@@ -55,6 +55,30 @@ class SamplingRequestTest {
     }
 
     @Test
+    void mapsPenaltiesTypicalPAndNumKeep() {
+        GenerationOptions o = ollama("{\"presence_penalty\":0.5,\"frequency_penalty\":-0.25,\"typical_p\":0.7,\"num_keep\":12}", Map.of());
+        assertThat(o.sampling().presencePenalty()).isEqualTo(0.5f);
+        assertThat(o.sampling().frequencyPenalty()).isEqualTo(-0.25f);
+        assertThat(o.sampling().typicalP()).isEqualTo(0.7f);
+        assertThat(o.numKeep()).isEqualTo(12);
+        assertThat(o.truncate()).isTrue();
+        GenerationOptions defaults = ollama("{}", Map.of());
+        assertThat(defaults.numKeep()).as("Ollama's default").isEqualTo(4);
+        assertThat(defaults.sampling().typicalP()).isEqualTo(1f);
+        assertThat(ollama("{\"num_keep\":-1}", Map.of()).numKeep()).isEqualTo(-1);
+        assertThatThrownBy(() -> ollama("{\"typical_p\":0}", Map.of())).hasMessageContaining("typical_p");
+        assertThatThrownBy(() -> ollama("{\"num_keep\":-2}", Map.of())).hasMessageContaining("options.num_keep");
+        GenerationOptions fromModel = ollama("{\"typical_p\":0.5}", Map.of("presence_penalty", 0.75, "num_keep", 9));
+        assertThat(fromModel.sampling().presencePenalty()).as("the model's parameter").isEqualTo(0.75f);
+        assertThat(fromModel.sampling().typicalP()).isEqualTo(0.5f);
+        assertThat(fromModel.numKeep()).isEqualTo(9);
+        GenerationOptions openAi = openAi("{\"presence_penalty\":1.5,\"frequency_penalty\":-2}", Map.of());
+        assertThat(openAi.sampling().presencePenalty()).isEqualTo(1.5f);
+        assertThat(openAi.sampling().frequencyPenalty()).isEqualTo(-2f);
+        assertThatThrownBy(() -> openAi("{\"frequency_penalty\":2.5}", Map.of())).hasMessageContaining("frequency_penalty");
+    }
+
+    @Test
     void repeatLastNMinusOneMeansTheWholeContext() {
         assertThat(ollama("{\"repeat_last_n\":-1,\"num_ctx\":512}", Map.of()).sampling().repeatLastN()).isEqualTo(512);
         assertThat(ollama("{\"repeat_last_n\":-1}", Map.of()).sampling().repeatLastN()).isGreaterThanOrEqualTo(1 << 20);

@@ -24,7 +24,11 @@ public enum ModelParameter {
     NUM_CTX("num_ctx", Kind.INTEGER, 1, 1 << 24),
     STOP("stop", Kind.TEXT, 0, 0),
     REPEAT_PENALTY("repeat_penalty", Kind.DECIMAL, Double.MIN_VALUE, 100),
-    REPEAT_LAST_N("repeat_last_n", Kind.INTEGER, 0, Integer.MAX_VALUE);
+    REPEAT_LAST_N("repeat_last_n", Kind.INTEGER, 0, Integer.MAX_VALUE),
+    PRESENCE_PENALTY("presence_penalty", Kind.DECIMAL, -100, 100),
+    FREQUENCY_PENALTY("frequency_penalty", Kind.DECIMAL, -100, 100),
+    TYPICAL_P("typical_p", Kind.DECIMAL, Double.MIN_VALUE, 1),
+    NUM_KEEP("num_keep", Kind.INTEGER, -1, Integer.MAX_VALUE);
 
     private enum Kind { INTEGER, LONG, DECIMAL, TEXT }
 
@@ -71,12 +75,16 @@ public enum ModelParameter {
                 floatOr(parameters, MIN_P, d.minP()),
                 floatOr(parameters, REPEAT_PENALTY, d.repeatPenalty()),
                 intOr(parameters, REPEAT_LAST_N, d.repeatLastN()),
-                seed == null || seed.longValue() < 0 ? d.seed() : Long.valueOf(seed.longValue()));
+                seed == null || seed.longValue() < 0 ? d.seed() : Long.valueOf(seed.longValue()),
+                floatOr(parameters, PRESENCE_PENALTY, d.presencePenalty()),
+                floatOr(parameters, FREQUENCY_PENALTY, d.frequencyPenalty()),
+                floatOr(parameters, TYPICAL_P, d.typicalP()));
         Object stop = parameters.get(STOP.key);
         List<String> stops = stop == null ? g.stop()
                 : stop instanceof List<?> list ? list.stream().map(String::valueOf).toList() : List.of(String.valueOf(stop));
         return new GenerationOptions(sampling, intOr(parameters, NUM_PREDICT, g.maxTokens()),
-                intOr(parameters, NUM_CTX, g.contextLength()), stops);
+                intOr(parameters, NUM_CTX, g.contextLength()), stops)
+                .withTruncation(intOr(parameters, NUM_KEEP, g.numKeep()), true);
     }
 
     private static Number number(Map<String, Object> parameters, ModelParameter p) {

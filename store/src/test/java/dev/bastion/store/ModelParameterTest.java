@@ -35,6 +35,23 @@ class ModelParameterTest {
     }
 
     @Test
+    void penaltiesTypicalPAndNumKeepComeFromTheModelfile() {
+        Modelfile modelfile = Modelfile.parse("""
+                FROM base
+                PARAMETER presence_penalty 0.5
+                PARAMETER frequency_penalty -0.25
+                PARAMETER typical_p 0.8
+                PARAMETER num_keep 24
+                """);
+        GenerationOptions options = ModelParameter.generationOptions(modelfile.parameters());
+        assertThat(options.sampling().presencePenalty()).isEqualTo(0.5f);
+        assertThat(options.sampling().frequencyPenalty()).isEqualTo(-0.25f);
+        assertThat(options.sampling().typicalP()).isEqualTo(0.8f);
+        assertThat(options.numKeep()).isEqualTo(24);
+        assertThatThrownBy(() -> Modelfile.parse("FROM base\nPARAMETER typical_p 0\n")).hasMessageContaining("typical_p");
+    }
+
+    @Test
     void aNegativeSeedMeansRandomAndAWronglyTypedValueIsNamed() {
         assertThat(ModelParameter.generationOptions(Map.of("seed", -1L)).sampling().seed()).isNull();
         assertThat(ModelParameter.generationOptions(Map.of("stop", "###")).stop()).isEqualTo(List.of("###"));

@@ -13,7 +13,13 @@ public record ChatCompletionChunk(String id, String object, long created, String
 
     /** {@code finish_reason} is null, and sent as null, until the last chunk. */
     public record Choice(int index, Delta delta,
-                         @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason) {}
+                         @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) ChatCompletion.Logprobs logprobs) {
+
+        public Choice(int index, Delta delta, String finishReason) {
+            this(index, delta, finishReason, null);
+        }
+    }
 
     /**
      * As OpenAI: the role only in the first chunk's delta; the last one's delta is empty. A server-side tool's result
@@ -21,9 +27,14 @@ public record ChatCompletionChunk(String id, String object, long created, String
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCall> toolCalls,
-                        @JsonProperty("tool_call_id") String toolCallId) {
+                        @JsonProperty("tool_call_id") String toolCallId, String reasoning,
+                        @JsonProperty("reasoning_content") String reasoningContent) {
         public Delta(String role, String content) {
             this(role, content, null, null);
+        }
+
+        public Delta(String role, String content, List<ToolCall> toolCalls, String toolCallId) {
+            this(role, content, toolCalls, toolCallId, null, null);
         }
     }
 }

@@ -11,9 +11,12 @@ import java.util.List;
  *
  * @param tools as Ollama's chat takes them (the same function shape, and Bastion's {@code mcp} opt-in)
  * @param toolChoice "none" offers no tools; "auto", or nothing, lets the model choose (others are refused)
+ * @param reasoning {@code {"effort": ...}}, the newer spelling of {@code reasoning_effort}
  */
 public record ChatCompletionRequest(String model, List<Message> messages, Boolean stream,
                                     @JsonProperty("stream_options") StreamOptions streamOptions,
                                     @JsonProperty("response_format") ResponseFormat responseFormat,
                                     @JsonUnwrapped Sampling sampling, JsonNode tools,
-                                    @JsonProperty("tool_choice") JsonNode toolChoice) {}
+                                    @JsonProperty("tool_choice") JsonNode toolChoice,
+                                    @JsonProperty("reasoning_effort") String reasoningEffort, JsonNode reasoning,
+                                    Boolean logprobs, @JsonProperty("top_logprobs") Integer topLogprobs) {}

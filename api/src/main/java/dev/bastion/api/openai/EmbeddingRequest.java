@@ -8,4 +8,4 @@ import java.util.List;
 
 /** {@code POST /v1/embeddings}; {@code encoding_format} is {@code float} (default) or {@code base64}. */
 public record EmbeddingRequest(String model, @JsonDeserialize(using = StringOrStrings.class) List<String> input,
-                               @JsonProperty("encoding_format") String encodingFormat) {}
+                               @JsonProperty("encoding_format") String encodingFormat, Integer dimensions) {}

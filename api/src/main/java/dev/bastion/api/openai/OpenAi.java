@@ -1,9 +1,13 @@
 package dev.bastion.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.bastion.api.ApiException;
 import dev.bastion.api.SamplingRequest;
+import dev.bastion.api.Think;
+import dev.bastion.api.types.Logprob;
+import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.api.types.ChatRequest;
 import dev.bastion.api.types.ChatResponse;
 import dev.bastion.api.types.GenerateRequest;
@@ -54,7 +58,20 @@ public final class OpenAi {
                     null, m.toolCallId()));
         }
         return new ChatRequest(r.model(), null, messages, Boolean.TRUE.equals(r.stream()), format(r.responseFormat()),
-                options(r.sampling()), null, tools(r.tools(), r.toolChoice()));
+                options(r.sampling()), null, tools(r.tools(), r.toolChoice()), think(r), null, r.logprobs(), r.topLogprobs());
+    }
+
+    /** {@code reasoning_effort} (or {@code reasoning.effort}) as Ollama's {@code think}; null when not given. */
+    private static JsonNode think(ChatCompletionRequest r) {
+        String effort = r.reasoningEffort();
+        JsonNode reasoning = r.reasoning();
+        if (effort == null && reasoning != null && reasoning.isObject() && reasoning.path("effort").isTextual()) {
+            effort = reasoning.get("effort").textValue();
+        }
+        Think think = Think.ofReasoningEffort(effort);
+        if (think == null) return null;
+        if (!think.on()) return BooleanNode.FALSE;
+        return think.level() == null ? BooleanNode.TRUE : TextNode.valueOf(think.level());
     }
 
     /** {@code tool_choice} "none" offers no tools; "auto" (or none given) lets the model choose. */
@@ -90,8 +107,12 @@ public final class OpenAi {
     public static GenerateRequest fromCompletionRequest(CompletionRequest r) {
         requireModel(r.model());
         if (r.prompt() == null || r.prompt().size() != 1) throw ApiException.badRequest("'prompt' must be one string", "prompt");
-        return new GenerateRequest(r.model(), null, r.prompt().getFirst(), null, null, true, Boolean.TRUE.equals(r.stream()),
-                format(r.responseFormat()), options(r.sampling()), null, null);
+        Integer top = SamplingRequest.inRange("logprobs", r.logprobs(), 0, GenerationOptions.MAX_TOP_LOGPROBS);
+        boolean insert = r.suffix() != null && !r.suffix().isEmpty();
+        // With a suffix the prompt goes through fill-in-the-middle, which needs the template or FIM tokens.
+        return new GenerateRequest(r.model(), null, r.prompt().getFirst(), null, null, !insert, Boolean.TRUE.equals(r.stream()),
+                format(r.responseFormat()), options(r.sampling()), null, null, insert ? r.suffix() : null, null, null, null,
+                top == null ? null : true, top);
     }
 
     /** The inputs to embed; {@code encoding_format} is checked here and applied by {@link #toEmbeddingList}. */
@@ -129,14 +150,19 @@ public final class OpenAi {
 
     /** OpenAI's top-level sampling fields as Ollama options; {@code n} other than 1 is rejected. */
     public static Options options(Sampling sampling) {
-        Sampling s = sampling == null ? new Sampling(null, null, null, null, null, null, null) : sampling;
+        Sampling s = sampling == null ? new Sampling(null, null, null, null, null, null, null, null, null) : sampling;
         SamplingRequest.inRange("n", s.n(), 1, 1);
         if (s.temperature() != null && (s.temperature() < 0 || s.temperature() > 2)) {
             throw ApiException.badRequest("'temperature' = " + s.temperature() + " must be in [0, 2]", "temperature");
         }
         Integer maxTokens = SamplingRequest.inRange("max_completion_tokens", s.maxCompletionTokens(), 1, Integer.MAX_VALUE);
         if (maxTokens == null) maxTokens = SamplingRequest.inRange("max_tokens", s.maxTokens(), 1, Integer.MAX_VALUE);
-        return new Options(s.temperature(), null, s.topP(), null, null, null, s.seed(), maxTokens, null, s.stop());
+        for (String penalty : new String[] {"presence_penalty", "frequency_penalty"}) {
+            Double v = penalty.startsWith("presence") ? s.presencePenalty() : s.frequencyPenalty();
+            if (v != null && !(v >= -2 && v <= 2)) throw ApiException.badRequest("'" + penalty + "' = " + v + " must be in [-2, 2]", penalty);
+        }
+        return new Options(s.temperature(), null, s.topP(), null, null, null, s.seed(), maxTokens, null, s.stop(),
+                s.presencePenalty(), s.frequencyPenalty(), null, null);
     }
 
     /** {@code response_format} as Ollama's {@code format}: null, "json" or a schema. */
@@ -160,10 +186,17 @@ public final class OpenAi {
     /** A reply that calls tools has {@code content} null (none said) and {@code finish_reason} "tool_calls", as OpenAI's. */
     public static ChatCompletion toChatCompletion(Envelope e, ChatResponse r) {
         List<dev.bastion.api.types.ToolCall> calls = r.message().toolCalls();
-        Message message = calls == null || calls.isEmpty() ? Message.assistant(r.content())
-                : new Message("assistant", r.content().isEmpty() ? null : TextNode.valueOf(r.content()), toOpenAi(calls, false), null);
+        Message message = (calls == null || calls.isEmpty() ? Message.assistant(r.content())
+                : new Message("assistant", r.content().isEmpty() ? null : TextNode.valueOf(r.content()), toOpenAi(calls, false), null))
+                .withReasoning(r.thinking());
         return new ChatCompletion(e.id(), "chat.completion", e.created(), e.model(), FINGERPRINT,
-                List.of(new ChatCompletion.Choice(0, message, calls == null || calls.isEmpty() ? finishReason(r) : "tool_calls")), usage(r));
+                List.of(new ChatCompletion.Choice(0, message, calls == null || calls.isEmpty() ? finishReason(r) : "tool_calls",
+                        logprobs(r))), usage(r));
+    }
+
+    /** OpenAI's chat logprobs: Ollama's entries, with {@code top_logprobs} always an array; null when none. */
+    private static ChatCompletion.Logprobs logprobs(ChatResponse r) {
+        return r.logprobs() == null ? null : new ChatCompletion.Logprobs(r.logprobs().stream().map(Logprob::withTopAlways).toList());
     }
 
     /**
@@ -182,12 +215,14 @@ public final class OpenAi {
             } else if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
                 delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, null, toOpenAi(m.toolCalls(), true), null);
             } else {
-                delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, r.content());
+                String reasoning = r.thinking();
+                String content = reasoning != null && r.content().isEmpty() ? null : r.content();
+                delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, content, null, null, reasoning, reasoning);
             }
-            return List.of(chunk(e, List.of(new ChatCompletionChunk.Choice(0, delta, null)), null));
+            return List.of(chunk(e, List.of(new ChatCompletionChunk.Choice(0, delta, null, logprobs(r))), null));
         }
         String finish = endsWithCalls ? "tool_calls" : finishReason(r);
-        var last = chunk(e, List.of(new ChatCompletionChunk.Choice(0, new ChatCompletionChunk.Delta(null, null), finish)), null);
+        var last = chunk(e, List.of(new ChatCompletionChunk.Choice(0, new ChatCompletionChunk.Delta(null, null), finish, logprobs(r))), null);
         return includeUsage ? List.of(last, chunk(e, List.of(), usage(r))) : List.of(last);
     }
 
@@ -196,14 +231,25 @@ public final class OpenAi {
     }
 
     public static Completion toCompletion(Envelope e, ChatResponse r) {
-        return completion(e, List.of(new Completion.Choice(0, r.content(), null, finishReason(r))), usage(r));
+        return completion(e, List.of(new Completion.Choice(0, r.content(), completionLogprobs(r, 0), finishReason(r))), usage(r));
     }
 
-    /** As {@link #toStreamChunks}, for text completions (whose chunks are completions too). */
-    public static List<Completion> toCompletionChunks(Envelope e, ChatResponse r, boolean includeUsage) {
-        if (!r.done()) return List.of(completion(e, List.of(new Completion.Choice(0, r.content(), null, null)), null));
-        Completion last = completion(e, List.of(new Completion.Choice(0, "", null, finishReason(r))), null);
+    private static Completion.Logprobs completionLogprobs(ChatResponse r, int offset) {
+        return r.logprobs() == null ? null : Completion.Logprobs.of(r.logprobs(), offset);
+    }
+
+    /**
+     * As {@link #toStreamChunks}, for text completions (whose chunks are completions too); {@code offset} is where
+     * this piece starts in the whole text, for the log probabilities' {@code text_offset}.
+     */
+    public static List<Completion> toCompletionChunks(Envelope e, ChatResponse r, boolean includeUsage, int offset) {
+        if (!r.done()) return List.of(completion(e, List.of(new Completion.Choice(0, r.content(), completionLogprobs(r, offset), null)), null));
+        Completion last = completion(e, List.of(new Completion.Choice(0, "", completionLogprobs(r, offset), finishReason(r))), null);
         return includeUsage ? List.of(last, completion(e, List.of(), usage(r))) : List.of(last);
+    }
+
+    public static List<Completion> toCompletionChunks(Envelope e, ChatResponse r, boolean includeUsage) {
+        return toCompletionChunks(e, r, includeUsage, 0);
     }
 
     private static Completion completion(Envelope e, List<Completion.Choice> choices, Usage usage) {

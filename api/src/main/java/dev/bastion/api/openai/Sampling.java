@@ -10,4 +10,6 @@ import java.util.List;
 public record Sampling(Double temperature, @JsonProperty("top_p") Double topP, Long seed,
                        @JsonProperty("max_tokens") Integer maxTokens,
                        @JsonProperty("max_completion_tokens") Integer maxCompletionTokens,
-                       @JsonDeserialize(using = StringOrStrings.class) List<String> stop, Integer n) {}
+                       @JsonDeserialize(using = StringOrStrings.class) List<String> stop, Integer n,
+                       @JsonProperty("presence_penalty") Double presencePenalty,
+                       @JsonProperty("frequency_penalty") Double frequencyPenalty) {}

@@ -14,12 +14,21 @@ import java.util.List;
  * @param tools functions the model may call ({@code {"type": "function", "function": {…}}}), and Bastion's opt-in to
  *              server-side tools ({@code {"type": "mcp", "mcp": {"tools": [patterns], "max_steps": n}}}); checked by
  *              the chat service, so kept as JSON here
+ * @param think true, false, "low", "medium" or "high"
+ * @param truncate false: a history too long for the context is an error instead of losing its oldest turns
  */
 public record ChatRequest(String model, String name, List<Message> messages, Boolean stream, JsonNode format,
-                          Options options, @JsonProperty("keep_alive") KeepAlive keepAlive, JsonNode tools) implements ModelNamed {
+                          Options options, @JsonProperty("keep_alive") KeepAlive keepAlive, JsonNode tools,
+                          JsonNode think, Boolean truncate, Boolean logprobs,
+                          @JsonProperty("top_logprobs") Integer topLogprobs) implements ModelNamed {
 
     public ChatRequest(String model, String name, List<Message> messages, Boolean stream, JsonNode format, Options options,
                        KeepAlive keepAlive) {
         this(model, name, messages, stream, format, options, keepAlive, null);
+    }
+
+    public ChatRequest(String model, String name, List<Message> messages, Boolean stream, JsonNode format, Options options,
+                       KeepAlive keepAlive, JsonNode tools) {
+        this(model, name, messages, stream, format, options, keepAlive, tools, null, null, null, null);
     }
 }

@@ -6,6 +6,11 @@ import dev.bastion.api.KeepAlive;
 
 import java.util.List;
 
-/** {@code POST /api/embed}: one input or several. */
+/**
+ * {@code POST /api/embed}: one input or several.
+ *
+ * @param truncate false: an input longer than the context is an error instead of being cut (Ollama's default true)
+ * @param dimensions above 0: vectors cut to this many entries and normalized again
+ */
 public record EmbedRequest(String model, String name, @JsonDeserialize(using = StringOrStrings.class) List<String> input,
-                           @JsonProperty("keep_alive") KeepAlive keepAlive) implements ModelNamed {}
+                           @JsonProperty("keep_alive") KeepAlive keepAlive, Boolean truncate, Integer dimensions) implements ModelNamed {}

@@ -12,10 +12,16 @@ import java.util.List;
  * @param toolCalls an assistant's calls
  * @param toolName a {@code tool} message's tool (Ollama)
  * @param toolCallId the call a {@code tool} message answers (OpenAI's, which Ollama accepts too)
+ * @param thinking a thinking model's reasoning
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Message(String role, String content, JsonNode images, @JsonProperty("tool_calls") List<ToolCall> toolCalls,
-                      @JsonProperty("tool_name") String toolName, @JsonProperty("tool_call_id") String toolCallId) {
+                      @JsonProperty("tool_name") String toolName, @JsonProperty("tool_call_id") String toolCallId,
+                      String thinking) {
+
+    public Message(String role, String content, JsonNode images, List<ToolCall> toolCalls, String toolName, String toolCallId) {
+        this(role, content, images, toolCalls, toolName, toolCallId, null);
+    }
 
     public Message(String role, String content, JsonNode images) {
         this(role, content, images, null, null, null);
@@ -23,5 +29,10 @@ public record Message(String role, String content, JsonNode images, @JsonPropert
 
     public static Message assistant(String content) {
         return new Message("assistant", content, null);
+    }
+
+    /** A reply with a thinking model's reasoning; null or empty {@code thinking} is left out. */
+    public static Message assistant(String content, String thinking) {
+        return new Message("assistant", content, null, null, null, null, thinking == null || thinking.isEmpty() ? null : thinking);
     }
 }

@@ -17,7 +17,17 @@ public record Options(Double temperature,
                       Long seed,
                       @JsonProperty("num_predict") Integer numPredict,
                       @JsonProperty("num_ctx") Integer numCtx,
-                      @JsonDeserialize(using = StringOrStrings.class) List<String> stop) {
+                      @JsonDeserialize(using = StringOrStrings.class) List<String> stop,
+                      @JsonProperty("presence_penalty") Double presencePenalty,
+                      @JsonProperty("frequency_penalty") Double frequencyPenalty,
+                      @JsonProperty("typical_p") Double typicalP,
+                      @JsonProperty("num_keep") Integer numKeep) {
 
     public static final Options NONE = new Options(null, null, null, null, null, null, null, null, null, null);
+
+    /** Without the presence, frequency, typical_p and num_keep options. */
+    public Options(Double temperature, Integer topK, Double topP, Double minP, Double repeatPenalty, Integer repeatLastN,
+                   Long seed, Integer numPredict, Integer numCtx, List<String> stop) {
+        this(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, numPredict, numCtx, stop, null, null, null, null);
+    }
 }

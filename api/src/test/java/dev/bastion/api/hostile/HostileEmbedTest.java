@@ -144,5 +144,11 @@ class HostileEmbedTest {
             embedded.addAndGet(texts.size());
             return runtime.embedAll(texts);
         }
+
+        @Override
+        public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
+            embedded.addAndGet(texts.size());
+            return runtime.embedAll(texts, truncate, normalize);
+        }
     }
 }

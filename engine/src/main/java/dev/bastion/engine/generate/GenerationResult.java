@@ -5,9 +5,16 @@ package dev.bastion.engine.generate;
  *
  * @param promptTokens the whole prompt, including {@code cachedTokens}
  * @param cachedTokens leading prompt tokens whose KV cache was reused from the owner's previous generation, not prefilled
+ * @param droppedTokens prompt tokens cut to fit the context (see {@link GenerationOptions#numKeep()})
+ * @param context the tokens of the (truncated) prompt and the reply, which Ollama returns as {@code context}
  */
 public record GenerationResult(String text, DoneReason doneReason, int promptTokens, int generatedTokens,
-                               long promptEvalNanos, long evalNanos, int cachedTokens) {
+                               long promptEvalNanos, long evalNanos, int cachedTokens, int droppedTokens, int[] context) {
+
+    public GenerationResult(String text, DoneReason doneReason, int promptTokens, int generatedTokens,
+                            long promptEvalNanos, long evalNanos, int cachedTokens) {
+        this(text, doneReason, promptTokens, generatedTokens, promptEvalNanos, evalNanos, cachedTokens, 0, new int[0]);
+    }
 
     public GenerationResult(String text, DoneReason doneReason, int promptTokens, int generatedTokens,
                             long promptEvalNanos, long evalNanos) {

@@ -1,12 +1,17 @@
 package dev.bastion.engine.generate;
 
+import dev.bastion.engine.grammar.TokenConstraint;
+import dev.bastion.engine.grammar.TokenTrie;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.sampling.Sampler;
 import dev.bastion.engine.tokenizer.StreamingDecoder;
 import dev.bastion.engine.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -25,6 +30,8 @@ public final class Generator {
     private final Tokenizer tokenizer;
     private final Set<Integer> eosTokenIds;
     private final SessionCache sessions;
+    /** The vocabulary as a byte trie for grammar constraints, built on first use. */
+    private volatile TokenTrie tokenTrie;
 
     public Generator(LanguageModel model, Tokenizer tokenizer, Set<Integer> eosTokenIds) {
         this(model, tokenizer, eosTokenIds, null);
@@ -66,10 +73,14 @@ public final class Generator {
         Objects.requireNonNull(cancel, "cancel");
         int context = contextLength(options);
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: there is no token to start from");
-        if (prompt.length > context) {
-            String limit = context < options.contextLength() ? context + " positions, the model's maximum"
-                    : context + " (num_ctx); shorten the prompt or raise num_ctx";
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only " + limit);
+        int given = prompt.length;
+        if (prompt.length > context || (options.truncate() && prompt.length >= context)) {
+            if (!options.truncate()) {
+                String limit = context < options.contextLength() ? context + " positions, the model's maximum"
+                        : context + " (num_ctx); shorten the prompt or raise num_ctx";
+                throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds only " + limit);
+            }
+            prompt = truncated(prompt, context, options.numKeep());
         }
         int vocab = model.config().vocabSize();
         for (int token : prompt) {
@@ -85,7 +96,24 @@ public final class Generator {
         // Kept only after a clean end (cancellation included); a failure may have left the state half-written.
         GenerationResult result = run(seq, options, sink, cancel);
         if (owner != null) sessions.put(owner, seq.state, Arrays.copyOf(seq.tokens, seq.fed));
-        return result;
+        return new GenerationResult(result.text(), result.doneReason(), result.promptTokens(), result.generatedTokens(),
+                result.promptEvalNanos(), result.evalNanos(), result.cachedTokens(), given - prompt.length,
+                Arrays.copyOf(seq.tokens, seq.length));
+    }
+
+    /**
+     * Ollama's prompt truncation: keep the first {@code numKeep} tokens (all when negative), then drop the oldest after
+     * them so that about half of what is not kept stays free for the reply.
+     */
+    static int[] truncated(int[] prompt, int context, int numKeep) {
+        int keep = numKeep < 0 ? prompt.length : numKeep;
+        keep = Math.max(0, Math.min(keep, context - 1));
+        int limit = context <= 1 ? 1 : context - Math.max((context - keep) / 2, 1);
+        keep = Math.min(keep, limit);
+        int[] out = new int[limit];
+        System.arraycopy(prompt, 0, out, 0, keep);
+        System.arraycopy(prompt, prompt.length - (limit - keep), out, keep, limit - keep);
+        return out;
     }
 
     /** The tokens of one generation and how many of them the state holds. */
@@ -127,6 +155,7 @@ public final class Generator {
         StreamingDecoder decoder = tokenizer.newStreamingDecoder();
         StopStringMatcher matcher = new StopStringMatcher(options.stop());
         StringBuilder text = new StringBuilder();
+        TokenConstraint constraint = options.grammar() == null ? null : new TokenConstraint(options.grammar(), tokenTrie(), eosTokenIds);
         int generated = 0;
         DoneReason reason;
 
@@ -147,6 +176,11 @@ public final class Generator {
             }
             // Embedding rows padded beyond the tokenizer (common in released models) must never be sampled.
             if (logits.length > tokenizerVocab) Arrays.fill(logits, tokenizerVocab, logits.length, Float.NEGATIVE_INFINITY);
+            // Structured output: nothing allowed means the output is complete and the model has no end token to say so.
+            if (constraint != null && !constraint.restrict(logits)) {
+                reason = DoneReason.STOP;
+                break;
+            }
             int token;
             try {
                 token = sampler.sample(logits, seq.tokens, seq.length);
@@ -159,6 +193,9 @@ public final class Generator {
                 reason = DoneReason.STOP;
                 break;
             }
+            if (constraint != null) constraint.accept(token);
+            // Reported for the tokens eval_count counts: the end-of-sequence token is not one.
+            if (options.logprobs() >= 0) sink.logprob(logprob(logits, token, options.logprobs()));
             seq.tokens[seq.length++] = token;
             generated++;
             emit(matcher.append(decoder.next(token)), text, sink);
@@ -174,6 +211,40 @@ public final class Generator {
         long decodeNanos = System.nanoTime() - decodeStart;
         return new GenerationResult(text.toString(), matcher.stopped() ? DoneReason.STOP : reason, seq.promptLength, generated,
                 prefillNanos, decodeNanos, seq.reused);
+    }
+
+    /** The log-softmax of the (unpenalized) logits at {@code token}, and at the {@code top} most likely tokens. */
+    private TokenLogprob logprob(float[] logits, int token, int top) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) if (l > max) max = l;
+        double sum = 0;
+        for (float l : logits) if (!Float.isNaN(l)) sum += Math.exp(l - max);
+        double logSum = max + Math.log(sum);
+        List<TokenLogprob> alternatives = new ArrayList<>(top);
+        if (top > 0) {
+            // A bounded selection: top is at most 20, so k passes over the vocabulary cost less than sorting it.
+            BitSet taken = new BitSet(logits.length);
+            for (int k = 0; k < Math.min(top, logits.length); k++) {
+                int best = -1;
+                for (int i = 0; i < logits.length; i++) {
+                    if (!taken.get(i) && !Float.isNaN(logits[i]) && (best < 0 || logits[i] > logits[best])) best = i;
+                }
+                if (best < 0 || logits[best] == Float.NEGATIVE_INFINITY) break;
+                taken.set(best);
+                alternatives.add(new TokenLogprob(best, tokenizer.decode(new int[] {best}), logits[best] - logSum, List.of()));
+            }
+        }
+        return new TokenLogprob(token, tokenizer.decode(new int[] {token}), logits[token] - logSum, alternatives);
+    }
+
+    private TokenTrie tokenTrie() {
+        TokenTrie trie = tokenTrie;
+        if (trie == null) {
+            // Racing first uses build the same trie twice at worst.
+            trie = TokenTrie.of(tokenizer);
+            tokenTrie = trie;
+        }
+        return trie;
     }
 
     private static void emit(String piece, StringBuilder text, TokenSink sink) {

@@ -9,6 +9,7 @@ import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.ChatTemplate;
+import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderBudget;
 import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.tokenizer.Tokenizer;
@@ -18,6 +19,7 @@ import dev.bastion.engine.toolcall.ToolCallFormat;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
@@ -36,18 +38,20 @@ public final class LocalModelRuntime implements ModelRuntime {
     private final LanguageModel model;
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
+    private final String templateSource;
     private final OptionalInt bosToAdd;
     private final ToolCallFormat toolCallFormat;
     private final SessionCache sessions = new SessionCache(SessionCache.Limits.DEFAULT);
     private final Generator generator;
 
     private LocalModelRuntime(Path directory, LanguageModel model, Tokenizer tokenizer, ChatTemplate template,
-                              ToolCallFormat toolCallFormat, OptionalInt bosToAdd, Set<Integer> eosTokenIds) {
+                              String templateSource, ToolCallFormat toolCallFormat, OptionalInt bosToAdd, Set<Integer> eosTokenIds) {
         this.toolCallFormat = toolCallFormat;
         this.directory = directory;
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
+        this.templateSource = templateSource;
         this.bosToAdd = bosToAdd;
         this.generator = new Generator(model, tokenizer, eosTokenIds, sessions);
     }
@@ -81,7 +85,7 @@ public final class LocalModelRuntime implements ModelRuntime {
             Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
             eos.addAll(checkpoint.generationEosTokenIds());
             ToolCallFormat toolCalls = ToolCallFormat.detect(templateSource, t -> tokenizer.tokenId(t).isPresent());
-            return new LocalModelRuntime(modelDir, model, tokenizer, template, toolCalls, bos, eos);
+            return new LocalModelRuntime(modelDir, model, tokenizer, template, templateSource, toolCalls, bos, eos);
         } catch (IOException | RuntimeException | Error e) {
             model.close();
             throw e;
@@ -140,12 +144,24 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     @Override
     public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
-        return template.render(messages, true, RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
+        return renderChat(messages, List.of(), PromptOptions.NONE, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
+        return renderChat(messages, List.of(), options, limits, cancel);
     }
 
     @Override
     public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
-        return template.render(messages, tools, true, RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
+        return renderChat(messages, tools, PromptOptions.NONE, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options, RenderLimits limits,
+                             CancellationToken cancel) {
+        return template.render(messages, tools, true, options,
+                RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
     }
 
     @Override
@@ -155,7 +171,37 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     @Override
     public GenerationResult generate(String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
-        return generator.generate(tokenize(prompt), options, sink, cancel);
+        return generate(new int[0], prompt, options, sink, cancel);
+    }
+
+    @Override
+    public GenerationResult generate(int[] context, String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        // Ollama's num_keep counts the tokens after the BOS it adds.
+        if (bosToAdd.isPresent() && options.numKeep() >= 0) options = options.withTruncation(options.numKeep() + 1, options.truncate());
+        return generator.generate(continued(context, prompt), options, sink, cancel);
+    }
+
+    /** The context's tokens, then the prompt's (without a second BOS: the context began with one). */
+    private int[] continued(int[] context, String prompt) {
+        if (context.length == 0) return tokenize(prompt);
+        int vocab = tokenizer.vocabSize();
+        for (int token : context) {
+            if (token < 0 || token >= vocab) throw new IllegalArgumentException("context token id " + token + " is outside the vocabulary [0, " + vocab + ")");
+        }
+        int[] tail = tokenizer.encode(prompt);
+        int[] all = Arrays.copyOf(context, context.length + tail.length);
+        System.arraycopy(tail, 0, all, context.length, tail.length);
+        return all;
+    }
+
+    @Override
+    public boolean hasToken(String token) {
+        return tokenizer.tokenId(token).isPresent();
+    }
+
+    @Override
+    public String chatTemplateSource() {
+        return templateSource;
     }
 
     @Override
@@ -172,20 +218,32 @@ public final class LocalModelRuntime implements ModelRuntime {
     /** One inference state for all texts: its buffers (logits, batch activations) would otherwise be allocated per text. */
     @Override
     public List<float[]> embedAll(List<String> texts) {
-        List<int[]> tokenized = texts.stream().map(this::embeddable).toList();
+        return embedAll(texts, false, true);
+    }
+
+    @Override
+    public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
+        List<int[]> tokenized = texts.stream().map(t -> embeddable(t, truncate)).toList();
         if (tokenized.isEmpty()) return List.of();
         InferenceState state = model.newState(tokenized.stream().mapToInt(t -> t.length).max().orElseThrow());
         List<float[]> vectors = new ArrayList<>(tokenized.size());
-        for (int[] tokens : tokenized) vectors.add(model.embed(state, tokens));
+        for (int[] tokens : tokenized) vectors.add(normalize ? model.embed(state, tokens) : model.meanHidden(state, tokens));
         return vectors;
     }
 
     private int[] embeddable(String text) {
+        return embeddable(text, false);
+    }
+
+    /** The tokens of {@code text}; beyond the model's positions, its first ones (truncate) or an error. */
+    private int[] embeddable(String text, boolean truncate) {
         int[] tokens = tokenize(text);
         if (tokens.length == 0) throw new IllegalArgumentException("cannot embed empty text");
         int limit = model.config().maxPositionEmbeddings();
         if (tokens.length > limit) {
-            throw new IllegalArgumentException("the text has " + tokens.length + " tokens, more than the model's " + limit + " positions");
+            if (truncate) return Arrays.copyOf(tokens, limit);
+            throw new IllegalArgumentException("the input length exceeds the context length: the text has " + tokens.length
+                    + " tokens, more than the model's " + limit + " positions");
         }
         return tokens;
     }

@@ -3,6 +3,7 @@ package dev.bastion.engine.generate;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
+import dev.bastion.engine.template.PromptOptions;
 import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.toolcall.ToolCallFormat;
 
@@ -29,6 +30,17 @@ public interface ModelRuntime extends AutoCloseable {
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel);
+
+    /** Like {@link #renderChat(List, RenderLimits, CancellationToken)}, with the request's thinking switch. */
+    default String renderChat(List<ChatMessage> messages, PromptOptions options, RenderLimits limits, CancellationToken cancel) {
+        return renderChat(messages, List.of(), options, limits, cancel);
+    }
+
+    /** Both: the tools and the request's thinking switch; a runtime without a template that takes it ignores the switch. */
+    default String renderChat(List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options, RenderLimits limits,
+                              CancellationToken cancel) {
+        return renderChat(messages, tools, limits, cancel);
+    }
 
     /**
      * Like {@link #renderChat(List, RenderLimits, CancellationToken)}, offering the model {@code tools} (OpenAI's
@@ -64,6 +76,36 @@ public interface ModelRuntime extends AutoCloseable {
     /** {@link #embed} of each text; implementations reuse one inference state for all, sized for the longest. */
     default List<float[]> embedAll(List<String> texts) {
         return texts.stream().map(this::embed).toList();
+    }
+
+    /**
+     * Embeds each text as Ollama does: a text longer than the model's positions keeps its first tokens when
+     * {@code truncate}, else fails; {@code normalize} false gives the raw mean (Ollama's legacy {@code /api/embeddings}).
+     */
+    default List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
+        if (!normalize) throw new UnsupportedOperationException("raw embeddings are not supported by this runtime");
+        return embedAll(texts);
+    }
+
+    /**
+     * Generates from {@code context} (the tokens a previous generation returned, Ollama's generate {@code context})
+     * followed by {@code prompt}; an empty context is {@link #generate(String, GenerationOptions, TokenSink, CancellationToken)}.
+     *
+     * @throws IllegalArgumentException if a context token is outside the vocabulary
+     */
+    default GenerationResult generate(int[] context, String prompt, GenerationOptions options, TokenSink sink, CancellationToken cancel) {
+        if (context.length == 0) return generate(prompt, options, sink, cancel);
+        throw new UnsupportedOperationException("continuing from a context is not supported by this runtime");
+    }
+
+    /** Whether the vocabulary has {@code token} as one token (a special token such as {@code <|fim_prefix|>}). */
+    default boolean hasToken(String token) {
+        return false;
+    }
+
+    /** The model's own chat template source (tokenizer_config.json), or null when it has none. */
+    default String chatTemplateSource() {
+        return null;
     }
 
     @Override

@@ -34,6 +34,11 @@ public interface LanguageModel extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not compute embeddings");
     }
 
+    /** {@link #embed} before normalization: the mean of the final-normed hidden states (Ollama's raw embedding). */
+    default float[] meanHidden(InferenceState state, int[] tokens) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not compute embeddings");
+    }
+
     @Override
     default void close() {}
 }

@@ -153,6 +153,12 @@ public final class LlamaModel implements LanguageModel {
      */
     @Override
     public float[] embed(InferenceState state, int[] tokens) {
+        return dev.bastion.engine.generate.Vectors.normalized(meanHidden(state, tokens));
+    }
+
+    /** The mean of the final-normed hidden states of {@code tokens}, run from position 0; not normalized. */
+    @Override
+    public float[] meanHidden(InferenceState state, int[] tokens) {
         LlamaState s = own(state);
         if (tokens.length == 0) throw new IllegalArgumentException("embed needs at least one token");
         s.filled = 0;
@@ -166,11 +172,8 @@ public final class LlamaModel implements LanguageModel {
                 for (int i = 0; i < hidden; i++) sum[i] += s.normed[t][i];
             }
         }
-        double norm = 0;
-        for (double v : sum) norm += v * v;
-        norm = Math.sqrt(norm);
         float[] out = new float[hidden];
-        for (int i = 0; i < hidden; i++) out[i] = norm == 0 ? 0f : (float) (sum[i] / norm);
+        for (int i = 0; i < hidden; i++) out[i] = (float) (sum[i] / tokens.length);
         return out;
     }
 

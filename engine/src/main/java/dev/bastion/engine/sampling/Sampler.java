@@ -7,8 +7,8 @@ import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 
 /**
- * Picks the next token from logits, in llama.cpp/Ollama order: repeat penalty, then greedy (temperature 0) or
- * top-k, softmax with temperature, top-p, min-p and a seeded draw.
+ * Picks the next token from logits, in llama.cpp/Ollama order: repeat, frequency and presence penalties, then greedy
+ * (temperature 0) or top-k, softmax with temperature, locally typical sampling, top-p, min-p and a seeded draw.
  * <p>
  * Stateful (random generator, reused buffers): use one sampler per generation; not thread-safe.
  */
@@ -31,6 +31,8 @@ public final class Sampler {
     private int[] penalizedIds = new int[0];
     private float[] penalizedOriginals = new float[0];
     private final BitSet penalizedTokens = new BitSet();
+    /** Occurrences of each token in the penalty window; only the penalized entries are non-zero between calls. */
+    private int[] occurrences = new int[0];
 
     public Sampler(SamplerOptions options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -69,25 +71,38 @@ public final class Sampler {
         }
     }
 
+    /**
+     * llama.cpp's penalties over the last repeatLastN tokens: each distinct token's logit is divided (positive) or
+     * multiplied (negative) by repeat_penalty, then lowered by presence_penalty plus frequency_penalty per occurrence.
+     */
     private int applyRepeatPenalty(float[] logits, int[] history, int historyLength) {
         float penalty = options.repeatPenalty();
-        if (penalty == 1f || options.repeatLastN() == 0) return 0;
+        float presence = options.presencePenalty();
+        float frequency = options.frequencyPenalty();
+        if ((penalty == 1f && presence == 0f && frequency == 0f) || options.repeatLastN() == 0) return 0;
         int from = Math.max(0, historyLength - options.repeatLastN());
         if (penalizedIds.length < historyLength - from) {
             penalizedIds = new int[historyLength - from];
             penalizedOriginals = new float[historyLength - from];
         }
+        if (occurrences.length < logits.length) occurrences = new int[logits.length];
         int count = 0;
         for (int i = from; i < historyLength; i++) {
             int token = history[i];
-            // Each distinct token is penalized once, however often it occurs.
-            if (token < 0 || token >= logits.length || penalizedTokens.get(token)) continue;
+            if (token < 0 || token >= logits.length) continue;
+            occurrences[token]++;
+            if (penalizedTokens.get(token)) continue;
             penalizedTokens.set(token);
             penalizedIds[count] = token;
             penalizedOriginals[count] = logits[token];
             count++;
+        }
+        for (int i = 0; i < count; i++) {
+            int token = penalizedIds[i];
             float logit = logits[token];
-            logits[token] = logit > 0 ? logit / penalty : logit * penalty;
+            if (penalty != 1f) logit = logit > 0 ? logit / penalty : logit * penalty;
+            logits[token] = logit - presence - frequency * occurrences[token];
+            occurrences[token] = 0;
         }
         return count;
     }
@@ -114,7 +129,8 @@ public final class Sampler {
         // A subnormal temperature overflows 1/T, and (max - max) * Infinity is NaN: its limit is greedy, so be greedy.
         if (Float.isInfinite(invTemperature)) return argmax(logits);
         boolean topKLimits = options.topK() > 0 && options.topK() < vocab;
-        boolean truncates = options.topP() < 1f || options.minP() > 0f;
+        boolean typical = options.typicalP() < 1f;
+        boolean truncates = options.topP() < 1f || options.minP() > 0f || typical;
         if (!topKLimits && !truncates) return drawFromWholeVocabulary(logits, max, invTemperature);
 
         int n;
@@ -132,7 +148,8 @@ public final class Sampler {
             // growing the selection until the cut falls inside it.
             double sum = 0;
             for (float logit : logits) sum += weight(logit, max, invTemperature);
-            int k = Math.min(vocab, INITIAL_CANDIDATES);
+            // Typical sampling ranks by distance from the entropy, which needs every candidate.
+            int k = typical ? vocab : Math.min(vocab, INITIAL_CANDIDATES);
             while (true) {
                 n = selectTopK(logits, k);
                 for (int i = 0; i < n; i++) candidateProbs[i] = (float) (weight(candidateProbs[i], max, invTemperature) / sum);
@@ -140,9 +157,48 @@ public final class Sampler {
                 k = (int) Math.min(vocab, 4L * k);
             }
         }
+        if (typical) n = applyTypical(n);
         n = applyTopP(n);
         n = applyMinP(n);
         return draw(candidateIds, candidateProbs, n);
+    }
+
+    /**
+     * Locally typical sampling (Meister et al., as llama.cpp): keeps the candidates whose surprise is closest to the
+     * distribution's entropy until they hold typical_p of the mass, renormalized and back in descending order.
+     */
+    private int applyTypical(int n) {
+        double entropy = 0;
+        for (int i = 0; i < n; i++) {
+            float p = candidateProbs[i];
+            if (p > 0) entropy -= p * Math.log(p);
+        }
+        Integer[] order = new Integer[n];
+        double[] distance = new double[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            float p = candidateProbs[i];
+            distance[i] = p > 0 ? Math.abs(-Math.log(p) - entropy) : Double.POSITIVE_INFINITY;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(distance[a], distance[b]));
+        double cumulative = 0;
+        int kept = 0;
+        while (kept < n) {
+            cumulative += candidateProbs[order[kept]];
+            kept++;
+            if (cumulative >= options.typicalP()) break;
+        }
+        Integer[] keptInRank = Arrays.copyOf(order, kept);
+        Arrays.sort(keptInRank); // candidate indices ascend as probabilities descend
+        int[] ids = new int[kept];
+        float[] probs = new float[kept];
+        for (int i = 0; i < kept; i++) {
+            ids[i] = candidateIds[keptInRank[i]];
+            probs[i] = (float) (candidateProbs[keptInRank[i]] / cumulative);
+        }
+        System.arraycopy(ids, 0, candidateIds, 0, kept);
+        System.arraycopy(probs, 0, candidateProbs, 0, kept);
+        return kept;
     }
 
     private static float weight(float logit, float max, float invTemperature) {

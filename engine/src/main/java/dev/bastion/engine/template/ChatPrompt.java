@@ -44,6 +44,11 @@ public final class ChatPrompt {
         }
     }
 
+    /** The request's or the stored model's Go template source; null when the model's own chat template applies. */
+    public String goTemplateSource() {
+        return template == null ? null : template.source();
+    }
+
     /** How the model writes the tool calls this prompt offers it. */
     public ToolCallFormat toolCallFormat(ModelRuntime runtime) {
         if (template == null) return runtime.toolCallFormat();
@@ -64,7 +69,13 @@ public final class ChatPrompt {
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
-        return render(runtime, messages, List.of(), limits, cancel);
+        return render(runtime, messages, List.of(), PromptOptions.NONE, limits, cancel);
+    }
+
+    /** Like {@link #render(ModelRuntime, List, RenderLimits, CancellationToken)}, with the request's think and suffix. */
+    public String render(ModelRuntime runtime, List<ChatMessage> messages, PromptOptions options, RenderLimits limits,
+                         CancellationToken cancel) {
+        return render(runtime, messages, List.of(), options, limits, cancel);
     }
 
     /**
@@ -75,12 +86,18 @@ public final class ChatPrompt {
      */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits,
                          CancellationToken cancel) {
+        return render(runtime, messages, tools, PromptOptions.NONE, limits, cancel);
+    }
+
+    /** Both: the tools, and the request's think and suffix. */
+    public String render(ModelRuntime runtime, List<ChatMessage> messages, List<JsonNode> tools, PromptOptions options,
+                         RenderLimits limits, CancellationToken cancel) {
         if (template != null && !tools.isEmpty() && !template.takesTools()) {
             throw PromptTemplateException.unusable(source, "it has no place for tools (a TEMPLATE needs .Messages and .Tools)");
         }
         try {
-            if (template == null) return runtime.renderChat(messages, tools, limits, cancel);
-            return template.render(messages, tools, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
+            if (template == null) return runtime.renderChat(messages, tools, options, limits, cancel);
+            return template.render(messages, tools, options, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
         } catch (TemplateBudgetExceededException e) {
             throw PromptTemplateException.overBudget(source, e.limit());
         }

@@ -140,7 +140,12 @@ public final class ChatTemplate {
      * @throws java.util.concurrent.CancellationException when the budget's cancellation was set while rendering
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, RenderBudget budget) {
-        return render(messages, List.of(), addGenerationPrompt, budget);
+        return render(messages, List.of(), addGenerationPrompt, PromptOptions.NONE, budget);
+    }
+
+    /** Like {@link #render(List, boolean, RenderBudget)}, with {@code enable_thinking} and {@code reasoning_effort} when asked. */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, PromptOptions options, RenderBudget budget) {
+        return render(messages, List.of(), addGenerationPrompt, options, budget);
     }
 
     /**
@@ -149,6 +154,12 @@ public final class ChatTemplate {
      * them; none: {@code tools} is undefined, as transformers leaves it), within {@code budget}.
      */
     public String render(List<ChatMessage> messages, List<JsonNode> tools, boolean addGenerationPrompt, RenderBudget budget) {
+        return render(messages, tools, addGenerationPrompt, PromptOptions.NONE, budget);
+    }
+
+    /** Both: the tools, and {@code enable_thinking} / {@code reasoning_effort} when asked. */
+    public String render(List<ChatMessage> messages, List<JsonNode> tools, boolean addGenerationPrompt, PromptOptions options,
+                         RenderBudget budget) {
         List<Map<String, Object>> messageMaps = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) messageMaps.add(messageMap(m));
         Map<String, Object> context = new HashMap<>();
@@ -159,6 +170,8 @@ public final class ChatTemplate {
         context.put("add_generation_prompt", addGenerationPrompt);
         // Lets "strftime_now is defined" hold, as in transformers where it is a global.
         context.put("strftime_now", "strftime_now");
+        if (options.think() != null) context.put("enable_thinking", options.think());
+        if (options.thinkLevel() != null) context.put("reasoning_effort", options.thinkLevel());
         RenderResult result;
         RENDER_CLOCK.set(clock);
         RENDER_BUDGET.set(budget);

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The subset of Ollama's Go templates (a Modelfile TEMPLATE or a request's {@code template}) rendered faithfully: the
- * fields .System, .Prompt and .Response, and "if .System" / "if .Prompt" / "if .Response" … "end" without nesting or
- * else; the trim markers "{{-" and "-}}" strip whitespace as in Go. Anything else is refused when parsing rather than
+ * fields .System, .Prompt, .Response, .Suffix, .Think and .ThinkLevel, and "if .Field" … ["else" …] "end" without
+ * nesting; the trim markers "{{-" and "-}}" strip whitespace as in Go. Anything else is refused when parsing rather than
  * rendered wrongly. A template that mentions {@code .Messages} is, as in Ollama, given the whole conversation and the
  * tools instead, and may use the larger part of text/template {@link GoTemplate} implements. Immutable and thread-safe.
  */
@@ -18,10 +18,10 @@ public final class GoPromptTemplate {
 
     private static final String OPEN = "{{";
     private static final String CLOSE = "}}";
-    private static final Pattern FIELD = Pattern.compile("\\.(System|Prompt|Response)");
-    private static final Pattern IF = Pattern.compile("if\\s+\\.(System|Prompt|Response)");
-    private static final String SUPPORTED = "supported: {{ .System }}, {{ .Prompt }}, {{ .Response }},"
-            + " {{ if .System }}/{{ if .Prompt }}/{{ if .Response }} … {{ end }} and the {{- -}} trim markers";
+    private static final Pattern FIELD = Pattern.compile("\\.(System|Prompt|Response|Suffix|Think|ThinkLevel)");
+    private static final Pattern IF = Pattern.compile("if\\s+\\.(System|Prompt|Response|Suffix|Think|ThinkLevel)");
+    private static final String SUPPORTED = "supported: {{ .System }}, {{ .Prompt }}, {{ .Response }}, {{ .Suffix }},"
+            + " {{ .Think }}, {{ .ThinkLevel }}, {{ if .Field }} … {{ else }} … {{ end }} and the {{- -}} trim markers";
     private static final int MAX_QUOTED = 64;
 
     private sealed interface Part {}
@@ -31,6 +31,8 @@ public final class GoPromptTemplate {
     private record Field(String name) implements Part {}
 
     private record If(String name) implements Part {}
+
+    private record Else() implements Part {}
 
     private record End() implements Part {}
 
@@ -66,6 +68,7 @@ public final class GoPromptTemplate {
         List<Part> parts = new ArrayList<>();
         int last = 0;
         boolean inIf = false;
+        boolean inElse = false;
         boolean trimNext = false;
         // indexOf rather than a regex: a lazy match over a hostile "{{{{…" would take quadratic time.
         for (int open = source.indexOf(OPEN); open >= 0; open = source.indexOf(OPEN, last)) {
@@ -87,9 +90,14 @@ public final class GoPromptTemplate {
                 if (inIf) throw unsupported("a nested if");
                 inIf = true;
                 parts.add(new If(cond.group(1)));
+            } else if (action.equals("else")) {
+                if (!inIf || inElse) throw unsupported("an else without if");
+                inElse = true;
+                parts.add(new Else());
             } else if (action.equals("end")) {
                 if (!inIf) throw unsupported("an end without if");
                 inIf = false;
+                inElse = false;
                 parts.add(new End());
             } else {
                 throw unsupported("'{{ " + quote(action) + " }}'");
@@ -121,7 +129,12 @@ public final class GoPromptTemplate {
      * @throws java.util.concurrent.CancellationException when the budget's cancellation was set while rendering
      */
     public String render(List<ChatMessage> messages, RenderBudget budget) {
-        return render(messages, List.of(), budget);
+        return render(messages, List.of(), PromptOptions.NONE, budget);
+    }
+
+    /** Like {@link #render(List, RenderBudget)}, with .Suffix, .Think and .ThinkLevel from {@code options}. */
+    public String render(List<ChatMessage> messages, PromptOptions options, RenderBudget budget) {
+        return render(messages, List.of(), options, budget);
     }
 
     /**
@@ -131,8 +144,17 @@ public final class GoPromptTemplate {
      *                                  {@link #takesTools()}), or the template fails while running
      */
     public String render(List<ChatMessage> messages, List<com.fasterxml.jackson.databind.JsonNode> tools, RenderBudget budget) {
+        return render(messages, tools, PromptOptions.NONE, budget);
+    }
+
+    /** Both: tools for a .Messages template; .Suffix, .Think and .ThinkLevel for the legacy subset. */
+    public String render(List<ChatMessage> messages, List<com.fasterxml.jackson.databind.JsonNode> tools, PromptOptions options,
+                         RenderBudget budget) {
         if (messagesTemplate != null) return messagesTemplate.execute(GoTemplateData.of(messages, tools), budget);
         if (!tools.isEmpty()) throw new IllegalArgumentException("tools need a template that ranges over .Messages");
+        Map<String, String> extra = Map.of("Suffix", options.suffix() == null ? "" : options.suffix(),
+                "Think", Boolean.TRUE.equals(options.think()) ? "true" : "",
+                "ThinkLevel", options.thinkLevel() == null ? "" : options.thinkLevel());
         StringBuilder out = new StringBuilder();
         String system = "";
         String prompt = "";
@@ -141,14 +163,14 @@ public final class GoPromptTemplate {
             switch (m.role()) {
                 case "system" -> {
                     if (!prompt.isEmpty() || !response.isEmpty()) {
-                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false, budget);
+                        execute(out, values(system, prompt, response, extra), false, budget);
                         system = prompt = response = "";
                     }
                     system = m.content();
                 }
                 case "user" -> {
                     if (!response.isEmpty()) {
-                        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), false, budget);
+                        execute(out, values(system, prompt, response, extra), false, budget);
                         system = prompt = response = "";
                     }
                     prompt = m.content();
@@ -157,7 +179,7 @@ public final class GoPromptTemplate {
                 default -> { } // Ollama's templates without .Messages have no place for tool results
             }
         }
-        execute(out, Map.of("System", system, "Prompt", prompt, "Response", response), true, budget);
+        execute(out, values(system, prompt, response, extra), true, budget);
         return out.toString();
     }
 
@@ -169,8 +191,17 @@ public final class GoPromptTemplate {
         return render(messages);
     }
 
+    private static Map<String, String> values(String system, String prompt, String response, Map<String, String> extra) {
+        Map<String, String> values = new java.util.HashMap<>(extra);
+        values.put("System", system);
+        values.put("Prompt", prompt);
+        values.put("Response", response);
+        return values;
+    }
+
     private void execute(StringBuilder out, Map<String, String> values, boolean cutAfterResponse, RenderBudget budget) {
         boolean skipping = false;
+        boolean condition = false;
         for (Part part : parts) {
             budget.step();
             switch (part) {
@@ -185,7 +216,11 @@ public final class GoPromptTemplate {
                         return;
                     }
                 }
-                case If i -> skipping = values.get(i.name()).isEmpty();
+                case If i -> {
+                    condition = !values.get(i.name()).isEmpty();
+                    skipping = !condition;
+                }
+                case Else e -> skipping = condition;
                 case End e -> skipping = false;
             }
             budget.checkOutput(out.length());

@@ -38,6 +38,8 @@ public final class Tokenizer {
     private final OptionalInt bosToAdd;
     /** Ids of {@code <0xNN>} tokens when the decoder has a ByteFallback step. */
     private final boolean[] fallbackByte;
+    /** The decoder maps tokens to bytes through GPT-2's alphabet (tokens may hold parts of a character). */
+    private final boolean byteLevel;
 
     private Tokenizer(JsonNode root) {
         if (!root.isObject()) throw new IllegalArgumentException("tokenizer.json: expected a JSON object at the top level");
@@ -83,6 +85,7 @@ public final class Tokenizer {
         preTokenizer = PreTokenizers.of(root.get("pre_tokenizer"), "pre_tokenizer");
         decoder = Decoders.of(root.get("decoder"), "decoder");
         bosToAdd = findBos(root.get("post_processor"));
+        byteLevel = hasDecoderStep(root.get("decoder"), "ByteLevel");
         fallbackByte = new boolean[idToToken.length];
         if (hasDecoderStep(root.get("decoder"), "ByteFallback")) {
             for (int id = 0; id < idToToken.length; id++) fallbackByte[id] = idToToken[id] != null && Decoders.byteToken(idToToken[id]) >= 0;
@@ -193,6 +196,28 @@ public final class Tokenizer {
     public String tokenText(int id) {
         checkId(id);
         return idToToken[id];
+    }
+
+    /**
+     * The bytes {@code id} adds to a generated text after other tokens (so without a decoder's strip of the first
+     * token's leading space); null for special added tokens and unused ids, which write no text of their own.
+     * What a grammar constraint matches tokens by.
+     */
+    public byte[] tokenBytes(int id) {
+        checkId(id);
+        String token = idToToken[id];
+        if (token == null || special[id]) return null;
+        if (fallbackByte[id]) return new byte[] {(byte) Decoders.byteToken(token)};
+        if (byteLevel) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteLevelAlphabet.decodeInto(token, out);
+            return out.toByteArray();
+        }
+        // After an anchor token, decoders that treat the first token differently (strip, metaspace) treat this one as any other.
+        String anchored = String.join("", decoder.decodeChain(List.of("a", token)));
+        String anchor = String.join("", decoder.decodeChain(List.of("a")));
+        String text = anchored.startsWith(anchor) ? anchored.substring(anchor.length()) : anchored;
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Whether the id is an added token marked {@code special} (skipped by {@code decode(ids, true)}). */

@@ -85,7 +85,7 @@ class GeneratorTest {
         assertThat(result.generatedTokens()).isEqualTo(4);
 
         GenerationResult full = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of())
-                .generate(successors(START, 6), greedy(-1, 6, List.of()), TokenSink.IGNORE, new CancellationToken());
+                .generate(successors(START, 6), greedy(-1, 6, List.of()).withTruncation(4, false), TokenSink.IGNORE, new CancellationToken());
         assertThat(full.doneReason()).isEqualTo(DoneReason.LENGTH);
         assertThat(full.generatedTokens()).isZero();
     }
@@ -115,7 +115,7 @@ class GeneratorTest {
         assertThat(result.doneReason()).isEqualTo(DoneReason.LENGTH);
         assertThat(result.generatedTokens()).isEqualTo(63);
 
-        assertThatThrownBy(() -> generator.generate(successors(START, 65), greedy(-1, 1_000_000, List.of()), TokenSink.IGNORE,
+        assertThatThrownBy(() -> generator.generate(successors(START, 65), greedy(-1, 1_000_000, List.of()).withTruncation(4, false), TokenSink.IGNORE,
                 new CancellationToken()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("65 tokens").hasMessageContaining("64 positions");
@@ -135,7 +135,7 @@ class GeneratorTest {
     void badPromptsAreRejectedClearly() {
         Generator generator = new Generator(new SuccessorModel(TOKENIZER.vocabSize(), 64), TOKENIZER, Set.of());
         CancellationToken cancel = new CancellationToken();
-        assertThatThrownBy(() -> generator.generate(successors(START, 9), greedy(-1, 8, List.of()), TokenSink.IGNORE, cancel))
+        assertThatThrownBy(() -> generator.generate(successors(START, 9), greedy(-1, 8, List.of()).withTruncation(4, false), TokenSink.IGNORE, cancel))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("9 tokens").hasMessageContaining("only 8").hasMessageContaining("num_ctx");
         assertThatThrownBy(() -> generator.generate(new int[0], greedy(-1, 8, List.of()), TokenSink.IGNORE, cancel))

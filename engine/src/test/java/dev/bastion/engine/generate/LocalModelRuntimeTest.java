@@ -157,8 +157,8 @@ class LocalModelRuntimeTest {
     }
 
     @Test
-    void aPromptLongerThanTheContextIsRejected() {
-        GenerationOptions tiny = new GenerationOptions(SamplerOptions.GREEDY, 4, 4, List.of());
+    void aPromptLongerThanTheContextIsRejectedWithoutTruncation() {
+        GenerationOptions tiny = new GenerationOptions(SamplerOptions.GREEDY, 4, 4, List.of()).withTruncation(4, false);
         assertThatThrownBy(() -> qwen.generate("one two three four five six seven", tiny, TokenSink.IGNORE, new CancellationToken()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("context holds only 4");
     }
