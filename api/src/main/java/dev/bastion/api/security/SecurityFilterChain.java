@@ -211,7 +211,8 @@ public final class SecurityFilterChain implements SecurityLayer {
         String origin = ctx.header("Origin");
         String preflightMethod = ctx.header("Access-Control-Request-Method");
         if ("OPTIONS".equals(ctx.method().name()) && origin != null && preflightMethod != null) {
-            Map<String, String> headers = cors.preflightHeaders(origin, preflightMethod);
+            Map<String, String> headers = cors.preflightHeaders(origin, preflightMethod,
+                    ctx.header("Access-Control-Request-Headers"));
             if (headers.isEmpty()) {
                 throw reject(403, "origin not allowed", "permission_error", "cors_origin_not_allowed", Map.of());
             }
