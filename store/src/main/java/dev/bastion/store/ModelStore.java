@@ -659,8 +659,32 @@ public final class ModelStore {
 
     // ---- naming ----
 
+    /**
+     * Where {@code name}'s manifest is. Tags match case-insensitively, as Ollama matches names ({@link ModelName#parse}
+     * already folds namespace and name): an existing {@code x:V1} is what {@code x:v1} reads, overwrites and deletes.
+     */
     private Path manifestPath(ModelName name) {
-        return StoreFiles.contained(root, manifests.resolve(name.namespace()).resolve(name.name()).resolve(name.tag()));
+        Path exact = StoreFiles.contained(root, manifests.resolve(name.namespace()).resolve(name.name()).resolve(name.tag()));
+        if (Files.exists(exact, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(exact.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+            return exact;
+        }
+        try (Stream<Path> tags = Files.list(exact.getParent())) {
+            return tags.filter(t -> t.getFileName().toString().equalsIgnoreCase(name.tag())).findFirst()
+                    .map(t -> StoreFiles.contained(root, t)).orElse(exact);
+        } catch (IOException e) {
+            return exact;
+        }
+    }
+
+    /**
+     * The bytes of {@code name}'s layer of {@code type} (config.json, tokenizer_config.json, …), if it has one no
+     * larger than {@code maxBytes}; what {@code /api/show} reads to describe a model without loading it.
+     */
+    public Optional<byte[]> readLayer(ModelName name, LayerType type, long maxBytes) throws IOException {
+        Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
+        Optional<Layer> layer = type == LayerType.CONFIG ? Optional.of(manifest.config()) : manifest.layer(type);
+        if (layer.isEmpty() || layer.get().size() > maxBytes) return Optional.empty();
+        return Optional.of(Files.readAllBytes(blobPath(layer.get())));
     }
 
     private Path blobPath(Layer layer) {
