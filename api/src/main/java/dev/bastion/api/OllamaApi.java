@@ -36,8 +36,13 @@ import java.util.Map;
  */
 final class OllamaApi {
 
+    /** Bastion's own version. */
     static final String VERSION = "0.1.0";
-    private static final Instant FOREVER = Instant.parse("9999-12-31T23:59:59Z");
+    /**
+     * The Ollama API version Bastion answers {@code /api/version} with: the Ollama release whose API (fields and
+     * endpoints) Bastion follows, so clients that require a minimum Ollama version accept it. See docs/api.md.
+     */
+    static final String OLLAMA_COMPATIBLE_VERSION = "0.13.0";
 
     private final ModelCatalog catalog;
     private final ChatService chats;
@@ -54,7 +59,8 @@ final class OllamaApi {
     void register(RoutesConfig routes) {
         routes.get("/", ctx -> ctx.contentType("text/plain").result("Bastion is running"), Access.OPEN);
         routes.head("/", ctx -> ctx.contentType("text/plain").status(200), Access.OPEN);
-        routes.get("/api/version", ctx -> HttpIo.json(ctx, 200, new VersionResponse(VERSION)), Access.OPEN);
+        routes.get("/api/version", ctx -> HttpIo.json(ctx.header("X-Bastion-Version", VERSION), 200,
+                new VersionResponse(OLLAMA_COMPATIBLE_VERSION, VERSION)), Access.OPEN);
         routes.get("/api/tags", this::tags, Access.MODELS_USE);
         routes.get("/api/ps", this::ps, Access.MODELS_USE);
         routes.post("/api/show", this::show, Access.MODELS_USE);
@@ -78,7 +84,7 @@ final class OllamaApi {
 
     private void tags(Context ctx) {
         List<ModelResponse> models = visible(ctx).list().stream().map(m -> new ModelResponse(m.name(), m.name(),
-                m.modifiedAt().toString(), m.size(), m.digest(), m.details())).toList();
+                GoTime.format(m.modifiedAt()), m.size(), bareHex(m.digest()), m.details(), m.capabilities())).toList();
         HttpIo.json(ctx, 200, new ListResponse(models));
     }
 
@@ -90,30 +96,52 @@ final class OllamaApi {
         for (ModelScheduler.LoadedModel lm : scheduler.loaded()) {
             ModelCatalog.ModelSummary s = stored.get(lm.name());
             if (s != null && !visible.visible(s)) continue;
-            models.add(new ProcessResponse.Model(lm.name(), lm.name(), lm.sizeBytes(), s == null ? "" : s.digest(),
-                    s == null ? Map.of() : s.details(), (lm.expiresAt() == null ? FOREVER : lm.expiresAt()).toString(), 0));
+            // a model kept forever expires when Ollama's would: now plus the longest Go duration (~292 years)
+            Instant expires = lm.expiresAt() == null ? Instant.now().plusNanos(Long.MAX_VALUE) : lm.expiresAt();
+            models.add(new ProcessResponse.Model(lm.name(), lm.name(), lm.sizeBytes(), s == null ? "" : bareHex(s.digest()),
+                    s == null ? Map.of() : s.details(), GoTime.format(expires), 0, s == null ? 0 : s.contextLength()));
         }
         HttpIo.json(ctx, 200, new ProcessResponse(models));
     }
 
     private void show(Context ctx) {
-        ModelCatalog.ModelDetails d = visible(ctx).show(body(ctx, ShowRequest.class).requiredModel());
-        HttpIo.json(ctx, 200, new ShowResponse(d.modelfile(), parameterLines(d.parameters()),
-                d.template() == null ? "" : d.template(), d.system(), d.summary().details(), Map.of(),
-                d.summary().modifiedAt().toString()));
+        ShowRequest r = body(ctx, ShowRequest.class);
+        ModelCatalog.ModelDetails d = visible(ctx).show(r.requiredModel());
+        Map<String, Object> modelInfo = new java.util.TreeMap<>(d.modelInfo());
+        if (Boolean.TRUE.equals(r.verbose())) modelInfo.put("tokenizer.ggml.tokens", catalog.vocabulary(d.summary().name()));
+        HttpIo.json(ctx, 200, new ShowResponse(d.license(), d.modelfile(), parameterLines(d.parameters()),
+                d.template() == null ? "" : d.template(), d.system(), d.summary().details(), List.of(), modelInfo,
+                d.summary().capabilities(), GoTime.format(d.summary().modifiedAt())));
     }
 
-    /** Ollama shows parameters as Modelfile lines, one per value. */
-    private static String parameterLines(Map<String, Object> parameters) {
+    /**
+     * Ollama shows parameters as Modelfile lines, one per value, as Go's {@code "%-30s %#v"} writes them: strings
+     * quoted with escapes ({@code stop "say \"hi\""}), which is also a JSON string, as Continue parses each stop value.
+     */
+    static String parameterLines(Map<String, Object> parameters) {
         StringBuilder sb = new StringBuilder();
         parameters.forEach((k, v) -> {
             List<?> values = v instanceof List<?> l ? l : List.of(v);
             for (Object value : values) {
                 if (!sb.isEmpty()) sb.append('\n');
-                sb.append(k).append(' ').append(value instanceof String s ? "\"" + s + "\"" : value);
+                sb.append(String.format(java.util.Locale.ROOT, "%-30s ", k)).append(value instanceof String s ? goQuote(s) : value);
             }
         });
         return sb.toString();
+    }
+
+    /** A Go string literal that JSON reads too: JSON's escapes, every control character as {@code \\uXXXX} or its short form. */
+    private static String goQuote(String s) {
+        try {
+            return JsonFields.MAPPER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Ollama lists digests as bare hex. */
+    private static String bareHex(String digest) {
+        return digest.startsWith("sha256:") ? digest.substring("sha256:".length()) : digest;
     }
 
     private void delete(Context ctx) {

@@ -30,9 +30,11 @@ public final class StoreCatalog implements ModelCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(StoreCatalog.class);
 
     private final ModelStore store;
+    private final ModelDescriptions descriptions;
 
     public StoreCatalog(ModelStore store) {
         this.store = store;
+        this.descriptions = new ModelDescriptions(store);
     }
 
     @Override
@@ -52,7 +54,14 @@ public final class StoreCatalog implements ModelCatalog {
     public ModelDetails show(String name) {
         ModelName parsed = parse(name, "model");
         dev.bastion.store.ModelDetails d = io(() -> store.show(parsed));
-        return new ModelDetails(summary(d), d.modelfile().render(), d.template(), d.system(), d.parameters());
+        return new ModelDetails(summary(d), d.modelfile().render(), d.template(), d.system(), d.parameters(), d.license(),
+                descriptions.of(d).modelInfo());
+    }
+
+    @Override
+    public List<String> vocabulary(String name) {
+        ModelName parsed = parse(name, "model");
+        return descriptions.vocabulary(io(() -> store.show(parsed)));
     }
 
     @Override
@@ -128,15 +137,17 @@ public final class StoreCatalog implements ModelCatalog {
         }
     }
 
-    private static ModelSummary summary(dev.bastion.store.ModelDetails d) {
+    private ModelSummary summary(dev.bastion.store.ModelDetails d) {
         Map<String, Object> details = new LinkedHashMap<>();
         String family = d.architecture() == null ? "unknown" : d.architecture().name().toLowerCase(Locale.ROOT);
+        details.put("parent_model", ""); // as Ollama lists it; the store does not record what a model was created from
         details.put("format", "safetensors");
         details.put("family", family);
         details.put("families", List.of(family));
         details.put("parameter_size", d.parameterSize());
         details.put("quantization_level", d.quantizationLevel());
-        return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details);
+        return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details,
+                descriptions.of(d).capabilities(), d.contextLength());
     }
 
     /** @throws ApiException 400 naming {@code field} for a missing or malformed name */
