@@ -250,7 +250,7 @@ public final class SecurityFilterChain implements SecurityLayer {
         }
         Authenticator.Credentials credentials = new RequestCredentials(ctx);
         Map<String, String> details = new TreeMap<>();
-        boolean presented = ctx.header("Authorization") != null;
+        boolean presented = ctx.header("Authorization") != null || ctx.header(ApiKeyAuthenticator.X_API_KEY) != null;
         for (Authenticator authenticator : tried) {
             Optional<Authentication> verdict = authenticator.authenticate(credentials);
             if (verdict.isPresent()) {
