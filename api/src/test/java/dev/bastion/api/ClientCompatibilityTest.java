@@ -275,6 +275,16 @@ class ClientCompatibilityTest {
         assertThat(r.get("embeddings").get("count").asInt()).isEqualTo(2);
         assertThat(r.get("embeddings").get("dims").asInt()).isPositive();
 
+        JsonNode response = r.get("response");
+        JsonNode responseStream = r.get("responseStream");
+        assertThat(response.get("id").asText()).startsWith("resp_");
+        assertThat(response.get("status").asText()).isIn("completed", "incomplete");
+        assertThat(response.get("usage").get("output_tokens").asInt()).isBetween(1, 5);
+        assertThat(responseStream.get("events").get(0).asText()).isEqualTo("response.created");
+        assertThat(responseStream.get("events").get(responseStream.get("events").size() - 1).asText()).isEqualTo("response.completed");
+        assertThat(responseStream.get("text").asText()).as("greedy: same text streamed or not").isEqualTo(response.get("output_text").asText());
+        assertThat(responseStream.get("usage")).isEqualTo(response.get("usage"));
+
         assertThat(r.get("unknownModel").get("class").asText()).isEqualTo("NotFoundError");
         assertThat(r.get("unknownModel").get("status").asInt()).isEqualTo(404);
         assertThat(r.get("unknownModel").get("type").asText()).isEqualTo("invalid_request_error");
