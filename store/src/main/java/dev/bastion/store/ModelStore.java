@@ -68,6 +68,7 @@ public final class ModelStore {
     private final Path blobs;
     private final Path manifests;
     private final Path runtime;
+    private final BlobUploads uploads;
     private final StoreLock lock;
     private final Garbage removedAtOpen;
     volatile BlobHook blobHook = (temp, layer) -> {};
@@ -82,6 +83,7 @@ public final class ModelStore {
         this.manifests = root.resolve("manifests");
         this.runtime = root.resolve("runtime");
         for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
+        this.uploads = new BlobUploads(root.resolve("uploads"));
         this.lock = new StoreLock(root.resolve(".lock"));
         // Every writer holds the lock from its first temp file until its manifest is written, so with the lock held,
         // temporaries and unreferenced blobs are what a crashed writer left (kill -9 mid-import). While another
@@ -177,6 +179,33 @@ public final class ModelStore {
 
     public Path home() {
         return root;
+    }
+
+    /** Blobs uploaded for a later {@link #importUploads}. */
+    public BlobUploads uploads() {
+        return uploads;
+    }
+
+    /**
+     * Imports a model from uploaded blobs: {@code files} maps each file name (config.json, model.safetensors,
+     * tokenizer.json, …) to its digest; validated as {@link #importDirectory} validates a directory.
+     *
+     * @throws InvalidModelException for GGUF files (not readable yet), unknown digests, or an invalid model
+     */
+    public Manifest importUploads(ModelName name, Map<String, String> files, String owner) throws IOException {
+        if (files.keySet().stream().anyMatch(f -> f.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf"))) {
+            throw new InvalidModelException("GGUF files cannot be read yet; upload the model's safetensors files with its "
+                    + "config.json, tokenizer.json and tokenizer_config.json instead");
+        }
+        if (!files.containsKey(ModelDirectory.CONFIG)) {
+            throw new InvalidModelException("'files' must include config.json (and the safetensors weights and tokenizer.json)");
+        }
+        Path stage = uploads.stage(files);
+        try {
+            return importDirectory(stage, name, owner);
+        } finally {
+            StoreFiles.deleteRecursively(stage);
+        }
     }
 
     /** Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}. */
