@@ -63,6 +63,21 @@ public interface ModelCatalog {
 
     List<ModelSummary> list();
 
+    /** Whether a blob was uploaded under {@code digest} ({@code sha256:<hex>}); 400 for a malformed digest. */
+    default boolean hasUpload(String digest) {
+        throw new ApiException(501, "blob uploads are not supported by this catalog", null);
+    }
+
+    /** Stores an upload if it hashes to {@code digest} and holds at most {@code maxBytes}; 400 on a mismatch, 413 over. */
+    default void upload(String digest, java.io.InputStream content, long maxBytes) {
+        throw new ApiException(501, "blob uploads are not supported by this catalog", null);
+    }
+
+    /** Creates {@code name} from uploaded files (file name to digest); 400 for GGUF, unknown digests, invalid models. */
+    default void createFromUploads(String name, Map<String, String> files, String owner) {
+        throw new ApiException(501, "blob uploads are not supported by this catalog", null);
+    }
+
     /** @throws ApiException 400 for an invalid name, 404 for an unknown model */
     ModelDetails show(String name);
 

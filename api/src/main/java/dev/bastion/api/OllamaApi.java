@@ -43,6 +43,8 @@ final class OllamaApi {
      * endpoints) Bastion follows, so clients that require a minimum Ollama version accept it. See docs/api.md.
      */
     static final String OLLAMA_COMPATIBLE_VERSION = "0.13.0";
+    /** The largest blob {@code POST /api/blobs} takes: beyond any model the engine can hold in memory today. */
+    static final long MAX_BLOB_BYTES = 256L << 30;
 
     private final ModelCatalog catalog;
     private final ChatService chats;
@@ -67,6 +69,8 @@ final class OllamaApi {
         routes.delete("/api/delete", this::delete, Access.MODELS_MANAGE);
         routes.post("/api/copy", this::copy, Access.MODELS_MANAGE);
         routes.post("/api/create", this::create, Access.MODELS_MANAGE);
+        routes.head("/api/blobs/{digest}", this::hasBlob, Access.MODELS_MANAGE);
+        routes.post("/api/blobs/{digest}", this::uploadBlob, Access.MODELS_MANAGE);
         routes.post("/api/generate", this::generate, Access.MODELS_USE);
         routes.post("/api/chat", this::chat, Access.MODELS_USE);
         routes.post("/api/embed", this::embed, Access.MODELS_USE);
@@ -169,8 +173,23 @@ final class OllamaApi {
             parameters = JsonFields.MAPPER.convertValue(p, Map.class);
             SamplingRequest.fromOllama(JsonFields.read(p, Options.class, "parameters."), "parameters.", Map.of());
         }
-        if (JsonFields.given(r.modelfile()) || JsonFields.given(r.files()) || JsonFields.given(r.adapters())) {
-            throw ApiException.badRequest("only 'from', 'system', 'template', 'parameters' and 'quantize' are supported by /api/create", null);
+        if (JsonFields.given(r.modelfile()) || JsonFields.given(r.adapters())) {
+            throw ApiException.badRequest("only 'from', 'files', 'system', 'template', 'parameters' and 'quantize' are supported by /api/create", null);
+        }
+        if (JsonFields.given(r.files())) {
+            if (r.from() != null) throw ApiException.badRequest("give either 'from' or 'files', not both", "files");
+            Map<String, String> files = files(r.files());
+            audited(ctx, "model.create", model, Map.of("files", String.join(",", files.keySet())), () -> {
+                String stored = visible(ctx).createFromUploads(model, files);
+                scheduler.unloadIfIdle(stored);
+                if (r.system() != null || r.template() != null || r.parameters() != null || r.quantize() != null) {
+                    scheduler.unloadIfIdle(visible(ctx).create(new ModelCatalog.CreateRequest(model, stored, r.system(),
+                            r.template(), JsonFields.given(r.parameters()) ? JsonFields.MAPPER.convertValue(r.parameters(), Map.class) : null,
+                            r.quantize())));
+                }
+            });
+            created(ctx, r);
+            return;
         }
         if (r.from() == null) throw ApiException.required("from");
         ModelCatalog.CreateRequest request = new ModelCatalog.CreateRequest(model, r.from(), r.system(), r.template(),
@@ -179,11 +198,50 @@ final class OllamaApi {
                 : Map.of("from", r.from(), "quantize", request.quantize());
         // a resident model whose name now points at other content must not keep serving the old weights
         audited(ctx, "model.create", model, auditDetails, () -> scheduler.unloadIfIdle(visible(ctx).create(request)));
+        created(ctx, r);
+    }
+
+    private static void created(Context ctx, CreateRequest r) {
         if (!Boolean.FALSE.equals(r.stream())) {
             ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(ProgressResponse.SUCCESS), StandardCharsets.UTF_8) + "\n");
         } else {
             HttpIo.json(ctx, 200, ProgressResponse.SUCCESS);
         }
+    }
+
+    /** {@code files}: file name to {@code sha256:<hex>} digest, as Open WebUI and {@code ollama create} send it. */
+    private static Map<String, String> files(JsonNode files) {
+        if (!files.isObject() || files.isEmpty()) {
+            throw ApiException.badRequest("'files' must be an object of file names to blob digests", "files");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var it = files.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) throw ApiException.badRequest("'files." + ApiException.quote(e.getKey()) + "' must be a digest string", "files");
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    /** {@code HEAD /api/blobs/sha256:<hex>}: 200 if it was uploaded, else 404 (as Ollama answers). */
+    private void hasBlob(Context ctx) {
+        ctx.status(catalog.hasUpload(ctx.pathParam("digest")) ? 200 : 404);
+    }
+
+    /** {@code POST /api/blobs/sha256:<hex>}: the body, streamed to the upload area, kept only if it hashes to the digest. */
+    private void uploadBlob(Context ctx) throws java.io.IOException {
+        String digest = ctx.pathParam("digest");
+        catalog.hasUpload(digest); // 400 for a malformed digest before the body is read
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BLOB_BYTES) throw new ApiException(413, "blob exceeds the limit of " + MAX_BLOB_BYTES + " bytes", null);
+        audited(ctx, "blob.upload", digest, Map.of(), () -> {
+            try (java.io.InputStream in = ctx.req().getInputStream()) {
+                catalog.upload(digest, in, MAX_BLOB_BYTES);
+            } catch (java.io.IOException e) {
+                throw ApiException.badRequest("the upload could not be read", null);
+            }
+        });
+        ctx.status(201);
     }
 
     /** Runs a model operation and reports it to the audit: refusals (403, 404) as denied, other errors as failure. */

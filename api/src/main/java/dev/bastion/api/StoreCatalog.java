@@ -59,6 +59,43 @@ public final class StoreCatalog implements ModelCatalog {
     }
 
     @Override
+    public boolean hasUpload(String digest) {
+        try {
+            return store.uploads().has(digest);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), "digest");
+        }
+    }
+
+    @Override
+    public void upload(String digest, java.io.InputStream content, long maxBytes) {
+        try {
+            store.uploads().put(digest, content, maxBytes);
+        } catch (dev.bastion.store.BlobUploads.BlobTooLargeException e) {
+            throw new ApiException(413, e.getMessage(), null);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), "digest");
+        } catch (IOException e) {
+            LOG.error("blob upload failed", e);
+            throw new ApiException(500, "model store operation failed", null);
+        }
+    }
+
+    @Override
+    public void createFromUploads(String name, Map<String, String> files, String owner) {
+        ModelName parsed = parse(name, "model");
+        try {
+            store.importUploads(parsed, files, owner);
+        } catch (dev.bastion.store.InvalidModelException e) {
+            // the model's own files are at fault: say what, but never where the server keeps them
+            throw ApiException.badRequest(e.getMessage().replace(store.home().toString(), "").replaceAll("/?uploads/tmp-stage-[0-9a-f-]+/?", ""), "files");
+        } catch (IOException e) {
+            LOG.error("creating a model from uploaded files failed", e);
+            throw new ApiException(500, "model store operation failed", null);
+        }
+    }
+
+    @Override
     public List<String> vocabulary(String name) {
         ModelName parsed = parse(name, "model");
         return descriptions.vocabulary(io(() -> store.show(parsed)));

@@ -93,6 +93,13 @@ final class VisibleCatalog {
         return all.show(target).summary().name();
     }
 
+    /** Creates {@code name} from uploaded files into a namespace the caller may write; returns the stored name. */
+    String createFromUploads(String name, java.util.Map<String, String> files) {
+        String target = writable(name, "model");
+        all.createFromUploads(target, files, ownerOf(target));
+        return all.show(target).summary().name();
+    }
+
     /** {@code name} in the caller's namespace, if it is unqualified, the caller has one, and the result is valid. */
     private String inOwnNamespace(String name) {
         if (name == null || namespace == null || ModelName.isQualified(name)) return null;

@@ -232,7 +232,9 @@ public final class SecurityFilterChain implements SecurityLayer {
 
     /** Step 4: a declared body size over the limit is refused before anything reads the body. */
     private void checkBodySize(Context ctx) {
-        if (ctx.contentLength() > config.maxBodyBytes()) {
+        // blob uploads stream to disk and have their own cap (a model's weights are far over the JSON body limit)
+        boolean blobUpload = ctx.path().startsWith("/api/blobs/");
+        if (!blobUpload && ctx.contentLength() > config.maxBodyBytes()) {
             throw reject(413, "request body too large", "invalid_request_error", "body_too_large", Map.of());
         }
     }
