@@ -7,14 +7,15 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 
 /**
- * Timestamps as Ollama writes them (Go's {@code time.Time} in JSON, RFC 3339 with nanoseconds): local offset, the
- * fraction without trailing zeros ({@code 2024-06-04T14:38:31.83753-07:00}, {@code 2024-06-04T14:38:31Z} in UTC).
+ * Timestamps as Ollama writes them (Go's {@code time.Time} in JSON, RFC 3339 with nanoseconds, local offset:
+ * {@code 2024-06-04T14:38:31.837530120-07:00}). Always nine fraction digits, where Go drops trailing zeros: LangChain4j
+ * strips the fraction with a {@code replaceAll} of its digits, which a short fraction ("5") would also strip elsewhere.
  */
 final class GoTime {
 
     private static final DateTimeFormatter RFC3339_NANO = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
-            .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+            .appendFraction(ChronoField.NANO_OF_SECOND, 9, 9, true)
             .appendOffset("+HH:MM", "Z")
             .toFormatter();
 
