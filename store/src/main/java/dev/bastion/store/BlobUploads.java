@@ -90,14 +90,17 @@ public final class BlobUploads {
     }
 
     /**
-     * Copies the uploads {@code files} names (file name to digest) into a new directory under the upload area, named
-     * as the model's files, for the store to import; the caller deletes it.
+     * Moves the uploads {@code files} names (file name to digest) into a new directory under the upload area, named as
+     * the model's files, for the store to import: an upload is consumed by the create that uses it (the store keeps
+     * its own copy), so a model's weights are not kept twice. {@link #unstage} puts them back after a failed import.
      *
      * @throws InvalidModelException for an unknown digest or a file name that cannot be a model file
      */
-    Path stage(Map<String, String> files) throws IOException {
+    Staged stage(Map<String, String> files) throws IOException {
         Path stage = dir.resolve(StoreFiles.TEMP_PREFIX + "stage-" + UUID.randomUUID());
         StoreFiles.createPrivateDirectories(stage);
+        Map<String, Path> moved = new java.util.LinkedHashMap<>();
+        Staged staged = new Staged(stage, moved);
         try {
             for (Map.Entry<String, String> file : files.entrySet()) {
                 String name = file.getKey();
@@ -109,20 +112,36 @@ public final class BlobUploads {
                 } catch (IllegalArgumentException e) {
                     throw new InvalidModelException("file '" + ModelName.printable(name) + "': " + e.getMessage());
                 }
-                if (!Files.isRegularFile(path(hex), LinkOption.NOFOLLOW_LINKS)) {
+                Path target = stage.resolve(name);
+                if (moved.containsKey(hex)) {
+                    Files.copy(moved.get(hex), target); // the same content under a second name
+                } else if (Files.isRegularFile(path(hex), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(path(hex), target, StandardCopyOption.ATOMIC_MOVE);
+                    moved.put(hex, target);
+                } else {
                     throw new InvalidModelException("file '" + ModelName.printable(name) + "': no uploaded blob sha256:" + hex
                             + " (upload it with POST /api/blobs/sha256:" + hex + ")");
                 }
-                Files.copy(path(hex), stage.resolve(name));
             }
-            return stage;
+            return staged;
         } catch (IOException | RuntimeException e) {
-            StoreFiles.deleteRecursively(stage);
-            if (e instanceof IllegalArgumentException bad) {
-                throw new InvalidModelException(bad.getMessage());
-            }
+            unstage(staged);
+            if (e instanceof IllegalArgumentException bad) throw new InvalidModelException(bad.getMessage());
             throw e;
         }
+    }
+
+    /** Uploads moved into a staging directory, by digest. */
+    record Staged(Path dir, Map<String, Path> moved) {}
+
+    /** Puts a failed import's uploads back and removes the staging directory. */
+    void unstage(Staged staged) throws IOException {
+        for (Map.Entry<String, Path> e : staged.moved().entrySet()) {
+            if (Files.exists(e.getValue(), LinkOption.NOFOLLOW_LINKS)) {
+                Files.move(e.getValue(), path(e.getKey()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        StoreFiles.deleteRecursively(staged.dir());
     }
 
     private Path path(String hex) {

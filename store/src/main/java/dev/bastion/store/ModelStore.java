@@ -188,7 +188,8 @@ public final class ModelStore {
 
     /**
      * Imports a model from uploaded blobs: {@code files} maps each file name (config.json, model.safetensors,
-     * tokenizer.json, …) to its digest; validated as {@link #importDirectory} validates a directory.
+     * tokenizer.json, …) to its digest; validated as {@link #importDirectory} validates a directory. The uploads are
+     * consumed (the model's blobs are the store's copy); after a failure they stay for another attempt.
      *
      * @throws InvalidModelException for GGUF files (not readable yet), unknown digests, or an invalid model
      */
@@ -200,12 +201,16 @@ public final class ModelStore {
         if (!files.containsKey(ModelDirectory.CONFIG)) {
             throw new InvalidModelException("'files' must include config.json (and the safetensors weights and tokenizer.json)");
         }
-        Path stage = uploads.stage(files);
+        BlobUploads.Staged staged = uploads.stage(files);
+        Manifest manifest;
         try {
-            return importDirectory(stage, name, owner);
-        } finally {
-            StoreFiles.deleteRecursively(stage);
+            manifest = importDirectory(staged.dir(), name, owner);
+        } catch (IOException | RuntimeException e) {
+            uploads.unstage(staged); // the client may fix the request and create again from the same uploads
+            throw e;
         }
+        StoreFiles.deleteRecursively(staged.dir());
+        return manifest;
     }
 
     /** Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}. */
