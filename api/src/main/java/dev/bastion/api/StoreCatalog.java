@@ -54,7 +54,16 @@ public final class StoreCatalog implements ModelCatalog {
     public ModelDetails show(String name) {
         ModelName parsed = parse(name, "model");
         dev.bastion.store.ModelDetails d = io(() -> store.show(parsed));
-        return new ModelDetails(summary(d), d.modelfile().render(), d.template(), d.system(), d.parameters(), d.license(),
+        ModelSummary summary = summary(d);
+        // /api/show names the model it was created from; listings show "" as Ollama's do
+        String parent = io(() -> store.manifest(parsed)).map(dev.bastion.store.Manifest::parent).orElse(null);
+        if (parent != null) {
+            Map<String, Object> details = new LinkedHashMap<>(summary.details());
+            details.put("parent_model", parent);
+            summary = new ModelSummary(summary.name(), summary.digest(), summary.size(), summary.modifiedAt(), summary.owner(),
+                    details, summary.capabilities(), summary.contextLength());
+        }
+        return new ModelDetails(summary, d.modelfile().render(), d.template(), d.system(), d.parameters(), d.license(),
                 descriptions.of(d).modelInfo());
     }
 

@@ -94,7 +94,9 @@ class OllamaModelFieldsTest {
         assertThat(info.get("qwen2.vocab_size").asInt()).isEqualTo(config.vocabSize());
         assertThat(info.has("tokenizer.ggml.tokens")).as("only with verbose").isFalse();
         assertThat(show.get("capabilities")).extracting(JsonNode::asText).containsExactly("completion", "tools", "insert");
-        assertThat(show.get("details").get("parent_model").asText()).isEmpty();
+        assertThat(show.get("details").get("parent_model").asText()).as("created from coder").isEqualTo("coder:latest");
+        assertThat(http.post("/api/show", "{\"model\":\"coder\"}").json().get("details").get("parent_model").asText())
+                .as("imported").isEmpty();
         assertThat(show.get("messages").isArray()).isTrue();
 
         // Continue reads each "stop" line's value with JSON.parse

@@ -321,7 +321,7 @@ public final class ModelStore {
         try (StoreLock.Held held = lock.acquire()) {
             Manifest source = readManifest(from);
             Manifest copy = new Manifest(source.schemaVersion(), source.config(), source.layers(), owner, source.createdAt(),
-                    source.quantization());
+                    source.quantization(), source.parent());
             replaceManifest(to, JSON.writeValueAsBytes(copy));
         }
     }
@@ -408,7 +408,10 @@ public final class ModelStore {
                 if (overrides.system() != null) replaceLayer(layers, LayerType.SYSTEM, "system", utf8(overrides.system()));
                 if (overrides.license() != null) replaceLayer(layers, LayerType.LICENSE, "LICENSE", utf8(overrides.license()));
             }
-            Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now(), quantization);
+            // a model re-created from itself (new parameters on the same weights) keeps its parent
+            Optional<ModelName> from = base != null && overrides != null ? parseOrEmpty(overrides.from()) : Optional.empty();
+            String parent = from.isEmpty() ? null : from.get().equals(name) ? base.parent() : from.get().toString();
+            Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now(), quantization, parent);
             boolean replaced = Files.exists(manifestPath(name));
             writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
             if (replaced) removeUnreferenced(new Removal());
