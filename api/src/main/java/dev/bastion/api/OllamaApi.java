@@ -105,6 +105,8 @@ final class OllamaApi {
             models.add(new ProcessResponse.Model(lm.name(), lm.name(), lm.sizeBytes(), s == null ? "" : bareHex(s.digest()),
                     s == null ? Map.of() : s.details(), GoTime.format(expires), 0, s == null ? 0 : s.contextLength()));
         }
+        // longest time left first, as Ollama lists them
+        models.sort(java.util.Comparator.comparing((ProcessResponse.Model m) -> java.time.OffsetDateTime.parse(m.expiresAt())).reversed());
         HttpIo.json(ctx, 200, new ProcessResponse(models));
     }
 
@@ -179,6 +181,15 @@ final class OllamaApi {
         if (JsonFields.given(r.files())) {
             if (r.from() != null) throw ApiException.badRequest("give either 'from' or 'files', not both", "files");
             Map<String, String> files = files(r.files());
+            // what the overrides would refuse is refused before the import, so no half-made model is left
+            if (r.template() != null) dev.bastion.engine.template.ChatPrompt.of(r.template(), null);
+            if (r.quantize() != null) {
+                try {
+                    dev.bastion.store.Quantization.parse(r.quantize());
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("'quantize': " + e.getMessage(), "quantize");
+                }
+            }
             audited(ctx, "model.create", model, Map.of("files", String.join(",", files.keySet())), () -> {
                 String stored = visible(ctx).createFromUploads(model, files);
                 scheduler.unloadIfIdle(stored);

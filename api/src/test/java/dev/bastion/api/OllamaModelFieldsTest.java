@@ -119,6 +119,7 @@ class OllamaModelFieldsTest {
         http.post("/api/generate", "{\"model\":\"coder\",\"keep_alive\":-1}");
         JsonNode ps = http.get("/api/ps").json().get("models");
         assertThat(ps).hasSize(2);
+        assertThat(ps.get(0).get("name").asText()).as("longest time left first").startsWith("coder");
         for (JsonNode m : ps) {
             assertThat(m.get("digest").asText()).matches("[0-9a-f]{64}");
             assertThat(m.get("size_vram").asLong()).as("the engine runs on the CPU").isZero();
