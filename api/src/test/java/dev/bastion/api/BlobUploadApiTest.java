@@ -67,6 +67,13 @@ class BlobUploadApiTest {
             }
         }
         assertThat(Files.size(model.resolve("model.safetensors"))).as("over the JSON body limit").isGreaterThan(4096);
+        for (String bad : List.of("\"template\":\"{{ range .Messages }}{{ end }}\"", "\"quantize\":\"q2_k\"")) {
+            var refused = http.post("/api/create", "{\"model\":\"half\",\"stream\":false,\"files\":"
+                    + JsonFields.MAPPER.writeValueAsString(files) + "," + bad + "}");
+            assertThat(refused.status()).as(bad + ": " + refused.body()).isEqualTo(400);
+        }
+        assertThat(store.list()).as("nothing half-made").isEmpty();
+        assertThat(http.head("/api/blobs/" + files.get("config.json")).status()).as("the uploads wait for the next try").isEqualTo(200);
         var created = http.post("/api/create", JsonFields.MAPPER.writeValueAsString(Map.of("model", "Uploaded", "files", files,
                 "system", "Be brief.", "stream", false)));
         assertThat(created.status()).as(created.body()).isEqualTo(200);
