@@ -118,8 +118,8 @@ public final class BastionServer implements AutoCloseable {
 
     /** Writes the error in the shape of the API the path belongs to, with the request id; nothing internal is revealed. */
     static void error(Context ctx, int status, String message, String param) {
-        String type = status >= 500 ? "server_error" : "invalid_request_error";
-        String code = status == 404 && "model".equals(param) ? "model_not_found" : null;
+        String type = status >= 500 ? "server_error" : status == 402 ? "insufficient_quota" : "invalid_request_error";
+        String code = status == 404 && "model".equals(param) ? "model_not_found" : status == 402 ? "insufficient_quota" : null;
         ErrorResponses.write(ctx, status, message, type, code, param);
     }
 }

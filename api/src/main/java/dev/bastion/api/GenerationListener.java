@@ -10,12 +10,32 @@ public interface GenerationListener {
 
     GenerationListener NONE = new GenerationListener() {};
 
-    /** Before the model is acquired; throwing (an {@link ApiException}) refuses the call and nothing runs. */
-    default void starting(GenerationCall call) {}
+    /**
+     * Before the model is acquired (a queued request already holds what this returns); throwing (an {@link
+     * ApiException}) refuses the call and nothing runs.
+     */
+    default Ticket starting(GenerationCall call) {
+        return Ticket.NONE;
+    }
 
-    /** After the generation ended, also when it was cancelled or stopped early. */
-    default void finished(GenerationCall call, GenerationResult result) {}
+    /** After inputs were embedded for {@code caller}, with their tokens; returns the credits charged, or null. */
+    default Long embedded(Caller caller, String storedModel, int inputs, int tokens) {
+        return null;
+    }
 
-    /** After inputs were embedded for {@code caller}, with their tokens. */
-    default void embedded(Caller caller, String storedModel, int inputs, int tokens) {}
+    /** One started generation. {@link #close} is always called last, however the generation ended. */
+    interface Ticket extends AutoCloseable {
+
+        Ticket NONE = new Ticket() {};
+
+        /** After the generation ended, also when it was cancelled or stopped early; returns credits charged, or null. */
+        default Long finished(GenerationResult result) {
+            return null;
+        }
+
+        /** Gives back whatever {@link #finished} did not settle (the generation failed). */
+        @Override
+        default void close() {
+        }
+    }
 }

@@ -84,6 +84,13 @@ final class HttpIo {
         });
     }
 
+    /** The response header naming what a non-streamed request was charged (streams carry it in their last object). */
+    static final String CREDITS_CHARGED_HEADER = "X-Bastion-Credits-Charged";
+
+    static void creditsCharged(Context ctx, Long credits) {
+        if (credits != null) ctx.header(CREDITS_CHARGED_HEADER, Long.toString(credits));
+    }
+
     static void json(Context ctx, int status, Object body) {
         ctx.status(status).contentType("application/json").result(bytes(body));
     }

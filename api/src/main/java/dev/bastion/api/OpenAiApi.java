@@ -10,6 +10,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * OpenAI's chat completions, completions, models and embeddings endpoints: each request is translated
@@ -57,8 +58,12 @@ final class OpenAiApi {
         GenerationCall call = chats.chatCall(Caller.of(ctx), OpenAi.fromChatCompletionRequest(r));
         OpenAi.Envelope envelope = OpenAi.Envelope.of("chatcmpl-", r.model());
         boolean usage = includeUsage(r.streamOptions());
-        chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> OpenAi.toStreamChunks(envelope, reply, first, usage),
-                reply -> OpenAi.toChatCompletion(envelope, reply), OpenAi::toStreamError));
+        AtomicBoolean clientCalls = new AtomicBoolean(); // the calls since the last server-side tool result
+        chats.respond(ctx, call, ReplyEncoder.sse((reply, first) -> {
+            if ("tool".equals(reply.message().role())) clientCalls.set(false);
+            else if (reply.message().toolCalls() != null && !reply.message().toolCalls().isEmpty()) clientCalls.set(true);
+            return OpenAi.toStreamChunks(envelope, reply, first, usage, clientCalls.get());
+        }, reply -> OpenAi.toChatCompletion(envelope, reply), OpenAi::toStreamError));
     }
 
     private void completions(Context ctx) throws InterruptedException {

@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
@@ -9,6 +10,7 @@ import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.RenderLimits;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.util.List;
 
@@ -29,6 +31,16 @@ public class DelegatingRuntime implements ModelRuntime {
     @Override
     public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
         return runtime.renderChat(messages, limits, cancel);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
+        return runtime.renderChat(messages, tools, limits, cancel);
+    }
+
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        return runtime.toolCallFormat();
     }
 
     @Override

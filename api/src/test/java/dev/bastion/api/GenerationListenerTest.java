@@ -20,19 +20,27 @@ class GenerationListenerTest extends FakeServerTest {
     private void start() {
         listener = new GenerationListener() {
             @Override
-            public void starting(GenerationCall call) {
+            public Ticket starting(GenerationCall call) {
                 if (refuse) throw new ApiException(429, "quota exceeded for " + call.caller().principal(), null);
                 seen.add("start " + call.caller().principal() + " " + call.storedModel() + " stream=" + call.stream());
+                return new Ticket() {
+                    @Override
+                    public Long finished(GenerationResult result) {
+                        seen.add("done " + call.caller().principal() + " " + result.generatedTokens());
+                        return null;
+                    }
+
+                    @Override
+                    public void close() {
+                        seen.add("closed " + call.caller().principal());
+                    }
+                };
             }
 
             @Override
-            public void finished(GenerationCall call, GenerationResult result) {
-                seen.add("done " + call.caller().principal() + " " + result.generatedTokens());
-            }
-
-            @Override
-            public void embedded(Caller caller, String storedModel, int inputs, int tokens) {
+            public Long embedded(Caller caller, String storedModel, int inputs, int tokens) {
                 seen.add("embed " + caller.principal() + " " + storedModel + " " + inputs);
+                return null;
             }
         };
         start(0, 1, ServerConfig.defaults(new BindAddress("127.0.0.1", 0))
@@ -51,10 +59,10 @@ class GenerationListenerTest extends FakeServerTest {
         assertThat(http.post("/api/embed?user=ed", "{\"model\":\"tiny\",\"input\":[\"a\",\"b\"]}").status()).isEqualTo(200);
         assertThat(http.post("/v1/embeddings?user=fa", "{\"model\":\"tiny\",\"input\":\"a\"}").status()).isEqualTo(200);
         assertThat(seen).containsExactly(
-                "start ann tiny stream=false", "done ann 2",
-                "start bob tiny stream=true", "done bob 2",
-                "start cy tiny stream=true", "done cy 2",
-                "start di tiny stream=false", "done di 2",
+                "start ann tiny stream=false", "done ann 2", "closed ann",
+                "start bob tiny stream=true", "done bob 2", "closed bob",
+                "start cy tiny stream=true", "done cy 2", "closed cy",
+                "start di tiny stream=false", "done di 2", "closed di",
                 "embed ed tiny 2", "embed fa tiny 1");
     }
 

@@ -120,9 +120,9 @@ class ModelTemplateTest {
     void createRefusesATemplateGenerationCannotRenderAndWritesNothing() throws Exception {
         List<Path> before = files();
         var r = http.post("/api/create", """
-                {"model":"bad","from":"templated","template":"{{ range .Messages }}{{ .Content }}{{ end }}","stream":false}""");
+                {"model":"bad","from":"templated","template":"{{ range .Tools }}{{ .Content }}{{ end }}","stream":false}""");
         assertThat(r.status()).as(r.body()).isEqualTo(400);
-        assertThat(r.json().get("error").asText()).contains("'template'").contains("'{{ range .Messages }}'");
+        assertThat(r.json().get("error").asText()).contains("'template'").contains("'{{ range .Tools }}'");
         assertThat(files()).isEqualTo(before);
         assertThat(store.list()).extracting(m -> m.name().toString()).containsExactly("templated:latest");
     }

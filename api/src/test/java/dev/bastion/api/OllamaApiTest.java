@@ -88,9 +88,9 @@ class OllamaApiTest extends FakeServerTest {
                  "options":{"num_predict":1}}""");
         assertThat(r.status()).isEqualTo(200);
         assertThat(runtimes.get("tiny").prompts.getFirst()).isEqualTo("S:sys P:hi");
-        var bad = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"template\":\"{{ range .Messages }}\"}");
+        var bad = http.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"template\":\"{{ range .Tools }}\"}");
         assertThat(bad.status()).isEqualTo(400);
-        assertThat(bad.json().get("error").asText()).contains("'template' cannot be used").contains("'{{ range .Messages }}'");
+        assertThat(bad.json().get("error").asText()).contains("'template' cannot be used").contains("'{{ range .Tools }}'");
     }
 
     @Test

@@ -71,10 +71,10 @@ class WireTypesTest {
         assertThat(done).endsWith("\"done\":true,\"done_reason\":\"stop\",\"total_duration\":5,\"load_duration\":1,"
                 + "\"prompt_eval_count\":2,\"prompt_eval_duration\":3,\"eval_count\":4,\"eval_duration\":6}");
         OpenAi.Envelope e = new OpenAi.Envelope("id", 1, "m");
-        ChatCompletionChunk first = OpenAi.toStreamChunks(e, ChatResponse.piece("m", "a"), true, false).getFirst();
+        ChatCompletionChunk first = OpenAi.toStreamChunks(e, ChatResponse.piece("m", "a"), true, false, false).getFirst();
         assertThat(write(first)).contains("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":null}]")
                 .doesNotContain("usage");
-        var last = OpenAi.toStreamChunks(e, ChatResponse.done("m", "", "length", new Metrics(1L, 0L, 2, 1L, 3, 1L)), false, true);
+        var last = OpenAi.toStreamChunks(e, ChatResponse.done("m", "", "length", new Metrics(1L, 0L, 2, 1L, 3, 1L)), false, true, false);
         assertThat(write(last.get(0))).contains("\"delta\":{},\"finish_reason\":\"length\"");
         assertThat(write(last.get(1))).contains("\"choices\":[]").contains("\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":3,\"total_tokens\":5}");
         Completion piece = OpenAi.toCompletionChunks(e, ChatResponse.piece("m", "t"), false).getFirst();

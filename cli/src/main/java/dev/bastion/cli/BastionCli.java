@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class, RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
                 CopyCommand.class, RemoveCommand.class, StoreMaintenanceCommand.class, GenerateTinyCommand.class,
-                UsersCommand.class, KeysCommand.class, AuditCommand.class,
+                UsersCommand.class, KeysCommand.class, AuditCommand.class, CreditsCommand.class, UsageCommand.class,
+                McpCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BastionCli implements Runnable {
 

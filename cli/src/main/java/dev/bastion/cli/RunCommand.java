@@ -88,20 +88,41 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quantize", paramLabel = "LEVEL", description = "Quantize the weights at load: q8_0 (default: a stored model's own quantization, else none).")
     String quantize;
 
+    @Option(names = "--tools", split = ",", paramLabel = "NAMESPACE",
+            description = "Let the model call the tools of these namespaces (e.g. files,shell) through the tool gateway, as you; each call and its result are printed.")
+    List<String> tools;
+
+    @Option(names = "--max-tool-steps", defaultValue = "8", description = "Model turns per message when tools are on (default: ${DEFAULT-VALUE}).")
+    int maxToolSteps;
+
     @Mixin
     HomeOption home = new HomeOption();
 
     @Spec
     CommandSpec spec;
 
+    /** Loads a model directory in a weight format. */
+    @FunctionalInterface
+    interface ModelLoader {
+        ModelRuntime load(Path directory, WeightFormat format) throws IOException;
+    }
+
     private final InputStream stdin;
+    private final ToolGatewayFactory toolGateways;
+    private final ModelLoader loader;
 
     public RunCommand() {
         this(System.in);
     }
 
     RunCommand(InputStream stdin) {
+        this(stdin, ToolGatewayFactory.installed(), LocalModelRuntime::load);
+    }
+
+    RunCommand(InputStream stdin, ToolGatewayFactory toolGateways, ModelLoader loader) {
         this.stdin = stdin;
+        this.toolGateways = toolGateways;
+        this.loader = loader;
     }
 
     @Override
@@ -112,17 +133,26 @@ public final class RunCommand implements Callable<Integer> {
             GenerationOptions options = generationOptions(resolved.parameters());
             String effectiveSystem = system != null ? system : resolved.system();
             ChatPrompt chatPrompt = ChatPrompt.of(null, resolved.template());
-            try (ModelRuntime runtime = LocalModelRuntime.load(resolved.directory(), resolved.weightFormat())) {
+            if (tools != null && raw) throw new IllegalArgumentException("--tools needs the chat template; it cannot be used with --raw");
+            try (ToolGatewayFactory.Session session = tools == null ? null : toolGateways.open(home.resolve())
+                    .orElseThrow(() -> new IOException("--tools: no tool gateway is available"));
+                 ModelRuntime runtime = loader.load(resolved.directory(), resolved.weightFormat())) {
+                ToolChat toolChat = session == null ? null : ToolChat.of(session, tools, maxToolSteps);
                 if (prompt != null) {
                     List<ChatMessage> messages = startConversation(effectiveSystem);
                     messages.add(new ChatMessage("user", prompt));
-                    respond(runtime, raw ? prompt : chatPrompt.render(runtime, messages), options);
+                    if (toolChat != null) {
+                        withInterrupt(cancel -> toolChat.reply(runtime, chatPrompt, messages, options, cancel,
+                                spec.commandLine().getOut(), spec.commandLine().getErr()));
+                    } else {
+                        respond(runtime, raw ? prompt : chatPrompt.render(runtime, messages), options);
+                    }
                 } else {
-                    chat(runtime, chatPrompt, options, effectiveSystem);
+                    chat(runtime, chatPrompt, options, effectiveSystem, toolChat);
                 }
             }
             return 0;
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
             err.println("bastion run: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             err.flush();
             return 1;
@@ -183,7 +213,8 @@ public final class RunCommand implements Callable<Integer> {
         return messages;
     }
 
-    private void chat(ModelRuntime runtime, ChatPrompt chatPrompt, GenerationOptions conversation, String system) throws IOException {
+    private void chat(ModelRuntime runtime, ChatPrompt chatPrompt, GenerationOptions conversation, String system,
+                      ToolChat toolChat) throws IOException {
         // Each turn reuses the KV cache of the one before: only the new message is prefilled.
         GenerationOptions options = conversation.withCacheOwner("cli");
         PrintWriter out = spec.commandLine().getOut();
@@ -203,6 +234,10 @@ public final class RunCommand implements Callable<Integer> {
                 continue;
             }
             history.add(new ChatMessage("user", line));
+            if (toolChat != null) {
+                withInterrupt(cancel -> toolChat.reply(runtime, chatPrompt, history, options, cancel, out, spec.commandLine().getErr()));
+                continue;
+            }
             GenerationResult result = respond(runtime, chatPrompt.render(runtime, history), options);
             history.add(new ChatMessage("assistant", result.text()));
         }
@@ -222,10 +257,22 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (!result.text().isEmpty() && !result.text().endsWith("\n")) out.println();
         out.flush();
+        printStats(err, result);
+        return result;
+    }
+
+    /** Runs {@code work} with Ctrl-C cancelling it. */
+    private static void withInterrupt(java.util.function.Consumer<CancellationToken> work) {
+        CancellationToken cancel = new CancellationToken();
+        try (InterruptHandler ignored = InterruptHandler.install(cancel::cancel)) {
+            work.accept(cancel);
+        }
+    }
+
+    static void printStats(PrintWriter err, GenerationResult result) {
         err.println(String.format(Locale.ROOT, "prompt tokens: %d (%.1f tok/s), generated tokens: %d (%.1f tok/s), done: %s",
                 result.promptTokens(), result.prefillTokensPerSecond(), result.generatedTokens(),
                 result.decodeTokensPerSecond(), result.doneReason().wireName()));
         err.flush();
-        return result;
     }
 }

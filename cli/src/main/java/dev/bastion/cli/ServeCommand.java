@@ -6,7 +6,10 @@ import dev.bastion.api.EmbedLimits;
 import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
+import dev.bastion.api.credits.CreditsMetering;
+import dev.bastion.api.credits.CreditsRoutes;
 import dev.bastion.api.security.SecurityConfig;
+import dev.bastion.credits.Credits;
 import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.security.SecurityServices;
@@ -117,7 +120,20 @@ public final class ServeCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        try (BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load)) {
+        Credits credits;
+        try {
+            credits = Credits.open(services, env);
+        } catch (IllegalArgumentException e) {
+            err.println("bastion serve: " + e.getMessage());
+            return 1;
+        }
+        int released = credits.releaseAbandoned(); // before listening: no request of this process holds one yet
+        if (released > 0) out.println("Released " + released + " credit reservation(s) left by a previous run");
+        out.println(credits.enabled() ? "Credits are on: generations and embeddings are metered (BASTION_CREDITS)"
+                : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
+        config = config.withModule(new CreditsRoutes(credits, services));
+        try (credits; BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
+                new CreditsMetering(credits, services.audit()))) {
             try {
                 server.start();
             } catch (RuntimeException e) {

@@ -227,9 +227,9 @@ class StoreCommandsTest {
             before = files.sorted().toList();
         }
         Path modelfile = Files.writeString(tmp.resolve("Modelfile"),
-                "FROM tiny\nSYSTEM Be brief.\nTEMPLATE \"\"\"{{ .System }}\n{{ range .Messages }}{{ .Content }}{{ end }}\"\"\"\n");
+                "FROM tiny\nSYSTEM Be brief.\nTEMPLATE \"\"\"{{ .System }}\n{{ range .Tools }}{{ .Content }}{{ end }}\"\"\"\n");
         expectError(run(new CreateCommand(), "templated", "-f", modelfile.toString()),
-                "Modelfile line 3: TEMPLATE: unsupported template construct: '{{ range .Messages }}'");
+                "Modelfile line 3: TEMPLATE: unsupported template construct: '{{ range .Tools }}'");
         assertThat(run(new ListCommand()).out()).contains("tiny:latest").doesNotContain("templated");
         try (Stream<Path> files = Files.walk(home.resolve("blobs"))) {
             assertThat(files.sorted().toList()).isEqualTo(before);

@@ -16,6 +16,15 @@ public interface ToolSource extends AutoCloseable {
     List<ToolSpec> tools();
 
     /**
+     * The tools {@code user} may be shown, before tool policy: a source whose offer depends on the user (docker's
+     * start/stop/restart exist only for users an admin granted them) narrows {@link #tools()} here. {@code tools/list}
+     * and the chat path list these.
+     */
+    default List<ToolSpec> tools(ToolUser user) {
+        return tools();
+    }
+
+    /**
      * Runs one call. Bad arguments and sandbox refusals are a result with {@code isError} set (the model can read it
      * and try again); a {@link ToolException} is for calls that could not be made at all.
      */

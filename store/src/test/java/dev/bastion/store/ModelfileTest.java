@@ -61,7 +61,7 @@ class ModelfileTest {
             "FROM x\\nSYSTEM a\\nSYSTEM b|3|SYSTEM is given twice",
             "FROM x\\nTEMPLATE \"\"\"open\\nnever closed|2|never closed",
             "FROM x\\nTEMPLATE \"\"\"a\"\"\" trailing|2|unexpected text after the closing",
-            "FROM x\\n\\nTEMPLATE \"\"\"{{ .System }}\\n{{ range .Messages }}{{ end }}\"\"\"|3|TEMPLATE: unsupported template construct: '{{ range .Messages }}'",
+            "FROM x\\n\\nTEMPLATE \"\"\"{{ .System }}\\n{{ range .Tools }}{{ end }}\"\"\"|3|TEMPLATE: unsupported template construct: '{{ range .Tools }}'",
             "FROM x\\nTEMPLATE {{ if .Prompt }}open|2|TEMPLATE: unsupported template construct: an if without end",
             "FROM|1|FROM needs an argument",
             "PARAMETER top_k 1|0|FROM is missing",

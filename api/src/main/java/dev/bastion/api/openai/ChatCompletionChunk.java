@@ -15,7 +15,15 @@ public record ChatCompletionChunk(String id, String object, long created, String
     public record Choice(int index, Delta delta,
                          @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason) {}
 
-    /** As OpenAI: the role only in the first chunk's delta; the last one's delta is empty. */
+    /**
+     * As OpenAI: the role only in the first chunk's delta; the last one's delta is empty. A server-side tool's result
+     * is a delta of role {@code tool} with its {@code tool_call_id} (Bastion's; OpenAI has no such delta).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Delta(String role, String content) {}
+    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCall> toolCalls,
+                        @JsonProperty("tool_call_id") String toolCallId) {
+        public Delta(String role, String content) {
+            this(role, content, null, null);
+        }
+    }
 }

@@ -50,9 +50,40 @@ public final class OpenAi {
                 throw ApiException.badRequest("'" + path + ".role' must be one of " + ROLES + ", got '" + ApiException.quote(m.role()) + "'", path + ".role");
             }
             String role = m.role().equals("developer") ? "system" : m.role();
-            messages.add(new dev.bastion.api.types.Message(role, content(m.content(), path), null));
+            messages.add(new dev.bastion.api.types.Message(role, content(m.content(), path), null, toolCalls(m.toolCalls(), path),
+                    null, m.toolCallId()));
         }
-        return new ChatRequest(r.model(), null, messages, Boolean.TRUE.equals(r.stream()), format(r.responseFormat()), options(r.sampling()), null);
+        return new ChatRequest(r.model(), null, messages, Boolean.TRUE.equals(r.stream()), format(r.responseFormat()),
+                options(r.sampling()), null, tools(r.tools(), r.toolChoice()));
+    }
+
+    /** {@code tool_choice} "none" offers no tools; "auto" (or none given) lets the model choose. */
+    private static JsonNode tools(JsonNode tools, JsonNode toolChoice) {
+        if (toolChoice == null || toolChoice.isNull() || "auto".equals(toolChoice.textValue())) return tools;
+        if ("none".equals(toolChoice.textValue())) return null;
+        throw ApiException.badRequest("'tool_choice' must be \"auto\" or \"none\"", "tool_choice");
+    }
+
+    /** OpenAI's calls (arguments as a JSON string) as Ollama's (arguments as an object, checked by the chat service). */
+    private static List<dev.bastion.api.types.ToolCall> toolCalls(List<ToolCall> calls, String path) {
+        if (calls == null) return null;
+        List<dev.bastion.api.types.ToolCall> out = new ArrayList<>();
+        for (ToolCall c : calls) {
+            if (c == null || c.function() == null) throw ApiException.badRequest("'" + path + ".tool_calls[].function' is required", path + ".tool_calls");
+            JsonNode arguments = c.function().arguments() == null ? null : TextNode.valueOf(c.function().arguments());
+            out.add(new dev.bastion.api.types.ToolCall(c.id(), new dev.bastion.api.types.ToolCall.Function(null, c.function().name(), arguments)));
+        }
+        return out;
+    }
+
+    /** Ollama's calls as OpenAI's: arguments as a JSON string; {@code index} only when streamed. */
+    private static List<ToolCall> toOpenAi(List<dev.bastion.api.types.ToolCall> calls, boolean streamed) {
+        List<ToolCall> out = new ArrayList<>();
+        for (dev.bastion.api.types.ToolCall c : calls) {
+            out.add(new ToolCall(streamed ? c.function().index() : null, c.id(), "function",
+                    new ToolCall.Function(c.function().name(), c.function().arguments().toString())));
+        }
+        return out;
     }
 
     /** A completion is a raw generation: the prompt goes to the model without a template. */
@@ -126,18 +157,37 @@ public final class OpenAi {
         };
     }
 
+    /** A reply that calls tools has {@code content} null (none said) and {@code finish_reason} "tool_calls", as OpenAI's. */
     public static ChatCompletion toChatCompletion(Envelope e, ChatResponse r) {
+        List<dev.bastion.api.types.ToolCall> calls = r.message().toolCalls();
+        Message message = calls == null || calls.isEmpty() ? Message.assistant(r.content())
+                : new Message("assistant", r.content().isEmpty() ? null : TextNode.valueOf(r.content()), toOpenAi(calls, false), null);
         return new ChatCompletion(e.id(), "chat.completion", e.created(), e.model(), FINGERPRINT,
-                List.of(new ChatCompletion.Choice(0, Message.assistant(r.content()), finishReason(r))), usage(r));
+                List.of(new ChatCompletion.Choice(0, message, calls == null || calls.isEmpty() ? finishReason(r) : "tool_calls")), usage(r));
     }
 
-    /** The chunks one reply object becomes: a piece's delta, or the last chunk and (when asked for) the usage chunk. */
-    public static List<ChatCompletionChunk> toStreamChunks(Envelope e, ChatResponse r, boolean first, boolean includeUsage) {
+    /**
+     * The chunks one reply object becomes: a piece's delta (text, a tool call, or a server-side tool's result), or the
+     * last chunk and (when asked for) the usage chunk.
+     *
+     * @param endsWithCalls whether the reply's last step called tools the client is to run: the finish reason is then "tool_calls"
+     */
+    public static List<ChatCompletionChunk> toStreamChunks(Envelope e, ChatResponse r, boolean first, boolean includeUsage,
+                                                           boolean endsWithCalls) {
         if (!r.done()) {
-            var delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, r.content());
+            dev.bastion.api.types.Message m = r.message();
+            ChatCompletionChunk.Delta delta;
+            if ("tool".equals(m.role())) {
+                delta = new ChatCompletionChunk.Delta("tool", m.content(), null, m.toolCallId());
+            } else if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
+                delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, null, toOpenAi(m.toolCalls(), true), null);
+            } else {
+                delta = new ChatCompletionChunk.Delta(first ? "assistant" : null, r.content());
+            }
             return List.of(chunk(e, List.of(new ChatCompletionChunk.Choice(0, delta, null)), null));
         }
-        var last = chunk(e, List.of(new ChatCompletionChunk.Choice(0, new ChatCompletionChunk.Delta(null, null), finishReason(r))), null);
+        String finish = endsWithCalls ? "tool_calls" : finishReason(r);
+        var last = chunk(e, List.of(new ChatCompletionChunk.Choice(0, new ChatCompletionChunk.Delta(null, null), finish)), null);
         return includeUsage ? List.of(last, chunk(e, List.of(), usage(r))) : List.of(last);
     }
 
@@ -191,6 +241,7 @@ public final class OpenAi {
 
     private static Usage usage(ChatResponse r) {
         Metrics m = r.metrics(); // counts are absent when the request only loaded the model
-        return Usage.of(m.promptEvalCount() == null ? 0 : m.promptEvalCount(), m.evalCount() == null ? 0 : m.evalCount());
+        return Usage.of(m.promptEvalCount() == null ? 0 : m.promptEvalCount(), m.evalCount() == null ? 0 : m.evalCount(),
+                m.creditsCharged());
     }
 }

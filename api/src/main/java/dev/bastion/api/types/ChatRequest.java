@@ -11,6 +11,15 @@ import java.util.List;
  *
  * @param name older clients' spelling of {@code model}
  * @param format "json", a JSON schema, or null
+ * @param tools functions the model may call ({@code {"type": "function", "function": {…}}}), and Bastion's opt-in to
+ *              server-side tools ({@code {"type": "mcp", "mcp": {"tools": [patterns], "max_steps": n}}}); checked by
+ *              the chat service, so kept as JSON here
  */
 public record ChatRequest(String model, String name, List<Message> messages, Boolean stream, JsonNode format,
-                          Options options, @JsonProperty("keep_alive") KeepAlive keepAlive) implements ModelNamed {}
+                          Options options, @JsonProperty("keep_alive") KeepAlive keepAlive, JsonNode tools) implements ModelNamed {
+
+    public ChatRequest(String model, String name, List<Message> messages, Boolean stream, JsonNode format, Options options,
+                       KeepAlive keepAlive) {
+        this(model, name, messages, stream, format, options, keepAlive, null);
+    }
+}

@@ -22,6 +22,11 @@ public record ChatResponse(String model, @JsonProperty("created_at") String crea
         return new ChatResponse(model, Instant.now().toString(), Message.assistant(content), true, doneReason, metrics);
     }
 
+    /** A streamed message other than assistant text: the model's tool calls, or a server-side tool's result. */
+    public static ChatResponse message(String model, Message message) {
+        return new ChatResponse(model, Instant.now().toString(), message, false, null, null);
+    }
+
     public String content() {
         return message.content();
     }

@@ -1,5 +1,6 @@
 package dev.bastion.engine.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.format.Checkpoint;
 import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.model.InferenceState;
@@ -12,6 +13,7 @@ import dev.bastion.engine.template.RenderBudget;
 import dev.bastion.engine.template.RenderLimits;
 import dev.bastion.engine.tokenizer.Tokenizer;
 import dev.bastion.engine.tokenizer.TokenizerConfig;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,11 +37,13 @@ public final class LocalModelRuntime implements ModelRuntime {
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final OptionalInt bosToAdd;
+    private final ToolCallFormat toolCallFormat;
     private final SessionCache sessions = new SessionCache(SessionCache.Limits.DEFAULT);
     private final Generator generator;
 
     private LocalModelRuntime(Path directory, LanguageModel model, Tokenizer tokenizer, ChatTemplate template,
-                              OptionalInt bosToAdd, Set<Integer> eosTokenIds) {
+                              ToolCallFormat toolCallFormat, OptionalInt bosToAdd, Set<Integer> eosTokenIds) {
+        this.toolCallFormat = toolCallFormat;
         this.directory = directory;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -76,7 +80,8 @@ public final class LocalModelRuntime implements ModelRuntime {
             OptionalInt bos = bosToAdd(model.config(), tokenizer, tokenizerConfig, modelDir);
             Set<Integer> eos = eosTokenIds(model.config(), tokenizer, tokenizerConfig, chatMl);
             eos.addAll(checkpoint.generationEosTokenIds());
-            return new LocalModelRuntime(modelDir, model, tokenizer, template, bos, eos);
+            ToolCallFormat toolCalls = ToolCallFormat.detect(templateSource, t -> tokenizer.tokenId(t).isPresent());
+            return new LocalModelRuntime(modelDir, model, tokenizer, template, toolCalls, bos, eos);
         } catch (IOException | RuntimeException | Error e) {
             model.close();
             throw e;
@@ -136,6 +141,16 @@ public final class LocalModelRuntime implements ModelRuntime {
     @Override
     public String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
         return template.render(messages, true, RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
+        return template.render(messages, tools, true, RenderBudget.start(limits, model.config().maxPositionEmbeddings(), cancel::isCancelled));
+    }
+
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        return toolCallFormat;
     }
 
     @Override

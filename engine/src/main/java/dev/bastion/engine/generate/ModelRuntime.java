@@ -1,8 +1,10 @@
 package dev.bastion.engine.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.template.ChatMessage;
 import dev.bastion.engine.template.RenderLimits;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.util.List;
 
@@ -27,6 +29,22 @@ public interface ModelRuntime extends AutoCloseable {
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     String renderChat(List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel);
+
+    /**
+     * Like {@link #renderChat(List, RenderLimits, CancellationToken)}, offering the model {@code tools} (OpenAI's
+     * {@code {"type": "function", "function": {name, description, parameters}}} shape) through its chat template.
+     *
+     * @throws IllegalArgumentException when tools are given and this runtime has no template that takes them
+     */
+    default String renderChat(List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits, CancellationToken cancel) {
+        if (!tools.isEmpty()) throw new IllegalArgumentException("this model's chat template does not take tools");
+        return renderChat(messages, limits, cancel);
+    }
+
+    /** How this model writes tool calls in its replies, as its chat template or vocabulary tells. */
+    default ToolCallFormat toolCallFormat() {
+        return ToolCallFormat.ANY;
+    }
 
     /**
      * Tokenizes {@code prompt} (special tokens in it are honoured, BOS added if the model wants it) and generates.

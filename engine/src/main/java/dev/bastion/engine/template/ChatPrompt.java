@@ -1,7 +1,9 @@
 package dev.bastion.engine.template;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.ModelRuntime;
+import dev.bastion.engine.toolcall.ToolCallFormat;
 
 import java.util.List;
 
@@ -42,6 +44,13 @@ public final class ChatPrompt {
         }
     }
 
+    /** How the model writes the tool calls this prompt offers it. */
+    public ToolCallFormat toolCallFormat(ModelRuntime runtime) {
+        if (template == null) return runtime.toolCallFormat();
+        ToolCallFormat named = ToolCallFormat.detect(template.source(), t -> false);
+        return named == ToolCallFormat.ANY ? runtime.toolCallFormat() : named;
+    }
+
     /** The prompt that makes the model reply to {@code messages}, within the default render limits. */
     public String render(ModelRuntime runtime, List<ChatMessage> messages) {
         return render(runtime, messages, RenderLimits.DEFAULT, new CancellationToken());
@@ -55,9 +64,23 @@ public final class ChatPrompt {
      * @throws java.util.concurrent.CancellationException when cancelled while rendering
      */
     public String render(ModelRuntime runtime, List<ChatMessage> messages, RenderLimits limits, CancellationToken cancel) {
+        return render(runtime, messages, List.of(), limits, cancel);
+    }
+
+    /**
+     * Like {@link #render(ModelRuntime, List, RenderLimits, CancellationToken)}, offering the model {@code tools}
+     * (OpenAI's function shape) through its chat template.
+     *
+     * @throws PromptTemplateException also when tools are given to a Go template (it has no place for them)
+     */
+    public String render(ModelRuntime runtime, List<ChatMessage> messages, List<JsonNode> tools, RenderLimits limits,
+                         CancellationToken cancel) {
+        if (template != null && !tools.isEmpty() && !template.takesTools()) {
+            throw PromptTemplateException.unusable(source, "it has no place for tools (a TEMPLATE needs .Messages and .Tools)");
+        }
         try {
-            if (template == null) return runtime.renderChat(messages, limits, cancel);
-            return template.render(messages, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
+            if (template == null) return runtime.renderChat(messages, tools, limits, cancel);
+            return template.render(messages, tools, RenderBudget.start(limits, runtime.config().maxPositionEmbeddings(), cancel::isCancelled));
         } catch (TemplateBudgetExceededException e) {
             throw PromptTemplateException.overBudget(source, e.limit());
         }

@@ -1,5 +1,7 @@
 package dev.bastion.engine.template;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
@@ -15,6 +17,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import dev.bastion.engine.toolcall.ToolCall;
 import jinjava.javax.el.CompositeELResolver;
 
 import java.time.Clock;
@@ -61,6 +64,8 @@ public final class ChatTemplate {
     private static final ThreadLocal<Clock> RENDER_CLOCK = new ThreadLocal<>();
     /** The budget of the render on this thread, checked before every node. */
     private static final ThreadLocal<RenderBudget> RENDER_BUDGET = new ThreadLocal<>();
+
+    private static final ObjectMapper PLAIN = new ObjectMapper();
 
     private final String source;
     private final String bosToken;
@@ -135,15 +140,20 @@ public final class ChatTemplate {
      * @throws java.util.concurrent.CancellationException when the budget's cancellation was set while rendering
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, RenderBudget budget) {
+        return render(messages, List.of(), addGenerationPrompt, budget);
+    }
+
+    /**
+     * Renders the conversation and the tools the model may call ({@code tools}, in OpenAI's
+     * {@code {"type": "function", "function": {…}}} shape, as transformers' {@code apply_chat_template(tools=…)} takes
+     * them; none: {@code tools} is undefined, as transformers leaves it), within {@code budget}.
+     */
+    public String render(List<ChatMessage> messages, List<JsonNode> tools, boolean addGenerationPrompt, RenderBudget budget) {
         List<Map<String, Object>> messageMaps = new ArrayList<>(messages.size());
-        for (ChatMessage m : messages) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("role", m.role());
-            map.put("content", m.content());
-            messageMaps.add(map);
-        }
+        for (ChatMessage m : messages) messageMaps.add(messageMap(m));
         Map<String, Object> context = new HashMap<>();
         context.put("messages", messageMaps);
+        if (!tools.isEmpty()) context.put("tools", tools.stream().map(ChatTemplate::plain).toList());
         context.put("bos_token", bosToken);
         context.put("eos_token", eosToken);
         context.put("add_generation_prompt", addGenerationPrompt);
@@ -183,6 +193,35 @@ public final class ChatTemplate {
         }
         budget.checkOutput(result.getOutput().length());
         return result.getOutput();
+    }
+
+    /** A message as transformers passes it: tool calls as {@code {"type": "function", "function": {name, arguments}}}. */
+    private static Map<String, Object> messageMap(ChatMessage m) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("role", m.role());
+        map.put("content", m.content());
+        if (!m.toolCalls().isEmpty()) {
+            List<Map<String, Object>> calls = new ArrayList<>();
+            for (ToolCall call : m.toolCalls()) {
+                Map<String, Object> function = new LinkedHashMap<>();
+                function.put("name", call.name());
+                function.put("arguments", plain(call.arguments()));
+                Map<String, Object> entry = new LinkedHashMap<>();
+                if (call.id() != null) entry.put("id", call.id());
+                entry.put("type", "function");
+                entry.put("function", function);
+                calls.add(entry);
+            }
+            map.put("tool_calls", calls);
+        }
+        if (m.toolName() != null) map.put("name", m.toolName());
+        if (m.toolCallId() != null) map.put("tool_call_id", m.toolCallId());
+        return map;
+    }
+
+    /** JSON as the maps, lists, strings, numbers and booleans a template reads (and tojson writes back). */
+    private static Object plain(JsonNode node) {
+        return PLAIN.convertValue(node, Object.class);
     }
 
     private static Jinjava jinjava(long maxOutputChars) {

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * The subset of Ollama's Go templates (a Modelfile TEMPLATE or a request's {@code template}) rendered faithfully: the
  * fields .System, .Prompt and .Response, and "if .System" / "if .Prompt" / "if .Response" … "end" without nesting or
  * else; the trim markers "{{-" and "-}}" strip whitespace as in Go. Anything else is refused when parsing rather than
- * rendered wrongly. Immutable and thread-safe.
+ * rendered wrongly. A template that mentions {@code .Messages} is, as in Ollama, given the whole conversation and the
+ * tools instead, and may use the larger part of text/template {@link GoTemplate} implements. Immutable and thread-safe.
  */
 public final class GoPromptTemplate {
 
@@ -34,9 +35,24 @@ public final class GoPromptTemplate {
     private record End() implements Part {}
 
     private final List<Part> parts;
+    /** A template that ranges over .Messages, as Ollama's tool-calling TEMPLATEs do; null: the legacy subset. */
+    private final GoTemplate messagesTemplate;
+    private final String source;
 
-    private GoPromptTemplate(List<Part> parts) {
+    private GoPromptTemplate(List<Part> parts, GoTemplate messagesTemplate, String source) {
         this.parts = parts;
+        this.messagesTemplate = messagesTemplate;
+        this.source = source;
+    }
+
+    /** Whether the template renders the conversation itself ({@code .Messages}), and so may offer {@code .Tools}. */
+    public boolean takesTools() {
+        return messagesTemplate != null;
+    }
+
+    /** The template's text (its tool-call markers tell the model's format). */
+    public String source() {
+        return source;
     }
 
     /** @throws IllegalArgumentException naming the first construct outside the supported subset */
@@ -45,6 +61,8 @@ public final class GoPromptTemplate {
         if (source.length() > RenderLimits.MAX_SOURCE_CHARS) {
             throw new IllegalArgumentException("template is longer than " + RenderLimits.MAX_SOURCE_CHARS + " characters");
         }
+        // As Ollama: a template that mentions .Messages is given the whole conversation, and tools
+        if (source.contains(".Messages")) return new GoPromptTemplate(List.of(), GoTemplate.parse(source), source);
         List<Part> parts = new ArrayList<>();
         int last = 0;
         boolean inIf = false;
@@ -83,7 +101,7 @@ public final class GoPromptTemplate {
         String rest = source.substring(last);
         if (trimNext) rest = rest.stripLeading();
         if (!rest.isEmpty()) parts.add(new Text(rest));
-        return new GoPromptTemplate(List.copyOf(parts));
+        return new GoPromptTemplate(List.copyOf(parts), null, source);
     }
 
     /**
@@ -103,6 +121,18 @@ public final class GoPromptTemplate {
      * @throws java.util.concurrent.CancellationException when the budget's cancellation was set while rendering
      */
     public String render(List<ChatMessage> messages, RenderBudget budget) {
+        return render(messages, List.of(), budget);
+    }
+
+    /**
+     * Like {@link #render(List, RenderBudget)}, offering {@code tools} (OpenAI's function shape) as {@code .Tools}.
+     *
+     * @throws IllegalArgumentException when tools are given to a template without {@code .Messages} (see
+     *                                  {@link #takesTools()}), or the template fails while running
+     */
+    public String render(List<ChatMessage> messages, List<com.fasterxml.jackson.databind.JsonNode> tools, RenderBudget budget) {
+        if (messagesTemplate != null) return messagesTemplate.execute(GoTemplateData.of(messages, tools), budget);
+        if (!tools.isEmpty()) throw new IllegalArgumentException("tools need a template that ranges over .Messages");
         StringBuilder out = new StringBuilder();
         String system = "";
         String prompt = "";

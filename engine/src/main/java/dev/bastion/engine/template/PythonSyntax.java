@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
  *   <li>Keyword argument values get parentheses: {@code f(a=x - 1)} becomes {@code f(a=(x - 1))}. Jinjava parses
  *       {@code =} like {@code +}, so the value would end at the first additive operator and
  *       {@code namespace(i=messages|length - 1)} (Qwen3's template) fail; in Jinja the value is a whole expression.</li>
+ *   <li>{@code not x is test} becomes {@code x is not test}: Jinja binds the test first, Jinjava the {@code not}, so
+ *       Llama 3.2's {@code not tools is none} was always false.</li>
  *   <li>The reversing slice {@code [::-1]}, which Jinjava cannot parse, becomes {@code |reverse}.</li>
  * </ul>
  */
@@ -19,6 +21,8 @@ final class PythonSyntax {
 
     /** After "(" or ",": a keyword and "=" that is not "==". */
     private static final Pattern KEYWORD = Pattern.compile("\\s*[A-Za-z_][A-Za-z_0-9]*\\s*=(?!=)");
+    /** {@code not x is defined}: Jinja tests bind tighter than {@code not}, Jinjava's do not; {@code x is not defined} means it in both. */
+    private static final Pattern NOT_IS_TEST = Pattern.compile("not\\s+([A-Za-z_][A-Za-z_0-9.]*)\\s+is\\s+(?!not\\b)([A-Za-z_][A-Za-z_0-9]*)\\b(?!\\s*\\()");
     private static final String REVERSED_SLICE = "[::-1]";
     private static final Pattern RAW_START = Pattern.compile("\\{%-?\\s*raw\\s*-?%}");
     private static final Pattern RAW_END = Pattern.compile("\\{%-?\\s*endraw\\s*-?%}");
@@ -56,6 +60,7 @@ final class PythonSyntax {
         // One entry per open bracket: its char, and for "(" whether a keyword value's "(" awaits its ")".
         Deque<char[]> brackets = new ArrayDeque<>();
         Matcher keyword = KEYWORD.matcher(source);
+        Matcher notIsTest = NOT_IS_TEST.matcher(source);
         while (i < source.length()) {
             char c = source.charAt(i);
             if (brackets.isEmpty() && (source.startsWith("}}", i) || source.startsWith("%}", i))) {
@@ -71,6 +76,12 @@ final class PythonSyntax {
             if (source.startsWith(REVERSED_SLICE, i)) {
                 out.append("|reverse");
                 i += REVERSED_SLICE.length();
+                continue;
+            }
+            if (c == 'n' && (i == 0 || !Character.isJavaIdentifierPart(source.charAt(i - 1)))
+                    && notIsTest.region(i, source.length()).lookingAt()) {
+                out.append(notIsTest.group(1)).append(" is not ").append(notIsTest.group(2));
+                i = notIsTest.end();
                 continue;
             }
             char[] top = brackets.peek();

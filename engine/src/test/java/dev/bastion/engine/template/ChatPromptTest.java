@@ -42,13 +42,13 @@ class ChatPromptTest {
 
     @Test
     void anUnrenderableTemplateNamesWhoseItIs() {
-        assertThatThrownBy(() -> ChatPrompt.of("{{ range .Messages }}{{ end }}", null))
+        assertThatThrownBy(() -> ChatPrompt.of("{{ range .Tools }}{{ end }}", null))
                 .isInstanceOfSatisfying(PromptTemplateException.class, e -> {
                     assertThat(e.source()).isEqualTo(PromptTemplateException.Source.REQUEST);
-                    assertThat(e.reason()).contains("'{{ range .Messages }}'");
+                    assertThat(e.reason()).contains("'{{ range .Tools }}'");
                     assertThat(e.limit()).isNull();
                 });
-        assertThatThrownBy(() -> ChatPrompt.of(null, "{{ range .Messages }}{{ end }}"))
+        assertThatThrownBy(() -> ChatPrompt.of(null, "{{ range .Tools }}{{ end }}"))
                 .isInstanceOf(PromptTemplateException.class)
                 .hasMessageStartingWith("the model's TEMPLATE cannot be used: ");
     }

@@ -68,8 +68,8 @@ class GoPromptTemplateTest {
 
     @Test
     void refusesWhatItCannotRenderFaithfullyNamingTheConstruct() {
-        assertThatThrownBy(() -> GoPromptTemplate.parse("{{ range .Messages }}{{ end }}"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'{{ range .Messages }}'");
+        assertThatThrownBy(() -> GoPromptTemplate.parse("{{ range .Tools }}{{ end }}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'{{ range .Tools }}'");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ if .System }}a")).hasMessageContaining("an if without end");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ end }}")).hasMessageContaining("an end without if");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ if .System }}{{ if .Prompt }}{{ end }}{{ end }}"))

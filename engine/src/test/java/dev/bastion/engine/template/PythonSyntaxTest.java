@@ -20,6 +20,15 @@ class PythonSyntaxTest {
     }
 
     @Test
+    void negatedTestsBindTheTestFirstAsJinjaDoes() {
+        assertThat(PythonSyntax.rewrite("{%- if not tools is none %}{{ 'not x is none' }}{% if a and not m.b is defined %}"))
+                .isEqualTo("{%- if tools is not none %}{{ 'not x is none' }}{% if a and m.b is not defined %}");
+        assertThat(PythonSyntax.rewrite("{% if not x is not none %}{% if cannot is none %}{% if not n is divisibleby(3) %}"))
+                .as("already negated, a name ending in 'not', a test with arguments: unchanged")
+                .isEqualTo("{% if not x is not none %}{% if cannot is none %}{% if not n is divisibleby(3) %}");
+    }
+
+    @Test
     void wrapsEveryKeywordValueOfACall() {
         assertThat(PythonSyntax.rewrite("{% set ns = namespace(a=true, b=messages|length - 1) %}"))
                 .isEqualTo("{% set ns = namespace(a=(true), b=(messages|length - 1)) %}");

@@ -1,0 +1,68 @@
+package dev.bastion.cli;
+
+import dev.bastion.credits.Accounts;
+import dev.bastion.security.Role;
+import dev.bastion.security.SecurityServices;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CreditsCommandsTest {
+
+    @TempDir
+    Path home;
+
+    private record Result(int exit, String out, String err) {}
+
+    private Result run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(command);
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        String[] withHome = java.util.Arrays.copyOf(args, args.length + 2);
+        withHome[args.length] = "--home";
+        withHome[args.length + 1] = home.toString();
+        return new Result(cli.execute(withHome), out.toString(), err.toString());
+    }
+
+    @Test
+    void grantsAreIdempotentPricesApplyAndVerifyNamesEachCorruption() throws Exception {
+        long alice = SecurityServices.open(home, Map.of()).users().create("alice", Role.USER).id();
+        assertThat(run(new CreditsCommand(), "grant", "alice", "100", "--idempotency-key", "k1").out()).contains("Granted 100", "balance 100");
+        assertThat(run(new CreditsCommand(), "grant", "alice", "100", "--idempotency-key", "k1").out()).contains("Already granted", "balance 100");
+        assertThat(run(new CreditsCommand(), "grant", "alice", "-5").exit()).isEqualTo(1);
+        assertThat(run(new CreditsCommand(), "grant", "ghost", "5").err()).contains("no such user: ghost");
+        assertThat(run(new CreditsCommand(), "balance", "alice").out()).containsPattern("alice\\s+100");
+
+        assertThat(run(new CreditsCommand(), "price", "tiny", "--prompt", "3", "--generated", "7").out())
+                .contains("model:tiny:latest", "prompt 3/1k", "generated 7/1k");
+        assertThat(run(new CreditsCommand(), "price").out()).contains("model:tiny:latest", "default");
+        assertThat(run(new CreditsCommand(), "price", "tiny", "--prompt", "-1").exit()).isEqualTo(1);
+
+        Result clean = run(new CreditsCommand(), "verify");
+        assertThat(clean.exit()).as(clean.err()).isZero();
+        assertThat(clean.out()).startsWith("ok:");
+
+        SecurityServices services = SecurityServices.open(home, Map.of());
+        try (Connection c = services.database().connection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE credit_balances SET balance = 5 WHERE account = '" + Accounts.user(alice) + "'");
+            s.executeUpdate("UPDATE credit_entries SET amount = -90 WHERE account = 'mint'");
+        }
+        Result corrupt = run(new CreditsCommand(), "verify");
+        assertThat(corrupt.exit()).isEqualTo(1);
+        assertThat(corrupt.err()).contains("account user:" + alice + ": cached balance 5 but its entries sum to 100")
+                .contains("does not balance: its entries sum to 10");
+        assertThat(Files.readString(home.resolve("audit.log"))).contains("credits.grant", "credits.price");
+    }
+}

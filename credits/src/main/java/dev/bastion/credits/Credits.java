@@ -1,0 +1,109 @@
+package dev.bastion.credits;
+
+import dev.bastion.security.Role;
+import dev.bastion.security.db.Database;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Credits as a server applies them: whether a caller pays, what a request may cost at most, the reservation before the
+ * work and the settlement after it. One instance per server process; its {@link #holder} marks the reservations it owns,
+ * so that those of a process that died are released at the next start.
+ */
+public final class Credits implements AutoCloseable {
+
+    private final Ledger ledger;
+    private final Prices prices;
+    private final UsageReport usage;
+    private final CreditsConfig config;
+    private final boolean enabled;
+    private final Clock clock;
+    private final String holder = UUID.randomUUID().toString();
+
+    public Credits(Database database, CreditsConfig config, boolean enabled, Clock clock) {
+        this.ledger = new Ledger(database, clock, config.durableCommits());
+        this.prices = new Prices(database, clock);
+        this.usage = new UsageReport(database);
+        this.config = config;
+        this.enabled = enabled;
+        this.clock = clock;
+    }
+
+    /** Credits for a home, configured from the environment; "auto" looks at the users the home has now. */
+    public static Credits open(dev.bastion.security.SecurityServices security, java.util.Map<String, String> env) {
+        CreditsConfig config = CreditsConfig.fromEnvironment(env);
+        var users = security.users().list();
+        long admins = users.stream().filter(u -> u.role() == Role.ADMIN).count();
+        return new Credits(security.database(), config, config.enabledFor(users.size(), admins), Clock.systemUTC());
+    }
+
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    public Prices prices() {
+        return prices;
+    }
+
+    public UsageReport usage() {
+        return usage;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public String holder() {
+        return holder;
+    }
+
+    /** Whether this caller is charged at all. */
+    public boolean charges(Role role) {
+        return enabled && !config.freeRoles().contains(role);
+    }
+
+    /**
+     * Releases the reservations no one will settle: those of earlier processes (one server per database: at start they
+     * are all gone) and those past their expiry (a request stuck far beyond any generation). Run at start and then
+     * periodically.
+     */
+    public int releaseAbandoned() {
+        return ledger.releaseAbandoned(holder);
+    }
+
+    /**
+     * Reserves the most a generation on {@code storedModel} can cost, or refuses before any work.
+     *
+     * @param context the context the generation runs in (prompt and output together never exceed it)
+     * @param maxGenerated the most tokens it may generate ({@code num_predict}; negative for no limit)
+     */
+    public Reservation reserveGeneration(long userId, String userName, String storedModel, long context, long maxGenerated,
+                                         String requestId) throws InsufficientCreditsException {
+        Price price = prices.of(Prices.model(storedModel));
+        long limit = maxGenerated < 0 ? context : maxGenerated;
+        long amount = price.maxCost(context, limit);
+        Instant expires = clock.instant().plus(config.reservationTtl());
+        return ledger.reserve(userId, amount, Prices.model(storedModel), holder, expires, userName, requestId);
+    }
+
+    /** Settles a generation's actual tokens; returns what was charged (0 when it had already been settled). */
+    public long settleGeneration(Reservation reservation, long promptTokens, long generatedTokens, String requestId) {
+        Price price = prices.of(reservation.subject());
+        long cost = price.cost(promptTokens, generatedTokens);
+        return ledger.settle(reservation.id(), cost, new Usage(promptTokens, generatedTokens), requestId).orElse(0);
+    }
+
+    /** Charges an embedding after it ran (at most the balance); returns what was charged. */
+    public long chargeEmbedding(long userId, String userName, String storedModel, long promptTokens, String requestId) {
+        String subject = Prices.model(storedModel);
+        long cost = prices.of(subject).cost(promptTokens, 0);
+        return ledger.chargeAfter(userId, cost, subject, new Usage(promptTokens, 0), userName, requestId);
+    }
+
+    @Override
+    public void close() {
+        ledger.close();
+    }
+}

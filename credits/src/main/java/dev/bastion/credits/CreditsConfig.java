@@ -1,0 +1,64 @@
+package dev.bastion.credits;
+
+import dev.bastion.security.Role;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How credits apply, from the environment.
+ *
+ * <ul>
+ *   <li>{@code BASTION_CREDITS}: {@code on}, {@code off} or {@code auto} (default): auto is off while the home has
+ *       only its bootstrap admin (one person metering themselves gains nothing) and on as soon as another user exists.
+ *   <li>{@code BASTION_CREDITS_FREE_ROLES}: roles never charged, comma-separated (default {@code admin}; empty for none).
+ *   <li>{@code BASTION_CREDITS_RESERVATION_TTL_SECONDS}: a reservation not settled by then is released (default 3600).
+ *   <li>{@code BASTION_CREDITS_SYNC}: {@code normal} (default) or {@code full}: on SQLite, whether every ledger commit
+ *       is also fsynced, surviving a power cut rather than only a crashed process, at some 10 ms a request.
+ * </ul>
+ */
+public record CreditsConfig(Mode mode, Set<Role> freeRoles, Duration reservationTtl, boolean durableCommits) {
+
+    public enum Mode { ON, OFF, AUTO }
+
+    public static final CreditsConfig DEFAULT = new CreditsConfig(Mode.AUTO, EnumSet.of(Role.ADMIN), Duration.ofHours(1), false);
+
+    public static CreditsConfig fromEnvironment(Map<String, String> env) {
+        Mode mode = switch (env.getOrDefault("BASTION_CREDITS", "auto").trim().toLowerCase(Locale.ROOT)) {
+            case "on", "true", "1" -> Mode.ON;
+            case "off", "false", "0" -> Mode.OFF;
+            case "auto", "" -> Mode.AUTO;
+            default -> throw new IllegalArgumentException("BASTION_CREDITS must be on, off or auto");
+        };
+        Set<Role> free = EnumSet.noneOf(Role.class);
+        String roles = env.getOrDefault("BASTION_CREDITS_FREE_ROLES", "admin");
+        for (String role : roles.split(",")) {
+            if (!role.isBlank()) free.add(Role.parse(role.trim()));
+        }
+        long ttl;
+        try {
+            ttl = Long.parseLong(env.getOrDefault("BASTION_CREDITS_RESERVATION_TTL_SECONDS", "3600").trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("BASTION_CREDITS_RESERVATION_TTL_SECONDS must be a whole number of seconds");
+        }
+        if (ttl <= 0) throw new IllegalArgumentException("BASTION_CREDITS_RESERVATION_TTL_SECONDS must be positive");
+        boolean durable = switch (env.getOrDefault("BASTION_CREDITS_SYNC", "normal").trim().toLowerCase(Locale.ROOT)) {
+            case "normal", "" -> false;
+            case "full" -> true;
+            default -> throw new IllegalArgumentException("BASTION_CREDITS_SYNC must be normal or full");
+        };
+        return new CreditsConfig(mode, free, Duration.ofSeconds(ttl), durable);
+    }
+
+    /** Whether credits apply to a home with this many users, of whom {@code admins} are admins. */
+    public boolean enabledFor(long users, long admins) {
+        return switch (mode) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> !(users == 1 && admins == 1);
+        };
+    }
+}
