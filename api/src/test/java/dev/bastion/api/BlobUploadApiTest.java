@@ -67,7 +67,7 @@ class BlobUploadApiTest {
             }
         }
         assertThat(Files.size(model.resolve("model.safetensors"))).as("over the JSON body limit").isGreaterThan(4096);
-        for (String bad : List.of("\"template\":\"{{ range .Messages }}{{ end }}\"", "\"quantize\":\"q2_k\"")) {
+        for (String bad : List.of("\"template\":\"{{ if .System }}unclosed\"", "\"quantize\":\"q2_k\"")) {
             var refused = http.post("/api/create", "{\"model\":\"half\",\"stream\":false,\"files\":"
                     + JsonFields.MAPPER.writeValueAsString(files) + "," + bad + "}");
             assertThat(refused.status()).as(bad + ": " + refused.body()).isEqualTo(400);
