@@ -183,10 +183,18 @@ public final class Anthropic {
 
     /** The whole (non-streamed) reply. */
     public static Wire.MessagesResponse toMessagesResponse(String id, String model, ChatResponse reply) {
-        List<Wire.ContentBlock> content = reply.content() == null || reply.content().isEmpty() ? List.of()
-                : List.of(Wire.ContentBlock.text(reply.content()));
-        return new Wire.MessagesResponse(id, "message", "assistant", model, content, stopReason(reply.doneReason(), false),
-                null, usage(reply));
+        List<Wire.ContentBlock> content = new java.util.ArrayList<>();
+        if (reply.content() != null && !reply.content().isEmpty()) content.add(Wire.ContentBlock.text(reply.content()));
+        List<dev.bastion.api.types.ToolCall> calls = reply.message().toolCalls();
+        if (calls != null) calls.forEach(c -> content.add(toolUse(c)));
+        return new Wire.MessagesResponse(id, "message", "assistant", model, content,
+                stopReason(reply.doneReason(), calls != null && !calls.isEmpty()), null, usage(reply));
+    }
+
+    static Wire.ContentBlock toolUse(dev.bastion.api.types.ToolCall call) {
+        var arguments = call.function().arguments();
+        return Wire.ContentBlock.toolUse(call.id(), call.function().name(),
+                arguments == null || arguments.isNull() ? JSON.objectNode() : arguments);
     }
 
     static Wire.Usage usage(ChatResponse reply) {

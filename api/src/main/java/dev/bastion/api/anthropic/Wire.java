@@ -16,10 +16,15 @@ public final class Wire {
                                    @JsonProperty("stop_reason") String stopReason,
                                    @JsonProperty("stop_sequence") String stopSequence, Usage usage) {}
 
-    /** A text block; in a stream's {@code content_block_start} its text is empty. */
-    public record ContentBlock(String type, String text) {
+    /** A {@code text} block (in a stream's {@code content_block_start} its text is empty) or a {@code tool_use} block. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ContentBlock(String type, String text, String id, String name, com.fasterxml.jackson.databind.JsonNode input) {
         static ContentBlock text(String text) {
-            return new ContentBlock("text", text);
+            return new ContentBlock("text", text, null, null, null);
+        }
+
+        static ContentBlock toolUse(String id, String name, com.fasterxml.jackson.databind.JsonNode input) {
+            return new ContentBlock("tool_use", null, id, name, input);
         }
     }
 
@@ -31,7 +36,9 @@ public final class Wire {
 
     public record ContentBlockDelta(String type, int index, Delta delta) {}
 
-    public record Delta(String type, String text) {}
+    /** A {@code text_delta}, or an {@code input_json_delta} carrying a tool call's input as JSON text. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Delta(String type, String text, @JsonProperty("partial_json") String partialJson) {}
 
     public record ContentBlockStop(String type, int index) {}
 
