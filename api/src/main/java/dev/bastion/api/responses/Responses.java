@@ -233,10 +233,36 @@ public final class Responses {
         return usage;
     }
 
-    /** The whole (non-streamed) reply. */
+    /** A {@code function_call} output item; {@code arguments} is JSON text, as OpenAI's. */
+    static Map<String, Object> functionCallItem(String id, String status, dev.bastion.api.types.ToolCall call, boolean withArguments) {
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("id", id);
+        item.put("type", "function_call");
+        item.put("status", status);
+        item.put("call_id", call.id());
+        item.put("name", call.function().name());
+        item.put("arguments", withArguments ? arguments(call) : "");
+        return item;
+    }
+
+    static String arguments(dev.bastion.api.types.ToolCall call) {
+        JsonNode a = call.function().arguments();
+        return a == null || a.isNull() ? "{}" : a.toString();
+    }
+
+    /** The whole (non-streamed) reply: the text as a message item, then each tool call as a function_call item. */
     public static Map<String, Object> toResponse(Ids ids, String model, ObjectNode request, ChatResponse reply) {
         List<Object> output = new ArrayList<>();
-        output.add(messageItem(ids.item(), "completed", reply.content() == null ? "" : reply.content()));
+        List<dev.bastion.api.types.ToolCall> calls = reply.message().toolCalls();
+        boolean hasCalls = calls != null && !calls.isEmpty();
+        if (!hasCalls || (reply.content() != null && !reply.content().isEmpty())) {
+            output.add(messageItem(ids.item(), "completed", reply.content() == null ? "" : reply.content()));
+        }
+        if (hasCalls) {
+            for (int i = 0; i < calls.size(); i++) {
+                output.add(functionCallItem("fc_" + ids.response().substring("resp_".length()) + "_" + i, "completed", calls.get(i), true));
+            }
+        }
         Map<String, Object> r = response(ids, model, request, "completed", output, usage(reply), System.currentTimeMillis() / 1000);
         if ("length".equals(reply.doneReason())) {
             r.put("status", "incomplete");

@@ -14,8 +14,11 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** /v1/messages with tools: the model's calls come back as Anthropic tool_use blocks, whole and streamed. */
-class AnthropicToolUseTest {
+/**
+ * Tool calls through the translation layers: /v1/messages gives Anthropic tool_use blocks, /v1/responses
+ * function_call items, whole and streamed.
+ */
+class TranslatedToolCallsTest {
 
     private static final String CALL = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
     private static final String REQUEST = """
@@ -85,5 +88,36 @@ class AnthropicToolUseTest {
         JsonNode delta = events.stream().filter(e -> e.get("type").asText().equals("message_delta")).findFirst().orElseThrow();
         assertThat(delta.get("delta").get("stop_reason").asText()).isEqualTo("tool_use");
         assertThat(events.getLast().get("type").asText()).isEqualTo("message_stop");
+    }
+
+    private static final String RESPONSES_REQUEST = """
+            {"model":"tiny","max_output_tokens":50,"stream":%s,"input":"Weather in Paris?",
+             "tools":[{"type":"function","name":"get_weather","description":"Weather in a city",
+                       "parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]}""";
+
+    @Test
+    void responsesCarryFunctionCallItems() throws Exception {
+        model.replies.add(CALL);
+        JsonNode whole = http.post("/v1/responses", RESPONSES_REQUEST.formatted(false)).json();
+        JsonNode item = whole.get("output").get(whole.get("output").size() - 1);
+        assertThat(item.get("type").asText()).isEqualTo("function_call");
+        assertThat(item.get("name").asText()).isEqualTo("get_weather");
+        assertThat(item.get("call_id").asText()).isNotBlank();
+        assertThat(JsonFields.MAPPER.readTree(item.get("arguments").asText())).isEqualTo(JsonFields.MAPPER.readTree("{\"city\":\"Paris\"}"));
+
+        model.replies.add(CALL);
+        var r = http.post("/v1/responses", RESPONSES_REQUEST.formatted(true));
+        List<JsonNode> events = new ArrayList<>();
+        for (String block : r.body().split("\n\n")) {
+            if (!block.isBlank()) events.add(JsonFields.MAPPER.readTree(block.split("\n")[1].substring("data: ".length())));
+        }
+        JsonNode done = events.stream().filter(e -> e.get("type").asText().equals("response.function_call_arguments.done"))
+                .findFirst().orElseThrow();
+        assertThat(JsonFields.MAPPER.readTree(done.get("arguments").asText())).isEqualTo(JsonFields.MAPPER.readTree("{\"city\":\"Paris\"}"));
+        JsonNode completed = events.getLast();
+        assertThat(completed.get("type").asText()).isEqualTo("response.completed");
+        JsonNode output = completed.get("response").get("output");
+        assertThat(output.get(output.size() - 1).get("type").asText()).isEqualTo("function_call");
+        for (int i = 0; i < events.size(); i++) assertThat(events.get(i).get("sequence_number").asInt()).isEqualTo(i);
     }
 }
