@@ -95,11 +95,20 @@ class AnthropicApiTest extends FakeServerTest {
                 "{\"model\":\"tiny\",\"max_tokens\":1,\"messages\":[]}",
                 "{\"model\":\"tiny\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":\"hot\"}",
                 "{\"model\":\"tiny\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stop_sequences\":\"x\"}",
+                "{\"model\":\"tiny\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"description\":\"nameless\"}]}",
                 "[1]", "")) {
             var r = http.post("/v1/messages", hostile);
             assertThat(r.status()).as(hostile).isEqualTo(400);
             assertThat(r.json().get("error").get("type").asText()).as(hostile).isEqualTo("invalid_request_error");
         }
+    }
+
+    @Test
+    void anthropicServerToolsAreLeftOut() throws Exception {
+        var r = http.post("/v1/messages", """
+                {"model":"tiny","max_tokens":2,"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":3}],
+                 "messages":[{"role":"user","content":"x y"}]}""");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 
     @Test

@@ -66,13 +66,19 @@ public final class Anthropic {
         }
         JsonNode tools = body.get("tools");
         if (tools != null && tools.isArray() && !tools.isEmpty()) {
-            ArrayNode converted = chat.putArray("tools");
+            ArrayNode converted = JSON.arrayNode();
             for (JsonNode t : tools) {
+                // Anthropic's server tools (web_search_…, bash_…) are not local functions: left out, as Ollama leaves them
+                if (t.hasNonNull("type") && !t.get("type").asText().equals("custom")) continue;
+                if (!t.path("name").isTextual() || t.get("name").asText().isEmpty()) {
+                    throw ApiException.badRequest("tools[].name is required", "tools");
+                }
                 ObjectNode function = converted.addObject().put("type", "function").putObject("function");
                 function.put("name", t.path("name").asText());
                 if (t.hasNonNull("description")) function.put("description", t.get("description").asText());
                 function.set("parameters", t.hasNonNull("input_schema") ? t.get("input_schema") : JSON.objectNode());
             }
+            if (!converted.isEmpty()) chat.set("tools", converted);
         }
         JsonNode thinking = body.get("thinking");
         if (thinking != null && thinking.isObject()) {
