@@ -47,6 +47,22 @@ out.completion = { text: completion.choices[0].text, usage: completion.usage };
 const emb = await client.embeddings.create({ model, input: ['first', 'second'] });
 out.embeddings = { count: emb.data.length, dims: emb.data[0].embedding.length };
 
+// the Responses API, whole (output_text is the SDK's own join of the output) and streamed event by event
+const response = await client.responses.create({ model, input: 'hello there', instructions: 'Be terse.', max_output_tokens: 5,
+  temperature: 0 });
+out.response = { id: response.id, status: response.status, output_text: response.output_text, usage: response.usage };
+const responseEvents = [];
+let responseText = '';
+let responseCompleted = null;
+for await (const event of await client.responses.create({ model, input: 'hello there', instructions: 'Be terse.',
+  max_output_tokens: 5, temperature: 0, stream: true })) {
+  responseEvents.push(event.type);
+  if (event.type === 'response.output_text.delta') responseText += event.delta;
+  if (event.type === 'response.completed') responseCompleted = event.response;
+}
+out.responseStream = { events: responseEvents, text: responseText, output_text: responseCompleted?.output_text,
+  usage: responseCompleted?.usage };
+
 out.unknownModel = await failure(() => client.chat.completions.create({ ...params, model: 'no-such-model', messages }));
 
 // The client will not start without some apiKey; omitting the header is its documented way to send none.

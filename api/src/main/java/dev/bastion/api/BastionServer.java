@@ -35,6 +35,8 @@ public final class BastionServer implements AutoCloseable {
                 new Generations(scheduler, config.scheduler().templateLimits(), listener), config);
         OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
         OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
+        AnthropicApi anthropic = new AnthropicApi(chats, config);
+        ResponsesApi responses = new ResponsesApi(chats, config);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
@@ -47,6 +49,8 @@ public final class BastionServer implements AutoCloseable {
             config.modules().forEach(module -> module.register(c));
             ollama.register(c.routes);
             openAi.register(c.routes);
+            anthropic.register(c.routes);
+            responses.register(c.routes);
             c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));
             c.routes.exception(PromptTemplateException.class, (e, ctx) -> {
                 ApiException api = ApiException.of(e);

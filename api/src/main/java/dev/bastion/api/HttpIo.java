@@ -137,6 +137,11 @@ final class HttpIo {
             write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         }
 
+        /** A named server-sent event ({@code event: name}), as Anthropic's and OpenAI's Responses streams send them. */
+        void sseEvent(String name, Object value) {
+            write(("event: " + name + "\ndata: " + new String(bytes(value), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        }
+
         boolean broken() {
             return broken;
         }

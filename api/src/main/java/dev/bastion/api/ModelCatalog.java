@@ -15,18 +15,41 @@ import java.util.Map;
  */
 public interface ModelCatalog {
 
-    /** One stored model, as listed by {@code /api/tags} and {@code /v1/models}; {@code owner} may be null. */
-    record ModelSummary(String name, String digest, long size, Instant modifiedAt, String owner, Map<String, Object> details) {
+    /**
+     * One stored model, as listed by {@code /api/tags} and {@code /v1/models}; {@code owner} may be null.
+     *
+     * @param digest {@code sha256:<hex>}
+     * @param capabilities Ollama's names ({@code completion}, {@code tools}, …), see {@code ModelCapabilities}
+     * @param contextLength the model's trained context (0: unknown)
+     */
+    record ModelSummary(String name, String digest, long size, Instant modifiedAt, String owner, Map<String, Object> details,
+                        List<String> capabilities, int contextLength) {
         public ModelSummary {
             details = Collections.unmodifiableMap(new LinkedHashMap<>(details)); // keeps the JSON field order
+            capabilities = List.copyOf(capabilities);
+        }
+
+        /** A model that only completes, of unknown context. */
+        public ModelSummary(String name, String digest, long size, Instant modifiedAt, String owner, Map<String, Object> details) {
+            this(name, digest, size, modifiedAt, owner, details, List.of("completion"), 0);
         }
     }
 
-    /** What {@code /api/show} reports. */
+    /**
+     * What {@code /api/show} reports.
+     *
+     * @param license the Modelfile LICENSE, or null
+     * @param modelInfo Ollama's {@code model_info} keys ({@code general.architecture}, {@code llama.context_length}, …)
+     */
     record ModelDetails(ModelSummary summary, String modelfile, String template, String system,
-                        Map<String, Object> parameters) {
+                        Map<String, Object> parameters, String license, Map<String, Object> modelInfo) {
         public ModelDetails {
             parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+            modelInfo = Collections.unmodifiableMap(new java.util.TreeMap<>(modelInfo)); // sorted, as Go marshals maps
+        }
+
+        public ModelDetails(ModelSummary summary, String modelfile, String template, String system, Map<String, Object> parameters) {
+            this(summary, modelfile, template, system, parameters, null, Map.of());
         }
     }
 
@@ -40,8 +63,31 @@ public interface ModelCatalog {
 
     List<ModelSummary> list();
 
+    /** Whether a blob was uploaded under {@code digest} ({@code sha256:<hex>}); 400 for a malformed digest. */
+    default boolean hasUpload(String digest) {
+        throw new ApiException(501, "blob uploads are not supported by this catalog", null);
+    }
+
+    /** Stores an upload if it hashes to {@code digest} and holds at most {@code maxBytes}; 400 on a mismatch, 413 over. */
+    default void upload(String digest, java.io.InputStream content, long maxBytes) {
+        throw new ApiException(501, "blob uploads are not supported by this catalog", null);
+    }
+
+    /** Creates {@code name} from uploaded files (file name to digest); 400 for GGUF, unknown digests, invalid models. */
+    default void createFromUploads(String name, Map<String, String> files, String owner) {
+        throw new ApiException(501, "blob uploads are not supported by this catalog", null);
+    }
+
     /** @throws ApiException 400 for an invalid name, 404 for an unknown model */
     ModelDetails show(String name);
+
+    /**
+     * The model's vocabulary in token id order (what {@code /api/show} with {@code verbose} lists as
+     * {@code tokenizer.ggml.tokens}); empty when unknown.
+     */
+    default List<String> vocabulary(String name) {
+        return List.of();
+    }
 
     /** A verified directory the engine can load. */
     Path materialize(String name);

@@ -35,8 +35,15 @@ import java.util.Map;
  */
 final class OllamaApi {
 
+    /** Bastion's own version. */
     static final String VERSION = "0.1.0";
-    private static final Instant FOREVER = Instant.parse("9999-12-31T23:59:59Z");
+    /**
+     * The Ollama API version Bastion answers {@code /api/version} with: the Ollama release whose API (fields and
+     * endpoints) Bastion follows, so clients that require a minimum Ollama version accept it. See docs/api.md.
+     */
+    static final String OLLAMA_COMPATIBLE_VERSION = "0.13.0";
+    /** The largest blob {@code POST /api/blobs} takes: beyond any model the engine can hold in memory today. */
+    static final long MAX_BLOB_BYTES = 256L << 30;
 
     private final ModelCatalog catalog;
     private final ChatService chats;
@@ -53,13 +60,16 @@ final class OllamaApi {
     void register(RoutesConfig routes) {
         routes.get("/", ctx -> ctx.contentType("text/plain").result("Bastion is running"), Access.OPEN);
         routes.head("/", ctx -> ctx.contentType("text/plain").status(200), Access.OPEN);
-        routes.get("/api/version", ctx -> HttpIo.json(ctx, 200, new VersionResponse(VERSION)), Access.OPEN);
+        routes.get("/api/version", ctx -> HttpIo.json(ctx.header("X-Bastion-Version", VERSION), 200,
+                new VersionResponse(OLLAMA_COMPATIBLE_VERSION, VERSION)), Access.OPEN);
         routes.get("/api/tags", this::tags, Access.MODELS_USE);
         routes.get("/api/ps", this::ps, Access.MODELS_USE);
         routes.post("/api/show", this::show, Access.MODELS_USE);
         routes.delete("/api/delete", this::delete, Access.MODELS_MANAGE);
         routes.post("/api/copy", this::copy, Access.MODELS_MANAGE);
         routes.post("/api/create", this::create, Access.MODELS_MANAGE);
+        routes.head("/api/blobs/{digest}", this::hasBlob, Access.MODELS_MANAGE);
+        routes.post("/api/blobs/{digest}", this::uploadBlob, Access.MODELS_MANAGE);
         routes.post("/api/generate", this::generate, Access.MODELS_USE);
         routes.post("/api/chat", this::chat, Access.MODELS_USE);
         routes.post("/api/embed", this::embed, Access.MODELS_USE);
@@ -77,7 +87,7 @@ final class OllamaApi {
 
     private void tags(Context ctx) {
         List<ModelResponse> models = visible(ctx).list().stream().map(m -> new ModelResponse(m.name(), m.name(),
-                m.modifiedAt().toString(), m.size(), m.digest(), m.details())).toList();
+                GoTime.format(m.modifiedAt()), m.size(), bareHex(m.digest()), m.details(), m.capabilities())).toList();
         HttpIo.json(ctx, 200, new ListResponse(models));
     }
 
@@ -89,30 +99,54 @@ final class OllamaApi {
         for (ModelScheduler.LoadedModel lm : scheduler.loaded()) {
             ModelCatalog.ModelSummary s = stored.get(lm.name());
             if (s != null && !visible.visible(s)) continue;
-            models.add(new ProcessResponse.Model(lm.name(), lm.name(), lm.sizeBytes(), s == null ? "" : s.digest(),
-                    s == null ? Map.of() : s.details(), (lm.expiresAt() == null ? FOREVER : lm.expiresAt()).toString(), 0));
+            // a model kept forever expires when Ollama's would: now plus the longest Go duration (~292 years)
+            Instant expires = lm.expiresAt() == null ? Instant.now().plusNanos(Long.MAX_VALUE) : lm.expiresAt();
+            models.add(new ProcessResponse.Model(lm.name(), lm.name(), lm.sizeBytes(), s == null ? "" : bareHex(s.digest()),
+                    s == null ? Map.of() : s.details(), GoTime.format(expires), 0, s == null ? 0 : s.contextLength()));
         }
+        // longest time left first, as Ollama lists them
+        models.sort(java.util.Comparator.comparing((ProcessResponse.Model m) -> java.time.OffsetDateTime.parse(m.expiresAt())).reversed());
         HttpIo.json(ctx, 200, new ProcessResponse(models));
     }
 
     private void show(Context ctx) {
-        ModelCatalog.ModelDetails d = visible(ctx).show(body(ctx, ShowRequest.class).requiredModel());
-        HttpIo.json(ctx, 200, new ShowResponse(d.modelfile(), parameterLines(d.parameters()),
-                d.template() == null ? "" : d.template(), d.system(), d.summary().details(), Map.of(),
-                d.summary().modifiedAt().toString()));
+        ShowRequest r = body(ctx, ShowRequest.class);
+        ModelCatalog.ModelDetails d = visible(ctx).show(r.requiredModel());
+        Map<String, Object> modelInfo = new java.util.TreeMap<>(d.modelInfo());
+        if (Boolean.TRUE.equals(r.verbose())) modelInfo.put("tokenizer.ggml.tokens", catalog.vocabulary(d.summary().name()));
+        HttpIo.json(ctx, 200, new ShowResponse(d.license(), d.modelfile(), parameterLines(d.parameters()),
+                d.template() == null ? "" : d.template(), d.system(), d.summary().details(), List.of(), modelInfo,
+                d.summary().capabilities(), GoTime.format(d.summary().modifiedAt())));
     }
 
-    /** Ollama shows parameters as Modelfile lines, one per value. */
-    private static String parameterLines(Map<String, Object> parameters) {
+    /**
+     * Ollama shows parameters as Modelfile lines, one per value, as Go's {@code "%-30s %#v"} writes them: strings
+     * quoted with escapes ({@code stop "say \"hi\""}), which is also a JSON string, as Continue parses each stop value.
+     */
+    static String parameterLines(Map<String, Object> parameters) {
         StringBuilder sb = new StringBuilder();
         parameters.forEach((k, v) -> {
             List<?> values = v instanceof List<?> l ? l : List.of(v);
             for (Object value : values) {
                 if (!sb.isEmpty()) sb.append('\n');
-                sb.append(k).append(' ').append(value instanceof String s ? "\"" + s + "\"" : value);
+                sb.append(String.format(java.util.Locale.ROOT, "%-30s ", k)).append(value instanceof String s ? goQuote(s) : value);
             }
         });
         return sb.toString();
+    }
+
+    /** A Go string literal that JSON reads too: JSON's escapes, every control character as {@code \\uXXXX} or its short form. */
+    private static String goQuote(String s) {
+        try {
+            return JsonFields.MAPPER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Ollama lists digests as bare hex. */
+    private static String bareHex(String digest) {
+        return digest.startsWith("sha256:") ? digest.substring("sha256:".length()) : digest;
     }
 
     private void delete(Context ctx) {
@@ -140,8 +174,32 @@ final class OllamaApi {
             parameters = JsonFields.MAPPER.convertValue(p, Map.class);
             SamplingRequest.fromOllama(JsonFields.read(p, Options.class, "parameters."), "parameters.", Map.of());
         }
-        if (JsonFields.given(r.modelfile()) || JsonFields.given(r.files()) || JsonFields.given(r.adapters())) {
-            throw ApiException.badRequest("only 'from', 'system', 'template', 'parameters' and 'quantize' are supported by /api/create", null);
+        if (JsonFields.given(r.modelfile()) || JsonFields.given(r.adapters())) {
+            throw ApiException.badRequest("only 'from', 'files', 'system', 'template', 'parameters' and 'quantize' are supported by /api/create", null);
+        }
+        if (JsonFields.given(r.files())) {
+            if (r.from() != null) throw ApiException.badRequest("give either 'from' or 'files', not both", "files");
+            Map<String, String> files = files(r.files());
+            // what the overrides would refuse is refused before the import, so no half-made model is left
+            if (r.template() != null) dev.bastion.engine.template.ChatPrompt.of(r.template(), null);
+            if (r.quantize() != null) {
+                try {
+                    dev.bastion.store.Quantization.parse(r.quantize());
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("'quantize': " + e.getMessage(), "quantize");
+                }
+            }
+            audited(ctx, "model.create", model, Map.of("files", String.join(",", files.keySet())), () -> {
+                String stored = visible(ctx).createFromUploads(model, files);
+                scheduler.unloadIfIdle(stored);
+                if (r.system() != null || r.template() != null || r.parameters() != null || r.quantize() != null) {
+                    scheduler.unloadIfIdle(visible(ctx).create(new ModelCatalog.CreateRequest(model, stored, r.system(),
+                            r.template(), JsonFields.given(r.parameters()) ? JsonFields.MAPPER.convertValue(r.parameters(), Map.class) : null,
+                            r.quantize())));
+                }
+            });
+            created(ctx, r);
+            return;
         }
         if (r.from() == null) throw ApiException.required("from");
         ModelCatalog.CreateRequest request = new ModelCatalog.CreateRequest(model, r.from(), r.system(), r.template(),
@@ -150,11 +208,50 @@ final class OllamaApi {
                 : Map.of("from", r.from(), "quantize", request.quantize());
         // a resident model whose name now points at other content must not keep serving the old weights
         audited(ctx, "model.create", model, auditDetails, () -> scheduler.unloadIfIdle(visible(ctx).create(request)));
+        created(ctx, r);
+    }
+
+    private static void created(Context ctx, CreateRequest r) {
         if (!Boolean.FALSE.equals(r.stream())) {
             ctx.contentType("application/x-ndjson").result(new String(HttpIo.bytes(ProgressResponse.SUCCESS), StandardCharsets.UTF_8) + "\n");
         } else {
             HttpIo.json(ctx, 200, ProgressResponse.SUCCESS);
         }
+    }
+
+    /** {@code files}: file name to {@code sha256:<hex>} digest, as Open WebUI and {@code ollama create} send it. */
+    private static Map<String, String> files(JsonNode files) {
+        if (!files.isObject() || files.isEmpty()) {
+            throw ApiException.badRequest("'files' must be an object of file names to blob digests", "files");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var it = files.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) throw ApiException.badRequest("'files." + ApiException.quote(e.getKey()) + "' must be a digest string", "files");
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    /** {@code HEAD /api/blobs/sha256:<hex>}: 200 if it was uploaded, else 404 (as Ollama answers). */
+    private void hasBlob(Context ctx) {
+        ctx.status(catalog.hasUpload(ctx.pathParam("digest")) ? 200 : 404);
+    }
+
+    /** {@code POST /api/blobs/sha256:<hex>}: the body, streamed to the upload area, kept only if it hashes to the digest. */
+    private void uploadBlob(Context ctx) throws java.io.IOException {
+        String digest = ctx.pathParam("digest");
+        catalog.hasUpload(digest); // 400 for a malformed digest before the body is read
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BLOB_BYTES) throw new ApiException(413, "blob exceeds the limit of " + MAX_BLOB_BYTES + " bytes", null);
+        audited(ctx, "blob.upload", digest, Map.of(), () -> {
+            try (java.io.InputStream in = ctx.req().getInputStream()) {
+                catalog.upload(digest, in, MAX_BLOB_BYTES);
+            } catch (java.io.IOException e) {
+                throw ApiException.badRequest("the upload could not be read", null);
+            }
+        });
+        ctx.status(201);
     }
 
     /** Runs a model operation and reports it to the audit: refusals (403, 404) as denied, other errors as failure. */

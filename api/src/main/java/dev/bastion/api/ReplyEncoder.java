@@ -79,4 +79,37 @@ interface ReplyEncoder {
             }
         };
     }
+
+    /**
+     * Named server-sent events (Anthropic's Messages, OpenAI's Responses): each reply as the events {@code events}
+     * makes of it; a failure after the stream started as the one event {@code failure} makes. No {@code [DONE]}.
+     */
+    static ReplyEncoder events(Function<ChatResponse, List<NamedEvent>> events, Function<ChatResponse, Object> whole,
+                               Function<String, NamedEvent> failure) {
+        return new ReplyEncoder() {
+            @Override
+            public String contentType() {
+                return "text/event-stream";
+            }
+
+            @Override
+            public void write(HttpIo.Stream out, ChatResponse reply) {
+                events.apply(reply).forEach(e -> out.sseEvent(e.name(), e.data()));
+            }
+
+            @Override
+            public void fail(HttpIo.Stream out, String message) {
+                NamedEvent e = failure.apply(message);
+                out.sseEvent(e.name(), e.data());
+            }
+
+            @Override
+            public Object whole(ChatResponse reply) {
+                return whole.apply(reply);
+            }
+        };
+    }
+
+    /** A server-sent event's name and its JSON data. */
+    record NamedEvent(String name, Object data) {}
 }

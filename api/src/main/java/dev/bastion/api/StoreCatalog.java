@@ -30,9 +30,11 @@ public final class StoreCatalog implements ModelCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(StoreCatalog.class);
 
     private final ModelStore store;
+    private final ModelDescriptions descriptions;
 
     public StoreCatalog(ModelStore store) {
         this.store = store;
+        this.descriptions = new ModelDescriptions(store);
     }
 
     @Override
@@ -52,7 +54,60 @@ public final class StoreCatalog implements ModelCatalog {
     public ModelDetails show(String name) {
         ModelName parsed = parse(name, "model");
         dev.bastion.store.ModelDetails d = io(() -> store.show(parsed));
-        return new ModelDetails(summary(d), d.modelfile().render(), d.template(), d.system(), d.parameters());
+        ModelSummary summary = summary(d);
+        // /api/show names the model it was created from; listings show "" as Ollama's do
+        String parent = io(() -> store.manifest(parsed)).map(dev.bastion.store.Manifest::parent).orElse(null);
+        if (parent != null) {
+            Map<String, Object> details = new LinkedHashMap<>(summary.details());
+            details.put("parent_model", parent);
+            summary = new ModelSummary(summary.name(), summary.digest(), summary.size(), summary.modifiedAt(), summary.owner(),
+                    details, summary.capabilities(), summary.contextLength());
+        }
+        return new ModelDetails(summary, d.modelfile().render(), d.template(), d.system(), d.parameters(), d.license(),
+                descriptions.of(d).modelInfo());
+    }
+
+    @Override
+    public boolean hasUpload(String digest) {
+        try {
+            return store.uploads().has(digest);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), "digest");
+        }
+    }
+
+    @Override
+    public void upload(String digest, java.io.InputStream content, long maxBytes) {
+        try {
+            store.uploads().put(digest, content, maxBytes);
+        } catch (dev.bastion.store.BlobUploads.BlobTooLargeException e) {
+            throw new ApiException(413, e.getMessage(), null);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), "digest");
+        } catch (IOException e) {
+            LOG.error("blob upload failed", e);
+            throw new ApiException(500, "model store operation failed", null);
+        }
+    }
+
+    @Override
+    public void createFromUploads(String name, Map<String, String> files, String owner) {
+        ModelName parsed = parse(name, "model");
+        try {
+            store.importUploads(parsed, files, owner);
+        } catch (dev.bastion.store.InvalidModelException e) {
+            // the model's own files are at fault: say what, but never where the server keeps them
+            throw ApiException.badRequest(e.getMessage().replace(store.home().toString(), "").replaceAll("/?uploads/tmp-stage-[0-9a-f-]+/?", ""), "files");
+        } catch (IOException e) {
+            LOG.error("creating a model from uploaded files failed", e);
+            throw new ApiException(500, "model store operation failed", null);
+        }
+    }
+
+    @Override
+    public List<String> vocabulary(String name) {
+        ModelName parsed = parse(name, "model");
+        return descriptions.vocabulary(io(() -> store.show(parsed)));
     }
 
     @Override
@@ -128,15 +183,17 @@ public final class StoreCatalog implements ModelCatalog {
         }
     }
 
-    private static ModelSummary summary(dev.bastion.store.ModelDetails d) {
+    private ModelSummary summary(dev.bastion.store.ModelDetails d) {
         Map<String, Object> details = new LinkedHashMap<>();
         String family = d.architecture() == null ? "unknown" : d.architecture().name().toLowerCase(Locale.ROOT);
+        details.put("parent_model", ""); // as Ollama lists it; the store does not record what a model was created from
         details.put("format", "safetensors");
         details.put("family", family);
         details.put("families", List.of(family));
         details.put("parameter_size", d.parameterSize());
         details.put("quantization_level", d.quantizationLevel());
-        return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details);
+        return new ModelSummary(d.name().toString(), d.digest(), d.size(), d.createdAt(), d.owner(), details,
+                descriptions.of(d).capabilities(), d.contextLength());
     }
 
     /** @throws ApiException 400 naming {@code field} for a missing or malformed name */

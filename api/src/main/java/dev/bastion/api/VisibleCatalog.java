@@ -50,7 +50,7 @@ final class VisibleCatalog {
         if (own != null) {
             try {
                 ModelDetails details = all.show(own);
-                if (visible(details.summary())) return details;
+                if (visible(details.summary())) return withVisibleParent(details);
             } catch (ApiException e) {
                 if (e.status() != 404) throw e;
             }
@@ -58,7 +58,24 @@ final class VisibleCatalog {
         ModelDetails details = all.show(name);
         // The catalog's own 404 for an unknown model reads "model '<stored name>' not found"; this one is identical.
         if (!visible(details.summary())) throw ApiException.modelNotFound(details.summary().name());
-        return details;
+        return withVisibleParent(details);
+    }
+
+    /** {@code details.parent_model} names a model only if the caller may see it (else ""), so it reveals no one's model. */
+    private ModelDetails withVisibleParent(ModelDetails details) {
+        Object parent = details.summary().details().get("parent_model");
+        if (!(parent instanceof String p) || p.isEmpty()) return details;
+        try {
+            if (visible(all.show(p).summary())) return details;
+        } catch (ApiException e) {
+            if (e.status() != 404 && e.status() != 400) throw e;
+        }
+        java.util.Map<String, Object> hidden = new java.util.LinkedHashMap<>(details.summary().details());
+        hidden.put("parent_model", "");
+        ModelSummary s = details.summary();
+        return new ModelDetails(new ModelSummary(s.name(), s.digest(), s.size(), s.modifiedAt(), s.owner(), hidden,
+                s.capabilities(), s.contextLength()), details.modelfile(), details.template(), details.system(),
+                details.parameters(), details.license(), details.modelInfo());
     }
 
     /** Deletes the model {@code name} resolves to, if the caller may change it; returns its stored name. */
@@ -90,6 +107,13 @@ final class VisibleCatalog {
         }
         all.create(new CreateRequest(target, from, request.system(), request.template(), request.parameters(),
                 request.quantize()), ownerOf(target));
+        return all.show(target).summary().name();
+    }
+
+    /** Creates {@code name} from uploaded files into a namespace the caller may write; returns the stored name. */
+    String createFromUploads(String name, java.util.Map<String, String> files) {
+        String target = writable(name, "model");
+        all.createFromUploads(target, files, ownerOf(target));
         return all.show(target).summary().name();
     }
 

@@ -63,7 +63,16 @@ class ClientCompatibilityTest {
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind(bind.host(), bind.port()),
                 security.keys(), security.audit());
         server = new BastionServer(chain.secure(ServerConfig.defaults(bind)), new StoreCatalog(store), Runtimes.LOADER).start();
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+        if (!installed()) run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+    }
+
+    /** Whether node_modules holds every client package.json names (a checkout made before one was added lacks it). */
+    private static boolean installed() throws IOException {
+        JsonNode dependencies = JsonFields.MAPPER.readTree(NODE_DIR.resolve("package.json").toFile()).get("dependencies");
+        for (var names = dependencies.fieldNames(); names.hasNext(); ) {
+            if (!Files.isRegularFile(NODE_DIR.resolve("node_modules").resolve(names.next()).resolve("package.json"))) return false;
+        }
+        return true;
     }
 
     private static String withWrongSecret(String key) {
@@ -103,9 +112,40 @@ class ClientCompatibilityTest {
     }
 
     @Test
+    void officialAnthropicClientAgainstMessages() throws Exception {
+        JsonNode r = script("anthropic-client.mjs");
+        JsonNode m = r.get("message");
+        assertThat(m.get("id").asText()).startsWith("msg_");
+        assertThat(m.get("type").asText()).isEqualTo("message");
+        assertThat(m.get("role").asText()).isEqualTo("assistant");
+        assertThat(m.get("model").asText()).isEqualTo("tiny");
+        assertThat(m.get("content")).singleElement().satisfies(b -> assertThat(b.get("type").asText()).isEqualTo("text"));
+        assertThat(m.get("stop_reason").asText()).isIn("end_turn", "max_tokens");
+        assertThat(m.get("usage").get("input_tokens").asInt()).isPositive();
+        assertThat(m.get("usage").get("output_tokens").asInt()).isBetween(1, 5);
+
+        JsonNode stream = r.get("stream");
+        List<String> events = new java.util.ArrayList<>();
+        stream.get("events").forEach(e -> events.add(e.asText()));
+        assertThat(events.getFirst()).isEqualTo("message_start");
+        assertThat(events.subList(events.size() - 3, events.size())).containsExactly("content_block_stop", "message_delta", "message_stop");
+        assertThat(events).contains("content_block_start", "content_block_delta");
+        String text = m.get("content").get(0).get("text").asText();
+        assertThat(stream.get("text").asText()).as("greedy: same text streamed or not").isEqualTo(text);
+        assertThat(r.get("helper").get("text").asText()).isEqualTo(text);
+        assertThat(r.get("helper").get("stop_reason").asText()).isEqualTo(m.get("stop_reason").asText());
+        assertThat(r.get("helper").get("output_tokens").asInt()).isEqualTo(m.get("usage").get("output_tokens").asInt());
+
+        assertThat(r.get("unknownModel").get("class").asText()).isEqualTo("NotFoundError");
+        assertThat(r.get("unknownModel").get("type").asText()).isEqualTo("not_found_error");
+        assertThat(r.get("wrongKey").get("class").asText()).isEqualTo("AuthenticationError");
+        assertThat(r.get("wrongKey").get("type").asText()).isEqualTo("authentication_error");
+    }
+
+    @Test
     void officialOllamaClient() throws Exception {
         JsonNode r = script("ollama-client.mjs");
-        assertThat(r.get("version").asText()).isEqualTo("0.1.0");
+        assertThat(r.get("version").asText()).isEqualTo(OllamaApi.OLLAMA_COMPATIBLE_VERSION);
         assertThat(r.get("list")).extracting(JsonNode::asText).containsExactly("tiny:latest");
 
         JsonNode gen = r.get("generate");
@@ -241,6 +281,16 @@ class ClientCompatibilityTest {
         assertThat(r.get("completion").get("usage").get("completion_tokens").asInt()).isBetween(1, 5);
         assertThat(r.get("embeddings").get("count").asInt()).isEqualTo(2);
         assertThat(r.get("embeddings").get("dims").asInt()).isPositive();
+
+        JsonNode response = r.get("response");
+        JsonNode responseStream = r.get("responseStream");
+        assertThat(response.get("id").asText()).startsWith("resp_");
+        assertThat(response.get("status").asText()).isIn("completed", "incomplete");
+        assertThat(response.get("usage").get("output_tokens").asInt()).isBetween(1, 5);
+        assertThat(responseStream.get("events").get(0).asText()).isEqualTo("response.created");
+        assertThat(responseStream.get("events").get(responseStream.get("events").size() - 1).asText()).isEqualTo("response.completed");
+        assertThat(responseStream.get("text").asText()).as("greedy: same text streamed or not").isEqualTo(response.get("output_text").asText());
+        assertThat(responseStream.get("usage")).isEqualTo(response.get("usage"));
 
         assertThat(r.get("unknownModel").get("class").asText()).isEqualTo("NotFoundError");
         assertThat(r.get("unknownModel").get("status").asInt()).isEqualTo(404);

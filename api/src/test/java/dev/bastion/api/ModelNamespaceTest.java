@@ -32,6 +32,20 @@ class ModelNamespaceTest extends SecuredStoreTest {
     }
 
     @Test
+    void parentModelNamesOnlyAModelTheReaderMaySee() throws Exception {
+        assertThat(alice.post("/api/create", create("private-base", "shared", "alice's own")).status()).isEqualTo(200);
+        assertThat(alice.post("/api/create", create("child", "private-base", "child")).status()).isEqualTo(200);
+        assertThat(alice.post("/api/show", model("child")).json().get("details").get("parent_model").asText())
+                .isEqualTo("alice/private-base:latest");
+        // an admin shares a model made from alice's private one
+        assertThat(admin.post("/api/create", create("library/public-child", "alice/private-base", "shared child")).status()).isEqualTo(200);
+        assertThat(admin.post("/api/show", model("library/public-child")).json().get("details").get("parent_model").asText())
+                .as("the admin sees alice's models").isEqualTo("alice/private-base:latest");
+        assertThat(bob.post("/api/show", model("public-child")).json().get("details").get("parent_model").asText())
+                .as("bob may not learn alice's model exists").isEmpty();
+    }
+
+    @Test
     void twoUsersCreatingTheSameNameGetSeparateModels() throws Exception {
         TestHttp.Response first = alice.post("/api/create", create("mine", "shared", "I am alice's."));
         assertThat(first.status()).as(first.body()).isEqualTo(200);

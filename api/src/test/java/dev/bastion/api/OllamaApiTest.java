@@ -19,7 +19,7 @@ class OllamaApiTest extends FakeServerTest {
     void rootVersionAndHead() throws Exception {
         assertThat(http.get("/").body()).isEqualTo("Bastion is running");
         assertThat(http.head("/").status()).isEqualTo(200);
-        assertThat(http.get("/api/version").json().get("version").asText()).isEqualTo("0.1.0");
+        assertThat(http.get("/api/version").json().get("bastion_version").asText()).isEqualTo("0.1.0");
     }
 
     @Test
@@ -116,7 +116,7 @@ class OllamaApiTest extends FakeServerTest {
         assertThat(ps).hasSize(1);
         assertThat(ps.get(0).get("name").asText()).isEqualTo("tiny");
         assertThat(ps.get(0).get("size").asLong()).isEqualTo(64);
-        assertThat(java.time.Instant.parse(ps.get(0).get("expires_at").asText()))
+        assertThat(java.time.OffsetDateTime.parse(ps.get(0).get("expires_at").asText()).toInstant())
                 .isAfter(java.time.Instant.now().plusSeconds(3500));
         JsonNode unload = http.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":0}").json();
         assertThat(unload.get("done_reason").asText()).isEqualTo("unload");
@@ -169,10 +169,10 @@ class OllamaApiTest extends FakeServerTest {
     void tagsShowCopyCreateDelete() throws Exception {
         JsonNode tags = http.get("/api/tags").json().get("models");
         assertThat(tags).extracting(m -> m.get("name").asText()).containsExactlyInAnyOrder("tiny", "tiny:chat");
-        assertThat(tags.get(0).get("digest").asText()).startsWith("sha256:");
+        assertThat(tags.get(0).get("digest").asText()).matches("[0-9a-f]+");
 
         JsonNode show = http.post("/api/show", "{\"model\":\"tiny:chat\"}").json();
-        assertThat(show.get("parameters").asText()).isEqualTo("stop \"zzz\"");
+        assertThat(show.get("parameters").asText()).matches("stop +\"zzz\"");
         assertThat(show.get("modelfile").asText()).contains("FROM");
 
         http.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":-1}");

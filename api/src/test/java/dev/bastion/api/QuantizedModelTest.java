@@ -66,7 +66,7 @@ class QuantizedModelTest {
         assertThat(show.get("details").get("format").asText()).isEqualTo("safetensors");
         JsonNode tags = ok(http.get("/api/tags")).get("models");
         assertThat(tags).extracting(m -> m.get("name").asText() + " " + m.get("details").get("quantization_level").asText())
-                .containsExactlyInAnyOrder("tiny:latest BFLOAT16", "tiny-q8:latest Q8_0");
+                .containsExactlyInAnyOrder("tiny:latest BF16", "tiny-q8:latest Q8_0");
     }
 
     @Test

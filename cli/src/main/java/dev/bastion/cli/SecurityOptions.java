@@ -33,7 +33,8 @@ public final class SecurityOptions {
     List<String> trustedProxies = new ArrayList<>();
 
     @Option(names = "--cors-origin", paramLabel = "ORIGIN", split = ",",
-            description = "Browser origins allowed (default: http://localhost, 127.0.0.1 and [::1] on any port).")
+            description = "Browser origins allowed: exact origins, scheme://* for app schemes (vscode-webview://*, app://*) "
+                    + "or scheme://*.domain (default: http://localhost, 127.0.0.1 and [::1] on any port).")
     List<String> corsOrigins = new ArrayList<>();
 
     @Option(names = "--rate-limit", paramLabel = "N", defaultValue = "600",

@@ -53,4 +53,32 @@ class ApiKeyAuthenticatorTest {
                 .contains(new Authentication.Rejected(Map.of("key_prefix", key.substring(4, 12))));
         assertThat(authorization(authenticator, "Bearer bst_short")).contains(new Authentication.Rejected(Map.of()));
     }
+
+    @Test
+    void acceptsTheKeyAsAnthropicsXApiKeyButNeverTwoDifferentKeys() {
+        Database db = Database.openHome(home);
+        UserService users = new UserService(db);
+        ApiKeyService keys = new ApiKeyService(db, users);
+        users.create("alice", Role.USER);
+        users.create("bob", Role.ADMIN);
+        String alice = keys.create("alice", Set.of(Scope.MODELS_USE), null, null).secret();
+        String bob = keys.create("bob", Set.of(Scope.MODELS_USE), null, null).secret();
+        Authenticator authenticator = new ApiKeyAuthenticator(keys);
+
+        assertThat(authenticator.authenticate(headers(Map.of("x-api-key", alice)))).hasValueSatisfying(a ->
+                assertThat(((Authentication.Authenticated) a).principal().userName()).isEqualTo("alice"));
+        assertThat(authenticator.authenticate(headers(Map.of("x-api-key", " " + alice + " ", "Authorization", "Bearer " + alice))))
+                .hasValueSatisfying(a -> assertThat(a).isInstanceOf(Authentication.Authenticated.class));
+        // a valid key in one header must not vouch for another in the other, whichever is checked first
+        for (Map<String, String> mixed : java.util.List.of(Map.of("x-api-key", alice, "Authorization", "Bearer " + bob),
+                Map.of("x-api-key", bob, "Authorization", "Bearer " + alice),
+                Map.of("x-api-key", alice + "x", "Authorization", "Bearer " + alice))) {
+            assertThat(authenticator.authenticate(headers(mixed))).as(mixed.toString())
+                    .hasValueSatisfying(a -> assertThat(a).isInstanceOf(Authentication.Rejected.class));
+        }
+        String forged = alice.substring(0, 13) + "A".repeat(43);
+        assertThat(authenticator.authenticate(headers(Map.of("x-api-key", forged))))
+                .contains(new Authentication.Rejected(Map.of("key_prefix", alice.substring(4, 12))));
+        assertThat(authenticator.authenticate(headers(Map.of("x-api-key", "sk-ant-something")))).as("not our key format").isEmpty();
+    }
 }

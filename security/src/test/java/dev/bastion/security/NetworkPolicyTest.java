@@ -108,6 +108,40 @@ class NetworkPolicyTest {
     }
 
     @Test
+    void corsAppSchemePatternsMatchOnlyThatScheme() {
+        CorsPolicy cors = CorsPolicy.of(List.of("vscode-webview://*", "app://*", "https://*.example.com"));
+        assertThat(cors.allows("vscode-webview://1b2c3d4e5f")).isTrue();
+        assertThat(cors.allows("app://obsidian.md")).isTrue();
+        assertThat(cors.allows("https://chat.example.com")).isTrue();
+        assertThat(cors.allows("https://a.b.example.com")).isTrue();
+        for (String hostile : List.of("https://evil.com#vscode-webview://x", "https://evil.com/vscode-webview://x",
+                "https://vscode-webview://x", "https://evil.com?app://x", "http://app://x", "vscode-webview-evil://x",
+                "xvscode-webview://x", "https://example.com", "https://evilexample.com", "https://example.com.evil.net",
+                "https://x.example.com:8443", "https://x.example.com@evil.com", "https://evil.com\\.example.com",
+                "https://evil.com%2e.example.com", "http://chat.example.com", "null", "", "vscode-webview://",
+                "vscode-webview://x/y", "vscode-webview://x\r\nSet-Cookie: a=b", " vscode-webview://x")) {
+            assertThat(cors.allows(hostile)).as(hostile).isFalse();
+        }
+        assertThat(cors.allows("http://localhost:3000")).as("configured origins replace the loopback default").isFalse();
+        assertThatThrownBy(() -> CorsPolicy.of(List.of("https://*"))).hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> CorsPolicy.of(List.of("http://*"))).hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> CorsPolicy.of(List.of("https://*.com.*"))).hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> CorsPolicy.of(List.of("*://x"))).hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> CorsPolicy.of(List.of("https://ev*il.com"))).hasMessageContaining("wildcard");
+    }
+
+    @Test
+    void corsPreflightAllowsWhatTheOpenAiAndAnthropicBrowserSdksSend() {
+        CorsPolicy cors = CorsPolicy.loopbackOnly();
+        String allowed = cors.preflightHeaders("http://localhost:5173", "POST",
+                "authorization, content-type, x-stainless-os, x-stainless-brand-new, x-evil, anthropic-version").get("Access-Control-Allow-Headers");
+        List<String> names = java.util.Arrays.stream(allowed.split(",")).map(h -> h.strip().toLowerCase(java.util.Locale.ROOT)).toList();
+        assertThat(names).contains("authorization", "content-type", "x-api-key", "anthropic-version", "openai-beta",
+                "anthropic-dangerous-direct-browser-access", "x-stainless-os", "x-stainless-retry-count", "x-stainless-brand-new")
+                .doesNotContain("x-evil", "*");
+    }
+
+    @Test
     void forwardedHopsWithPortsOrBracketsNameTheClientNotTheProxy() {
         // Some proxies append the client's port; read as garbage, the client would pass as the (allowlisted) proxy.
         ClientAddressResolver resolver = ClientAddressResolver.parse(List.of("10.0.0.0/8"));

@@ -16,9 +16,12 @@ import java.util.Set;
  * @param owner the user id that owns the model; null means shared
  * @param quantization how the engine holds the weights once loaded; null (left out of the JSON, so manifests written
  *                     before it existed keep their digest) means as stored
+ * @param parent the stored model this one was created from (Ollama's {@code parent_model}); null (left out) for an
+ *               imported model
  */
 public record Manifest(int schemaVersion, Layer config, List<Layer> layers, String owner, Instant createdAt,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) Quantization quantization) {
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Quantization quantization,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String parent) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -41,7 +44,11 @@ public record Manifest(int schemaVersion, Layer config, List<Layer> layers, Stri
     }
 
     public Manifest(int schemaVersion, Layer config, List<Layer> layers, String owner, Instant createdAt) {
-        this(schemaVersion, config, layers, owner, createdAt, null);
+        this(schemaVersion, config, layers, owner, createdAt, null, null);
+    }
+
+    public Manifest(int schemaVersion, Layer config, List<Layer> layers, String owner, Instant createdAt, Quantization quantization) {
+        this(schemaVersion, config, layers, owner, createdAt, quantization, null);
     }
 
     /** The config layer followed by the other layers. */

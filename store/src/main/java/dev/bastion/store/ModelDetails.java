@@ -21,10 +21,14 @@ public record ModelDetails(ModelName name, String digest, String owner, Instant 
                            Quantization quantization,
                            Map<String, Object> parameters, String template, String system, String license) {
 
-    /** What the weights are served as, as Ollama reports it: {@code Q8_0}, else the checkpoint's dtype ({@code BFLOAT16}). */
+    /**
+     * What the weights are served as, in Ollama's vocabulary: {@code Q8_0}, else the checkpoint's dtype as a GGML file
+     * type ({@code BF16}, {@code F16}, {@code F32}); an unknown dtype is shown upper-cased, none as {@code unknown}.
+     */
     public String quantizationLevel() {
         if (quantization != null) return quantization.level();
-        return dtype == null ? "unknown" : dtype.toUpperCase(java.util.Locale.ROOT);
+        if (dtype == null) return "unknown";
+        return storedType().map(Enum::name).orElse(dtype.toUpperCase(java.util.Locale.ROOT));
     }
 
     /** How the weights are stored (from config.json's {@code torch_dtype}), when it names a known type. */
@@ -46,11 +50,19 @@ public record ModelDetails(ModelName name, String digest, String owner, Instant 
         return new Modelfile(name.toString(), parameters, template, system, license);
     }
 
-    /** Like Ollama's parameter size: {@code 494.0M}, {@code 7.6B}. */
+    /** As Ollama's {@code format.HumanNumber} writes it: {@code 260K}, {@code 134.52M}, {@code 135M}, {@code 1.2B}, {@code 7B}. */
     public String parameterSize() {
-        if (parameterCount >= 1_000_000_000L) return String.format(java.util.Locale.ROOT, "%.1fB", parameterCount / 1e9);
-        if (parameterCount >= 1_000_000L) return String.format(java.util.Locale.ROOT, "%.1fM", parameterCount / 1e6);
-        if (parameterCount >= 1_000L) return String.format(java.util.Locale.ROOT, "%.1fK", parameterCount / 1e3);
-        return Long.toString(parameterCount);
+        return humanNumber(parameterCount);
+    }
+
+    /** Ollama's {@code format.HumanNumber}: whole billions and millions without decimals, else 1 (B) or 2 (M) decimals. */
+    public static String humanNumber(long n) {
+        java.util.Locale root = java.util.Locale.ROOT;
+        if (n >= 1_000_000_000L) {
+            return n % 1_000_000_000L == 0 ? n / 1_000_000_000L + "B" : String.format(root, "%.1fB", n / 1e9);
+        }
+        if (n >= 1_000_000L) return n % 1_000_000L == 0 ? n / 1_000_000L + "M" : String.format(root, "%.2fM", n / 1e6);
+        if (n >= 1_000L) return String.format(root, "%.0fK", n / 1e3);
+        return Long.toString(n);
     }
 }

@@ -25,6 +25,10 @@ public record ModelName(String namespace, String name, String tag) {
         }
     }
 
+    /**
+     * Parses {@code [namespace/]name[:tag]}, folding namespace and name to lower case (as Ollama matches names
+     * case-insensitively: {@code Llama3} is {@code llama3}); the store matches tags case-insensitively.
+     */
     public static ModelName parse(String text) {
         if (text == null || text.isEmpty()) throw new InvalidModelNameException("model name is empty");
         if (text.length() > MAX_LENGTH) {
@@ -47,8 +51,9 @@ public record ModelName(String namespace, String name, String tag) {
         if (colon != text.lastIndexOf(':') || (colon >= 0 && colon < slash)) {
             throw new InvalidModelNameException("model name '" + text + "' is not of the form [namespace/]name[:tag]");
         }
-        String namespace = slash < 0 ? DEFAULT_NAMESPACE : text.substring(0, slash);
-        String name = text.substring(slash + 1, colon < 0 ? text.length() : colon);
+        // Ollama matches names case-insensitively; stored namespaces and names are lower case (ASCII, checked above).
+        String namespace = slash < 0 ? DEFAULT_NAMESPACE : text.substring(0, slash).toLowerCase(java.util.Locale.ROOT);
+        String name = text.substring(slash + 1, colon < 0 ? text.length() : colon).toLowerCase(java.util.Locale.ROOT);
         String tag = colon < 0 ? DEFAULT_TAG : text.substring(colon + 1);
         return new ModelName(namespace, name, tag);
     }

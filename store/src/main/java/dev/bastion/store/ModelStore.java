@@ -68,6 +68,7 @@ public final class ModelStore {
     private final Path blobs;
     private final Path manifests;
     private final Path runtime;
+    private final BlobUploads uploads;
     private final StoreLock lock;
     private final Garbage removedAtOpen;
     volatile BlobHook blobHook = (temp, layer) -> {};
@@ -82,6 +83,7 @@ public final class ModelStore {
         this.manifests = root.resolve("manifests");
         this.runtime = root.resolve("runtime");
         for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
+        this.uploads = new BlobUploads(root.resolve("uploads"));
         this.lock = new StoreLock(root.resolve(".lock"));
         // Every writer holds the lock from its first temp file until its manifest is written, so with the lock held,
         // temporaries and unreferenced blobs are what a crashed writer left (kill -9 mid-import). While another
@@ -177,6 +179,38 @@ public final class ModelStore {
 
     public Path home() {
         return root;
+    }
+
+    /** Blobs uploaded for a later {@link #importUploads}. */
+    public BlobUploads uploads() {
+        return uploads;
+    }
+
+    /**
+     * Imports a model from uploaded blobs: {@code files} maps each file name (config.json, model.safetensors,
+     * tokenizer.json, …) to its digest; validated as {@link #importDirectory} validates a directory. The uploads are
+     * consumed (the model's blobs are the store's copy); after a failure they stay for another attempt.
+     *
+     * @throws InvalidModelException for GGUF files (not readable yet), unknown digests, or an invalid model
+     */
+    public Manifest importUploads(ModelName name, Map<String, String> files, String owner) throws IOException {
+        if (files.keySet().stream().anyMatch(f -> f.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf"))) {
+            throw new InvalidModelException("GGUF files cannot be read yet; upload the model's safetensors files with its "
+                    + "config.json, tokenizer.json and tokenizer_config.json instead");
+        }
+        if (!files.containsKey(ModelDirectory.CONFIG)) {
+            throw new InvalidModelException("'files' must include config.json (and the safetensors weights and tokenizer.json)");
+        }
+        BlobUploads.Staged staged = uploads.stage(files);
+        Manifest manifest;
+        try {
+            manifest = importDirectory(staged.dir(), name, owner);
+        } catch (IOException | RuntimeException e) {
+            uploads.unstage(staged); // the client may fix the request and create again from the same uploads
+            throw e;
+        }
+        StoreFiles.deleteRecursively(staged.dir());
+        return manifest;
     }
 
     /** Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}. */
@@ -287,7 +321,7 @@ public final class ModelStore {
         try (StoreLock.Held held = lock.acquire()) {
             Manifest source = readManifest(from);
             Manifest copy = new Manifest(source.schemaVersion(), source.config(), source.layers(), owner, source.createdAt(),
-                    source.quantization());
+                    source.quantization(), source.parent());
             replaceManifest(to, JSON.writeValueAsBytes(copy));
         }
     }
@@ -374,7 +408,10 @@ public final class ModelStore {
                 if (overrides.system() != null) replaceLayer(layers, LayerType.SYSTEM, "system", utf8(overrides.system()));
                 if (overrides.license() != null) replaceLayer(layers, LayerType.LICENSE, "LICENSE", utf8(overrides.license()));
             }
-            Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now(), quantization);
+            // a model re-created from itself (new parameters on the same weights) keeps its parent
+            Optional<ModelName> from = base != null && overrides != null ? parseOrEmpty(overrides.from()) : Optional.empty();
+            String parent = from.isEmpty() ? null : from.get().equals(name) ? base.parent() : from.get().toString();
+            Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, config, layers, owner, Instant.now(), quantization, parent);
             boolean replaced = Files.exists(manifestPath(name));
             writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
             if (replaced) removeUnreferenced(new Removal());
@@ -659,8 +696,32 @@ public final class ModelStore {
 
     // ---- naming ----
 
+    /**
+     * Where {@code name}'s manifest is. Tags match case-insensitively, as Ollama matches names ({@link ModelName#parse}
+     * already folds namespace and name): an existing {@code x:V1} is what {@code x:v1} reads, overwrites and deletes.
+     */
     private Path manifestPath(ModelName name) {
-        return StoreFiles.contained(root, manifests.resolve(name.namespace()).resolve(name.name()).resolve(name.tag()));
+        Path exact = StoreFiles.contained(root, manifests.resolve(name.namespace()).resolve(name.name()).resolve(name.tag()));
+        if (Files.exists(exact, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(exact.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+            return exact;
+        }
+        try (Stream<Path> tags = Files.list(exact.getParent())) {
+            return tags.filter(t -> t.getFileName().toString().equalsIgnoreCase(name.tag())).findFirst()
+                    .map(t -> StoreFiles.contained(root, t)).orElse(exact);
+        } catch (IOException e) {
+            return exact;
+        }
+    }
+
+    /**
+     * The bytes of {@code name}'s layer of {@code type} (config.json, tokenizer_config.json, …), if it has one no
+     * larger than {@code maxBytes}; what {@code /api/show} reads to describe a model without loading it.
+     */
+    public Optional<byte[]> readLayer(ModelName name, LayerType type, long maxBytes) throws IOException {
+        Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
+        Optional<Layer> layer = type == LayerType.CONFIG ? Optional.of(manifest.config()) : manifest.layer(type);
+        if (layer.isEmpty() || layer.get().size() > maxBytes) return Optional.empty();
+        return Optional.of(Files.readAllBytes(blobPath(layer.get())));
     }
 
     private Path blobPath(Layer layer) {

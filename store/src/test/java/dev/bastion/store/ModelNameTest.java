@@ -47,11 +47,18 @@ class ModelNameTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"../x", "%2e%2e/x", "..%2fx", "/etc/passwd", "C:\\x", "a\\b", "x\u0000y", "a/b/c", "", "a..b",
-            "a/../b", "./x", "x/", "/x", "x:", ":tag", "a:b:c", "ns:x/y", "Llama", "lIama\u0131", "llаma", "ｌlama", "x\ny",
+            "a/../b", "./x", "x/", "/x", "x:", ":tag", "a:b:c", "ns:x/y", "lIama\u0131", "\u212Aelvin", "llаma", "ｌlama", "x\ny",
             "x\ty", "x y", "-x", ".x", "x:.tag", "x:-tag", "x/y:..", "~/x", "x$y", "x;rm"})
     void hostileNamesAreRefused(String hostile) {
         assertThatThrownBy(() -> ModelName.parse(hostile)).isInstanceOf(InvalidModelNameException.class)
                 .message().doesNotContain("\u0000").doesNotContain("\n");
+    }
+
+    @Test
+    void namespacesAndNamesAreMatchedCaseInsensitivelyAsOllamaDoes() {
+        assertThat(ModelName.parse("Llama3")).isEqualTo(ModelName.parse("llama3"));
+        assertThat(ModelName.parse("Alice/Qwen2.5:0.5B")).isEqualTo(new ModelName("alice", "qwen2.5", "0.5B"));
+        assertThat(ModelName.parse("LIBRARY/X")).hasToString("x:latest");
     }
 
     @Test

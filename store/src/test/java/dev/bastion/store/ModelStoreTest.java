@@ -47,6 +47,26 @@ class ModelStoreTest {
     }
 
     @Test
+    void namesAreFoundWhateverTheirCaseAsOllamaFindsThem() throws IOException {
+        store.importDirectory(modelDir, ModelName.parse("tiny:V1"), null);
+        assertThat(store.show(ModelName.parse("Tiny:v1")).digest()).isEqualTo(store.show(ModelName.parse("tiny:V1")).digest());
+        assertThat(new String(store.readLayer(ModelName.parse("TINY:v1"), LayerType.CONFIG, 1 << 20).orElseThrow(),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(Files.readString(modelDir.resolve("config.json")));
+        assertThat(store.readLayer(ModelName.parse("tiny:v1"), LayerType.WEIGHTS, 16)).as("over the size cap").isEmpty();
+        store.copy(ModelName.parse("tiny:v1"), ModelName.parse("TINY:v1"), null);
+        assertThat(store.list()).extracting(m -> m.name().toString()).containsExactly("tiny:V1");
+        store.delete(ModelName.parse("tiny:v1"));
+        assertThat(store.list()).isEmpty();
+        assertThatThrownBy(() -> store.show(ModelName.parse("tiny:v1"))).isInstanceOf(ModelNotFoundException.class);
+    }
+
+    @Test
+    void parameterSizesAndLevelsReadAsOllamaWritesThem() {
+        assertThat(List.of(259_776L, 134_515_008L, 135_000_000L, 1_235_814_400L, 7_000_000_000L, 999L))
+                .map(ModelDetails::humanNumber).containsExactly("260K", "134.52M", "135M", "1.2B", "7B", "999");
+    }
+
+    @Test
     void importListShowCopyRemoveRoundTrip() throws IOException {
         ModelName name = ModelName.parse("tiny");
         Manifest manifest = store.importDirectory(modelDir, name, "alice");
@@ -371,7 +391,7 @@ class ModelStoreTest {
         ModelName base = ModelName.parse("base");
         Manifest plain = store.importDirectory(modelDir, base, null);
         assertThat(Files.readString(home.resolve("manifests/library/base/latest"))).doesNotContain("quantization");
-        assertThat(store.show(base).quantizationLevel()).isEqualTo("BFLOAT16");
+        assertThat(store.show(base).quantizationLevel()).isEqualTo("BF16");
         assertThat(store.show(base).weightFormat()).isEqualTo(WeightFormat.AS_STORED);
         assertThat(store.show(base).loadedType()).contains(StorageType.BF16);
 

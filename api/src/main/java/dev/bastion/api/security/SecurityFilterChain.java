@@ -211,7 +211,8 @@ public final class SecurityFilterChain implements SecurityLayer {
         String origin = ctx.header("Origin");
         String preflightMethod = ctx.header("Access-Control-Request-Method");
         if ("OPTIONS".equals(ctx.method().name()) && origin != null && preflightMethod != null) {
-            Map<String, String> headers = cors.preflightHeaders(origin, preflightMethod);
+            Map<String, String> headers = cors.preflightHeaders(origin, preflightMethod,
+                    ctx.header("Access-Control-Request-Headers"));
             if (headers.isEmpty()) {
                 throw reject(403, "origin not allowed", "permission_error", "cors_origin_not_allowed", Map.of());
             }
@@ -231,7 +232,9 @@ public final class SecurityFilterChain implements SecurityLayer {
 
     /** Step 4: a declared body size over the limit is refused before anything reads the body. */
     private void checkBodySize(Context ctx) {
-        if (ctx.contentLength() > config.maxBodyBytes()) {
+        // blob uploads stream to disk and have their own cap (a model's weights are far over the JSON body limit)
+        boolean blobUpload = ctx.path().startsWith("/api/blobs/");
+        if (!blobUpload && ctx.contentLength() > config.maxBodyBytes()) {
             throw reject(413, "request body too large", "invalid_request_error", "body_too_large", Map.of());
         }
     }
@@ -249,7 +252,7 @@ public final class SecurityFilterChain implements SecurityLayer {
         }
         Authenticator.Credentials credentials = new RequestCredentials(ctx);
         Map<String, String> details = new TreeMap<>();
-        boolean presented = ctx.header("Authorization") != null;
+        boolean presented = ctx.header("Authorization") != null || ctx.header(ApiKeyAuthenticator.X_API_KEY) != null;
         for (Authenticator authenticator : tried) {
             Optional<Authentication> verdict = authenticator.authenticate(credentials);
             if (verdict.isPresent()) {

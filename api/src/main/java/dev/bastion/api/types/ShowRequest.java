@@ -1,4 +1,4 @@
 package dev.bastion.api.types;
 
-/** {@code POST /api/show}. */
-public record ShowRequest(String model, String name) implements ModelNamed {}
+/** {@code POST /api/show}; {@code verbose} adds the vocabulary ({@code tokenizer.ggml.tokens}) to {@code model_info}. */
+public record ShowRequest(String model, String name, Boolean verbose) implements ModelNamed {}
