@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class})
 public final class BastionCli implements Runnable {
 
+    public static final String VERSION = "0.1.0";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

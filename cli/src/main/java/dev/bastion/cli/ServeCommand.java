@@ -12,6 +12,12 @@ import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.credits.Credits;
 import dev.bastion.api.security.SecurityAdminRoutes;
 import dev.bastion.api.security.SecurityFilterChain;
+import dev.bastion.mcp.gateway.GatewaySettings;
+import dev.bastion.mcp.gateway.McpGateway;
+import dev.bastion.mcp.upstream.UpstreamRoutes;
+import dev.bastion.mcp.upstream.Upstreams;
+import dev.bastion.mcp.gateway.McpGateways;
+import dev.bastion.mcp.server.McpServerModule;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.store.ModelStore;
@@ -94,16 +100,24 @@ public final class ServeCommand implements Callable<Integer> {
         SecurityServices services;
         SecurityFilterChain chain;
         SecurityConfig securityConfig;
+        McpServerModule mcp;
+        UpstreamRoutes upstreams;
         try {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
+            McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(services, env),
+                    GatewaySettings.fromEnvironment(env));
+            upstreams = new UpstreamRoutes(Upstreams.open(services, gateway.sources(), env), services.audit());
+            mcp = new McpServerModule(services, gateway, BastionCli.VERSION);
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
-                .withModule(new SecurityAdminRoutes(services));
+                .withModule(new SecurityAdminRoutes(services))
+                .withModule(upstreams)
+                .withModule(mcp);
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

@@ -75,6 +75,32 @@ class ServeCommandTest {
     }
 
     @Test
+    void servesMcpAndThePolicyRoutesWithTheBootstrapAdminKey() throws Exception {
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString()));
+        StringWriter out = new StringWriter();
+        String url = serve(serve, out, "--host", "127.0.0.1:0");
+        try {
+            String key = Files.readString(home.resolve("admin.key")).strip();
+            HttpResponse<String> init = client.send(HttpRequest.newBuilder(URI.create(url + "/mcp"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .header("Accept", "application/json, text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\","
+                            + "\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                            + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(init.statusCode()).isEqualTo(200);
+            assertThat(init.headers().firstValue("Mcp-Session-Id")).isPresent();
+            assertThat(init.body()).contains("\"name\":\"bastion\"");
+            HttpResponse<String> policy = get(url + "/api/mcp/policy", key);
+            assertThat(policy.statusCode()).isEqualTo(200);
+            assertThat(policy.body()).contains("files__*", "shell__run");
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
     void writesThroughTheApiLandInTheAuthenticatedUsersNamespaceAsTheirs() throws Exception {
         Path source = TinyModelFixture.tinyModel(home.resolve("src"), Architecture.LLAMA);
         new ModelStore(home.resolve("store")).importDirectory(source, ModelName.parse("tiny"), "ops");

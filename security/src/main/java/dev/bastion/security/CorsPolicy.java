@@ -27,15 +27,18 @@ public final class CorsPolicy {
     private static final Pattern APP_SCHEME_PATTERN = Pattern.compile("([a-z][a-z0-9+.-]{0,31})://\\*");
     private static final Pattern SUBDOMAIN_PATTERN = Pattern.compile("([a-z][a-z0-9+.-]{0,31})://\\*\\.([a-z0-9-]{1,63}(\\.[a-z0-9-]{1,63})+)(:\\d{1,5})?");
     static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
-    /** What the OpenAI and Anthropic SDKs send from a browser, besides our own. */
+    /**
+     * What the OpenAI and Anthropic SDKs send from a browser, besides our own; the MCP headers let browser-based MCP
+     * clients on an allowed origin use {@code /mcp}.
+     */
     static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id, Accept, User-Agent, OpenAI-Beta, "
             + "OpenAI-Organization, OpenAI-Project, x-api-key, anthropic-version, anthropic-beta, "
             + "anthropic-dangerous-direct-browser-access, x-stainless-arch, x-stainless-lang, x-stainless-os, "
             + "x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, "
-            + "x-stainless-timeout";
+            + "x-stainless-timeout, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
     /** The SDKs add further {@code x-stainless-*} headers over time; a preflight asking for one gets it allowed. */
     private static final Pattern STAINLESS = Pattern.compile("x-stainless-[a-z0-9-]{1,64}");
-    static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After";
+    static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Mcp-Session-Id";
     private static final Set<String> ALLOWED_METHOD_SET = Set.of("GET, HEAD, POST, PUT, DELETE, OPTIONS".split(", "));
 
     private final Set<String> origins;
