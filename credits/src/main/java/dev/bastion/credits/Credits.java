@@ -95,6 +95,23 @@ public final class Credits implements AutoCloseable {
         return ledger.settle(reservation.id(), cost, new Usage(promptTokens, generatedTokens), requestId).orElse(0);
     }
 
+    /**
+     * Reserves a tool call's price ({@code tool:<full name>}'s per-call price, else the default's), or refuses before
+     * the call; null when the call is free.
+     */
+    public Reservation reserveToolCall(long userId, String userName, String toolName, String requestId)
+            throws InsufficientCreditsException {
+        String subject = Prices.tool(toolName);
+        long price = prices.of(subject).perCall();
+        if (price == 0) return null;
+        return ledger.reserve(userId, price, subject, holder, clock.instant().plus(config.reservationTtl()), userName, requestId);
+    }
+
+    /** Charges a tool call that ran (its result may still be an error); returns what was charged. */
+    public long settleToolCall(Reservation reservation, String requestId) {
+        return ledger.settle(reservation.id(), reservation.amount(), Usage.NONE, requestId).orElse(0);
+    }
+
     /** Charges an embedding after it ran (at most the balance); returns what was charged. */
     public long chargeEmbedding(long userId, String userName, String storedModel, long promptTokens, String requestId) {
         String subject = Prices.model(storedModel);
