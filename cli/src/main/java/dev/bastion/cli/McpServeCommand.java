@@ -4,6 +4,7 @@ import dev.bastion.mcp.McpScopes;
 import dev.bastion.mcp.Workspaces;
 import dev.bastion.mcp.gateway.GatewaySettings;
 import dev.bastion.mcp.gateway.McpGateway;
+import dev.bastion.credits.Credits;
 import dev.bastion.mcp.gateway.McpGateways;
 import dev.bastion.mcp.server.McpProtocol;
 import dev.bastion.mcp.server.McpServerModule;
@@ -58,8 +59,9 @@ public final class McpServeCommand extends SecurityCommand {
             return 1;
         }
         Path homeDir = home.resolve();
+        Credits credits = Credits.open(services, home.environment);
         McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(services, home.environment),
-                GatewaySettings.fromEnvironment(home.environment));
+                GatewaySettings.fromEnvironment(home.environment), credits);
         McpProtocol protocol = new McpProtocol(gateway, McpServerModule.jsonMapper(), BastionCli.VERSION);
         Upstreams upstreams = Upstreams.open(services, gateway.sources(), home.environment);
         upstreams.start();
@@ -72,6 +74,7 @@ public final class McpServeCommand extends SecurityCommand {
             protocol.close();
             gateway.close();
             gateway.sources().close();
+            credits.close();
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import dev.bastion.mcp.McpScopes;
 import dev.bastion.mcp.Workspaces;
 import dev.bastion.mcp.gateway.GatewaySettings;
 import dev.bastion.mcp.gateway.McpGateway;
+import dev.bastion.credits.Credits;
 import dev.bastion.mcp.gateway.McpGateways;
 import dev.bastion.mcp.server.ChatToolGateway;
 import dev.bastion.mcp.upstream.Upstreams;
@@ -46,13 +47,16 @@ public final class McpToolGatewayFactory implements ToolGatewayFactory {
         Principal principal = security.keys().authenticate(key.trim()).filter(p -> p.has(McpScopes.TOOLS_USE))
                 .orElseThrow(() -> new IOException("--tools: " + McpServeCommand.KEY_ENV
                         + " is not a valid key with the tools:use scope"));
-        McpGateway gateway = McpGateways.create(security, McpGateways.builtIns(security, env), GatewaySettings.fromEnvironment(env));
+        Credits credits = Credits.open(security, env);
+        McpGateway gateway = McpGateways.create(security, McpGateways.builtIns(security, env), GatewaySettings.fromEnvironment(env),
+                credits);
         Upstreams upstreams = Upstreams.open(security, gateway.sources(), env);
         upstreams.start();
         AutoCloseable resources = () -> {
             upstreams.close();
             gateway.close();
             gateway.sources().close();
+            credits.close();
         };
         return Optional.of(new Session(new ChatToolGateway(gateway, new Workspaces(home)),
                 new Caller(principal.userName(), RequestIds.generate(), principal), resources));

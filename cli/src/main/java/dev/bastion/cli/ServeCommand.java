@@ -102,12 +102,14 @@ public final class ServeCommand implements Callable<Integer> {
         SecurityConfig securityConfig;
         McpServerModule mcp;
         UpstreamRoutes upstreams;
+        Credits credits;
         try {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
+            credits = Credits.open(services, env);
             McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(services, env),
-                    GatewaySettings.fromEnvironment(env));
+                    GatewaySettings.fromEnvironment(env), credits);
             upstreams = new UpstreamRoutes(Upstreams.open(services, gateway.sources(), env), services.audit());
             mcp = new McpServerModule(services, gateway, BastionCli.VERSION);
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
@@ -134,16 +136,9 @@ public final class ServeCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        Credits credits;
-        try {
-            credits = Credits.open(services, env);
-        } catch (IllegalArgumentException e) {
-            err.println("bastion serve: " + e.getMessage());
-            return 1;
-        }
         int released = credits.releaseAbandoned(); // before listening: no request of this process holds one yet
         if (released > 0) out.println("Released " + released + " credit reservation(s) left by a previous run");
-        out.println(credits.enabled() ? "Credits are on: generations and embeddings are metered (BASTION_CREDITS)"
+        out.println(credits.enabled() ? "Credits are on: generations, embeddings and tool calls are metered (BASTION_CREDITS)"
                 : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
         config = config.withModule(new CreditsRoutes(credits, services));
         try (credits; BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,

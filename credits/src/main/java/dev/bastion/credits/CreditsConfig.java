@@ -58,7 +58,7 @@ public record CreditsConfig(Mode mode, Set<Role> freeRoles, Duration reservation
         return switch (mode) {
             case ON -> true;
             case OFF -> false;
-            case AUTO -> !(users == 1 && admins == 1);
+            case AUTO -> users > 1 || users > admins; // anyone besides a lone admin (an empty home gets only one)
         };
     }
 }

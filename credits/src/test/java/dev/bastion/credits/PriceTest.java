@@ -53,6 +53,8 @@ class PriceTest {
         CreditsConfig auto = CreditsConfig.fromEnvironment(Map.of());
         assertThat(auto.enabledFor(1, 1)).isFalse();
         assertThat(auto.enabledFor(2, 1)).isTrue();
+        assertThat(auto.enabledFor(0, 0)).as("before the bootstrap admin exists").isFalse();
+        assertThat(auto.enabledFor(1, 0)).isTrue();
         assertThat(auto.freeRoles()).containsExactly(Role.ADMIN);
         assertThat(CreditsConfig.fromEnvironment(Map.of("BASTION_CREDITS", "on")).enabledFor(1, 1)).isTrue();
         assertThat(CreditsConfig.fromEnvironment(Map.of("BASTION_CREDITS", "off")).enabledFor(5, 1)).isFalse();

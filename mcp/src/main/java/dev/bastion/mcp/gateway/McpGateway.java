@@ -9,6 +9,9 @@ import dev.bastion.mcp.ToolSource;
 import dev.bastion.mcp.ToolSources;
 import dev.bastion.mcp.ToolSpec;
 import dev.bastion.mcp.ToolUser;
+import dev.bastion.credits.Credits;
+import dev.bastion.credits.InsufficientCreditsException;
+import dev.bastion.credits.Reservation;
 import dev.bastion.mcp.policy.ToolPolicy;
 import dev.bastion.mcp.policy.ToolPolicyStore;
 import dev.bastion.security.AuditLog;
@@ -46,10 +49,18 @@ public final class McpGateway implements AutoCloseable {
     private final GatewayAudit audit;
     private final SlidingWindowRateLimiter limiter;
     private final GatewaySettings settings;
+    private final Credits credits;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
 
     public McpGateway(ToolSources sources, ToolPolicyStore policy, AuditLog audit, SlidingWindowRateLimiter limiter,
                       GatewaySettings settings) {
+        this(sources, policy, audit, limiter, settings, null);
+    }
+
+    /** @param credits where tool calls are charged their per-call price; null: calls are free */
+    public McpGateway(ToolSources sources, ToolPolicyStore policy, AuditLog audit, SlidingWindowRateLimiter limiter,
+                      GatewaySettings settings, Credits credits) {
+        this.credits = credits;
         this.sources = sources;
         this.policy = policy;
         this.audit = new GatewayAudit(audit);
@@ -112,9 +123,23 @@ public final class McpGateway implements AutoCloseable {
         } catch (AuditLog.AuditUnavailableException e) {
             throw new ToolRefusal(ToolRefusal.Reason.AUDIT_UNAVAILABLE, "the audit log cannot be written; no tool runs");
         }
+        Reservation charge = null;
+        if (credits != null && credits.charges(user.role())) {
+            try {
+                charge = credits.reserveToolCall(user.userId(), user.name(), tool.fullName(), context.requestId());
+            } catch (InsufficientCreditsException e) {
+                throw refuse(user, context, tool.fullName(), checked.sha256(), started,
+                        new ToolRefusal(ToolRefusal.Reason.INSUFFICIENT_CREDITS, e.getMessage()));
+            }
+        }
         ToolInvocation invocation = new ToolInvocation(user, tool.parsed().tool(), checked.arguments(),
                 context.requestId(), context.progress(), context.cancel());
-        Run run = execute(tool.source(), invocation);
+        Run run;
+        try {
+            run = execute(tool.source(), invocation);
+        } finally {
+            if (charge != null) credits.settleToolCall(charge, context.requestId()); // it ran: its result may be an error
+        }
         audit.record(user, context, tool.fullName(), run.outcome(), checked.sha256(), millisSince(started), null);
         return run.result();
     }

@@ -37,10 +37,16 @@ public final class McpGateways {
 
     /** A gateway over {@code sources} (registered here, in order) with the home's policy and audit log. */
     public static McpGateway create(SecurityServices security, List<ToolSource> sources, GatewaySettings settings) {
+        return create(security, sources, settings, null);
+    }
+
+    /** The same, charging tool calls in {@code credits} (null: tool calls are free). */
+    public static McpGateway create(SecurityServices security, List<ToolSource> sources, GatewaySettings settings,
+                                    dev.bastion.credits.Credits credits) {
         ToolSources registry = new ToolSources();
         sources.forEach(registry::register);
         return new McpGateway(registry, new ToolPolicyStore(security.database()), security.audit(),
-                new SlidingWindowRateLimiter(), settings);
+                new SlidingWindowRateLimiter(), settings, credits);
     }
 
     /** The user an authenticated key acts as, with its workspace. */

@@ -8,7 +8,7 @@ public final class ToolRefusal extends Exception {
 
     public enum Reason {
         UNKNOWN_TOOL("denied"), INVALID_ARGUMENTS("invalid"), RATE_LIMITED("rate_limited"),
-        AUDIT_UNAVAILABLE("failure");
+        AUDIT_UNAVAILABLE("failure"), INSUFFICIENT_CREDITS("insufficient_credits");
 
         /** The outcome the audit record carries. */
         final String outcome;
