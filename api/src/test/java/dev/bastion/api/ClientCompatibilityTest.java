@@ -1,5 +1,9 @@
 package dev.bastion.api;
 
+import dev.bastion.api.credits.CreditsMetering;
+import dev.bastion.credits.Credits;
+import dev.bastion.credits.CreditsConfig;
+import dev.bastion.engine.testing.NodePackages;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityFilterChain;
@@ -49,31 +53,30 @@ class ClientCompatibilityTest {
     static String manageKey;
     /** useKey with one character of its secret changed: well-formed, a real prefix, the wrong secret. */
     static String wrongKey;
+    static final long GRANTED = 100_000_000;
+    static long aliceId;
+    static Credits credits;
 
     @BeforeAll
     static void start() throws Exception {
         ModelStore store = new ModelStore(home);
         store.importDirectory(TinyModelFixture.tinyModel(source.resolve("m"), Architecture.LLAMA), ModelName.parse("tiny"), "alice");
         SecurityServices security = SecurityServices.open(home, Map.of());
-        security.users().create("alice", Role.USER);
+        aliceId = security.users().create("alice", Role.USER).id();
+        // Credits on, as on a shared server: every reply carries Bastion's credits_charged, which clients must ignore.
+        credits = new Credits(security.database(), CreditsConfig.DEFAULT, true, java.time.Clock.systemUTC());
+        credits.ledger().grant(aliceId, GRANTED, "clients", "test", null);
         useKey = security.keys().create("alice", Set.of(Scope.MODELS_USE), null, "clients").secret();
         manageKey = security.keys().create("alice", Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE), null, "manager").secret();
         wrongKey = withWrongSecret(useKey);
         BindAddress bind = new BindAddress("127.0.0.1", 0);
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind(bind.host(), bind.port()),
                 security.keys(), security.audit());
-        server = new BastionServer(chain.secure(ServerConfig.defaults(bind)), new StoreCatalog(store), Runtimes.LOADER).start();
-        if (!installed()) run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+        server = new BastionServer(chain.secure(ServerConfig.defaults(bind)), new StoreCatalog(store), Runtimes.LOADER,
+                new CreditsMetering(credits, security.audit())).start();
+        NodePackages.install(NODE_DIR);
     }
 
-    /** Whether node_modules holds every client package.json names (a checkout made before one was added lacks it). */
-    private static boolean installed() throws IOException {
-        JsonNode dependencies = JsonFields.MAPPER.readTree(NODE_DIR.resolve("package.json").toFile()).get("dependencies");
-        for (var names = dependencies.fieldNames(); names.hasNext(); ) {
-            if (!Files.isRegularFile(NODE_DIR.resolve("node_modules").resolve(names.next()).resolve("package.json"))) return false;
-        }
-        return true;
-    }
 
     private static String withWrongSecret(String key) {
         int secret = key.indexOf('_', ApiKeyService.KEY_MARKER.length()) + 1;
@@ -144,7 +147,9 @@ class ClientCompatibilityTest {
 
     @Test
     void officialOllamaClient() throws Exception {
+        long before = credits.ledger().balanceOfUser(aliceId);
         JsonNode r = script("ollama-client.mjs");
+        assertThat(credits.ledger().balanceOfUser(aliceId)).as("the client's generations were charged").isLessThan(before);
         assertThat(r.get("version").asText()).isEqualTo(OllamaApi.OLLAMA_COMPATIBLE_VERSION);
         assertThat(r.get("list")).extracting(JsonNode::asText).containsExactly("tiny:latest");
 

@@ -1,5 +1,6 @@
 package dev.bastion.api;
 
+import dev.bastion.engine.testing.NodePackages;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityFilterChain;
@@ -71,7 +72,7 @@ class ToolClientCompatibilityTest {
             }
         });
         server = new BastionServer(config, new StoreCatalog(store), MODEL.loader()).start();
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+        NodePackages.install(NODE_DIR);
     }
 
     @AfterAll

@@ -5,10 +5,7 @@ import dev.bastion.security.Role;
 import dev.bastion.security.SecurityServices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,18 +19,8 @@ class CreditsCommandsTest {
     @TempDir
     Path home;
 
-    private record Result(int exit, String out, String err) {}
-
-    private Result run(Object command, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(command);
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        String[] withHome = java.util.Arrays.copyOf(args, args.length + 2);
-        withHome[args.length] = "--home";
-        withHome[args.length + 1] = home.toString();
-        return new Result(cli.execute(withHome), out.toString(), err.toString());
+    private CliRun run(Object command, String... args) {
+        return CliRun.run(home, command, args);
     }
 
     @Test
@@ -50,7 +37,7 @@ class CreditsCommandsTest {
         assertThat(run(new CreditsCommand(), "price").out()).contains("model:tiny:latest", "default");
         assertThat(run(new CreditsCommand(), "price", "tiny", "--prompt", "-1").exit()).isEqualTo(1);
 
-        Result clean = run(new CreditsCommand(), "verify");
+        CliRun clean = run(new CreditsCommand(), "verify");
         assertThat(clean.exit()).as(clean.err()).isZero();
         assertThat(clean.out()).startsWith("ok:");
 
@@ -59,7 +46,7 @@ class CreditsCommandsTest {
             s.executeUpdate("UPDATE credit_balances SET balance = 5 WHERE account = '" + Accounts.user(alice) + "'");
             s.executeUpdate("UPDATE credit_entries SET amount = -90 WHERE account = 'mint'");
         }
-        Result corrupt = run(new CreditsCommand(), "verify");
+        CliRun corrupt = run(new CreditsCommand(), "verify");
         assertThat(corrupt.exit()).isEqualTo(1);
         assertThat(corrupt.err()).contains("account user:" + alice + ": cached balance 5 but its entries sum to 100")
                 .contains("does not balance: its entries sum to 10");

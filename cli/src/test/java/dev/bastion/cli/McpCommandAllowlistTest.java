@@ -2,10 +2,7 @@ package dev.bastion.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,39 +13,26 @@ class McpCommandAllowlistTest {
     @TempDir
     Path home;
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new BastionCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        String[] withHome = new String[args.length + 2];
-        System.arraycopy(args, 0, withHome, 0, args.length);
-        withHome[args.length] = "--home";
-        withHome[args.length + 1] = home.toString();
-        int exit = cli.execute(withHome);
-        return new Result(exit, out.toString(), err.toString());
+    private CliRun run(String... args) {
+        return CliRun.run(home, new BastionCli(), args);
     }
 
     @Test
     void allowListAndDisallowCommandsAreAudited() throws Exception {
         Path link = Files.createSymbolicLink(home.resolve("tool"), Path.of("/usr/bin/printf"));
         String real = Path.of("/usr/bin/printf").toRealPath().toString();
-        Result allowed = run("mcp", "allow-command", link.toString());
+        CliRun allowed = run("mcp", "allow-command", link.toString());
         assertThat(allowed.exit()).as(allowed.err()).isZero();
         assertThat(allowed.out()).contains("allowed " + real);
 
-        Result listed = run("mcp", "commands");
+        CliRun listed = run("mcp", "commands");
         assertThat(listed.out()).contains(real, link.toString(), "confinement here:");
         assertThat(run("mcp", "allow-command", real, "--deny-arg", "--.*", "--deny-arg", "-v").exit()).isZero();
         assertThat(run("mcp", "commands").out()).contains("--.* -v");
 
         assertThat(run("mcp", "disallow-command", link.toString()).exit()).isZero();
         assertThat(run("mcp", "commands").out()).doesNotContain(real);
-        Result again = run("mcp", "disallow-command", real);
+        CliRun again = run("mcp", "disallow-command", real);
         assertThat(again.exit()).isEqualTo(1);
         assertThat(again.err()).contains("not on the command allowlist");
 
@@ -59,7 +43,7 @@ class McpCommandAllowlistTest {
     @Test
     void relativeOrMissingProgramsAreRefused() {
         for (String bad : new String[] {"git", "/no/such/binary", "/usr/bin"}) {
-            Result result = run("mcp", "allow-command", bad);
+            CliRun result = run("mcp", "allow-command", bad);
             assertThat(result.exit()).isEqualTo(1);
             assertThat(result.err()).startsWith("error: ");
         }

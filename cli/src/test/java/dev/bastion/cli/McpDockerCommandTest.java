@@ -4,10 +4,7 @@ import dev.bastion.mcp.builtin.docker.DockerControlGrants;
 import dev.bastion.security.SecurityServices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -18,19 +15,8 @@ class McpDockerCommandTest {
     @TempDir
     Path home;
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private Result run(Object command, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(command);
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        String[] withHome = java.util.Arrays.copyOf(args, args.length + 2);
-        withHome[args.length] = "--home";
-        withHome[args.length + 1] = home.toString();
-        return new Result(cli.execute(withHome), out.toString(), err.toString());
+    private CliRun run(Object command, String... args) {
+        return CliRun.run(home, command, args);
     }
 
     private boolean allowed(String user) {
@@ -45,7 +31,7 @@ class McpDockerCommandTest {
         run(new UsersCommand(), "create", "bob");
         assertThat(allowed("alice")).isFalse();
 
-        Result allow = run(new McpCommand(), "docker", "allow-control", "alice");
+        CliRun allow = run(new McpCommand(), "docker", "allow-control", "alice");
         assertThat(allow.exit()).isZero();
         assertThat(allow.out()).contains("user alice may now start, stop and restart containers");
         assertThat(allowed("alice")).isTrue();
@@ -54,7 +40,7 @@ class McpDockerCommandTest {
         assertThat(run(new McpCommand(), "docker", "list-control").out()).containsPattern("alice\\s+cli:\\S+\\s+\\d{4}-")
                 .doesNotContain("bob");
 
-        Result deny = run(new McpCommand(), "docker", "deny-control", "alice");
+        CliRun deny = run(new McpCommand(), "docker", "deny-control", "alice");
         assertThat(deny.exit()).isZero();
         assertThat(deny.out()).contains("user alice may no longer start, stop or restart containers");
         assertThat(allowed("alice")).isFalse();
@@ -67,7 +53,7 @@ class McpDockerCommandTest {
 
     @Test
     void anUnknownUserIsAnErrorAndChangesNothing() {
-        Result result = run(new McpCommand(), "docker", "allow-control", "../ghost");
+        CliRun result = run(new McpCommand(), "docker", "allow-control", "../ghost");
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err()).contains("no user named '../ghost'");
         assertThat(run(new McpCommand(), "docker", "list-control").out().lines()).hasSize(1);

@@ -1,5 +1,6 @@
 package dev.bastion.cli;
 
+import dev.bastion.engine.testing.NodePackages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.mcp.McpScopes;
@@ -35,11 +36,7 @@ class McpServeStdioPeerTest {
     }
 
     private Run node(Map<String, String> env) throws Exception {
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) {
-            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(NODE_DIR.toFile())
-                    .inheritIO().start();
-            assertThat(npm.waitFor(300, TimeUnit.SECONDS) && npm.exitValue() == 0).as("npm ci").isTrue();
-        }
+        NodePackages.install(NODE_DIR);
         List<String> command = new ArrayList<>(List.of("node", "sdk-client.mjs", "stdio",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), BastionCli.class.getName(), "mcp", "serve", "--home", home.toString()));

@@ -5,10 +5,7 @@ import dev.bastion.security.Scope;
 import dev.bastion.security.SecurityServices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,21 +21,8 @@ class SecurityCommandsTest {
     @TempDir
     Path home;
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private Result run(Object command, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(command);
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        String[] withHome = new String[args.length + 2];
-        System.arraycopy(args, 0, withHome, 0, args.length);
-        withHome[args.length] = "--home";
-        withHome[args.length + 1] = home.toString();
-        int exit = cli.execute(withHome);
-        return new Result(exit, out.toString(), err.toString());
+    private CliRun run(Object command, String... args) {
+        return CliRun.run(home, command, args);
     }
 
     private SecurityServices services() {
@@ -49,7 +33,7 @@ class SecurityCommandsTest {
     void createListAndDisableUsers() {
         assertThat(run(new UsersCommand(), "create", "alice").out()).contains("created user alice (user)");
         assertThat(run(new UsersCommand(), "create", "ops", "--role", "admin").exit()).isZero();
-        Result duplicate = run(new UsersCommand(), "create", "alice");
+        CliRun duplicate = run(new UsersCommand(), "create", "alice");
         assertThat(duplicate.exit()).isEqualTo(1);
         assertThat(duplicate.err()).contains("alice", "already exists");
         assertThat(run(new UsersCommand(), "create", "x", "--role", "root").err()).contains("unknown role 'root'");
@@ -63,7 +47,7 @@ class SecurityCommandsTest {
     @Test
     void keysArePrintedOnceWorkAndCanBeRevoked() {
         run(new UsersCommand(), "create", "alice");
-        Result created = run(new KeysCommand(), "create", "--user", "alice", "--scope", "models:use,models:manage",
+        CliRun created = run(new KeysCommand(), "create", "--user", "alice", "--scope", "models:use,models:manage",
                 "--expires", "30d", "--name", "laptop");
         assertThat(created.exit()).isZero();
         String key = created.out().trim();
@@ -87,7 +71,7 @@ class SecurityCommandsTest {
     @Test
     void userCannotBeGivenAdminKeyAndBadInputIsNamed() {
         run(new UsersCommand(), "create", "alice");
-        Result admin = run(new KeysCommand(), "create", "--user", "alice", "--scope", "admin");
+        CliRun admin = run(new KeysCommand(), "create", "--user", "alice", "--scope", "admin");
         assertThat(admin.exit()).isEqualTo(1);
         assertThat(admin.out()).isEmpty();
         assertThat(run(new KeysCommand(), "create", "--user", "alice", "--scope", "everything").err()).contains("everything");
@@ -98,7 +82,7 @@ class SecurityCommandsTest {
     @Test
     void listingFromAnUnusableDatabasePrintsOnlyTheErrorNoHeader() throws Exception {
         Files.createDirectories(home.resolve("bastion.db"));
-        for (Result listed : List.of(run(new UsersCommand(), "list"), run(new KeysCommand(), "list"))) {
+        for (CliRun listed : List.of(run(new UsersCommand(), "list"), run(new KeysCommand(), "list"))) {
             assertThat(listed.exit()).isEqualTo(1);
             assertThat(listed.out()).isEmpty();
             assertThat(listed.err()).startsWith("error: ").contains("bastion.db").doesNotContain("\tat ");
@@ -118,7 +102,7 @@ class SecurityCommandsTest {
         run(new UsersCommand(), "create", "alice");
         run(new UsersCommand(), "create", "bob");
         run(new UsersCommand(), "disable", "bob");
-        Result ok = run(new AuditCommand(), "verify");
+        CliRun ok = run(new AuditCommand(), "verify");
         assertThat(ok.exit()).isZero();
         assertThat(ok.out().trim()).isEqualTo("ok, 3 records");
 
@@ -126,7 +110,7 @@ class SecurityCommandsTest {
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(log));
         lines.set(1, lines.get(1).replace("\"bob\"", "\"eve\""));
         Files.write(log, lines);
-        Result bad = run(new AuditCommand(), "verify");
+        CliRun bad = run(new AuditCommand(), "verify");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("line 2", "seq 2");
     }
@@ -138,7 +122,7 @@ class SecurityCommandsTest {
         Path log = home.resolve("audit.log");
         List<String> lines = Files.readAllLines(log);
         Files.write(log, lines.subList(0, 1));
-        Result cut = run(new AuditCommand(), "verify");
+        CliRun cut = run(new AuditCommand(), "verify");
         assertThat(cut.exit()).isEqualTo(1);
         assertThat(cut.err()).contains("ends at seq 1", "record 2 is missing");
         Files.delete(log);
@@ -147,7 +131,7 @@ class SecurityCommandsTest {
         Files.write(log, lines);
         Path secret = home.resolve("secret.key");
         Files.delete(secret);
-        Result noKey = run(new AuditCommand(), "verify");
+        CliRun noKey = run(new AuditCommand(), "verify");
         assertThat(noKey.exit()).isEqualTo(1);
         assertThat(noKey.err()).contains("server secret", "is missing", "nothing was created").doesNotContain("edited");
         assertThat(secret).doesNotExist();
@@ -163,7 +147,7 @@ class SecurityCommandsTest {
 
         assertThat(run(new UsersCommand(), "disable", "alice").exit()).isZero();
         assertThat(services.keys().authenticate(kept)).isEmpty();
-        Result enabled = run(new UsersCommand(), "enable", "alice");
+        CliRun enabled = run(new UsersCommand(), "enable", "alice");
         assertThat(enabled.exit()).isZero();
         assertThat(enabled.out()).contains("enabled user alice; 1 active key(s) work again");
         assertThat(run(new UsersCommand(), "list").out()).containsPattern("alice\\s+user\\s+active");
@@ -172,7 +156,7 @@ class SecurityCommandsTest {
         assertThat(services.verifyAudit().ok()).isTrue();
         assertThat(services.audit().file()).content().contains("\"action\":\"user.enable\"");
 
-        Result ghost = run(new UsersCommand(), "enable", "ghost");
+        CliRun ghost = run(new UsersCommand(), "enable", "ghost");
         assertThat(ghost.exit()).isEqualTo(1);
         assertThat(ghost.err()).contains("no user named 'ghost'");
     }

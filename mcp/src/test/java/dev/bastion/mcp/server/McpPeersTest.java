@@ -1,5 +1,6 @@
 package dev.bastion.mcp.server;
 
+import dev.bastion.engine.testing.NodePackages;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.mcp.gateway.GatewaySettings;
 import dev.bastion.mcp.testing.AuditRecords;
@@ -44,9 +45,7 @@ class McpPeersTest {
     static void start() throws Exception {
         mcp = new McpTestServer(home, List.of(new TestSources.Echo("files"), new TestSources.Echo(), slow),
                 GatewaySettings.defaults());
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) {
-            run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 300);
-        }
+        NodePackages.install(NODE_DIR);
     }
 
     @AfterAll

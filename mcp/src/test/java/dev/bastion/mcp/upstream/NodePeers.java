@@ -21,13 +21,7 @@ final class NodePeers {
     }
 
     static synchronized void install() throws IOException, InterruptedException {
-        if (Files.isDirectory(NODE_DIR.resolve("node_modules/@modelcontextprotocol/server-everything"))) return;
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(NODE_DIR.toFile())
-                .redirectErrorStream(true).start();
-        String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!npm.waitFor(300, TimeUnit.SECONDS) || npm.exitValue() != 0) {
-            throw new AssertionError("npm ci failed in " + NODE_DIR + ":\n" + output);
-        }
+        dev.bastion.engine.testing.NodePackages.install(NODE_DIR);
     }
 
     static List<String> everything(String mode) {
