@@ -59,7 +59,7 @@ public final class KeysCommand implements Runnable {
         @Option(names = "--user", required = true, paramLabel = "NAME")
         String user;
         @Option(names = "--scope", paramLabel = "SCOPE", split = ",",
-                description = "models:use, models:manage, admin (repeatable; default models:use)")
+                description = "models:use, models:manage, tools:use (MCP gateway), admin (repeatable; default models:use)")
         java.util.List<String> scopes;
         @Option(names = "--expires", paramLabel = "WHEN", description = "e.g. 30d, 12h, 2027-01-31 (default: never)")
         String expires;
