@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,29 +88,9 @@ class ClientCompatibilityTest {
         if (server != null) server.close();
     }
 
-    private static String run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true);
-        if (server != null) {
-            pb.environment().put("BASE_URL", server.baseUrl());
-            pb.environment().put("MODEL", "tiny");
-            pb.environment().put("BASTION_API_KEY", useKey);
-            pb.environment().put("BASTION_MANAGE_KEY", manageKey);
-            pb.environment().put("BASTION_WRONG_KEY", wrongKey);
-        }
-        Process p = pb.start();
-        byte[] output = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " timed out");
-        }
-        String text = new String(output, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(command + " output:\n" + text).isZero();
-        return text;
-    }
-
     private static JsonNode script(String name) throws Exception {
-        String out = run(List.of("node", name), 120).strip();
-        return JsonFields.MAPPER.readTree(out.substring(out.lastIndexOf('\n') + 1));
+        return JsonFields.MAPPER.readTree(NodePackages.runScript(NODE_DIR, name, Map.of("BASE_URL", server.baseUrl(), "MODEL", "tiny",
+                "BASTION_API_KEY", useKey, "BASTION_MANAGE_KEY", manageKey, "BASTION_WRONG_KEY", wrongKey)));
     }
 
     @Test

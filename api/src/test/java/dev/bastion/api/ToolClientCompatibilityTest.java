@@ -15,15 +15,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,27 +77,9 @@ class ToolClientCompatibilityTest {
         if (server != null) server.close();
     }
 
-    private static String run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true);
-        if (server != null) {
-            pb.environment().put("BASE_URL", server.baseUrl());
-            pb.environment().put("MODEL", "qwen-tools");
-            pb.environment().put("BASTION_API_KEY", key);
-        }
-        Process p = pb.start();
-        byte[] output = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " timed out");
-        }
-        String text = new String(output, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(command + " output:\n" + text).isZero();
-        return text;
-    }
-
     private static JsonNode script(String name) throws Exception {
-        String out = run(List.of("node", name), 120).strip();
-        return JsonFields.MAPPER.readTree(out.substring(out.lastIndexOf('\n') + 1));
+        return JsonFields.MAPPER.readTree(NodePackages.runScript(NODE_DIR, name, Map.of("BASE_URL", server.baseUrl(), "MODEL", "qwen-tools",
+                "BASTION_API_KEY", key)));
     }
 
     private static void isTheWeatherCall(JsonNode name, JsonNode city) {

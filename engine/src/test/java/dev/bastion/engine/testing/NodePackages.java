@@ -30,6 +30,25 @@ public final class NodePackages {
         }
     }
 
+    /**
+     * Runs {@code node script} in {@code dir} with {@code env} added, fails with its output unless it exits 0 within two
+     * minutes, and returns the last line it printed (the scripts print their findings there, as JSON).
+     */
+    public static String runScript(Path dir, String script, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("node", script).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        byte[] output = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(script + " timed out");
+        }
+        String text = new String(output, StandardCharsets.UTF_8).strip();
+        if (p.exitValue() != 0) throw new AssertionError(script + " exited " + p.exitValue() + ", output:\n" + text);
+        return text.substring(text.lastIndexOf('\n') + 1);
+    }
+
     private static boolean installed(Path dir) throws IOException {
         JsonNode dependencies = new ObjectMapper().readTree(dir.resolve("package.json").toFile()).path("dependencies");
         for (Iterator<String> names = dependencies.fieldNames(); names.hasNext(); ) {
