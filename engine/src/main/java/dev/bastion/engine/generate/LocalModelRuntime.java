@@ -34,6 +34,7 @@ public final class LocalModelRuntime implements ModelRuntime {
     private static final String CHATML_START = "<|im_start|>";
     private static final String CHATML_END = "<|im_end|>";
 
+    private final java.util.concurrent.atomic.AtomicLong embeddingStates = new java.util.concurrent.atomic.AtomicLong();
     private final Path directory;
     private final LanguageModel model;
     private final Tokenizer tokenizer;
@@ -212,7 +213,7 @@ public final class LocalModelRuntime implements ModelRuntime {
     @Override
     public float[] embed(String text) {
         int[] tokens = embeddable(text);
-        return model.embed(model.newState(tokens.length), tokens);
+        return model.embed(embeddingState(tokens.length), tokens);
     }
 
     /** One inference state for all texts: its buffers (logits, batch activations) would otherwise be allocated per text. */
@@ -225,10 +226,20 @@ public final class LocalModelRuntime implements ModelRuntime {
     public List<float[]> embedAll(List<String> texts, boolean truncate, boolean normalize) {
         List<int[]> tokenized = texts.stream().map(t -> embeddable(t, truncate)).toList();
         if (tokenized.isEmpty()) return List.of();
-        InferenceState state = model.newState(tokenized.stream().mapToInt(t -> t.length).max().orElseThrow());
+        InferenceState state = embeddingState(tokenized.stream().mapToInt(t -> t.length).max().orElseThrow());
         List<float[]> vectors = new ArrayList<>(tokenized.size());
         for (int[] tokens : tokenized) vectors.add(normalize ? model.embed(state, tokens) : model.meanHidden(state, tokens));
         return vectors;
+    }
+
+    private InferenceState embeddingState(int tokens) {
+        embeddingStates.incrementAndGet();
+        return model.newState(tokens);
+    }
+
+    /** How many inference states embeddings have allocated (each holds the model's activation buffers). */
+    long embeddingStatesAllocated() {
+        return embeddingStates.get();
     }
 
     private int[] embeddable(String text) {

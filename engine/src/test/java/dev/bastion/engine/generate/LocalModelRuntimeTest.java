@@ -3,7 +3,6 @@ package dev.bastion.engine.generate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.model.Architecture;
-import dev.bastion.engine.model.LlamaModel;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.tiny.TinyModelSpec;
@@ -131,29 +130,15 @@ class LocalModelRuntimeTest {
         assertThat(all.get(0)).isEqualTo(qwen.embed("the cat sat"));
         assertThat(all.get(1)).isEqualTo(qwen.embed("quantum physics"));
         assertThatThrownBy(() -> qwen.embedAll(List.of("x", ""))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
-        // A wide MLP makes the state's buffers (16 tokens x 2 x 4096 floats of gate/up alone) dominate each embedding.
-        Path dir = TinyModelFixture.model(tmp.resolve("wide"), Architecture.LLAMA,
-                new TinyModelSpec(16, 4096, 1, 2, 1, 0, DType.F32, false, false, 1));
-        try (LocalModelRuntime wide = LocalModelRuntime.load(dir)) {
-            List<String> texts = java.util.Collections.nCopies(64, "the cat sat");
-            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            long id = Thread.currentThread().threadId();
-            wide.embedAll(texts); // warm up
-            texts.forEach(wide::embed);
-            long before = threads.getThreadAllocatedBytes(id);
-            texts.forEach(wide::embed);
-            long onePerText = threads.getThreadAllocatedBytes(id) - before;
-            before = threads.getThreadAllocatedBytes(id);
-            wide.embedAll(texts);
-            long shared = threads.getThreadAllocatedBytes(id) - before;
-            // The other allocations of a forward pass vary with the JIT, so compare the saving with what 63 states hold.
-            long stateBytes;
-            try (LlamaModel model = LlamaModel.load(dir)) {
-                stateBytes = model.newState(wide.tokenize("the cat sat").length).sizeBytes();
-            }
-            assertThat(onePerText - shared).as("bytes saved embedding 64 texts with one state instead of one each")
-                    .isGreaterThan(63 * stateBytes / 2);
-        }
+        // Counted, not measured: allocation totals vary with the JIT and failed clean CI runs twice.
+        List<String> texts = java.util.Collections.nCopies(64, "the cat sat");
+        long before = qwen.embeddingStatesAllocated();
+        List<float[]> shared = qwen.embedAll(texts);
+        assertThat(qwen.embeddingStatesAllocated() - before).as("states for 64 texts embedded together").isEqualTo(1);
+        before = qwen.embeddingStatesAllocated();
+        texts.forEach(qwen::embed);
+        assertThat(qwen.embeddingStatesAllocated() - before).as("states for 64 texts embedded one by one").isEqualTo(64);
+        assertThat(shared).allSatisfy(v -> assertThat(v).isEqualTo(all.get(0)));
     }
 
     @Test
