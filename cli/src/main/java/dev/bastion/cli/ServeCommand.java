@@ -119,7 +119,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
-                .withModule(mcp);
+                .withModule(mcp)
+                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

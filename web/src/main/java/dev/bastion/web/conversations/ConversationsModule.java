@@ -38,6 +38,11 @@ public final class ConversationsModule implements ServerModule {
         this.store = store;
     }
 
+    /** Conversations kept in the security database ({@code --insecure-no-auth}'s local operator is user 0). */
+    public ConversationsModule(dev.bastion.security.db.Database database) {
+        this(new ConversationStore(database, java.time.Clock.systemUTC()));
+    }
+
     @Override
     public void register(JavalinConfig config) {
         config.routes.get(PATH, this::list, Access.MODELS_USE);
