@@ -58,7 +58,7 @@ class WebSessionsTest {
 
     @BeforeEach
     void start() throws Exception {
-        security = SecurityServices.open(home.resolve("security"), Map.of());
+        security = SecurityServices.open(home.resolve("security"), environment());
         security.users().create("alice", Role.USER);
         security.users().create("bob", Role.USER);
         security.users().create("root", Role.ADMIN);
@@ -67,6 +67,11 @@ class WebSessionsTest {
         web.passwords().set("alice", ALICE_PASSWORD);
         web.passwords().set("bob", BOB_PASSWORD);
         base = serve(web);
+    }
+
+    /** The security database's settings: SQLite in the home here; PostgreSQL in {@link PostgresWebSessionsTest}. */
+    Map<String, String> environment() {
+        return Map.of();
     }
 
     private String serve(WebSessionsModule module) throws Exception {
