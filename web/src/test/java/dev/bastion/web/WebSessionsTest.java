@@ -48,6 +48,7 @@ class WebSessionsTest {
     Path home;
 
     private SecurityServices security;
+    private final MovableClock clock = new MovableClock();
     private final List<BastionServer> servers = new ArrayList<>();
     private WebSessionsModule web;
     private String base;
@@ -63,7 +64,7 @@ class WebSessionsTest {
         security.users().create("bob", Role.USER);
         security.users().create("root", Role.ADMIN);
         web = new WebSessionsModule(security, false, new WebSessionsModule.SignInLimits(4, 10, Duration.ofMinutes(1)),
-                Clock.systemUTC(), Sessions.DEFAULT_IDLE, Sessions.DEFAULT_ABSOLUTE);
+                clock, Sessions.DEFAULT_IDLE, Sessions.DEFAULT_ABSOLUTE);
         web.passwords().set("alice", ALICE_PASSWORD);
         web.passwords().set("bob", BOB_PASSWORD);
         base = serve(web);
@@ -162,6 +163,47 @@ class WebSessionsTest {
         Browser victim = browser(signIn("alice", ALICE_PASSWORD, planted));
         assertThat(victim.cookie()).isNotEqualTo(planted);
         assertThat(me(planted)).isEqualTo(401);
+    }
+
+    @Test
+    void aSessionEndsAfterItsIdleTimeAndAtItsAbsoluteLifetime() throws Exception {
+        Browser idle = browser(signIn("alice", ALICE_PASSWORD, null));
+        clock.advance(Duration.ofMinutes(29));
+        assertThat(me(idle.cookie())).as("used within the idle time").isEqualTo(200);
+        clock.advance(Duration.ofMinutes(31));
+        assertThat(me(idle.cookie())).as("idle for 31 minutes").isEqualTo(401);
+
+        Browser busy = browser(signIn("bob", BOB_PASSWORD, null));
+        for (int i = 0; i < 35; i++) {
+            clock.advance(Duration.ofMinutes(20));
+            assertThat(me(busy.cookie())).as("in use, %d minutes in", (i + 1) * 20).isEqualTo(200);
+        }
+        clock.advance(Duration.ofMinutes(20));
+        assertThat(me(busy.cookie())).as("past the absolute 12 hours though never idle").isEqualTo(401);
+    }
+
+    /** Session times only: the chain's rate limiters run on their own clock. */
+    static final class MovableClock extends Clock {
+        private volatile java.time.Instant now = java.time.Instant.now();
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
     }
 
     @Test
