@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.Semaphore;
 
 /**
  * Argon2id (Bouncy Castle) with OWASP's minimum recommendation: m=19 MiB, t=2, p=1, a 16-byte random salt and a
@@ -23,6 +24,12 @@ public final class PasswordHasher {
     /** Longer passwords are refused before hashing: Argon2 accepts any length, a megabyte "password" is a DoS. */
     public static final int MAX_PASSWORD_CHARS = 1024;
     public static final int MIN_PASSWORD_CHARS = 12;
+
+    /**
+     * Each hash takes 19 MiB for tens of milliseconds: bounding how many run at once keeps a flood of sign-ins from
+     * many addresses (each within its rate limit) from exhausting the heap.
+     */
+    private static final Semaphore CONCURRENT = new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()), true);
 
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
@@ -55,7 +62,7 @@ public final class PasswordHasher {
             }
             byte[] salt = B64D.decode(parts[4]);
             byte[] expected = B64D.decode(parts[5]);
-            if (m < 8 || t < 1 || p < 1 || expected.length < 16) return false;
+            if (m < 8 || m > 1 << 20 || t < 1 || t > 16 || p < 1 || p > 16 || expected.length < 16) return false;
             return MessageDigest.isEqual(derive(password, salt, m, t, p, expected.length), expected);
         } catch (RuntimeException e) {
             return false;
@@ -63,6 +70,15 @@ public final class PasswordHasher {
     }
 
     private static byte[] derive(String password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
+        CONCURRENT.acquireUninterruptibly();
+        try {
+            return argon2id(password, salt, memoryKib, iterations, parallelism, length);
+        } finally {
+            CONCURRENT.release();
+        }
+    }
+
+    private static byte[] argon2id(String password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
         generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id).withVersion(Argon2Parameters.ARGON2_VERSION_13)
                 .withMemoryAsKB(memoryKib).withIterations(iterations).withParallelism(parallelism).withSalt(salt).build());
