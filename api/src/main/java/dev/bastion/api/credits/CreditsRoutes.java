@@ -3,7 +3,7 @@ package dev.bastion.api.credits;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.api.JsonFields;
 import dev.bastion.api.Access;
 import dev.bastion.api.RequestContext;
 import dev.bastion.api.ServerModule;
@@ -23,7 +23,6 @@ import io.javalin.http.Context;
 import io.javalin.http.ForbiddenResponse;
 import io.javalin.http.NotFoundResponse;
 
-import java.io.IOException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
@@ -43,7 +42,6 @@ import java.util.concurrent.TimeUnit;
 public final class CreditsRoutes implements ServerModule {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CreditsRoutes.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HISTORY = 50;
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -186,12 +184,6 @@ public final class CreditsRoutes implements ServerModule {
     }
 
     private static JsonNode body(Context ctx) {
-        try {
-            JsonNode node = JSON.readTree(ctx.body());
-            if (node == null || !node.isObject()) throw new BadRequestResponse("request body must be a JSON object");
-            return node;
-        } catch (IOException e) {
-            throw new BadRequestResponse("request body is not valid JSON");
-        }
+        return JsonFields.parse(ctx.bodyAsBytes());
     }
 }

@@ -94,6 +94,25 @@ final class GrammarBuilder {
         return elements;
     }
 
+    /** A rule matching {@code sequence} repeated at least {@code min} and at most {@code max} (-1: unbounded) times. */
+    int repeat(int[] sequence, int min, int max) {
+        int tail = newRule();
+        alternative(tail);
+        if (max < 0) {
+            alternative(tail, concat(sequence, seq(ref(tail))));
+        } else {
+            for (int i = 0; i < max - min; i++) {
+                int outer = newRule();
+                alternative(outer);
+                alternative(outer, concat(sequence, seq(ref(tail))));
+                tail = outer;
+            }
+        }
+        int[] all = new int[0];
+        for (int i = 0; i < min; i++) all = concat(all, sequence);
+        return rule(concat(all, seq(ref(tail))));
+    }
+
     /**
      * The grammar from {@code startRule}. Alternatives that can never finish (they need a rule that derives no finite
      * text, as a schema requiring itself does) are dropped, so that every state of the matcher can still be completed.

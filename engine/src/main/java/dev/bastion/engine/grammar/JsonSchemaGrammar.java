@@ -357,21 +357,7 @@ public final class JsonSchemaGrammar {
     /** {@code seq} repeated at least {@code min} and at most {@code max} (-1: unbounded) times. */
     private int repeat(int[] sequence, int min, int max) {
         if (max >= 0 && max < min) throw new InvalidSchemaException("a maximum is below its minimum: no value can satisfy the schema");
-        int tail = b.newRule();
-        b.alternative(tail);
-        if (max < 0) {
-            b.alternative(tail, concat(sequence, seq(ref(tail))));
-        } else {
-            for (int i = 0; i < max - min; i++) {
-                int outer = b.newRule();
-                b.alternative(outer);
-                b.alternative(outer, concat(sequence, seq(ref(tail))));
-                tail = outer;
-            }
-        }
-        int[] all = new int[0];
-        for (int i = 0; i < min; i++) all = concat(all, sequence);
-        return b.rule(concat(all, seq(ref(tail))));
+        return b.repeat(sequence, min, max);
     }
 
     /** A string of the schema's pattern when it has one the grammar can express (lengths then unchecked), else of its lengths. */

@@ -372,20 +372,6 @@ final class RegexGrammar {
     }
 
     private int repeat(int[] sequence, int min, int max) {
-        int tail = b.newRule();
-        b.alternative(tail);
-        if (max < 0) {
-            b.alternative(tail, concat(sequence, seq(ref(tail))));
-        } else {
-            for (int i = 0; i < max - min; i++) {
-                int outer = b.newRule();
-                b.alternative(outer);
-                b.alternative(outer, concat(sequence, seq(ref(tail))));
-                tail = outer;
-            }
-        }
-        int[] all = new int[0];
-        for (int i = 0; i < min; i++) all = concat(all, sequence);
-        return b.rule(concat(all, seq(ref(tail))));
+        return b.repeat(sequence, min, max);
     }
 }

@@ -3,6 +3,7 @@ package dev.bastion.mcp.upstream;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.api.JsonFields;
 import dev.bastion.api.Access;
 import dev.bastion.api.RequestContext;
 import dev.bastion.api.ServerModule;
@@ -13,7 +14,6 @@ import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
 import io.javalin.http.NotFoundResponse;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -115,12 +115,6 @@ public final class UpstreamRoutes implements ServerModule {
     }
 
     private static JsonNode body(Context ctx) {
-        try {
-            JsonNode node = JSON.readTree(ctx.body());
-            if (node == null || !node.isObject()) throw new BadRequestResponse("request body must be a JSON object");
-            return node;
-        } catch (IOException e) {
-            throw new BadRequestResponse("request body is not valid JSON");
-        }
+        return JsonFields.parse(ctx.bodyAsBytes());
     }
 }
