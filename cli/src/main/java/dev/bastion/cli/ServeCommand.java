@@ -6,6 +6,8 @@ import dev.bastion.api.EmbedLimits;
 import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
+import dev.bastion.web.Passwords;
+import dev.bastion.web.WebSessionsModule;
 import dev.bastion.api.credits.CreditsMetering;
 import dev.bastion.api.credits.CreditsRoutes;
 import dev.bastion.api.security.SecurityConfig;
@@ -119,7 +121,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
-                .withModule(mcp);
+                .withModule(mcp)
+                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
@@ -130,7 +133,8 @@ public final class ServeCommand implements Callable<Integer> {
         if (!securityConfig.insecureNoAuth()) {
             try {
                 services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in "
-                        + keyFile + " (send it as 'Authorization: Bearer <key>')"));
+                        + keyFile + " (send it as 'Authorization: Bearer <key>')"
+                        + "; its web sign-in password is in " + firstAdminPassword(services, keyFile)));
             } catch (dev.bastion.security.AuditLog.AuditUnavailableException e) {
                 err.println("bastion serve: " + e.getMessage());
                 return 1;
@@ -172,6 +176,15 @@ public final class ServeCommand implements Callable<Integer> {
             closed.countDown();
         }
         return 0;
+    }
+
+    /** The bootstrap admin's first web password, written owner-only next to its key file. */
+    private static String firstAdminPassword(SecurityServices services, java.nio.file.Path keyFile) {
+        try {
+            return Passwords.open(services).writeFirstAdminPassword(keyFile).toString();
+        } catch (IOException e) {
+            return "(not written: " + e.getMessage() + "; set one with 'bastion users passwd admin')";
+        }
     }
 
     private static String rootMessage(Throwable e) {
