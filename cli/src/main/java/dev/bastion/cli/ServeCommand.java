@@ -6,6 +6,8 @@ import dev.bastion.api.EmbedLimits;
 import dev.bastion.api.SchedulerConfig;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
+import dev.bastion.web.Passwords;
+import dev.bastion.web.WebSessionsModule;
 import dev.bastion.api.credits.CreditsMetering;
 import dev.bastion.api.credits.CreditsRoutes;
 import dev.bastion.api.security.SecurityConfig;
@@ -120,6 +122,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
+                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
         PrintWriter out = spec.commandLine().getOut();
         try {
@@ -131,7 +134,8 @@ public final class ServeCommand implements Callable<Integer> {
         if (!securityConfig.insecureNoAuth()) {
             try {
                 services.bootstrap().ifPresent(keyFile -> out.println("Created user 'admin'; its API key is in "
-                        + keyFile + " (send it as 'Authorization: Bearer <key>')"));
+                        + keyFile + " (send it as 'Authorization: Bearer <key>')"
+                        + "; its web sign-in password is in " + firstAdminPassword(services, keyFile)));
             } catch (dev.bastion.security.AuditLog.AuditUnavailableException e) {
                 err.println("bastion serve: " + e.getMessage());
                 return 1;
@@ -173,6 +177,15 @@ public final class ServeCommand implements Callable<Integer> {
             closed.countDown();
         }
         return 0;
+    }
+
+    /** The bootstrap admin's first web password, written owner-only next to its key file. */
+    private static String firstAdminPassword(SecurityServices services, java.nio.file.Path keyFile) {
+        try {
+            return Passwords.open(services).writeFirstAdminPassword(keyFile).toString();
+        } catch (IOException e) {
+            return "(not written: " + e.getMessage() + "; set one with 'bastion users passwd admin')";
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -3,17 +3,24 @@ package dev.bastion.cli;
 import dev.bastion.security.Role;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.security.User;
+import dev.bastion.web.PasswordHasher;
+import dev.bastion.web.Passwords;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** {@code bastion users create|list|disable|enable}. */
+/** {@code bastion users create|list|disable|enable|passwd}. */
 @Command(name = "users", description = "Manage users.", mixinStandardHelpOptions = true,
         subcommands = {UsersCommand.Create.class, UsersCommand.List.class, UsersCommand.Disable.class,
-                UsersCommand.Enable.class})
+                UsersCommand.Enable.class, UsersCommand.Passwd.class})
 public final class UsersCommand implements Runnable {
 
     @CommandLine.Spec
@@ -30,14 +37,61 @@ public final class UsersCommand implements Runnable {
         String name;
         @Option(names = "--role", defaultValue = "user", description = "admin or user (default: ${DEFAULT-VALUE})")
         String role;
+        @Option(names = "--password-stdin", description = "Read the user's web sign-in password from the first line of stdin.")
+        boolean passwordStdin;
+        InputStream stdin = System.in;
 
         @Override
         int run() {
+            String password = passwordStdin ? readPassword(stdin) : null;
+            if (password != null) Passwords.requireAcceptable(password); // before the user exists
             SecurityServices services = home.openSecurity();
             User user = services.users().create(name, Role.parse(role));
             audit(services, "user.create", user.name(), Map.of());
+            if (password != null) {
+                Passwords.open(services).set(user.name(), password);
+                audit(services, "user.password", user.name(), Map.of());
+            }
             out().println("created user " + user.name() + " (" + user.role() + ")");
             return 0;
+        }
+    }
+
+    @Command(name = "passwd", description = {"Set a user's web sign-in password, read from the first line of stdin "
+            + "(never an argument, which other local users could see).", "Signs the user out of every web session."})
+    static final class Passwd extends SecurityCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        InputStream stdin = System.in;
+
+        @Override
+        int run() {
+            String password = readPassword(stdin);
+            Passwords.requireAcceptable(password);
+            SecurityServices services = home.openSecurity();
+            Passwords.open(services).set(name, password);
+            audit(services, "user.password", name, Map.of());
+            out().println("set the password of " + name + "; its web sessions were signed out");
+            return 0;
+        }
+    }
+
+    /** The first line of stdin, without its line ending; bounded so a stream of garbage is not read whole. */
+    static String readPassword(InputStream stdin) {
+        try {
+            BufferedReader reader = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+            char[] buffer = new char[PasswordHasher.MAX_PASSWORD_CHARS + 2];
+            int length = 0;
+            int c;
+            while (length < buffer.length && (c = reader.read()) != -1 && c != '\n') {
+                buffer[length++] = (char) c;
+            }
+            String line = new String(buffer, 0, length);
+            if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
+            if (line.isEmpty()) throw new IllegalArgumentException("no password on stdin");
+            return line;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the password from stdin");
         }
     }
 

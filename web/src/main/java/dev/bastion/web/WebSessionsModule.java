@@ -1,0 +1,197 @@
+package dev.bastion.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.api.Access;
+import dev.bastion.api.RequestContext;
+import dev.bastion.api.ServerModule;
+import dev.bastion.security.AuditEvent;
+import dev.bastion.security.Authenticator;
+import dev.bastion.security.Principal;
+import dev.bastion.security.SecurityServices;
+import dev.bastion.security.SlidingWindowRateLimiter;
+import dev.bastion.security.User;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.ForbiddenResponse;
+import io.javalin.http.HandlerType;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Sign-in with a password, sign-out and "who am I" for the web app, the session cookie as an authenticator, CSRF
+ * checks on state-changing requests made with that cookie, and security headers on {@code /web/}.
+ */
+public final class WebSessionsModule implements ServerModule {
+
+    /** Set to true when a proxy in front terminates TLS, so the cookie is still marked Secure. */
+    public static final String COOKIE_SECURE_ENV = "BASTION_COOKIE_SECURE";
+    public static final String CSRF_HEADER = "X-CSRF-Token";
+    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
+            + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+    /** One message for an unknown user and a wrong password, so names cannot be probed. */
+    static final String SIGN_IN_FAILED = "wrong user name or password";
+    private static final Set<HandlerType> STATE_CHANGING = Set.of(HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
+            HandlerType.DELETE);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Sign-in attempts allowed per user name and per client address within the window. */
+    public record SignInLimits(int perUser, int perAddress, Duration window) {
+        public static final SignInLimits DEFAULT = new SignInLimits(10, 30, Duration.ofMinutes(15));
+    }
+
+    private final SecurityServices security;
+    private final Sessions sessions;
+    private final Passwords passwords;
+    private final SignInLimits limits;
+    private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter();
+    private final boolean secureCookie;
+    private final String cookieName;
+
+    public WebSessionsModule(SecurityServices security, boolean secureCookie, SignInLimits limits, Clock clock,
+                             Duration idle, Duration absolute) {
+        this.security = security;
+        this.sessions = new Sessions(security.database(), clock, idle, absolute);
+        this.passwords = new Passwords(security.database(), security.users(), sessions, clock);
+        this.limits = limits;
+        this.secureCookie = secureCookie;
+        // __Host- makes the browser refuse the cookie unless Secure, Path=/ and no Domain: no subdomain can plant it.
+        this.cookieName = secureCookie ? "__Host-bastion_session" : "bastion_session";
+    }
+
+    /** Secure cookies when the server speaks TLS or {@value #COOKIE_SECURE_ENV} is {@code true}. */
+    public static WebSessionsModule fromEnvironment(SecurityServices security, Map<String, String> env, boolean tls) {
+        boolean secure = tls || "true".equalsIgnoreCase(env.getOrDefault(COOKIE_SECURE_ENV, "").trim());
+        return new WebSessionsModule(security, secure, SignInLimits.DEFAULT, Clock.systemUTC(), Sessions.DEFAULT_IDLE,
+                Sessions.DEFAULT_ABSOLUTE);
+    }
+
+    public Passwords passwords() {
+        return passwords;
+    }
+
+    public String cookieName() {
+        return cookieName;
+    }
+
+    @Override
+    public List<Authenticator> authenticators() {
+        return List.of(new SessionAuthenticator(sessions, cookieName));
+    }
+
+    @Override
+    public void register(JavalinConfig config) {
+        config.routes.before("/web/*", WebSessionsModule::securityHeaders);
+        config.routes.beforeMatched(this::requireCsrfToken);
+        config.routes.post("/web/api/sign-in", this::signIn, Access.OPEN);
+        config.routes.post("/web/api/sign-out", this::signOut, Access.MODELS_USE);
+        config.routes.get("/web/api/me", this::me, Access.MODELS_USE);
+    }
+
+    private static void securityHeaders(Context ctx) {
+        ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Cache-Control", "no-store");
+    }
+
+    /**
+     * Runs after the chain has authenticated: a state-changing request whose caller came in by the session cookie
+     * (a session principal carries no key prefix) must echo the session's CSRF token. API-key requests are untouched.
+     */
+    private void requireCsrfToken(Context ctx) {
+        if (!STATE_CHANGING.contains(ctx.method())) return;
+        Optional<Principal> principal = RequestContext.principal(ctx);
+        String cookie = ctx.cookie(cookieName);
+        if (principal.isEmpty() || principal.get().keyPrefix() != null || principal.get() == Principal.LOCAL_OPERATOR
+                || cookie == null) {
+            return;
+        }
+        String token = ctx.header(CSRF_HEADER);
+        if (sessions.find(cookie).filter(s -> s.csrfMatches(token)).isEmpty()) {
+            audit(ctx, principal.get().userName(), "web.csrf", ctx.method().name() + " " + ctx.path(), "denied", Map.of());
+            throw new ForbiddenResponse("missing or wrong " + CSRF_HEADER + " header");
+        }
+    }
+
+    private void signIn(Context ctx) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (Exception e) {
+            body = null;
+        }
+        if (body == null || !body.path("user").isTextual() || !body.path("password").isTextual()) {
+            ctx.status(400).json(Map.of("error", "expected {\"user\": \"...\", \"password\": \"...\"}"));
+            return;
+        }
+        String user = body.get("user").asText();
+        String auditedUser = user.length() > 64 ? user.substring(0, 64) : user;
+        String ip = ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE);
+        var byUser = limiter.tryAcquire("user:" + auditedUser.toLowerCase(java.util.Locale.ROOT), limits.perUser(), limits.window());
+        var byAddress = limiter.tryAcquire("ip:" + ip, limits.perAddress(), limits.window());
+        if (!byUser.allowed() || !byAddress.allowed()) {
+            audit(ctx, auditedUser, "web.sign_in", auditedUser, "denied", Map.of("reason", "rate_limited"));
+            long retry = Math.max(byUser.retryAfterSeconds(), byAddress.retryAfterSeconds());
+            ctx.status(429).header("Retry-After", Long.toString(retry)).json(Map.of("error", "too many sign-in attempts"));
+            return;
+        }
+        Optional<User> signedIn = passwords.check(user, body.get("password").asText());
+        if (signedIn.isEmpty()) {
+            audit(ctx, auditedUser, "web.sign_in", auditedUser, "failure", Map.of());
+            ctx.status(401).json(Map.of("error", SIGN_IN_FAILED));
+            return;
+        }
+        // A fresh id at every sign-in: a session id planted before sign-in (fixation) is never promoted.
+        String previous = ctx.cookie(cookieName);
+        if (previous != null) sessions.revoke(previous);
+        Sessions.Created created = sessions.create(signedIn.get().id());
+        setCookie(ctx, created.id(), null);
+        audit(ctx, signedIn.get().name(), "web.sign_in", signedIn.get().name(), "success", Map.of());
+        ctx.json(view(signedIn.get().name(), signedIn.get().role().id(), created.csrfToken()));
+    }
+
+    private void signOut(Context ctx) {
+        String cookie = ctx.cookie(cookieName);
+        if (cookie != null) sessions.revoke(cookie);
+        setCookie(ctx, "", 0);
+        audit(ctx, RequestContext.principalName(ctx), "web.sign_out", RequestContext.principalName(ctx), "success", Map.of());
+        ctx.status(204);
+    }
+
+    private void me(Context ctx) {
+        Principal principal = RequestContext.principal(ctx).orElseThrow();
+        String cookie = ctx.cookie(cookieName);
+        String csrf = principal.keyPrefix() == null && cookie != null ? Sessions.csrfTokenOf(cookie) : null;
+        ctx.json(view(principal.userName(), principal.role().id(), csrf));
+    }
+
+    private static Map<String, Object> view(String user, String role, String csrf) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("user", user);
+        view.put("role", role);
+        view.put("csrf_token", csrf);
+        return view;
+    }
+
+    private void setCookie(Context ctx, String value, Integer maxAge) {
+        StringBuilder cookie = new StringBuilder(cookieName).append('=').append(value)
+                .append("; Path=/; HttpOnly; SameSite=Strict");
+        if (maxAge != null) cookie.append("; Max-Age=").append(maxAge);
+        if (secureCookie) cookie.append("; Secure");
+        ctx.header("Set-Cookie", cookie.toString());
+    }
+
+    private void audit(Context ctx, String actor, String action, String target, String outcome, Map<String, String> details) {
+        Map<String, String> all = new LinkedHashMap<>(details);
+        String ip = ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE);
+        if (ip != null) all.put("ip", ip);
+        security.audit().append(new AuditEvent(RequestContext.requestId(ctx), actor, action, target, outcome, all));
+    }
+}
