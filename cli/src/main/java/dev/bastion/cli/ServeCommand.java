@@ -122,7 +122,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
-                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()));
+                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
+                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

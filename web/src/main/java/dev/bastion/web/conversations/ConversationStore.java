@@ -1,0 +1,198 @@
+package dev.bastion.web.conversations;
+
+import dev.bastion.security.db.Database;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Conversations in the security database (tables of web's V31). Every query names the owner's user id: another user's
+ * conversation is indistinguishable from a missing one (empty / false), never an error of its own.
+ */
+public final class ConversationStore {
+
+    private static final String COLUMNS = "id, title, model, system_prompt, options_json, created_at, updated_at";
+
+    private final Database database;
+    private final Clock clock;
+
+    public ConversationStore(Database database, Clock clock) {
+        this.database = database;
+        this.clock = clock;
+    }
+
+    public Conversation create(long userId, String title, String model, String system, String optionsJson) {
+        String id = UUID.randomUUID().toString();
+        long now = clock.millis();
+        update("INSERT INTO web_conversations (id, user_id, title, model, system_prompt, options_json, created_at, updated_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId, title, model, system, optionsJson, now, now);
+        return new Conversation(id, title, model, system, optionsJson, Instant.ofEpochMilli(now), Instant.ofEpochMilli(now), List.of());
+    }
+
+    /** Newest (last changed) first. */
+    public List<Conversation> list(long userId, int limit, int offset) {
+        return query("SELECT " + COLUMNS + " FROM web_conversations WHERE user_id = ? ORDER BY updated_at DESC, id"
+                + " LIMIT ? OFFSET ?", userId, limit, offset);
+    }
+
+    /**
+     * Conversations whose title or any message contains {@code text}, case-insensitively; {@code %}, {@code _} and the
+     * escape character in {@code text} are literal.
+     */
+    public List<Conversation> search(long userId, String text, int limit, int offset) {
+        String pattern = "%" + escapeLike(text.toLowerCase(java.util.Locale.ROOT)) + "%";
+        return query("SELECT " + COLUMNS + " FROM web_conversations c WHERE c.user_id = ? AND (LOWER(c.title) LIKE ? ESCAPE '!'"
+                + " OR EXISTS (SELECT 1 FROM web_messages m WHERE m.conversation_id = c.id AND LOWER(m.content) LIKE ? ESCAPE '!'))"
+                + " ORDER BY c.updated_at DESC, c.id LIMIT ? OFFSET ?", userId, pattern, pattern, limit, offset);
+    }
+
+    static String escapeLike(String text) {
+        return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
+    /** The conversation with its messages in order, if {@code userId} owns it. */
+    public Optional<Conversation> get(long userId, String id) {
+        List<Conversation> found = query("SELECT " + COLUMNS + " FROM web_conversations WHERE id = ? AND user_id = ?", id, userId);
+        if (found.isEmpty()) return Optional.empty();
+        List<Message> messages = new ArrayList<>();
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT position, role, content, thinking, tool_calls_json, prompt_tokens,"
+                     + " generated_tokens, tokens_per_second, credits, created_at FROM web_messages WHERE conversation_id = ?"
+                     + " ORDER BY position")) {
+            s.setString(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    messages.add(new Message(r.getInt(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                            (Integer) nullable(r, 6, r.getInt(6)), (Integer) nullable(r, 7, r.getInt(7)),
+                            (Double) nullable(r, 8, r.getDouble(8)), (Long) nullable(r, 9, r.getLong(9)),
+                            Instant.ofEpochMilli(r.getLong(10))));
+                }
+            }
+        } catch (SQLException e) {
+            throw new ConversationStoreException(e);
+        }
+        return Optional.of(found.getFirst().withMessages(messages));
+    }
+
+    private static Object nullable(ResultSet r, int column, Object value) throws SQLException {
+        return r.wasNull() ? null : value;
+    }
+
+    public boolean rename(long userId, String id, String title) {
+        return update("UPDATE web_conversations SET title = ?, updated_at = ? WHERE id = ? AND user_id = ?",
+                title, clock.millis(), id, userId) == 1;
+    }
+
+    public boolean delete(long userId, String id) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try {
+                int deleted = execute(c, "DELETE FROM web_conversations WHERE id = ? AND user_id = ?", id, userId);
+                if (deleted == 1) execute(c, "DELETE FROM web_messages WHERE conversation_id = ?", id);
+                c.commit();
+                return deleted == 1;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new ConversationStoreException(e);
+        }
+    }
+
+    /** Appends the messages after the last one, in one transaction; false (nothing written) unless {@code userId} owns it. */
+    public boolean append(long userId, String id, List<Message> messages) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try {
+                long now = clock.millis();
+                // Claims the conversation first: the owner check and the write are one statement.
+                if (execute(c, "UPDATE web_conversations SET updated_at = ? WHERE id = ? AND user_id = ?", now, id, userId) != 1) {
+                    c.rollback();
+                    return false;
+                }
+                int next;
+                try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(MAX(position), -1) + 1 FROM web_messages WHERE conversation_id = ?")) {
+                    s.setString(1, id);
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next();
+                        next = r.getInt(1);
+                    }
+                }
+                for (Message m : messages) {
+                    execute(c, "INSERT INTO web_messages (conversation_id, position, role, content, thinking, tool_calls_json,"
+                                    + " prompt_tokens, generated_tokens, tokens_per_second, credits, created_at)"
+                                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id, next++, m.role(), m.content(), m.thinking(),
+                            m.toolCallsJson(), m.promptTokens(), m.generatedTokens(), m.tokensPerSecond(), m.credits(), now);
+                }
+                c.commit();
+                return true;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new ConversationStoreException(e);
+        }
+    }
+
+    private List<Conversation> query(String sql, Object... args) {
+        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, args);
+            List<Conversation> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Conversation(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                            Instant.ofEpochMilli(r.getLong(6)), Instant.ofEpochMilli(r.getLong(7)), List.of()));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new ConversationStoreException(e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        try (Connection c = database.connection()) {
+            return execute(c, sql, args);
+        } catch (SQLException e) {
+            throw new ConversationStoreException(e);
+        }
+    }
+
+    private static int execute(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, args);
+            return s.executeUpdate();
+        }
+    }
+
+    private static void bind(PreparedStatement s, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case null -> s.setNull(i + 1, Types.NULL);
+                case String v -> s.setString(i + 1, v);
+                case Integer v -> s.setInt(i + 1, v);
+                case Long v -> s.setLong(i + 1, v);
+                case Double v -> s.setDouble(i + 1, v);
+                default -> throw new IllegalArgumentException("unsupported parameter " + args[i].getClass());
+            }
+        }
+    }
+
+    /** A database failure; its message is the generic one HTTP answers carry, the cause stays in the server log. */
+    public static final class ConversationStoreException extends RuntimeException {
+        ConversationStoreException(SQLException cause) {
+            super("conversation storage failed", cause);
+        }
+    }
+}
