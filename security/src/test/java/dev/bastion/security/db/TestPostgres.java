@@ -78,6 +78,18 @@ public final class TestPostgres {
         return shared;
     }
 
+    /**
+     * The environment that points a home at a new empty database, as an operator would set it: the password in a file
+     * (written to {@code scratch}) and a fixed server secret.
+     */
+    public java.util.Map<String, String> freshEnvironment(Path scratch) throws IOException {
+        Path passwordFile = Files.createTempFile(scratch, "db-password", "");
+        Files.writeString(passwordFile, APP_PASSWORD + "\n");
+        return java.util.Map.of(DatabaseConfig.ENV_URL, freshDatabase(), DatabaseConfig.ENV_USER, APP_USER,
+                DatabaseConfig.ENV_PASSWORD_FILE, passwordFile.toString(),
+                dev.bastion.security.SecretBox.ENV_KEY, java.util.Base64.getEncoder().encodeToString(new byte[32]));
+    }
+
     /** A new empty database owned by {@link #APP_USER}; its URL carries no credentials. */
     public String freshDatabase() {
         String name = "bastion_test_" + DATABASES.incrementAndGet();
