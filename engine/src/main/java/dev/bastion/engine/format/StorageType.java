@@ -17,9 +17,9 @@ public enum StorageType {
     Q8_0(32, 34, true),
     Q4_0(32, 18, true),
     // ggml's K-quants: super-blocks of 256 weights.
-    Q4_K(256, 144, false),
-    Q5_K(256, 176, false),
-    Q6_K(256, 210, false);
+    Q4_K(256, 144, true),
+    Q5_K(256, 176, true),
+    Q6_K(256, 210, true);
 
     private final int blockSize;
     private final int bytesPerBlock;

@@ -27,6 +27,9 @@ public final class Matrices {
             case F16 -> new F32Matrix(f16ToF32(data, (long) rows * cols, arena), rows, cols);
             case Q8_0 -> new GgmlQ8_0Matrix(data, rows, cols);
             case Q4_0 -> new GgmlQ4_0Matrix(data, rows, cols);
+            case Q4_K -> new GgmlQ4KMatrix(data, rows, cols);
+            case Q5_K -> new GgmlQ5KMatrix(data, rows, cols);
+            case Q6_K -> new GgmlQ6KMatrix(data, rows, cols);
             default -> throw new IllegalArgumentException("no kernel reads " + type + " weights yet (readable: "
                     + StorageType.readableNames() + ")");
         };

@@ -33,7 +33,7 @@ class GgmlKernelTest {
     }
 
     static Stream<StorageType> blockTypes() {
-        return Stream.of(StorageType.Q8_0, StorageType.Q4_0);
+        return Stream.of(StorageType.Q8_0, StorageType.Q4_0, StorageType.Q4_K, StorageType.Q5_K, StorageType.Q6_K);
     }
 
     /** Every block type with row lengths of 1, 2, 3 and 7 blocks, so the per-block loops run whole and odd counts. */
@@ -89,7 +89,7 @@ class GgmlKernelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StorageType.class, names = {"Q8_0", "Q4_0"})
+    @EnumSource(value = StorageType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void blockTypesAreReadableAndRejectPartialBlocksAndWrongSizes(StorageType type) {
         assertThat(type.readable()).isTrue();
         MemorySegment seg = arena.allocate(type.bytesPerBlock() * 4L);
