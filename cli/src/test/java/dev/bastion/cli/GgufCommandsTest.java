@@ -44,6 +44,23 @@ class GgufCommandsTest {
         assertThat(CliRun.run(home, new ShowCommand(), "stories:ctx").out()).contains("format              gguf").contains("num_ctx");
     }
 
+    /** A .gguf file runs straight from disk, writing what its SafeTensors original writes (greedy, raw prompt). */
+    @Test
+    void runReadsAGgufFileDirectly() {
+        java.io.StringWriter fromGguf = new java.io.StringWriter();
+        java.io.StringWriter fromDir = new java.io.StringWriter();
+        for (var target : java.util.List.of(java.util.Map.entry(tmp.resolve("stories.gguf").toString(), fromGguf),
+                java.util.Map.entry(Stories260K.directory().toString(), fromDir))) {
+            picocli.CommandLine cli = new picocli.CommandLine(new RunCommand());
+            cli.setOut(new java.io.PrintWriter(target.getValue()));
+            java.io.StringWriter err = new java.io.StringWriter();
+            cli.setErr(new java.io.PrintWriter(err));
+            assertThat(cli.execute(target.getKey(), "--raw", "Once upon a time", "--temperature", "0", "--repeat-penalty", "1",
+                    "--num-predict", "12")).as(err.toString()).isZero();
+        }
+        assertThat(fromGguf.toString()).isNotBlank().isEqualTo(fromDir.toString());
+    }
+
     @Test
     void theNameIsGivenOnceAndABrokenFileIsRefused() throws IOException {
         CliRun twice = CliRun.run(home, new ImportCommand(), tmp.resolve("stories.gguf").toString(), "a", "-n", "b");
