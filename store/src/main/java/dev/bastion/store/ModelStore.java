@@ -339,6 +339,12 @@ public final class ModelStore {
                 readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM), readText(manifest, LayerType.LICENSE));
     }
 
+    /** The header of a stored GGUF model ({@code /api/show}'s model_info, template, control tokens); empty for others. */
+    public Optional<GgufSummary> ggufSummary(ModelName name) throws IOException {
+        Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
+        return manifest.isGguf() ? Optional.of(GgufSummary.read(name, blobPath(manifest.config()))) : Optional.empty();
+    }
+
     /** Points {@code to} at the same manifest as {@code from} (same digest); an existing {@code to} is replaced. */
     public void copy(ModelName from, ModelName to) throws IOException {
         try (StoreLock.Held held = lock.acquire()) {
