@@ -231,9 +231,20 @@ public final class ModelStore {
      * The file must be a regular file of its own (no symbolic or hard link), as a directory's files must.
      */
     public Manifest importGguf(Path file, ModelName name, String owner) throws IOException {
+        return importGguf(file, name, owner, null);
+    }
+
+    /**
+     * Like {@link #importGguf(Path, ModelName, String)}, adding the parameters, template, system prompt and license of
+     * {@code extras} (null: none; its FROM is ignored), as an Ollama model's layers bring them.
+     *
+     * @throws ModelfileException for a TEMPLATE outside the subset generation renders, before anything is written
+     */
+    public Manifest importGguf(Path file, ModelName name, String owner, Modelfile extras) throws IOException {
+        if (extras != null && extras.template() != null) Modelfile.requireRenderable(0, extras.template());
         ModelDirectory source = ModelDirectory.ggufFile(file);
         try (StoreLock.Held held = lock.acquire()) {
-            return commit(name, owner, source, null, null, null);
+            return commit(name, owner, source, null, extras, null);
         }
     }
 

@@ -75,6 +75,22 @@ class GgufImportTest {
         assertThat(store.materialize(name)).isDirectoryContaining(p -> p.getFileName().toString().equals("model.gguf"));
     }
 
+    /** What an Ollama import brings beside the model blob: its template, system prompt, parameters and license. */
+    @Test
+    void importWithExtrasAddsTheirLayers() throws IOException {
+        Modelfile extras = new Modelfile("ignored", java.util.Map.of("num_ctx", 128), "{{ .Prompt }}", "Be brief.", "MIT");
+        ModelName name = ModelName.parse("stories:extras");
+        Manifest manifest = store.importGguf(gguf, name, "alice", extras);
+        assertThat(manifest.allLayers()).hasSize(5);
+        ModelDetails details = store.show(name);
+        assertThat(details.owner()).isEqualTo("alice");
+        assertThat(details.system()).isEqualTo("Be brief.");
+        assertThat(details.license()).isEqualTo("MIT");
+        assertThat(details.parameters()).containsEntry("num_ctx", 128);
+        assertThatThrownBy(() -> store.importGguf(gguf, ModelName.parse("bad"), null,
+                new Modelfile("x", java.util.Map.of(), "{{ .Unknown | bogus }}", null, null))).isInstanceOf(ModelfileException.class);
+    }
+
     @Test
     void malformedOrLinkedFilesAreRefusedBeforeAnythingIsStored() throws IOException {
         byte[] bytes = Files.readAllBytes(gguf);
