@@ -191,12 +191,26 @@ public final class ModelStore {
      * tokenizer.json, …) to its digest; validated as {@link #importDirectory} validates a directory. The uploads are
      * consumed (the model's blobs are the store's copy); after a failure they stay for another attempt.
      *
-     * @throws InvalidModelException for GGUF files (not readable yet), unknown digests, or an invalid model
+     * A single {@code .gguf} file is imported as {@link #importGguf} does.
+     *
+     * @throws InvalidModelException for unknown digests or an invalid model
      */
     public Manifest importUploads(ModelName name, Map<String, String> files, String owner) throws IOException {
-        if (files.keySet().stream().anyMatch(f -> f.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf"))) {
-            throw new InvalidModelException("GGUF files cannot be read yet; upload the model's safetensors files with its "
-                    + "config.json, tokenizer.json and tokenizer_config.json instead");
+        List<String> ggufNames = files.keySet().stream().filter(f -> f.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")).toList();
+        if (!ggufNames.isEmpty()) {
+            if (files.size() != 1) {
+                throw new InvalidModelException("a GGUF model is one file: 'files' must name only the .gguf file");
+            }
+            BlobUploads.Staged staged = uploads.stage(files);
+            Manifest manifest;
+            try {
+                manifest = importGguf(staged.dir().resolve(ggufNames.getFirst()), name, owner);
+            } catch (IOException | RuntimeException e) {
+                uploads.unstage(staged);
+                throw e;
+            }
+            StoreFiles.deleteRecursively(staged.dir());
+            return manifest;
         }
         if (!files.containsKey(ModelDirectory.CONFIG)) {
             throw new InvalidModelException("'files' must include config.json (and the safetensors weights and tokenizer.json)");
