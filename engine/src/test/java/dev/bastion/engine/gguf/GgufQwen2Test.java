@@ -34,14 +34,34 @@ class GgufQwen2Test {
     void logitsMatchTheSafeTensorsTwin() throws IOException {
         Path hf = TinyModelFixture.model(dir.resolve("hf"), Architecture.QWEN2,
                 TinyModelSpec.tiny(Architecture.QWEN2).withTieEmbeddings(false));
-        Path gguf = GgufExport.export(hf, dir.resolve("qwen.gguf"), StorageType.F32, GgufExport.Vocabulary.GPT2);
+        assertSameLogits(hf, GgufExport.export(hf, dir.resolve("qwen.gguf"), StorageType.F32, GgufExport.Vocabulary.GPT2));
+    }
+
+    /** Llama 3 rope scaling travels as llama.cpp's rope_freqs tensor, and q/k rows permuted for adjacent-pair RoPE. */
+    @Test
+    void llama3RopeScalingComesFromTheRopeFreqsTensor() throws IOException {
+        Path hf = TinyModelFixture.model(dir.resolve("llama3"), Architecture.LLAMA,
+                TinyModelSpec.tiny(Architecture.LLAMA).withDtype(dev.bastion.engine.safetensors.DType.F32).withLlama3RopeScaling(true));
+        Path gguf = GgufExport.export(hf, dir.resolve("llama3.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        try (Checkpoint checkpoint = ModelFormat.open(gguf)) {
+            assertThat(checkpoint.config().ropeFreqFactors()).isNotNull().contains(1f);
+            assertThat(checkpoint.config().ropeStyle()).isEqualTo(ModelConfig.RopeStyle.ADJACENT);
+            assertThat(checkpoint.tensors()).doesNotContainKey("rope_freqs.weight");
+        }
+        assertSameLogits(hf, gguf);
+    }
+
+    private static void assertSameLogits(Path hf, Path gguf) throws IOException {
         int[] prompt = {5, 17, 42, 99, 3, 250, 7};
         try (Checkpoint a = ModelFormat.open(hf); LanguageModel st = a.load(WeightFormat.AS_STORED);
              Checkpoint b = ModelFormat.open(gguf); LanguageModel gg = b.load(WeightFormat.AS_STORED)) {
-            assertThat(gg.config().architecture()).isEqualTo(Architecture.QWEN2);
-            assertThat(gg.config().qkvBias()).isTrue();
+            assertThat(gg.config().architecture()).isEqualTo(st.config().architecture());
+            assertThat(gg.config().qkvBias()).isEqualTo(st.config().qkvBias());
             assertThat(gg.config().tieWordEmbeddings()).isFalse();
-            assertThat(gg.config().ropeStyle()).isEqualTo(ModelConfig.RopeStyle.HALVES);
+            if (gg.config().architecture() == Architecture.QWEN2) {
+                assertThat(gg.config().qkvBias()).isTrue();
+                assertThat(gg.config().ropeStyle()).isEqualTo(ModelConfig.RopeStyle.HALVES);
+            }
             InferenceState sa = st.newState(16);
             InferenceState sb = gg.newState(16);
             float[] la = st.prefill(sa, prompt, 0).clone();

@@ -52,6 +52,11 @@ public final class GgufExport {
                 for (int i = 0; i < values.length; i++) half[i] = Dtypes.floatToF16(values[i]);
                 return MemorySegment.ofArray(half);
             };
+            case BF16 -> (values, shape) -> {
+                short[] half = new short[values.length];
+                for (int i = 0; i < values.length; i++) half[i] = Dtypes.floatToBf16(values[i]);
+                return MemorySegment.ofArray(half);
+            };
             default -> throw new IllegalArgumentException("pass an encoder for " + matrixType);
         };
         return export(hfDir, gguf, matrixType, encoder, vocabulary);
@@ -79,6 +84,7 @@ public final class GgufExport {
                         .put(arch + ".attention.value_length", GgufValue.uint32(c.headDim()));
             }
             writeTokenizer(writer, hfDir, checkpoint, vocabulary);
+            if (c.ropeScaling() != null) writer.tensor("rope_freqs.weight", new long[] {c.headDim() / 2}, ropeFactors(c));
             for (TensorEntry t : checkpoint.tensors().values()) {
                 float[] values = checkpoint.readFloats(t.name());
                 if (arch.equals("llama") && t.name().endsWith("self_attn.q_proj.weight")) {
@@ -97,6 +103,28 @@ public final class GgufExport {
             writer.write(gguf);
         }
         return gguf;
+    }
+
+    /** convert_hf_to_gguf.py's Llama 3 rope_freqs: per frequency, the divisor that turns theta^(-2i/d) into HF's scaled one. */
+    static float[] ropeFactors(ModelConfig c) {
+        ModelConfig.RopeScaling s = c.ropeScaling();
+        int dim = c.headDim();
+        float[] factors = new float[dim / 2];
+        double lowFreqWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
+        double highFreqWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
+        for (int i = 0; i < factors.length; i++) {
+            double freq = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / dim);
+            double wavelen = 2 * Math.PI / freq;
+            if (wavelen < highFreqWavelen) {
+                factors[i] = 1;
+            } else if (wavelen > lowFreqWavelen) {
+                factors[i] = s.factor();
+            } else {
+                double smooth = (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+                factors[i] = (float) (1 / ((1 - smooth) / s.factor() + smooth));
+            }
+        }
+        return factors;
     }
 
     /** convert_hf_to_gguf.py's LlamaModel.permute: within each head, row a*(d/2)+b moves to 2b+a. */
