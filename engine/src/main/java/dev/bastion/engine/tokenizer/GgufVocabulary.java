@@ -18,7 +18,9 @@ import java.util.Set;
  * <li>{@code llama}: SentencePiece BPE with byte fallback ({@code <0xNN>} tokens). SentencePiece has no merge list: it
  * merges the adjacent pair whose concatenation is the vocabulary token of highest score, leftmost first on ties, as
  * llama.cpp's SPM tokenizer does; here every split of a token into two vocabulary tokens becomes a merge ranked by the
- * token's score, equal scores sharing a rank, which the BPE heap then resolves leftmost first.</li>
+ * token's score, equal scores sharing a rank, which the BPE heap then resolves leftmost first. One difference: a
+ * character that is no token of its own starts as byte tokens here, so it never merges (llama.cpp could merge it into
+ * a longer token); SentencePiece vocabularies hold every character their pieces use, so this does not arise in them.</li>
  * </ul>
  * Token types (llama.cpp's): 3 (control) become special added tokens, 4 (user-defined) non-special added tokens.
  *
