@@ -70,6 +70,20 @@ public final class Passwords {
         }
     }
 
+    /**
+     * Why a user may not choose this password, if they may not: the length rule of {@link #requireAcceptable}, and
+     * not their user name. No composition rules (NIST SP 800-63B): length is what makes a passphrase strong.
+     */
+    public static Optional<String> problemWith(String userName, String password) {
+        try {
+            requireAcceptable(password);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        if (password.strip().equalsIgnoreCase(userName)) return Optional.of("a password must not be the user name");
+        return Optional.empty();
+    }
+
     public void set(String userName, String password) {
         requireAcceptable(password);
         User user = users.find(userName).orElseThrow(() -> new IllegalArgumentException("no user '" + userName + "'"));

@@ -46,6 +46,11 @@ public final class Totp {
         return String.format("%0" + digits + "d", otp);
     }
 
+    /** The code an authenticator app shows at epoch millisecond {@code millis} for this Base32 secret. */
+    public static String codeAt(String base32Secret, long millis) {
+        return hotp(decodeSecret(base32Secret), stepAt(millis), DIGITS);
+    }
+
     /** The time step (RFC 6238's T, with T0 = 0) at epoch millisecond {@code millis}. */
     public static long stepAt(long millis) {
         return Math.floorDiv(millis, STEP_MILLIS);
