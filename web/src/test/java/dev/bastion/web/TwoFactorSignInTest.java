@@ -72,11 +72,16 @@ class TwoFactorSignInTest {
 
     @BeforeEach
     void start() throws Exception {
-        security = SecurityServices.open(home.resolve("security"), Map.of());
+        security = SecurityServices.open(home.resolve("security"), environment());
         security.users().create("alice", Role.USER);
         security.users().create("bob", Role.USER);
         security.users().create("root", Role.ADMIN);
         base = serve(new WebSessionsModule.SignInLimits(10, 200, Duration.ofMinutes(1)));
+    }
+
+    /** SQLite in the home here; PostgreSQL in {@link PostgresTwoFactorSignInTest}. */
+    Map<String, String> environment() throws Exception {
+        return Map.of();
     }
 
     private String serve(WebSessionsModule.SignInLimits limits) throws Exception {
