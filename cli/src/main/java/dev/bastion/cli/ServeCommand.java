@@ -118,12 +118,14 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
+        WebSessionsModule webSessions = WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled());
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
-                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
-                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
+                .withModule(webSessions)
+                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
+                .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
