@@ -94,8 +94,13 @@ public final class WebSessionsModule implements ServerModule {
         return twoFactor;
     }
 
-    SecurityServices security() {
+    public SecurityServices security() {
         return security;
+    }
+
+    /** Whether the request's session may only enrol a second factor ({@value TwoFactorPolicy#ENV}). */
+    public boolean mustEnrolSecondFactor(Context ctx) {
+        return session(ctx).filter(s -> twoFactorPolicy.mustEnrol(s.role(), s.secondFactor())).isPresent();
     }
 
     public Passwords passwords() {

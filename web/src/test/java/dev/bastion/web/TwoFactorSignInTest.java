@@ -20,6 +20,7 @@ import dev.bastion.security.SecurityServices;
 import dev.bastion.store.ModelStore;
 import dev.bastion.web.account.Totp;
 import dev.bastion.web.account.TwoFactorPolicy;
+import dev.bastion.web.pages.WebPagesModule;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class TwoFactorSignInTest {
         web.passwords().set("root", ROOT_PASSWORD);
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults(), security.keys(), security.audit());
         BastionServer server = new BastionServer(chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)))
-                .withModule(new SecurityAdminRoutes(security)).withModule(web),
+                .withModule(new SecurityAdminRoutes(security)).withModule(web).withModule(new WebPagesModule(web)),
                 new StoreCatalog(new ModelStore(home.resolve("models"))), LocalModelRuntime::load).start();
         servers.add(server);
         return server.baseUrl();
@@ -288,6 +289,16 @@ class TwoFactorSignInTest {
         assertThat(status("GET", "/web/api/me", null, root)).isEqualTo(403);
         assertThat(status("GET", "/web/api/account", null, root)).isEqualTo(200);
         assertThat(Files.readString(security.audit().file())).contains("\"authz.denied\"");
+        for (String page : List.of("/", "/admin", "/c/x")) {
+            HttpResponse<String> sent = HTTP.send(request("GET", page, null, root).header("Accept", "text/html").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(sent.statusCode()).as(page).isEqualTo(302);
+            assertThat(sent.headers().firstValue("Location")).as(page).contains("/account");
+        }
+        HttpResponse<String> accountPage = HTTP.send(request("GET", "/account", null, root).header("Accept", "text/html").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(accountPage.statusCode()).isEqualTo(200);
+        assertThat(accountPage.body()).contains("id=\"enrolment-required\"").contains("id=\"totp-start\"");
         assertThat(security.users().find("eve")).isEmpty();
 
         JsonNode setup = JSON.readTree(send("POST", "/web/api/account/totp/setup", null, root).body());
