@@ -49,6 +49,15 @@ class TwoFactorCommandsTest {
     }
 
     @Test
+    void serveRefusesToStartWithAMistypedPolicy() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exit = new picocli.CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString(), "BASTION_REQUIRE_2FA", "admins")))
+                .setErr(new java.io.PrintWriter(err, true)).execute("--host", "127.0.0.1:0");
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).contains("BASTION_REQUIRE_2FA must be admin, all or none");
+    }
+
+    @Test
     void itIsAudited() throws Exception {
         SecurityServices.open(home, Map.of()).users().create("carol", Role.USER);
         assertThat(CliRun.run(home, new UsersCommand.TotpOff(), "carol").exit()).isZero();
