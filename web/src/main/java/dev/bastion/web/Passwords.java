@@ -99,6 +99,11 @@ public final class Passwords {
                 insert.setString(2, hash);
                 insert.setLong(3, clock.millis());
                 insert.executeUpdate();
+                // a sign-in half done with the old password (waiting for its second factor) must not complete
+                try (PreparedStatement pending = c.prepareStatement("DELETE FROM web_pending_sign_ins WHERE user_id = ?")) {
+                    pending.setLong(1, user.id());
+                    pending.executeUpdate();
+                }
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();

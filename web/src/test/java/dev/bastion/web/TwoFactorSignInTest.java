@@ -217,6 +217,17 @@ class TwoFactorSignInTest {
     }
 
     @Test
+    void aNewPasswordCancelsASignInWaitingForItsCode() throws Exception {
+        Enrolled alice = enrol("alice", ALICE_PASSWORD);
+        clock.advance(Duration.ofSeconds(30));
+        String token = pendingToken("alice", ALICE_PASSWORD);
+        new Passwords(security.database(), security.users(),
+                new Sessions(security.database(), clock, Sessions.DEFAULT_IDLE, Sessions.DEFAULT_ABSOLUTE), clock)
+                .set("alice", "a brand new passphrase");
+        refused(secondStep(token, "code", code(alice.secret()), null));
+    }
+
+    @Test
     void aTokenAllowsThreeTriesThenEvenTheRightCodeIsRefused() throws Exception {
         Enrolled alice = enrol("alice", ALICE_PASSWORD);
         clock.advance(Duration.ofSeconds(30));

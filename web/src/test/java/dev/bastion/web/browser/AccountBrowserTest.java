@@ -79,6 +79,7 @@ class AccountBrowserTest {
         browser.find("#totp-recovery-done").click();
         browser.waitFor("#totp-disable-form");
         assertThat(browser.find("#totp-status").getText()).startsWith("On").contains("10 of 10");
+        assertThat(browser.seriousAccessibilityViolations()).as("axe-core with two-factor sign-in on").isEmpty();
         browser.clearConsole();  // the refused confirmation logged its 403
 
         browser.find("#sign-out").click();
