@@ -54,13 +54,13 @@ public final class SessionAuthenticator implements Authenticator {
      * then refuses every other route (chat, models, admin) with 403 until they enrol, whatever the pages show.
      */
     static Principal principal(Sessions.Session session, TwoFactorPolicy policy) {
-        Set<Scope> scopes = policy.mustEnrol(session.role(), session.secondFactor()) ? Set.of(WEB_SESSION)
-                : scopesOf(session.role());
+        Set<Scope> scopes = new HashSet<>(Set.of(WEB_SESSION));
+        if (!policy.mustEnrol(session.role(), session.secondFactor())) scopes.addAll(scopesOf(session.role()));
         return new Principal(session.userId(), session.userName(), session.role(), scopes, null);
     }
 
     static Set<Scope> scopesOf(Role role) {
-        Set<Scope> scopes = new HashSet<>(Set.of(Scope.MODELS_USE, TOOLS_USE, WEB_SESSION));
+        Set<Scope> scopes = new HashSet<>(Set.of(Scope.MODELS_USE, TOOLS_USE));
         if (role == Role.ADMIN) scopes.add(Scope.ADMIN);
         return scopes;
     }
