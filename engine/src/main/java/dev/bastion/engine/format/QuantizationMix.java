@@ -20,19 +20,26 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public enum QuantizationMix {
-    Q8_0(StorageType.Q8_0, false),
-    Q4_0(StorageType.Q4_0, false),
-    Q4_K_M(StorageType.Q4_K, true),
-    Q5_K_M(StorageType.Q5_K, true);
+    Q8_0(StorageType.Q8_0, false, 7),
+    Q4_0(StorageType.Q4_0, false, 2),
+    Q4_K_M(StorageType.Q4_K, true, 15),
+    Q5_K_M(StorageType.Q5_K, true, 17);
 
     private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
 
     private final StorageType base;
     private final boolean moreBitsForVAndDown;
+    private final int llamaFileType;
 
-    QuantizationMix(StorageType base, boolean moreBitsForVAndDown) {
+    QuantizationMix(StorageType base, boolean moreBitsForVAndDown, int llamaFileType) {
         this.base = base;
         this.moreBitsForVAndDown = moreBitsForVAndDown;
+        this.llamaFileType = llamaFileType;
+    }
+
+    /** llama.cpp's LLAMA_FTYPE number, GGUF's {@code general.file_type}. */
+    public int llamaFileType() {
+        return llamaFileType;
     }
 
     /** The type most matrices get. */

@@ -5,6 +5,7 @@ import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.gguf.GgufModelExport;
 import dev.bastion.engine.tensor.GgmlQuantizer;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.Stories260K;
@@ -67,6 +68,55 @@ class QuantizedGgufTest {
                 ref += (double) lm[v] * lm[v];
             }
             assertThat(Math.sqrt(err / ref)).isLessThan(0.3); // 0.22 measured in memory for Q4_K_M on this shape
+        }
+    }
+
+    /** The production exporter: a QuantizedCheckpoint written as GGUF gives the reference story back (Q8_0). */
+    @Test
+    void exportedQuantizedCheckpointOfStories260KTellsTheReferenceStory(@TempDir Path dir) throws IOException {
+        Path gguf = dir.resolve("stories-q8.gguf");
+        try (Checkpoint q = QuantizedCheckpoint.quantize(ModelFormat.open(Stories260K.directory()), QuantizationMix.Q8_0, (n, d) -> {})) {
+            GgufModelExport.write(Stories260K.directory(), q, QuantizationMix.Q8_0.llamaFileType(), gguf);
+        }
+        try (LanguageModel model = ModelFormat.open(gguf).load(WeightFormat.AS_STORED)) {
+            assertThat(greedy(model, 40)).containsExactly(Arrays.copyOf(Stories260K.reference().greedyIds(), 40));
+        }
+    }
+
+    /**
+     * Q4_K_M of a Llama shape (q/k rows permuted block row by block row) and with Llama 3 RoPE scaling (rope_freqs):
+     * the file holds the mix's types and computes what the in-memory quantized model computes.
+     */
+    @Test
+    void exportedQ4KMLlamaMatchesTheInMemoryQuantizedModel(@TempDir Path dir) throws IOException {
+        Path hf = TinyModelFixture.model(dir.resolve("hf"), Architecture.LLAMA,
+                new TinyModelSpec(256, 512, 3, 4, 2, 0, DType.BF16, false, true, 1));
+        Path gguf = dir.resolve("q4km.gguf");
+        try (QuantizedCheckpoint q = QuantizedCheckpoint.quantize(ModelFormat.open(hf), QuantizationMix.Q4_K_M, (n, d) -> {});
+             LanguageModel inMemory = QuantizedCheckpoint.quantize(ModelFormat.open(hf), QuantizationMix.Q4_K_M, (n, d) -> {})
+                     .load(WeightFormat.AS_STORED)) {
+            GgufModelExport.write(hf, q, QuantizationMix.Q4_K_M.llamaFileType(), gguf);
+            try (Checkpoint file = ModelFormat.open(gguf)) {
+                assertThat(file.format().name()).isEqualTo("gguf");
+                for (TensorEntry t : q.tensors().values()) {
+                    assertThat(file.tensors().get(t.name()).type()).as(t.name())
+                            .isEqualTo(t.shape().length == 2 ? t.type() : StorageType.F32);
+                }
+                try (LanguageModel fromFile = file.load(WeightFormat.AS_STORED)) {
+                    InferenceState sf = fromFile.newState(6), sm = inMemory.newState(6);
+                    int token = 1;
+                    for (int pos = 0; pos < 6; pos++) {
+                        float[] lf = fromFile.forward(sf, token, pos), lm = inMemory.forward(sm, token, pos);
+                        double err = 0, ref = 0;
+                        for (int v = 0; v < lf.length; v++) {
+                            err += (double) (lf[v] - lm[v]) * (lf[v] - lm[v]);
+                            ref += (double) lm[v] * lm[v];
+                        }
+                        assertThat(Math.sqrt(err / ref)).as("position %d", pos).isLessThan(1e-5);
+                        token = (token * 31 + 7) % lf.length;
+                    }
+                }
+            }
         }
     }
 
