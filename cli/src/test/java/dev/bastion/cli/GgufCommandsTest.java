@@ -1,0 +1,58 @@
+package dev.bastion.cli;
+
+import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.testing.GgufExport;
+import dev.bastion.engine.testing.Stories260K;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code bastion import model.gguf NAME}, {@code create -f} with {@code FROM ./model.gguf}, and what list and show report. */
+class GgufCommandsTest {
+
+    @TempDir
+    Path tmp;
+    Path home;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        home = tmp.resolve("home");
+        GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F16, GgufExport.Vocabulary.LLAMA);
+    }
+
+    @Test
+    void importListShowAndCreateFromAGgufFile() throws IOException {
+        CliRun imported = CliRun.run(home, new ImportCommand(), tmp.resolve("stories.gguf").toString(), "stories:f16");
+        assertThat(imported.exit()).as(imported.err()).isZero();
+        assertThat(imported.out()).startsWith("imported stories:f16 (1 files, ");
+
+        assertThat(CliRun.run(home, new ListCommand()).out().lines().skip(1).findFirst().orElseThrow())
+                .matches("stories:f16\\s+[0-9a-f]{12}\\s+\\S+ [KM]B\\s+F16\\s+.*");
+        String shown = CliRun.run(home, new ShowCommand(), "stories:f16").out();
+        assertThat(shown).contains("architecture        llama").contains("format              gguf")
+                .contains("quantization        F16").containsPattern("parameters\\s+\\d+K");
+
+        Path modelfile = Files.writeString(tmp.resolve("Modelfile"), "FROM ./stories.gguf\nPARAMETER num_ctx 256\n");
+        CliRun created = CliRun.run(home, new CreateCommand(), "stories:ctx", "-f", modelfile.toString());
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(CliRun.run(home, new ShowCommand(), "stories:ctx").out()).contains("format              gguf").contains("num_ctx");
+    }
+
+    @Test
+    void theNameIsGivenOnceAndABrokenFileIsRefused() throws IOException {
+        CliRun twice = CliRun.run(home, new ImportCommand(), tmp.resolve("stories.gguf").toString(), "a", "-n", "b");
+        assertThat(twice.exit()).isNotZero();
+        assertThat(twice.err()).contains("give the model's NAME once");
+        Path broken = Files.write(tmp.resolve("broken.gguf"), "GGUF\u0003\u0000\u0000\u0000".getBytes());
+        CliRun refused = CliRun.run(home, new ImportCommand(), broken.toString(), "broken");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).contains("invalid GGUF file").contains("truncated");
+        assertThat(CliRun.run(home, new ListCommand()).out().lines().count()).isEqualTo(1);
+    }
+}
