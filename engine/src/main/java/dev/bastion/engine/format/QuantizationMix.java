@@ -86,7 +86,8 @@ public enum QuantizationMix {
      */
     public static QuantizationMix parse(String value) {
         return Arrays.stream(values()).filter(m -> value != null && m.name().equalsIgnoreCase(value.strip())).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unsupported quantization; supported: "
+                .orElseThrow(() -> new IllegalArgumentException("unsupported quantization"
+                        + (value != null && value.matches("[A-Za-z0-9_]{1,16}") ? " '" + value + "'" : "") + "; supported: "
                         + String.join(", ", Arrays.stream(values()).map(m -> m.name().toLowerCase(Locale.ROOT)).toList())));
     }
 }

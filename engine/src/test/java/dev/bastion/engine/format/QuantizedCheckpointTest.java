@@ -98,7 +98,9 @@ class QuantizedCheckpointTest {
         assertThat(QuantizationMix.parse(" Q8_0 ")).isEqualTo(QuantizationMix.Q8_0);
         assertThat(QuantizationMix.Q4_K_M.ollamaName()).isEqualTo("q4_K_M");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> QuantizationMix.parse("q3_k_s"))
-                .hasMessage("unsupported quantization; supported: q8_0, q4_0, q4_k_m, q5_k_m");
+                .hasMessage("unsupported quantization 'q3_k_s'; supported: q8_0, q4_0, q4_k_m, q5_k_m");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> QuantizationMix.parse("q4\u001b[2J"))
+                .hasMessage("unsupported quantization; supported: q8_0, q4_0, q4_k_m, q5_k_m"); // hostile text is not echoed
     }
 
     private record Result(int[] tokens, double logitError) {}
