@@ -16,8 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes a checkpoint (typically a {@code QuantizedCheckpoint}) as a GGUF file laid out as llama.cpp's
@@ -156,9 +159,16 @@ public final class GgufModelExport {
         if (tc.bosToken() != null && ids.containsKey(tc.bosToken())) {
             writer.put("tokenizer.ggml.bos_token_id", GgufValue.uint32(ids.get(tc.bosToken())));
         }
-        if (tc.eosToken() != null && ids.containsKey(tc.eosToken())) {
-            writer.put("tokenizer.ggml.eos_token_id", GgufValue.uint32(ids.get(tc.eosToken())));
-        }
+        Integer eos = tc.eosToken() != null ? ids.get(tc.eosToken()) : null;
+        if (eos != null) writer.put("tokenizer.ggml.eos_token_id", GgufValue.uint32(eos));
+        // End-of-turn tokens (config.json's extra EOS ids, generation_config.json's): GGUF holds two more, as eot and eom.
+        Set<Integer> ends = new LinkedHashSet<>(checkpoint.config().eosTokenIds());
+        ends.addAll(checkpoint.generationEosTokenIds());
+        ends.remove(eos);
+        ends.removeIf(id -> id < 0 || id >= size);
+        Iterator<Integer> extra = ends.iterator();
+        if (extra.hasNext()) writer.put("tokenizer.ggml.eot_token_id", GgufValue.uint32(extra.next()));
+        if (extra.hasNext()) writer.put("tokenizer.ggml.eom_token_id", GgufValue.uint32(extra.next()));
         JsonNode unk = model.get("unk_token");
         if (unk != null && unk.isTextual() && ids.containsKey(unk.asText())) {
             writer.put("tokenizer.ggml.unknown_token_id", GgufValue.uint32(ids.get(unk.asText())));

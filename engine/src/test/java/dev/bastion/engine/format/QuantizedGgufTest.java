@@ -120,6 +120,25 @@ class QuantizedGgufTest {
         }
     }
 
+    /** An instruct model's end-of-turn tokens (generation_config.json) survive the export, as GGUF's eot/eom ids. */
+    @Test
+    void exportKeepsEndOfTurnTokens(@TempDir Path dir) throws IOException {
+        Path hf = TinyModelFixture.tinyModel(dir.resolve("hf"), Architecture.LLAMA);
+        int eos;
+        try (Checkpoint c = ModelFormat.open(hf)) {
+            eos = c.config().eosTokenIds().getFirst();
+        }
+        Files.writeString(hf.resolve("generation_config.json"), "{\"eos_token_id\": [" + eos + ", 7, 9]}");
+        Path gguf = dir.resolve("eot.gguf");
+        try (QuantizedCheckpoint q = QuantizedCheckpoint.quantize(ModelFormat.open(hf), QuantizationMix.Q8_0, (n, d) -> {})) {
+            GgufModelExport.write(hf, q, null, gguf);
+        }
+        try (Checkpoint file = ModelFormat.open(gguf)) {
+            assertThat(file.generationEosTokenIds()).containsExactly(7, 9);
+            assertThat(file.config().eosTokenIds()).contains(eos);
+        }
+    }
+
     private Path export(Path hf, Path gguf, StorageType type) throws IOException {
         return GgufExport.export(hf, gguf, type, (values, shape) -> {
             byte[] blocks = GgmlQuantizer.quantize(type, values);
