@@ -115,6 +115,21 @@ class QuantizedCreateTest {
         }
     }
 
+    /** A directory's files are checked as an import checks them: a symbolic link could carry any readable file in. */
+    @Test
+    void refusesADirectoryWithALinkedFileAndWritesNothing() throws IOException {
+        Path dir = Stories260K.copyTo(work.resolve("linked"));
+        Path secret = Files.writeString(work.resolve("secret.json"), "{\"not\": \"a tokenizer\"}");
+        Files.delete(dir.resolve("tokenizer.json"));
+        Files.createSymbolicLink(dir.resolve("tokenizer.json"), secret);
+        assertThatThrownBy(() -> store.createQuantized(ModelName.parse("linked"), Modelfile.parse("FROM ./linked\n"), null, work,
+                QuantizationMix.Q8_0, QuantizeProgress.NONE)).isInstanceOf(InvalidModelException.class).hasMessageContaining("symbolic link");
+        assertThat(store.list()).isEmpty();
+        try (var blobs = Files.list(home.resolve("blobs"))) {
+            assertThat(blobs).isEmpty();
+        }
+    }
+
     private static int[] greedy(LanguageModel model, int steps) {
         InferenceState state = model.newState(steps + 1);
         int[] out = new int[steps];
