@@ -56,10 +56,16 @@ public interface ModelCatalog {
     /**
      * Ollama's current {@code /api/create} fields; any of from/system/template/parameters/quantize may be null.
      *
-     * @param quantize as Ollama names it ({@code q8_0}); null keeps the base model's
+     * @param quantize as Ollama names it ({@code q8_0}, {@code q4_K_M}): the weights are stored quantized; null keeps
+     *                 the base model's
      */
     record CreateRequest(String model, String from, String system, String template, Map<String, Object> parameters,
                          String quantize) {}
+
+    /** Like {@code create(request, owner)}, telling {@code progress} how far quantizing is (Ollama's streamed statuses). */
+    default void create(CreateRequest request, String owner, java.util.function.Consumer<dev.bastion.api.types.CreateProgress> progress) {
+        create(request, owner);
+    }
 
     List<ModelSummary> list();
 

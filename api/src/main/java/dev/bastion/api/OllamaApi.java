@@ -15,6 +15,7 @@ import dev.bastion.api.types.ListResponse;
 import dev.bastion.api.types.ModelResponse;
 import dev.bastion.api.types.Options;
 import dev.bastion.api.types.ProcessResponse;
+import dev.bastion.api.types.ErrorResponse;
 import dev.bastion.api.types.ProgressResponse;
 import dev.bastion.api.types.ShowRequest;
 import dev.bastion.api.types.ShowResponse;
@@ -182,13 +183,7 @@ final class OllamaApi {
             Map<String, String> files = files(r.files());
             // what the overrides would refuse is refused before the import, so no half-made model is left
             if (r.template() != null) dev.bastion.engine.template.ChatPrompt.of(r.template(), null);
-            if (r.quantize() != null) {
-                try {
-                    dev.bastion.store.Quantization.parse(r.quantize());
-                } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest("'quantize': " + e.getMessage(), "quantize");
-                }
-            }
+            StoreCatalog.quantization(r.quantize());
             audited(ctx, "model.create", model, Map.of("files", String.join(",", files.keySet())), () -> {
                 String stored = visible(ctx).createFromUploads(model, files);
                 scheduler.unloadIfIdle(stored);
@@ -206,9 +201,26 @@ final class OllamaApi {
                 parameters, r.quantize());
         Map<String, String> auditDetails = request.quantize() == null ? Map.of("from", r.from())
                 : Map.of("from", r.from(), "quantize", request.quantize());
+        if (request.quantize() != null && !Boolean.FALSE.equals(r.stream())) {
+            createStreamingProgress(ctx, model, request, auditDetails);
+            return;
+        }
         // a resident model whose name now points at other content must not keep serving the old weights
         audited(ctx, "model.create", model, auditDetails, () -> scheduler.unloadIfIdle(visible(ctx).create(request)));
         created(ctx, r);
+    }
+
+    /** Quantizing takes a while: each tensor done is a streamed status, as Ollama's create streams its progress. */
+    private void createStreamingProgress(Context ctx, String model, ModelCatalog.CreateRequest request, Map<String, String> auditDetails) {
+        HttpIo.Stream out = new HttpIo.Stream(ctx, "application/x-ndjson", new dev.bastion.engine.generate.CancellationToken());
+        try {
+            audited(ctx, "model.create", model, auditDetails, () -> scheduler.unloadIfIdle(visible(ctx).create(request, out::ndjson)));
+        } catch (RuntimeException e) {
+            if (!out.started()) throw e; // nothing sent yet: a proper error status
+            out.ndjson(new ErrorResponse(e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e), null));
+            return;
+        }
+        out.ndjson(ProgressResponse.SUCCESS);
     }
 
     private static void created(Context ctx, CreateRequest r) {

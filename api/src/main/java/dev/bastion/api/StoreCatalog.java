@@ -1,5 +1,7 @@
 package dev.bastion.api;
 
+import dev.bastion.api.types.CreateProgress;
+import dev.bastion.engine.format.QuantizationMix;
 import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.template.ChatPrompt;
 import dev.bastion.store.InvalidModelNameException;
@@ -9,7 +11,6 @@ import dev.bastion.store.ModelNotFoundException;
 import dev.bastion.store.ModelParameter;
 import dev.bastion.store.ModelStore;
 import dev.bastion.store.Modelfile;
-import dev.bastion.store.Quantization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The {@link ModelStore} behind the API. Client-supplied names go through {@link ModelName#parse} before anything
@@ -143,21 +145,34 @@ public final class StoreCatalog implements ModelCatalog {
 
     @Override
     public void create(CreateRequest request, String owner) {
+        create(request, owner, progress -> {});
+    }
+
+    @Override
+    public void create(CreateRequest request, String owner, Consumer<CreateProgress> progress) {
         ModelName name = parse(request.model(), "model");
         ModelName from = parse(request.from(), "from");
         ChatPrompt.of(request.template(), null); // a template generation cannot render is refused before anything is read
-        Quantization quantization = quantization(request.quantize());
+        QuantizationMix mix = quantization(request.quantize());
         io(() -> store.show(from)); // 404 unless the base is a stored model, so FROM never resolves to a directory
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));
         Modelfile modelfile = new Modelfile(from.toString(), parameters, request.template(), request.system(), null);
-        io(() -> store.create(name, modelfile, owner, null, quantization)); // null: a base deleted meanwhile is a 404, never a directory
+        // null baseDir: a base deleted meanwhile is a 404, never a directory
+        if (mix == null) {
+            io(() -> store.create(name, modelfile, owner, null));
+            return;
+        }
+        String status = "quantizing model to " + mix.ollamaName();
+        io(() -> store.createQuantized(name, modelfile, owner, null, mix,
+                (done, total) -> progress.accept(new CreateProgress(status, (long) total, (long) done))));
     }
 
-    private static Quantization quantization(String quantize) {
+    /** The quantization {@code quantize} names, or null; 400 naming the supported levels. */
+    static QuantizationMix quantization(String quantize) {
         if (quantize == null) return null;
         try {
-            return Quantization.parse(quantize);
+            return QuantizationMix.parse(quantize);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("'quantize': " + e.getMessage(), "quantize");
         }

@@ -97,6 +97,11 @@ final class VisibleCatalog {
 
     /** Creates {@code request.model()} from {@code request.from()} (replacing it); returns the stored name. */
     String create(CreateRequest request) {
+        return create(request, progress -> {});
+    }
+
+    /** As {@link #create(CreateRequest)}, telling {@code progress} how far quantizing is. */
+    String create(CreateRequest request, java.util.function.Consumer<dev.bastion.api.types.CreateProgress> progress) {
         String target = writable(request.model(), "model");
         String from;
         try {
@@ -106,7 +111,7 @@ final class VisibleCatalog {
             throw e;
         }
         all.create(new CreateRequest(target, from, request.system(), request.template(), request.parameters(),
-                request.quantize()), ownerOf(target));
+                request.quantize()), ownerOf(target), progress);
         return all.show(target).summary().name();
     }
 

@@ -6,7 +6,6 @@ import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.TokenSink;
 import dev.bastion.engine.model.Architecture;
-import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.sampling.SamplerOptions;
 import dev.bastion.engine.testing.TinyModelFixture;
@@ -25,7 +24,10 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code /api/create} with {@code quantize}: the model is served as Q8_0 on real inference, and reported as such. */
+/**
+ * {@code /api/create} with {@code quantize}: the weights are stored quantized as a GGUF, served on real inference from
+ * it, and reported as such; the progress streams as Ollama's does.
+ */
 class QuantizedModelTest {
 
     private static final int TOKENS = 24;
@@ -63,18 +65,19 @@ class QuantizedModelTest {
     void showAndTagsReportQ8() throws Exception {
         JsonNode show = ok(http.post("/api/show", "{\"model\":\"tiny-q8\"}"));
         assertThat(show.get("details").get("quantization_level").asText()).isEqualTo("Q8_0");
-        assertThat(show.get("details").get("format").asText()).isEqualTo("safetensors");
+        assertThat(show.get("details").get("format").asText()).isEqualTo("gguf");
         JsonNode tags = ok(http.get("/api/tags")).get("models");
         assertThat(tags).extracting(m -> m.get("name").asText() + " " + m.get("details").get("quantization_level").asText())
-                .containsExactlyInAnyOrder("tiny:latest BF16", "tiny-q8:latest Q8_0");
+                .contains("tiny:latest BF16", "tiny-q8:latest Q8_0");
     }
 
     @Test
-    void generatesWhatTheEngineGeneratesFromTheQ8Load() throws Exception {
+    void generatesWhatTheEngineGeneratesFromTheStoredQ8File() throws Exception {
         GenerationOptions greedy = new GenerationOptions(SamplerOptions.GREEDY, TOKENS, 0, List.of());
         String q8Text;
         String exactText;
-        try (LocalModelRuntime q8 = LocalModelRuntime.load(modelDir, WeightFormat.Q8_0); LocalModelRuntime exact = LocalModelRuntime.load(modelDir)) {
+        Path stored = store.materialize(ModelName.parse("tiny-q8"));
+        try (LocalModelRuntime q8 = LocalModelRuntime.load(stored); LocalModelRuntime exact = LocalModelRuntime.load(modelDir)) {
             q8Text = q8.generate(PROMPT, greedy, TokenSink.IGNORE, new CancellationToken()).text();
             exactText = exact.generate(PROMPT, greedy, TokenSink.IGNORE, new CancellationToken()).text();
         }
@@ -102,15 +105,34 @@ class QuantizedModelTest {
     @Test
     void unsupportedQuantizeIsRefusedAndWritesNothing() throws Exception {
         List<Path> before = files();
-        for (String bad : List.of("\"q4_K_M\"", "\"\"", "8")) {
+        for (String bad : List.of("\"q3_K_S\"", "\"\"", "8")) {
             var r = http.post("/api/create", "{\"model\":\"bad\",\"from\":\"tiny\",\"quantize\":" + bad + ",\"stream\":false}");
             assertThat(r.status()).as(r.body()).isEqualTo(400);
             assertThat(r.json().get("error").asText()).contains("quantize");
         }
-        var named = http.post("/api/create", "{\"model\":\"bad\",\"from\":\"tiny\",\"quantize\":\"q4_K_M\"}");
-        assertThat(named.json().get("error").asText()).contains("'q4_K_M'").contains("supported: q8_0");
+        var named = http.post("/api/create", "{\"model\":\"bad\",\"from\":\"tiny\",\"quantize\":\"q3_K_S\"}");
+        assertThat(named.json().get("error").asText()).contains("'q3_K_S'").contains("supported: q8_0, q4_0, q4_k_m, q5_k_m");
         assertThat(files()).isEqualTo(before);
         assertThat(store.list()).extracting(m -> m.name().toString()).doesNotContain("bad:latest");
+    }
+
+    @Test
+    void quantizingStreamsOneProgressLinePerTensorThenSuccessAndTheStoreShrinks() throws Exception {
+        var r = http.post("/api/create", "{\"model\":\"tiny-q4\",\"from\":\"tiny\",\"quantize\":\"Q4_0\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : r.body().split("\n")) lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+        assertThat(lines.getLast().get("status").asText()).isEqualTo("success");
+        List<JsonNode> progress = lines.subList(0, lines.size() - 1);
+        assertThat(progress).isNotEmpty().allSatisfy(p -> assertThat(p.get("status").asText()).isEqualTo("quantizing model to q4_0"));
+        long total = progress.getFirst().get("total").asLong();
+        assertThat(progress).extracting(p -> p.get("completed").asLong()).containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(1, total).boxed().toList());
+        JsonNode show = ok(http.post("/api/show", "{\"model\":\"tiny-q4\"}"));
+        assertThat(show.get("details").get("quantization_level").asText()).isEqualTo("Q4_0");
+        long base = store.manifest(ModelName.parse("tiny")).orElseThrow().size();
+        assertThat(store.manifest(ModelName.parse("tiny-q4")).orElseThrow().size()).isLessThan(base / 2);
+        assertThat(generate("tiny-q4")).isNotBlank();
     }
 
     private static JsonNode ok(TestHttp.Response r) throws Exception {

@@ -1,10 +1,10 @@
 package dev.bastion.cli;
 
+import dev.bastion.engine.format.QuantizationMix;
 import dev.bastion.store.Manifest;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.Modelfile;
 import dev.bastion.store.ModelStore;
-import dev.bastion.store.Quantization;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,30 +40,37 @@ public final class CreateCommand extends StoreCommand {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--quantize", paramLabel = "LEVEL", description = {"Serve the model's weights quantized, as Ollama's create --quantize: q8_0.",
-            "The stored weights stay the original safetensors; the engine quantizes them at load. Needs -f."})
+    @Option(names = "--quantize", paramLabel = "LEVEL", description = {"Store the weights quantized, as Ollama's create --quantize:",
+            "q8_0, q4_0, q4_K_M or q5_K_M. The model is kept as one GGUF file. Needs -f with a safetensors base."})
     String quantize;
 
     @Override
     int run(ModelStore store) throws Exception {
         ModelName modelName = ModelName.parse(name);
-        Quantization quantization = quantize == null ? null : Quantization.parse(quantize);
-        if (quantization != null && source.modelfile == null) throw new IllegalArgumentException("--quantize needs -f MODELFILE");
-        Map<String, String> details = quantization == null ? Map.of() : Map.of("quantize", quantization.level());
+        QuantizationMix mix = quantize == null ? null : QuantizationMix.parse(quantize);
+        if (mix != null && source.modelfile == null) throw new IllegalArgumentException("--quantize needs -f MODELFILE");
+        Map<String, String> details = mix == null ? Map.of() : Map.of("quantize", mix.ollamaName());
         Manifest manifest = audited("model.create", modelName.toString(), details,
-                () -> source.modelfile != null ? fromModelfile(store, modelName, quantization) : generated(store, modelName));
+                () -> source.modelfile != null ? fromModelfile(store, modelName, mix) : generated(store, modelName));
         out().println("created " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size())
-                + (manifest.quantization() == null ? "" : ", served as " + manifest.quantization().level()) + ")");
+                + (manifest.quantization() == null ? "" : ", served as " + manifest.quantization().level())
+                + (mix == null ? "" : ", quantized to " + mix.name()) + ")");
         return 0;
     }
 
-    private Manifest fromModelfile(ModelStore store, ModelName modelName, Quantization quantization) throws IOException {
+    private Manifest fromModelfile(ModelStore store, ModelName modelName, QuantizationMix mix) throws IOException {
         Path file = source.modelfile.toAbsolutePath();
         if (Files.size(file) > MAX_MODELFILE_BYTES) {
             throw new IOException(file + " is larger than " + MAX_MODELFILE_BYTES + " bytes; not a Modelfile");
         }
         Modelfile modelfile = Modelfile.parse(Files.readString(file, StandardCharsets.UTF_8));
-        return store.create(modelName, modelfile, null, file.getParent(), quantization);
+        if (mix == null) return store.create(modelName, modelfile, null, file.getParent());
+        return store.createQuantized(modelName, modelfile, null, file.getParent(), mix, (done, total) -> {
+            if (done == 1) {
+                err().println("quantizing model to " + mix.name() + " (" + total + " tensors)");
+                err().flush();
+            }
+        });
     }
 
     private Manifest generated(ModelStore store, ModelName modelName) throws IOException {

@@ -65,22 +65,22 @@ class StoreCommandsTest {
     }
 
     @Test
-    void createWithQuantizeRecordsQ8AndListAndShowReportIt() throws IOException {
+    void createWithQuantizeStoresAQuantizedGgufAndListAndShowReportIt() throws IOException {
         Path modelfile = Files.writeString(tmp.resolve("Modelfile"), "FROM ./model\n");
         Result created = run(new CreateCommand(), "tiny-q8", "-f", modelfile.toString(), "--quantize", "q8_0");
         assertThat(created.exitCode()).as(created.err()).isZero();
-        assertThat(created.out()).startsWith("created tiny-q8:latest (").contains("served as Q8_0");
+        assertThat(created.out()).startsWith("created tiny-q8:latest (1 files, ").contains("quantized to Q8_0");
+        assertThat(created.err()).startsWith("quantizing model to Q8_0 (");
         assertThat(run(new ListCommand()).out().lines().skip(1).findFirst().orElseThrow()).matches("tiny-q8:latest\\s+\\S+\\s+\\S+ [KM]B\\s+Q8_0\\s+.*");
-        assertThat(run(new ShowCommand(), "tiny-q8").out()).contains("dtype               bfloat16")
-                .contains("quantization        Q8_0 (applied at load; the stored weights are the original safetensors)");
+        assertThat(run(new ShowCommand(), "tiny-q8").out()).contains("format              gguf").contains("quantization        Q8_0");
     }
 
     @Test
     void createRefusesAnUnknownQuantizeAndWritesNothing() throws IOException {
         Path modelfile = Files.writeString(tmp.resolve("Modelfile"), "FROM ./model\n");
-        Result refused = run(new CreateCommand(), "tiny-q4", "-f", modelfile.toString(), "--quantize", "q4_K_M");
+        Result refused = run(new CreateCommand(), "tiny-q3", "-f", modelfile.toString(), "--quantize", "q3_K_S");
         assertThat(refused.exitCode()).isEqualTo(1);
-        assertThat(refused.err()).contains("unsupported quantization 'q4_K_M'; supported: q8_0");
+        assertThat(refused.err()).contains("unsupported quantization 'q3_K_S'; supported: q8_0, q4_0, q4_k_m, q5_k_m");
         Result generated = run(new CreateCommand(), "gen", "--generate", "llama", "--quantize", "q8_0");
         assertThat(generated.exitCode()).isEqualTo(1);
         assertThat(generated.err()).contains("--quantize needs -f");

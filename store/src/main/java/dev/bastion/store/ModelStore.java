@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.bastion.engine.format.QuantizationMix;
 import dev.bastion.engine.model.ArchitectureSupport;
 import dev.bastion.engine.model.ModelConfig;
 
@@ -305,6 +306,68 @@ public final class ModelStore {
             Quantization effective = quantization != null || base == null ? quantization : base.quantization();
             return commit(name, owner, source, base, modelfile, effective);
         }
+    }
+
+    /**
+     * Creates {@code name} from a Modelfile with its weights quantized by {@code mix} (Ollama's {@code create
+     * --quantize}): the base (a safetensors model of the store, or a model directory resolved against {@code baseDir})
+     * is quantized and written as one GGUF blob, so the store keeps a fraction of its bytes. The base's parameters,
+     * template, system prompt and license carry over under the Modelfile's. Holds the store lock while it works.
+     */
+    public Manifest createQuantized(ModelName name, Modelfile modelfile, String owner, Path baseDir, QuantizationMix mix,
+                                    QuantizeProgress progress) throws IOException {
+        if (modelfile.template() != null) Modelfile.requireRenderable(0, modelfile.template());
+        Optional<ModelName> baseName = parseOrEmpty(modelfile.from());
+        boolean fromStore = baseName.isPresent() && Files.exists(manifestPath(baseName.get()));
+        ModelDirectory directory = null;
+        Path materialized = null;
+        if (fromStore) {
+            if (readManifest(baseName.get()).isGguf()) {
+                throw new InvalidModelException("FROM '" + baseName.get() + "' is a GGUF model; quantizing needs a safetensors model");
+            }
+            materialized = materialize(baseName.get());
+        } else {
+            if (baseDir == null) {
+                throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from()) + "': no model of that name in the store");
+            }
+            Path dir = baseDir.resolve(modelfile.from()).normalize();
+            if (!Files.isDirectory(dir)) {
+                throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from())
+                        + "': quantizing needs a model of the store or a safetensors model directory");
+            }
+            directory = ModelDirectory.scan(dir);
+        }
+        try (StoreLock.Held held = lock.acquire()) {
+            Path work = runtime.resolve(StoreFiles.HIDDEN_TEMP_PREFIX + UUID.randomUUID());
+            try {
+                StoreFiles.createPrivateDirectories(work);
+                Modelfile effective = modelfile;
+                Path gguf;
+                if (fromStore) {
+                    Manifest base = readManifest(baseName.get()); // again under the lock: it may have changed meanwhile
+                    effective = underBase(modelfile, base);
+                    gguf = QuantizedGgufFile.fromVerified(materialized, work, mix, progress);
+                } else {
+                    requireFreeSpace(directory.totalSize());
+                    gguf = QuantizedGgufFile.fromDirectory(directory, work, mix, progress);
+                }
+                return commit(name, owner, ModelDirectory.ggufFile(gguf), null, effective, null);
+            } finally {
+                StoreFiles.deleteRecursively(work);
+            }
+        }
+    }
+
+    /** {@code modelfile} with what it leaves unset taken from {@code base}'s layers. */
+    private Modelfile underBase(Modelfile modelfile, Manifest base) throws IOException {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        Optional<Layer> baseParameters = base.layer(LayerType.PARAMS);
+        if (baseParameters.isPresent()) parameters.putAll(readParameters(baseParameters.get()));
+        parameters.putAll(modelfile.parameters());
+        return new Modelfile(modelfile.from(), parameters,
+                modelfile.template() != null ? modelfile.template() : readText(base, LayerType.TEMPLATE),
+                modelfile.system() != null ? modelfile.system() : readText(base, LayerType.SYSTEM),
+                modelfile.license() != null ? modelfile.license() : readText(base, LayerType.LICENSE));
     }
 
     public Optional<Manifest> manifest(ModelName name) throws IOException {

@@ -110,6 +110,21 @@ class GgmlQuantizerTest {
         assertThat(back[300]).isCloseTo(40f, org.assertj.core.api.Assertions.within(40f * 0.01f));
     }
 
+    /** Weights from a hostile or broken file (NaN, infinities, huge values) never make a quantizer throw or hang. */
+    @ParameterizedTest
+    @EnumSource(value = StorageType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void nonFiniteAndHugeWeightsQuantizeWithoutFailingAndSpareTheOtherBlocks(StorageType type) {
+        float[] w = new float[1024];
+        Random random = new Random(9);
+        for (int i = 0; i < w.length; i++) w[i] = (float) random.nextGaussian();
+        w[1] = Float.NaN;
+        w[2] = Float.POSITIVE_INFINITY;
+        w[3] = Float.NEGATIVE_INFINITY;
+        w[300] = Float.MAX_VALUE;
+        float[] back = roundTrip(type, w);
+        for (int i = 512; i < 1024; i++) assertThat(back[i]).as("weight %d, far from the bad ones", i).isFinite();
+    }
+
     @Test
     void rejectsPartialBlocksAndUnsupportedTypes() {
         assertThatThrownBy(() -> GgmlQuantizer.quantize(StorageType.Q4_K, new float[128])).hasMessageContaining("128 elements do not fill whole Q4_K blocks of 256");
