@@ -17,8 +17,12 @@ public final class LlamaState implements InferenceState {
     /** Positions 0..filled-1 hold valid keys and values. */
     int filled;
     int capacity;
-    /** [layer][position * kvDim + kvHead * headDim + i], after RoPE for keys. */
+    /**
+     * Keys after RoPE, transposed so that attention scores many positions per vector operation:
+     * [layer][(kvHead * headDim + i) * capacity + position].
+     */
     float[][] keys;
+    /** [layer][position * kvDim + kvHead * headDim + i]. */
     float[][] values;
     /** Attention weights per head, [head][position]. */
     float[][] scores;
@@ -81,7 +85,9 @@ public final class LlamaState implements InferenceState {
         int newCapacity = Math.min(contextLength, Math.max(positions, capacity * 2));
         int kvDim = model.config().kvDim();
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = Arrays.copyOf(keys[l], newCapacity * kvDim);
+            float[] grown = new float[newCapacity * kvDim];
+            for (int row = 0; row < kvDim; row++) System.arraycopy(keys[l], row * capacity, grown, row * newCapacity, capacity);
+            keys[l] = grown;
             values[l] = Arrays.copyOf(values[l], newCapacity * kvDim);
         }
         for (int h = 0; h < scores.length; h++) scores[h] = new float[newCapacity];
