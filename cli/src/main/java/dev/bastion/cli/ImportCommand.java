@@ -11,18 +11,24 @@ import java.nio.file.Path;
 import java.util.Map;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = "Import a Hugging Face model directory (config.json, *.safetensors, tokenizer.json) into the store.")
+        description = "Import a Hugging Face model directory (config.json, *.safetensors, tokenizer.json) or a .gguf file into the store.")
 public final class ImportCommand extends StoreCommand {
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "The model directory.")
+    @Parameters(index = "0", paramLabel = "DIR|FILE.gguf", description = "The model directory or GGUF file.")
     Path directory;
 
-    @Option(names = {"-n", "--name"}, required = true, paramLabel = "NAME", description = "[namespace/]name[:tag] to store it as.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "[namespace/]name[:tag] to store it as (or -n).")
+    String positionalName;
+
+    @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "[namespace/]name[:tag] to store it as.")
     String name;
 
     @Override
     int run(ModelStore store) throws Exception {
-        ModelName modelName = ModelName.parse(name);
+        if ((name == null) == (positionalName == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give the model's NAME once: as an argument or with -n");
+        }
+        ModelName modelName = ModelName.parse(name != null ? name : positionalName);
         Manifest manifest = audited("model.import", modelName.toString(), Map.of("directory", directory.toAbsolutePath().toString()),
                 () -> store.importDirectory(directory, modelName, null));
         out().println("imported " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size()) + ")");

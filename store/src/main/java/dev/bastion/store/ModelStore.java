@@ -213,12 +213,32 @@ public final class ModelStore {
         return manifest;
     }
 
-    /** Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}. */
+    /**
+     * Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}; a
+     * {@code .gguf} file is imported as {@link #importGguf} does.
+     */
     public Manifest importDirectory(Path modelDir, ModelName name, String owner) throws IOException {
+        if (isGgufFile(modelDir)) return importGguf(modelDir, name, owner);
         ModelDirectory source = ModelDirectory.scan(modelDir);
         try (StoreLock.Held held = lock.acquire()) {
             return commit(name, owner, source, null, null, null);
         }
+    }
+
+    /**
+     * Imports a GGUF file under {@code name} as one blob (the manifest's config layer), after validating it as the
+     * engine reads it: the header and every cap of the GGUF reader, the tensor layout, the config and tokenizer keys.
+     * The file must be a regular file of its own (no symbolic or hard link), as a directory's files must.
+     */
+    public Manifest importGguf(Path file, ModelName name, String owner) throws IOException {
+        ModelDirectory source = ModelDirectory.ggufFile(file);
+        try (StoreLock.Held held = lock.acquire()) {
+            return commit(name, owner, source, null, null, null);
+        }
+    }
+
+    private static boolean isGgufFile(Path path) {
+        return Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
     }
 
     /**
@@ -246,11 +266,14 @@ public final class ModelStore {
                 throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from()) + "': no model of that name in the store");
             }
             Path dir = baseDir.resolve(modelfile.from()).normalize();
-            if (!Files.isDirectory(dir)) {
+            if (isGgufFile(dir)) {
+                source = ModelDirectory.ggufFile(dir);
+            } else if (!Files.isDirectory(dir)) {
                 throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from())
                         + "': no model of that name in the store and no directory " + dir);
+            } else {
+                source = ModelDirectory.scan(dir);
             }
-            source = ModelDirectory.scan(dir);
         }
         try (StoreLock.Held held = lock.acquire()) {
             Manifest base = source != null ? null : readManifest(baseName.get());
@@ -275,8 +298,10 @@ public final class ModelStore {
                         relative.getName(2).toString());
                 byte[] bytes = Files.readAllBytes(path);
                 Manifest manifest = parseManifest(path, bytes);
+                String level = manifest.isGguf() && manifest.quantization() == null
+                        ? GgufSummary.fileTypeOrNull(blobPath(manifest.config())) : null;
                 models.add(new ModelInfo(name, digest(bytes), manifest.size(),
-                        Files.getLastModifiedTime(path).toInstant(), manifest.owner(), manifest.quantization()));
+                        Files.getLastModifiedTime(path).toInstant(), manifest.owner(), manifest.quantization(), level));
             } catch (IllegalArgumentException | InvalidModelException | NoSuchFileException e) {
                 // Foreign or corrupt file, or deleted meanwhile: not a model to list.
             }
@@ -290,6 +315,15 @@ public final class ModelStore {
         byte[] bytes = readManifestBytes(name);
         Manifest manifest = parseManifest(path, bytes);
         Path configBlob = blobPath(manifest.config());
+        Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
+                ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
+        if (manifest.isGguf()) {
+            GgufSummary gguf = GgufSummary.read(name, configBlob);
+            return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
+                    gguf.config().architecture(), gguf.parameterCount(), gguf.config().maxPositionEmbeddings(), gguf.fileType(),
+                    manifest.quantization(), parameters, readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM),
+                    readText(manifest, LayerType.LICENSE), "gguf");
+        }
         JsonNode raw;
         ModelConfig config;
         try {
@@ -299,12 +333,16 @@ public final class ModelStore {
             throw new InvalidModelException("model '" + name + "': config blob " + configBlob.getFileName() + " is invalid: "
                     + e.getMessage(), e);
         }
-        Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
-                ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
         return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
                 config.architecture(), ArchitectureSupport.parameterCount(config), config.maxPositionEmbeddings(),
                 raw.hasNonNull("torch_dtype") ? raw.get("torch_dtype").asText() : null, manifest.quantization(), parameters,
                 readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM), readText(manifest, LayerType.LICENSE));
+    }
+
+    /** The header of a stored GGUF model ({@code /api/show}'s model_info, template, control tokens); empty for others. */
+    public Optional<GgufSummary> ggufSummary(ModelName name) throws IOException {
+        Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
+        return manifest.isGguf() ? Optional.of(GgufSummary.read(name, blobPath(manifest.config()))) : Optional.empty();
     }
 
     /** Points {@code to} at the same manifest as {@code from} (same digest); an existing {@code to} is replaced. */
@@ -392,9 +430,9 @@ public final class ModelStore {
                 for (ModelDirectory.Source file : source.files()) {
                     Layer layer;
                     try (InputStream in = file.open()) {
-                        layer = storeBlob(in, file.type(), file.fileName());
+                        layer = storeBlob(in, file.type(), file.type() == LayerType.GGUF ? ModelDirectory.GGUF_FILE : file.fileName());
                     }
-                    if (file.type() == LayerType.CONFIG) config = layer;
+                    if (file.type() == LayerType.CONFIG || file.type() == LayerType.GGUF) config = layer;
                     else layers.add(layer);
                 }
             }
