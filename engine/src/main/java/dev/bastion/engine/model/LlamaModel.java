@@ -8,7 +8,7 @@ import dev.bastion.engine.tensor.AttentionKernels;
 import dev.bastion.engine.tensor.Matrices;
 import dev.bastion.engine.tensor.Matrix;
 import dev.bastion.engine.tensor.Parallel;
-import dev.bastion.engine.tensor.Q8Matrix;
+import dev.bastion.engine.tensor.Q8Quantizer;
 import dev.bastion.engine.tensor.VectorMath;
 
 import java.io.IOException;
@@ -80,8 +80,8 @@ public final class LlamaModel implements LanguageModel {
                     StorageType type = checkpoint.tensors().get(name).type();
                     Matrix stored = Matrices.of(checkpoint.data(name), type, rows, cols, conversions);
                     // Weights stored quantized (ggml blocks) are used as they are, never quantized twice.
-                    boolean quantize = format == WeightFormat.Q8_0 && type.blockSize() == 1 && Q8Matrix.canQuantize(stored);
-                    return quantize ? Q8Matrix.quantize(stored, conversions) : stored;
+                    boolean quantize = format == WeightFormat.Q8_0 && type.blockSize() == 1 && Q8Quantizer.canQuantize(stored);
+                    return quantize ? Q8Quantizer.quantize(stored, conversions) : stored;
                 }
 
                 @Override
