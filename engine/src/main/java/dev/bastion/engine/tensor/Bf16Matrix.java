@@ -113,60 +113,6 @@ public final class Bf16Matrix implements Matrix {
         outs[t0 + 3][outRow] = s3;
     }
 
-    /**
-     * Two rows by four tokens: 16 accumulators (even and odd chunks per row and token, as {@link #dotRow}), each
-     * activation vector loaded once for both rows and each weight vector widened once for all four tokens.
-     */
-    @Override
-    public void dotRows2x4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
-        int lanes = F.length();
-        if (cols % (2 * lanes) != 0) {
-            Matrix.super.dotRows2x4(row, xs, t0, outs, outRow);
-            return;
-        }
-        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
-        long base = (long) row * cols * Short.BYTES, next = base + (long) cols * Short.BYTES;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
-        for (int i = 0; i < cols; i += 2 * lanes) {
-            long at = (long) i * Short.BYTES;
-            int j = i + lanes;
-            FloatVector w = load(base + at), v = load(base + at + lanes * Short.BYTES);
-            FloatVector u = load(next + at), z = load(next + at + lanes * Short.BYTES);
-            FloatVector x = FloatVector.fromArray(F, x0, i), y = FloatVector.fromArray(F, x0, j);
-            a0 = w.fma(x, a0);
-            b0 = v.fma(y, b0);
-            c0 = u.fma(x, c0);
-            d0 = z.fma(y, d0);
-            x = FloatVector.fromArray(F, x1, i);
-            y = FloatVector.fromArray(F, x1, j);
-            a1 = w.fma(x, a1);
-            b1 = v.fma(y, b1);
-            c1 = u.fma(x, c1);
-            d1 = z.fma(y, d1);
-            x = FloatVector.fromArray(F, x2, i);
-            y = FloatVector.fromArray(F, x2, j);
-            a2 = w.fma(x, a2);
-            b2 = v.fma(y, b2);
-            c2 = u.fma(x, c2);
-            d2 = z.fma(y, d2);
-            x = FloatVector.fromArray(F, x3, i);
-            y = FloatVector.fromArray(F, x3, j);
-            a3 = w.fma(x, a3);
-            b3 = v.fma(y, b3);
-            c3 = u.fma(x, c3);
-            d3 = z.fma(y, d3);
-        }
-        outs[t0][outRow] = VectorMath.sumLanes(a0.add(b0));
-        outs[t0 + 1][outRow] = VectorMath.sumLanes(a1.add(b1));
-        outs[t0 + 2][outRow] = VectorMath.sumLanes(a2.add(b2));
-        outs[t0 + 3][outRow] = VectorMath.sumLanes(a3.add(b3));
-        outs[t0][outRow + 1] = VectorMath.sumLanes(c0.add(d0));
-        outs[t0 + 1][outRow + 1] = VectorMath.sumLanes(c1.add(d1));
-        outs[t0 + 2][outRow + 1] = VectorMath.sumLanes(c2.add(d2));
-        outs[t0 + 3][outRow + 1] = VectorMath.sumLanes(c3.add(d3));
-    }
-
     @Override
     public void copyRow(int row, float[] out) {
         long base = (long) row * cols * Short.BYTES;

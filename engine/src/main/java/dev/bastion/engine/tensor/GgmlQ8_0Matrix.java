@@ -101,61 +101,6 @@ public final class GgmlQ8_0Matrix implements Matrix {
         outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
     }
 
-    /**
-     * Two rows by four tokens (prefill): each activation vector is loaded once for both rows, each block decoded once
-     * for four tokens; per (row, token) the sums are those of {@link #dotRow}.
-     */
-    @Override
-    public void dotRows2x4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
-        if (!GgmlBlocks.VECTOR) {
-            Matrix.super.dotRows2x4(row, xs, t0, outs, outRow);
-            return;
-        }
-        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
-        long at = row * rowBytes, next = at + rowBytes;
-        for (int i = 0; i < cols; i += BLOCK, at += BYTES, next += BYTES) {
-            float d = GgmlBlocks.half(data, at), dn = GgmlBlocks.half(data, next);
-            for (int c = 0; c < BLOCK; c += 2 * L) {
-                FloatVector w = weights(at + 2 + c, d), v = weights(at + 2 + c + L, d);
-                FloatVector u = weights(next + 2 + c, dn), z = weights(next + 2 + c + L, dn);
-                int p = i + c, q = p + L;
-                FloatVector x = FloatVector.fromArray(F, x0, p), y = FloatVector.fromArray(F, x0, q);
-                a0 = w.fma(x, a0);
-                b0 = v.fma(y, b0);
-                c0 = u.fma(x, c0);
-                e0 = z.fma(y, e0);
-                x = FloatVector.fromArray(F, x1, p);
-                y = FloatVector.fromArray(F, x1, q);
-                a1 = w.fma(x, a1);
-                b1 = v.fma(y, b1);
-                c1 = u.fma(x, c1);
-                e1 = z.fma(y, e1);
-                x = FloatVector.fromArray(F, x2, p);
-                y = FloatVector.fromArray(F, x2, q);
-                a2 = w.fma(x, a2);
-                b2 = v.fma(y, b2);
-                c2 = u.fma(x, c2);
-                e2 = z.fma(y, e2);
-                x = FloatVector.fromArray(F, x3, p);
-                y = FloatVector.fromArray(F, x3, q);
-                a3 = w.fma(x, a3);
-                b3 = v.fma(y, b3);
-                c3 = u.fma(x, c3);
-                e3 = z.fma(y, e3);
-            }
-        }
-        outs[t0][outRow] = GgmlBlocks.sumLanes(a0.add(b0));
-        outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1.add(b1));
-        outs[t0 + 2][outRow] = GgmlBlocks.sumLanes(a2.add(b2));
-        outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
-        outs[t0][outRow + 1] = GgmlBlocks.sumLanes(c0.add(e0));
-        outs[t0 + 1][outRow + 1] = GgmlBlocks.sumLanes(c1.add(e1));
-        outs[t0 + 2][outRow + 1] = GgmlBlocks.sumLanes(c2.add(e2));
-        outs[t0 + 3][outRow + 1] = GgmlBlocks.sumLanes(c3.add(e3));
-    }
-
     /** {@code L} dequantized weights from the quants at {@code at}, exactly as {@link #dequantizeRow} computes them. */
     private FloatVector weights(long at, float d) {
         return ((FloatVector) GgmlBlocks.bytes(data, at).convertShape(VectorOperators.B2F, F, 0)).mul(d);

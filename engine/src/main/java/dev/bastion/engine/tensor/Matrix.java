@@ -23,16 +23,6 @@ public interface Matrix {
         for (int t = t0; t < t0 + 4; t++) outs[t][outRow] = dotRow(row, xs[t]);
     }
 
-    /**
-     * {@link #dotRow4} for rows {@code row} and {@code row + 1} at once (written to {@code outRow} and {@code outRow + 1}):
-     * a kernel holding both rows' accumulators loads each activation once for two rows, which halves the loads per
-     * multiply-add of prefill. Same summation order per (row, token) as {@link #dotRow}.
-     */
-    default void dotRows2x4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
-        dotRow4(row, xs, t0, outs, outRow);
-        dotRow4(row + 1, xs, t0, outs, outRow + 1);
-    }
-
     /** Writes row {@code row} as F32 into {@code out[0..cols)} (an embedding lookup). */
     void copyRow(int row, float[] out);
 
@@ -54,20 +44,11 @@ public interface Matrix {
             checkVector("xs[" + t + "]", xs[t], cols());
             checkVector("outs[" + t + "]", outs[t], rows());
         }
-        // Split in pairs of rows, so every task but the last runs the two-row kernel.
-        int pairs = (rows() + 1) / 2;
-        Parallel.forRange(pairs, 2L * cols() * count, (from, to) -> {
-            for (int r = 2 * from; r < Math.min(2 * to, rows()); r += 2) {
-                boolean two = r + 1 < rows();
+        Parallel.forRange(rows(), (long) cols() * count, (from, to) -> {
+            for (int r = from; r < to; r++) {
                 int t = 0;
-                for (; t + 4 <= count; t += 4) {
-                    if (two) dotRows2x4(r, xs, t, outs, r);
-                    else dotRow4(r, xs, t, outs, r);
-                }
-                for (; t < count; t++) {
-                    outs[t][r] = dotRow(r, xs[t]);
-                    if (two) outs[t][r + 1] = dotRow(r + 1, xs[t]);
-                }
+                for (; t + 4 <= count; t += 4) dotRow4(r, xs, t, outs, r);
+                for (; t < count; t++) outs[t][r] = dotRow(r, xs[t]);
             }
         });
     }

@@ -49,17 +49,6 @@ public final class StackedMatrix implements Matrix {
     }
 
     @Override
-    public void dotRows2x4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
-        int part = partOf(row);
-        if (row + 1 < firstRow[part + 1]) {
-            parts[part].dotRows2x4(row - firstRow[part], xs, t0, outs, outRow);
-        } else {
-            dotRow4(row, xs, t0, outs, outRow);
-            dotRow4(row + 1, xs, t0, outs, outRow + 1);
-        }
-    }
-
-    @Override
     public void copyRow(int row, float[] out) {
         int part = partOf(row);
         parts[part].copyRow(row - firstRow[part], out);

@@ -148,32 +148,6 @@ class MatrixKernelTest {
     }
 
     /** Prefill (dotRow4) and decode (dotRow) must agree bit for bit, or a reused KV cache would differ from a fresh one. */
-    /** The two-row kernels (BF16, Q8_0), alone and where a stack's part ends between its two rows, against dotRow per row. */
-    @ParameterizedTest
-    @ValueSource(ints = {32, 64, 576, 100})
-    void twoRowKernelEqualsDotRowBitForBit(int cols) {
-        int rows = 5;
-        float[] w = randomArray(rows * cols);
-        MemorySegment bf16 = arena.allocate((long) w.length * 2);
-        for (int i = 0; i < w.length; i++) bf16.setAtIndex(SHORT, i, Dtypes.floatToBf16(w[i]));
-        Matrix single = new Bf16Matrix(bf16, rows, cols);
-        Matrix stacked = new StackedMatrix(java.util.List.of(single, new Bf16Matrix(bf16, rows, cols)));
-        java.util.List<Matrix> matrices = new java.util.ArrayList<>(java.util.List.of(single, stacked));
-        if (Q8Quantizer.canQuantize(cols)) matrices.add(Q8Quantizer.quantize(new F32Matrix(f32Segment(w), rows, cols), arena));
-        float[][] xs = new float[6][];
-        for (int t = 0; t < xs.length; t++) xs[t] = randomArray(cols);
-        for (Matrix m : matrices) {
-            for (int r = 0; r + 1 < m.rows(); r++) {
-                float[][] outs = new float[6][m.rows()];
-                m.dotRows2x4(r, xs, 2, outs, r);
-                for (int t = 2; t < 6; t++) {
-                    assertThat(outs[t][r]).as("row %d token %d", r, t).isEqualTo(m.dotRow(r, xs[t]));
-                    assertThat(outs[t][r + 1]).as("row %d token %d", r + 1, t).isEqualTo(m.dotRow(r + 1, xs[t]));
-                }
-            }
-        }
-    }
-
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 127, 200, 577})
     void batchedProductsEqualSingleOnesBitForBit(int cols) {
