@@ -22,7 +22,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Prompt processing of {@link #PROMPT} tokens on SmolLM2-135M's shape: our batched prefill against our token-by-token
+ * Prompt processing of {@link #prompt} tokens on SmolLM2-135M's shape: our batched prefill against our token-by-token
  * forward and against Jlama's batched prefill ({@link JlamaPeerModel}, BF16 weights, F32 activations).
  */
 @State(Scope.Benchmark)
@@ -31,7 +31,9 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
 public class PrefillBenchmark {
 
-    static final int PROMPT = 64;
+    /** Prompt lengths in tokens: short prompts are dominated by the projections, long ones add attention's quadratic cost. */
+    @Param({"64", "512"})
+    public int prompt;
 
     /** batched: our prefill; q8: our prefill on Q8_0 weights; stepwise: our forward token by token; jlama: Jlama's batched prefill. */
     @Param({"batched", "q8", "stepwise", "jlama"})
@@ -50,11 +52,11 @@ public class PrefillBenchmark {
             case "q8" -> LlamaModel.load(dir, WeightFormat.Q8_0);
             default -> LlamaModel.load(dir);
         };
-        tokens = new Random(7).ints(PROMPT, 0, model.config().vocabSize()).toArray();
-        state = model.newState(PROMPT);
+        tokens = new Random(7).ints(prompt, 0, model.config().vocabSize()).toArray();
+        state = model.newState(prompt);
     }
 
-    /** One op is a whole prompt; tokens/s is ops/s × {@link #PROMPT}. */
+    /** One op is a whole prompt; tokens/s is ops/s × {@link #prompt}. */
     @Benchmark
     public float[] prefillPrompt() {
         if (!mode.equals("stepwise")) return model.prefill(state, tokens, 0);

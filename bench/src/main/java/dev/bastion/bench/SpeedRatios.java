@@ -25,18 +25,25 @@ public final class SpeedRatios {
     /** Tokens/s and its error (half-width of JMH's 99.9% confidence interval). */
     public record Score(double value, double error) {}
 
-    /** Numerator and denominator, named {@code "<decode|prefill> <parameter value>"}; printed when both ran. */
-    static final List<String[]> PAIRS = List.of(
-            new String[] {"decode optimized", "decode jlama"},
-            new String[] {"decode q8", "decode jlama-q4"},
-            new String[] {"decode q8", "decode jlama"},
-            new String[] {"decode optimized", "decode reference"},
-            new String[] {"decode q8", "decode reference"},
-            new String[] {"decode jlama", "decode reference"},
-            new String[] {"prefill batched", "prefill jlama"},
-            new String[] {"prefill q8", "prefill jlama"},
-            new String[] {"prefill q8", "prefill batched"},
-            new String[] {"prefill batched", "prefill stepwise"});
+    /** Numerator and denominator, named {@code "<decode|prefill-N> <parameter value>"}; printed when both ran. */
+    static final List<String[]> PAIRS = pairs();
+
+    private static List<String[]> pairs() {
+        List<String[]> pairs = new ArrayList<>(List.of(
+                new String[] {"decode optimized", "decode jlama"},
+                new String[] {"decode q8", "decode jlama-q4"},
+                new String[] {"decode q8", "decode jlama"},
+                new String[] {"decode optimized", "decode reference"},
+                new String[] {"decode q8", "decode reference"},
+                new String[] {"decode jlama", "decode reference"}));
+        for (String prefill : List.of("prefill-64", "prefill-512")) {
+            pairs.add(new String[] {prefill + " batched", prefill + " jlama"});
+            pairs.add(new String[] {prefill + " q8", prefill + " jlama"});
+            pairs.add(new String[] {prefill + " q8", prefill + " batched"});
+            pairs.add(new String[] {prefill + " batched", prefill + " stepwise"});
+        }
+        return List.copyOf(pairs);
+    }
 
     private SpeedRatios() {}
 
@@ -57,8 +64,8 @@ public final class SpeedRatios {
                 scores.put("decode " + params.getParam("implementation"), new Score(primary.getScore(), primary.getScoreError()));
             } else if (benchmark.endsWith("PrefillBenchmark.prefillPrompt")) {
                 // One op is a whole prompt.
-                int tokens = PrefillBenchmark.PROMPT;
-                scores.put("prefill " + params.getParam("mode"), new Score(primary.getScore() * tokens, primary.getScoreError() * tokens));
+                int tokens = Integer.parseInt(params.getParam("prompt"));
+                scores.put("prefill-" + tokens + " " + params.getParam("mode"), new Score(primary.getScore() * tokens, primary.getScoreError() * tokens));
             }
         }
         return scores;
@@ -70,7 +77,7 @@ public final class SpeedRatios {
      */
     static List<String> lines(Map<String, Score> scores) {
         List<String> lines = new ArrayList<>();
-        scores.forEach((name, s) -> lines.add(String.format(Locale.ROOT, "%-18s %8.2f ± %.2f tokens/s", name, s.value(), s.error())));
+        scores.forEach((name, s) -> lines.add(String.format(Locale.ROOT, "%-22s %8.2f ± %.2f tokens/s", name, s.value(), s.error())));
         for (String[] pair : PAIRS) {
             Score a = scores.get(pair[0]);
             Score b = scores.get(pair[1]);

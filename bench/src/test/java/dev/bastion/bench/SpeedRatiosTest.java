@@ -15,19 +15,19 @@ class SpeedRatiosTest {
         scores.put("decode optimized", new SpeedRatios.Score(30, 3));
         scores.put("decode jlama", new SpeedRatios.Score(20, 1));
         scores.put("decode reference", new SpeedRatios.Score(2, 0.2));
-        scores.put("prefill batched", new SpeedRatios.Score(400, 40));
-        scores.put("prefill jlama", new SpeedRatios.Score(100, 10));
+        scores.put("prefill-64 batched", new SpeedRatios.Score(400, 40));
+        scores.put("prefill-64 jlama", new SpeedRatios.Score(100, 10));
 
         assertThat(SpeedRatios.lines(scores)).containsExactly(
-                "decode optimized      30.00 ± 3.00 tokens/s",
-                "decode jlama          20.00 ± 1.00 tokens/s",
-                "decode reference       2.00 ± 0.20 tokens/s",
-                "prefill batched      400.00 ± 40.00 tokens/s",
-                "prefill jlama        100.00 ± 10.00 tokens/s",
+                "decode optimized          30.00 ± 3.00 tokens/s",
+                "decode jlama              20.00 ± 1.00 tokens/s",
+                "decode reference           2.00 ± 0.20 tokens/s",
+                "prefill-64 batched       400.00 ± 40.00 tokens/s",
+                "prefill-64 jlama         100.00 ± 10.00 tokens/s",
                 "ratio decode optimized / decode jlama = 1.50 ± 0.23", // 1.5 × (0.1 + 0.05)
                 "ratio decode optimized / decode reference = 15.00 ± 3.00",
                 "ratio decode jlama / decode reference = 10.00 ± 1.50",
-                "ratio prefill batched / prefill jlama = 4.00 ± 0.80");
+                "ratio prefill-64 batched / prefill-64 jlama = 4.00 ± 0.80");
     }
 
     @Test

@@ -4,16 +4,16 @@ import dev.bastion.engine.format.Checkpoint;
 import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.format.TensorEntry;
+import dev.bastion.engine.tensor.AttentionKernels;
 import dev.bastion.engine.tensor.Matrices;
 import dev.bastion.engine.tensor.Matrix;
 import dev.bastion.engine.tensor.Parallel;
-import dev.bastion.engine.tensor.Q8Matrix;
+import dev.bastion.engine.tensor.Q8Quantizer;
 import dev.bastion.engine.tensor.VectorMath;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * The Llama-family decoder (Llama 2/3, SmolLM, Qwen2, Mistral) on Vector API kernels, with the math of Hugging Face
@@ -80,8 +80,8 @@ public final class LlamaModel implements LanguageModel {
                     StorageType type = checkpoint.tensors().get(name).type();
                     Matrix stored = Matrices.of(checkpoint.data(name), type, rows, cols, conversions);
                     // Weights stored quantized (ggml blocks) are used as they are, never quantized twice.
-                    boolean quantize = format == WeightFormat.Q8_0 && type.blockSize() == 1 && Q8Matrix.canQuantize(stored);
-                    return quantize ? Q8Matrix.quantize(stored, conversions) : stored;
+                    boolean quantize = format == WeightFormat.Q8_0 && type.blockSize() == 1 && Q8Quantizer.canQuantize(stored);
+                    return quantize ? Q8Quantizer.quantize(stored, conversions) : stored;
                 }
 
                 @Override
@@ -254,12 +254,13 @@ public final class LlamaModel implements LanguageModel {
             rope.apply(qkv, 0, config.numHeads(), config.headDim(), s.cos[t], s.sin[t]);
             rope.apply(qkv, qDim, config.numKvHeads(), config.headDim(), s.cos[t], s.sin[t]);
             // k, v = past_key_value.update(k, v, self.layer_idx)
-            System.arraycopy(qkv, qDim, s.keys[l], pos * kvDim, kvDim);
+            float[] keys = s.keys[l];
+            for (int i = 0; i < kvDim; i++) keys[i * s.capacity + pos] = qkv[qDim + i];
             System.arraycopy(qkv, qDim + kvDim, s.values[l], pos * kvDim, kvDim);
         }
         // attn_output = softmax(q @ repeat_kv(k).T * self.scaling + causal_mask) @ repeat_kv(v)
         // Causal: token t sees positions up to its own, all of which are in the cache now.
-        for (int t = 0; t < count; t++) attend(s, l, startPos + t, s.qkv[t], s.attention[t]);
+        attend(s, l, count, startPos);
         w.o().matMul(s.attention, s.projected, count);    // attn_output = self.o_proj(attn_output)
         addToResidual(s, count);                          // hidden_states = residual + hidden_states
     }
@@ -277,25 +278,30 @@ public final class LlamaModel implements LanguageModel {
         for (int t = 0; t < count; t++) VectorMath.addInPlace(s.residual[t], s.projected[t], config.hiddenSize());
     }
 
-    /** Grouped-query attention of one token at {@code pos} over cached positions 0..pos, heads in parallel; queries start at 0. */
-    private void attend(LlamaState s, int l, int pos, float[] query, float[] out) {
+    /**
+     * Grouped-query attention of the batch's tokens over the cached positions up to each one's own, in one parallel
+     * job per layer with heads split across cores; each head reuses its cached keys and values for all the tokens.
+     */
+    private void attend(LlamaState s, int l, int count, int startPos) {
         int headDim = config.headDim();
         int kvDim = config.kvDim();
         int groupSize = config.numHeads() / config.numKvHeads();
+        int capacity = s.capacity;
         float[] keys = s.keys[l];
         float[] values = s.values[l];
-        int positions = pos + 1;
-        Parallel.forRange(config.numHeads(), 2L * positions * headDim, (from, to) -> {
+        long work = 2L * count * (startPos + (count + 1) / 2) * headDim;
+        Parallel.forRange(config.numHeads(), work, (from, to) -> {
             for (int h = from; h < to; h++) {
                 float[] score = s.scores[h];
                 int qOff = h * headDim;
-                int kvOff = (h / groupSize) * headDim;
-                for (int p = 0; p < positions; p++) {
-                    score[p] = VectorMath.dot(query, qOff, keys, p * kvDim + kvOff, headDim) * attentionScale;
+                int kvHead = h / groupSize;
+                for (int t = 0; t < count; t++) {
+                    int positions = startPos + t + 1;
+                    AttentionKernels.scores(s.qkv[t], qOff, keys, kvHead * headDim * capacity, capacity, headDim,
+                            positions, attentionScale, score);
+                    VectorMath.softmax(score, positions);
+                    AttentionKernels.weightedSum(score, positions, values, kvHead * headDim, kvDim, headDim, s.attention[t], qOff);
                 }
-                VectorMath.softmax(score, positions);
-                Arrays.fill(out, qOff, qOff + headDim, 0f);
-                for (int p = 0; p < positions; p++) VectorMath.axpy(score[p], values, p * kvDim + kvOff, out, qOff, headDim);
             }
         });
     }

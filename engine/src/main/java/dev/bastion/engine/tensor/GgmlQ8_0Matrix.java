@@ -12,7 +12,7 @@ import static dev.bastion.engine.tensor.GgmlBlocks.L;
 
 /**
  * ggml's Q8_0 blocks used in place (as stored in a GGUF file): per 32 weights an F16 scale {@code d} and 32 signed
- * bytes, {@code w = d * q}. Unlike {@link Q8Matrix} (quantized at load, F32 scales) nothing is copied.
+ * bytes, {@code w = d * q}. Also what {@link Q8Quantizer} produces at load, so one kernel serves both.
  */
 public final class GgmlQ8_0Matrix implements Matrix {
 

@@ -7,6 +7,9 @@ package dev.bastion.engine.tensor;
  */
 public interface Matrix {
 
+    /** Rows per cache tile of {@link #matMul}: 8 rows of 2048 BF16 weights are 32 KB. */
+    int ROW_TILE = 8;
+
     int rows();
 
     int cols();
@@ -44,11 +47,18 @@ public interface Matrix {
             checkVector("xs[" + t + "]", xs[t], cols());
             checkVector("outs[" + t + "]", outs[t], rows());
         }
+        // Tiles of ROW_TILE rows: their weights stay in L1/L2 while every token of the batch passes over them, and each
+        // token's activations are read once per tile rather than once per row.
         Parallel.forRange(rows(), (long) cols() * count, (from, to) -> {
-            for (int r = from; r < to; r++) {
+            for (int tile = from; tile < to; tile += ROW_TILE) {
+                int tileEnd = Math.min(to, tile + ROW_TILE);
                 int t = 0;
-                for (; t + 4 <= count; t += 4) dotRow4(r, xs, t, outs, r);
-                for (; t < count; t++) outs[t][r] = dotRow(r, xs[t]);
+                for (; t + 4 <= count; t += 4) {
+                    for (int r = tile; r < tileEnd; r++) dotRow4(r, xs, t, outs, r);
+                }
+                for (; t < count; t++) {
+                    for (int r = tile; r < tileEnd; r++) outs[t][r] = dotRow(r, xs[t]);
+                }
             }
         });
     }

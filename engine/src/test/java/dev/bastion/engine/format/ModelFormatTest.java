@@ -37,10 +37,10 @@ class ModelFormatTest {
             // As SOURCE.md states; tied embeddings, so no lm_head.
             assertThat(model.parameterCount()).isEqualTo(260_032).isEqualTo(ArchitectureSupport.parameterCount(model.config()));
             assertThat(model.residentBytes(WeightFormat.AS_STORED)).isEqualTo(260_032L * 4);
-            // Q8_0: embeddings and every matrix of 64 columns become 1 byte per weight and 4 per 32-weight block; down_proj
-            // (172 columns) stays F32, the norms are F32 arrays.
-            long q8 = (32_768 + 32_768 / 32 * 4) + 5 * ((34_304 + 34_304 / 32 * 4) + 64 * 172 * 4 + 2 * 64 * 4) + 64 * 4;
-            assertThat(model.residentBytes(WeightFormat.Q8_0)).isEqualTo(q8).isEqualTo(452_800);
+            // Q8_0 (ggml blocks): embeddings and every matrix of 64 columns become 1 byte per weight and an F16 scale per
+            // 32-weight block; down_proj (172 columns) stays F32, the norms are F32 arrays.
+            long q8 = (32_768 + 32_768 / 32 * 2) + 5 * ((34_304 + 34_304 / 32 * 2) + 64 * 172 * 4 + 2 * 64 * 4) + 64 * 4;
+            assertThat(model.residentBytes(WeightFormat.Q8_0)).isEqualTo(q8).isEqualTo(440_032);
         }
     }
 

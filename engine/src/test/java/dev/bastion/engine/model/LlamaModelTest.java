@@ -61,6 +61,19 @@ class LlamaModelTest {
     }
 
     @Test
+    void batchedPrefillEqualsForwardAcrossKvCacheGrowth() {
+        int[] tokens = randomTokens(9, 300); // the cache starts at 256 positions and grows while these run
+        InferenceState stepwise = qwen.newState(400);
+        float[] expected = null;
+        for (int i = 0; i < tokens.length; i++) expected = qwen.forward(stepwise, tokens[i], i);
+
+        InferenceState batched = qwen.newState(400);
+        qwen.prefill(batched, java.util.Arrays.copyOf(tokens, 250), 0);
+        assertThat(qwen.prefill(batched, java.util.Arrays.copyOfRange(tokens, 250, 300), 250)).isEqualTo(expected);
+        assertThat(qwen.forward(batched, 7, 300)).isEqualTo(qwen.forward(stepwise, 7, 300).clone());
+    }
+
+    @Test
     void prefillFromAnEarlierPositionOverwritesWhatTheStateHeldBeyondIt() {
         int[] tokens = randomTokens(3, 40);
         int[] other = randomTokens(4, 40);

@@ -108,7 +108,7 @@ class MatrixFamilyTest {
 
     /** Each storage format has its own four-token kernel: the default would read every weight four times. */
     @ParameterizedTest
-    @ValueSource(classes = {F32Matrix.class, Bf16Matrix.class, Q8Matrix.class, StackedMatrix.class})
+    @ValueSource(classes = {F32Matrix.class, Bf16Matrix.class, GgmlQ8_0Matrix.class, StackedMatrix.class})
     void everyImplementationReadsEachWeightOnceForFourTokens(Class<? extends Matrix> type) throws NoSuchMethodException {
         assertThat(type.getDeclaredMethod("dotRow4", int.class, float[][].class, int.class, float[][].class, int.class)).isNotNull();
     }
@@ -118,7 +118,7 @@ class MatrixFamilyTest {
             case F32 -> new F32Matrix(f32(gaussian(rows * cols)), rows, cols);
             case BF16 -> new Bf16Matrix(halves(gaussian(rows * cols), Dtypes::floatToBf16), rows, cols);
             case F16 -> Matrices.of(halves(gaussian(rows * cols), Dtypes::floatToF16), StorageType.F16, rows, cols, arena);
-            case Q8 -> Q8Matrix.quantize(build(Kind.F32, rows, cols), arena);
+            case Q8 -> Q8Quantizer.quantize(build(Kind.F32, rows, cols), arena);
             // Parts of different storage, split at an odd row, as q/k/v and gate/up are stacked.
             case STACKED -> new StackedMatrix(List.of(build(Kind.BF16, 3, cols), build(Kind.F32, rows - 3, cols)));
             case STACKED_Q8 -> new StackedMatrix(List.of(build(Kind.Q8, 2, cols), build(Kind.BF16, rows - 2, cols)));

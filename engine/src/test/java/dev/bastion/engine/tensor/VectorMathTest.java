@@ -62,6 +62,55 @@ class VectorMathTest {
         assertThat(gate[3]).as("the up half is read, not written").isEqualTo(1.5f);
     }
 
+    @Test
+    void expIsWithinTwoUlpOfMathExpAndItsLanesEqualTheScalarFormBitForBit() {
+        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        float[] x = new float[species.length() * 64];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (random.nextDouble() * 175 - 87); // where e^x is a normal float
+        x[0] = 0f;
+        x[1] = -87f;
+        x[2] = 88f;
+        x[3] = 1e-8f;
+        float[] lanes = new float[x.length];
+        for (int i = 0; i < x.length; i += species.length()) {
+            VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(species, x, i)).intoArray(lanes, i);
+        }
+        for (int i = 0; i < x.length; i++) {
+            float expected = (float) Math.exp(x[i]);
+            assertThat(lanes[i]).as("exp(%s)", x[i]).isEqualTo(VectorMath.exp(x[i]));
+            assertThat(lanes[i]).as("exp(%s)", x[i]).isCloseTo(expected, within(2 * Math.ulp(expected)));
+        }
+    }
+
+    @Test
+    void expSaturatesInsteadOfOverflowingAndKeepsNaN() {
+        assertThat(VectorMath.exp(-1000f)).isBetween(0f, 1e-37f);
+        assertThat(VectorMath.exp(1000f)).isFinite().isGreaterThan(1e38f);
+        assertThat(VectorMath.exp(Float.NaN)).isNaN();
+        assertThat(VectorMath.exp(Float.NEGATIVE_INFINITY)).isBetween(0f, 1e-37f);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 15, 16, 17, 70})
+    void vectorizedSoftmaxAndSiluMatchTheirFormulas(int n) {
+        float[] x = randomArray(n);
+        float[] soft = x.clone();
+        VectorMath.softmax(soft, n);
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float v : x) max = Math.max(max, v);
+        for (float v : x) sum += Math.exp(v - max);
+        for (int i = 0; i < n; i++) assertThat((double) soft[i]).isCloseTo(Math.exp(x[i] - max) / sum, within(1e-6));
+
+        float[] gateUp = new float[2 * n];
+        System.arraycopy(x, 0, gateUp, 0, n);
+        System.arraycopy(randomArray(n), 0, gateUp, n, n);
+        float[] up = java.util.Arrays.copyOfRange(gateUp, n, 2 * n);
+        VectorMath.siluMul(gateUp, n, n);
+        for (int i = 0; i < n; i++) {
+            assertThat((double) gateUp[i]).isCloseTo(x[i] / (1 + Math.exp(-x[i])) * up[i], within(1e-5));
+        }
+    }
+
     private float[] randomArray(int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) random.nextGaussian();
