@@ -26,18 +26,19 @@ import java.util.Set;
  * The part of Go's text/template that Ollama's chat TEMPLATEs use, over JSON data: actions and pipelines, fields
  * ({@code .Messages}, {@code $.Tools}, {@code .Function.Name}: a Go field matches the JSON key equal to it ignoring
  * case and underscores, so {@code .ToolCalls} reads {@code tool_calls}), variables ({@code $x := …}, {@code $x = …}),
- * {@code if}/{@code else if}/{@code else}, {@code range} (with {@code $i, $v :=} and {@code else}), {@code with},
- * comments, the trim markers, and the functions {@code and or not eq ne lt le gt ge len slice index print json
- * currentDate} (Ollama's {@code json}; objects and arrays print as JSON, as Ollama's types' String methods do).
- * Anything else ({@code define}, {@code template}, {@code printf}, methods…) is refused when parsing. Immutable and
- * thread-safe; every node executed is one step of the render budget.
+ * {@code if}/{@code else if}/{@code else}, {@code range} (with {@code $i, $v :=}, {@code else}, {@code break} and
+ * {@code continue}), {@code with}/{@code else with}, comments, the trim markers, and the functions {@code and or not eq
+ * ne lt le gt ge len slice index print printf json currentDate yesterdayDate} (Ollama's {@code json}; objects and
+ * arrays print as JSON, as Ollama's types' String methods do). Anything else ({@code define}, {@code template},
+ * methods…) is refused when parsing. Immutable and thread-safe; every node executed is one step of the render budget,
+ * and every string a function builds counts against its output cap (a variable doubled in a loop must not escape it).
  */
 final class GoTemplate {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> FUNCTIONS = Set.of("and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len",
-            "slice", "index", "print", "json", "currentDate");
+            "slice", "index", "print", "printf", "json", "currentDate", "yesterdayDate");
     private static final int MAX_DEPTH = RenderLimits.MAX_NESTING;
 
     // ---- syntax tree
@@ -53,6 +54,21 @@ final class GoTemplate {
     private record Range(String keyVar, String valueVar, Pipeline over, List<Node> body, List<Node> otherwise) implements Node {}
 
     private record With(Pipeline value, List<Node> body, List<Node> otherwise) implements Node {}
+
+    /** {@code break} or {@code continue} of the innermost range. */
+    private record LoopControl(boolean breaks) implements Node {}
+
+    /** Unwinds to the innermost range; preallocated, since it is control flow rather than an error. */
+    private static final class LoopSignal extends RuntimeException {
+        static final LoopSignal BREAK = new LoopSignal(true);
+        static final LoopSignal CONTINUE = new LoopSignal(false);
+        final boolean breaks;
+
+        private LoopSignal(boolean breaks) {
+            super(null, null, false, false);
+            this.breaks = breaks;
+        }
+    }
 
     /** A pipeline: commands joined by '|'; {@code declare}/{@code assign} name a variable it sets. */
     private record Pipeline(String declare, String assign, List<List<Term>> commands) {}
@@ -91,6 +107,8 @@ final class GoTemplate {
         private int pos;
         private int steps;
         private boolean trimNext;
+        /** Ranges open around the block being parsed: break and continue need one. */
+        private int ranges;
         /** The keyword action ("end", "else", "else if …") that ended the last block. */
         String pendingEnd;
         String pendingRest;
@@ -141,7 +159,11 @@ final class GoTemplate {
                     case "if" -> nodes.add(ifNode(rest, depth));
                     case "range" -> nodes.add(rangeNode(rest, depth));
                     case "with" -> nodes.add(withNode(rest, depth));
-                    case "define", "template", "block", "break", "continue" -> throw unsupported("{{ " + keyword + " }}");
+                    case "break", "continue" -> {
+                        if (ranges == 0 || !rest.isEmpty()) throw unsupported("{{ " + keyword + " }} outside a range");
+                        nodes.add(new LoopControl(keyword.equals("break")));
+                    }
+                    case "define", "template", "block" -> throw unsupported("{{ " + keyword + " }}");
                     default -> nodes.add(new Print(pipeline(action)));
                 }
             }
@@ -194,7 +216,9 @@ final class GoTemplate {
                 value = vars[1].strip();
             }
             over = new Pipeline(null, null, over.commands());
+            ranges++;
             List<Node> body = block(depth + 1, Set.of("end", "else"));
+            ranges--;
             List<Node> otherwise = List.of();
             if (pendingEnd.equals("else")) {
                 if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }} in a range");
@@ -203,13 +227,18 @@ final class GoTemplate {
             return new Range(key, value, over, body, otherwise);
         }
 
+        /** {@code with}, and {@code else with} as a with nested in the else branch (Go 1.23). */
         private Node withNode(String spec, int depth) {
             Pipeline value = pipeline(spec);
             List<Node> body = block(depth + 1, Set.of("end", "else"));
             List<Node> otherwise = List.of();
             if (pendingEnd.equals("else")) {
-                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }} in a with");
-                otherwise = block(depth + 1, Set.of("end"));
+                if (pendingRest.startsWith("with ") || pendingRest.startsWith("with(")) {
+                    otherwise = List.of(withNode(pendingRest.substring(4).strip(), depth + 1));
+                } else {
+                    if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }} in a with");
+                    otherwise = block(depth + 1, Set.of("end"));
+                }
             }
             return new With(value, body, otherwise);
         }
@@ -342,6 +371,11 @@ final class GoTemplate {
             if (Character.isDigit(c) || (c == '-' && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1)))) {
                 int start = i++;
                 while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                if (i + 1 < s.length() && s.charAt(i) == '.' && Character.isDigit(s.charAt(i + 1))) {
+                    i++;
+                    while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                    return new Literal(com.fasterxml.jackson.databind.node.DoubleNode.valueOf(Double.parseDouble(s.substring(start, i))));
+                }
                 try {
                     return new Literal(LongNode.valueOf(Long.parseLong(s.substring(start, i))));
                 } catch (NumberFormatException e) {
@@ -409,6 +443,7 @@ final class GoTemplate {
                     else scoped(w.otherwise(), dot, scopes, out, budget, Map.of());
                 }
                 case Range r -> range(r, dot, scopes, out, budget);
+                case LoopControl c -> throw c.breaks() ? LoopSignal.BREAK : LoopSignal.CONTINUE;
             }
             budget.checkOutput(out.length());
         }
@@ -433,15 +468,32 @@ final class GoTemplate {
         if (over.isArray()) {
             for (int k = 0; k < over.size(); k++) {
                 budget.step();
-                scoped(r.body(), over.get(k), scopes, out, budget, rangeVars(r, IntNode.valueOf(k), over.get(k)));
+                if (!iteration(r, over.get(k), IntNode.valueOf(k), scopes, out, budget)) return;
             }
         } else {
-            for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            // Go ranges over a map in key order
+            for (String key : new java.util.TreeSet<>(iterable(over.fieldNames()))) {
                 budget.step();
-                scoped(r.body(), e.getValue(), scopes, out, budget, rangeVars(r, TextNode.valueOf(e.getKey()), e.getValue()));
+                if (!iteration(r, over.get(key), TextNode.valueOf(key), scopes, out, budget)) return;
             }
         }
+    }
+
+    /** One pass of a range's body; false when it ended the range with {@code break}. */
+    private boolean iteration(Range r, JsonNode value, JsonNode key, Deque<Map<String, JsonNode>> scopes, StringBuilder out,
+                              RenderBudget budget) {
+        try {
+            scoped(r.body(), value, scopes, out, budget, rangeVars(r, key, value));
+            return true;
+        } catch (LoopSignal signal) {
+            return !signal.breaks;
+        }
+    }
+
+    private static List<String> iterable(Iterator<String> it) {
+        List<String> list = new ArrayList<>();
+        it.forEachRemaining(list::add);
+        return list;
     }
 
     private static Map<String, JsonNode> rangeVars(Range r, JsonNode key, JsonNode value) {
@@ -470,7 +522,7 @@ final class GoTemplate {
             List<JsonNode> args = new ArrayList<>();
             for (Term t : command.subList(1, command.size())) args.add(term(t, dot, scopes, budget));
             if (piped != null) args.add(piped);
-            return call(f.name(), args);
+            return call(f.name(), args, budget);
         }
         if (command.size() > 1 || piped != null) throw new IllegalArgumentException("template gives arguments to a value that is not a function");
         return term(command.getFirst(), dot, scopes, budget);
@@ -480,7 +532,7 @@ final class GoTemplate {
         return switch (t) {
             case Literal l -> l.value();
             case Nested n -> pipeline(n.pipeline(), dot, scopes, budget);
-            case Function f -> call(f.name(), List.of());
+            case Function f -> call(f.name(), List.of(), budget);
             case Field f -> {
                 JsonNode base;
                 if (f.base() != null) base = pipeline(f.base(), dot, scopes, budget);
@@ -509,7 +561,7 @@ final class GoTemplate {
         return key.replace("_", "").toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static JsonNode call(String name, List<JsonNode> args) {
+    private static JsonNode call(String name, List<JsonNode> args, RenderBudget budget) {
         return switch (name) {
             case "and" -> {
                 JsonNode v = arg(args, 0, name);
@@ -550,12 +602,21 @@ final class GoTemplate {
                 yield v;
             }
             case "print" -> {
+                // Go's Sprint: a space between operands when neither is a string
                 StringBuilder sb = new StringBuilder();
-                for (JsonNode a : args) sb.append(text(a));
+                for (int k = 0; k < args.size(); k++) {
+                    JsonNode a = args.get(k);
+                    if (k > 0 && !a.isTextual() && !args.get(k - 1).isTextual()) sb.append(' ');
+                    sb.append(text(a));
+                    budget.checkOutput(sb.length());
+                }
                 yield TextNode.valueOf(sb.toString());
             }
+            case "printf" -> TextNode.valueOf(GoFormat.sprintf(text(arg(args, 0, name)), args.subList(1, args.size()),
+                    budget.maxOutputChars(), budget::outputExceeded));
             case "json" -> TextNode.valueOf(json(arg(args, 0, name)));
             case "currentDate" -> TextNode.valueOf(LocalDate.now().toString());
+            case "yesterdayDate" -> TextNode.valueOf(LocalDate.now().minusDays(1).toString());
             default -> throw new IllegalArgumentException("template calls unknown function " + name);
         };
     }
@@ -593,7 +654,7 @@ final class GoTemplate {
     }
 
     /** How a value prints: text as is, objects and arrays as compact JSON, nothing for a missing value. */
-    private static String text(JsonNode v) {
+    static String text(JsonNode v) {
         if (v == null || v.isMissingNode() || v.isNull()) return "";
         if (v.isValueNode()) return v.asText();
         return json(v);
