@@ -1,0 +1,121 @@
+package dev.bastion.cli;
+
+import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.tiny.TinyModelGenerator;
+import dev.bastion.engine.tiny.TinyModelSpec;
+import dev.bastion.store.ModelStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code bastion import --ollama [DIR] NAME[:TAG]}. */
+class ImportOllamaCommandTest {
+
+    @TempDir
+    Path tmp;
+    Path home;
+    Path ollama;
+    byte[] config;
+    ModelStore.WeightsConfig original;
+
+    record Result(int exitCode, String out, String err) {}
+
+    @BeforeEach
+    void setUp() throws Exception {
+        home = tmp.resolve("home");
+        ollama = tmp.resolve("ollama");
+        Path tiny = TinyModelGenerator.generate(tmp.resolve("model"), Architecture.LLAMA, TinyModelSpec.tiny(Architecture.LLAMA), 7);
+        config = Files.readAllBytes(tiny.resolve("config.json"));
+        String weights = blob("GGUF-stand-in".getBytes(StandardCharsets.UTF_8));
+        String template = blob("{{ .System }} {{ .Prompt }}".getBytes(StandardCharsets.UTF_8));
+        String params = blob("{\"temperature\": 0.25, \"penalize_newline\": true}".getBytes(StandardCharsets.UTF_8));
+        String manifest = """
+                {"schemaVersion": 2, "layers": [
+                 {"mediaType": "application/vnd.ollama.image.model", "digest": "%s", "size": 13},
+                 {"mediaType": "application/vnd.ollama.image.template", "digest": "%s", "size": 27},
+                 {"mediaType": "application/vnd.ollama.image.params", "digest": "%s", "size": %d}]}"""
+                .formatted(weights, template, params, Files.size(ollama.resolve("blobs/sha256-" + params.substring(7))));
+        Path file = ollama.resolve("manifests/registry.ollama.ai/library/tiny/q8");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, manifest);
+        original = ImportCommand.ggufConfig;
+    }
+
+    @AfterEach
+    void restore() {
+        ImportCommand.ggufConfig = original;
+    }
+
+    private String blob(byte[] content) throws Exception {
+        String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        Files.createDirectories(ollama.resolve("blobs"));
+        Files.write(ollama.resolve("blobs/sha256-" + hex), content);
+        return "sha256:" + hex;
+    }
+
+    @Test
+    void importsFromTheGivenDirectoryOrOllamaModels() throws IOException {
+        ImportCommand.ggufConfig = weights -> config;
+        Result imported = run(Map.of(), "--ollama", ollama.toString(), "tiny:q8");
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.out()).startsWith("imported tiny:q8 from Ollama's registry.ollama.ai/library/tiny:q8 (")
+                .endsWith(", weights hard-linked)\n");
+        assertThat(imported.err()).isEqualTo("warning: left out the parameter 'penalize_newline', which Bastion does not use\n");
+        Result shown = run(Map.of(), "show", "tiny:q8");
+        assertThat(shown.out()).contains("temperature").contains("0.25");
+
+        Result again = run(Map.of("OLLAMA_MODELS", ollama.toString()), "--ollama", "tiny:q8", "--name", "alice/mine");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(run(Map.of(), "list").out()).contains("alice/mine:latest").contains("tiny:q8");
+    }
+
+    @Test
+    void untilGgufLoadsTheImportStopsWithNothingWritten() throws IOException {
+        Result refused = run(Map.of(), "--ollama", ollama.toString(), "tiny:q8");
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).endsWith("Error: GGUF models cannot be read yet\n");
+        assertThat(run(Map.of(), "list").out().lines()).hasSize(1);
+        try (Stream<Path> blobs = Files.list(home.resolve("blobs"))) {
+            assertThat(blobs).isEmpty();
+        }
+    }
+
+    @Test
+    void errorsAreOneLine() {
+        Result missing = run(Map.of(), "--ollama", ollama.toString(), "nope");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).isEqualTo("Error: no model registry.ollama.ai/library/nope:latest in the Ollama models directory\n");
+        Result noName = run(Map.of(), ollama.toString());
+        assertThat(noName.err()).isEqualTo("Error: --name is required to import a directory\n");
+    }
+
+    private Result run(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        boolean store = args[0].equals("show") || args[0].equals("list");
+        Object command = args[0].equals("show") ? new ShowCommand() : args[0].equals("list") ? new ListCommand() : new ImportCommand();
+        CommandLine commandLine = new CommandLine(command);
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        String[] rest = store ? Stream.of(args).skip(1).toArray(String[]::new) : args;
+        if (command instanceof ImportCommand c) c.home.environment = env;
+        String[] withHome = Stream.concat(Stream.of(rest), Stream.of("--home", home.toString())).toArray(String[]::new);
+        int exitCode = commandLine.execute(withHome);
+        return new Result(exitCode, out.toString(), err.toString());
+    }
+}
