@@ -150,7 +150,14 @@ public final class GoPromptTemplate {
     /** Both: tools for a .Messages template; .Suffix, .Think and .ThinkLevel for the legacy subset. */
     public String render(List<ChatMessage> messages, List<com.fasterxml.jackson.databind.JsonNode> tools, PromptOptions options,
                          RenderBudget budget) {
-        if (messagesTemplate != null) return messagesTemplate.execute(GoTemplateData.of(messages, tools), budget);
+        if (messagesTemplate != null) {
+            String prompt = messages.isEmpty() ? "" : messages.getLast().content();
+            if (options.suffix() != null && !options.suffix().isEmpty() && !prompt.isEmpty()) {
+                // As Ollama: a prompt with a suffix is given as .Prompt and .Suffix alone, whatever else the template takes
+                return messagesTemplate.execute(GoTemplateData.insert(prompt, options.suffix()), budget);
+            }
+            return messagesTemplate.execute(GoTemplateData.of(messages, tools), budget);
+        }
         if (!tools.isEmpty()) throw new IllegalArgumentException("tools need a template that ranges over .Messages");
         Map<String, String> extra = Map.of("Suffix", options.suffix() == null ? "" : options.suffix(),
                 "Think", Boolean.TRUE.equals(options.think()) ? "true" : "",

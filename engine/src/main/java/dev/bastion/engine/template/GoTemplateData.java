@@ -48,6 +48,11 @@ final class GoTemplateData {
         return root;
     }
 
+    /** What Ollama gives any template for fill-in-the-middle: .Prompt, .Suffix and an empty .Response. */
+    static JsonNode insert(String prompt, String suffix) {
+        return NODES.objectNode().put("prompt", prompt).put("suffix", suffix).put("response", "");
+    }
+
     private static ObjectNode message(ChatMessage m) {
         ObjectNode out = NODES.objectNode().put("role", m.role()).put("content", m.content());
         if (!m.toolCalls().isEmpty()) {

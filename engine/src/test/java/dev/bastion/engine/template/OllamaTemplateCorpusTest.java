@@ -74,6 +74,16 @@ class OllamaTemplateCorpusTest {
         }));
     }
 
+    /** Qwen2.5's library template, asked to fill in the middle: its .Suffix branch alone, as Ollama executes it. */
+    @org.junit.jupiter.api.Test
+    void aPromptWithASuffixTakesTheTemplatesSuffixBranch() {
+        GoPromptTemplate qwen = GoPromptTemplate.parse(resource("tools/qwen2.5.gotmpl"));
+        assertThat(qwen.render(List.of(new ChatMessage("user", "def add(")), new PromptOptions(null, null, "return x"),
+                RenderBudget.standard())).isEqualTo("<|fim_prefix|>def add(<|fim_suffix|>return x<|fim_middle|>");
+        assertThat(qwen.render(List.of(new ChatMessage("user", "hi")), PromptOptions.NONE, RenderBudget.standard()))
+                .isEqualTo("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    }
+
     /** Ollama's api.Message JSON as our chat messages. */
     static List<ChatMessage> messages(JsonNode array) {
         List<ChatMessage> out = new ArrayList<>();
