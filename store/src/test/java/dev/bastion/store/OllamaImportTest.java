@@ -109,6 +109,31 @@ class OllamaImportTest {
     }
 
     @Test
+    void onAnotherFileSystemTheWeightsAreCopied() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+                && !Files.getFileStore(shm).equals(Files.getFileStore(tmp)), "no second file system at /dev/shm");
+        Path other = Files.createTempDirectory(shm, "ollama-");
+        try {
+            OllamaDirectory elsewhere = new OllamaDirectory(other.resolve("models"));
+            String digest = elsewhere.blob(weights);
+            ((com.fasterxml.jackson.databind.node.ArrayNode) elsewhere.manifest.get("layers"))
+                    .add(elsewhere.descriptor(OllamaModels.MODEL, digest));
+            elsewhere.writeManifest("m", "latest");
+            ModelStore.OllamaImport imported = store.importOllama(OllamaModels.read(elsewhere.root, "m"),
+                    ModelName.parse("m"), null, w -> config);
+            assertThat(imported.linked()).isFalse();
+            Path blob = store.materialize(ModelName.parse("m")).resolve("model.gguf");
+            assertThat(Files.readAllBytes(blob)).isEqualTo(weights);
+            assertThat(Files.isSameFile(blob, elsewhere.blobPath(digest))).isFalse();
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(blob.toRealPath())))
+                    .as("the store's own copy is read-only").isEqualTo("r--------");
+        } finally {
+            StoreFiles.deleteRecursively(other);
+        }
+    }
+
+    @Test
     void otherHostsAndNamespacesAndTheDefaultTag() throws IOException {
         ollama.writeManifest("hf.co", "bartowski", "SmolLM2-GGUF", "latest");
         importIt("hf.co/bartowski/SmolLM2-GGUF");
