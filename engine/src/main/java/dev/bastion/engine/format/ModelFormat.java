@@ -8,12 +8,12 @@ import java.util.List;
 /**
  * A way models are stored on disk. {@link #open(Path)} is the one entry point that loads any of them: it asks each
  * registered format in turn whether it {@link #recognizes} the path. SafeTensors (a Hugging Face directory) is the
- * first; a GGUF file format would be added to {@link #REGISTERED} beside it.
+ * one, GGUF (a {@code .gguf} file, or a directory holding just one) another.
  */
 public interface ModelFormat {
 
-    /** In detection order: a format recognizing a path shadows the ones after it. */
-    List<ModelFormat> REGISTERED = List.of(new SafeTensorsFormat());
+    /** In detection order: a format recognizing a path shadows the ones after it (SafeTensors takes any directory, so it is last). */
+    List<ModelFormat> REGISTERED = List.of(new GgufFormat(), new SafeTensorsFormat());
 
     /** A short name, as {@code /api/show} reports it: {@code safetensors}. */
     String name();

@@ -250,8 +250,8 @@ public final class LlamaModel implements LanguageModel {
             float[] qkv = s.qkv[t];
             if (w.qkvBias() != null) VectorMath.addInPlace(qkv, w.qkvBias(), qkv.length); // (the projections' bias=True)
             // q, k = apply_rotary_pos_emb(q, k, cos, sin)
-            RotaryEmbedding.rotate(qkv, 0, config.numHeads(), config.headDim(), s.cos[t], s.sin[t]);
-            RotaryEmbedding.rotate(qkv, qDim, config.numKvHeads(), config.headDim(), s.cos[t], s.sin[t]);
+            rope.apply(qkv, 0, config.numHeads(), config.headDim(), s.cos[t], s.sin[t]);
+            rope.apply(qkv, qDim, config.numKvHeads(), config.headDim(), s.cos[t], s.sin[t]);
             // k, v = past_key_value.update(k, v, self.layer_idx)
             System.arraycopy(qkv, qDim, s.keys[l], pos * kvDim, kvDim);
             System.arraycopy(qkv, qDim + kvDim, s.values[l], pos * kvDim, kvDim);

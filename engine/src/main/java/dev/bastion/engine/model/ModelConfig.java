@@ -16,6 +16,9 @@ import java.util.List;
  *
  * @param ropeScaling Llama 3 style frequency scaling, or null
  * @param eosTokenIds may be empty; the tokenizer config can add more
+ * @param ropeStyle which elements of a head RoPE rotates together
+ * @param ropeFreqFactors per-frequency divisors of the inverse frequencies (headDim/2 of them, GGUF's
+ *                        {@code rope_freqs} tensor, how llama.cpp stores Llama 3 scaling), or null
  */
 public record ModelConfig(
         Architecture architecture,
@@ -33,7 +36,27 @@ public record ModelConfig(
         boolean tieWordEmbeddings,
         boolean qkvBias,
         int bosTokenId,
-        List<Integer> eosTokenIds) {
+        List<Integer> eosTokenIds,
+        RopeStyle ropeStyle,
+        float[] ropeFreqFactors) {
+
+    /** The pairs RoPE rotates: Hugging Face's rotate_half, or GGUF llama's adjacent pairs (its q/k rows are permuted to match). */
+    public enum RopeStyle {
+        /** Element {@code i} pairs with {@code i + headDim/2} (HF transformers; ggml's NEOX mode). */
+        HALVES,
+        /** Element {@code 2i} pairs with {@code 2i+1} (ggml's normal mode, used by GGUF files of arch llama). */
+        ADJACENT
+    }
+
+    /** A Hugging Face config: rotate_half RoPE, no per-frequency factors. */
+    public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                       int numKvHeads, int headDim, int vocabSize, int maxPositionEmbeddings, float rmsNormEps,
+                       float ropeTheta, RopeScaling ropeScaling, boolean tieWordEmbeddings, boolean qkvBias,
+                       int bosTokenId, List<Integer> eosTokenIds) {
+        this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
+                maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeScaling, tieWordEmbeddings, qkvBias, bosTokenId,
+                eosTokenIds, RopeStyle.HALVES, null);
+    }
 
     /** Llama 3.x rope scaling ({@code rope_type: "llama3"}). */
     public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalMaxPositionEmbeddings) {
@@ -58,6 +81,17 @@ public record ModelConfig(
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+        java.util.Objects.requireNonNull(ropeStyle, "ropeStyle");
+        if (ropeFreqFactors != null) {
+            ropeFreqFactors = ropeFreqFactors.clone();
+            if (ropeFreqFactors.length != headDim / 2) {
+                throw new IllegalArgumentException("rope frequency factors: " + ropeFreqFactors.length + " given, head_dim/2 = "
+                        + headDim / 2 + " needed");
+            }
+            for (float f : ropeFreqFactors) {
+                if (!(f > 0) || Float.isInfinite(f)) throw new IllegalArgumentException("rope frequency factors must be positive and finite");
+            }
+        }
         requireRange("hidden_size", hiddenSize, 1, MAX_DIM);
         requireRange("intermediate_size", intermediateSize, 1, MAX_DIM * 4);
         requireRange("num_hidden_layers", numLayers, 1, 1024);
@@ -74,6 +108,11 @@ public record ModelConfig(
         if (headDim % 2 != 0) throw new IllegalArgumentException("config.json: head_dim must be even, got " + headDim);
         if (!(rmsNormEps > 0)) throw new IllegalArgumentException("config.json: rms_norm_eps must be positive");
         if (!(ropeTheta > 0)) throw new IllegalArgumentException("config.json: rope_theta must be positive");
+    }
+
+    @Override
+    public float[] ropeFreqFactors() {
+        return ropeFreqFactors == null ? null : ropeFreqFactors.clone();
     }
 
     public int kvDim() {

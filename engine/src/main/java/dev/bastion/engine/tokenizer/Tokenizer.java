@@ -42,6 +42,11 @@ public final class Tokenizer {
     private final boolean byteLevel;
 
     private Tokenizer(JsonNode root) {
+        this(root, null);
+    }
+
+    /** @param builtMerges merges built by the caller (GGUF SentencePiece scores), used instead of model.merges */
+    Tokenizer(JsonNode root, MergeTable builtMerges) {
         if (!root.isObject()) throw new IllegalArgumentException("tokenizer.json: expected a JSON object at the top level");
         JsonNode modelNode = root.get("model");
         if (modelNode == null || !modelNode.isObject()) throw new IllegalArgumentException("tokenizer.json: missing \"model\" object");
@@ -76,7 +81,7 @@ public final class Tokenizer {
             tokenToId.put(t.content(), t.id());
         }
 
-        model = new BpeModel(vocab, readMerges(modelNode, vocab), unkId(modelNode),
+        model = new BpeModel(vocab, builtMerges != null ? builtMerges : readMerges(modelNode, vocab), unkId(modelNode),
                 modelNode.path("byte_fallback").asBoolean(false),
                 modelNode.path("fuse_unk").asBoolean(false),
                 modelNode.path("ignore_merges").asBoolean(false));

@@ -72,7 +72,7 @@ class ModelFormatTest {
                 .hasMessageContaining("not found").hasMessageContaining("missing");
         Path file = Files.writeString(tmp.resolve("model.bin"), "not a model");
         assertThatThrownBy(() -> ModelFormat.open(file)).isInstanceOf(IOException.class)
-                .hasMessageContaining("model.bin is not a model in a supported format (safetensors)");
+                .hasMessageContaining("model.bin is not a model in a supported format (gguf, safetensors)");
     }
 
     @Test

@@ -1,0 +1,109 @@
+package dev.bastion.engine.gguf;
+
+import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFormat;
+import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.generate.LocalModelRuntime;
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LanguageModel;
+import dev.bastion.engine.model.ModelConfig;
+import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.safetensors.DType;
+import dev.bastion.engine.testing.GgufExport;
+import dev.bastion.engine.testing.Stories260K;
+import dev.bastion.engine.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * stories260K exported to GGUF the way llama.cpp's converter would (q/k rows permuted, SentencePiece scores) runs
+ * exactly like its SafeTensors form.
+ */
+class GgufStories260KTest {
+
+    private final Stories260K.Reference reference = Stories260K.reference();
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(value = StorageType.class, names = {"F32", "F16"})
+    void greedyOutputEqualsTheReference(StorageType type) throws IOException {
+        Path gguf = GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), type, GgufExport.Vocabulary.LLAMA);
+        try (Checkpoint checkpoint = ModelFormat.open(gguf); LanguageModel model = checkpoint.load(WeightFormat.AS_STORED)) {
+            assertThat(checkpoint.format().name()).isEqualTo("gguf");
+            assertThat(model.config().ropeStyle()).isEqualTo(ModelConfig.RopeStyle.ADJACENT);
+            int[] expected = reference.greedyIds();
+            if (type == StorageType.F16) {
+                // F16 rounds the weights: the same story, compared against the SafeTensors model rounded the same way.
+                expected = greedy(safeTensorsRoundedToF16(), reference.promptIds(), expected.length);
+            }
+            assertThat(greedy(model, reference.promptIds(), expected.length)).containsExactly(expected);
+        }
+    }
+
+    private LanguageModel safeTensorsRoundedToF16() throws IOException {
+        Path f16 = Stories260K.copyTo(dir.resolve("f16"));
+        rewriteAsF16(f16.resolve("model.safetensors"));
+        return ModelFormat.open(f16).load(WeightFormat.AS_STORED);
+    }
+
+    private static void rewriteAsF16(Path file) throws IOException {
+        var writer = dev.bastion.engine.safetensors.SafeTensorsWriter.builder();
+        try (var in = dev.bastion.engine.safetensors.SafeTensorsFile.open(file)) {
+            for (var info : in.tensors().values()) {
+                DType dtype = info.shape().length == 2 ? DType.F16 : DType.F32;
+                writer.add(info.name(), dtype, info.shape(), in.readFloats(info.name()));
+            }
+        }
+        Path tmp = file.resolveSibling("tmp.safetensors");
+        writer.write(tmp);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void runtimeLoadsTheFileAndItsSentencePieceVocabularyEncodesLikeTheOriginal() throws IOException {
+        Path gguf = GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        Tokenizer original = Tokenizer.load(Stories260K.directory().resolve("tokenizer.json"));
+        try (Checkpoint checkpoint = ModelFormat.open(gguf)) {
+            Tokenizer fromGguf = checkpoint.tokenizer();
+            assertThat(fromGguf.vocabSize()).isEqualTo(original.vocabSize());
+            for (String text : List.of("Once upon a time, there was a little girl named Lily.", "  two  spaces",
+                    "Tom said: \"I'm happy!\" 123 çé ✓ 日本", "", "<s>x</s>")) {
+                assertThat(fromGguf.encode(text)).as(text).containsExactly(original.encode(text));
+            }
+            assertThat(fromGguf.decode(reference.greedyIds())).isEqualTo(original.decode(reference.greedyIds()));
+            assertThat(checkpoint.tokenizerConfig().bosToken()).isEqualTo("<s>");
+            assertThat(checkpoint.tokenizerConfig().addBosToken()).isTrue();
+        }
+        try (LocalModelRuntime runtime = LocalModelRuntime.load(gguf)) {
+            assertThat(runtime.eosTokenIds()).contains(2);
+        }
+    }
+
+    static int[] greedy(LanguageModel model, int[] prompt, int steps) {
+        InferenceState state = model.newState(prompt.length + steps);
+        float[] logits = model.prefill(state, prompt, 0);
+        int[] out = new int[steps];
+        for (int i = 0; i < steps; i++) {
+            out[i] = argmax(logits);
+            if (i + 1 < steps) logits = model.forward(state, out[i], prompt.length + i);
+        }
+        return out;
+    }
+
+    static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+}
