@@ -1,6 +1,6 @@
 package dev.bastion.cli;
 
-import dev.bastion.store.InvalidModelException;
+import dev.bastion.store.GgufConfigJson;
 import dev.bastion.store.Manifest;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
@@ -31,10 +31,8 @@ public final class ImportCommand extends StoreCommand {
             + "on the same file system, else copied; Ollama's files are never modified).")
     boolean ollama;
 
-    /** config.json for a GGUF weights file; until the store reads GGUF, such an import stops here (nothing written). */
-    static ModelStore.WeightsConfig ggufConfig = weights -> {
-        throw new InvalidModelException("GGUF models cannot be read yet");
-    };
+    /** The config layer of a GGUF weights file (a test seam: tests may import stand-in weights). */
+    static ModelStore.WeightsConfig ggufConfig = GgufConfigJson::of;
 
     @Override
     int run(ModelStore store) throws Exception {

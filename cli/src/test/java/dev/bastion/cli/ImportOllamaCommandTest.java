@@ -85,10 +85,13 @@ class ImportOllamaCommandTest {
     }
 
     @Test
-    void untilGgufLoadsTheImportStopsWithNothingWritten() throws IOException {
+    void weightsThatAreNoGgufAreRefusedWithNothingWritten() throws IOException {
         Result refused = run(Map.of(), "--ollama", ollama.toString(), "tiny:q8");
         assertThat(refused.exitCode()).isEqualTo(1);
-        assertThat(refused.err()).endsWith("Error: GGUF models cannot be read yet\n");
+        assertThat(refused.err().lines().toList()).hasSize(2).last().asString()
+                .startsWith("Error: the model is not a GGUF file Bastion can load: sha256-"
+                        + "4348cf700b10273e2403ff86d219af455e413f9dc4ed05a9caa73434d1172808: GGUF version")
+                .doesNotContain(tmp.toString());
         assertThat(run(Map.of(), "list").out().lines()).hasSize(1);
         try (Stream<Path> blobs = Files.list(home.resolve("blobs"))) {
             assertThat(blobs).isEmpty();

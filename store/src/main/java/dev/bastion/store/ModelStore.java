@@ -286,7 +286,7 @@ public final class ModelStore {
                 boolean linked = linkOrCopyVerified(source, weights);
                 List<Layer> layers = new ArrayList<>(List.of(weights));
                 Layer configLayer = storeBlob(new ByteArrayInputStream(config.configJson(blobPath(weights))), LayerType.CONFIG,
-                        ModelDirectory.CONFIG);
+                        GgufConfigJson.FILE_NAME);
                 if (!model.parameters().isEmpty()) {
                     replaceLayer(layers, LayerType.PARAMS, "params.json", JSON.writeValueAsBytes(model.parameters()));
                 }
