@@ -1,6 +1,9 @@
 package dev.bastion.cli;
 
+import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.testing.GgufExport;
+import dev.bastion.engine.testing.Stories260K;
 import dev.bastion.engine.tiny.TinyModelGenerator;
 import dev.bastion.engine.tiny.TinyModelSpec;
 import dev.bastion.store.ModelStore;
@@ -96,6 +99,35 @@ class ImportOllamaCommandTest {
         try (Stream<Path> blobs = Files.list(home.resolve("blobs"))) {
             assertThat(blobs).isEmpty();
         }
+    }
+
+    @Test
+    void aRealGgufComesOverAndRunsAsItsSafeTensorsForm() throws Exception {
+        Path gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        String weights = blob(Files.readAllBytes(gguf));
+        Path file = ollama.resolve("manifests/registry.ollama.ai/library/stories/260k");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, """
+                {"schemaVersion": 2, "layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": "%s", "size": %d}]}"""
+                .formatted(weights, Files.size(gguf)));
+        Result imported = run(Map.of(), "--ollama", ollama.toString(), "stories:260k");
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(run(Map.of(), "show", "stories:260k").out()).contains("architecture        llama");
+
+        String[] options = {"--raw", "Once upon a time", "--temperature", "0", "--repeat-penalty", "1", "--num-predict", "12"};
+        String fromGguf = runModel("stories:260k", options);
+        assertThat(fromGguf).isNotBlank().isEqualTo(runModel(Stories260K.directory().toString(), options));
+    }
+
+    private String runModel(String model, String... options) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new RunCommand());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        String[] args = Stream.concat(Stream.of(model), Stream.concat(Stream.of(options), Stream.of("--home", home.toString())))
+                .toArray(String[]::new);
+        assertThat(cli.execute(args)).isZero();
+        return out.toString();
     }
 
     @Test
