@@ -40,6 +40,7 @@ final class GoTemplate {
     private static final Set<String> FUNCTIONS = Set.of("and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len",
             "slice", "index", "print", "printf", "json", "currentDate", "yesterdayDate");
     private static final int MAX_DEPTH = RenderLimits.MAX_NESTING;
+    private static final int MAX_QUOTED = 64;
 
     // ---- syntax tree
 
@@ -94,12 +95,27 @@ final class GoTemplate {
 
     /** @throws IllegalArgumentException naming the first construct outside the supported part of text/template */
     static GoTemplate parse(String source) {
-        Parser p = new Parser(source);
+        return parse(source, null);
+    }
+
+    /**
+     * Like {@link #parse(String)}, refusing any field of the data outside {@code fields} ({@code .X} and {@code $.X}),
+     * so that a template naming data it will never get fails when it is created rather than rendering nothing.
+     */
+    static GoTemplate parse(String source, Set<String> fields) {
+        Parser p = new Parser(source, fields);
         return new GoTemplate(List.copyOf(p.block(0, Set.of())));
     }
 
     private static IllegalArgumentException unsupported(String what) {
         return new IllegalArgumentException("unsupported template construct: " + what);
+    }
+
+    /** Template text quoted in a message: control characters replaced, at most 64 characters. */
+    static String quote(String text) {
+        StringBuilder sb = new StringBuilder();
+        text.codePoints().limit(MAX_QUOTED).forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return text.codePointCount(0, text.length()) > MAX_QUOTED ? sb + "…" : sb.toString();
     }
 
     private static final class Parser {
@@ -113,12 +129,23 @@ final class GoTemplate {
         String pendingEnd;
         String pendingRest;
 
-        Parser(String src) {
+        /** null: any field; else the data's fields a template may name. */
+        private final Set<String> fields;
+        /** The action being parsed, for messages. */
+        private String action;
+
+        Parser(String src, Set<String> fields) {
             this.src = src;
+            this.fields = fields;
         }
 
         /** Nodes up to an {@code end}/{@code else} (left in pendingEnd) or the end of the source. */
         List<Node> block(int depth, Set<String> enders) {
+            return block(depth, enders, null);
+        }
+
+        /** @param opener the keyword whose block this is ("if", "range", "with"), for the message when it never ends */
+        List<Node> block(int depth, Set<String> enders, String opener) {
             if (depth > MAX_DEPTH) throw unsupported("blocks nested deeper than " + MAX_DEPTH);
             List<Node> nodes = new ArrayList<>();
             pendingEnd = null;
@@ -147,11 +174,15 @@ final class GoTemplate {
                     if (!action.endsWith("*/")) throw unsupported("an unclosed comment");
                     continue;
                 }
+                this.action = action;
                 String keyword = action.split("[\\s(]", 2)[0];
                 String rest = action.substring(keyword.length()).strip();
                 switch (keyword) {
                     case "end", "else" -> {
-                        if (!enders.contains(keyword)) throw unsupported("an unexpected {{ " + keyword + " }}");
+                        if (!enders.contains(keyword)) {
+                            throw unsupported(keyword.equals("else") ? "an else without if, range or with (or a second else)"
+                                    : "an end without if, range or with");
+                        }
                         pendingEnd = keyword;
                         pendingRest = rest;
                         return nodes;
@@ -167,7 +198,7 @@ final class GoTemplate {
                     default -> nodes.add(new Print(pipeline(action)));
                 }
             }
-            if (!enders.isEmpty()) throw unsupported("a block without {{ end }}");
+            if (!enders.isEmpty()) throw unsupported((opener == null ? "a block" : (opener.equals("if") ? "an " : "a ") + opener) + " without end");
             return nodes;
         }
 
@@ -194,14 +225,14 @@ final class GoTemplate {
             List<List<Node>> bodies = new ArrayList<>();
             conditions.add(pipeline(condition));
             while (true) {
-                bodies.add(block(depth + 1, Set.of("end", "else")));
+                bodies.add(block(depth + 1, Set.of("end", "else"), "if"));
                 if (pendingEnd.equals("end")) return new If(conditions, bodies, List.of());
                 if (pendingRest.startsWith("if ") || pendingRest.startsWith("if(")) {
                     conditions.add(pipeline(pendingRest.substring(2).strip()));
                     continue;
                 }
-                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }}");
-                List<Node> otherwise = block(depth + 1, Set.of("end"));
+                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + quote(pendingRest) + " }}");
+                List<Node> otherwise = block(depth + 1, Set.of("end"), "if");
                 return new If(conditions, bodies, otherwise);
             }
         }
@@ -217,12 +248,12 @@ final class GoTemplate {
             }
             over = new Pipeline(null, null, over.commands());
             ranges++;
-            List<Node> body = block(depth + 1, Set.of("end", "else"));
+            List<Node> body = block(depth + 1, Set.of("end", "else"), "range");
             ranges--;
             List<Node> otherwise = List.of();
             if (pendingEnd.equals("else")) {
-                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }} in a range");
-                otherwise = block(depth + 1, Set.of("end"));
+                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + quote(pendingRest) + " }} in a range");
+                otherwise = block(depth + 1, Set.of("end"), "range");
             }
             return new Range(key, value, over, body, otherwise);
         }
@@ -230,14 +261,14 @@ final class GoTemplate {
         /** {@code with}, and {@code else with} as a with nested in the else branch (Go 1.23). */
         private Node withNode(String spec, int depth) {
             Pipeline value = pipeline(spec);
-            List<Node> body = block(depth + 1, Set.of("end", "else"));
+            List<Node> body = block(depth + 1, Set.of("end", "else"), "with");
             List<Node> otherwise = List.of();
             if (pendingEnd.equals("else")) {
                 if (pendingRest.startsWith("with ") || pendingRest.startsWith("with(")) {
                     otherwise = List.of(withNode(pendingRest.substring(4).strip(), depth + 1));
                 } else {
-                    if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }} in a with");
-                    otherwise = block(depth + 1, Set.of("end"));
+                    if (!pendingRest.isEmpty()) throw unsupported("{{ else " + quote(pendingRest) + " }} in a with");
+                    otherwise = block(depth + 1, Set.of("end"), "with");
                 }
             }
             return new With(value, body, otherwise);
@@ -246,8 +277,24 @@ final class GoTemplate {
         private Pipeline pipeline(String text) {
             Lexer lx = new Lexer(text);
             Pipeline p = lx.pipeline(0);
-            if (!lx.atEnd()) throw unsupported("'" + text + "'");
+            if (!lx.atEnd()) throw unsupported("'" + quote(text) + "'");
+            if (fields != null) requireKnownFields(p);
             return p;
+        }
+
+        private void requireKnownFields(Pipeline p) {
+            for (List<Term> command : p.commands()) {
+                for (Term t : command) {
+                    if (t instanceof Nested n) requireKnownFields(n.pipeline());
+                    if (t instanceof Field f) {
+                        if (f.base() != null) requireKnownFields(f.base());
+                        boolean root = f.base() == null && (f.variable() == null || f.variable().equals("$"));
+                        if (root && !f.path().isEmpty() && !fields.contains(f.path().getFirst())) {
+                            throw unsupported("'{{ " + quote(action) + " }}'");
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -302,7 +349,7 @@ final class GoTemplate {
                     if (i >= s.length() || s.charAt(i) == '|' || s.charAt(i) == ')') break;
                     command.add(term(depth));
                 }
-                if (command.isEmpty()) throw unsupported("an empty command in '" + s + "'");
+                if (command.isEmpty()) throw unsupported("an empty command in '" + quote(s) + "'");
                 commands.add(command);
                 if (i < s.length() && s.charAt(i) == '|') {
                     i++;
@@ -334,7 +381,7 @@ final class GoTemplate {
             if (c == '(') {
                 i++;
                 Pipeline inner = pipeline(depth + 1);
-                if (i >= s.length() || s.charAt(i) != ')') throw unsupported("an unclosed '(' in '" + s + "'");
+                if (i >= s.length() || s.charAt(i) != ')') throw unsupported("an unclosed '(' in '" + quote(s) + "'");
                 i++;
                 List<String> path = fieldChain();
                 return path.isEmpty() ? new Nested(inner) : new Field(null, inner, path);
@@ -352,18 +399,18 @@ final class GoTemplate {
             }
             if (c == '"') {
                 int end = stringEnd(s, i);
-                if (end < 0) throw unsupported("an unclosed string in '" + s + "'");
+                if (end < 0) throw unsupported("an unclosed string in '" + quote(s) + "'");
                 String literal = s.substring(i, end + 1);
                 i = end + 1;
                 try {
                     return new Literal(TextNode.valueOf(JSON.readValue(literal, String.class)));
                 } catch (Exception e) {
-                    throw unsupported("the string " + literal);
+                    throw unsupported("the string " + quote(literal));
                 }
             }
             if (c == '`') {
                 int end = s.indexOf('`', i + 1);
-                if (end < 0) throw unsupported("an unclosed raw string in '" + s + "'");
+                if (end < 0) throw unsupported("an unclosed raw string in '" + quote(s) + "'");
                 String literal = s.substring(i + 1, end);
                 i = end + 1;
                 return new Literal(TextNode.valueOf(literal));
@@ -379,7 +426,7 @@ final class GoTemplate {
                 try {
                     return new Literal(LongNode.valueOf(Long.parseLong(s.substring(start, i))));
                 } catch (NumberFormatException e) {
-                    throw unsupported("the number " + s.substring(start, i));
+                    throw unsupported("the number " + quote(s.substring(start, i)));
                 }
             }
             if (Character.isLetter(c)) {
@@ -391,12 +438,12 @@ final class GoTemplate {
                     case "false" -> new Literal(BooleanNode.FALSE);
                     case "nil" -> new Literal(NullNode.getInstance());
                     default -> {
-                        if (!FUNCTIONS.contains(word)) throw unsupported("the function '" + word + "'");
+                        if (!FUNCTIONS.contains(word)) throw unsupported("the function '" + quote(word) + "' in '{{ " + quote(s) + " }}'");
                         yield new Function(word);
                     }
                 };
             }
-            throw unsupported("'" + c + "' in '" + s + "'");
+            throw unsupported("'{{ " + quote(s) + " }}'");
         }
     }
 
@@ -405,6 +452,75 @@ final class GoTemplate {
         int i = start + 1;
         while (i < s.length() && s.charAt(i) != '"') i += s.charAt(i) == '\\' ? 2 : 1;
         return i < s.length() ? i : -1;
+    }
+
+    // ---- Ollama's cut of the last exchange
+
+    /**
+     * This template with every node after the first {@code .Field} action argument removed, as Ollama cuts a template
+     * without .Messages for the reply being generated (its {@code deleteNode}): the field itself stays; whatever
+     * follows it in its block and in every enclosing block goes, also when its branch is not taken. Conditions and
+     * range or with values are not searched, nor are {@code $.Field} or {@code (…).Field}, as in Ollama.
+     */
+    GoTemplate cutAfter(String field) {
+        return new GoTemplate(cutList(root, field, new boolean[1]));
+    }
+
+    private static List<Node> cutList(List<Node> nodes, String field, boolean[] cut) {
+        List<Node> out = new ArrayList<>();
+        for (Node n : nodes) {
+            if (cut[0]) break;
+            Node kept = cutNode(n, field, cut);
+            if (kept != null) out.add(kept);
+        }
+        return List.copyOf(out);
+    }
+
+    private static Node cutNode(Node n, String field, boolean[] cut) {
+        return switch (n) {
+            case Text t -> t;
+            case LoopControl c -> c;
+            case Print p -> {
+                Pipeline kept = cutPipeline(p.pipeline(), field, cut);
+                yield kept == null ? null : new Print(kept);
+            }
+            case If f -> {
+                List<List<Node>> bodies = new ArrayList<>();
+                for (List<Node> body : f.bodies()) bodies.add(cut[0] ? List.of() : cutList(body, field, cut));
+                yield new If(f.conditions(), bodies, cut[0] ? List.of() : cutList(f.otherwise(), field, cut));
+            }
+            case With w -> {
+                List<Node> body = cutList(w.body(), field, cut);
+                yield new With(w.value(), body, cut[0] ? List.of() : cutList(w.otherwise(), field, cut));
+            }
+            case Range r -> {
+                List<Node> body = cutList(r.body(), field, cut);
+                yield new Range(r.keyVar(), r.valueVar(), r.over(), body, cut[0] ? List.of() : cutList(r.otherwise(), field, cut));
+            }
+        };
+    }
+
+    /** The pipeline with the arguments after the cut removed; null when a command is left with none. */
+    private static Pipeline cutPipeline(Pipeline p, String field, boolean[] cut) {
+        List<List<Term>> commands = new ArrayList<>();
+        for (List<Term> command : p.commands()) {
+            List<Term> args = new ArrayList<>();
+            for (Term t : command) {
+                if (cut[0]) continue;
+                if (t instanceof Field f && f.variable() == null && f.base() == null && f.path().contains(field)) {
+                    cut[0] = true;
+                    args.add(t);
+                } else if (t instanceof Nested nested) {
+                    Pipeline inner = cutPipeline(nested.pipeline(), field, cut);
+                    if (inner != null) args.add(new Nested(inner));
+                } else {
+                    args.add(t);
+                }
+            }
+            if (args.isEmpty()) return null;
+            commands.add(args);
+        }
+        return new Pipeline(p.declare(), p.assign(), commands);
     }
 
     // ---- execution
