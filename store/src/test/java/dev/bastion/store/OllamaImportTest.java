@@ -233,6 +233,19 @@ class OllamaImportTest {
     }
 
     @Test
+    void aBlobThatIsNoRegularFileIsRefused() throws IOException {
+        ollama.writeManifest("m", "latest");
+        Path blob = ollama.blobPath(weightsDigest);
+        Files.delete(blob);
+        Files.createDirectory(blob);
+        assertRefused("m", "the model blob sha256-" + weightsDigest.substring(7) + " is not a regular file");
+        Files.delete(blob);
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", blob.toString()).inheritIO().start().onExit()
+                .join().exitValue() == 0, "mkfifo is not available");
+        assertRefused("m", "is not a regular file"); // never opened: a FIFO would block the import
+    }
+
+    @Test
     void aSymbolicLinkToABlobOfTheDirectoryIsFollowed() throws IOException {
         Path blob = ollama.blobPath(weightsDigest);
         Path moved = Files.move(blob, ollama.root.resolve("kept.gguf"));
