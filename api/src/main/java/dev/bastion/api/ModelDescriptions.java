@@ -55,13 +55,21 @@ final class ModelDescriptions {
         String chatTemplate = null;
         List<String> specialTokens = new ArrayList<>();
         try {
-            JsonNode config = JsonFields.MAPPER.readTree(store.readLayer(d.name(), LayerType.CONFIG, MAX_SMALL_LAYER).orElseThrow());
-            info.putAll(modelInfo(ModelConfig.fromJson(config)));
-            var tokenizerConfig = store.readLayer(d.name(), LayerType.TOKENIZER_CONFIG, MAX_SMALL_LAYER);
-            if (tokenizerConfig.isPresent()) {
-                String json = new String(tokenizerConfig.get(), java.nio.charset.StandardCharsets.UTF_8);
-                chatTemplate = TokenizerConfig.parse(json).chatTemplate();
-                specialTokens.addAll(addedTokens(JsonFields.MAPPER.readTree(json)));
+            var gguf = d.format().equals("gguf") ? store.ggufSummary(d.name()) : java.util.Optional.<dev.bastion.store.GgufSummary>empty();
+            if (gguf.isPresent()) {
+                // A GGUF model's header holds it all: Ollama's model_info is its metadata.
+                info.putAll(gguf.get().modelInfo());
+                chatTemplate = gguf.get().chatTemplate();
+                specialTokens.addAll(gguf.get().controlTokens());
+            } else {
+                JsonNode config = JsonFields.MAPPER.readTree(store.readLayer(d.name(), LayerType.CONFIG, MAX_SMALL_LAYER).orElseThrow());
+                info.putAll(modelInfo(ModelConfig.fromJson(config)));
+                var tokenizerConfig = store.readLayer(d.name(), LayerType.TOKENIZER_CONFIG, MAX_SMALL_LAYER);
+                if (tokenizerConfig.isPresent()) {
+                    String json = new String(tokenizerConfig.get(), java.nio.charset.StandardCharsets.UTF_8);
+                    chatTemplate = TokenizerConfig.parse(json).chatTemplate();
+                    specialTokens.addAll(addedTokens(JsonFields.MAPPER.readTree(json)));
+                }
             }
         } catch (IOException | RuntimeException e) {
             // A model whose small files cannot be read still lists; it loads (and fails) with its own error.

@@ -187,7 +187,7 @@ public final class StoreCatalog implements ModelCatalog {
         Map<String, Object> details = new LinkedHashMap<>();
         String family = d.architecture() == null ? "unknown" : d.architecture().name().toLowerCase(Locale.ROOT);
         details.put("parent_model", ""); // as Ollama lists it; the store does not record what a model was created from
-        details.put("format", "safetensors");
+        details.put("format", d.format());
         details.put("family", family);
         details.put("families", List.of(family));
         details.put("parameter_size", d.parameterSize());

@@ -13,7 +13,6 @@ import dev.bastion.engine.testing.Stories260K;
 import dev.bastion.security.Role;
 import dev.bastion.security.Scope;
 import dev.bastion.security.SecurityServices;
-import dev.bastion.store.GgufConfigJson;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
 import dev.bastion.store.Modelfile;
@@ -62,7 +61,7 @@ class OllamaImportedClientTest {
         Path home = tmp.resolve("home");
         ModelStore store = new ModelStore(home);
         OllamaModels.Model model = OllamaModels.read(ollama, "stories:260k");
-        linked = store.importOllama(model, OllamaModels.storeName("stories:260k"), null, GgufConfigJson::of).linked();
+        linked = store.importOllama(model, OllamaModels.storeName("stories:260k"), null).linked();
         // its SafeTensors twin, with the same template and parameters
         store.importDirectory(Stories260K.copyTo(tmp.resolve("st")), ModelName.parse("stories-st"), null);
         store.create(ModelName.parse("stories-st"), new Modelfile("stories-st", model.parameters(), template, model.system(), null),
@@ -127,6 +126,9 @@ class OllamaImportedClientTest {
         JsonNode r = script("stories:260k");
 
         assertThat(r.get("list").findValuesAsText("name")).contains("stories:260k", "stories-st:latest");
+        for (JsonNode m : r.get("list")) {
+            assertThat(m.get("format").asText()).isEqualTo(m.get("name").asText().equals("stories:260k") ? "gguf" : "safetensors");
+        }
 
         JsonNode show = r.get("show");
         assertThat(show.get("template").asText()).isEqualTo(template);
@@ -136,6 +138,7 @@ class OllamaImportedClientTest {
                 .contains("stop \"<|im_end|>\"", "num_ctx 256", "temperature 0.7").noneMatch(l -> l.startsWith("mirostat"));
         assertThat(show.get("modelfile").asText()).contains("TEMPLATE").contains("<|im_start|>");
         assertThat(show.get("family").asText()).isEqualTo("llama");
+        assertThat(show.get("format").asText()).isEqualTo("gguf");
 
         JsonNode chat = r.get("chat");
         assertThat(chat.get("role").asText()).isEqualTo("assistant");

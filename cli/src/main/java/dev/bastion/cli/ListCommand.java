@@ -20,7 +20,7 @@ public final class ListCommand extends StoreCommand {
 
     private static List<String> row(ModelInfo model, Instant now) {
         String id = model.digest().substring("sha256:".length(), "sha256:".length() + 12);
-        String quantization = model.quantization() == null ? "-" : model.quantization().level();
+        String quantization = model.quantizationLevel() == null ? "-" : model.quantizationLevel();
         return List.of(model.name().toString(), id, Formats.size(model.size()), quantization, Formats.age(model.modifiedAt(), now));
     }
 }

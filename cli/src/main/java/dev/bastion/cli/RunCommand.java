@@ -165,11 +165,14 @@ public final class RunCommand implements Callable<Integer> {
      */
     record ResolvedModel(Path directory, WeightFormat weightFormat, Map<String, Object> parameters, String system, String template) {}
 
-    /** A directory is used as is; a path-like argument must be one; anything else is a store name, verified and materialized. */
+    /** A directory or .gguf file is used as is; a path-like argument must be one; anything else is a store name, verified and materialized. */
     ResolvedModel resolveModel(String name) throws IOException {
         WeightFormat requested = quantize == null ? null : Quantization.parse(quantize).weightFormat();
         Path dir = Path.of(name);
         boolean pathLike = dir.isAbsolute() || name.startsWith("./") || name.startsWith("../") || name.startsWith("~");
+        if (new dev.bastion.engine.format.GgufFormat().recognizes(dir)) {
+            return new ResolvedModel(dir, requested == null ? WeightFormat.AS_STORED : requested, Map.of(), null, null);
+        }
         if (Files.isDirectory(dir)) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
             return new ResolvedModel(dir, requested == null ? WeightFormat.AS_STORED : requested, Map.of(), null, null);

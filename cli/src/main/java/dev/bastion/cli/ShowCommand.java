@@ -47,7 +47,12 @@ public final class ShowCommand extends StoreCommand {
         out.printf(Locale.ROOT, "    %-20s%s%n", "architecture", d.architecture().name().toLowerCase(Locale.ROOT));
         out.printf(Locale.ROOT, "    %-20s%s%n", "parameters", d.parameterSize());
         out.printf(Locale.ROOT, "    %-20s%d%n", "context length", d.contextLength());
-        out.printf(Locale.ROOT, "    %-20s%s%n", "dtype", d.dtype() == null ? "unknown" : d.dtype());
+        if (d.format().equals("gguf")) {
+            out.printf(Locale.ROOT, "    %-20s%s%n", "format", "gguf");
+            if (d.quantization() == null) out.printf(Locale.ROOT, "    %-20s%s%n", "quantization", d.quantizationLevel());
+        } else {
+            out.printf(Locale.ROOT, "    %-20s%s%n", "dtype", d.dtype() == null ? "unknown" : d.dtype());
+        }
         if (d.quantization() != null) {
             out.printf(Locale.ROOT, "    %-20s%s (applied at load; the stored weights are the original safetensors)%n",
                     "quantization", d.quantization().level());

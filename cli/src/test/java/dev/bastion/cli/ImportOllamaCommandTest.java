@@ -1,13 +1,8 @@
 package dev.bastion.cli;
 
 import dev.bastion.engine.format.StorageType;
-import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.Stories260K;
-import dev.bastion.engine.tiny.TinyModelGenerator;
-import dev.bastion.engine.tiny.TinyModelSpec;
-import dev.bastion.store.ModelStore;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +28,7 @@ class ImportOllamaCommandTest {
     Path tmp;
     Path home;
     Path ollama;
-    byte[] config;
-    ModelStore.WeightsConfig original;
+    Path gguf;
 
     record Result(int exitCode, String out, String err) {}
 
@@ -42,26 +36,19 @@ class ImportOllamaCommandTest {
     void setUp() throws Exception {
         home = tmp.resolve("home");
         ollama = tmp.resolve("ollama");
-        Path tiny = TinyModelGenerator.generate(tmp.resolve("model"), Architecture.LLAMA, TinyModelSpec.tiny(Architecture.LLAMA), 7);
-        config = Files.readAllBytes(tiny.resolve("config.json"));
-        String weights = blob("GGUF-stand-in".getBytes(StandardCharsets.UTF_8));
+        gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        String weights = blob(Files.readAllBytes(gguf));
         String template = blob("{{ .System }} {{ .Prompt }}".getBytes(StandardCharsets.UTF_8));
         String params = blob("{\"temperature\": 0.25, \"penalize_newline\": true}".getBytes(StandardCharsets.UTF_8));
         String manifest = """
                 {"schemaVersion": 2, "layers": [
-                 {"mediaType": "application/vnd.ollama.image.model", "digest": "%s", "size": 13},
+                 {"mediaType": "application/vnd.ollama.image.model", "digest": "%s", "size": %d},
                  {"mediaType": "application/vnd.ollama.image.template", "digest": "%s", "size": 27},
                  {"mediaType": "application/vnd.ollama.image.params", "digest": "%s", "size": %d}]}"""
-                .formatted(weights, template, params, Files.size(ollama.resolve("blobs/sha256-" + params.substring(7))));
+                .formatted(weights, Files.size(gguf), template, params, Files.size(ollama.resolve("blobs/sha256-" + params.substring(7))));
         Path file = ollama.resolve("manifests/registry.ollama.ai/library/tiny/q8");
         Files.createDirectories(file.getParent());
         Files.writeString(file, manifest);
-        original = ImportCommand.ggufConfig;
-    }
-
-    @AfterEach
-    void restore() {
-        ImportCommand.ggufConfig = original;
     }
 
     private String blob(byte[] content) throws Exception {
@@ -73,7 +60,6 @@ class ImportOllamaCommandTest {
 
     @Test
     void importsFromTheGivenDirectoryOrOllamaModels() throws IOException {
-        ImportCommand.ggufConfig = weights -> config;
         Result imported = run(Map.of(), "--ollama", ollama.toString(), "tiny:q8");
         assertThat(imported.exitCode()).as(imported.err()).isZero();
         assertThat(imported.out()).startsWith("imported tiny:q8 from Ollama's registry.ollama.ai/library/tiny:q8 (")
@@ -88,11 +74,18 @@ class ImportOllamaCommandTest {
     }
 
     @Test
-    void weightsThatAreNoGgufAreRefusedWithNothingWritten() throws IOException {
-        Result refused = run(Map.of(), "--ollama", ollama.toString(), "tiny:q8");
+    void weightsThatAreNoGgufAreRefusedWithNothingWritten() throws Exception {
+        String standIn = blob("GGUF-stand-in".getBytes(StandardCharsets.UTF_8));
+        Path file = ollama.resolve("manifests/registry.ollama.ai/library/fake/latest");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, """
+                {"schemaVersion": 2, "layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": "%s", "size": 13},
+                 {"mediaType": "application/vnd.ollama.image.params", "digest": "%s", "size": 47}]}"""
+                .formatted(standIn, blob("{\"temperature\": 0.25, \"penalize_newline\": true}".getBytes(StandardCharsets.UTF_8))));
+        Result refused = run(Map.of(), "--ollama", ollama.toString(), "fake");
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err().lines().toList()).hasSize(2).last().asString()
-                .startsWith("Error: the model is not a GGUF file Bastion can load: sha256-"
+                .startsWith("Error: invalid GGUF file: sha256-"
                         + "4348cf700b10273e2403ff86d219af455e413f9dc4ed05a9caa73434d1172808: GGUF version")
                 .doesNotContain(tmp.toString());
         assertThat(run(Map.of(), "list").out().lines()).hasSize(1);
@@ -103,7 +96,6 @@ class ImportOllamaCommandTest {
 
     @Test
     void aRealGgufComesOverAndRunsAsItsSafeTensorsForm() throws Exception {
-        Path gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
         String weights = blob(Files.readAllBytes(gguf));
         Path file = ollama.resolve("manifests/registry.ollama.ai/library/stories/260k");
         Files.createDirectories(file.getParent());
@@ -112,7 +104,7 @@ class ImportOllamaCommandTest {
                 .formatted(weights, Files.size(gguf)));
         Result imported = run(Map.of(), "--ollama", ollama.toString(), "stories:260k");
         assertThat(imported.exitCode()).as(imported.err()).isZero();
-        assertThat(run(Map.of(), "show", "stories:260k").out()).contains("architecture        llama");
+        assertThat(run(Map.of(), "show", "stories:260k").out()).contains("llama").contains("gguf");
 
         String[] options = {"--raw", "Once upon a time", "--temperature", "0", "--repeat-penalty", "1", "--num-predict", "12"};
         String fromGguf = runModel("stories:260k", options);
@@ -135,8 +127,8 @@ class ImportOllamaCommandTest {
         Result missing = run(Map.of(), "--ollama", ollama.toString(), "nope");
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).isEqualTo("Error: no model registry.ollama.ai/library/nope:latest in the Ollama models directory\n");
-        Result noName = run(Map.of(), ollama.toString());
-        assertThat(noName.err()).isEqualTo("Error: --name is required to import a directory\n");
+        Result noName = run(Map.of(), "--ollama", ollama.toString(), "a/b/c/d");
+        assertThat(noName.err()).isEqualTo("Error: 'a/b/c/d' is not an Ollama model name ([host/][namespace/]name[:tag])\n");
     }
 
     private Result run(Map<String, String> env, String... args) {

@@ -6,6 +6,8 @@ import java.util.Optional;
 /** What a manifest layer holds; the media type is what is written to the manifest. */
 public enum LayerType {
     CONFIG("application/vnd.bastion.model.config"),
+    /** A whole GGUF model (weights, config, tokenizer, template): the manifest's config layer of a GGUF model. */
+    GGUF("application/vnd.bastion.model.gguf"),
     WEIGHTS("application/vnd.bastion.model.weights"),
     TOKENIZER("application/vnd.bastion.model.tokenizer"),
     TOKENIZER_CONFIG("application/vnd.bastion.model.tokenizer-config"),

@@ -29,8 +29,9 @@ public record Manifest(int schemaVersion, Layer config, List<Layer> layers, Stri
         if (schemaVersion != SCHEMA_VERSION) {
             throw new IllegalArgumentException("unsupported manifest schemaVersion " + schemaVersion + " (expected " + SCHEMA_VERSION + ")");
         }
-        if (config == null || config.type() != LayerType.CONFIG) {
-            throw new IllegalArgumentException("manifest config layer must have mediaType " + LayerType.CONFIG.mediaType());
+        if (config == null || (config.type() != LayerType.CONFIG && config.type() != LayerType.GGUF)) {
+            throw new IllegalArgumentException("manifest config layer must have mediaType " + LayerType.CONFIG.mediaType()
+                    + " or " + LayerType.GGUF.mediaType());
         }
         if (layers == null) throw new IllegalArgumentException("manifest has no 'layers'");
         if (createdAt == null) throw new IllegalArgumentException("manifest has no 'createdAt'");
@@ -61,6 +62,12 @@ public record Manifest(int schemaVersion, Layer config, List<Layer> layers, Stri
     @JsonIgnore
     public long size() {
         return allLayers().stream().mapToLong(Layer::size).sum();
+    }
+
+    /** Whether the model is one GGUF file (its config layer) rather than a Hugging Face directory. */
+    @JsonIgnore
+    public boolean isGguf() {
+        return config.type() == LayerType.GGUF;
     }
 
     public Optional<Layer> layer(LayerType type) {

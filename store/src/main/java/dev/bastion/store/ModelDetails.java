@@ -15,11 +15,22 @@ import java.util.Optional;
  * @param dtype config.json's {@code torch_dtype}, or null when absent
  * @param parameters the Modelfile {@code PARAMETER}s, see {@link ModelParameter}
  * @param quantization applied at load, or null when the weights are used as stored
+ * @param format {@code safetensors} or {@code gguf} (then {@code dtype} is the file type, {@code Q4_K_M}, {@code F16}…)
  */
 public record ModelDetails(ModelName name, String digest, String owner, Instant createdAt, long size,
                            Architecture architecture, long parameterCount, int contextLength, String dtype,
                            Quantization quantization,
-                           Map<String, Object> parameters, String template, String system, String license) {
+                           Map<String, Object> parameters, String template, String system, String license,
+                           String format) {
+
+    /** A Hugging Face (safetensors) model. */
+    public ModelDetails(ModelName name, String digest, String owner, Instant createdAt, long size,
+                        Architecture architecture, long parameterCount, int contextLength, String dtype,
+                        Quantization quantization,
+                        Map<String, Object> parameters, String template, String system, String license) {
+        this(name, digest, owner, createdAt, size, architecture, parameterCount, contextLength, dtype, quantization,
+                parameters, template, system, license, "safetensors");
+    }
 
     /**
      * What the weights are served as, in Ollama's vocabulary: {@code Q8_0}, else the checkpoint's dtype as a GGML file
@@ -28,11 +39,13 @@ public record ModelDetails(ModelName name, String digest, String owner, Instant 
     public String quantizationLevel() {
         if (quantization != null) return quantization.level();
         if (dtype == null) return "unknown";
+        if (format.equals("gguf")) return dtype;
         return storedType().map(Enum::name).orElse(dtype.toUpperCase(java.util.Locale.ROOT));
     }
 
     /** How the weights are stored (from config.json's {@code torch_dtype}), when it names a known type. */
     public Optional<StorageType> storedType() {
+        if (format.equals("gguf")) return java.util.Arrays.stream(StorageType.values()).filter(t -> t.name().equals(dtype)).findFirst();
         return StorageType.fromTorchDtype(dtype);
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.engine.JsonErrors;
+import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.GgufFormat;
 import dev.bastion.engine.model.ModelConfig;
 import dev.bastion.engine.safetensors.SafeTensorsFile;
 
@@ -99,6 +101,31 @@ record ModelDirectory(Path dir, List<Source> files, long totalSize) {
         long total = 0;
         for (Source s : sources) total += Files.size(s.path());
         return new ModelDirectory(real, List.copyOf(sources), total);
+    }
+
+    /** The layer name a GGUF model's file gets in the store and when materialized. */
+    static final String GGUF_FILE = "model.gguf";
+
+    /**
+     * A single GGUF file, validated as the engine will read it (header, metadata caps, tensor layout, config and
+     * tokenizer keys) before the store copies it; held to the same own-regular-file rule as a directory's files.
+     */
+    static ModelDirectory ggufFile(Path file) throws IOException {
+        Path real = file.toRealPath();
+        BasicFileAttributes attributes = requireOwnRegularFile(file);
+        requireLoadableGguf(real);
+        return new ModelDirectory(real.getParent(), List.of(new Source(real, LayerType.GGUF, attributes.fileKey())),
+                attributes.size());
+    }
+
+    /** Reads {@code gguf} as the engine will (header, caps, tensor layout, config and tokenizer keys), or refuses it. */
+    static void requireLoadableGguf(Path gguf) throws InvalidModelException {
+        try (Checkpoint checkpoint = new GgufFormat().read(gguf)) {
+            checkpoint.tokenizer();
+            checkpoint.tokenizerConfig();
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidModelException("invalid GGUF file: " + e.getMessage(), e);
+        }
     }
 
     /** Refuses anything but a regular file with a single link; returns its attributes. */

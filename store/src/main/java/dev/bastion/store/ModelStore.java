@@ -191,12 +191,26 @@ public final class ModelStore {
      * tokenizer.json, …) to its digest; validated as {@link #importDirectory} validates a directory. The uploads are
      * consumed (the model's blobs are the store's copy); after a failure they stay for another attempt.
      *
-     * @throws InvalidModelException for GGUF files (not readable yet), unknown digests, or an invalid model
+     * A single {@code .gguf} file is imported as {@link #importGguf} does.
+     *
+     * @throws InvalidModelException for unknown digests or an invalid model
      */
     public Manifest importUploads(ModelName name, Map<String, String> files, String owner) throws IOException {
-        if (files.keySet().stream().anyMatch(f -> f.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf"))) {
-            throw new InvalidModelException("GGUF files cannot be read yet; upload the model's safetensors files with its "
-                    + "config.json, tokenizer.json and tokenizer_config.json instead");
+        List<String> ggufNames = files.keySet().stream().filter(f -> f.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")).toList();
+        if (!ggufNames.isEmpty()) {
+            if (files.size() != 1) {
+                throw new InvalidModelException("a GGUF model is one file: 'files' must name only the .gguf file");
+            }
+            BlobUploads.Staged staged = uploads.stage(files);
+            Manifest manifest;
+            try {
+                manifest = importGguf(staged.dir().resolve(ggufNames.getFirst()), name, owner);
+            } catch (IOException | RuntimeException e) {
+                uploads.unstage(staged);
+                throw e;
+            }
+            StoreFiles.deleteRecursively(staged.dir());
+            return manifest;
         }
         if (!files.containsKey(ModelDirectory.CONFIG)) {
             throw new InvalidModelException("'files' must include config.json (and the safetensors weights and tokenizer.json)");
@@ -213,12 +227,43 @@ public final class ModelStore {
         return manifest;
     }
 
-    /** Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}. */
+    /**
+     * Imports a Hugging Face style directory (config.json, *.safetensors, tokenizer.json, …) under {@code name}; a
+     * {@code .gguf} file is imported as {@link #importGguf} does.
+     */
     public Manifest importDirectory(Path modelDir, ModelName name, String owner) throws IOException {
+        if (isGgufFile(modelDir)) return importGguf(modelDir, name, owner);
         ModelDirectory source = ModelDirectory.scan(modelDir);
         try (StoreLock.Held held = lock.acquire()) {
             return commit(name, owner, source, null, null, null);
         }
+    }
+
+    /**
+     * Imports a GGUF file under {@code name} as one blob (the manifest's config layer), after validating it as the
+     * engine reads it: the header and every cap of the GGUF reader, the tensor layout, the config and tokenizer keys.
+     * The file must be a regular file of its own (no symbolic or hard link), as a directory's files must.
+     */
+    public Manifest importGguf(Path file, ModelName name, String owner) throws IOException {
+        return importGguf(file, name, owner, null);
+    }
+
+    /**
+     * Like {@link #importGguf(Path, ModelName, String)}, adding the parameters, template, system prompt and license of
+     * {@code extras} (null: none; its FROM is ignored), as an Ollama model's layers bring them.
+     *
+     * @throws ModelfileException for a TEMPLATE outside the subset generation renders, before anything is written
+     */
+    public Manifest importGguf(Path file, ModelName name, String owner, Modelfile extras) throws IOException {
+        if (extras != null && extras.template() != null) Modelfile.requireRenderable(0, extras.template());
+        ModelDirectory source = ModelDirectory.ggufFile(file);
+        try (StoreLock.Held held = lock.acquire()) {
+            return commit(name, owner, source, null, extras, null);
+        }
+    }
+
+    private static boolean isGgufFile(Path path) {
+        return Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
     }
 
     /**
@@ -246,11 +291,14 @@ public final class ModelStore {
                 throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from()) + "': no model of that name in the store");
             }
             Path dir = baseDir.resolve(modelfile.from()).normalize();
-            if (!Files.isDirectory(dir)) {
+            if (isGgufFile(dir)) {
+                source = ModelDirectory.ggufFile(dir);
+            } else if (!Files.isDirectory(dir)) {
                 throw new InvalidModelException("FROM '" + ModelName.printable(modelfile.from())
                         + "': no model of that name in the store and no directory " + dir);
+            } else {
+                source = ModelDirectory.scan(dir);
             }
-            source = ModelDirectory.scan(dir);
         }
         try (StoreLock.Held held = lock.acquire()) {
             Manifest base = source != null ? null : readManifest(baseName.get());
@@ -259,41 +307,33 @@ public final class ModelStore {
         }
     }
 
-    /** The config.json the store keeps for a weights file it cannot describe itself (a GGUF: from its metadata). */
-    @FunctionalInterface
-    public interface WeightsConfig {
-        byte[] configJson(Path weights) throws IOException;
-    }
-
     /** What {@link #importOllama} did with the weights: hard-linked them (no copy, no extra disk space) or copied them. */
     public record OllamaImport(Manifest manifest, boolean linked) {}
 
     /**
-     * Imports a model read from an Ollama models directory: its weights are hard-linked into the blobs (copied when
-     * the directory is on another file system) and their SHA-256 checked against the digest before the manifest names
-     * them; the template, system prompt, license and parameters become the model's. Ollama's files are never
-     * modified (a linked blob keeps its permissions). The manifest is written last, so a failure leaves no model.
+     * Imports a model read from an Ollama models directory as a GGUF model (as {@link #importGguf} stores one): its
+     * weights are hard-linked into the blobs (copied when the directory is on another file system), their SHA-256
+     * checked against the digest and the file read as the engine reads GGUF, all before the manifest names them; the
+     * template, system prompt, license and parameters become the model's. Ollama's files are never modified (a linked
+     * blob keeps its permissions). The manifest is written last, so a failure leaves no model.
      *
-     * @param config the config.json for the weights file (it is called with the blob, once verified)
      * @throws ModelfileException for a template that generation could not render, before anything is written
      */
-    public OllamaImport importOllama(OllamaModels.Model model, ModelName name, String owner, WeightsConfig config) throws IOException {
+    public OllamaImport importOllama(OllamaModels.Model model, ModelName name, String owner) throws IOException {
         if (model.template() != null) Modelfile.requireRenderable(0, model.template());
         try (StoreLock.Held held = lock.acquire()) {
             try {
                 OllamaModels.Blob source = model.weights();
-                Layer weights = new Layer(LayerType.WEIGHTS.mediaType(), source.digest(), source.size(), "model.gguf");
+                Layer weights = new Layer(LayerType.GGUF.mediaType(), source.digest(), source.size(), ModelDirectory.GGUF_FILE);
                 boolean linked = linkOrCopyVerified(source, weights);
-                List<Layer> layers = new ArrayList<>(List.of(weights));
-                Layer configLayer = storeBlob(new ByteArrayInputStream(config.configJson(blobPath(weights))), LayerType.CONFIG,
-                        GgufConfigJson.FILE_NAME);
+                List<Layer> layers = new ArrayList<>();
                 if (!model.parameters().isEmpty()) {
                     replaceLayer(layers, LayerType.PARAMS, "params.json", JSON.writeValueAsBytes(model.parameters()));
                 }
                 if (model.template() != null) replaceLayer(layers, LayerType.TEMPLATE, "template", utf8(model.template()));
                 if (model.system() != null) replaceLayer(layers, LayerType.SYSTEM, "system", utf8(model.system()));
                 if (model.license() != null) replaceLayer(layers, LayerType.LICENSE, "LICENSE", utf8(model.license()));
-                Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, configLayer, layers, owner, Instant.now());
+                Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, weights, layers, owner, Instant.now());
                 boolean replaced = Files.exists(manifestPath(name));
                 writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
                 if (replaced) removeUnreferenced(new Removal());
@@ -311,8 +351,11 @@ public final class ModelStore {
 
     /** Puts {@code source} at {@code layer}'s blob through a temp hard link (else a copy), hashed before it is renamed. */
     private boolean linkOrCopyVerified(OllamaModels.Blob source, Layer layer) throws IOException {
-        Path temp = blobs.resolve(StoreFiles.TEMP_PREFIX + UUID.randomUUID());
+        // A temp directory holding the blob under its own name, so that errors about the file name the blob
+        Path tempDir = blobs.resolve(StoreFiles.TEMP_PREFIX + UUID.randomUUID());
+        Path temp = tempDir.resolve(blobFileName(layer));
         try {
+            StoreFiles.createPrivateDirectories(tempDir);
             boolean linked;
             try {
                 Files.createLink(temp, source.path());
@@ -332,6 +375,7 @@ public final class ModelStore {
                 throw new InvalidModelException("the model blob " + blobFileName(layer) + " does not match its digest "
                         + "(corrupt or tampered with): it hashes to " + hashed.digest());
             }
+            if (layer.type() == LayerType.GGUF) ModelDirectory.requireLoadableGguf(temp);
             blobHook.beforeCommit(temp, layer);
             Path target = blobPath(layer);
             if (!(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Files.size(target) == layer.size())) {
@@ -341,7 +385,7 @@ public final class ModelStore {
             }
             return linked;
         } finally {
-            Files.deleteIfExists(temp);
+            StoreFiles.deleteRecursively(tempDir);
         }
     }
 
@@ -361,8 +405,10 @@ public final class ModelStore {
                         relative.getName(2).toString());
                 byte[] bytes = Files.readAllBytes(path);
                 Manifest manifest = parseManifest(path, bytes);
+                String level = manifest.isGguf() && manifest.quantization() == null
+                        ? GgufSummary.fileTypeOrNull(blobPath(manifest.config())) : null;
                 models.add(new ModelInfo(name, digest(bytes), manifest.size(),
-                        Files.getLastModifiedTime(path).toInstant(), manifest.owner(), manifest.quantization()));
+                        Files.getLastModifiedTime(path).toInstant(), manifest.owner(), manifest.quantization(), level));
             } catch (IllegalArgumentException | InvalidModelException | NoSuchFileException e) {
                 // Foreign or corrupt file, or deleted meanwhile: not a model to list.
             }
@@ -376,6 +422,15 @@ public final class ModelStore {
         byte[] bytes = readManifestBytes(name);
         Manifest manifest = parseManifest(path, bytes);
         Path configBlob = blobPath(manifest.config());
+        Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
+                ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
+        if (manifest.isGguf()) {
+            GgufSummary gguf = GgufSummary.read(name, configBlob);
+            return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
+                    gguf.config().architecture(), gguf.parameterCount(), gguf.config().maxPositionEmbeddings(), gguf.fileType(),
+                    manifest.quantization(), parameters, readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM),
+                    readText(manifest, LayerType.LICENSE), "gguf");
+        }
         JsonNode raw;
         ModelConfig config;
         try {
@@ -385,12 +440,16 @@ public final class ModelStore {
             throw new InvalidModelException("model '" + name + "': config blob " + configBlob.getFileName() + " is invalid: "
                     + e.getMessage(), e);
         }
-        Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
-                ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
         return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
                 config.architecture(), ArchitectureSupport.parameterCount(config), config.maxPositionEmbeddings(),
                 raw.hasNonNull("torch_dtype") ? raw.get("torch_dtype").asText() : null, manifest.quantization(), parameters,
                 readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM), readText(manifest, LayerType.LICENSE));
+    }
+
+    /** The header of a stored GGUF model ({@code /api/show}'s model_info, template, control tokens); empty for others. */
+    public Optional<GgufSummary> ggufSummary(ModelName name) throws IOException {
+        Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
+        return manifest.isGguf() ? Optional.of(GgufSummary.read(name, blobPath(manifest.config()))) : Optional.empty();
     }
 
     /** Points {@code to} at the same manifest as {@code from} (same digest); an existing {@code to} is replaced. */
@@ -478,9 +537,9 @@ public final class ModelStore {
                 for (ModelDirectory.Source file : source.files()) {
                     Layer layer;
                     try (InputStream in = file.open()) {
-                        layer = storeBlob(in, file.type(), file.fileName());
+                        layer = storeBlob(in, file.type(), file.type() == LayerType.GGUF ? ModelDirectory.GGUF_FILE : file.fileName());
                     }
-                    if (file.type() == LayerType.CONFIG) config = layer;
+                    if (file.type() == LayerType.CONFIG || file.type() == LayerType.GGUF) config = layer;
                     else layers.add(layer);
                 }
             }

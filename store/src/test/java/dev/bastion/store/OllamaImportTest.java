@@ -1,6 +1,10 @@
 package dev.bastion.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.testing.GgufExport;
+import dev.bastion.engine.testing.Stories260K;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +17,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,18 +36,22 @@ class OllamaImportTest {
     Path tmp;
     ModelStore store;
     OllamaDirectory ollama;
+    /** stories260K as an F32 GGUF: what `ollama pull` would have left as the model blob. */
+    static byte[] gguf;
     byte[] weights;
-    byte[] config;
     String weightsDigest;
+
+    @BeforeAll
+    static void exportGguf(@TempDir Path dir) throws IOException {
+        gguf = Files.readAllBytes(GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), StorageType.F32,
+                GgufExport.Vocabulary.LLAMA));
+    }
 
     @BeforeEach
     void setUp() throws IOException {
         store = new ModelStore(tmp.resolve("home"));
         ollama = new OllamaDirectory(tmp.resolve("ollama"));
-        weights = new byte[100_000];
-        new Random(7).nextBytes(weights);
-        weights[0] = 'G'; // a stand-in for a GGUF: the store never parses the weights, the config comes from WeightsConfig
-        config = Files.readAllBytes(TinyModelDirectory.write(tmp.resolve("tiny"), 1).resolve("config.json"));
+        weights = gguf.clone();
         weightsDigest = ollama.blob(weights);
         ((com.fasterxml.jackson.databind.node.ArrayNode) ollama.manifest.get("layers"))
                 .add(ollama.descriptor(OllamaModels.MODEL, weightsDigest));
@@ -52,7 +59,7 @@ class OllamaImportTest {
 
     private ModelStore.OllamaImport importIt(String reference) throws IOException {
         OllamaModels.Model model = OllamaModels.read(ollama.root, reference);
-        return store.importOllama(model, OllamaModels.storeName(reference), null, w -> config);
+        return store.importOllama(model, OllamaModels.storeName(reference), null);
     }
 
     private void assertRefused(String reference, String message) throws IOException {
@@ -84,7 +91,7 @@ class OllamaImportTest {
         OllamaModels.Model model = OllamaModels.read(ollama.root, "smollm2:135m");
         assertThat(model.warnings()).containsExactly("left out the parameter 'mirostat', which Bastion does not use",
                 "left out the vision projector: Bastion serves the text model only");
-        ModelStore.OllamaImport imported = store.importOllama(model, OllamaModels.storeName("smollm2:135m"), null, w -> config);
+        ModelStore.OllamaImport imported = store.importOllama(model, OllamaModels.storeName("smollm2:135m"), null);
 
         assertThat(imported.linked()).isTrue();
         ModelName name = ModelName.parse("smollm2:135m");
@@ -121,7 +128,7 @@ class OllamaImportTest {
                     .add(elsewhere.descriptor(OllamaModels.MODEL, digest));
             elsewhere.writeManifest("m", "latest");
             ModelStore.OllamaImport imported = store.importOllama(OllamaModels.read(elsewhere.root, "m"),
-                    ModelName.parse("m"), null, w -> config);
+                    ModelName.parse("m"), null);
             assertThat(imported.linked()).isFalse();
             Path blob = store.materialize(ModelName.parse("m")).resolve("model.gguf");
             assertThat(Files.readAllBytes(blob)).isEqualTo(weights);
@@ -188,7 +195,7 @@ class OllamaImportTest {
     void aBlobOfAnotherSizeThanTheManifestSaysIsRefused() throws IOException {
         ((ObjectNode) ollama.manifest.get("layers").get(0)).put("size", weights.length + 1);
         ollama.writeManifest("m", "latest");
-        assertRefused("m", "has 100000 bytes, its manifest says 100001");
+        assertRefused("m", "has " + weights.length + " bytes, its manifest says " + (weights.length + 1));
     }
 
     @Test
@@ -285,17 +292,14 @@ class OllamaImportTest {
     }
 
     @Test
-    void aFailureAfterTheWeightsWereLinkedLeavesNoModelAndNoBlob() throws IOException {
+    void weightsThatMatchTheirDigestButAreNoLoadableGgufLeaveNoModelAndNoBlob() throws IOException {
+        byte[] truncated = Arrays.copyOf(gguf, gguf.length / 2);
+        String digest = ollama.blob(truncated);
+        ((ObjectNode) ollama.manifest.get("layers").get(0)).put("digest", digest).put("size", truncated.length);
         ollama.layer(OllamaModels.TEMPLATE, TEMPLATE);
         ollama.writeManifest("m", "latest");
-        OllamaModels.Model model = OllamaModels.read(ollama.root, "m");
-        List<Path> before = files(store.home());
-        assertThatThrownBy(() -> store.importOllama(model, ModelName.parse("m"), null, w -> {
-            throw new InvalidModelException("not a GGUF file");
-        })).hasMessage("not a GGUF file");
-        assertThat(store.list()).isEmpty();
-        assertThat(files(store.home())).isEqualTo(before);
-        assertThat(Files.readAllBytes(ollama.blobPath(weightsDigest))).isEqualTo(weights);
+        assertRefused("m", "invalid GGUF file: sha256-" + digest.substring(7));
+        assertThat(Files.readAllBytes(ollama.blobPath(digest))).isEqualTo(truncated);
     }
 
     @Test

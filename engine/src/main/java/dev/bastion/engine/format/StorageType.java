@@ -13,16 +13,13 @@ public enum StorageType {
     F32(1, 4, true),
     F16(1, 2, true),
     BF16(1, 2, true),
-    /**
-     * ggml's layout: 32 signed bytes and an F16 scale. The engine produces Q8_0 only at load ({@code WeightFormat.Q8_0},
-     * held with F32 scales); reading stored Q8_0 blocks is for the GGUF loader to add.
-     */
-    Q8_0(32, 34, false),
-    // GGUF's 4-6 bit types, listed for their sizes; no kernel reads them yet.
-    Q4_0(32, 18, false),
-    Q4_K(256, 144, false),
-    Q5_K(256, 176, false),
-    Q6_K(256, 210, false);
+    /** ggml's blocks, read in place by the {@code tensor.Ggml*Matrix} kernels: an F16 scale and 32 signed bytes. */
+    Q8_0(32, 34, true),
+    Q4_0(32, 18, true),
+    // ggml's K-quants: super-blocks of 256 weights.
+    Q4_K(256, 144, true),
+    Q5_K(256, 176, true),
+    Q6_K(256, 210, true);
 
     private final int blockSize;
     private final int bytesPerBlock;

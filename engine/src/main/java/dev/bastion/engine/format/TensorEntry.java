@@ -32,7 +32,7 @@ public record TensorEntry(String name, StorageType type, long[] shape) {
      */
     public long residentBytes(WeightFormat format) {
         if (shape.length != 2) return Math.multiplyExact(elements(), Float.BYTES);
-        if (format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(shape[1])) return Q8Matrix.residentBytes(shape[0], shape[1]);
+        if (format == WeightFormat.Q8_0 && type.blockSize() == 1 && Q8Matrix.canQuantize(shape[1])) return Q8Matrix.residentBytes(shape[0], shape[1]);
         return type == StorageType.F16 ? Math.multiplyExact(elements(), Float.BYTES) : storedBytes();
     }
 

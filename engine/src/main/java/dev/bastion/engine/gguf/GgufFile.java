@@ -79,7 +79,7 @@ public final class GgufFile implements AutoCloseable {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             Arena arena = Arena.ofShared();
             try {
-                MemorySegment whole = channel.size() == 0 ? MemorySegment.NULL.reinterpret(0)
+                MemorySegment whole = channel.size() == 0 ? MemorySegment.ofArray(new byte[0])
                         : channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
                 return parse(file, arena, whole);
             } catch (IOException | RuntimeException | Error e) {

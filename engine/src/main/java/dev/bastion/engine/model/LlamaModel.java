@@ -79,7 +79,8 @@ public final class LlamaModel implements LanguageModel {
                 public Matrix matrix(String name, int rows, int cols) {
                     StorageType type = checkpoint.tensors().get(name).type();
                     Matrix stored = Matrices.of(checkpoint.data(name), type, rows, cols, conversions);
-                    boolean quantize = format == WeightFormat.Q8_0 && Q8Matrix.canQuantize(stored);
+                    // Weights stored quantized (ggml blocks) are used as they are, never quantized twice.
+                    boolean quantize = format == WeightFormat.Q8_0 && type.blockSize() == 1 && Q8Matrix.canQuantize(stored);
                     return quantize ? Q8Matrix.quantize(stored, conversions) : stored;
                 }
 

@@ -194,7 +194,7 @@ final class GoTemplate {
                         if (ranges == 0 || !rest.isEmpty()) throw unsupported("{{ " + keyword + " }} outside a range");
                         nodes.add(new LoopControl(keyword.equals("break")));
                     }
-                    case "define", "template", "block" -> throw unsupported("{{ " + keyword + " }}");
+                    case "define", "template", "block" -> throw unsupported("'{{ " + quote(action) + " }}'");
                     default -> nodes.add(new Print(pipeline(action)));
                 }
             }

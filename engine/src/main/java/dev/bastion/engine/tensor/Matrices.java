@@ -17,7 +17,7 @@ public final class Matrices {
     private Matrices() {}
 
     /**
-     * A matrix over {@code data} (used in place for F32 and BF16). F16 has no cheap in-kernel widening, so it is
+     * A matrix over {@code data} (used in place for F32, BF16 and ggml's quantized blocks). F16 has no cheap in-kernel widening, so it is
      * converted once into an F32 copy allocated from {@code arena}, which must outlive the matrix.
      */
     public static Matrix of(MemorySegment data, StorageType type, int rows, int cols, Arena arena) {
@@ -25,6 +25,11 @@ public final class Matrices {
             case F32 -> new F32Matrix(data, rows, cols);
             case BF16 -> new Bf16Matrix(data, rows, cols);
             case F16 -> new F32Matrix(f16ToF32(data, (long) rows * cols, arena), rows, cols);
+            case Q8_0 -> new GgmlQ8_0Matrix(data, rows, cols);
+            case Q4_0 -> new GgmlQ4_0Matrix(data, rows, cols);
+            case Q4_K -> new GgmlQ4KMatrix(data, rows, cols);
+            case Q5_K -> new GgmlQ5KMatrix(data, rows, cols);
+            case Q6_K -> new GgmlQ6KMatrix(data, rows, cols);
             default -> throw new IllegalArgumentException("no kernel reads " + type + " weights yet (readable: "
                     + StorageType.readableNames() + ")");
         };

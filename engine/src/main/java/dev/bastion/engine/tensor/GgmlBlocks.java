@@ -1,0 +1,90 @@
+package dev.bastion.engine.tensor;
+
+import dev.bastion.engine.format.StorageType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * What the ggml block kernels share: the vector shapes, size checks and the F16/byte readers. The kernels decode
+ * chunks of {@link #L} weights that never straddle a 16-weight group (the finest scale granularity, Q6_K's), so
+ * they need 8 or 16 float lanes; other CPUs take the scalar path.
+ */
+final class GgmlBlocks {
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16
+            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** One byte per float lane, so a byte vector converts to exactly one float vector. */
+    static final VectorSpecies<Byte> B = L == 8 || L == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    static final boolean VECTOR = B != null;
+    private static final VectorShuffle<Float>[] HALVES = halvingShuffles();
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private GgmlBlocks() {}
+
+    /** Checks that {@code data} holds exactly {@code rows} rows of whole {@code type} blocks, in native memory. */
+    static MemorySegment requireBlocks(MemorySegment data, StorageType type, int rows, int cols) {
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException(type + " matrix must have positive shape, got [" + rows + ", " + cols + "]");
+        if (cols % type.blockSize() != 0) {
+            throw new IllegalArgumentException(type + " matrix rows of " + cols + " weights do not fill whole blocks of " + type.blockSize());
+        }
+        long expected = type.bytesFor((long) rows * cols);
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException(type + " matrix [" + rows + ", " + cols + "] needs " + expected + " bytes, got " + data.byteSize());
+        }
+        if (!data.isNative()) throw new IllegalArgumentException(type + " matrix data must be a native (mapped or off-heap) segment");
+        return data;
+    }
+
+    static float half(MemorySegment data, long at) {
+        return Float.float16ToFloat(data.get(HALF, at));
+    }
+
+    static int u8(MemorySegment data, long at) {
+        return data.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+    }
+
+    static ByteVector bytes(MemorySegment data, long at) {
+        return ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The Q4_K/Q5_K 6-bit scale ({@code which == 0}) or min ({@code which == 1}) of sub-block {@code j}: ggml's get_scale_min_k4. */
+    static int scaleMinK4(MemorySegment data, long scales, int j, int which) {
+        if (j < 4) return u8(data, scales + j + 4L * which) & 63;
+        int low = which == 0 ? u8(data, scales + j + 4) & 0xF : u8(data, scales + j + 4) >> 4;
+        return low | (u8(data, scales + j - 4L * (1 - which)) >> 6) << 4;
+    }
+
+    /** A fixed pairwise lane sum, so results do not change between the interpreter and the JIT (see VectorMath.sumLanes). */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> half : HALVES) v = v.add(v.rearrange(half));
+        return v.lane(0);
+    }
+
+    /** The scalar fallback: the reference dequantization of the row, summed in order. */
+    static float scalarDot(Matrix m, int row, float[] x) {
+        float[] w = new float[m.cols()];
+        m.copyRow(row, w);
+        float sum = 0;
+        for (int i = 0; i < w.length; i++) sum += w[i] * x[i];
+        return sum;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halvingShuffles() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) {
+            int shift = L >> (k + 1);
+            shuffles[k] = VectorShuffle.fromOp(F, i -> (i + shift) % L);
+        }
+        return shuffles;
+    }
+}

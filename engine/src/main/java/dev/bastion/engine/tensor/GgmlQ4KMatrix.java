@@ -1,0 +1,131 @@
+package dev.bastion.engine.tensor;
+
+import dev.bastion.engine.format.StorageType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.bastion.engine.tensor.GgmlBlocks.F;
+import static dev.bastion.engine.tensor.GgmlBlocks.L;
+
+/**
+ * ggml's Q4_K super-blocks used in place: per 256 weights F16 {@code d} and {@code dmin}, 12 bytes packing eight
+ * 6-bit scales and mins (see {@link GgmlBlocks#scaleMinK4}), and 128 bytes of nibbles. Sub-block {@code s} (32
+ * weights) is the low ({@code s} even) or high nibbles of bytes {@code 32 * (s / 2) ..}; {@code w = d*sc*q - dmin*m}.
+ */
+public final class GgmlQ4KMatrix implements Matrix {
+
+    static final int BLOCK = 256, BYTES = 144;
+    private static final int SCALES = 4, QS = 16;
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+
+    /** @param data native memory of exactly {@code rows * cols / 256} super-blocks of 144 bytes */
+    public GgmlQ4KMatrix(MemorySegment data, int rows, int cols) {
+        this.data = GgmlBlocks.requireBlocks(data, StorageType.Q4_K, rows, cols);
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = (long) cols / BLOCK * BYTES;
+    }
+
+    /** The reference dequantizer, straight from ggml's dequantize_row_q4_K. */
+    public static void dequantizeRow(MemorySegment blocks, long at, float[] out, int count) {
+        for (int b = 0; b < count / BLOCK; b++, at += BYTES) {
+            float d = GgmlBlocks.half(blocks, at), dmin = GgmlBlocks.half(blocks, at + 2);
+            for (int s = 0; s < 8; s++) {
+                float d1 = d * GgmlBlocks.scaleMinK4(blocks, at + SCALES, s, 0);
+                float m1 = dmin * GgmlBlocks.scaleMinK4(blocks, at + SCALES, s, 1);
+                for (int l = 0; l < 32; l++) {
+                    int q = GgmlBlocks.u8(blocks, at + QS + (s >> 1) * 32L + l);
+                    out[b * BLOCK + s * 32 + l] = d1 * ((s & 1) == 0 ? q & 0x0F : q >> 4) - m1;
+                }
+            }
+        }
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    @Override
+    public void copyRow(int row, float[] out) {
+        dequantizeRow(data, row * rowBytes, out, cols);
+    }
+
+    /** Two accumulators (even and odd chunks of each sub-block), in the same order per token as {@link #dotRow4}. */
+    @Override
+    public float dotRow(int row, float[] x) {
+        if (!GgmlBlocks.VECTOR) return GgmlBlocks.scalarDot(this, row, x);
+        FloatVector a = FloatVector.zero(F), b = a;
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            for (int s = 0; s < 8; s++) {
+                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
+                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                long qs = at + QS + (s >> 1) * 32L;
+                boolean high = (s & 1) != 0;
+                for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
+                    a = weights(qs + c, high, d1, m1).fma(FloatVector.fromArray(F, x, p), a);
+                    b = weights(qs + c + L, high, d1, m1).fma(FloatVector.fromArray(F, x, p + L), b);
+                }
+            }
+        }
+        return GgmlBlocks.sumLanes(a.add(b));
+    }
+
+    /** Each chunk is decoded once for four tokens (prefill); per token the sums are those of {@link #dotRow}. */
+    @Override
+    public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        if (!GgmlBlocks.VECTOR) {
+            Matrix.super.dotRow4(row, xs, t0, outs, outRow);
+            return;
+        }
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            for (int s = 0; s < 8; s++) {
+                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
+                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                long qs = at + QS + (s >> 1) * 32L;
+                boolean high = (s & 1) != 0;
+                for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
+                    FloatVector w = weights(qs + c, high, d1, m1), v = weights(qs + c + L, high, d1, m1);
+                    int q = p + L;
+                    a0 = w.fma(FloatVector.fromArray(F, x0, p), a0);
+                    b0 = v.fma(FloatVector.fromArray(F, x0, q), b0);
+                    a1 = w.fma(FloatVector.fromArray(F, x1, p), a1);
+                    b1 = v.fma(FloatVector.fromArray(F, x1, q), b1);
+                    a2 = w.fma(FloatVector.fromArray(F, x2, p), a2);
+                    b2 = v.fma(FloatVector.fromArray(F, x2, q), b2);
+                    a3 = w.fma(FloatVector.fromArray(F, x3, p), a3);
+                    b3 = v.fma(FloatVector.fromArray(F, x3, q), b3);
+                }
+            }
+        }
+        outs[t0][outRow] = GgmlBlocks.sumLanes(a0.add(b0));
+        outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1.add(b1));
+        outs[t0 + 2][outRow] = GgmlBlocks.sumLanes(a2.add(b2));
+        outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
+    }
+
+    /** {@code L} weights from the nibbles at {@code at}, exactly as {@link #dequantizeRow} computes them. */
+    private FloatVector weights(long at, boolean high, float d1, float m1) {
+        ByteVector q = GgmlBlocks.bytes(data, at);
+        q = high ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+    }
+}

@@ -1,0 +1,144 @@
+package dev.bastion.engine.tensor;
+
+import dev.bastion.engine.format.StorageType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static dev.bastion.engine.tensor.GgmlBlocks.F;
+import static dev.bastion.engine.tensor.GgmlBlocks.L;
+
+/**
+ * ggml's Q6_K super-blocks used in place: per 256 weights 128 bytes {@code ql} of low nibbles, 64 bytes {@code qh}
+ * of 2-bit high parts, 16 signed 8-bit scales (one per 16 weights) and an F16 {@code d}; {@code w = d*sc*(q - 32)}.
+ * Each half of 128 weights is four quarters {@code k} of 32: quarter {@code k} takes the low ({@code k < 2}) or high
+ * nibbles of {@code ql[32 * (k & 1) ..]} and bits {@code 2k, 2k+1} of {@code qh}.
+ */
+public final class GgmlQ6KMatrix implements Matrix {
+
+    static final int BLOCK = 256, BYTES = 210;
+    private static final int QH = 128, SCALES = 192, D = 208;
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+
+    /** @param data native memory of exactly {@code rows * cols / 256} super-blocks of 210 bytes */
+    public GgmlQ6KMatrix(MemorySegment data, int rows, int cols) {
+        this.data = GgmlBlocks.requireBlocks(data, StorageType.Q6_K, rows, cols);
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = (long) cols / BLOCK * BYTES;
+    }
+
+    /** The reference dequantizer, straight from ggml's dequantize_row_q6_K. */
+    public static void dequantizeRow(MemorySegment blocks, long at, float[] out, int count) {
+        for (int b = 0; b < count / BLOCK; b++, at += BYTES) {
+            float d = GgmlBlocks.half(blocks, at + D);
+            for (int n = 0; n < 2; n++) {
+                long ql = at + n * 64L, qh = at + QH + n * 32L, sc = at + SCALES + n * 8L;
+                for (int l = 0; l < 32; l++) {
+                    int is = l / 16, low = GgmlBlocks.u8(blocks, ql + l), low2 = GgmlBlocks.u8(blocks, ql + l + 32);
+                    int high = GgmlBlocks.u8(blocks, qh + l);
+                    int q1 = ((low & 0xF) | (high & 3) << 4) - 32;
+                    int q2 = ((low2 & 0xF) | (high >> 2 & 3) << 4) - 32;
+                    int q3 = ((low >> 4) | (high >> 4 & 3) << 4) - 32;
+                    int q4 = ((low2 >> 4) | (high >> 6 & 3) << 4) - 32;
+                    int y = b * BLOCK + n * 128 + l;
+                    out[y] = d * scale(blocks, sc + is) * q1;
+                    out[y + 32] = d * scale(blocks, sc + is + 2) * q2;
+                    out[y + 64] = d * scale(blocks, sc + is + 4) * q3;
+                    out[y + 96] = d * scale(blocks, sc + is + 6) * q4;
+                }
+            }
+        }
+    }
+
+    private static int scale(MemorySegment blocks, long at) {
+        return blocks.get(ValueLayout.JAVA_BYTE, at);
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    @Override
+    public void copyRow(int row, float[] out) {
+        dequantizeRow(data, row * rowBytes, out, cols);
+    }
+
+    /** Two accumulators (even and odd chunks of each quarter), in the same order per token as {@link #dotRow4}. */
+    @Override
+    public float dotRow(int row, float[] x) {
+        if (!GgmlBlocks.VECTOR) return GgmlBlocks.scalarDot(this, row, x);
+        FloatVector a = FloatVector.zero(F), b = a;
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at + D);
+            for (int s = 0; s < 8; s++) {
+                for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
+                    a = weights(at, s, c, d).fma(FloatVector.fromArray(F, x, p), a);
+                    b = weights(at, s, c + L, d).fma(FloatVector.fromArray(F, x, p + L), b);
+                }
+            }
+        }
+        return GgmlBlocks.sumLanes(a.add(b));
+    }
+
+    /** Each chunk is decoded once for four tokens (prefill); per token the sums are those of {@link #dotRow}. */
+    @Override
+    public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        if (!GgmlBlocks.VECTOR) {
+            Matrix.super.dotRow4(row, xs, t0, outs, outRow);
+            return;
+        }
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at + D);
+            for (int s = 0; s < 8; s++) {
+                for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
+                    FloatVector w = weights(at, s, c, d), v = weights(at, s, c + L, d);
+                    int q = p + L;
+                    a0 = w.fma(FloatVector.fromArray(F, x0, p), a0);
+                    b0 = v.fma(FloatVector.fromArray(F, x0, q), b0);
+                    a1 = w.fma(FloatVector.fromArray(F, x1, p), a1);
+                    b1 = v.fma(FloatVector.fromArray(F, x1, q), b1);
+                    a2 = w.fma(FloatVector.fromArray(F, x2, p), a2);
+                    b2 = v.fma(FloatVector.fromArray(F, x2, q), b2);
+                    a3 = w.fma(FloatVector.fromArray(F, x3, p), a3);
+                    b3 = v.fma(FloatVector.fromArray(F, x3, q), b3);
+                }
+            }
+        }
+        outs[t0][outRow] = GgmlBlocks.sumLanes(a0.add(b0));
+        outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1.add(b1));
+        outs[t0 + 2][outRow] = GgmlBlocks.sumLanes(a2.add(b2));
+        outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
+    }
+
+    /**
+     * Weights {@code l .. l + L} of the 32-weight group {@code s} (half {@code s / 4}, quarter {@code s % 4}) of the
+     * super-block at {@code at}, exactly as {@link #dequantizeRow}; a chunk lies within one 16-weight scale group.
+     */
+    private FloatVector weights(long at, int s, int l, float d) {
+        int n = s >> 2, k = s & 3;
+        ByteVector q = GgmlBlocks.bytes(data, at + n * 64L + (k & 1) * 32L + l);
+        q = k >= 2 ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
+        ByteVector high = GgmlBlocks.bytes(data, at + QH + n * 32L + l).lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3);
+        q = q.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+        float ds = d * scale(data, at + SCALES + n * 8L + 2 * k + l / 16);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(ds);
+    }
+}

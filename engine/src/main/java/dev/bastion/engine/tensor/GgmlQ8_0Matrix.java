@@ -1,0 +1,108 @@
+package dev.bastion.engine.tensor;
+
+import dev.bastion.engine.format.StorageType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static dev.bastion.engine.tensor.GgmlBlocks.F;
+import static dev.bastion.engine.tensor.GgmlBlocks.L;
+
+/**
+ * ggml's Q8_0 blocks used in place (as stored in a GGUF file): per 32 weights an F16 scale {@code d} and 32 signed
+ * bytes, {@code w = d * q}. Unlike {@link Q8Matrix} (quantized at load, F32 scales) nothing is copied.
+ */
+public final class GgmlQ8_0Matrix implements Matrix {
+
+    static final int BLOCK = 32, BYTES = 34;
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+
+    /** @param data native memory of exactly {@code rows * cols / 32} blocks of 34 bytes */
+    public GgmlQ8_0Matrix(MemorySegment data, int rows, int cols) {
+        this.data = GgmlBlocks.requireBlocks(data, StorageType.Q8_0, rows, cols);
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = (long) cols / BLOCK * BYTES;
+    }
+
+    /** The reference dequantizer, straight from ggml's dequantize_row_q8_0: {@code count} weights from {@code at}. */
+    public static void dequantizeRow(MemorySegment blocks, long at, float[] out, int count) {
+        for (int b = 0; b < count / BLOCK; b++, at += BYTES) {
+            float d = GgmlBlocks.half(blocks, at);
+            for (int j = 0; j < BLOCK; j++) out[b * BLOCK + j] = blocks.get(ValueLayout.JAVA_BYTE, at + 2 + j) * d;
+        }
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    @Override
+    public void copyRow(int row, float[] out) {
+        dequantizeRow(data, row * rowBytes, out, cols);
+    }
+
+    /** Two accumulators (even and odd chunks of each block), in the same order per token as {@link #dotRow4}. */
+    @Override
+    public float dotRow(int row, float[] x) {
+        if (!GgmlBlocks.VECTOR) return GgmlBlocks.scalarDot(this, row, x);
+        FloatVector a = FloatVector.zero(F), b = a;
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at);
+            for (int c = 0; c < BLOCK; c += 2 * L) {
+                a = weights(at + 2 + c, d).fma(FloatVector.fromArray(F, x, i + c), a);
+                b = weights(at + 2 + c + L, d).fma(FloatVector.fromArray(F, x, i + c + L), b);
+            }
+        }
+        return GgmlBlocks.sumLanes(a.add(b));
+    }
+
+    /** Each chunk is decoded once for four tokens (prefill); per token the sums are those of {@link #dotRow}. */
+    @Override
+    public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
+        if (!GgmlBlocks.VECTOR) {
+            Matrix.super.dotRow4(row, xs, t0, outs, outRow);
+            return;
+        }
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at);
+            for (int c = 0; c < BLOCK; c += 2 * L) {
+                FloatVector w = weights(at + 2 + c, d), v = weights(at + 2 + c + L, d);
+                int p = i + c, q = p + L;
+                a0 = w.fma(FloatVector.fromArray(F, x0, p), a0);
+                b0 = v.fma(FloatVector.fromArray(F, x0, q), b0);
+                a1 = w.fma(FloatVector.fromArray(F, x1, p), a1);
+                b1 = v.fma(FloatVector.fromArray(F, x1, q), b1);
+                a2 = w.fma(FloatVector.fromArray(F, x2, p), a2);
+                b2 = v.fma(FloatVector.fromArray(F, x2, q), b2);
+                a3 = w.fma(FloatVector.fromArray(F, x3, p), a3);
+                b3 = v.fma(FloatVector.fromArray(F, x3, q), b3);
+            }
+        }
+        outs[t0][outRow] = GgmlBlocks.sumLanes(a0.add(b0));
+        outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1.add(b1));
+        outs[t0 + 2][outRow] = GgmlBlocks.sumLanes(a2.add(b2));
+        outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
+    }
+
+    /** {@code L} dequantized weights from the quants at {@code at}, exactly as {@link #dequantizeRow} computes them. */
+    private FloatVector weights(long at, float d) {
+        return ((FloatVector) GgmlBlocks.bytes(data, at).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    }
+}

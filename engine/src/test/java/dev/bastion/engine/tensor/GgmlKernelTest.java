@@ -1,0 +1,120 @@
+package dev.bastion.engine.tensor;
+
+import dev.bastion.engine.format.StorageType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The ggml block kernels: the scalar reference dequantizer against values recorded from the {@code gguf} Python
+ * package (an independent implementation), and the Vector API products against that reference.
+ */
+class GgmlKernelTest {
+
+    private final Arena arena = Arena.ofShared();
+    private final Random random = new Random(5);
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    static Stream<StorageType> blockTypes() {
+        return Stream.of(StorageType.Q8_0, StorageType.Q4_0, StorageType.Q4_K, StorageType.Q5_K, StorageType.Q6_K);
+    }
+
+    /** Every block type with row lengths of 1, 2, 3 and 7 blocks, so the per-block loops run whole and odd counts. */
+    static Stream<Arguments> shapes() {
+        return blockTypes().flatMap(type -> Stream.of(1, 2, 3, 7).map(blocks -> Arguments.of(type, blocks * type.blockSize())));
+    }
+
+    @ParameterizedTest
+    @MethodSource("blockTypes")
+    void referenceDequantizerMatchesTheGgufPythonPackageBitForBit(StorageType type) throws IOException {
+        String name = type.name().toLowerCase(java.util.Locale.ROOT);
+        float[] expected = GgmlBlockFixtures.floats(name + ".dequant.f32");
+        MemorySegment blocks = GgmlBlockFixtures.nativeCopy(GgmlBlockFixtures.resource(name + ".blocks"), arena);
+        int cols = 512;
+        Matrix m = Matrices.of(blocks, type, expected.length / cols, cols, arena);
+        float[] actual = GgmlBlockFixtures.dequantizeAll(m);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(Float.floatToRawIntBits(actual[i])).as("%s weight %d: %s vs %s", type, i, actual[i], expected[i])
+                    .isEqualTo(Float.floatToRawIntBits(expected[i]));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void vectorDotRowAgreesWithTheScalarReference(StorageType type, int cols) {
+        int rows = 13;
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(type, (long) rows * cols, random, arena), type, rows, cols, arena);
+        float[] w = GgmlBlockFixtures.dequantizeAll(m);
+        float[] x = gaussian(cols);
+        for (int r = 0; r < rows; r++) {
+            double expected = 0, magnitude = 0;
+            for (int c = 0; c < cols; c++) {
+                expected += (double) w[r * cols + c] * x[c];
+                magnitude += Math.abs((double) w[r * cols + c] * x[c]);
+            }
+            assertThat((double) m.dotRow(r, x)).as("%s row %d", type, r).isCloseTo(expected, within(magnitude * 1e-5 + 1e-7));
+        }
+    }
+
+    /** Prefill (dotRow4, matMul) and decode (dotRow) must agree bit for bit, or a reused KV cache would differ. */
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void batchedProductsAreBitIdenticalToSingleTokenProducts(StorageType type, int cols) {
+        int rows = 9, count = 7;
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(type, (long) rows * cols, random, arena), type, rows, cols, arena);
+        float[][] xs = new float[count][];
+        float[][] outs = new float[count][rows];
+        for (int t = 0; t < count; t++) xs[t] = gaussian(cols);
+        m.matMul(xs, outs, count);
+        for (int t = 0; t < count; t++) {
+            for (int r = 0; r < rows; r++) assertThat(outs[t][r]).as("%s token %d row %d", type, t, r).isEqualTo(m.dotRow(r, xs[t]));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = StorageType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void blockTypesAreReadableAndRejectPartialBlocksAndWrongSizes(StorageType type) {
+        assertThat(type.readable()).isTrue();
+        MemorySegment seg = arena.allocate(type.bytesPerBlock() * 4L);
+        assertThatThrownBy(() -> Matrices.of(seg, type, 2, type.blockSize() + 1, arena))
+                .hasMessageContaining("do not fill whole blocks");
+        assertThatThrownBy(() -> Matrices.of(seg, type, 3, type.blockSize(), arena))
+                .hasMessageContaining("needs " + 3L * type.bytesPerBlock() + " bytes, got " + 4L * type.bytesPerBlock());
+        MemorySegment heap = MemorySegment.ofArray(new byte[type.bytesPerBlock() * 4]);
+        assertThatThrownBy(() -> Matrices.of(heap, type, 4, type.blockSize(), arena)).hasMessageContaining("native");
+    }
+
+    @Test
+    void anAllZeroScaleBlockGivesZerosAndNoNaN() {
+        MemorySegment seg = GgmlBlockFixtures.randomBlocks(StorageType.Q8_0, 64, random, arena);
+        seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) 0);
+        Matrix m = Matrices.of(seg, StorageType.Q8_0, 1, 64, arena);
+        float[] row = new float[64];
+        m.copyRow(0, row);
+        for (int i = 0; i < 32; i++) assertThat(Math.abs(row[i])).isZero(); // ggml gives -0.0 for negative quants too
+        assertThat(m.dotRow(0, gaussian(64))).isFinite();
+    }
+
+    private float[] gaussian(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
+        return x;
+    }
+}
