@@ -368,6 +368,10 @@ public final class ModelStore {
                 }
                 linked = false;
             }
+            // A blob swapped for a symbolic link since it was checked would be linked as that link: refused.
+            if (!Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
+                throw new InvalidModelException("the model blob " + blobFileName(layer) + " is not a regular file");
+            }
             // Hashed through our own link or copy: what is verified is what the manifest will name.
             Hashed hashed = sha256Of(temp);
             blobsVerified.incrementAndGet();

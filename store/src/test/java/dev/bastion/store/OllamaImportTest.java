@@ -253,6 +253,19 @@ class OllamaImportTest {
     }
 
     @Test
+    void aBlobSwappedForASymbolicLinkAfterItWasCheckedIsRefused() throws IOException {
+        Path elsewhere = Files.write(tmp.resolve("elsewhere.gguf"), weights);
+        Path link = Files.createSymbolicLink(ollama.root.resolve("swapped"), elsewhere);
+        OllamaModels.Model swapped = new OllamaModels.Model("m", new OllamaModels.Blob(link, weightsDigest, weights.length),
+                Map.of(), null, null, null, List.of());
+        List<Path> before = files(store.home());
+        assertThatThrownBy(() -> store.importOllama(swapped, ModelName.parse("m"), null))
+                .hasMessage("the model blob sha256-" + weightsDigest.substring(7) + " is not a regular file");
+        assertThat(files(store.home())).isEqualTo(before);
+        assertThat(store.list()).isEmpty();
+    }
+
+    @Test
     void aSymbolicLinkToABlobOfTheDirectoryIsFollowed() throws IOException {
         Path blob = ollama.blobPath(weightsDigest);
         Path moved = Files.move(blob, ollama.root.resolve("kept.gguf"));
