@@ -113,14 +113,19 @@ record ModelDirectory(Path dir, List<Source> files, long totalSize) {
     static ModelDirectory ggufFile(Path file) throws IOException {
         Path real = file.toRealPath();
         BasicFileAttributes attributes = requireOwnRegularFile(file);
-        try (Checkpoint checkpoint = new GgufFormat().read(real)) {
+        requireLoadableGguf(real);
+        return new ModelDirectory(real.getParent(), List.of(new Source(real, LayerType.GGUF, attributes.fileKey())),
+                attributes.size());
+    }
+
+    /** Reads {@code gguf} as the engine will (header, caps, tensor layout, config and tokenizer keys), or refuses it. */
+    static void requireLoadableGguf(Path gguf) throws InvalidModelException {
+        try (Checkpoint checkpoint = new GgufFormat().read(gguf)) {
             checkpoint.tokenizer();
             checkpoint.tokenizerConfig();
         } catch (IOException | RuntimeException e) {
             throw new InvalidModelException("invalid GGUF file: " + e.getMessage(), e);
         }
-        return new ModelDirectory(real.getParent(), List.of(new Source(real, LayerType.GGUF, attributes.fileKey())),
-                attributes.size());
     }
 
     /** Refuses anything but a regular file with a single link; returns its attributes. */

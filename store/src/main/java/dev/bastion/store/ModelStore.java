@@ -358,6 +358,92 @@ public final class ModelStore {
         }
     }
 
+    /** What {@link #importOllama} did with the weights: hard-linked them (no copy, no extra disk space) or copied them. */
+    public record OllamaImport(Manifest manifest, boolean linked) {}
+
+    /**
+     * Imports a model read from an Ollama models directory as a GGUF model (as {@link #importGguf} stores one): its
+     * weights are hard-linked into the blobs (copied when the directory is on another file system), their SHA-256
+     * checked against the digest and the file read as the engine reads GGUF, all before the manifest names them; the
+     * template, system prompt, license and parameters become the model's. Ollama's files are never modified (a linked
+     * blob keeps its permissions). The manifest is written last, so a failure leaves no model.
+     *
+     * @throws ModelfileException for a template that generation could not render, before anything is written
+     */
+    public OllamaImport importOllama(OllamaModels.Model model, ModelName name, String owner) throws IOException {
+        if (model.template() != null) Modelfile.requireRenderable(0, model.template());
+        try (StoreLock.Held held = lock.acquire()) {
+            try {
+                OllamaModels.Blob source = model.weights();
+                Layer weights = new Layer(LayerType.GGUF.mediaType(), source.digest(), source.size(), ModelDirectory.GGUF_FILE);
+                boolean linked = linkOrCopyVerified(source, weights);
+                List<Layer> layers = new ArrayList<>();
+                if (!model.parameters().isEmpty()) {
+                    replaceLayer(layers, LayerType.PARAMS, "params.json", JSON.writeValueAsBytes(model.parameters()));
+                }
+                if (model.template() != null) replaceLayer(layers, LayerType.TEMPLATE, "template", utf8(model.template()));
+                if (model.system() != null) replaceLayer(layers, LayerType.SYSTEM, "system", utf8(model.system()));
+                if (model.license() != null) replaceLayer(layers, LayerType.LICENSE, "LICENSE", utf8(model.license()));
+                Manifest manifest = new Manifest(Manifest.SCHEMA_VERSION, weights, layers, owner, Instant.now());
+                boolean replaced = Files.exists(manifestPath(name));
+                writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
+                if (replaced) removeUnreferenced(new Removal());
+                return new OllamaImport(manifest, linked);
+            } catch (IOException | RuntimeException | Error e) {
+                try {
+                    removeUnreferenced(new Removal());
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Puts {@code source} at {@code layer}'s blob through a temp hard link (else a copy), hashed before it is renamed. */
+    private boolean linkOrCopyVerified(OllamaModels.Blob source, Layer layer) throws IOException {
+        // A temp directory holding the blob under its own name, so that errors about the file name the blob
+        Path tempDir = blobs.resolve(StoreFiles.TEMP_PREFIX + UUID.randomUUID());
+        Path temp = tempDir.resolve(blobFileName(layer));
+        try {
+            StoreFiles.createPrivateDirectories(tempDir);
+            boolean linked;
+            try {
+                Files.createLink(temp, source.path());
+                linked = true;
+            } catch (IOException | UnsupportedOperationException e) { // another file system, or no hard links here
+                requireFreeSpace(source.size());
+                try (InputStream in = Files.newInputStream(source.path());
+                     OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    in.transferTo(out);
+                }
+                linked = false;
+            }
+            // A blob swapped for a symbolic link since it was checked would be linked as that link: refused.
+            if (!Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
+                throw new InvalidModelException("the model blob " + blobFileName(layer) + " is not a regular file");
+            }
+            // Hashed through our own link or copy: what is verified is what the manifest will name.
+            Hashed hashed = sha256Of(temp);
+            blobsVerified.incrementAndGet();
+            if (!hashed.digest().equals(layer.digest()) || hashed.size() != layer.size()) {
+                throw new InvalidModelException("the model blob " + blobFileName(layer) + " does not match its digest "
+                        + "(corrupt or tampered with): it hashes to " + hashed.digest());
+            }
+            if (layer.type() == LayerType.GGUF) ModelDirectory.requireLoadableGguf(temp);
+            blobHook.beforeCommit(temp, layer);
+            Path target = blobPath(layer);
+            if (!(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Files.size(target) == layer.size())) {
+                if (!linked) StoreFiles.makeReadOnly(temp); // a linked blob is Ollama's file too: its mode stays
+                StoreFiles.moveAtomically(temp, target);
+                StoreFiles.syncDirectory(blobs);
+            }
+            return linked;
+        } finally {
+            StoreFiles.deleteRecursively(tempDir);
+        }
+    }
+
     /** {@code modelfile} with what it leaves unset taken from {@code base}'s layers. */
     private Modelfile underBase(Modelfile modelfile, Manifest base) throws IOException {
         Map<String, Object> parameters = new LinkedHashMap<>();

@@ -26,19 +26,21 @@ import java.util.Set;
  * The part of Go's text/template that Ollama's chat TEMPLATEs use, over JSON data: actions and pipelines, fields
  * ({@code .Messages}, {@code $.Tools}, {@code .Function.Name}: a Go field matches the JSON key equal to it ignoring
  * case and underscores, so {@code .ToolCalls} reads {@code tool_calls}), variables ({@code $x := …}, {@code $x = …}),
- * {@code if}/{@code else if}/{@code else}, {@code range} (with {@code $i, $v :=} and {@code else}), {@code with},
- * comments, the trim markers, and the functions {@code and or not eq ne lt le gt ge len slice index print json
- * currentDate} (Ollama's {@code json}; objects and arrays print as JSON, as Ollama's types' String methods do).
- * Anything else ({@code define}, {@code template}, {@code printf}, methods…) is refused when parsing. Immutable and
- * thread-safe; every node executed is one step of the render budget.
+ * {@code if}/{@code else if}/{@code else}, {@code range} (with {@code $i, $v :=}, {@code else}, {@code break} and
+ * {@code continue}), {@code with}/{@code else with}, comments, the trim markers, and the functions {@code and or not eq
+ * ne lt le gt ge len slice index print printf json currentDate yesterdayDate} (Ollama's {@code json}; objects and
+ * arrays print as JSON, as Ollama's types' String methods do). Anything else ({@code define}, {@code template},
+ * methods…) is refused when parsing. Immutable and thread-safe; every node executed is one step of the render budget,
+ * and every string a function builds counts against its output cap (a variable doubled in a loop must not escape it).
  */
 final class GoTemplate {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> FUNCTIONS = Set.of("and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len",
-            "slice", "index", "print", "json", "currentDate");
+            "slice", "index", "print", "printf", "json", "currentDate", "yesterdayDate");
     private static final int MAX_DEPTH = RenderLimits.MAX_NESTING;
+    private static final int MAX_QUOTED = 64;
 
     // ---- syntax tree
 
@@ -53,6 +55,21 @@ final class GoTemplate {
     private record Range(String keyVar, String valueVar, Pipeline over, List<Node> body, List<Node> otherwise) implements Node {}
 
     private record With(Pipeline value, List<Node> body, List<Node> otherwise) implements Node {}
+
+    /** {@code break} or {@code continue} of the innermost range. */
+    private record LoopControl(boolean breaks) implements Node {}
+
+    /** Unwinds to the innermost range; preallocated, since it is control flow rather than an error. */
+    private static final class LoopSignal extends RuntimeException {
+        static final LoopSignal BREAK = new LoopSignal(true);
+        static final LoopSignal CONTINUE = new LoopSignal(false);
+        final boolean breaks;
+
+        private LoopSignal(boolean breaks) {
+            super(null, null, false, false);
+            this.breaks = breaks;
+        }
+    }
 
     /** A pipeline: commands joined by '|'; {@code declare}/{@code assign} name a variable it sets. */
     private record Pipeline(String declare, String assign, List<List<Term>> commands) {}
@@ -78,7 +95,15 @@ final class GoTemplate {
 
     /** @throws IllegalArgumentException naming the first construct outside the supported part of text/template */
     static GoTemplate parse(String source) {
-        Parser p = new Parser(source);
+        return parse(source, null);
+    }
+
+    /**
+     * Like {@link #parse(String)}, refusing any field of the data outside {@code fields} ({@code .X} and {@code $.X}),
+     * so that a template naming data it will never get fails when it is created rather than rendering nothing.
+     */
+    static GoTemplate parse(String source, Set<String> fields) {
+        Parser p = new Parser(source, fields);
         return new GoTemplate(List.copyOf(p.block(0, Set.of())));
     }
 
@@ -86,21 +111,41 @@ final class GoTemplate {
         return new IllegalArgumentException("unsupported template construct: " + what);
     }
 
+    /** Template text quoted in a message: control characters replaced, at most 64 characters. */
+    static String quote(String text) {
+        StringBuilder sb = new StringBuilder();
+        text.codePoints().limit(MAX_QUOTED).forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return text.codePointCount(0, text.length()) > MAX_QUOTED ? sb + "…" : sb.toString();
+    }
+
     private static final class Parser {
         private final String src;
         private int pos;
         private int steps;
         private boolean trimNext;
+        /** Ranges open around the block being parsed: break and continue need one. */
+        private int ranges;
         /** The keyword action ("end", "else", "else if …") that ended the last block. */
         String pendingEnd;
         String pendingRest;
 
-        Parser(String src) {
+        /** null: any field; else the data's fields a template may name. */
+        private final Set<String> fields;
+        /** The action being parsed, for messages. */
+        private String action;
+
+        Parser(String src, Set<String> fields) {
             this.src = src;
+            this.fields = fields;
         }
 
         /** Nodes up to an {@code end}/{@code else} (left in pendingEnd) or the end of the source. */
         List<Node> block(int depth, Set<String> enders) {
+            return block(depth, enders, null);
+        }
+
+        /** @param opener the keyword whose block this is ("if", "range", "with"), for the message when it never ends */
+        List<Node> block(int depth, Set<String> enders, String opener) {
             if (depth > MAX_DEPTH) throw unsupported("blocks nested deeper than " + MAX_DEPTH);
             List<Node> nodes = new ArrayList<>();
             pendingEnd = null;
@@ -129,11 +174,15 @@ final class GoTemplate {
                     if (!action.endsWith("*/")) throw unsupported("an unclosed comment");
                     continue;
                 }
+                this.action = action;
                 String keyword = action.split("[\\s(]", 2)[0];
                 String rest = action.substring(keyword.length()).strip();
                 switch (keyword) {
                     case "end", "else" -> {
-                        if (!enders.contains(keyword)) throw unsupported("an unexpected {{ " + keyword + " }}");
+                        if (!enders.contains(keyword)) {
+                            throw unsupported(keyword.equals("else") ? "an else without if, range or with (or a second else)"
+                                    : "an end without if, range or with");
+                        }
                         pendingEnd = keyword;
                         pendingRest = rest;
                         return nodes;
@@ -141,11 +190,15 @@ final class GoTemplate {
                     case "if" -> nodes.add(ifNode(rest, depth));
                     case "range" -> nodes.add(rangeNode(rest, depth));
                     case "with" -> nodes.add(withNode(rest, depth));
-                    case "define", "template", "block", "break", "continue" -> throw unsupported("{{ " + keyword + " }}");
+                    case "break", "continue" -> {
+                        if (ranges == 0 || !rest.isEmpty()) throw unsupported("{{ " + keyword + " }} outside a range");
+                        nodes.add(new LoopControl(keyword.equals("break")));
+                    }
+                    case "define", "template", "block" -> throw unsupported("'{{ " + quote(action) + " }}'");
                     default -> nodes.add(new Print(pipeline(action)));
                 }
             }
-            if (!enders.isEmpty()) throw unsupported("a block without {{ end }}");
+            if (!enders.isEmpty()) throw unsupported((opener == null ? "a block" : (opener.equals("if") ? "an " : "a ") + opener) + " without end");
             return nodes;
         }
 
@@ -172,14 +225,14 @@ final class GoTemplate {
             List<List<Node>> bodies = new ArrayList<>();
             conditions.add(pipeline(condition));
             while (true) {
-                bodies.add(block(depth + 1, Set.of("end", "else")));
+                bodies.add(block(depth + 1, Set.of("end", "else"), "if"));
                 if (pendingEnd.equals("end")) return new If(conditions, bodies, List.of());
                 if (pendingRest.startsWith("if ") || pendingRest.startsWith("if(")) {
                     conditions.add(pipeline(pendingRest.substring(2).strip()));
                     continue;
                 }
-                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }}");
-                List<Node> otherwise = block(depth + 1, Set.of("end"));
+                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + quote(pendingRest) + " }}");
+                List<Node> otherwise = block(depth + 1, Set.of("end"), "if");
                 return new If(conditions, bodies, otherwise);
             }
         }
@@ -194,22 +247,29 @@ final class GoTemplate {
                 value = vars[1].strip();
             }
             over = new Pipeline(null, null, over.commands());
-            List<Node> body = block(depth + 1, Set.of("end", "else"));
+            ranges++;
+            List<Node> body = block(depth + 1, Set.of("end", "else"), "range");
+            ranges--;
             List<Node> otherwise = List.of();
             if (pendingEnd.equals("else")) {
-                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }} in a range");
-                otherwise = block(depth + 1, Set.of("end"));
+                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + quote(pendingRest) + " }} in a range");
+                otherwise = block(depth + 1, Set.of("end"), "range");
             }
             return new Range(key, value, over, body, otherwise);
         }
 
+        /** {@code with}, and {@code else with} as a with nested in the else branch (Go 1.23). */
         private Node withNode(String spec, int depth) {
             Pipeline value = pipeline(spec);
-            List<Node> body = block(depth + 1, Set.of("end", "else"));
+            List<Node> body = block(depth + 1, Set.of("end", "else"), "with");
             List<Node> otherwise = List.of();
             if (pendingEnd.equals("else")) {
-                if (!pendingRest.isEmpty()) throw unsupported("{{ else " + pendingRest + " }} in a with");
-                otherwise = block(depth + 1, Set.of("end"));
+                if (pendingRest.startsWith("with ") || pendingRest.startsWith("with(")) {
+                    otherwise = List.of(withNode(pendingRest.substring(4).strip(), depth + 1));
+                } else {
+                    if (!pendingRest.isEmpty()) throw unsupported("{{ else " + quote(pendingRest) + " }} in a with");
+                    otherwise = block(depth + 1, Set.of("end"), "with");
+                }
             }
             return new With(value, body, otherwise);
         }
@@ -217,8 +277,24 @@ final class GoTemplate {
         private Pipeline pipeline(String text) {
             Lexer lx = new Lexer(text);
             Pipeline p = lx.pipeline(0);
-            if (!lx.atEnd()) throw unsupported("'" + text + "'");
+            if (!lx.atEnd()) throw unsupported("'" + quote(text) + "'");
+            if (fields != null) requireKnownFields(p);
             return p;
+        }
+
+        private void requireKnownFields(Pipeline p) {
+            for (List<Term> command : p.commands()) {
+                for (Term t : command) {
+                    if (t instanceof Nested n) requireKnownFields(n.pipeline());
+                    if (t instanceof Field f) {
+                        if (f.base() != null) requireKnownFields(f.base());
+                        boolean root = f.base() == null && (f.variable() == null || f.variable().equals("$"));
+                        if (root && !f.path().isEmpty() && !fields.contains(f.path().getFirst())) {
+                            throw unsupported("'{{ " + quote(action) + " }}'");
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -273,7 +349,7 @@ final class GoTemplate {
                     if (i >= s.length() || s.charAt(i) == '|' || s.charAt(i) == ')') break;
                     command.add(term(depth));
                 }
-                if (command.isEmpty()) throw unsupported("an empty command in '" + s + "'");
+                if (command.isEmpty()) throw unsupported("an empty command in '" + quote(s) + "'");
                 commands.add(command);
                 if (i < s.length() && s.charAt(i) == '|') {
                     i++;
@@ -305,7 +381,7 @@ final class GoTemplate {
             if (c == '(') {
                 i++;
                 Pipeline inner = pipeline(depth + 1);
-                if (i >= s.length() || s.charAt(i) != ')') throw unsupported("an unclosed '(' in '" + s + "'");
+                if (i >= s.length() || s.charAt(i) != ')') throw unsupported("an unclosed '(' in '" + quote(s) + "'");
                 i++;
                 List<String> path = fieldChain();
                 return path.isEmpty() ? new Nested(inner) : new Field(null, inner, path);
@@ -323,18 +399,18 @@ final class GoTemplate {
             }
             if (c == '"') {
                 int end = stringEnd(s, i);
-                if (end < 0) throw unsupported("an unclosed string in '" + s + "'");
+                if (end < 0) throw unsupported("an unclosed string in '" + quote(s) + "'");
                 String literal = s.substring(i, end + 1);
                 i = end + 1;
                 try {
                     return new Literal(TextNode.valueOf(JSON.readValue(literal, String.class)));
                 } catch (Exception e) {
-                    throw unsupported("the string " + literal);
+                    throw unsupported("the string " + quote(literal));
                 }
             }
             if (c == '`') {
                 int end = s.indexOf('`', i + 1);
-                if (end < 0) throw unsupported("an unclosed raw string in '" + s + "'");
+                if (end < 0) throw unsupported("an unclosed raw string in '" + quote(s) + "'");
                 String literal = s.substring(i + 1, end);
                 i = end + 1;
                 return new Literal(TextNode.valueOf(literal));
@@ -342,10 +418,15 @@ final class GoTemplate {
             if (Character.isDigit(c) || (c == '-' && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1)))) {
                 int start = i++;
                 while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                if (i + 1 < s.length() && s.charAt(i) == '.' && Character.isDigit(s.charAt(i + 1))) {
+                    i++;
+                    while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                    return new Literal(com.fasterxml.jackson.databind.node.DoubleNode.valueOf(Double.parseDouble(s.substring(start, i))));
+                }
                 try {
                     return new Literal(LongNode.valueOf(Long.parseLong(s.substring(start, i))));
                 } catch (NumberFormatException e) {
-                    throw unsupported("the number " + s.substring(start, i));
+                    throw unsupported("the number " + quote(s.substring(start, i)));
                 }
             }
             if (Character.isLetter(c)) {
@@ -357,12 +438,12 @@ final class GoTemplate {
                     case "false" -> new Literal(BooleanNode.FALSE);
                     case "nil" -> new Literal(NullNode.getInstance());
                     default -> {
-                        if (!FUNCTIONS.contains(word)) throw unsupported("the function '" + word + "'");
+                        if (!FUNCTIONS.contains(word)) throw unsupported("the function '" + quote(word) + "' in '{{ " + quote(s) + " }}'");
                         yield new Function(word);
                     }
                 };
             }
-            throw unsupported("'" + c + "' in '" + s + "'");
+            throw unsupported("'{{ " + quote(s) + " }}'");
         }
     }
 
@@ -371,6 +452,75 @@ final class GoTemplate {
         int i = start + 1;
         while (i < s.length() && s.charAt(i) != '"') i += s.charAt(i) == '\\' ? 2 : 1;
         return i < s.length() ? i : -1;
+    }
+
+    // ---- Ollama's cut of the last exchange
+
+    /**
+     * This template with every node after the first {@code .Field} action argument removed, as Ollama cuts a template
+     * without .Messages for the reply being generated (its {@code deleteNode}): the field itself stays; whatever
+     * follows it in its block and in every enclosing block goes, also when its branch is not taken. Conditions and
+     * range or with values are not searched, nor are {@code $.Field} or {@code (…).Field}, as in Ollama.
+     */
+    GoTemplate cutAfter(String field) {
+        return new GoTemplate(cutList(root, field, new boolean[1]));
+    }
+
+    private static List<Node> cutList(List<Node> nodes, String field, boolean[] cut) {
+        List<Node> out = new ArrayList<>();
+        for (Node n : nodes) {
+            if (cut[0]) break;
+            Node kept = cutNode(n, field, cut);
+            if (kept != null) out.add(kept);
+        }
+        return List.copyOf(out);
+    }
+
+    private static Node cutNode(Node n, String field, boolean[] cut) {
+        return switch (n) {
+            case Text t -> t;
+            case LoopControl c -> c;
+            case Print p -> {
+                Pipeline kept = cutPipeline(p.pipeline(), field, cut);
+                yield kept == null ? null : new Print(kept);
+            }
+            case If f -> {
+                List<List<Node>> bodies = new ArrayList<>();
+                for (List<Node> body : f.bodies()) bodies.add(cut[0] ? List.of() : cutList(body, field, cut));
+                yield new If(f.conditions(), bodies, cut[0] ? List.of() : cutList(f.otherwise(), field, cut));
+            }
+            case With w -> {
+                List<Node> body = cutList(w.body(), field, cut);
+                yield new With(w.value(), body, cut[0] ? List.of() : cutList(w.otherwise(), field, cut));
+            }
+            case Range r -> {
+                List<Node> body = cutList(r.body(), field, cut);
+                yield new Range(r.keyVar(), r.valueVar(), r.over(), body, cut[0] ? List.of() : cutList(r.otherwise(), field, cut));
+            }
+        };
+    }
+
+    /** The pipeline with the arguments after the cut removed; null when a command is left with none. */
+    private static Pipeline cutPipeline(Pipeline p, String field, boolean[] cut) {
+        List<List<Term>> commands = new ArrayList<>();
+        for (List<Term> command : p.commands()) {
+            List<Term> args = new ArrayList<>();
+            for (Term t : command) {
+                if (cut[0]) continue;
+                if (t instanceof Field f && f.variable() == null && f.base() == null && f.path().contains(field)) {
+                    cut[0] = true;
+                    args.add(t);
+                } else if (t instanceof Nested nested) {
+                    Pipeline inner = cutPipeline(nested.pipeline(), field, cut);
+                    if (inner != null) args.add(new Nested(inner));
+                } else {
+                    args.add(t);
+                }
+            }
+            if (args.isEmpty()) return null;
+            commands.add(args);
+        }
+        return new Pipeline(p.declare(), p.assign(), commands);
     }
 
     // ---- execution
@@ -409,6 +559,7 @@ final class GoTemplate {
                     else scoped(w.otherwise(), dot, scopes, out, budget, Map.of());
                 }
                 case Range r -> range(r, dot, scopes, out, budget);
+                case LoopControl c -> throw c.breaks() ? LoopSignal.BREAK : LoopSignal.CONTINUE;
             }
             budget.checkOutput(out.length());
         }
@@ -433,15 +584,32 @@ final class GoTemplate {
         if (over.isArray()) {
             for (int k = 0; k < over.size(); k++) {
                 budget.step();
-                scoped(r.body(), over.get(k), scopes, out, budget, rangeVars(r, IntNode.valueOf(k), over.get(k)));
+                if (!iteration(r, over.get(k), IntNode.valueOf(k), scopes, out, budget)) return;
             }
         } else {
-            for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            // Go ranges over a map in key order
+            for (String key : new java.util.TreeSet<>(iterable(over.fieldNames()))) {
                 budget.step();
-                scoped(r.body(), e.getValue(), scopes, out, budget, rangeVars(r, TextNode.valueOf(e.getKey()), e.getValue()));
+                if (!iteration(r, over.get(key), TextNode.valueOf(key), scopes, out, budget)) return;
             }
         }
+    }
+
+    /** One pass of a range's body; false when it ended the range with {@code break}. */
+    private boolean iteration(Range r, JsonNode value, JsonNode key, Deque<Map<String, JsonNode>> scopes, StringBuilder out,
+                              RenderBudget budget) {
+        try {
+            scoped(r.body(), value, scopes, out, budget, rangeVars(r, key, value));
+            return true;
+        } catch (LoopSignal signal) {
+            return !signal.breaks;
+        }
+    }
+
+    private static List<String> iterable(Iterator<String> it) {
+        List<String> list = new ArrayList<>();
+        it.forEachRemaining(list::add);
+        return list;
     }
 
     private static Map<String, JsonNode> rangeVars(Range r, JsonNode key, JsonNode value) {
@@ -470,7 +638,7 @@ final class GoTemplate {
             List<JsonNode> args = new ArrayList<>();
             for (Term t : command.subList(1, command.size())) args.add(term(t, dot, scopes, budget));
             if (piped != null) args.add(piped);
-            return call(f.name(), args);
+            return call(f.name(), args, budget);
         }
         if (command.size() > 1 || piped != null) throw new IllegalArgumentException("template gives arguments to a value that is not a function");
         return term(command.getFirst(), dot, scopes, budget);
@@ -480,7 +648,7 @@ final class GoTemplate {
         return switch (t) {
             case Literal l -> l.value();
             case Nested n -> pipeline(n.pipeline(), dot, scopes, budget);
-            case Function f -> call(f.name(), List.of());
+            case Function f -> call(f.name(), List.of(), budget);
             case Field f -> {
                 JsonNode base;
                 if (f.base() != null) base = pipeline(f.base(), dot, scopes, budget);
@@ -509,7 +677,7 @@ final class GoTemplate {
         return key.replace("_", "").toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static JsonNode call(String name, List<JsonNode> args) {
+    private static JsonNode call(String name, List<JsonNode> args, RenderBudget budget) {
         return switch (name) {
             case "and" -> {
                 JsonNode v = arg(args, 0, name);
@@ -550,12 +718,21 @@ final class GoTemplate {
                 yield v;
             }
             case "print" -> {
+                // Go's Sprint: a space between operands when neither is a string
                 StringBuilder sb = new StringBuilder();
-                for (JsonNode a : args) sb.append(text(a));
+                for (int k = 0; k < args.size(); k++) {
+                    JsonNode a = args.get(k);
+                    if (k > 0 && !a.isTextual() && !args.get(k - 1).isTextual()) sb.append(' ');
+                    sb.append(text(a));
+                    budget.checkOutput(sb.length());
+                }
                 yield TextNode.valueOf(sb.toString());
             }
+            case "printf" -> TextNode.valueOf(GoFormat.sprintf(text(arg(args, 0, name)), args.subList(1, args.size()),
+                    budget.maxOutputChars(), budget::outputExceeded));
             case "json" -> TextNode.valueOf(json(arg(args, 0, name)));
             case "currentDate" -> TextNode.valueOf(LocalDate.now().toString());
+            case "yesterdayDate" -> TextNode.valueOf(LocalDate.now().minusDays(1).toString());
             default -> throw new IllegalArgumentException("template calls unknown function " + name);
         };
     }
@@ -593,7 +770,7 @@ final class GoTemplate {
     }
 
     /** How a value prints: text as is, objects and arrays as compact JSON, nothing for a missing value. */
-    private static String text(JsonNode v) {
+    static String text(JsonNode v) {
         if (v == null || v.isMissingNode() || v.isNull()) return "";
         if (v.isValueNode()) return v.asText();
         return json(v);

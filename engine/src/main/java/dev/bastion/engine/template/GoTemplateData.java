@@ -48,6 +48,23 @@ final class GoTemplateData {
         return root;
     }
 
+    /**
+     * What Ollama gives a template without .Messages for one exchange. {@code .Think} is "true" or empty (its truth
+     * is what templates test).
+     */
+    static JsonNode exchange(String system, String prompt, String response, PromptOptions options) {
+        return NODES.objectNode().put("system", system).put("prompt", prompt).put("response", response)
+                .put("suffix", options.suffix() == null ? "" : options.suffix())
+                .put("think", Boolean.TRUE.equals(options.think()) ? "true" : "")
+                .put("thinkLevel", options.thinkLevel() == null ? "" : options.thinkLevel())
+                .put("isThinkSet", options.think() != null);
+    }
+
+    /** What Ollama gives any template for fill-in-the-middle: .Prompt, .Suffix and an empty .Response. */
+    static JsonNode insert(String prompt, String suffix) {
+        return NODES.objectNode().put("prompt", prompt).put("suffix", suffix).put("response", "");
+    }
+
     private static ObjectNode message(ChatMessage m) {
         ObjectNode out = NODES.objectNode().put("role", m.role()).put("content", m.content());
         if (!m.toolCalls().isEmpty()) {

@@ -61,6 +61,26 @@ class GoPromptTemplateTest {
         assertThat(t.render("s", "p")).isEqualTo("[");
     }
 
+    /** Ollama's deleteNode: the field stays, what follows it goes from its block and every enclosing one. */
+    @Test
+    void theCutFollowsOllamaThroughNestedBlocks() {
+        GoPromptTemplate t = GoPromptTemplate.parse("""
+                {{- if .Suffix }}<PRE>{{ .Prompt }}<SUF>{{ .Suffix }}<MID>
+                {{- else }}{{ if .System }}{{ .System }}
+
+                {{ end }}{{ if .Prompt }}User: {{ .Prompt }}
+
+                {{ end }}Assistant:{{ with .Response }} {{ . }}{{ end }}{{ .Response }}<|end|>{{ end }} tail""");
+        assertThat(t.render(List.of(system("S"), user("u1"), assistant("a1"), user("u2"))))
+                .isEqualTo("S\n\nUser: u1\n\nAssistant: a1a1<|end|> tailUser: u2\n\nAssistant:");
+        assertThat(t.render(List.of(user("def f("), assistant("x"))))
+                .as("a trailing reply is continued").isEqualTo("User: def f(\n\nAssistant: xx");
+        assertThat(t.render(List.of(user("def f(")), new PromptOptions(null, null, "return 1"), RenderBudget.standard()))
+                .as("with a suffix: the whole template once on .Prompt and .Suffix").isEqualTo("<PRE>def f(<SUF>return 1<MID> tail");
+        assertThat(GoPromptTemplate.parse("{{ .System | printf \"<%s>\" }}{{ .Prompt }}{{ print .Response \"!\" }}rest").render("s", "p"))
+                .as("a .Response argument ends the pipeline there").isEqualTo("<s>p");
+    }
+
     @Test
     void trimMarkersStripWhitespaceLikeGo() {
         assertThat(GoPromptTemplate.parse("A  \n {{- .Prompt -}} \n  B").render(null, "p")).isEqualTo("ApB");
@@ -72,10 +92,9 @@ class GoPromptTemplateTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'{{ range .Tools }}'");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ if .System }}a")).hasMessageContaining("an if without end");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ end }}")).hasMessageContaining("an end without if");
-        assertThatThrownBy(() -> GoPromptTemplate.parse("{{ if .System }}{{ if .Prompt }}{{ end }}{{ end }}"))
-                .hasMessageContaining("nested");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .Secret }}")).hasMessageContaining("'{{ .Secret }}'");
-        assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .System | printf \"%s\" }}")).hasMessageContaining("printf");
+        assertThatThrownBy(() -> GoPromptTemplate.parse("{{ if .System }}{{ $.Tools }}{{ end }}")).hasMessageContaining("'{{ $.Tools }}'");
+        assertThatThrownBy(() -> GoPromptTemplate.parse("{{ define \"x\" }}{{ end }}")).hasMessageContaining("define");
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ \u0000" + "x".repeat(100) + " }}"))
                 .hasMessageContaining("?xxx").hasMessageContaining("…").hasMessageNotContaining("x".repeat(100));
         assertThatThrownBy(() -> GoPromptTemplate.parse("{{ .Prompt }} {{ .System")).hasMessageContaining("never closed");

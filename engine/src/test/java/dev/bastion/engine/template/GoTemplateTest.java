@@ -121,13 +121,43 @@ class GoTemplateTest {
                 {{ and 1 0 2 }}{{ or 0 "" "z" }}{{ not true }} {{ lt 1 2 }}{{ ge "b" "a" }} \
                 {{ print "p" 1 true }} {{ json (slice .Messages 1) }} {{ .Missing }}{{ .Messages | len }} {{ `raw\\n` }}""";
         assertThat(render(t, m, List.of())).isEqualTo("2 5 0:user1:assistant no tools no system 2 0zfalse truetrue "
-                + "p1true [{\"role\":\"assistant\",\"content\":\"y\"}] 2 raw\\n");
+                + "p1 true [{\"role\":\"assistant\",\"content\":\"y\"}] 2 raw\\n");
+    }
+
+    @Test
+    void printfBreakContinueElseWithAndMapsInKeyOrder() {
+        List<ChatMessage> m = List.of(new ChatMessage("system", "s1"), new ChatMessage("user", "u"),
+                new ChatMessage("assistant", "a"), new ChatMessage("user", "stop"), new ChatMessage("user2", "never"));
+        String t = """
+                {{- range .Messages }}{{ if eq .Role "system" }}{{ continue }}{{ end }}{{ if eq .Content "stop" }}{{ break }}{{ end }}\
+                {{ printf "[%s:%5s|%-3d|%03d|%q|%v|%t|%.2f|%%]" .Role .Content 7 -7 .Content true false 1.5 }}{{ end }}
+                {{ with .Tools }}tools{{ else with .System }}system={{ . }}{{ else }}none{{ end }}
+                {{ range $k, $v := (index .Messages 1) }}{{ $k }}={{ $v }};{{ end }}
+                {{ printf "%d %s" "x" }} {{ printf "%s" 1 2 }}""";
+        assertThat(render(t, m, List.of())).isEqualTo("""
+                [user:    u|7  |-07|"u"|true|false|1.50|%][assistant:    a|7  |-07|"a"|true|false|1.50|%]
+                system=s1
+                content=u;role=user;
+                %!d(string=x) %!s(MISSING) 1%!(EXTRA 2)""");
+    }
+
+    @Test
+    void aStringDoubledInAVariableIsCutOffByTheOutputCap() {
+        List<ChatMessage> many = new java.util.ArrayList<>();
+        for (int k = 0; k < 64; k++) many.add(new ChatMessage(k % 2 == 0 ? "user" : "assistant", "m"));
+        for (String t : List.of("{{ $s := \"xx\" }}{{ range .Messages }}{{ $s = print $s $s }}{{ end }}",
+                "{{ $s := \"xx\" }}{{ range .Messages }}{{ $s = printf \"%s%s\" $s $s }}{{ end }}",
+                "{{ .Messages }}{{ printf \"%999999999999s\" \"x\" }}")) {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> render(t, many, List.of()))
+                    .as(t).isInstanceOf(TemplateBudgetExceededException.class));
+        }
     }
 
     @Test
     void constructsOutsideTheSupportedPartAreRefusedWhenParsing() {
         for (String t : List.of("{{ .Messages }}{{ define \"x\" }}{{ end }}", "{{ .Messages }}{{ template \"x\" }}",
-                "{{ .Messages }}{{ printf \"%s\" .System }}", "{{ range .Messages }}", "{{ .Messages }}{{ end }}",
+                "{{ .Messages }}{{ call .System }}", "{{ .Messages }}{{ break }}",
+                "{{ .Messages }}{{ range .Messages }}{{ with .Role }}{{ continue 1 }}{{ end }}{{ end }}", "{{ range .Messages }}", "{{ .Messages }}{{ end }}",
                 "{{ .Messages }}{{ if .System }}{{ else .Prompt }}{{ end }}", "{{ .Messages }}{{ \"unclosed }}",
                 "{{ .Messages }}{{ .System", "{{ .Messages }}" + "{{ (".repeat(200) + "1" + ")".repeat(200) + " }}",
                 "{{ .Messages }}" + "{{ if 1 }}".repeat(200) + "{{ end }}".repeat(200))) {
