@@ -118,12 +118,15 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
+        dev.bastion.web.files.Uploads uploads = dev.bastion.web.files.Uploads.open(services, env);
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
                 .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
-                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
+                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
+                .withModule(new dev.bastion.web.conversations.ChatTurnsModule(services.database(), uploads))
+                .withModule(new dev.bastion.web.files.FilesModule(uploads));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
