@@ -121,7 +121,10 @@ public final class WebServerFixture implements AutoCloseable {
         HttpRequest r = HttpRequest.newBuilder(URI.create(server.baseUrl() + FilesModule.PATH))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
-        return http.send(r, HttpResponse.BodyHandlers.ofString());
+        // a connection of its own: the server may close one whose upload it refused before reading it all
+        try (HttpClient own = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            return own.send(r, HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     public HttpResponse<String> upload(String key, String name, String text) throws Exception {

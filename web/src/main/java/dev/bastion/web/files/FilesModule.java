@@ -58,8 +58,9 @@ public final class FilesModule implements ServerModule {
         List<UploadedFile> parts;
         try {
             parts = ctx.uploadedFiles("file");
-        } catch (RuntimeException e) {
-            throw new ApiException(413, "the upload could not be read: malformed, or larger than " + maxRequestBytes() + " bytes", "file");
+        } catch (Exception e) { // Jetty's ServletException, thrown through Kotlin unchecked
+            if (overLimit(e)) throw new ApiException(413, "the upload is larger than the limit of " + maxRequestBytes() + " bytes", "file");
+            throw ApiException.badRequest("the upload is not well-formed multipart/form-data", "file");
         }
         if (parts.isEmpty()) throw ApiException.badRequest("no file in the upload (field 'file')", "file");
         if (parts.size() > uploads.limits().maxFilesPerRequest()) {
@@ -89,6 +90,12 @@ public final class FilesModule implements ServerModule {
     private void delete(Context ctx) {
         uploads.delete(caller(ctx), ctx.pathParam("id"));
         ctx.status(204);
+    }
+
+    /** Jetty's multipart parser reports a request over its caps as an IllegalStateException somewhere in the causes. */
+    private static boolean overLimit(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof IllegalStateException) return true;
+        return false;
     }
 
     /** {@code attachment} with an ASCII fallback name and the exact one (RFC 6266, RFC 8187). */
