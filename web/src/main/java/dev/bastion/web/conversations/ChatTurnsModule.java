@@ -65,6 +65,7 @@ public final class ChatTurnsModule implements ServerModule {
         String system = Texts.optional(body.get("system"), "system", ConversationsModule.MAX_CONTENT);
         String optionsJson = options(body.get("options"));
         List<String> attachments = ids(body.get("attachments"));
+        JsonNode tools = body.get("tools"); // as /api/chat takes them (e.g. the MCP tools opt-in); the chat path checks them
         Conversation conversation = store.get(user.userId(), id)
                 .orElseThrow(() -> ApiException.notFound("conversation not found"));
 
@@ -93,7 +94,8 @@ public final class ChatTurnsModule implements ServerModule {
         String useSystem = system != null ? system : conversation.system();
         String useOptions = optionsJson != null ? optionsJson : conversation.optionsJson();
 
-        ChatRequest request = new ChatRequest(useModel, null, wire(useSystem, history), true, null, parse(useOptions), null);
+        ChatRequest request = new ChatRequest(useModel, null, wire(useSystem, history), true, null, parse(useOptions), null,
+                JsonFields.given(tools) ? tools : null);
         Message userMessage = asked;
         chats.respond(ctx, request, summary -> {
             List<Message> turn = new ArrayList<>();
