@@ -63,10 +63,15 @@ public final class WebServerFixture implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public WebServerFixture(Path home, Path scratch, Uploads.Limits limits) throws Exception {
+        this(home, scratch, limits, Map.of());
+    }
+
+    /** @param environment the security layer's (e.g. a PostgreSQL database's) */
+    public WebServerFixture(Path home, Path scratch, Uploads.Limits limits, Map<String, String> environment) throws Exception {
         this.home = home;
         ModelStore store = new ModelStore(home);
         store.importDirectory(TinyModelFixture.tinyModel(scratch.resolve("m"), Architecture.LLAMA), ModelName.parse("tiny"), null);
-        security = SecurityServices.open(home, Map.of());
+        security = SecurityServices.open(home, environment);
         aliceId = security.users().create("alice", Role.USER).id();
         bobId = security.users().create("bob", Role.USER).id();
         aliceKey = security.keys().create("alice", Set.of(Scope.MODELS_USE), null, "k").secret();
