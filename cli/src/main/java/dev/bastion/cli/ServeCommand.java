@@ -126,7 +126,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
                 .withModule(new dev.bastion.web.conversations.ChatTurnsModule(services.database(), uploads))
-                .withModule(new dev.bastion.web.files.FilesModule(uploads));
+                .withModule(new dev.bastion.web.files.FilesModule(uploads, services.audit()));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

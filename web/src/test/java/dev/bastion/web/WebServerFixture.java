@@ -89,7 +89,7 @@ public final class WebServerFixture implements AutoCloseable {
         server = new BastionServer(chain.secure(ServerConfig.defaults(bind)
                 .withModule(new ConversationsModule(conversations))
                 .withModule(new ChatTurnsModule(conversations, uploads))
-                .withModule(new FilesModule(uploads))),
+                .withModule(new FilesModule(uploads, security.audit()))),
                 new StoreCatalog(store), LocalModelRuntime::load, new CreditsMetering(credits, security.audit())).start();
     }
 

@@ -80,6 +80,8 @@ class FilesApiTest {
             assertThat(r.body()).doesNotContain(home.toString());
         }
         assertThat(filesUnderHome()).isEqualTo(before);
+        assertThat(Files.readString(web.security.audit().file())).contains("\"web.file.upload\"", "\"denied\"")
+                .doesNotContain("passwd").doesNotContain("evil");
         assertThat(web.ok(web.send("GET", PATH, web.aliceKey, null), 200).get("files")).isEmpty();
 
         // taken literally, never decoded: a name, not a path
@@ -208,6 +210,8 @@ class FilesApiTest {
         assertThat(workspace.resolve("private.txt")).hasContent("alice's diary");
 
         assertThat(web.send("DELETE", PATH + "/" + id, web.aliceKey, null).statusCode()).isEqualTo(204);
+        String audit = Files.readString(web.security.audit().file());
+        assertThat(audit).contains("\"web.file.upload\"", "\"web.file.delete\"", id).doesNotContain("private.txt");
         assertThat(workspace.resolve("private.txt")).doesNotExist();
         assertThat(web.send("GET", PATH + "/" + id, web.aliceKey, null).statusCode()).isEqualTo(404);
     }
