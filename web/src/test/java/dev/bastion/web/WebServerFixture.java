@@ -51,6 +51,7 @@ public final class WebServerFixture implements AutoCloseable {
 
     public static final ObjectMapper JSON = new ObjectMapper();
     public static final long GRANT = 1_000_000;
+    public static final String ALICE_PASSWORD = "correct horse battery staple";
 
     public final Path home;
     public final SecurityServices security;
@@ -86,7 +87,11 @@ public final class WebServerFixture implements AutoCloseable {
         SecurityConfig config = SecurityConfig.defaults().withBind(bind.host(), bind.port())
                 .withRateLimits(new RateLimits(100_000, 100_000, 100_000, Duration.ofMinutes(1)));
         SecurityFilterChain chain = new SecurityFilterChain(config, security.keys(), security.audit());
+        WebSessionsModule sessions = new WebSessionsModule(security, false, WebSessionsModule.SignInLimits.DEFAULT,
+                Clock.systemUTC(), Sessions.DEFAULT_IDLE, Sessions.DEFAULT_ABSOLUTE);
+        sessions.passwords().set("alice", ALICE_PASSWORD);
         server = new BastionServer(chain.secure(ServerConfig.defaults(bind)
+                .withModule(sessions)
                 .withModule(new ConversationsModule(conversations))
                 .withModule(new ChatTurnsModule(conversations, uploads))
                 .withModule(new FilesModule(uploads, security.audit()))),
@@ -97,6 +102,17 @@ public final class WebServerFixture implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("Authorization", "Bearer " + key)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Signs alice in with her password: her session cookie's value and CSRF token. */
+    public String[] signInAlice() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/web/api/sign-in"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        JSON.writeValueAsString(Map.of("user", "alice", "password", ALICE_PASSWORD)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        return new String[]{setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';')),
+                JSON.readTree(r.body()).get("csrf_token").asText()};
     }
 
     public HttpResponse<byte[]> download(String path, String key) throws Exception {
