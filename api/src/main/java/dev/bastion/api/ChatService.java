@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The one generation path of both APIs: an Ollama {@link ChatRequest} or {@link GenerateRequest} (OpenAI's requests
@@ -171,16 +172,18 @@ final class ChatService {
             return;
         }
         CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
+        ChatSummary.Gatherer gathered = new ChatSummary.Gatherer();
         if (call.stream()) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, encoder.contentType(), cancel);
-            ChatSummary.Gatherer gathered = new ChatSummary.Gatherer();
-            java.util.function.Consumer<ChatResponse> seen = listener == null ? piece -> {} : piece -> {
-                gathered.add(piece);
-                listener.chunk(piece);
-            };
             Generations.Outcome outcome;
             try {
-                outcome = ToolLoop.run(generations, call, streamed(call, encoder, out, seen), cancel);
+                outcome = ToolLoop.run(generations, call, pieces(call, piece -> {
+                    if (listener != null) {
+                        gathered.add(piece);
+                        listener.chunk(piece);
+                    }
+                    encoder.write(out, piece);
+                }), cancel);
             } catch (RuntimeException e) {
                 if (!out.started()) throw e;
                 String message = e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e);
@@ -192,52 +195,46 @@ final class ChatService {
             if (listener != null) listener.finished(gathered.summary(call.model(), last.doneReason(), last.metrics(), null));
             encoder.write(out, last);
         } else {
-            Generations.Outcome outcome = ToolLoop.run(generations, call, ToolLoop.Events.IGNORE, cancel);
+            Generations.Outcome outcome = ToolLoop.run(generations, call,
+                    listener == null ? ToolLoop.Events.IGNORE : pieces(call, gathered::add), cancel);
             HttpIo.creditsCharged(ctx, outcome.creditsCharged());
             ChatResponse whole = done(call, outcome.content(), outcome.toolCalls(), outcome)
                     .with(outcome.thinking(), outcome.logprobs(), context(call, outcome));
-            if (listener != null) {
-                listener.finished(new ChatSummary(call.model(), outcome.content(), outcome.thinking(),
-                        whole.message().toolCalls() == null ? List.of() : whole.message().toolCalls(), List.of(),
-                        whole.doneReason(), whole.metrics(), null));
-            }
+            if (listener != null) listener.finished(gathered.summary(call.model(), whole.doneReason(), whole.metrics(), null));
             HttpIo.json(ctx, 200, encoder.whole(whole));
         }
     }
 
-    /** Each step as it happens: text pieces, each call in a message of its own, each server-side tool's result. */
-    private static ToolLoop.Events streamed(GenerationCall call, ReplyEncoder encoder, HttpIo.Stream out,
-                                            java.util.function.Consumer<ChatResponse> seen) {
+    /**
+     * Each step as it happens, as the reply objects a stream sends: text pieces, each call in a message of its own,
+     * each server-side tool's result.
+     */
+    private static ToolLoop.Events pieces(GenerationCall call, Consumer<ChatResponse> sink) {
         return new ToolLoop.Events() {
-            private void write(ChatResponse piece) {
-                seen.accept(piece);
-                encoder.write(out, piece);
-            }
-
             @Override
             public void content(String text) {
-                write(ChatResponse.piece(call.model(), text));
+                sink.accept(ChatResponse.piece(call.model(), text));
             }
 
             @Override
             public void content(String text, List<Logprob> logprobs) {
-                if (!text.isEmpty() || !logprobs.isEmpty()) write(ChatResponse.piece(call.model(), text, null, logprobs));
+                if (!text.isEmpty() || !logprobs.isEmpty()) sink.accept(ChatResponse.piece(call.model(), text, null, logprobs));
             }
 
             @Override
             public void thinking(String text, List<Logprob> logprobs) {
-                write(ChatResponse.piece(call.model(), "", text, logprobs));
+                sink.accept(ChatResponse.piece(call.model(), "", text, logprobs));
             }
 
             @Override
             public void toolCall(dev.bastion.engine.toolcall.ToolCall toolCall, int index) {
-                write(ChatResponse.message(call.model(), new Message("assistant", "", null,
+                sink.accept(ChatResponse.message(call.model(), new Message("assistant", "", null,
                         ChatTools.toWire(List.of(toolCall), index), null, null)));
             }
 
             @Override
             public void toolResult(Message result) {
-                write(ChatResponse.message(call.model(), result));
+                sink.accept(ChatResponse.message(call.model(), result));
             }
         };
     }

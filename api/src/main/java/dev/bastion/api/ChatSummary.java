@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * A finished chat as {@link Chats} reports it: everything the client was sent, gathered.
  *
- * @param content the reply's text, over all steps of a server-side tool loop
+ * @param content the reply's text, over all steps of a server-side tool loop (streamed or not)
  * @param thinking a thinking model's reasoning, or ""
  * @param toolCalls every call the model made, in order
  * @param toolResults the results of the calls the server ran, as the {@code tool} messages the model read

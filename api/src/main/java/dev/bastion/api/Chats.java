@@ -14,7 +14,7 @@ public interface Chats {
      * Answers {@code request} on {@code ctx} as {@code /api/chat} does: NDJSON pieces when streaming, else one JSON
      * object. A refusal before anything was generated (unknown model, bad options, no credits) is thrown as the
      * {@link ApiException} {@code /api/chat} would answer, and {@code listener} hears nothing. Once the generation
-     * ran, the listener gets each piece and then, before the last line is written, the {@link ChatSummary}: also
+     * ran, the listener gets each streamed piece and then, before the last line is written, the {@link ChatSummary}: also
      * when the client went away (done_reason {@code cancelled}) or the generation failed mid-stream.
      */
     void respond(Context ctx, ChatRequest request, ChatListener listener) throws InterruptedException;
