@@ -114,19 +114,22 @@ public final class ServeCommand implements Callable<Integer> {
                     GatewaySettings.fromEnvironment(env), credits);
             upstreams = new UpstreamRoutes(Upstreams.open(services, gateway.sources(), env), services.audit());
             mcp = new McpServerModule(services, gateway, BastionCli.VERSION);
+            dev.bastion.web.account.TwoFactorPolicy.fromEnvironment(env); // a typo in BASTION_REQUIRE_2FA stops here
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
+        WebSessionsModule webSessions = WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled());
         dev.bastion.web.files.Uploads uploads = dev.bastion.web.files.Uploads.open(services, env);
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
-                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
+                .withModule(webSessions)
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
                 .withModule(new dev.bastion.web.conversations.ChatTurnsModule(services.database(), uploads))
-                .withModule(new dev.bastion.web.files.FilesModule(uploads, services.audit()));
+                .withModule(new dev.bastion.web.files.FilesModule(uploads, services.audit()))
+                .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
