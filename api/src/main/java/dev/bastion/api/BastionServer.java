@@ -37,6 +37,9 @@ public final class BastionServer implements AutoCloseable {
         OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         AnthropicApi anthropic = new AnthropicApi(chats, config);
         ResponsesApi responses = new ResponsesApi(chats, config);
+        ServerServices services = new ServerServices((ctx, request, heard) ->
+                chats.respond(ctx, chats.chatCall(Caller.of(ctx), request), ReplyEncoder.ndjson(reply -> reply), heard));
+        config.modules().forEach(module -> module.bind(services));
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;

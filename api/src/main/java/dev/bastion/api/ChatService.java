@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The one generation path of both APIs: an Ollama {@link ChatRequest} or {@link GenerateRequest} (OpenAI's requests
@@ -161,57 +162,79 @@ final class ChatService {
 
     /** Runs {@code call} and answers it in {@code encoder}'s wire format. */
     void respond(Context ctx, GenerationCall call, ReplyEncoder encoder) throws InterruptedException {
+        respond(ctx, call, encoder, null);
+    }
+
+    /** Like {@link #respond(Context, GenerationCall, ReplyEncoder)}, telling {@code listener} (may be null) as {@link Chats} says. */
+    void respond(Context ctx, GenerationCall call, ReplyEncoder encoder, ChatListener listener) throws InterruptedException {
         if (call.loadOnly()) {
             HttpIo.json(ctx, 200, encoder.whole(loadOnly(call)));
             return;
         }
         CancellationToken cancel = HttpIo.cancelledOnDisconnect(ctx);
+        ChatSummary.Gatherer gathered = new ChatSummary.Gatherer();
         if (call.stream()) {
             HttpIo.Stream out = new HttpIo.Stream(ctx, encoder.contentType(), cancel);
             Generations.Outcome outcome;
             try {
-                outcome = ToolLoop.run(generations, call, streamed(call, encoder, out), cancel);
+                outcome = ToolLoop.run(generations, call, pieces(call, piece -> {
+                    if (listener != null) {
+                        gathered.add(piece);
+                        listener.chunk(piece);
+                    }
+                    encoder.write(out, piece);
+                }), cancel);
             } catch (RuntimeException e) {
                 if (!out.started()) throw e;
-                encoder.fail(out, e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e));
+                String message = e instanceof ApiException api ? api.getMessage() : BastionServer.internalError(ctx, e);
+                if (listener != null) listener.finished(gathered.summary(call.model(), "error", null, message));
+                encoder.fail(out, message);
                 return;
             }
-            encoder.write(out, done(call, "", List.of(), outcome).with(null, null, context(call, outcome)));
+            ChatResponse last = done(call, "", List.of(), outcome).with(null, null, context(call, outcome));
+            if (listener != null) listener.finished(gathered.summary(call.model(), last.doneReason(), last.metrics(), null));
+            encoder.write(out, last);
         } else {
-            Generations.Outcome outcome = ToolLoop.run(generations, call, ToolLoop.Events.IGNORE, cancel);
+            Generations.Outcome outcome = ToolLoop.run(generations, call,
+                    listener == null ? ToolLoop.Events.IGNORE : pieces(call, gathered::add), cancel);
             HttpIo.creditsCharged(ctx, outcome.creditsCharged());
-            HttpIo.json(ctx, 200, encoder.whole(done(call, outcome.content(), outcome.toolCalls(), outcome)
-                    .with(outcome.thinking(), outcome.logprobs(), context(call, outcome))));
+            ChatResponse whole = done(call, outcome.content(), outcome.toolCalls(), outcome)
+                    .with(outcome.thinking(), outcome.logprobs(), context(call, outcome));
+            if (listener != null) listener.finished(gathered.summary(call.model(), whole.doneReason(), whole.metrics(), null));
+            HttpIo.json(ctx, 200, encoder.whole(whole));
         }
     }
 
-    /** Each step as it happens: text pieces, each call in a message of its own, each server-side tool's result. */
-    private static ToolLoop.Events streamed(GenerationCall call, ReplyEncoder encoder, HttpIo.Stream out) {
+    /**
+     * Each step as it happens, as the reply objects a stream sends: text pieces, each call in a message of its own,
+     * each server-side tool's result.
+     */
+    private static ToolLoop.Events pieces(GenerationCall call, Consumer<ChatResponse> sink) {
         return new ToolLoop.Events() {
             @Override
             public void content(String text) {
-                encoder.write(out, ChatResponse.piece(call.model(), text));
+                sink.accept(ChatResponse.piece(call.model(), text));
             }
 
             @Override
             public void content(String text, List<Logprob> logprobs) {
-                if (!text.isEmpty() || !logprobs.isEmpty()) encoder.write(out, ChatResponse.piece(call.model(), text, null, logprobs));
+                if (!text.isEmpty() || !logprobs.isEmpty()) sink.accept(ChatResponse.piece(call.model(), text, null, logprobs));
             }
 
             @Override
             public void thinking(String text, List<Logprob> logprobs) {
-                encoder.write(out, ChatResponse.piece(call.model(), "", text, logprobs));
+                sink.accept(ChatResponse.piece(call.model(), "", text, logprobs));
             }
 
             @Override
             public void toolCall(dev.bastion.engine.toolcall.ToolCall toolCall, int index) {
-                encoder.write(out, ChatResponse.message(call.model(), new Message("assistant", "", null,
+                sink.accept(ChatResponse.message(call.model(), new Message("assistant", "", null,
                         ChatTools.toWire(List.of(toolCall), index), null, null)));
             }
 
             @Override
             public void toolResult(Message result) {
-                encoder.write(out, ChatResponse.message(call.model(), result));
+                sink.accept(ChatResponse.message(call.model(), result));
             }
         };
     }

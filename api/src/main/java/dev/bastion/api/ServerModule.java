@@ -21,6 +21,10 @@ public interface ServerModule {
      */
     void register(JavalinConfig config);
 
+    /** Called once before {@link #register}, with what the server offers modules (the chat path). */
+    default void bind(ServerServices services) {
+    }
+
     /** Ways this module's clients prove who they are (e.g. a session cookie), tried after the API keys, in order. */
     default List<Authenticator> authenticators() {
         return List.of();

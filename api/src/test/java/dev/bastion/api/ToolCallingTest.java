@@ -51,6 +51,9 @@ class ToolCallingTest {
     private final FakeGateway gateway = new FakeGateway();
     private BastionServer server;
     private TestHttp http;
+    /** What a module running chats through {@link Chats} heard: the summaries, and the pieces before them. */
+    private final List<ChatSummary> summaries = new CopyOnWriteArrayList<>();
+    private final List<dev.bastion.api.types.ChatResponse> pieces = new CopyOnWriteArrayList<>();
     private String key;
 
     /** Offers files__read and shell__run; records each call with its caller. */
@@ -93,8 +96,28 @@ class ToolCallingTest {
         key = services.keys().create("alice", Set.of(Scope.MODELS_USE), null, "t").secret();
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind("127.0.0.1", 0), services.keys(), services.audit());
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", 0))).withModule(new ServerModule() {
+            private Chats chats;
+
             @Override
-            public void register(io.javalin.config.JavalinConfig c) {}
+            public void bind(ServerServices services) {
+                chats = services.chats();
+            }
+
+            @Override
+            public void register(io.javalin.config.JavalinConfig c) {
+                c.routes.post("/test/chats", ctx -> chats.respond(ctx, JsonFields.read(JsonFields.parse(ctx.bodyAsBytes()),
+                        dev.bastion.api.types.ChatRequest.class), new ChatListener() {
+                    @Override
+                    public void chunk(dev.bastion.api.types.ChatResponse piece) {
+                        pieces.add(piece);
+                    }
+
+                    @Override
+                    public void finished(ChatSummary summary) {
+                        summaries.add(summary);
+                    }
+                }), Access.MODELS_USE);
+            }
 
             @Override
             public Optional<ToolGateway> toolGateway() {
@@ -266,6 +289,35 @@ class ToolCallingTest {
         assertThat(model.prompts.getFirst()).as("only the tools the patterns name are offered")
                 .contains("\"name\": \"files__read\"").doesNotContain("shell__run");
         assertThat(model.prompts.get(1)).contains("<tool_response>\ncontents of notes.txt\n</tool_response>");
+    }
+
+    @Test
+    void aModuleRunningAChatHearsEachPieceAndASummaryWithTheToolCallsAndResults() throws Exception {
+        model.replies.add("Reading.<tool_call>{\"name\": \"files__read\", \"arguments\": {\"path\": \"notes.txt\"}}</tool_call>");
+        model.replies.add("The notes say hello.");
+        var r = http.post("/test/chats", chat(true, "[{\"type\":\"mcp\",\"mcp\":{\"tools\":[\"files__*\"]}}]", ASK));
+        List<JsonNode> lines = r.ndjson();
+        assertThat(lines.getLast().get("done").asBoolean()).isTrue();
+        assertThat(pieces).hasSize(lines.size() - 1);
+        ChatSummary summary = summaries.getFirst();
+        assertThat(summaries).hasSize(1);
+        assertThat(summary.content()).isEqualTo("Reading.The notes say hello.");
+        assertThat(summary.toolCalls()).singleElement().satisfies(c -> {
+            assertThat(c.function().name()).isEqualTo("files__read");
+            assertThat(c.function().arguments().get("path").asText()).isEqualTo("notes.txt");
+        });
+        assertThat(summary.toolResults()).singleElement().satisfies(m -> {
+            assertThat(m.role()).isEqualTo("tool");
+            assertThat(m.content()).isEqualTo("contents of notes.txt");
+        });
+        assertThat(summary.doneReason()).isEqualTo(lines.getLast().get("done_reason").asText());
+        assertThat(summary.metrics().evalCount()).isEqualTo(lines.getLast().get("eval_count").asInt());
+        assertThat(summary.error()).isNull();
+
+        // refused before anything ran: the module hears nothing and the client gets /api/chat's error
+        var refused = http.post("/test/chats", "{\"model\":\"missing\",\"messages\":" + ASK + "}");
+        assertThat(refused.status()).isEqualTo(404);
+        assertThat(summaries).hasSize(1);
     }
 
     @Test

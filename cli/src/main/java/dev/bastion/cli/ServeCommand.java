@@ -120,12 +120,15 @@ public final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         WebSessionsModule webSessions = WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled());
+        dev.bastion.web.files.Uploads uploads = dev.bastion.web.files.Uploads.open(services, env);
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
                 .withModule(webSessions)
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
+                .withModule(new dev.bastion.web.conversations.ChatTurnsModule(services.database(), uploads))
+                .withModule(new dev.bastion.web.files.FilesModule(uploads, services.audit()))
                 .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions));
         PrintWriter out = spec.commandLine().getOut();
         try {

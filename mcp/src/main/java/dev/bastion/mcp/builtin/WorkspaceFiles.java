@@ -23,9 +23,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * link are read or replaced (a hard link could be another name of a file outside); device files, FIFOs and sockets
  * never are. A write goes to an owner-only temporary file in the target's directory, is synced, then renamed over the
  * target ({@code renameat}, atomic), so a reader never sees half a file and a link at the target is replaced, never
- * written through.
+ * written through. Public for the web app's uploads, which live in the same workspaces under the same quota.
  */
-final class WorkspaceFiles {
+public final class WorkspaceFiles {
 
     static final String TEMP_PREFIX = ".bastion-write-";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -36,19 +36,19 @@ final class WorkspaceFiles {
     private final WorkspaceJail jail;
     private final FilesLimits limits;
 
-    WorkspaceFiles(Path workspace, FilesLimits limits) {
+    public WorkspaceFiles(Path workspace, FilesLimits limits) {
         this.workspace = workspace.toAbsolutePath();
         this.jail = new WorkspaceJail(workspace);
         this.limits = limits;
     }
 
-    record Entry(String name, String type, long size) {
+    public record Entry(String name, String type, long size) {
     }
 
-    record Listing(List<Entry> entries, boolean truncated) {
+    public record Listing(List<Entry> entries, boolean truncated) {
     }
 
-    byte[] read(WorkspacePath path) throws SandboxRefusal, IOException {
+    public byte[] read(WorkspacePath path) throws SandboxRefusal, IOException {
         if (path.isWorkspace()) throw new SandboxRefusal("give the path of a file to read");
         try (SecureDirectoryStream<Path> directory = jail.openDirectory(new WorkspacePath(path.parents()))) {
             PosixFileAttributes before = regularSingleLink(directory, path);
@@ -67,7 +67,20 @@ final class WorkspaceFiles {
     }
 
     /** Stores {@code content} at {@code path}, creating missing directories; returns whether the file existed. */
-    boolean write(WorkspacePath path, byte[] content) throws SandboxRefusal, IOException {
+    public boolean write(WorkspacePath path, byte[] content) throws SandboxRefusal, IOException {
+        return write(path, content, true);
+    }
+
+    /**
+     * Stores {@code content} at {@code path} only if nothing is there yet (checked under the workspace's write lock);
+     * returns false, writing nothing, when the name is taken.
+     */
+    public boolean create(WorkspacePath path, byte[] content) throws SandboxRefusal, IOException {
+        return !write(path, content, false);
+    }
+
+    /** With {@code replace} false an existing entry is left alone and true returned. */
+    private boolean write(WorkspacePath path, byte[] content, boolean replace) throws SandboxRefusal, IOException {
         if (path.isWorkspace()) throw new SandboxRefusal("give the path of a file to write");
         if (path.leaf().startsWith(TEMP_PREFIX)) throw new SandboxRefusal("names starting with " + TEMP_PREFIX + " are reserved");
         if (content.length > limits.maxWriteBytes()) {
@@ -77,6 +90,7 @@ final class WorkspaceFiles {
         lock.lock();
         try (SecureDirectoryStream<Path> directory = openOrCreateDirectories(path.parents())) {
             PosixFileAttributes existing = WorkspaceJail.stat(directory, path.leaf());
+            if (existing != null && !replace) return true;
             if (existing != null) regularSingleLink(directory, path);
             long usage = usage();
             long after = usage - (existing == null ? 0 : existing.size()) + content.length;
@@ -108,7 +122,7 @@ final class WorkspaceFiles {
     }
 
     /** A directory's entries by name, at most {@code maxListEntries}. */
-    Listing list(WorkspacePath path) throws SandboxRefusal, IOException {
+    public Listing list(WorkspacePath path) throws SandboxRefusal, IOException {
         List<Entry> entries = new ArrayList<>();
         boolean truncated = false;
         try (SecureDirectoryStream<Path> directory = jail.openDirectory(path)) {
@@ -131,7 +145,7 @@ final class WorkspaceFiles {
      * Removes a file or an empty directory. A symbolic or hard link is removed itself ({@code unlinkat} follows
      * nothing), which only touches the workspace.
      */
-    void delete(WorkspacePath path) throws SandboxRefusal, IOException {
+    public void delete(WorkspacePath path) throws SandboxRefusal, IOException {
         if (path.isWorkspace()) throw new SandboxRefusal("the workspace itself cannot be deleted");
         try (SecureDirectoryStream<Path> directory = jail.openDirectory(new WorkspacePath(path.parents()))) {
             PosixFileAttributes attributes = WorkspaceJail.stat(directory, path.leaf());
@@ -149,7 +163,7 @@ final class WorkspaceFiles {
     }
 
     /** Bytes held by the workspace's regular files (links not followed). */
-    long usage() throws SandboxRefusal, IOException {
+    public long usage() throws SandboxRefusal, IOException {
         try (SecureDirectoryStream<Path> root = jail.openRoot()) {
             return usage(root, 0);
         }

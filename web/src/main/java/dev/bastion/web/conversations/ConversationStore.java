@@ -66,7 +66,8 @@ public final class ConversationStore {
         List<Message> messages = new ArrayList<>();
         try (Connection c = database.connection();
              PreparedStatement s = c.prepareStatement("SELECT position, role, content, thinking, tool_calls_json, prompt_tokens,"
-                     + " generated_tokens, tokens_per_second, credits, created_at FROM web_messages WHERE conversation_id = ?"
+                     + " generated_tokens, tokens_per_second, credits, created_at, tool_results_json, done_reason FROM web_messages"
+                     + " WHERE conversation_id = ?"
                      + " ORDER BY position")) {
             s.setString(1, id);
             try (ResultSet r = s.executeQuery()) {
@@ -74,7 +75,7 @@ public final class ConversationStore {
                     messages.add(new Message(r.getInt(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
                             (Integer) nullable(r, 6, r.getInt(6)), (Integer) nullable(r, 7, r.getInt(7)),
                             (Double) nullable(r, 8, r.getDouble(8)), (Long) nullable(r, 9, r.getLong(9)),
-                            Instant.ofEpochMilli(r.getLong(10))));
+                            Instant.ofEpochMilli(r.getLong(10)), r.getString(11), r.getString(12)));
                 }
             }
         } catch (SQLException e) {
@@ -120,20 +121,7 @@ public final class ConversationStore {
                     c.rollback();
                     return false;
                 }
-                int next;
-                try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(MAX(position), -1) + 1 FROM web_messages WHERE conversation_id = ?")) {
-                    s.setString(1, id);
-                    try (ResultSet r = s.executeQuery()) {
-                        r.next();
-                        next = r.getInt(1);
-                    }
-                }
-                for (Message m : messages) {
-                    execute(c, "INSERT INTO web_messages (conversation_id, position, role, content, thinking, tool_calls_json,"
-                                    + " prompt_tokens, generated_tokens, tokens_per_second, credits, created_at)"
-                                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id, next++, m.role(), m.content(), m.thinking(),
-                            m.toolCallsJson(), m.promptTokens(), m.generatedTokens(), m.tokensPerSecond(), m.credits(), now);
-                }
+                insert(c, id, messages, now);
                 c.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {
@@ -142,6 +130,57 @@ public final class ConversationStore {
             }
         } catch (SQLException e) {
             throw new ConversationStoreException(e);
+        }
+    }
+
+    /**
+     * Ends a chat turn in one transaction, if {@code userId} owns the conversation: updates its model, system prompt
+     * and options (each null: unchanged), drops the last message when {@code dropLastReply} and it is an assistant's
+     * (a regenerated reply replaces it), then appends {@code messages}. False, nothing written, when not the owner.
+     */
+    public boolean finishTurn(long userId, String id, String model, String system, String optionsJson, boolean dropLastReply,
+                              List<Message> messages) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try {
+                long now = clock.millis();
+                if (execute(c, "UPDATE web_conversations SET updated_at = ?, model = COALESCE(?, model),"
+                        + " system_prompt = COALESCE(?, system_prompt), options_json = COALESCE(?, options_json)"
+                        + " WHERE id = ? AND user_id = ?", now, model, system, optionsJson, id, userId) != 1) {
+                    c.rollback();
+                    return false;
+                }
+                if (dropLastReply) {
+                    execute(c, "DELETE FROM web_messages WHERE conversation_id = ? AND role = 'assistant' AND position ="
+                            + " (SELECT MAX(position) FROM web_messages WHERE conversation_id = ?)", id, id);
+                }
+                insert(c, id, messages, now);
+                c.commit();
+                return true;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new ConversationStoreException(e);
+        }
+    }
+
+    private static void insert(Connection c, String id, List<Message> messages, long now) throws SQLException {
+        int next;
+        try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(MAX(position), -1) + 1 FROM web_messages WHERE conversation_id = ?")) {
+            s.setString(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                next = r.getInt(1);
+            }
+        }
+        for (Message m : messages) {
+            execute(c, "INSERT INTO web_messages (conversation_id, position, role, content, thinking, tool_calls_json,"
+                            + " prompt_tokens, generated_tokens, tokens_per_second, credits, created_at, tool_results_json, done_reason)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id, next++, m.role(), m.content(), m.thinking(),
+                    m.toolCallsJson(), m.promptTokens(), m.generatedTokens(), m.tokensPerSecond(), m.credits(), now,
+                    m.toolResultsJson(), m.doneReason());
         }
     }
 

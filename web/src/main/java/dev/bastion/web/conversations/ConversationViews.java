@@ -31,17 +31,20 @@ final class ConversationViews {
         }
     }
 
-    /** Raw JSON fields are only ever what {@link Texts} parsed and re-serialised, so they are valid JSON. */
+    /** Raw JSON fields are only ever what {@link Texts} parsed and re-serialised or the server serialised: valid JSON. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record MessageView(int position, String role, String content, String thinking,
                        @JsonProperty("tool_calls") @JsonRawValue String toolCalls,
                        @JsonProperty("prompt_tokens") Integer promptTokens,
                        @JsonProperty("generated_tokens") Integer generatedTokens,
                        @JsonProperty("tokens_per_second") Double tokensPerSecond, Long credits,
-                       @JsonProperty("created_at") String createdAt) {
+                       @JsonProperty("created_at") String createdAt,
+                       @JsonProperty("tool_results") @JsonRawValue String toolResults,
+                       @JsonProperty("done_reason") String doneReason) {
         static MessageView of(Message m) {
             return new MessageView(m.position(), m.role(), m.content(), m.thinking(), m.toolCallsJson(), m.promptTokens(),
-                    m.generatedTokens(), m.tokensPerSecond(), m.credits(), m.createdAt().toString());
+                    m.generatedTokens(), m.tokensPerSecond(), m.credits(), m.createdAt().toString(), m.toolResultsJson(),
+                    m.doneReason());
         }
     }
 }

@@ -129,11 +129,11 @@ public final class ConversationsModule implements ServerModule {
         return ApiException.notFound("conversation not found");
     }
 
-    private static Principal caller(Context ctx) {
+    static Principal caller(Context ctx) {
         return RequestContext.principal(ctx).orElseThrow(() -> new ApiException(401, "authentication required", null));
     }
 
-    private static ObjectNode body(Context ctx) {
+    static ObjectNode body(Context ctx) {
         if (ctx.req().getContentLengthLong() > MAX_BODY) throw tooLarge();
         byte[] bytes;
         try {
