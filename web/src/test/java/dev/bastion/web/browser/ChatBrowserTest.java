@@ -6,7 +6,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +27,10 @@ class ChatBrowserTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = WebTestServer.start(home);
+        // Credits on, so replies show what they cost.
+        server = WebTestServer.start(home, java.util.Map.of("BASTION_CREDITS", "on"));
+        server.grantCredits(ALICE, 1_000_000);
+        server.grantCredits(BOB, 1_000_000);
     }
 
     @AfterAll
@@ -54,15 +59,23 @@ class ChatBrowserTest {
                 + " if (m) window.__lengths.push(m.textContent.length); })"
                 + ".observe(document.getElementById('messages'), {subtree: true, childList: true, characterData: true});");
         setOption("#opt-num-predict", "48");
+        // The warm tiny model writes a short reply faster than one network read: a slow link (about 3 KB/s) lets the
+        // page show what it does with each piece as it arrives.
+        var slow = new org.openqa.selenium.chromium.ChromiumNetworkConditions();
+        slow.setLatency(Duration.ofMillis(5));
+        slow.setDownloadThroughput(3000);
+        slow.setUploadThroughput(100_000);
         setOption("#opt-seed", "7");
+        browser.driver().setNetworkConditions(slow);
         browser.find("#prompt").sendKeys("Tell me a story");
         browser.find("#prompt").sendKeys(Keys.ENTER);
         browser.waiting(Duration.ofSeconds(60)).until(d -> browser.find("#chat-status").getText().equals("Reply complete."));
+        browser.driver().deleteNetworkConditions();
         @SuppressWarnings("unchecked")
         List<Long> lengths = (List<Long>) browser.script("return window.__lengths;");
         assertThat(lengths.stream().distinct().filter(l -> l > 0).count()).as("distinct lengths while streaming: " + lengths)
                 .isGreaterThanOrEqualTo(3);
-        assertThat(browser.find("#messages li.assistant:last-child .message-stats").getText()).matches("48 tokens · [0-9.]+ tokens/s");
+        assertThat(browser.find("#messages li.assistant:last-child .message-stats").getText()).matches("48 tokens · [0-9.]+ tokens/s · [1-9][0-9]* credits");
         assertThat(browser.path()).startsWith("/c/");
         assertThat(browser.findAll("#conversation-list .conversation-link")).extracting(e -> e.getText()).contains("Tell me a story");
         browser.screenshot("chat");
@@ -73,6 +86,153 @@ class ChatBrowserTest {
         var stored = ApiClient.signIn(server.baseUrl(), ALICE, PASSWORD).json("GET", "/web/api/conversations/" + id, null);
         assertThat(stored.path("messages")).hasSize(2);
         assertThat(stored.path("messages").get(1).path("generated_tokens").asInt()).isEqualTo(48);
+    }
+
+    @Test
+    void stopEndsTheStreamMidwayAndKeepsWhatWasGenerated() throws Exception {
+        browser.signIn(ALICE, PASSWORD);
+        waitReady();
+        setOption("#opt-num-ctx", "2048");
+        setOption("#opt-num-predict", "2000");
+        // The page itself presses Stop once the reply has some text: the tiny model is fast, a test's polling is not.
+        browser.script("new MutationObserver((changes, observer) => {"
+                + " const m = document.querySelector('#messages li.assistant:last-child .message-body');"
+                + " if (m && m.textContent.length > 10) { window.__busyWhenStopped = document.getElementById('send').disabled;"
+                + " document.getElementById('stop').click(); observer.disconnect(); } })"
+                + ".observe(document.getElementById('messages'), {subtree: true, childList: true, characterData: true});");
+        send("Go on forever");
+        browser.waiting(Duration.ofSeconds(60)).until(d -> browser.find("#chat-status").getText().equals("Stopped."));
+        assertThat(browser.script("return window.__busyWhenStopped")).as("no second turn while one runs").isEqualTo(true);
+        int stopped = replyText().length();
+        Thread.sleep(1500);
+        assertThat(replyText().length()).as("no more tokens after Stop").isEqualTo(stopped);
+        assertThat(browser.find("#stop").isDisplayed()).isFalse();
+        assertThat(browser.find("#send").isEnabled()).isTrue();
+
+        String id = browser.path().substring("/c/".length());
+        ApiClient alice = ApiClient.signIn(server.baseUrl(), ALICE, PASSWORD);
+        browser.waiting(Duration.ofSeconds(20)).until(d -> messages(alice, id).size() == 2);
+        var reply = messages(alice, id).get(1);
+        assertThat(reply.path("role").asText()).isEqualTo("assistant");
+        assertThat(reply.path("content").asText()).isNotEmpty();
+        assertThat(reply.has("generated_tokens")).as("a stopped turn has no final counts").isFalse();
+        browser.assertCleanConsole();
+    }
+
+    @Test
+    void regenerateReplacesTheLastReply() throws Exception {
+        browser.signIn(ALICE, PASSWORD);
+        waitReady();
+        setOption("#opt-num-predict", "12");
+        send("First question");
+        waitComplete();
+        assertThat(browser.find("#regenerate").isDisplayed()).isTrue();
+        setOption("#opt-seed", "99");
+        browser.script("document.getElementById('chat-status').textContent = ''");
+        browser.find("#regenerate").click();
+        waitComplete();
+        assertThat(browser.findAll("#messages li.assistant")).hasSize(1);
+        assertThat(browser.findAll("#messages li.user")).hasSize(1);
+        assertThat(browser.find("#messages li.assistant .message-stats").getText()).startsWith("12 tokens");
+        browser.assertCleanConsole();
+    }
+
+    @Test
+    void historySurvivesAServerRestart() throws Exception {
+        browser.signIn(ALICE, PASSWORD);
+        waitReady();
+        setOption("#opt-num-predict", "8");
+        send("Remember this after a restart");
+        waitComplete();
+        String path = browser.path();
+        String reply = replyText();
+        server.restart();
+        browser.go(path);
+        waitReady();
+        assertThat(browser.find("#conversation-title").getText()).isEqualTo("Remember this after a restart");
+        assertThat(browser.find("#messages li.user .message-body").getText()).isEqualTo("Remember this after a restart");
+        assertThat(replyText()).isEqualTo(reply);
+        assertThat(browser.find("#messages li.assistant .message-stats").getText()).startsWith("8 tokens");
+        browser.assertCleanConsole();
+    }
+
+    @Test
+    void conversationsAreSearchedRenamedAndDeleted() throws Exception {
+        ApiClient alice = ApiClient.signIn(server.baseUrl(), ALICE, PASSWORD);
+        String soup = alice.conversation("Soup ideas", "[{\"role\":\"user\",\"content\":\"something with zucchini\"}]");
+        String bread = alice.conversation("Banana bread", null);
+        browser.signIn(ALICE, PASSWORD);
+        waitReady();
+        assertThat(sidebarTitles()).contains("Soup ideas", "Banana bread");
+
+        browser.find("#conversation-search").sendKeys("ZUCCHINI");
+        browser.waiting(Duration.ofSeconds(10)).until(d -> sidebarTitles().equals(List.of("Soup ideas")));
+
+        browser.find("#conversation-list li[data-id='" + soup + "'] button.rename").click();
+        var input = browser.find("#rename-" + soup);
+        input.clear();
+        input.sendKeys("Zucchini soup", Keys.ENTER);
+        browser.waiting(Duration.ofSeconds(10)).until(d -> sidebarTitles().equals(List.of("Zucchini soup")));
+        assertThat(alice.json("GET", "/web/api/conversations/" + soup, null).path("title").asText()).isEqualTo("Zucchini soup");
+
+        browser.find("#conversation-search").clear();
+        browser.find("#conversation-search").sendKeys(" ");
+        browser.waiting(Duration.ofSeconds(10)).until(d -> sidebarTitles().contains("Banana bread"));
+        browser.find("#conversation-list li[data-id='" + bread + "'] button.delete").click();
+        browser.driver().switchTo().alert().accept();
+        browser.waiting(Duration.ofSeconds(10)).until(d -> !sidebarTitles().contains("Banana bread"));
+        assertThat(alice.send("GET", "/web/api/conversations/" + bread, null).statusCode()).isEqualTo(404);
+        assertThat(sidebarTitles()).contains("Zucchini soup");
+        browser.assertCleanConsole();
+    }
+
+    @Test
+    void bobSeesNoneOfAlicesConversations() throws Exception {
+        String secret = ApiClient.signIn(server.baseUrl(), ALICE, PASSWORD)
+                .conversation("Alice's secret plans", "[{\"role\":\"user\",\"content\":\"the secret\"}]");
+        browser.signIn(BOB, PASSWORD);
+        waitReady();
+        assertThat(sidebarTitles()).doesNotContain("Alice's secret plans");
+        browser.find("#conversation-search").sendKeys("secret");
+        browser.waiting(Duration.ofSeconds(10)).until(d -> browser.find("#conversation-list").getText().contains("No conversation matches"));
+        browser.go("/c/" + secret);
+        browser.waiting(Duration.ofSeconds(10)).until(d -> browser.find("#chat-error").getText().contains("does not exist"));
+        assertThat(browser.find("#messages").getText()).doesNotContain("the secret");
+        Object status = browser.asyncScript("const done = arguments[arguments.length - 1];"
+                + "fetch('/web/api/conversations/' + arguments[0]).then(r => done(r.status), e => done(String(e)));", secret);
+        assertThat(status).isEqualTo(404L);
+        browser.assertCleanConsole("/web/api/conversations/" + secret + " - Failed to load resource: the server responded with a status of 404");
+    }
+
+    private void send(String text) {
+        browser.find("#prompt").sendKeys(text);
+        browser.find("#send").click();
+    }
+
+    private void waitComplete() {
+        browser.waiting(Duration.ofSeconds(60)).until(d -> browser.find("#chat-status").getText().equals("Reply complete."));
+    }
+
+    /** Read in the page in one go: the elements are redrawn while a reply streams. */
+    private String replyText() {
+        return (String) browser.script("const all = document.querySelectorAll('#messages li.assistant .message-body');"
+                + "return all.length ? all[all.length - 1].textContent : '';");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> sidebarTitles() {
+        return (List<String>) browser.script("return [...document.querySelectorAll('#conversation-list .conversation-link')]"
+                + ".map(e => e.textContent);");
+    }
+
+    private static List<com.fasterxml.jackson.databind.JsonNode> messages(ApiClient client, String id) {
+        try {
+            List<com.fasterxml.jackson.databind.JsonNode> all = new java.util.ArrayList<>();
+            client.json("GET", "/web/api/conversations/" + id, null).path("messages").forEach(all::add);
+            return all;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void waitReady() {
