@@ -43,7 +43,12 @@ export async function loadMarkdown(markedUrl, purifyUrl) {
 export function renderMarkdown(element, text) {
   const fragment = purify.sanitize(marked.parse(text || ''), PURIFY);
   element.replaceChildren(fragment);
-  if (window.hljs) {
-    element.querySelectorAll('pre code').forEach((code) => window.hljs.highlightElement(code));
-  }
+  const hljs = window.hljs;
+  if (!hljs) return;
+  element.querySelectorAll('pre code').forEach((code) => {
+    // A language highlight.js does not know (the model named it) is guessed instead, without a console warning.
+    const language = [...code.classList].find((c) => c.startsWith('language-'));
+    if (language && !hljs.getLanguage(language.slice('language-'.length))) code.classList.remove(language);
+    hljs.highlightElement(code);
+  });
 }

@@ -46,6 +46,12 @@ public final class ApiClient {
         return send(method, path, body, true);
     }
 
+    /** A page, asked for as a browser does (Accept: text/html), with this session's cookie. */
+    public HttpResponse<String> page(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/html")
+                .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The JSON answer of a request that must succeed. */
     public JsonNode json(String method, String path, String body) throws IOException, InterruptedException {
         HttpResponse<String> response = send(method, path, body);
