@@ -53,7 +53,7 @@ function messageElement(message) {
   li.className = `message ${message.role}`;
   const role = document.createElement('div');
   role.className = 'message-role';
-  role.textContent = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool result' }[message.role] || message.role;
+  role.textContent = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool' }[message.role] || message.role;
   const body = document.createElement('div');
   body.className = 'message-body';
   li.append(role, body);
@@ -111,6 +111,7 @@ function statsText(message) {
 
 function renderMessages() {
   ui.messages.replaceChildren(...state.messages.filter((m) => m.role !== 'system').map(messageElement));
+  ui.messages.lastElementChild?.scrollIntoView({ block: 'end' });
   updateButtons(false);
 }
 

@@ -1,5 +1,6 @@
 package dev.bastion.web.browser;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -202,6 +203,50 @@ class ChatBrowserTest {
                 + "fetch('/web/api/conversations/' + arguments[0]).then(r => done(r.status), e => done(String(e)));", secret);
         assertThat(status).isEqualTo(404L);
         browser.assertCleanConsole("/web/api/conversations/" + secret + " - Failed to load resource: the server responded with a status of 404");
+    }
+
+    @Test
+    void repliesRenderAsMarkdownWithHighlightedCodeToolBlocksAndStats() throws Exception {
+        ApiClient alice = ApiClient.signIn(server.baseUrl(), ALICE, PASSWORD);
+        ArrayNode messages = ApiClient.JSON.createArrayNode();
+        messages.addObject().put("role", "user").put("content", "How do I read a file line by line in Java?");
+        var call = messages.addObject().put("role", "assistant").put("content", "");
+        call.putArray("tool_calls").addObject().putObject("function").put("name", "files_search")
+                .putObject("arguments").put("query", "Files.lines");
+        messages.addObject().put("role", "tool").put("content", "[\"docs/java-io.md\"]");
+        messages.addObject().put("role", "assistant").put("content", """
+                Use **`Files.lines`**, which reads lazily:
+
+                ```java
+                try (Stream<String> lines = Files.lines(Path.of("notes.txt"))) {
+                    lines.filter(l -> !l.isBlank()).forEach(System.out::println);
+                }
+                ```
+
+                | Method | Reads |
+                |---|---|
+                | `Files.readAllLines` | everything at once |
+                | `Files.lines` | one line at a time |
+                """).put("generated_tokens", 87).put("prompt_tokens", 31).put("tokens_per_second", 42.5).put("credits", 118);
+        String id = alice.conversation("Reading files in Java", messages.toString());
+        browser.signIn(ALICE, PASSWORD);
+        browser.go("/c/" + id);
+        waitReady();
+        assertThat(browser.find("#messages li.assistant:last-child strong code").getText()).isEqualTo("Files.lines");
+        assertThat(browser.find("#messages li.assistant:last-child pre code.hljs.language-java").getText()).contains("Files.lines(Path.of");
+        assertThat(browser.findAll("#messages li.assistant:last-child pre code span[class^=hljs-]")).isNotEmpty();
+        assertThat(browser.findAll("#messages li.assistant:last-child table tr")).hasSize(3);
+        assertThat(browser.find("#messages li.assistant:last-child .message-stats").getText())
+                .isEqualTo("87 tokens · 42.5 tokens/s · 118 credits");
+        assertThat(browser.find("#messages details.tool-call summary").getText()).isEqualTo("Tool call: files_search");
+        assertThat(browser.find("#messages details.tool-result summary").getText()).isEqualTo("Tool result");
+        assertThat(browser.find("#messages details.tool-call").getAttribute("open")).as("collapsed").isNull();
+        browser.find("#messages details.tool-call summary").click();
+        assertThat(browser.find("#messages details.tool-call pre").getText()).contains("\"query\": \"Files.lines\"");
+        browser.find("#messages details.tool-call summary").click();
+        browser.script("const m = document.getElementById('messages'); m.scrollTop = m.scrollHeight;");
+        browser.screenshot("chat-markdown");
+        browser.assertCleanConsole();
     }
 
     private void send(String text) {
