@@ -105,6 +105,20 @@ class WebSkeletonBrowserTest {
     }
 
     @Test
+    void htmxRequestsCarryTheCsrfToken() throws Exception {
+        String id = ApiClient.signIn(server.baseUrl(), ALICE, PASSWORD).conversation("Deleted by htmx", null);
+        browser.signIn(ALICE, PASSWORD);
+        browser.waiting(java.time.Duration.ofSeconds(10)).until(d -> (Boolean) browser.script("return !!window.htmx"));
+        Object status = browser.asyncScript("const done = arguments[arguments.length - 1];"
+                + "document.body.addEventListener('htmx:afterRequest', e => done(e.detail.xhr.status), {once: true});"
+                + "htmx.ajax('DELETE', '/web/api/conversations/' + arguments[0], {target: 'body', swap: 'none'});", id);
+        assertThat(status).isEqualTo(204L);
+        assertThat(ApiClient.signIn(server.baseUrl(), ALICE, PASSWORD).send("GET", "/web/api/conversations/" + id, null)
+                .statusCode()).isEqualTo(404);
+        browser.assertCleanConsole();
+    }
+
+    @Test
     void anAdminSeesTheAdminLinkAndPage() {
         browser.signIn(ROOT, PASSWORD);
         browser.find("header.top nav a[href='/admin']").click();

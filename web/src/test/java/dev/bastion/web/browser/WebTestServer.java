@@ -71,8 +71,15 @@ public final class WebTestServer implements AutoCloseable {
         return server;
     }
 
+    /** Credits off: a restart would otherwise turn them on ("auto" with several users) and refuse users without any. */
     public static WebTestServer start(Path home) throws IOException {
-        return start(home, Map.of());
+        return start(home, Map.of("BASTION_CREDITS", "off"));
+    }
+
+    /** Gives {@code user} credits (with {@code BASTION_CREDITS=on}). */
+    public void grantCredits(String user, long amount) {
+        long id = security.users().find(user).orElseThrow().id();
+        credits.ledger().grant(id, amount, "test-grant-" + user + "-" + System.nanoTime(), "test", "test");
     }
 
     public String baseUrl() {
