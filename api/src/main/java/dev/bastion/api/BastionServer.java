@@ -37,6 +37,7 @@ public final class BastionServer implements AutoCloseable {
         OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         AnthropicApi anthropic = new AnthropicApi(chats, config);
         ResponsesApi responses = new ResponsesApi(chats, config);
+        ModelAdminRoutes modelAdmin = new ModelAdminRoutes(catalog, scheduler, config);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
@@ -51,6 +52,7 @@ public final class BastionServer implements AutoCloseable {
             openAi.register(c.routes);
             anthropic.register(c.routes);
             responses.register(c.routes);
+            modelAdmin.register(c.routes);
             c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));
             c.routes.exception(PromptTemplateException.class, (e, ctx) -> {
                 ApiException api = ApiException.of(e);
