@@ -118,12 +118,20 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
+        WebSessionsModule webSessions = WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled());
+        Path importRoot = importRoot(env.get(IMPORT_ROOT_ENV));
+        if (importRoot == null && env.get(IMPORT_ROOT_ENV) != null && !env.get(IMPORT_ROOT_ENV).isBlank()) {
+            err.println("bastion serve: " + IMPORT_ROOT_ENV + " must name an existing directory");
+            return 1;
+        }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
-                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
-                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
+                .withModule(webSessions)
+                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
+                .withModule(new dev.bastion.web.admin.PasswordResetRoutes(services, webSessions.passwords()))
+                .withImportRoot(importRoot);
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
@@ -177,6 +185,16 @@ public final class ServeCommand implements Callable<Integer> {
             closed.countDown();
         }
         return 0;
+    }
+
+    /** Where admins may import model directories from over HTTP (the admin console's model import). */
+    static final String IMPORT_ROOT_ENV = "BASTION_IMPORT_ROOT";
+
+    /** The import root as a directory, or null when unset or not a directory. */
+    private static Path importRoot(String value) {
+        if (value == null || value.isBlank()) return null;
+        Path root = Path.of(value).toAbsolutePath().normalize();
+        return java.nio.file.Files.isDirectory(root) ? root : null;
     }
 
     /** The bootstrap admin's first web password, written owner-only next to its key file. */
