@@ -130,6 +130,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(mcp)
                 .withModule(webSessions)
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
+                .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions))
                 .withModule(new dev.bastion.web.admin.PasswordResetRoutes(services, webSessions.passwords()))
                 .withImportRoot(importRoot);
         PrintWriter out = spec.commandLine().getOut();

@@ -33,8 +33,7 @@ public final class WebSessionsModule implements ServerModule {
     /** Set to true when a proxy in front terminates TLS, so the cookie is still marked Secure. */
     public static final String COOKIE_SECURE_ENV = "BASTION_COOKIE_SECURE";
     public static final String CSRF_HEADER = "X-CSRF-Token";
-    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
-            + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+    static final String CONTENT_SECURITY_POLICY = SecurityHeaders.CONTENT_SECURITY_POLICY;
     /** One message for an unknown user and a wrong password, so names cannot be probed. */
     static final String SIGN_IN_FAILED = "wrong user name or password";
     private static final Set<HandlerType> STATE_CHANGING = Set.of(HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
@@ -80,6 +79,18 @@ public final class WebSessionsModule implements ServerModule {
         return cookieName;
     }
 
+    /** The live session the request's cookie names, if any (pages use it to know who is looking). */
+    public Optional<Sessions.Session> session(Context ctx) {
+        String cookie = ctx.cookie(cookieName);
+        return cookie == null ? Optional.empty() : sessions.find(cookie);
+    }
+
+    /** The CSRF token of the session the request's cookie names (pages hand it to their scripts). */
+    public Optional<String> csrfToken(Context ctx) {
+        String cookie = ctx.cookie(cookieName);
+        return session(ctx).map(s -> Sessions.csrfTokenOf(cookie));
+    }
+
     @Override
     public List<Authenticator> authenticators() {
         return List.of(new SessionAuthenticator(sessions, cookieName));
@@ -87,18 +98,11 @@ public final class WebSessionsModule implements ServerModule {
 
     @Override
     public void register(JavalinConfig config) {
-        config.routes.before("/web/*", WebSessionsModule::securityHeaders);
+        config.routes.before("/web/*", SecurityHeaders::apply);
         config.routes.beforeMatched(this::requireCsrfToken);
         config.routes.post("/web/api/sign-in", this::signIn, Access.OPEN);
         config.routes.post("/web/api/sign-out", this::signOut, Access.MODELS_USE);
         config.routes.get("/web/api/me", this::me, Access.MODELS_USE);
-    }
-
-    private static void securityHeaders(Context ctx) {
-        ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-        ctx.header("X-Content-Type-Options", "nosniff");
-        ctx.header("Referrer-Policy", "no-referrer");
-        ctx.header("Cache-Control", "no-store");
     }
 
     /**
