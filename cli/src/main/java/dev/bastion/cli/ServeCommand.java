@@ -131,7 +131,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(webSessions)
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
                 .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions))
-                .withModule(new dev.bastion.web.admin.PasswordResetRoutes(services, webSessions.passwords()))
+                .withModule(new dev.bastion.web.admin.AdminConsoleModule(services, webSessions))
                 .withImportRoot(importRoot);
         PrintWriter out = spec.commandLine().getOut();
         try {
