@@ -1,5 +1,7 @@
 // The sign-in form: posts JSON to /web/api/sign-in and goes to the chat. One message for every failed attempt, as the
 // server gives one answer for an unknown user and a wrong password.
+import { afterSignIn, secondStep } from '/static/sign-in-totp.js';
+
 const form = document.getElementById('sign-in-form');
 const error = document.getElementById('sign-in-error');
 
@@ -17,8 +19,10 @@ async function signIn(event) {
     return;
   }
   if (response.ok) {
-    // A second sign-in step (two-factor) plugs in here: it answers what it needs instead of a signed-in user.
-    window.location.assign('/');
+    // A user with two-factor sign-in gets a token for the second step instead of a session.
+    const answer = await response.json();
+    if (answer.second_factor) secondStep(answer.token, form);
+    else afterSignIn(answer);
   } else if (response.status === 429) {
     error.textContent = 'Too many attempts. Try again later.';
   } else {

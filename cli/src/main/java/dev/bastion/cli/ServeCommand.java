@@ -114,6 +114,7 @@ public final class ServeCommand implements Callable<Integer> {
                     GatewaySettings.fromEnvironment(env), credits);
             upstreams = new UpstreamRoutes(Upstreams.open(services, gateway.sources(), env), services.audit());
             mcp = new McpServerModule(services, gateway, BastionCli.VERSION);
+            dev.bastion.web.account.TwoFactorPolicy.fromEnvironment(env); // a typo in BASTION_REQUIRE_2FA stops here
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;

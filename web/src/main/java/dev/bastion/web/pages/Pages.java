@@ -23,6 +23,7 @@ import java.util.Optional;
 public final class Pages {
 
     public static final String SIGN_IN = "/sign-in";
+    public static final String ACCOUNT = "/account";
 
     private final WebSessionsModule sessions;
 
@@ -55,6 +56,11 @@ public final class Pages {
         Optional<Viewer> viewer = viewer(ctx);
         if (viewer.isEmpty()) {
             ctx.redirect(SIGN_IN);
+            return;
+        }
+        // A role that must use two-factor sign-in, not yet enrolled: the API refuses all but the account, so do pages.
+        if (!ctx.path().equals(ACCOUNT) && sessions.mustEnrolSecondFactor(ctx)) {
+            ctx.redirect(ACCOUNT);
             return;
         }
         if (role == Role.ADMIN && !viewer.get().admin()) {

@@ -24,9 +24,11 @@ public final class WebPagesModule implements ServerModule {
     private static final String DAY = "public, max-age=86400";
 
     private final Pages pages;
+    private final WebSessionsModule sessions;
 
     public WebPagesModule(WebSessionsModule sessions) {
         this.pages = new Pages(sessions);
+        this.sessions = sessions;
     }
 
     public Pages pages() {
@@ -54,6 +56,7 @@ public final class WebPagesModule implements ServerModule {
             }
         });
         pages.get(config, "/c/{id}", Role.USER, (ctx, viewer) -> ChatPage.render(ctx, viewer, ctx.pathParam("id")));
+        pages.get(config, Pages.ACCOUNT, Role.USER, new AccountPage(sessions)::render);
         pages.get(config, "/admin", Role.ADMIN, (ctx, viewer) -> Pages.render(ctx, viewer, "admin/index.jte", Map.of()));
     }
 
