@@ -40,6 +40,7 @@ public final class BastionServer implements AutoCloseable {
         ServerServices services = new ServerServices((ctx, request, heard) ->
                 chats.respond(ctx, chats.chatCall(Caller.of(ctx), request), ReplyEncoder.ndjson(reply -> reply), heard));
         config.modules().forEach(module -> module.bind(services));
+        ModelAdminRoutes modelAdmin = new ModelAdminRoutes(catalog, scheduler, config);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
@@ -54,6 +55,7 @@ public final class BastionServer implements AutoCloseable {
             openAi.register(c.routes);
             anthropic.register(c.routes);
             responses.register(c.routes);
+            modelAdmin.register(c.routes);
             c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.param()));
             c.routes.exception(PromptTemplateException.class, (e, ctx) -> {
                 ApiException api = ApiException.of(e);

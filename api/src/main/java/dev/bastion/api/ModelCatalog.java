@@ -79,6 +79,11 @@ public interface ModelCatalog {
         throw new ApiException(501, "blob uploads are not supported by this catalog", null);
     }
 
+    /** Imports the model directory {@code dir} (already checked to be where the server may read) as {@code name}. */
+    default void importDirectory(Path dir, String name, String owner) {
+        throw new ApiException(501, "importing directories is not supported by this catalog", null);
+    }
+
     /** Creates {@code name} from uploaded files (file name to digest); 400 for GGUF, unknown digests, invalid models. */
     default void createFromUploads(String name, Map<String, String> files, String owner) {
         throw new ApiException(501, "blob uploads are not supported by this catalog", null);

@@ -13,10 +13,11 @@ import java.util.Map;
  * @param modelAccess who owns the models a caller stores, and who may see and change which; by default
  *                    {@link ModelAccessPolicy#OPEN}
  * @param modelAudit told of every model create, copy and delete through the API, granted or refused
+ * @param importRoot the server directory under which admins may import model directories over HTTP; null: none
  */
 public record ServerConfig(BindAddress bind, long maxBodyBytes, SchedulerConfig scheduler, SecurityLayer security,
                            List<ServerModule> modules,
-                           ModelAccessPolicy modelAccess, ModelAudit modelAudit) {
+                           ModelAccessPolicy modelAccess, ModelAudit modelAudit, java.nio.file.Path importRoot) {
 
     /** Receives model operations for the audit trail; {@code outcome} is {@code success}, {@code denied} or {@code failure}. */
     @FunctionalInterface
@@ -38,32 +39,36 @@ public record ServerConfig(BindAddress bind, long maxBodyBytes, SchedulerConfig 
 
     public static ServerConfig defaults(BindAddress bind) {
         return new ServerConfig(bind, DEFAULT_MAX_BODY_BYTES, SchedulerConfig.defaults(), SecurityLayer.NONE, List.of(),
-                ModelAccessPolicy.OPEN, ModelAudit.NONE);
+                ModelAccessPolicy.OPEN, ModelAudit.NONE, null);
     }
 
     public ServerConfig withScheduler(SchedulerConfig s) {
-        return new ServerConfig(bind, maxBodyBytes, s, security, modules, modelAccess, modelAudit);
+        return new ServerConfig(bind, maxBodyBytes, s, security, modules, modelAccess, modelAudit, importRoot);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(bind, bytes, scheduler, security, modules, modelAccess, modelAudit);
+        return new ServerConfig(bind, bytes, scheduler, security, modules, modelAccess, modelAudit, importRoot);
     }
 
     public ServerConfig withSecurity(SecurityLayer layer) {
-        return new ServerConfig(bind, maxBodyBytes, scheduler, layer, modules, modelAccess, modelAudit);
+        return new ServerConfig(bind, maxBodyBytes, scheduler, layer, modules, modelAccess, modelAudit, importRoot);
     }
 
     public ServerConfig withModule(ServerModule module) {
         List<ServerModule> all = new ArrayList<>(modules);
         all.add(module);
-        return new ServerConfig(bind, maxBodyBytes, scheduler, security, all, modelAccess, modelAudit);
+        return new ServerConfig(bind, maxBodyBytes, scheduler, security, all, modelAccess, modelAudit, importRoot);
     }
 
     public ServerConfig withModelAccess(ModelAccessPolicy policy) {
-        return new ServerConfig(bind, maxBodyBytes, scheduler, security, modules, policy, modelAudit);
+        return new ServerConfig(bind, maxBodyBytes, scheduler, security, modules, policy, modelAudit, importRoot);
     }
 
     public ServerConfig withModelAudit(ModelAudit audit) {
-        return new ServerConfig(bind, maxBodyBytes, scheduler, security, modules, modelAccess, audit);
+        return new ServerConfig(bind, maxBodyBytes, scheduler, security, modules, modelAccess, audit, importRoot);
+    }
+
+    public ServerConfig withImportRoot(java.nio.file.Path root) {
+        return new ServerConfig(bind, maxBodyBytes, scheduler, security, modules, modelAccess, modelAudit, root);
     }
 }

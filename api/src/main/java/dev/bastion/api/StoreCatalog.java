@@ -107,6 +107,20 @@ public final class StoreCatalog implements ModelCatalog {
     }
 
     @Override
+    public void importDirectory(Path dir, String name, String owner) {
+        ModelName parsed = parse(name, "model");
+        try {
+            store.importDirectory(dir, parsed, owner);
+        } catch (dev.bastion.store.InvalidModelException e) {
+            // say what is wrong with the model, never where the server keeps it
+            throw ApiException.badRequest(e.getMessage().replace(dir.toString(), "").replace(store.home().toString(), ""), "path");
+        } catch (IOException e) {
+            LOG.error("importing a model directory failed", e);
+            throw new ApiException(500, "model store operation failed", null);
+        }
+    }
+
+    @Override
     public List<String> vocabulary(String name) {
         ModelName parsed = parse(name, "model");
         return descriptions.vocabulary(io(() -> store.show(parsed)));

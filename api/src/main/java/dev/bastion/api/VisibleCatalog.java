@@ -122,6 +122,13 @@ final class VisibleCatalog {
         return all.show(target).summary().name();
     }
 
+    /** Imports a server-side model directory as {@code name} into a namespace the caller may write; returns the stored name. */
+    String importDirectory(String name, java.nio.file.Path dir) {
+        String target = writable(name, "name");
+        all.importDirectory(dir, target, ownerOf(target));
+        return all.show(target).summary().name();
+    }
+
     /** {@code name} in the caller's namespace, if it is unqualified, the caller has one, and the result is valid. */
     private String inOwnNamespace(String name) {
         if (name == null || namespace == null || ModelName.isQualified(name)) return null;

@@ -121,6 +121,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         WebSessionsModule webSessions = WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled());
         dev.bastion.web.files.Uploads uploads = dev.bastion.web.files.Uploads.open(services, env);
+        Path importRoot = importRoot(env.get(IMPORT_ROOT_ENV));
+        if (importRoot == null && env.get(IMPORT_ROOT_ENV) != null && !env.get(IMPORT_ROOT_ENV).isBlank()) {
+            err.println("bastion serve: " + IMPORT_ROOT_ENV + " must name an existing directory");
+            return 1;
+        }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
@@ -129,7 +134,9 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
                 .withModule(new dev.bastion.web.conversations.ChatTurnsModule(services.database(), uploads))
                 .withModule(new dev.bastion.web.files.FilesModule(uploads, services.audit()))
-                .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions));
+                .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions))
+                .withModule(new dev.bastion.web.admin.AdminConsoleModule(services, webSessions))
+                .withImportRoot(importRoot);
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
@@ -183,6 +190,16 @@ public final class ServeCommand implements Callable<Integer> {
             closed.countDown();
         }
         return 0;
+    }
+
+    /** Where admins may import model directories from over HTTP (the admin console's model import). */
+    static final String IMPORT_ROOT_ENV = "BASTION_IMPORT_ROOT";
+
+    /** The import root as a directory, or null when unset or not a directory. */
+    private static Path importRoot(String value) {
+        if (value == null || value.isBlank()) return null;
+        Path root = Path.of(value).toAbsolutePath().normalize();
+        return java.nio.file.Files.isDirectory(root) ? root : null;
     }
 
     /** The bootstrap admin's first web password, written owner-only next to its key file. */

@@ -159,6 +159,32 @@ class ServeCommandTest {
     }
 
     @Test
+    void theImportRootLetsAnAdminImportAModelDirectoryAndANonDirectoryRefusesToStart(@TempDir Path imports) throws Exception {
+        TinyModelFixture.tinyModel(imports.resolve("tiny"), Architecture.LLAMA);
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString(), "BASTION_IMPORT_ROOT", imports.toString()));
+        StringWriter out = new StringWriter();
+        String url = serve(serve, out, "--host", "127.0.0.1:0");
+        try {
+            String key = Files.readString(home.resolve("admin.key")).strip();
+            HttpResponse<String> imported = client.send(HttpRequest.newBuilder(URI.create(url + "/api/admin/models/import"))
+                    .header("Authorization", "Bearer " + key)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"tiny\",\"name\":\"library/tiny\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+            assertThat(get(url + "/api/tags", key).body()).contains("tiny:latest");
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString(),
+                "BASTION_IMPORT_ROOT", imports.resolve("missing").toString()))).setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("--host", "127.0.0.1:0")).isEqualTo(1);
+        assertThat(err.toString()).contains("BASTION_IMPORT_ROOT must name an existing directory");
+    }
+
+    @Test
     void rejectsABadHostWithAUsageError() {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString())))

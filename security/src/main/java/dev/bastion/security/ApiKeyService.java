@@ -172,7 +172,10 @@ public final class ApiKeyService {
             return Optional.empty();
         }
         touch(r, now);
-        return Optional.of(new Principal(r.userId, r.key.userName(), r.role, r.key.scopes(), r.key.prefix()));
+        // A key never carries more than its user's role grants now: an admin demoted to user keeps no admin scope.
+        Set<Scope> scopes = new java.util.HashSet<>(r.key.scopes());
+        if (r.role != Role.ADMIN) scopes.remove(Scope.ADMIN);
+        return Optional.of(new Principal(r.userId, r.key.userName(), r.role, scopes, r.key.prefix()));
     }
 
     /** The prefix of a well-formed presented key (not secret; lets audit records name the key a failure used). */

@@ -119,6 +119,32 @@ public final class UserService {
         }
     }
 
+    /**
+     * Gives a user another role. The last active admin cannot be made a plain user (nobody could then administer the
+     * server over HTTP); as in {@link #disable}, the check is part of the UPDATE.
+     */
+    public void setRole(String name, Role role) {
+        String guard = role == Role.ADMIN ? "" : " AND (role <> ? OR disabled <> 0"
+                + " OR (SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND name <> ?) > 0)";
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("UPDATE users SET role = ? WHERE name = ?" + guard)) {
+            s.setString(1, role.id());
+            s.setString(2, name);
+            if (role != Role.ADMIN) {
+                s.setString(3, Role.ADMIN.id());
+                s.setString(4, Role.ADMIN.id());
+                s.setString(5, name);
+            }
+            if (s.executeUpdate() == 0) {
+                User user = find(name).orElseThrow(() -> new IllegalArgumentException("no user named '" + name + "'"));
+                throw new IllegalArgumentException("user '" + user.name() + "' is the last active admin; make another"
+                        + " user admin first");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("changing the role of user '" + name + "' failed: " + e.getMessage(), e);
+        }
+    }
+
     private List<User> query(String sql, String parameter) {
         try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
             if (parameter != null) {

@@ -138,6 +138,32 @@ abstract class SecurityStoreContract {
     }
 
     @Test
+    void rolesChangeButTheLastActiveAdminStaysAdmin() {
+        assertThatThrownBy(() -> users.setRole("root", Role.USER)).hasMessageContaining("last active admin");
+        assertThat(users.find("root").orElseThrow().role()).isEqualTo(Role.ADMIN);
+        assertThatThrownBy(() -> users.setRole("nobody", Role.ADMIN)).hasMessageContaining("nobody");
+
+        users.setRole("alice", Role.ADMIN);
+        assertThat(users.find("alice").orElseThrow().role()).isEqualTo(Role.ADMIN);
+        users.setRole("root", Role.USER);
+        assertThat(users.find("root").orElseThrow().role()).isEqualTo(Role.USER);
+        users.setRole("alice", Role.ADMIN); // already admin: no change, no error
+        assertThatThrownBy(() -> users.setRole("alice", Role.USER)).hasMessageContaining("last active admin");
+    }
+
+    @Test
+    void aDemotedAdminsKeyLosesTheAdminScopeAtOnce() {
+        users.create("ops", Role.ADMIN);
+        CreatedKey key = keys.create("ops", Set.of(Scope.ADMIN, Scope.MODELS_USE), null, null);
+        assertThat(keys.authenticate(key.secret()).orElseThrow().isAdmin()).isTrue();
+
+        users.setRole("ops", Role.USER);
+        Principal demoted = keys.authenticate(key.secret()).orElseThrow();
+        assertThat(demoted.scopes()).containsExactly(Scope.MODELS_USE);
+        assertThat(demoted.has(Scope.ADMIN)).isFalse();
+    }
+
+    @Test
     void plainUserCannotHoldAdminScope() {
         assertThatThrownBy(() -> keys.create("alice", Set.of(Scope.ADMIN), null, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alice");

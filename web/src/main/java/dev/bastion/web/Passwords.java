@@ -23,6 +23,7 @@ import java.util.Optional;
 public final class Passwords {
 
     public static final String ADMIN_PASSWORD_FILE = "admin.password";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Database database;
     private final UserService users;
@@ -52,13 +53,18 @@ public final class Passwords {
      * {@value #ADMIN_PASSWORD_FILE}. Returns that file.
      */
     public Path writeFirstAdminPassword(Path adminKeyFile) throws IOException {
-        byte[] bytes = new byte[18];
-        new SecureRandom().nextBytes(bytes);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        String password = generate();
         set(Bootstrap.ADMIN_USER, password);
         Path file = adminKeyFile.resolveSibling(ADMIN_PASSWORD_FILE);
         SecureFiles.writeNewOwnerOnly(file, (password + "\n").getBytes(StandardCharsets.US_ASCII));
         return file;
+    }
+
+    /** A new random password: 24 base64url characters, 144 bits. */
+    public static String generate() {
+        byte[] bytes = new byte[18];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** @throws IllegalArgumentException unless the password has an acceptable length */

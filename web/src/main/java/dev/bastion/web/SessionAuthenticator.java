@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * The session cookie as a credential: the same {@link Principal} as an API key's (no key prefix), so sessions go through
  * the chain's roles, IP allowlist, rate limits and audit log. A signed-in user gets what the web app needs: using
- * models and tools, plus admin for admins.
+ * models and tools, plus admin and models:manage for admins.
  */
 public final class SessionAuthenticator implements Authenticator {
 
@@ -61,7 +61,8 @@ public final class SessionAuthenticator implements Authenticator {
 
     static Set<Scope> scopesOf(Role role) {
         Set<Scope> scopes = new HashSet<>(Set.of(Scope.MODELS_USE, TOOLS_USE));
-        if (role == Role.ADMIN) scopes.add(Scope.ADMIN);
+        // Admins manage models from the admin console (delete, import), as an admin key with models:manage would.
+        if (role == Role.ADMIN) scopes.addAll(Set.of(Scope.ADMIN, Scope.MODELS_MANAGE));
         return scopes;
     }
 }

@@ -15,6 +15,7 @@ import dev.bastion.security.AccessDeniedException;
 import dev.bastion.security.ApiKey;
 import dev.bastion.security.Authorizer;
 import dev.bastion.security.AuditEvent;
+import dev.bastion.security.AuditLog;
 import dev.bastion.security.CreatedKey;
 import dev.bastion.security.Principal;
 import dev.bastion.security.Role;
@@ -56,6 +57,9 @@ public final class SecurityAdminRoutes implements ServerModule {
         config.routes.post("/api/admin/users", this::createUser, Access.ADMIN);
         config.routes.post("/api/admin/users/{name}/disable", this::disableUser, Access.ADMIN);
         config.routes.post("/api/admin/users/{name}/enable", this::enableUser, Access.ADMIN);
+        config.routes.post("/api/admin/users/{name}/role", this::setRole, Access.ADMIN);
+        config.routes.get("/api/admin/audit", ctx -> ctx.json(AuditRoutes.page(security, ctx)), Access.ADMIN);
+        config.routes.post("/api/admin/audit/verify", this::verifyAudit, Access.ADMIN);
         config.routes.get("/api/admin/keys", ctx -> ctx.json(keys(ctx.queryParam("user"))), Access.ADMIN);
         config.routes.post("/api/admin/keys", ctx -> createKey(ctx, null), Access.ADMIN);
         config.routes.delete("/api/admin/keys/{prefix}", this::revokeKey, Access.ADMIN);
@@ -96,6 +100,27 @@ public final class SecurityAdminRoutes implements ServerModule {
         long activeKeys = security.keys().activeKeyCount(name);
         audit(ctx, "user.enable", name, Map.of("active_keys", Long.toString(activeKeys)));
         ctx.json(new UserEnabled(name, activeKeys));
+    }
+
+    /** Makes a user admin or plain user; the last active admin stays admin (400). */
+    private void setRole(Context ctx) {
+        String name = ctx.pathParam("name");
+        User before = security.users().find(name).orElseThrow(() -> new NotFoundResponse("no such user"));
+        Role role = invalidAsBadRequest(() -> Role.parse(requiredText(body(ctx), "role")));
+        invalidAsBadRequest(() -> {
+            security.users().setRole(name, role);
+            return name;
+        });
+        audit(ctx, "user.role", name, Map.of("from", before.role().id(), "to", role.id()));
+        ctx.json(UserView.of(security.users().find(name).orElseThrow()));
+    }
+
+    /** Runs the chain verification; the answer names the first bad record, never a server path. */
+    private void verifyAudit(Context ctx) {
+        var result = security.verifyAudit();
+        audit(ctx, "audit.verify", AuditLog.FILE_NAME, Map.of("ok", Boolean.toString(result.ok())),
+                result.ok() ? "success" : "failure");
+        ctx.json(AuditRoutes.verification(result, security.audit().file()));
     }
 
     /** @param forcedUser the caller's own name on self-service routes; null lets an admin name any user */

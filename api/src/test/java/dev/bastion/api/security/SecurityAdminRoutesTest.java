@@ -190,4 +190,82 @@ class SecurityAdminRoutesTest {
         }
         assertThat(security.users().find("eve")).isEmpty();
     }
+
+    @Test
+    void anAdminChangesRolesAndADemotedAdminsKeyLosesAdminAccess() throws Exception {
+        call("POST", "/api/admin/users", admin, "{\"name\":\"ops\",\"role\":\"user\"}");
+        HttpResponse<String> promoted = call("POST", "/api/admin/users/ops/role", admin, "{\"role\":\"admin\"}");
+        assertThat(promoted.statusCode()).isEqualTo(200);
+        assertThat(promoted.body()).contains("\"name\":\"ops\",\"role\":\"admin\"");
+        String ops = "Bearer " + field(call("POST", "/api/admin/keys", admin,
+                "{\"user\":\"ops\",\"scopes\":[\"admin\",\"models:use\"]}").body(), "key");
+        assertThat(call("GET", "/api/admin/users", ops, null).statusCode()).isEqualTo(200);
+
+        assertThat(call("POST", "/api/admin/users/ops/role", ops, "{\"role\":\"user\"}").statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/api/admin/users", ops, null).statusCode()).as("demoted at once").isEqualTo(403);
+        assertThat(call("GET", "/api/tags", ops, null).statusCode()).isEqualTo(200);
+        assertThat(Files.readString(security.audit().file()))
+                .contains("\"action\":\"user.role\",\"target\":\"ops\",\"outcome\":\"success\",\"details\":{\"from\":\"user\",\"to\":\"admin\"}");
+    }
+
+    @Test
+    void roleChangesRefuseHostileInputAndNeverDemoteTheLastAdmin() throws Exception {
+        call("POST", "/api/admin/users", admin, "{\"name\":\"bob\"}");
+        assertThat(call("POST", "/api/admin/users/admin/role", admin, "{\"role\":\"user\"}").statusCode()).isEqualTo(400);
+        assertThat(call("POST", "/api/admin/users/bob/role", admin, "{\"role\":\"root\"}").statusCode()).isEqualTo(400);
+        assertThat(call("POST", "/api/admin/users/bob/role", admin, "{\"role\":[\"admin\"]}").statusCode()).isEqualTo(400);
+        assertThat(call("POST", "/api/admin/users/bob/role", admin, "{}").statusCode()).isEqualTo(400);
+        assertThat(call("POST", "/api/admin/users/bob/role", admin, "admin").statusCode()).isEqualTo(400);
+        assertThat(call("POST", "/api/admin/users/ghost/role", admin, "{\"role\":\"admin\"}").statusCode()).isEqualTo(404);
+        String bob = "Bearer " + field(call("POST", "/api/admin/keys", admin, "{\"user\":\"bob\"}").body(), "key");
+        assertThat(call("POST", "/api/admin/users/bob/role", bob, "{\"role\":\"admin\"}").statusCode()).isEqualTo(403);
+        assertThat(security.users().find("bob").orElseThrow().role()).isEqualTo(Role.USER);
+    }
+
+    @Test
+    void theAuditLogIsPagedNewestFirstAndFiltered() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            call("POST", "/api/admin/users", admin, "{\"name\":\"u" + i + "\"}");
+        }
+        call("POST", "/api/admin/users/ghost/disable", admin, null);
+        HttpResponse<String> page = call("GET", "/api/admin/audit?action=user.create&limit=2", admin, null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(page.body());
+        assertThat(json.get("records")).hasSize(2);
+        assertThat(json.get("records").get(0).get("target").asText()).isEqualTo("u4");
+        assertThat(json.get("records").get(1).get("target").asText()).isEqualTo("u3");
+        long next = json.get("next_before").asLong();
+        com.fasterxml.jackson.databind.JsonNode older = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                call("GET", "/api/admin/audit?action=user&user=admin&outcome=success&before=" + next, admin, null).body());
+        assertThat(older.get("records").findValuesAsText("target")).containsExactly("u2", "u1", "u0");
+        assertThat(older.get("next_before").isNull()).isTrue();
+
+        for (String bad : new String[]{"limit=0", "limit=201", "limit=-1", "limit=abc", "before=0", "before=1e3",
+                "limit=99999999999999999999", "user=" + "x".repeat(101), "action=a%0Ab", "outcome=%00"}) {
+            assertThat(call("GET", "/api/admin/audit?" + bad, admin, null).statusCode()).as(bad).isEqualTo(400);
+        }
+        String userKey = "Bearer " + field(call("POST", "/api/admin/keys", admin, "{\"user\":\"u1\"}").body(), "key");
+        assertThat(call("GET", "/api/admin/audit", userKey, null).statusCode()).isEqualTo(403);
+        assertThat(call("POST", "/api/admin/audit/verify", userKey, null).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void verifyReportsAnIntactChainThenTheFirstEditedRecordWithoutTheServerPath() throws Exception {
+        call("POST", "/api/admin/users", admin, "{\"name\":\"bob\"}");
+        HttpResponse<String> ok = call("POST", "/api/admin/audit/verify", admin, null);
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body()).startsWith("{\"ok\":true,\"records\":");
+
+        java.util.List<String> lines = new java.util.ArrayList<>(Files.readAllLines(security.audit().file()));
+        lines.set(0, lines.get(0).replace("\"outcome\":\"success\"", "\"outcome\":\"failure\""));
+        Files.write(security.audit().file(), lines);
+        HttpResponse<String> broken = call("POST", "/api/admin/audit/verify", admin, null);
+        assertThat(broken.statusCode()).isEqualTo(200);
+        assertThat(broken.body()).contains("\"ok\":false", "\"bad_line\":1", "\"bad_seq\":1", "edited")
+                .doesNotContain(home.toString());
+
+        Files.delete(security.audit().file());
+        HttpResponse<String> gone = call("POST", "/api/admin/audit/verify", admin, null);
+        assertThat(gone.body()).contains("\"ok\":false").doesNotContain(home.toString());
+    }
 }

@@ -67,6 +67,7 @@ public final class WebTestServer implements AutoCloseable {
         ModelStore store = new ModelStore(home.resolve("models"));
         Path source = Files.createDirectories(home.resolve("fixture"));
         store.importDirectory(TinyModelFixture.tinyModel(source, Architecture.LLAMA), ModelName.parse(MODEL), null);
+        Files.createDirectories(server.importRoot());
         server.listen();
         return server;
     }
@@ -94,6 +95,11 @@ public final class WebTestServer implements AutoCloseable {
         return sessions;
     }
 
+    /** The directory admins may import model directories from ({@code BASTION_IMPORT_ROOT}). */
+    public Path importRoot() {
+        return home.resolve("import");
+    }
+
     /** Stops the server and starts a new one on the same home and port, as after {@code bastion serve} restarts. */
     public void restart() throws IOException {
         close();
@@ -117,7 +123,9 @@ public final class WebTestServer implements AutoCloseable {
                 .withModule(sessions)
                 .withModule(new ConversationsModule(security.database()))
                 .withModule(new WebPagesModule(sessions))
-                .withModule(new CreditsRoutes(credits, security));
+                .withModule(new CreditsRoutes(credits, security))
+                .withModule(new dev.bastion.web.admin.AdminConsoleModule(security, sessions))
+                .withImportRoot(importRoot());
         server = new BastionServer(config, new StoreCatalog(new ModelStore(home.resolve("models"))), LocalModelRuntime::load,
                 new CreditsMetering(credits, security.audit())).start();
         port = java.net.URI.create(server.baseUrl()).getPort();
