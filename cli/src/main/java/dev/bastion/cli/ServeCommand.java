@@ -124,6 +124,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(mcp)
                 .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
                 .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
+        config = config.withModule(new dev.bastion.registry.RegistryModule(store, config.modelAccess(), config.modelAudit(),
+                dev.bastion.registry.RegistryLimits.DEFAULTS, env));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
