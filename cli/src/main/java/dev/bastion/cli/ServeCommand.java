@@ -114,16 +114,19 @@ public final class ServeCommand implements Callable<Integer> {
                     GatewaySettings.fromEnvironment(env), credits);
             upstreams = new UpstreamRoutes(Upstreams.open(services, gateway.sources(), env), services.audit());
             mcp = new McpServerModule(services, gateway, BastionCli.VERSION);
+            dev.bastion.web.account.TwoFactorPolicy.fromEnvironment(env); // a typo in BASTION_REQUIRE_2FA stops here
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
+        WebSessionsModule webSessions = WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled());
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
                 .withModule(upstreams)
                 .withModule(mcp)
-                .withModule(WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled()))
-                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()));
+                .withModule(webSessions)
+                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
+                .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions));
         config = config.withModule(new dev.bastion.registry.RegistryModule(store, config.modelAccess(), config.modelAudit(),
                 dev.bastion.registry.RegistryLimits.DEFAULTS, env));
         PrintWriter out = spec.commandLine().getOut();

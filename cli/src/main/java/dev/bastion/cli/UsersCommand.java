@@ -5,6 +5,8 @@ import dev.bastion.security.SecurityServices;
 import dev.bastion.security.User;
 import dev.bastion.web.PasswordHasher;
 import dev.bastion.web.Passwords;
+import dev.bastion.web.Sessions;
+import dev.bastion.web.account.TwoFactor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,10 +19,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** {@code bastion users create|list|disable|enable|passwd}. */
+/** {@code bastion users create|list|disable|enable|passwd|totp-off}. */
 @Command(name = "users", description = "Manage users.", mixinStandardHelpOptions = true,
         subcommands = {UsersCommand.Create.class, UsersCommand.List.class, UsersCommand.Disable.class,
-                UsersCommand.Enable.class, UsersCommand.Passwd.class})
+                UsersCommand.Enable.class, UsersCommand.Passwd.class, UsersCommand.TotpOff.class})
 public final class UsersCommand implements Runnable {
 
     @CommandLine.Spec
@@ -72,6 +74,29 @@ public final class UsersCommand implements Runnable {
             Passwords.open(services).set(name, password);
             audit(services, "user.password", name, Map.of());
             out().println("set the password of " + name + "; its web sessions were signed out");
+            return 0;
+        }
+    }
+
+    @Command(name = "totp-off", description = {"Turn off a user's two-factor sign-in, for one who lost both the phone "
+            + "and the recovery codes.", "Signs the user out of every web session; where BASTION_REQUIRE_2FA names "
+            + "their role, they must enrol again before anything else."})
+    static final class TotpOff extends SecurityCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run() {
+            SecurityServices services = home.openSecurity();
+            User user = services.users().find(name).orElseThrow(() -> new IllegalArgumentException("no user '" + name + "'"));
+            java.time.Clock clock = java.time.Clock.systemUTC();
+            TwoFactor twoFactor = new TwoFactor(services.database(), services.secrets(), clock);
+            boolean wasOn = twoFactor.isEnabled(user.id());
+            twoFactor.disable(user.id());
+            new Sessions(services.database(), clock, Sessions.DEFAULT_IDLE, Sessions.DEFAULT_ABSOLUTE).revokeAll(user.id());
+            audit(services, "user.totp_off", user.name(), Map.of("was_on", Boolean.toString(wasOn)));
+            out().println((wasOn ? "turned off the two-factor sign-in of " : "no two-factor sign-in was on for ")
+                    + user.name() + "; its web sessions were signed out");
             return 0;
         }
     }

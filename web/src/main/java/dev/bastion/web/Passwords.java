@@ -70,6 +70,20 @@ public final class Passwords {
         }
     }
 
+    /**
+     * Why a user may not choose this password, if they may not: the length rule of {@link #requireAcceptable}, and
+     * not their user name. No composition rules (NIST SP 800-63B): length is what makes a passphrase strong.
+     */
+    public static Optional<String> problemWith(String userName, String password) {
+        try {
+            requireAcceptable(password);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        if (password.strip().equalsIgnoreCase(userName)) return Optional.of("a password must not be the user name");
+        return Optional.empty();
+    }
+
     public void set(String userName, String password) {
         requireAcceptable(password);
         User user = users.find(userName).orElseThrow(() -> new IllegalArgumentException("no user '" + userName + "'"));
@@ -85,6 +99,11 @@ public final class Passwords {
                 insert.setString(2, hash);
                 insert.setLong(3, clock.millis());
                 insert.executeUpdate();
+                // a sign-in half done with the old password (waiting for its second factor) must not complete
+                try (PreparedStatement pending = c.prepareStatement("DELETE FROM web_pending_sign_ins WHERE user_id = ?")) {
+                    pending.setLong(1, user.id());
+                    pending.executeUpdate();
+                }
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();

@@ -34,7 +34,8 @@ public final class Sessions {
     public record Created(String id, String csrfToken) {
     }
 
-    public record Session(String idHash, long userId, String userName, Role role, String csrfHash) {
+    /** @param secondFactor whether the user has TOTP enabled (their role's policy may require it) */
+    public record Session(String idHash, long userId, String userName, Role role, String csrfHash, boolean secondFactor) {
         public boolean csrfMatches(String token) {
             return token != null && TOKEN.matcher(token).matches()
                     && MessageDigest.isEqual(sha256(token).getBytes(StandardCharsets.US_ASCII),
@@ -82,15 +83,17 @@ public final class Sessions {
         long now = clock.millis();
         try (Connection c = database.connection()) {
             Session session;
-            try (PreparedStatement s = c.prepareStatement("SELECT s.user_id, u.name, u.role, s.csrf_hash FROM web_sessions s"
-                    + " JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?"
-                    + " AND u.disabled = 0")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT s.user_id, u.name, u.role, s.csrf_hash, t.enabled_at"
+                    + " FROM web_sessions s JOIN users u ON u.id = s.user_id"
+                    + " LEFT JOIN user_totp t ON t.user_id = s.user_id AND t.enabled_at IS NOT NULL"
+                    + " WHERE s.id_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND u.disabled = 0")) {
                 s.setString(1, hash);
                 s.setLong(2, now);
                 s.setLong(3, now - idle.toMillis());
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next()) return Optional.empty();
-                    session = new Session(hash, r.getLong(1), r.getString(2), Role.parse(r.getString(3)), r.getString(4));
+                    session = new Session(hash, r.getLong(1), r.getString(2), Role.parse(r.getString(3)), r.getString(4),
+                            r.getObject(5) != null);
                 }
             }
             try (PreparedStatement touch = c.prepareStatement("UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?")) {

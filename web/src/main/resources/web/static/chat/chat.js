@@ -1,0 +1,1 @@
+// The chat page (filled in by the next commits).
