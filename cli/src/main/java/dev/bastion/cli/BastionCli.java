@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Secure, self-hosted AI engine: local models over Ollama- and OpenAI-compatible APIs.",
         subcommands = {
                 ServeCommand.class, RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
-                CopyCommand.class, RemoveCommand.class, StoreMaintenanceCommand.class, GenerateTinyCommand.class,
+                CopyCommand.class, RemoveCommand.class, PullCommand.class, PushCommand.class, StoreMaintenanceCommand.class, GenerateTinyCommand.class,
                 UsersCommand.class, KeysCommand.class, AuditCommand.class, CreditsCommand.class, UsageCommand.class,
                 McpCommand.class,
                 CommandLine.HelpCommand.class})

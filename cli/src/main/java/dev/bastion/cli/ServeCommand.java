@@ -137,6 +137,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions))
                 .withModule(new dev.bastion.web.admin.AdminConsoleModule(services, webSessions))
                 .withImportRoot(importRoot);
+        config = config.withModule(new dev.bastion.registry.RegistryModule(store, config.modelAccess(), config.modelAudit(),
+                dev.bastion.registry.RegistryLimits.DEFAULTS, env));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

@@ -936,6 +936,58 @@ public final class ModelStore {
         return Optional.of(Files.readAllBytes(blobPath(layer.get())));
     }
 
+    // ---- transfers (registry pull and push) ----
+
+    /**
+     * Where registry transfers keep partial and verified blobs before a manifest takes them: outside {@code blobs/},
+     * so neither a crash sweep nor {@code store gc} removes a download that a rerun resumes.
+     */
+    public Path transfers() throws IOException {
+        Path dir = root.resolve("transfers");
+        StoreFiles.createPrivateDirectories(dir);
+        return dir;
+    }
+
+    /** Whether the store holds the blob of {@code layer} already (a pull then skips it). */
+    public boolean hasBlob(Layer layer) {
+        return Files.isRegularFile(blobPath(layer), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The stored content of {@code layer} from byte {@code offset} on; what the registry serves. */
+    public InputStream openBlob(Layer layer, long offset) throws IOException {
+        FileChannel channel = FileChannel.open(blobPath(layer), StandardOpenOption.READ);
+        channel.position(offset);
+        return Channels.newInputStream(channel);
+    }
+
+    /**
+     * Commits a model whose blobs arrived from elsewhere: under the lock, each blob not yet stored is re-hashed from
+     * {@code files} (a layer to its fetched file, in an owner-only directory) and moved in, then the manifest is
+     * written last, atomically; so no reader ever sees a model with a blob missing or wrong.
+     *
+     * @throws InvalidModelException when a fetched file does not hash to its layer's digest or size
+     */
+    public Manifest commitFetched(ModelName name, Manifest manifest, java.util.function.Function<Layer, Path> files)
+            throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            for (Layer layer : manifest.allLayers()) {
+                if (hasBlob(layer)) continue;
+                Path file = files.apply(layer);
+                Hashed hashed = sha256Of(file);
+                if (!hashed.digest().equals(layer.digest()) || hashed.size() != layer.size()) {
+                    throw new InvalidModelException("blob " + layer.digest() + " does not match its content");
+                }
+                StoreFiles.makeReadOnly(file);
+                StoreFiles.moveAtomically(file, blobPath(layer));
+            }
+            StoreFiles.syncDirectory(blobs);
+            boolean replaced = Files.exists(manifestPath(name));
+            writeManifestBytes(name, JSON.writeValueAsBytes(manifest));
+            if (replaced) removeUnreferenced(new Removal());
+            return manifest;
+        }
+    }
+
     private Path blobPath(Layer layer) {
         return StoreFiles.contained(root, blobs.resolve(blobFileName(layer)));
     }
