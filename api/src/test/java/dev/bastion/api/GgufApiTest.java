@@ -3,6 +3,7 @@ package dev.bastion.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.format.StorageType;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.gguf.GgufModelExport;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.Stories260K;
 import dev.bastion.engine.testing.TinyModelFixture;
@@ -33,10 +34,10 @@ class GgufApiTest {
     @BeforeAll
     static void start() throws Exception {
         ModelStore store = new ModelStore(home);
-        Path stories = GgufExport.export(Stories260K.directory(), source.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        Path stories = GgufExport.export(Stories260K.directory(), source.resolve("stories.gguf"), StorageType.F32, GgufModelExport.Vocabulary.LLAMA);
         store.importGguf(stories, ModelName.parse("stories"), null);
         Path qwen = TinyModelFixture.tinyModel(source.resolve("qwen"), Architecture.QWEN2);
-        store.importGguf(GgufExport.export(qwen, source.resolve("qwen.gguf"), StorageType.F16, GgufExport.Vocabulary.GPT2),
+        store.importGguf(GgufExport.export(qwen, source.resolve("qwen.gguf"), StorageType.F16, GgufModelExport.Vocabulary.GPT2),
                 ModelName.parse("qwen"), null);
         server = new BastionServer(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)), new StoreCatalog(store),
                 Runtimes.LOADER).start();

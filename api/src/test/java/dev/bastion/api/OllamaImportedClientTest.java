@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.gguf.GgufModelExport;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.NodePackages;
 import dev.bastion.engine.testing.Stories260K;
@@ -84,7 +85,7 @@ class OllamaImportedClientTest {
 
     /** Lays out an Ollama models directory as {@code ollama pull} leaves it. */
     private static Path ollamaDirectory(Path root) throws Exception {
-        Path gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        Path gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F32, GgufModelExport.Vocabulary.LLAMA);
         ObjectNode manifest = JSON.createObjectNode().put("schemaVersion", 2)
                 .put("mediaType", "application/vnd.docker.distribution.manifest.v2+json");
         manifest.set("config", layer(root, "application/vnd.docker.container.image.v1+json",

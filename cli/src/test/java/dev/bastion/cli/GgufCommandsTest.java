@@ -1,6 +1,7 @@
 package dev.bastion.cli;
 
 import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.gguf.GgufModelExport;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.Stories260K;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +24,7 @@ class GgufCommandsTest {
     @BeforeEach
     void setUp() throws IOException {
         home = tmp.resolve("home");
-        GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F16, GgufExport.Vocabulary.LLAMA);
+        GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F16, GgufModelExport.Vocabulary.LLAMA);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.bastion.cli;
 
 import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.gguf.GgufModelExport;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.Stories260K;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +37,7 @@ class ImportOllamaCommandTest {
     void setUp() throws Exception {
         home = tmp.resolve("home");
         ollama = tmp.resolve("ollama");
-        gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F32, GgufModelExport.Vocabulary.LLAMA);
         String weights = blob(Files.readAllBytes(gguf));
         String template = blob("{{ .System }} {{ .Prompt }}".getBytes(StandardCharsets.UTF_8));
         String params = blob("{\"temperature\": 0.25, \"penalize_newline\": true}".getBytes(StandardCharsets.UTF_8));

@@ -7,6 +7,7 @@ import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
 import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.model.WeightFormat;
+import dev.bastion.engine.gguf.GgufModelExport;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.Stories260K;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +33,7 @@ class GgufImportTest {
     @BeforeEach
     void setUp() throws IOException {
         store = new ModelStore(tmp.resolve("home"));
-        gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F16, GgufExport.Vocabulary.LLAMA);
+        gguf = GgufExport.export(Stories260K.directory(), tmp.resolve("stories.gguf"), StorageType.F16, GgufModelExport.Vocabulary.LLAMA);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.bastion.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.format.StorageType;
+import dev.bastion.engine.gguf.GgufModelExport;
 import dev.bastion.engine.testing.GgufExport;
 import dev.bastion.engine.testing.Stories260K;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +45,7 @@ class OllamaImportTest {
     @BeforeAll
     static void exportGguf(@TempDir Path dir) throws IOException {
         gguf = Files.readAllBytes(GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), StorageType.F32,
-                GgufExport.Vocabulary.LLAMA));
+                GgufModelExport.Vocabulary.LLAMA));
     }
 
     @BeforeEach

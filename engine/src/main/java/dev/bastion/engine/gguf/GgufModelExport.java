@@ -34,30 +34,18 @@ public final class GgufModelExport {
 
     private GgufModelExport() {}
 
+    /** How the vocabulary is written: byte-level BPE with merges, or SentencePiece scores. */
+    public enum Vocabulary { GPT2, LLAMA }
+
     /**
      * @param hfDir the Hugging Face directory {@code weights} was opened from (its tokenizer.json is read)
      * @param fileType llama.cpp's {@code general.file_type} (its LLAMA_FTYPE number), or null to leave it out
      */
     public static void write(Path hfDir, Checkpoint weights, Integer fileType, Path out) throws IOException {
         ModelConfig c = weights.config();
-        String arch = c.architecture() == Architecture.QWEN2 ? "qwen2" : "llama";
-        GgufWriter writer = new GgufWriter();
-        writer.put("general.architecture", arch).put("general.name", String.valueOf(hfDir.getFileName()))
-                .put(arch + ".context_length", GgufValue.uint32(c.maxPositionEmbeddings()))
-                .put(arch + ".embedding_length", GgufValue.uint32(c.hiddenSize()))
-                .put(arch + ".block_count", GgufValue.uint32(c.numLayers()))
-                .put(arch + ".feed_forward_length", GgufValue.uint32(c.intermediateSize()))
-                .put(arch + ".attention.head_count", GgufValue.uint32(c.numHeads()))
-                .put(arch + ".attention.head_count_kv", GgufValue.uint32(c.numKvHeads()))
-                .put(arch + ".rope.dimension_count", GgufValue.uint32(c.headDim()))
-                .put(arch + ".attention.layer_norm_rms_epsilon", GgufValue.float32(c.rmsNormEps()))
-                .put(arch + ".rope.freq_base", GgufValue.float32(c.ropeTheta()));
-        if (c.headDim() != c.hiddenSize() / c.numHeads()) {
-            writer.put(arch + ".attention.key_length", GgufValue.uint32(c.headDim()))
-                    .put(arch + ".attention.value_length", GgufValue.uint32(c.headDim()));
-        }
+        String arch = architecture(c);
+        GgufWriter writer = describe(hfDir, weights, null);
         if (fileType != null) writer.put("general.file_type", GgufValue.uint32(fileType));
-        writeTokenizer(writer, hfDir, weights);
         try (Arena arena = Arena.ofConfined()) {
             for (TensorEntry t : weights.tensors().values()) {
                 long[] shape = t.shape();
@@ -74,15 +62,47 @@ public final class GgufModelExport {
                 }
                 writer.tensor(name, t.type(), shape, data);
             }
-            if (c.ropeScaling() != null) {
-                writer.tensor(GgufTensorNames.ROPE_FREQS, new long[] {c.headDim() / 2}, ropeFreqFactors(c));
-            }
             writer.write(out);
         }
     }
 
+    /**
+     * A writer holding everything of {@code checkpoint}'s GGUF but its weights: the metadata, the tokenizer as
+     * {@code vocabulary} says (null: {@code llama} for a byte-fallback tokenizer.json, else {@code gpt2}) and, for
+     * Llama 3 RoPE scaling, {@code rope_freqs}.
+     */
+    public static GgufWriter describe(Path hfDir, Checkpoint checkpoint, Vocabulary vocabulary) throws IOException {
+        ModelConfig c = checkpoint.config();
+        String arch = architecture(c);
+        GgufWriter writer = new GgufWriter();
+        writer.put("general.architecture", arch).put("general.name", String.valueOf(hfDir.getFileName()))
+                .put(arch + ".context_length", GgufValue.uint32(c.maxPositionEmbeddings()))
+                .put(arch + ".embedding_length", GgufValue.uint32(c.hiddenSize()))
+                .put(arch + ".block_count", GgufValue.uint32(c.numLayers()))
+                .put(arch + ".feed_forward_length", GgufValue.uint32(c.intermediateSize()))
+                .put(arch + ".attention.head_count", GgufValue.uint32(c.numHeads()))
+                .put(arch + ".attention.head_count_kv", GgufValue.uint32(c.numKvHeads()))
+                .put(arch + ".rope.dimension_count", GgufValue.uint32(c.headDim()))
+                .put(arch + ".attention.layer_norm_rms_epsilon", GgufValue.float32(c.rmsNormEps()))
+                .put(arch + ".rope.freq_base", GgufValue.float32(c.ropeTheta()));
+        if (c.headDim() != c.hiddenSize() / c.numHeads()) {
+            writer.put(arch + ".attention.key_length", GgufValue.uint32(c.headDim()))
+                    .put(arch + ".attention.value_length", GgufValue.uint32(c.headDim()));
+        }
+        writeTokenizer(writer, hfDir, checkpoint, vocabulary);
+        if (c.ropeScaling() != null) {
+            writer.tensor(GgufTensorNames.ROPE_FREQS, new long[] {c.headDim() / 2}, ropeFreqFactors(c));
+        }
+        return writer;
+    }
+
+    /** GGUF's architecture name: Mistral files are {@code llama} too. */
+    public static String architecture(ModelConfig c) {
+        return c.architecture() == Architecture.QWEN2 ? "qwen2" : "llama";
+    }
+
     /** convert_hf_to_gguf.py's permute for arch llama: within each head, row {@code a*(d/2)+b} moves to {@code 2b+a}. */
-    static MemorySegment permuteRows(MemorySegment rows, int heads, int headDim, long rowBytes, Arena arena) {
+    public static MemorySegment permuteRows(MemorySegment rows, int heads, int headDim, long rowBytes, Arena arena) {
         MemorySegment out = arena.allocate(rows.byteSize(), 64);
         int half = headDim / 2;
         for (int h = 0; h < heads; h++) {
@@ -117,10 +137,11 @@ public final class GgufModelExport {
         return factors;
     }
 
-    private static void writeTokenizer(GgufWriter writer, Path hfDir, Checkpoint checkpoint) throws IOException {
+    private static void writeTokenizer(GgufWriter writer, Path hfDir, Checkpoint checkpoint, Vocabulary vocabulary)
+            throws IOException {
         JsonNode root = JSON.readTree(Files.readString(hfDir.resolve("tokenizer.json")));
         JsonNode model = root.get("model");
-        boolean llama = model.path("byte_fallback").asBoolean(false);
+        boolean llama = vocabulary == null ? model.path("byte_fallback").asBoolean(false) : vocabulary == Vocabulary.LLAMA;
         int size = checkpoint.tokenizer().vocabSize();
         String[] tokens = new String[size];
         int[] types = new int[size];

@@ -145,7 +145,7 @@ class QuantizedGgufTest {
             MemorySegment seg = arena.allocate(blocks.length);
             MemorySegment.copy(MemorySegment.ofArray(blocks), 0, seg, 0, blocks.length);
             return seg;
-        }, hf.equals(Stories260K.directory()) ? GgufExport.Vocabulary.LLAMA : GgufExport.Vocabulary.GPT2);
+        }, hf.equals(Stories260K.directory()) ? GgufModelExport.Vocabulary.LLAMA : GgufModelExport.Vocabulary.GPT2);
     }
 
     private static int[] greedy(LanguageModel model, int steps) {

@@ -46,7 +46,7 @@ class GgufQuantizedTypesTest {
     @CsvSource({"Q8_0, 0.04", "Q6_K, 0.12", "Q5_K, 0.2", "Q4_K, 0.4", "Q4_0, 0.45"}) // measured 0.024, 0.075, 0.13, 0.26, 0.31
     void logitsStayCloseToF32(StorageType type, double maxRelativeRms) throws IOException {
         Path gguf = GgufExport.export(hf, dir.resolve(type + ".gguf"), type,
-                (values, shape) -> MemorySegment.ofArray(GgmlQuantizer.quantize(type, values)), GgufExport.Vocabulary.LLAMA);
+                (values, shape) -> MemorySegment.ofArray(GgmlQuantizer.quantize(type, values)), GgufModelExport.Vocabulary.LLAMA);
         try (Checkpoint checkpoint = ModelFormat.open(gguf); LanguageModel quantized = checkpoint.load(WeightFormat.AS_STORED);
              LanguageModel f32 = ModelFormat.open(hf).load(WeightFormat.AS_STORED)) {
             assertThat(checkpoint.tensors().get("model.layers.1.mlp.down_proj.weight").type()).isEqualTo(type);

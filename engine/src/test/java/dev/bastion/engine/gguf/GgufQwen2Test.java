@@ -34,7 +34,7 @@ class GgufQwen2Test {
     void logitsMatchTheSafeTensorsTwin() throws IOException {
         Path hf = TinyModelFixture.model(dir.resolve("hf"), Architecture.QWEN2,
                 TinyModelSpec.tiny(Architecture.QWEN2).withTieEmbeddings(false));
-        assertSameLogits(hf, GgufExport.export(hf, dir.resolve("qwen.gguf"), StorageType.F32, GgufExport.Vocabulary.GPT2));
+        assertSameLogits(hf, GgufExport.export(hf, dir.resolve("qwen.gguf"), StorageType.F32, GgufModelExport.Vocabulary.GPT2));
     }
 
     /** Llama 3 rope scaling travels as llama.cpp's rope_freqs tensor, and q/k rows permuted for adjacent-pair RoPE. */
@@ -42,7 +42,7 @@ class GgufQwen2Test {
     void llama3RopeScalingComesFromTheRopeFreqsTensor() throws IOException {
         Path hf = TinyModelFixture.model(dir.resolve("llama3"), Architecture.LLAMA,
                 TinyModelSpec.tiny(Architecture.LLAMA).withDtype(dev.bastion.engine.safetensors.DType.F32).withLlama3RopeScaling(true));
-        Path gguf = GgufExport.export(hf, dir.resolve("llama3.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        Path gguf = GgufExport.export(hf, dir.resolve("llama3.gguf"), StorageType.F32, GgufModelExport.Vocabulary.LLAMA);
         try (Checkpoint checkpoint = ModelFormat.open(gguf)) {
             assertThat(checkpoint.config().ropeFreqFactors()).isNotNull().contains(1f);
             assertThat(checkpoint.config().ropeStyle()).isEqualTo(ModelConfig.RopeStyle.ADJACENT);
@@ -79,7 +79,7 @@ class GgufQwen2Test {
     @Test
     void byteLevelVocabularyTemplateAndEosComeFromTheMetadata() throws IOException {
         Path hf = TinyModelFixture.tinyModel(dir.resolve("hf"), Architecture.QWEN2);
-        Path gguf = GgufExport.export(hf, Files.createDirectories(dir.resolve("model")).resolve("qwen.gguf"), StorageType.F32, GgufExport.Vocabulary.GPT2);
+        Path gguf = GgufExport.export(hf, Files.createDirectories(dir.resolve("model")).resolve("qwen.gguf"), StorageType.F32, GgufModelExport.Vocabulary.GPT2);
         Tokenizer original = Tokenizer.load(hf.resolve("tokenizer.json"));
         // A directory holding one .gguf file is a GGUF model too.
         try (Checkpoint checkpoint = ModelFormat.open(gguf.getParent())) {

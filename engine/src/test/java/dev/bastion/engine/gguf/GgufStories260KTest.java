@@ -41,7 +41,7 @@ class GgufStories260KTest {
     @ParameterizedTest
     @EnumSource(value = StorageType.class, names = {"F32", "F16", "BF16"})
     void greedyOutputEqualsTheReference(StorageType type) throws IOException {
-        Path gguf = GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), type, GgufExport.Vocabulary.LLAMA);
+        Path gguf = GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), type, GgufModelExport.Vocabulary.LLAMA);
         try (Checkpoint checkpoint = ModelFormat.open(gguf); LanguageModel model = checkpoint.load(WeightFormat.AS_STORED)) {
             assertThat(checkpoint.format().name()).isEqualTo("gguf");
             assertThat(model.config().ropeStyle()).isEqualTo(ModelConfig.RopeStyle.ADJACENT);
@@ -86,7 +86,7 @@ class GgufStories260KTest {
         int agree = type == StorageType.Q8_0 ? 20 : 5;
         double maxRms = type == StorageType.Q8_0 ? 0.1 : 2.0; // measured: 0.055 and 1.22
         Path gguf = GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), type,
-                (values, shape) -> MemorySegment.ofArray(GgmlQuantizer.quantize(type, values)), GgufExport.Vocabulary.LLAMA);
+                (values, shape) -> MemorySegment.ofArray(GgmlQuantizer.quantize(type, values)), GgufModelExport.Vocabulary.LLAMA);
         try (Checkpoint checkpoint = ModelFormat.open(gguf); LanguageModel model = checkpoint.load(WeightFormat.AS_STORED);
              LanguageModel f32 = ModelFormat.open(Stories260K.directory()).load(WeightFormat.AS_STORED)) {
             assertThat(checkpoint.tensors().get("model.layers.0.self_attn.q_proj.weight").type()).isEqualTo(type);
@@ -120,7 +120,7 @@ class GgufStories260KTest {
 
     @Test
     void runtimeLoadsTheFileAndItsSentencePieceVocabularyEncodesLikeTheOriginal() throws IOException {
-        Path gguf = GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), StorageType.F32, GgufExport.Vocabulary.LLAMA);
+        Path gguf = GgufExport.export(Stories260K.directory(), dir.resolve("stories.gguf"), StorageType.F32, GgufModelExport.Vocabulary.LLAMA);
         Tokenizer original = Tokenizer.load(Stories260K.directory().resolve("tokenizer.json"));
         try (Checkpoint checkpoint = ModelFormat.open(gguf)) {
             Tokenizer fromGguf = checkpoint.tokenizer();
