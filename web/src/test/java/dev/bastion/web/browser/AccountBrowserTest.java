@@ -1,16 +1,10 @@
 package dev.bastion.web.browser;
 
 import dev.bastion.web.account.Totp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.WebElement;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -18,32 +12,7 @@ import static dev.bastion.web.browser.WebTestServer.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The account page in a real browser: two-factor enrolment and sign-in with a code, password change. */
-class AccountBrowserTest {
-
-    @TempDir
-    static Path home;
-    static WebTestServer server;
-    Browser browser;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = WebTestServer.start(home);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open(server.baseUrl());
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) browser.close();
-    }
+class AccountBrowserTest extends BrowserTest {
 
     @Test
     void enrolFromTheAccountPageSignOutAndSignInAgainWithACode() throws Exception {

@@ -5,12 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.security.Scope;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -22,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,38 +26,13 @@ import static dev.bastion.web.browser.WebTestServer.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The admin console in a real browser: every change through the audited API, secrets shown once, admins only. */
-class AdminConsoleBrowserTest {
+class AdminConsoleBrowserTest extends BrowserTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(20);
     static final List<String> PAGES = List.of("/admin", "/admin/users", "/admin/keys", "/admin/models",
             "/admin/running", "/admin/audit", "/admin/credits");
-
-    @TempDir
-    static Path home;
-    static WebTestServer server;
-    Browser browser;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = WebTestServer.start(home);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open(server.baseUrl());
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) browser.close();
-    }
 
     @Test
     void anAdminCreatesAUserByKeyboardThenAKeyShownOnceAndRevokesIt() throws Exception {

@@ -1,15 +1,8 @@
 package dev.bastion.web.browser;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,35 +12,8 @@ import static dev.bastion.web.browser.WebTestServer.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The chat page in a real browser against the real server and its generated tiny model. */
-class ChatBrowserTest {
-
-    @TempDir
-    static Path home;
-    static WebTestServer server;
-    Browser browser;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        // Credits on, so replies show what they cost.
-        server = WebTestServer.start(home, java.util.Map.of("BASTION_CREDITS", "on"));
-        server.grantCredits(ALICE, 1_000_000);
-        server.grantCredits(BOB, 1_000_000);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open(server.baseUrl());
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) browser.close();
-    }
+@BrowserTest.WithCredits // so replies show what they cost
+class ChatBrowserTest extends BrowserTest {
 
     @Test
     void aReplyStreamsTokenByTokenAndIsStoredWithItsCounts() throws Exception {

@@ -2,10 +2,6 @@ package dev.bastion.web.browser;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.bastion.web.SecurityHeaders;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.Cookie;
@@ -20,7 +16,7 @@ import static dev.bastion.web.browser.WebTestServer.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The web app's security in a real browser: XSS, CSRF, session fixation, cookies, sign-out, CSP on every page. */
-class WebSecurityBrowserTest {
+class WebSecurityBrowserTest extends BrowserTest {
 
     /** Each would set window.__xss if any of it ran. */
     static final List<String> XSS_CORPUS = List.of(
@@ -36,31 +32,6 @@ class WebSecurityBrowserTest {
             "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1></style></mglyph></table></mtext></math>",
             "[e](data:text/html,<script>window.__xss=1</script>)",
             "```html\n<script>window.__xss=1</script>\n```");
-
-    @TempDir
-    static Path home;
-    static WebTestServer server;
-    Browser browser;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = WebTestServer.start(home);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open(server.baseUrl());
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) browser.close();
-    }
 
     @Test
     void aWrongPasswordAndAnUnknownUserGetTheSameGenericError() throws Exception {

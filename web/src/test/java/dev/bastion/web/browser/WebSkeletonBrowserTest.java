@@ -1,51 +1,20 @@
 package dev.bastion.web.browser;
 
 import dev.bastion.web.SecurityHeaders;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
 import static dev.bastion.web.browser.WebTestServer.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The pages' frame: who may see which page, the layout, static files and their headers, in a real browser. */
-class WebSkeletonBrowserTest {
+class WebSkeletonBrowserTest extends BrowserTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @TempDir
-    static Path home;
-    static WebTestServer server;
-    Browser browser;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = WebTestServer.start(home);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open(server.baseUrl());
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) browser.close();
-    }
 
     @Test
     void pagesRedirectToSignInWithoutASessionAndCarryTheContentSecurityPolicy() throws Exception {
