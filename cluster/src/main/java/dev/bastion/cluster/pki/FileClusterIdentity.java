@@ -69,6 +69,11 @@ public final class FileClusterIdentity implements ClusterIdentity {
         return load(dir, Instant.now());
     }
 
+    /** Loads the bundle in {@code BASTION_CLUSTER_DIR}, else {@code home/cluster}. */
+    public static FileClusterIdentity load(java.util.Map<String, String> env, Path home) {
+        return load(NodeBundle.directory(env, home));
+    }
+
     static FileClusterIdentity load(Path dir, Instant now) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalStateException("no cluster bundle at " + dir

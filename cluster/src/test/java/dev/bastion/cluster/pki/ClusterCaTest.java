@@ -224,6 +224,19 @@ class ClusterCaTest {
                 .isEqualTo(BigInteger.valueOf(3));
     }
 
+    @Test
+    void theNodeFindsItsBundleInBastionClusterDirElseInItsHome() {
+        ClusterCa ca = ClusterCa.create(tmp.resolve("ca"), secret);
+        Path home = tmp.resolve("home");
+        ca.issueNode("node-a", List.of("127.0.0.1"), home.resolve("cluster"));
+        ca.issueNode("node-b", List.of("127.0.0.1"), tmp.resolve("mounted"));
+        assertThat(FileClusterIdentity.load(java.util.Map.of(), home).nodeName()).isEqualTo("node-a");
+        assertThat(FileClusterIdentity.load(java.util.Map.of("BASTION_CLUSTER_DIR", tmp.resolve("mounted").toString()), home)
+                .nodeName()).isEqualTo("node-b");
+        assertThatThrownBy(() -> FileClusterIdentity.load(java.util.Map.of(), tmp.resolve("empty-home")))
+                .hasMessageContaining("no cluster bundle at").hasMessageContaining("bastion cluster join");
+    }
+
     private Path fresh(ClusterCa ca, String dir) {
         Path bundle = tmp.resolve(dir);
         ca.issueNode("node-a", List.of("127.0.0.1"), bundle);
