@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 CopyCommand.class, RemoveCommand.class, PullCommand.class, PushCommand.class, StoreMaintenanceCommand.class, GenerateTinyCommand.class,
                 UsersCommand.class, KeysCommand.class, AuditCommand.class, CreditsCommand.class, UsageCommand.class,
                 McpCommand.class,
+                ClusterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BastionCli implements Runnable {
 
