@@ -117,7 +117,8 @@ final class OllamaApi {
         if (Boolean.TRUE.equals(r.verbose())) modelInfo.put("tokenizer.ggml.tokens", catalog.vocabulary(d.summary().name()));
         HttpIo.json(ctx, 200, new ShowResponse(d.license(), d.modelfile(), parameterLines(d.parameters()),
                 d.template() == null ? "" : d.template(), d.system(), d.summary().details(), List.of(), modelInfo,
-                d.summary().capabilities(), GoTime.format(d.summary().modifiedAt())));
+                d.summary().capabilities(), GoTime.format(d.summary().modifiedAt()),
+                ModelGate.of(config.modules()).showFields(d.summary().name())));
     }
 
     /**
