@@ -86,12 +86,18 @@ public final class RegistryClient {
         if (missing > usable) {
             throw new RegistryException(507, "the model needs " + missing + " bytes, and only " + usable + " are free");
         }
-        for (Layer layer : manifest.allLayers()) {
-            if (store.hasBlob(layer)) {
-                progress.update("pulling " + layer.hex().substring(0, 12), layer.digest(), layer.size(), layer.size());
-                continue;
+        try {
+            for (Layer layer : manifest.allLayers()) {
+                if (store.hasBlob(layer)) {
+                    progress.update("pulling " + layer.hex().substring(0, 12), layer.digest(), layer.size(), layer.size());
+                    continue;
+                }
+                fetchBlob(base, ref.repository(), layer, transfers, progress);
             }
-            fetchBlob(base, ref.repository(), layer, transfers, progress);
+        } catch (MismatchException e) {
+            // the source is bad, not the network: nothing of this pull is kept for a resume
+            for (Layer layer : manifest.allLayers()) Files.deleteIfExists(verified(transfers, layer));
+            throw e;
         }
         progress.update("verifying sha256 digest", null, 0, 0);
         progress.update("writing manifest", null, 0, 0);
@@ -216,6 +222,13 @@ public final class RegistryClient {
         return Optional.of(envelope.toByteArray());
     }
 
+    /** A blob that arrived whole but does not hash to its digest. */
+    private static final class MismatchException extends RegistryException {
+        MismatchException(String message) {
+            super(502, message);
+        }
+    }
+
     private static Path verified(Path transfers, Layer layer) {
         return transfers.resolve("sha256-" + layer.hex());
     }
@@ -253,7 +266,7 @@ public final class RegistryClient {
             if (out.size() != layer.size() || !sha256(part).equals(layer.hex())) {
                 out.truncate(0);
                 Files.deleteIfExists(part);
-                throw new RegistryException(502, "blob " + layer.digest() + " from the registry does not match its digest; nothing was stored");
+                throw new MismatchException("blob " + layer.digest() + " from the registry does not match its digest; nothing was stored");
             }
             progress.update(status, layer.digest(), layer.size(), layer.size());
         }

@@ -441,6 +441,8 @@ public final class RegistryModule implements ServerModule {
                 }
             }
             store.commitFetched(name, manifest, layer -> transfers.resolve("sha256-" + layer.hex()));
+            // uploads of blobs the store had already are not needed any more
+            for (Layer layer : manifest.allLayers()) Files.deleteIfExists(transfers.resolve("sha256-" + layer.hex()));
         } catch (RegistryException e) {
             audit.record(ctx, "model.push", name.toString(), "failure", Map.of("reason", "invalid manifest"));
             error(ctx, e.status() == 413 ? 413 : 400, "MANIFEST_INVALID", e.getMessage());
