@@ -81,6 +81,15 @@ public final class SignatureGuard {
         return check(phase, name.toString(), digest, store.signature(digest), actor, requestId);
     }
 
+    /** {@code bastion verify}: checks the stored model's signature whatever the policy, and audits the outcome. */
+    public Verdict verifyNow(ModelName name, String actor) throws IOException {
+        Manifest manifest = store.manifest(name).orElseThrow(() -> new dev.bastion.store.ModelNotFoundException(name));
+        String digest = manifestDigest(manifest);
+        Verdict verdict = ModelSignatures.verify(store.signature(digest), digest, trust.trusted());
+        record("verify", name.toString(), digest, verdict, actor, null);
+        return verdict;
+    }
+
     /** What {@code show} reports: who signed the stored model and whether it verifies now; not audited (a read). */
     public Verdict describe(ModelName name) throws IOException {
         Manifest manifest = store.manifest(name).orElseThrow(() -> new dev.bastion.store.ModelNotFoundException(name));
