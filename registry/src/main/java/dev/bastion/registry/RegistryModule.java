@@ -219,6 +219,14 @@ public final class RegistryModule implements ServerModule {
         Optional<Layer> layer = DIGEST.matcher(digest).matches() ? visibleLayer(caller, ctx.pathParam("ns"), ctx.pathParam("model"), digest)
                 : Optional.empty();
         if (layer.isEmpty()) {
+            Optional<byte[]> signatureBlob = DIGEST.matcher(digest).matches()
+                    ? signatureBlob(caller, ctx.pathParam("ns"), ctx.pathParam("model"), digest) : Optional.empty();
+            if (signatureBlob.isPresent()) {
+                ctx.status(200).contentType("application/octet-stream").header("Docker-Content-Digest", digest)
+                        .header("Content-Length", String.valueOf(signatureBlob.get().length));
+                if (withBody) ctx.result(signatureBlob.get());
+                return;
+            }
             error(ctx, 404, "BLOB_UNKNOWN", "blob unknown to registry");
             return;
         }
@@ -260,6 +268,20 @@ public final class RegistryModule implements ServerModule {
             if (m.isEmpty() || !access.maySee(caller, m.get().owner())) continue;
             Optional<Layer> layer = m.get().allLayers().stream().filter(l -> l.digest().equals(digest)).findFirst();
             if (layer.isPresent() && store.hasBlob(layer.get())) return layer;
+        }
+        return Optional.empty();
+    }
+
+    /** A blob of the signature artifact of a visible model in {@code ns/model}: its envelope or the empty config. */
+    private Optional<byte[]> signatureBlob(Caller caller, String ns, String model, String digest) throws IOException {
+        for (ModelInfo info : store.list()) {
+            if (!info.name().namespace().equals(ns) || !info.name().name().equals(model)) continue;
+            Optional<Manifest> m = store.manifest(info.name());
+            if (m.isEmpty() || !access.maySee(caller, m.get().owner())) continue;
+            Optional<byte[]> envelope = store.signature(SignatureGuard.manifestDigest(m.get()));
+            if (envelope.isEmpty()) continue;
+            if (OciManifest.digest(envelope.get()).equals(digest)) return envelope;
+            if (OciManifest.digest(SignatureArtifact.EMPTY).equals(digest)) return Optional.of(SignatureArtifact.EMPTY);
         }
         return Optional.empty();
     }

@@ -189,8 +189,12 @@ class SignedPullTest {
         HttpResponse<byte[]> artifact = a.get("bob", "/v2/bob/mine/manifests/" + RegistryClient.signatureTag(signed.manifestDigest()));
         assertThat(artifact.statusCode()).isEqualTo(200);
         assertThat(SignatureArtifact.envelopeLayer(artifact.body()).inline()).hasValueSatisfying(e -> assertThat(e).isEqualTo(signed.envelope()));
+        // the envelope is also served as the artifact's blob, for clients that do not read it inline
+        String envelopeDigest = OciManifest.digest(signed.envelope());
+        assertThat(a.get("bob", "/v2/bob/mine/blobs/" + envelopeDigest).body()).isEqualTo(signed.envelope());
         // who may not see the model does not see its signature either
         assertThat(a.get("alice", "/v2/bob/mine/manifests/" + RegistryClient.signatureTag(signed.manifestDigest())).statusCode()).isEqualTo(404);
+        assertThat(a.get("alice", "/v2/bob/mine/blobs/" + envelopeDigest).statusCode()).isEqualTo(404);
         assertThat(a.blobFiles()).noneMatch(p -> p.getParent().getFileName().toString().equals("transfers"));
     }
 }
