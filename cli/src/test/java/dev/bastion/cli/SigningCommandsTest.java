@@ -96,7 +96,7 @@ class SigningCommandsTest {
         assertThat(new ModelStore(home).list()).isEmpty();
     }
 
-    private CliRun runWith(ImportCommand command, Map<String, String> env, String... args) {
+    private CliRun runWith(StoreCommand command, Map<String, String> env, String... args) {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
         picocli.CommandLine cli = new picocli.CommandLine(command);
@@ -106,5 +106,38 @@ class SigningCommandsTest {
         String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of(args), java.util.stream.Stream.of("--home", home.toString()))
                 .toArray(String[]::new);
         return new CliRun(cli.execute(all), out.toString(), err.toString());
+    }
+
+    @Test
+    void aCliPullUnderEnforceTakesOnlyWhatATrustedKeySigned() throws Exception {
+        Path homeA = work.resolve("a");
+        ModelStore storeA = new ModelStore(homeA);
+        storeA.importDirectory(TinyModelFixture.tinyModel(work.resolve("m"), Architecture.LLAMA), ModelName.parse("alice/tiny"), "alice");
+        dev.bastion.security.SecurityServices services = dev.bastion.security.SecurityServices.open(homeA, Map.of());
+        services.users().create("alice", dev.bastion.security.Role.USER);
+        String key = services.keys().create("alice", java.util.Set.of(dev.bastion.security.Scope.MODELS_USE), null, null).secret();
+        var signingKeys = new dev.bastion.registry.signing.SigningKeys(services.database(), services.secrets());
+        var info = signingKeys.create("publisher", "test", java.time.Instant.now());
+        dev.bastion.registry.signing.ModelSigner.sign(storeA, ModelName.parse("alice/tiny"), signingKeys.signer("publisher"), java.time.Instant.now());
+        var chain = new dev.bastion.api.security.SecurityFilterChain(dev.bastion.api.security.SecurityConfig.defaults().withBind("127.0.0.1", 0),
+                services.keys(), services.audit());
+        var config = chain.secure(dev.bastion.api.ServerConfig.defaults(new dev.bastion.api.BindAddress("127.0.0.1", 0)));
+        var registry = new dev.bastion.registry.RegistryModule(storeA, config.modelAccess(), config.modelAudit(),
+                dev.bastion.registry.RegistryLimits.DEFAULTS, Map.of());
+        try (var a = new dev.bastion.api.BastionServer(config.withModule(registry), new dev.bastion.api.StoreCatalog(storeA),
+                (dir, format) -> { throw new UnsupportedOperationException(); }).start()) {
+            String ref = java.net.URI.create(a.baseUrl()).getAuthority() + "/alice/tiny";
+            Map<String, String> env = Map.of("BASTION_REGISTRY_TOKEN", key, "BASTION_REQUIRE_SIGNED", "enforce");
+            CliRun refused = runWith(new PullCommand(), env, ref, "--insecure");
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("refused", "enforce", "not trusted");
+            assertThat(new ModelStore(home).list()).isEmpty();
+
+            Files.writeString(work.resolve("p.pem"), dev.bastion.registry.signing.Ed25519Keys.toPem(info.publicKey()));
+            assertThat(run(new TrustCommand(), "add", "acme", work.resolve("p.pem").toString()).exit()).isZero();
+            CliRun pulled = runWith(new PullCommand(), env, ref, "--insecure");
+            assertThat(pulled.exit()).as(pulled.err()).isZero();
+            assertThat(run(new ShowCommand(), "alice/tiny").out()).contains("acme", "verified            yes");
+        }
     }
 }
