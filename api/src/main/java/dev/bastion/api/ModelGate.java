@@ -20,6 +20,15 @@ public interface ModelGate {
      */
     void beforeLoad(String model);
 
+    /**
+     * Called before a model is imported from files (uploads, or a server directory); a model derived from a stored one
+     * is not asked here, its load is.
+     *
+     * @throws ApiException to refuse the import
+     */
+    default void beforeImport(String model) {
+    }
+
     /** Fields {@code /api/show} adds for {@code model}, e.g. {@code signature}; empty for none. */
     default Map<String, Object> showFields(String model) {
         return Map.of();
@@ -33,6 +42,11 @@ public interface ModelGate {
             @Override
             public void beforeLoad(String model) {
                 gates.forEach(g -> g.beforeLoad(model));
+            }
+
+            @Override
+            public void beforeImport(String model) {
+                gates.forEach(g -> g.beforeImport(model));
             }
 
             @Override

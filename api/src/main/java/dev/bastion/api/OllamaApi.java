@@ -186,6 +186,7 @@ final class OllamaApi {
             if (r.template() != null) dev.bastion.engine.template.ChatPrompt.of(r.template(), null);
             StoreCatalog.quantization(r.quantize());
             audited(ctx, "model.create", model, Map.of("files", String.join(",", files.keySet())), () -> {
+                ModelGate.of(config.modules()).beforeImport(model);
                 String stored = visible(ctx).createFromUploads(model, files);
                 scheduler.unloadIfIdle(stored);
                 if (r.system() != null || r.template() != null || r.parameters() != null || r.quantize() != null) {

@@ -98,6 +98,21 @@ public final class RegistryModule implements ServerModule {
             }
 
             @Override
+            public void beforeImport(String model) {
+                ModelName name;
+                try {
+                    name = ModelName.parse(model);
+                } catch (IllegalArgumentException e) {
+                    return; // the catalog answers 400 for the name
+                }
+                try {
+                    signatures.checkImport(name.toString(), null);
+                } catch (SignatureGuard.RefusedException e) {
+                    throw new ApiException(403, e.getMessage(), null);
+                }
+            }
+
+            @Override
             public Map<String, Object> showFields(String model) {
                 try {
                     Verdict v = signatures.describe(ModelName.parse(model));

@@ -163,6 +163,16 @@ class SignedPullTest {
     }
 
     @Test
+    void underEnforceAnImportOverHttpIsRefused() throws Exception {
+        HttpResponse<String> r = b.post("alice", "/api/create",
+                "{\"model\":\"alice/up\",\"files\":{\"model.gguf\":\"sha256:" + "0".repeat(64) + "\"},\"stream\":false}");
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(r.body()).get("error").asText()).contains("alice/up:latest", "enforce");
+        assertThat(b.store.list()).isEmpty();
+        assertThat(b.audited(SignatureGuard.AUDIT_ACTION)).anySatisfy(l -> assertThat(l).contains("\"import\"", "\"failure\""));
+    }
+
+    @Test
     void underWarnAnUnsignedModelIsPulledAndTheOutcomeAudited() throws Exception {
         b.close();
         b = new BastionNode(homeB.resolve("warn"), Map.of("BASTION_REGISTRY_TOKEN", a.keys.get("alice"), "BASTION_REQUIRE_SIGNED", "warn"));
