@@ -92,6 +92,8 @@ public final class RegistryModule implements ServerModule {
                     signatures.checkStored("load", ModelName.parse(model), null, null);
                 } catch (SignatureGuard.RefusedException e) {
                     throw new ApiException(403, e.getMessage(), null);
+                } catch (dev.bastion.store.ModelNotFoundException | IllegalArgumentException e) {
+                    // not a stored model: the catalog answers for that
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

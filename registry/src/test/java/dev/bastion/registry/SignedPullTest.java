@@ -160,6 +160,9 @@ class SignedPullTest {
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(JSON.readTree(r.body()).get("error").asText()).contains("alice/local", "not signed");
         assertThat(b.audited(SignatureGuard.AUDIT_ACTION)).anySatisfy(l -> assertThat(l).contains("\"failure\"", "\"load\""));
+        // an unknown model is still just unknown
+        assertThat(b.post("alice", "/api/generate", "{\"model\":\"alice/nothing\",\"prompt\":\"hi\",\"stream\":false}").statusCode())
+                .isEqualTo(404);
     }
 
     @Test
