@@ -90,6 +90,7 @@ class SignedPullTest {
 
         HttpResponse<String> show = b.post("alice", "/api/show", "{\"model\":\"alice/tiny\"}");
         JsonNode signature = JSON.readTree(show.body()).get("signature");
+        assertThat(JSON.readTree(show.body()).has("extra")).isFalse(); // module fields sit beside Ollama's, not nested
         assertThat(signature.get("verified").asBoolean()).isTrue();
         assertThat(signature.get("signer").asText()).isEqualTo("acme");
         assertThat(signature.get("key_id").asText()).isEqualTo(publisher.keyId());
