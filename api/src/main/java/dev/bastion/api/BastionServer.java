@@ -30,7 +30,7 @@ public final class BastionServer implements AutoCloseable {
     /** @param listener sees every generation and embedding with its caller (metering, quotas) */
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
-        this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
+        this.scheduler = new ModelScheduler(catalog, loader, config.scheduler()).gatedBy(ModelGate.of(config.modules()));
         ChatService chats = new ChatService(catalog,
                 new Generations(scheduler, config.scheduler().templateLimits(), listener), config);
         OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);

@@ -64,6 +64,7 @@ final class ModelAdminRoutes {
         Map<String, String> details = Map.of("path", path);
         String stored;
         try {
+            ModelGate.of(config.modules()).beforeImport(name);
             stored = visible.importDirectory(name, dir);
             scheduler.unloadIfIdle(stored); // a resident model of that name must not keep serving the old weights
         } catch (RuntimeException e) {

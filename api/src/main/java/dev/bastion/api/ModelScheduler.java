@@ -40,6 +40,7 @@ public final class ModelScheduler implements AutoCloseable {
     private final Clock clock;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final ScheduledExecutorService sweeper;
+    private volatile ModelGate gate = ModelGate.NONE;
 
     public ModelScheduler(ModelCatalog catalog, RuntimeLoader loader, SchedulerConfig config, Clock clock) {
         this.catalog = catalog;
@@ -53,6 +54,12 @@ public final class ModelScheduler implements AutoCloseable {
 
     public ModelScheduler(ModelCatalog catalog, RuntimeLoader loader, SchedulerConfig config) {
         this(catalog, loader, config, Clock.systemUTC());
+    }
+
+    /** Asks {@code gate} before every load (the registry's signature policy); set once, before serving. */
+    public ModelScheduler gatedBy(ModelGate gate) {
+        this.gate = java.util.Objects.requireNonNull(gate, "gate");
+        return this;
     }
 
     /** A reserved generation slot on a loaded model; close it to release the slot and start the keep_alive timer. */
@@ -172,6 +179,7 @@ public final class ModelScheduler implements AutoCloseable {
 
     private void load(Entry entry) {
         try {
+            gate.beforeLoad(entry.name);
             Path dir = catalog.materialize(entry.name);
             WeightFormat format = catalog.weightFormat(entry.name);
             long size = residentBytes(dir, format);

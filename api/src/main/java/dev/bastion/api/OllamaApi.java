@@ -117,7 +117,8 @@ final class OllamaApi {
         if (Boolean.TRUE.equals(r.verbose())) modelInfo.put("tokenizer.ggml.tokens", catalog.vocabulary(d.summary().name()));
         HttpIo.json(ctx, 200, new ShowResponse(d.license(), d.modelfile(), parameterLines(d.parameters()),
                 d.template() == null ? "" : d.template(), d.system(), d.summary().details(), List.of(), modelInfo,
-                d.summary().capabilities(), GoTime.format(d.summary().modifiedAt())));
+                d.summary().capabilities(), GoTime.format(d.summary().modifiedAt()),
+                ModelGate.of(config.modules()).showFields(d.summary().name())));
     }
 
     /**
@@ -185,6 +186,7 @@ final class OllamaApi {
             if (r.template() != null) dev.bastion.engine.template.ChatPrompt.of(r.template(), null);
             StoreCatalog.quantization(r.quantize());
             audited(ctx, "model.create", model, Map.of("files", String.join(",", files.keySet())), () -> {
+                ModelGate.of(config.modules()).beforeImport(model);
                 String stored = visible(ctx).createFromUploads(model, files);
                 scheduler.unloadIfIdle(stored);
                 if (r.system() != null || r.template() != null || r.parameters() != null || r.quantize() != null) {

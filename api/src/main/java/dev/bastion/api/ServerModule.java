@@ -35,6 +35,11 @@ public interface ServerModule {
         return Optional.empty();
     }
 
+    /** A say over which models may be loaded, and what {@code /api/show} adds about them (see {@link ModelGate}). */
+    default Optional<ModelGate> modelGate() {
+        return Optional.empty();
+    }
+
     /** Called when the server has started listening. */
     default void start() {
     }

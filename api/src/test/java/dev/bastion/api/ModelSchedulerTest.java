@@ -193,6 +193,24 @@ class ModelSchedulerTest {
         assertThat(scheduler.loaded()).isEmpty();
     }
 
+    @Test
+    void aGateIsAskedBeforeEachLoadAndItsRefusalLoadsNothing() throws Exception {
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        ModelScheduler s = scheduler(new FakeCatalog(home).add("a", 100, Map.of()).add("b", 100, Map.of()), 1000, 1)
+                .gatedBy(model -> {
+                    asked.add(model);
+                    if (model.equals("b")) throw new ApiException(403, "model 'b' is not signed", null);
+                });
+        assertThatThrownBy(() -> s.acquire("b", KeepAlive.DEFAULT)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("not signed").satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(403));
+        assertThat(loaded).doesNotContainKey("b");
+        assertThat(s.loaded()).isEmpty();
+        s.acquire("a", KeepAlive.DEFAULT).close();
+        s.acquire("a", KeepAlive.DEFAULT).close(); // resident: not asked again
+        assertThat(loaded).containsKey("a");
+        assertThat(asked).containsExactly("b", "a");
+    }
+
     /** The format layer's count of a real model: its tensors as loaded, not the files (header, other files). */
     @Test
     void residentBytesAreTheTensorsAsTheEngineHoldsThem(@TempDir Path dir) throws Exception {

@@ -39,6 +39,7 @@ public final class ImportCommand extends StoreCommand {
         }
         Path directory = Path.of(arguments.getFirst());
         ModelName modelName = ModelName.parse(name != null ? name : positionalName);
+        Signing.refuseImportUnderEnforce(home, store, modelName.toString());
         Manifest manifest = audited("model.import", modelName.toString(), Map.of("directory", directory.toAbsolutePath().toString()),
                 () -> store.importDirectory(directory, modelName, null));
         out().println("imported " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size()) + ")");
@@ -49,6 +50,7 @@ public final class ImportCommand extends StoreCommand {
         Path directory = arguments.size() == 2 ? Path.of(arguments.get(0)) : OllamaModels.defaultDirectory(home.environment);
         String reference = arguments.getLast();
         ModelName modelName = name != null ? ModelName.parse(name) : OllamaModels.storeName(reference);
+        Signing.refuseImportUnderEnforce(home, store, modelName.toString());
         String[] source = new String[1];
         ModelStore.OllamaImport imported = audited("model.import", modelName.toString(),
                 Map.of("ollama", directory.toAbsolutePath().toString(), "reference", reference), () -> {

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 
 /** {@code bastion keys create|list|revoke}. */
 @Command(name = "keys", description = "Manage API keys.", mixinStandardHelpOptions = true,
-        subcommands = {KeysCommand.Create.class, KeysCommand.List.class, KeysCommand.Revoke.class})
+        subcommands = {KeysCommand.Create.class, KeysCommand.List.class, KeysCommand.Revoke.class, SigningKeysCommand.class})
 public final class KeysCommand implements Runnable {
 
     private static final Pattern RELATIVE = Pattern.compile("(\\d{1,6})([dhm])");

@@ -30,8 +30,11 @@ public final class PullCommand extends StoreCommand {
         RegistryClient client = new RegistryClient(RegistryLimits.DEFAULTS, RegistryCredentials.fromEnvironment(home.environment), insecure);
         TransferProgress progress = new TransferProgress(out(), System.console() != null);
         String owner = ref.name().namespace().equals(dev.bastion.store.ModelName.DEFAULT_NAMESPACE) ? null : ref.name().namespace();
+        dev.bastion.registry.signing.SignatureGuard guard = Signing.guard(home, store);
+        RegistryClient.SignatureCheck check = (manifest, digest, signature) ->
+                guard.check("pull", ref.name().toString(), digest, signature, HomeOption.actor(), null);
         RegistryClient.Pulled pulled = audited("model.pull", ref.toString(), Map.of(),
-                () -> client.pull(ref, store, ref.name(), owner, progress, RegistryClient.SignatureCheck.NONE));
+                () -> client.pull(ref, store, ref.name(), owner, progress, check));
         out().println("pulled " + ref.name() + " (" + pulled.digest() + ", " + client.bytesFetched() + " bytes fetched)");
         return 0;
     }

@@ -137,8 +137,16 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions))
                 .withModule(new dev.bastion.web.admin.AdminConsoleModule(services, webSessions))
                 .withImportRoot(importRoot);
+        dev.bastion.registry.signing.SignaturePolicy signaturePolicy;
+        try {
+            signaturePolicy = dev.bastion.registry.signing.SignaturePolicy.fromEnvironment(env);
+        } catch (IllegalArgumentException e) {
+            err.println("bastion serve: " + e.getMessage());
+            return 1;
+        }
         config = config.withModule(new dev.bastion.registry.RegistryModule(store, config.modelAccess(), config.modelAudit(),
-                dev.bastion.registry.RegistryLimits.DEFAULTS, env));
+                dev.bastion.registry.RegistryLimits.DEFAULTS, env, new dev.bastion.registry.signing.SignatureGuard(store,
+                new dev.bastion.registry.signing.TrustStore(services.database()), services.audit(), signaturePolicy)));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();

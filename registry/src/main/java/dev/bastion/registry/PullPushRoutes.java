@@ -6,6 +6,7 @@ import dev.bastion.api.Access;
 import dev.bastion.api.Caller;
 import dev.bastion.api.ModelAccessPolicy;
 import dev.bastion.api.ServerConfig;
+import dev.bastion.registry.signing.SignatureGuard;
 import dev.bastion.store.Manifest;
 import dev.bastion.store.ModelStore;
 import io.javalin.config.RoutesConfig;
@@ -15,6 +16,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -34,9 +37,11 @@ final class PullPushRoutes {
     private final ServerConfig.ModelAudit audit;
     private final RegistryLimits limits;
     private final Map<String, String> env;
+    private final SignatureGuard signatures;
 
     PullPushRoutes(ModelStore store, ModelAccessPolicy access, ServerConfig.ModelAudit audit, RegistryLimits limits,
-                   Map<String, String> env) {
+                   Map<String, String> env, SignatureGuard signatures) {
+        this.signatures = signatures;
         this.store = store;
         this.access = access;
         this.audit = audit;
@@ -89,8 +94,27 @@ final class PullPushRoutes {
             answerError(ctx, 500, "the server's registry credentials cannot be read");
             return;
         }
+        // Progress lines are held until the signature check has passed, so a refusal can still be a 403.
+        List<ObjectNode> held = new ArrayList<>();
+        OutputStream[] out = {null};
+        Runnable startStream = () -> {
+            if (out[0] != null) return;
+            ctx.status(200).contentType("application/x-ndjson");
+            try {
+                out[0] = ctx.res().getOutputStream();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            held.forEach(l -> line(out[0], l));
+            held.clear();
+        };
+        RegistryClient.SignatureCheck check = signatures == null ? RegistryClient.SignatureCheck.NONE
+                : (manifest, digest, signature) -> {
+                    signatures.check("pull", ref.name().toString(), digest, signature, caller.principal(), caller.requestId());
+                    if (stream) startStream.run();
+                };
         Step step = pull
-                ? (c, r, p) -> c.pull(r, store, r.name(), owner, p, RegistryClient.SignatureCheck.NONE)
+                ? (c, r, p) -> c.pull(r, store, r.name(), owner, p, check)
                 : (c, r, p) -> c.push(r, store, r.name(), p);
         if (!stream) {
             try {
@@ -104,19 +128,28 @@ final class PullPushRoutes {
             ctx.status(200).contentType("application/json").result("{\"status\":\"success\"}");
             return;
         }
-        ctx.status(200).contentType("application/x-ndjson");
-        OutputStream out = ctx.res().getOutputStream();
-        Progress progress = (status, digest, total, completed) -> line(out, progressLine(status, digest, total, completed));
+        if (!pull || signatures == null) startStream.run();
+        Progress progress = (status, digest, total, completed) -> {
+            ObjectNode l = progressLine(status, digest, total, completed);
+            if (out[0] == null) held.add(l);
+            else line(out[0], l);
+        };
         try {
             step.run(client, ref, progress);
         } catch (IOException e) {
             audit.record(ctx, action, ref.toString(), "failure", Map.of("reason", e.getMessage() == null ? "" : e.getMessage()));
+            if (out[0] == null && e instanceof SignatureGuard.RefusedException) {
+                answerError(ctx, 403, e.getMessage());
+                return;
+            }
+            startStream.run();
             ObjectNode error = OciManifest.JSON.createObjectNode().put("error", e instanceof RegistryException ? e.getMessage() : "the transfer failed");
-            line(out, error);
+            line(out[0], error);
             return;
         }
+        startStream.run();
         audit.record(ctx, action, ref.toString(), "success", Map.of());
-        line(out, progressLine("success", null, 0, 0));
+        line(out[0], progressLine("success", null, 0, 0));
     }
 
     private boolean visible(Caller caller, Reference ref) throws IOException {

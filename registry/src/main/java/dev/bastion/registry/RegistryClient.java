@@ -62,12 +62,13 @@ public final class RegistryClient {
         return bytesFetched.get();
     }
 
-    /** What a pull brought: the model's manifest, its digest, and its signature artifact's bytes if it had one. */
+    /** What a pull brought: the model's manifest, its digest, and its signature envelope's bytes if it had one. */
     public record Pulled(Manifest manifest, String digest, Optional<byte[]> signature) {}
 
     /**
      * Fetches {@code ref} into {@code store} as {@code localName}, owned by {@code owner}. {@code beforeCommit} sees the
-     * manifest and its signature before anything enters the store, and may refuse by throwing.
+     * manifest and its signature envelope before anything enters the store, and may refuse by throwing. The envelope
+     * is kept with the model once it is stored.
      */
     public Pulled pull(Reference ref, ModelStore store, ModelName localName, String owner, Progress progress,
                        SignatureCheck beforeCommit) throws IOException {
@@ -85,20 +86,27 @@ public final class RegistryClient {
         if (missing > usable) {
             throw new RegistryException(507, "the model needs " + missing + " bytes, and only " + usable + " are free");
         }
-        for (Layer layer : manifest.allLayers()) {
-            if (store.hasBlob(layer)) {
-                progress.update("pulling " + layer.hex().substring(0, 12), layer.digest(), layer.size(), layer.size());
-                continue;
+        try {
+            for (Layer layer : manifest.allLayers()) {
+                if (store.hasBlob(layer)) {
+                    progress.update("pulling " + layer.hex().substring(0, 12), layer.digest(), layer.size(), layer.size());
+                    continue;
+                }
+                fetchBlob(base, ref.repository(), layer, transfers, progress);
             }
-            fetchBlob(base, ref.repository(), layer, transfers, progress);
+        } catch (MismatchException e) {
+            // the source is bad, not the network: nothing of this pull is kept for a resume
+            for (Layer layer : manifest.allLayers()) Files.deleteIfExists(verified(transfers, layer));
+            throw e;
         }
         progress.update("verifying sha256 digest", null, 0, 0);
         progress.update("writing manifest", null, 0, 0);
         store.commitFetched(localName, manifest, layer -> verified(transfers, layer));
+        if (signature.isPresent()) store.putSignature(digest, signature.get());
         return new Pulled(manifest, digest, signature);
     }
 
-    /** Sees a pulled manifest (and its signature artifact, if any) before the model enters the store. */
+    /** Sees a pulled manifest (and its signature envelope, if any) before the model enters the store. */
     @FunctionalInterface
     public interface SignatureCheck {
         SignatureCheck NONE = (manifest, digest, signature) -> { };
@@ -119,18 +127,8 @@ public final class RegistryClient {
                 continue;
             }
             progress.update(status, layer.digest(), layer.size(), 0);
-            HttpResponse<String> started = send(request(base.resolve("/v2/" + ref.repository() + "/blobs/uploads/"))
-                    .POST(HttpRequest.BodyPublishers.noBody()), limits.connectTimeout());
-            if (started.statusCode() != 202) throw refused("starting an upload", started.statusCode());
-            URI location = sameOrigin(base, started.headers().firstValue("Location")
-                    .orElseThrow(() -> new RegistryException(502, "the registry gave no upload location")));
-            String query = location.getRawQuery();
-            URI put = URI.create(location.toString() + (query == null ? "?" : "&") + "digest=" + layer.digest());
-            HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
-                    HttpRequest.BodyPublishers.ofInputStream(() -> open(store, layer)), layer.size());
-            HttpResponse<String> done = send(request(put).header("Content-Type", "application/octet-stream").PUT(body),
-                    limits.deadline(layer.size()));
-            if (done.statusCode() != 201) throw refused("uploading blob " + layer.digest(), done.statusCode());
+            upload(base, ref.repository(), layer.digest(), layer.size(), HttpRequest.BodyPublishers.fromPublisher(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> open(store, layer)), layer.size()));
             progress.update(status, layer.digest(), layer.size(), layer.size());
         }
         byte[] bytes = OciManifest.encode(manifest, OciManifest.OCI);
@@ -138,15 +136,45 @@ public final class RegistryClient {
         HttpResponse<String> put = send(request(base.resolve("/v2/" + ref.repository() + "/manifests/" + ref.name().tag()))
                 .header("Content-Type", OciManifest.OCI).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)), limits.connectTimeout());
         if (put.statusCode() != 201) throw refused("storing the manifest", put.statusCode());
-        return OciManifest.digest(bytes);
+        String digest = OciManifest.digest(bytes);
+        Optional<byte[]> signature = store.signature(digest);
+        if (signature.isPresent()) {
+            progress.update("pushing signature", null, 0, 0);
+            pushSignature(ref, digest, signature.get());
+        }
+        return digest;
     }
 
-    /** Sends a signature artifact's bytes as the cosign-style tag {@code sha256-<hex>.sig} of {@code manifestDigest}. */
-    public void pushSignature(Reference ref, String manifestDigest, byte[] signatureManifest) throws IOException {
-        URI uri = base(ref).resolve("/v2/" + ref.repository() + "/manifests/" + signatureTag(manifestDigest));
+    /**
+     * Sends a signature envelope as the cosign-style artifact tag {@code sha256-<hex>.sig} of {@code manifestDigest}:
+     * its two blobs (the empty config and the envelope), then the artifact's manifest.
+     */
+    public void pushSignature(Reference ref, String manifestDigest, byte[] envelope) throws IOException {
+        URI base = base(ref);
+        for (byte[] blob : new byte[][] {SignatureArtifact.EMPTY, envelope}) {
+            String digest = OciManifest.digest(blob);
+            URI head = base.resolve("/v2/" + ref.repository() + "/blobs/" + digest);
+            if (send(request(head).method("HEAD", HttpRequest.BodyPublishers.noBody()), limits.connectTimeout()).statusCode() == 200) continue;
+            upload(base, ref.repository(), digest, blob.length, HttpRequest.BodyPublishers.ofByteArray(blob));
+        }
+        URI uri = base.resolve("/v2/" + ref.repository() + "/manifests/" + signatureTag(manifestDigest));
         HttpResponse<String> put = send(request(uri).header("Content-Type", OciManifest.OCI)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(signatureManifest)), limits.connectTimeout());
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(SignatureArtifact.manifest(envelope))), limits.connectTimeout());
         if (put.statusCode() != 201) throw refused("storing the signature", put.statusCode());
+    }
+
+    /** One blob upload: POST for a location on the same origin, then a monolithic PUT with the digest. */
+    private void upload(URI base, String repository, String digest, long size, HttpRequest.BodyPublisher body) throws IOException {
+        HttpResponse<String> started = send(request(base.resolve("/v2/" + repository + "/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()), limits.connectTimeout());
+        if (started.statusCode() != 202) throw refused("starting an upload", started.statusCode());
+        URI location = sameOrigin(base, started.headers().firstValue("Location")
+                .orElseThrow(() -> new RegistryException(502, "the registry gave no upload location")));
+        String query = location.getRawQuery();
+        URI put = URI.create(location.toString() + (query == null ? "?" : "&") + "digest=" + digest);
+        HttpResponse<String> done = send(request(put).header("Content-Type", "application/octet-stream").PUT(body),
+                limits.deadline(size));
+        if (done.statusCode() != 201) throw refused("uploading blob " + digest, done.statusCode());
     }
 
     /** The tag a signature of {@code manifestDigest} lives under. */
@@ -168,13 +196,37 @@ public final class RegistryClient {
         return new Fetched(status, body.toByteArray());
     }
 
+    /**
+     * The signature envelope served for {@code manifestDigest}: inline in its artifact, or its blob (bounded, checked
+     * against its digest). An artifact that is not a signature comes back as its own bytes, which no check accepts.
+     */
     private Optional<byte[]> fetchSignature(URI base, String repository, String manifestDigest) throws IOException {
         URI uri = base.resolve("/v2/" + repository + "/manifests/" + signatureTag(manifestDigest));
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         int status = receive(base, request(uri).header("Accept", OciManifest.OCI), limits.maxManifestBytes(), body::write);
         if (status == 404) return Optional.empty();
         if (status != 200) throw refused("fetching the signature", status);
-        return Optional.of(body.toByteArray());
+        SignatureArtifact.Layer layer;
+        try {
+            layer = SignatureArtifact.envelopeLayer(body.toByteArray());
+        } catch (RegistryException e) {
+            return Optional.of(body.toByteArray());
+        }
+        if (layer.inline().isPresent()) return layer.inline();
+        ByteArrayOutputStream envelope = new ByteArrayOutputStream();
+        int code = receive(base, request(base.resolve("/v2/" + repository + "/blobs/" + layer.digest())), layer.size(), envelope::write);
+        if (code != 200) throw refused("fetching the signature envelope", code);
+        if (!OciManifest.digest(envelope.toByteArray()).equals(layer.digest())) {
+            throw new RegistryException(502, "the signature envelope from the registry does not match its digest");
+        }
+        return Optional.of(envelope.toByteArray());
+    }
+
+    /** A blob that arrived whole but does not hash to its digest. */
+    private static final class MismatchException extends RegistryException {
+        MismatchException(String message) {
+            super(502, message);
+        }
     }
 
     private static Path verified(Path transfers, Layer layer) {
@@ -214,7 +266,7 @@ public final class RegistryClient {
             if (out.size() != layer.size() || !sha256(part).equals(layer.hex())) {
                 out.truncate(0);
                 Files.deleteIfExists(part);
-                throw new RegistryException(502, "blob " + layer.digest() + " from the registry does not match its digest; nothing was stored");
+                throw new MismatchException("blob " + layer.digest() + " from the registry does not match its digest; nothing was stored");
             }
             progress.update(status, layer.digest(), layer.size(), layer.size());
         }

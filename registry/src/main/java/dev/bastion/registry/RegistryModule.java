@@ -1,6 +1,12 @@
 package dev.bastion.registry;
 
 import dev.bastion.api.Access;
+import dev.bastion.api.ApiException;
+import dev.bastion.api.ModelGate;
+import dev.bastion.registry.signing.Dsse;
+import dev.bastion.registry.signing.SignatureException;
+import dev.bastion.registry.signing.SignatureGuard;
+import dev.bastion.registry.signing.Verdict;
 import dev.bastion.api.Caller;
 import dev.bastion.api.ModelAccessPolicy;
 import dev.bastion.api.RequestContext;
@@ -52,19 +58,80 @@ public final class RegistryModule implements ServerModule {
     private final ServerConfig.ModelAudit audit;
     private final RegistryLimits limits;
     private final PullPushRoutes pullPush;
+    private final SignatureGuard signatures;
     private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
     /** Test seam: blob bytes served per second (0: as fast as possible), so a test can interrupt a pull mid-way. */
     volatile long servingBytesPerSecond;
 
     private record Upload(String caller, String repository, Path file) {}
 
+    /** Without signature checks (as {@code BASTION_REQUIRE_SIGNED=off}); signatures are still stored and served. */
     public RegistryModule(ModelStore store, ModelAccessPolicy access, ServerConfig.ModelAudit audit, RegistryLimits limits,
                           Map<String, String> env) {
+        this(store, access, audit, limits, env, null);
+    }
+
+    /** @param signatures the signature policy for pulls and loads; null: none */
+    public RegistryModule(ModelStore store, ModelAccessPolicy access, ServerConfig.ModelAudit audit, RegistryLimits limits,
+                          Map<String, String> env, SignatureGuard signatures) {
         this.store = store;
         this.access = access;
         this.audit = audit;
         this.limits = limits;
-        this.pullPush = new PullPushRoutes(store, access, audit, limits, env);
+        this.signatures = signatures;
+        this.pullPush = new PullPushRoutes(store, access, audit, limits, env, signatures);
+    }
+
+    @Override
+    public Optional<ModelGate> modelGate() {
+        if (signatures == null) return Optional.empty();
+        return Optional.of(new ModelGate() {
+            @Override
+            public void beforeLoad(String model) {
+                try {
+                    signatures.checkStored("load", ModelName.parse(model), null, null);
+                } catch (SignatureGuard.RefusedException e) {
+                    throw new ApiException(403, e.getMessage(), null);
+                } catch (dev.bastion.store.ModelNotFoundException | IllegalArgumentException e) {
+                    // not a stored model: the catalog answers for that
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void beforeImport(String model) {
+                ModelName name;
+                try {
+                    name = ModelName.parse(model);
+                } catch (IllegalArgumentException e) {
+                    return; // the catalog answers 400 for the name
+                }
+                try {
+                    signatures.checkImport(name.toString(), null);
+                } catch (SignatureGuard.RefusedException e) {
+                    throw new ApiException(403, e.getMessage(), null);
+                }
+            }
+
+            @Override
+            public Map<String, Object> showFields(String model) {
+                try {
+                    Verdict v = signatures.describe(ModelName.parse(model));
+                    if (v.status() == Verdict.Status.UNSIGNED) return Map.of("signature", Map.of("signed", false, "verified", false));
+                    Map<String, Object> signature = new java.util.LinkedHashMap<>();
+                    signature.put("signed", true);
+                    if (v.signer() != null) signature.put("signer", v.signer());
+                    if (v.keyId() != null) signature.put("key_id", v.keyId());
+                    signature.put("verified", v.verified());
+                    signature.put("status", v.status().name().toLowerCase(java.util.Locale.ROOT));
+                    if (!v.verified()) signature.put("reason", v.message());
+                    return Map.of("signature", signature);
+                } catch (IOException | IllegalArgumentException e) {
+                    return Map.of();
+                }
+            }
+        });
     }
 
     /** Serves blobs at most this fast (tests only: a pull then takes long enough to be interrupted). */
@@ -97,6 +164,11 @@ public final class RegistryModule implements ServerModule {
     private void manifest(Context ctx, boolean withBody) throws IOException {
         Caller caller = caller(ctx);
         String reference = ctx.pathParam("reference");
+        Optional<String> signed = SignatureArtifact.digestOfTag(reference);
+        if (signed.isPresent()) {
+            signatureManifest(ctx, caller, signed.get(), withBody);
+            return;
+        }
         Optional<Found> found;
         try {
             found = find(caller, ctx.pathParam("ns"), ctx.pathParam("model"), reference);
@@ -117,6 +189,20 @@ public final class RegistryModule implements ServerModule {
             ctx.result(bytes);
             audit.record(ctx, "model.pull", found.get().name().toString(), "success", Map.of("digest", OciManifest.digest(bytes)));
         }
+    }
+
+    /** The signature artifact of a visible model of {@code ns/model} whose manifest digest is {@code digest}. */
+    private void signatureManifest(Context ctx, Caller caller, String digest, boolean withBody) throws IOException {
+        Optional<byte[]> envelope = find(caller, ctx.pathParam("ns"), ctx.pathParam("model"), digest).isPresent()
+                ? store.signature(digest) : Optional.empty();
+        if (envelope.isEmpty()) {
+            error(ctx, 404, "MANIFEST_UNKNOWN", "manifest unknown");
+            return;
+        }
+        byte[] bytes = SignatureArtifact.manifest(envelope.get());
+        ctx.status(200).contentType(OciManifest.OCI).header("Docker-Content-Digest", OciManifest.digest(bytes))
+                .header("Content-Length", String.valueOf(bytes.length));
+        if (withBody) ctx.result(bytes);
     }
 
     private static boolean acceptsOnlyDocker(String accept) {
@@ -150,6 +236,14 @@ public final class RegistryModule implements ServerModule {
         Optional<Layer> layer = DIGEST.matcher(digest).matches() ? visibleLayer(caller, ctx.pathParam("ns"), ctx.pathParam("model"), digest)
                 : Optional.empty();
         if (layer.isEmpty()) {
+            Optional<byte[]> signatureBlob = DIGEST.matcher(digest).matches()
+                    ? signatureBlob(caller, ctx.pathParam("ns"), ctx.pathParam("model"), digest) : Optional.empty();
+            if (signatureBlob.isPresent()) {
+                ctx.status(200).contentType("application/octet-stream").header("Docker-Content-Digest", digest)
+                        .header("Content-Length", String.valueOf(signatureBlob.get().length));
+                if (withBody) ctx.result(signatureBlob.get());
+                return;
+            }
             error(ctx, 404, "BLOB_UNKNOWN", "blob unknown to registry");
             return;
         }
@@ -191,6 +285,20 @@ public final class RegistryModule implements ServerModule {
             if (m.isEmpty() || !access.maySee(caller, m.get().owner())) continue;
             Optional<Layer> layer = m.get().allLayers().stream().filter(l -> l.digest().equals(digest)).findFirst();
             if (layer.isPresent() && store.hasBlob(layer.get())) return layer;
+        }
+        return Optional.empty();
+    }
+
+    /** A blob of the signature artifact of a visible model in {@code ns/model}: its envelope or the empty config. */
+    private Optional<byte[]> signatureBlob(Caller caller, String ns, String model, String digest) throws IOException {
+        for (ModelInfo info : store.list()) {
+            if (!info.name().namespace().equals(ns) || !info.name().name().equals(model)) continue;
+            Optional<Manifest> m = store.manifest(info.name());
+            if (m.isEmpty() || !access.maySee(caller, m.get().owner())) continue;
+            Optional<byte[]> envelope = store.signature(SignatureGuard.manifestDigest(m.get()));
+            if (envelope.isEmpty()) continue;
+            if (OciManifest.digest(envelope.get()).equals(digest)) return envelope;
+            if (OciManifest.digest(SignatureArtifact.EMPTY).equals(digest)) return Optional.of(SignatureArtifact.EMPTY);
         }
         return Optional.empty();
     }
@@ -345,6 +453,11 @@ public final class RegistryModule implements ServerModule {
         Caller caller = caller(ctx);
         if (!mayWrite(ctx, caller, "model.push")) return;
         String ns = ctx.pathParam("ns");
+        Optional<String> signed = SignatureArtifact.digestOfTag(ctx.pathParam("reference"));
+        if (signed.isPresent()) {
+            putSignature(ctx, caller, signed.get());
+            return;
+        }
         ModelName name;
         try {
             name = new ModelName(ns, ctx.pathParam("model"), ctx.pathParam("reference"));
@@ -367,6 +480,8 @@ public final class RegistryModule implements ServerModule {
                 }
             }
             store.commitFetched(name, manifest, layer -> transfers.resolve("sha256-" + layer.hex()));
+            // uploads of blobs the store had already are not needed any more
+            for (Layer layer : manifest.allLayers()) Files.deleteIfExists(transfers.resolve("sha256-" + layer.hex()));
         } catch (RegistryException e) {
             audit.record(ctx, "model.push", name.toString(), "failure", Map.of("reason", "invalid manifest"));
             error(ctx, e.status() == 413 ? 413 : 400, "MANIFEST_INVALID", e.getMessage());
@@ -380,6 +495,51 @@ public final class RegistryModule implements ServerModule {
         audit.record(ctx, "model.push", name.toString(), "success", Map.of("digest", digest));
         ctx.status(201).header("Location", "/v2/" + repository(ctx) + "/manifests/" + digest).header("Docker-Content-Digest", digest)
                 .header("Content-Length", "0");
+    }
+
+    /**
+     * Takes a signature artifact for the model of {@code ns/model} whose manifest digest is {@code digest}: its envelope
+     * (inline, or the uploaded blob, checked against its digest) must be a well-formed DSSE envelope; it is kept beside
+     * the model. Whether it verifies is for the puller's trust store to say.
+     */
+    private void putSignature(Context ctx, Caller caller, String digest) throws IOException {
+        String target = repository(ctx) + "@" + digest;
+        byte[] bytes;
+        try (InputStream in = ctx.req().getInputStream()) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limits.maxManifestBytes() + 1));
+        }
+        Path transfers = store.transfers();
+        byte[] envelope;
+        try {
+            if (bytes.length > limits.maxManifestBytes()) throw new RegistryException(413, "manifest exceeds " + limits.maxManifestBytes() + " bytes");
+            SignatureArtifact.Layer layer = SignatureArtifact.envelopeLayer(bytes);
+            Path uploaded = transfers.resolve("sha256-" + layer.digest().substring(7));
+            if (layer.inline().isPresent()) {
+                envelope = layer.inline().get();
+            } else if (Files.isRegularFile(uploaded, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.size(uploaded) == layer.size()) {
+                envelope = Files.readAllBytes(uploaded);
+            } else {
+                throw new RegistryException("the signature envelope blob " + layer.digest() + " was not uploaded");
+            }
+            if (!OciManifest.digest(envelope).equals(layer.digest())) throw new RegistryException("the signature envelope does not match its digest");
+            Dsse.parse(envelope);
+        } catch (RegistryException | SignatureException e) {
+            audit.record(ctx, "model.push", target, "failure", Map.of("reason", "invalid signature artifact"));
+            error(ctx, e instanceof RegistryException r && r.status() == 413 ? 413 : 400, "MANIFEST_INVALID", e.getMessage());
+            return;
+        }
+        if (find(caller, ctx.pathParam("ns"), ctx.pathParam("model"), digest).isEmpty()) {
+            audit.record(ctx, "model.push", target, "failure", Map.of("reason", "signature of an unknown manifest"));
+            error(ctx, 404, "MANIFEST_UNKNOWN", "no model with manifest " + digest + " in " + repository(ctx));
+            return;
+        }
+        store.putSignature(digest, envelope);
+        for (byte[] blob : new byte[][] {SignatureArtifact.EMPTY, envelope}) {
+            Files.deleteIfExists(transfers.resolve("sha256-" + OciManifest.digest(blob).substring(7)));
+        }
+        audit.record(ctx, "model.push", target, "success", Map.of("signature", "stored"));
+        ctx.status(201).header("Location", "/v2/" + repository(ctx) + "/manifests/" + OciManifest.digest(bytes))
+                .header("Docker-Content-Digest", OciManifest.digest(bytes)).header("Content-Length", "0");
     }
 
     // ---- helpers ----

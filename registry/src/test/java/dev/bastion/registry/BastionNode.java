@@ -6,6 +6,11 @@ import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityFilterChain;
+import dev.bastion.engine.generate.LocalModelRuntime;
+import dev.bastion.registry.signing.SignatureGuard;
+import dev.bastion.registry.signing.SignaturePolicy;
+import dev.bastion.registry.signing.SigningKeys;
+import dev.bastion.registry.signing.TrustStore;
 import dev.bastion.security.Role;
 import dev.bastion.security.Scope;
 import dev.bastion.security.SecurityServices;
@@ -36,6 +41,8 @@ final class BastionNode implements AutoCloseable {
     final RegistryModule registry;
     final BastionServer server;
     final Map<String, String> keys = new HashMap<>();
+    final TrustStore trust;
+    final SigningKeys signingKeys;
     private final HttpClient http = HttpClient.newHttpClient();
 
     BastionNode(Path home, Map<String, String> env) throws IOException {
@@ -47,9 +54,11 @@ final class BastionNode implements AutoCloseable {
         services.users().create("root", Role.ADMIN);
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind("127.0.0.1", 0), services.keys(), services.audit());
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", 0)));
-        this.registry = new RegistryModule(store, config.modelAccess(), config.modelAudit(), RegistryLimits.DEFAULTS, env);
-        this.server = new BastionServer(config.withModule(registry), new StoreCatalog(store),
-                (dir, format) -> { throw new UnsupportedOperationException("no inference in these tests"); }).start();
+        this.trust = new TrustStore(services.database());
+        this.signingKeys = new SigningKeys(services.database(), services.secrets());
+        SignatureGuard guard = new SignatureGuard(store, trust, services.audit(), SignaturePolicy.fromEnvironment(env));
+        this.registry = new RegistryModule(store, config.modelAccess(), config.modelAudit(), RegistryLimits.DEFAULTS, env, guard);
+        this.server = new BastionServer(config.withModule(registry), new StoreCatalog(store), LocalModelRuntime::load).start();
         for (String user : List.of("alice", "bob", "root")) {
             Set<Scope> scopes = user.equals("root") ? Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE, Scope.ADMIN)
                     : Set.of(Scope.MODELS_USE, Scope.MODELS_MANAGE);
@@ -65,6 +74,12 @@ final class BastionNode implements AutoCloseable {
     HttpResponse<String> post(String user, String path, String json) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("Authorization", "Bearer " + keys.get(user))
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> put(String user, String path, byte[] body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("Authorization", "Bearer " + keys.get(user))
+                .header("Content-Type", OciManifest.OCI).PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<byte[]> get(String user, String path, String... headers) throws IOException, InterruptedException {

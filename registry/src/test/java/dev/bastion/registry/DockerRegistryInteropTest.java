@@ -104,4 +104,27 @@ class DockerRegistryInteropTest {
         client.push(ref, a, ModelName.parse("team/tiny:v1"), (status, digest, total, completed) -> again.add(status + ":" + completed));
         assertThat(again.stream().filter(s -> s.startsWith("pushing ") && !s.startsWith("pushing manifest") && s.endsWith(":0"))).isEmpty();
     }
+
+    @Test
+    void aSignedModelCarriesItsSignatureThroughDockerRegistry() throws Exception {
+        ModelStore a = new ModelStore(Files.createDirectories(work.resolve("a")));
+        a.importDirectory(TinyModelFixture.tinyModel(work.resolve("m"), Architecture.LLAMA), ModelName.parse("team/signed:v1"), null);
+        java.security.KeyPair key = dev.bastion.registry.signing.Ed25519Keys.generate();
+        ModelName name = ModelName.parse("team/signed:v1");
+        String digest = dev.bastion.registry.signing.SignatureGuard.manifestDigest(a.manifest(name).orElseThrow());
+        byte[] envelope = dev.bastion.registry.signing.ModelSignatures.sign(name.toString(), digest, key.getPrivate(), key.getPublic(),
+                java.time.Instant.now());
+        a.putSignature(digest, envelope);
+        Reference ref = Reference.parse("127.0.0.1:" + port + "/team/signed:v1");
+        RegistryClient client = new RegistryClient(RegistryLimits.DEFAULTS, RegistryCredentials.NONE, true);
+        assertThat(client.push(ref, a, name, Progress.NONE)).isEqualTo(digest);
+
+        ModelStore b = new ModelStore(Files.createDirectories(work.resolve("b")));
+        List<dev.bastion.registry.signing.Verdict> seen = new ArrayList<>();
+        var trusted = List.of(new dev.bastion.registry.signing.ModelSignatures.TrustedKey("team", key.getPublic()));
+        RegistryClient.Pulled pulled = client.pull(ref, b, name, "team", Progress.NONE,
+                (manifest, d, signature) -> seen.add(dev.bastion.registry.signing.ModelSignatures.verify(signature, d, trusted)));
+        assertThat(seen).singleElement().satisfies(v -> assertThat(v.verified()).as(v.message()).isTrue());
+        assertThat(b.signature(pulled.digest())).hasValueSatisfying(e -> assertThat(e).isEqualTo(envelope));
+    }
 }

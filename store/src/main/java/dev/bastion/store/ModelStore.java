@@ -988,6 +988,49 @@ public final class ModelStore {
         }
     }
 
+    // ---- signatures (registry signing) ----
+
+    private static final java.util.regex.Pattern MANIFEST_DIGEST = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
+    /** Far above a DSSE envelope with a few signatures; a larger file is not read. */
+    static final int MAX_SIGNATURE_BYTES = 64 << 10;
+
+    /**
+     * Keeps a signature envelope for the model whose registry manifest digest is {@code manifestDigest}, beside (never
+     * inside) the manifest, replacing any earlier one. The store does not interpret it; the registry verifies it.
+     */
+    public void putSignature(String manifestDigest, byte[] envelope) throws IOException {
+        if (envelope.length > MAX_SIGNATURE_BYTES) throw new IllegalArgumentException("a signature exceeds " + MAX_SIGNATURE_BYTES + " bytes");
+        Path dir = root.resolve("signatures");
+        StoreFiles.createPrivateDirectories(dir);
+        StoreFiles.writeAtomically(signaturePath(manifestDigest), envelope);
+    }
+
+    /** The signature envelope kept for {@code manifestDigest}, if any. */
+    public Optional<byte[]> signature(String manifestDigest) throws IOException {
+        Path file = signaturePath(manifestDigest);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
+        if (Files.size(file) > MAX_SIGNATURE_BYTES) throw new InvalidModelException("the signature for " + manifestDigest + " is too large");
+        return Optional.of(Files.readAllBytes(file));
+    }
+
+    private Path signaturePath(String manifestDigest) {
+        if (manifestDigest == null || !MANIFEST_DIGEST.matcher(manifestDigest).matches()) {
+            throw new IllegalArgumentException("not a sha256 manifest digest");
+        }
+        return StoreFiles.contained(root, root.resolve("signatures").resolve("sha256-" + manifestDigest.substring(7) + ".dsse.json"));
+    }
+
+    /**
+     * Re-hashes every blob of {@code name} against its manifest, whatever the verified marker says ({@code verify MODEL}).
+     *
+     * @throws InvalidModelException naming the first blob that is missing or does not match
+     */
+    public Manifest verifyModel(ModelName name) throws IOException {
+        Manifest manifest = readManifest(name);
+        for (Layer layer : manifest.allLayers()) verifyBlob(name, layer);
+        return manifest;
+    }
+
     private Path blobPath(Layer layer) {
         return StoreFiles.contained(root, blobs.resolve(blobFileName(layer)));
     }

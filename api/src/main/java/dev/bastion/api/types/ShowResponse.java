@@ -14,7 +14,15 @@ import java.util.Map;
 public record ShowResponse(String license, String modelfile, String parameters, String template, String system,
                            Map<String, Object> details, List<Message> messages,
                            @JsonProperty("model_info") Map<String, Object> modelInfo, List<String> capabilities,
-                           @JsonProperty("modified_at") String modifiedAt) {
+                           @JsonProperty("modified_at") String modifiedAt,
+                           @com.fasterxml.jackson.annotation.JsonAnyGetter Map<String, Object> extra) {
+
+    /** Without module fields (such as {@code signature}). */
+    public ShowResponse(String license, String modelfile, String parameters, String template, String system,
+                        Map<String, Object> details, List<Message> messages, Map<String, Object> modelInfo,
+                        List<String> capabilities, String modifiedAt) {
+        this(license, modelfile, parameters, template, system, details, messages, modelInfo, capabilities, modifiedAt, Map.of());
+    }
 
     /** A Modelfile {@code MESSAGE}. */
     public record Message(String role, String content) {}
