@@ -38,7 +38,18 @@ public final class BastionServer implements AutoCloseable {
         AnthropicApi anthropic = new AnthropicApi(chats, config);
         ResponsesApi responses = new ResponsesApi(chats, config);
         ServerServices services = new ServerServices((ctx, request, heard) ->
-                chats.respond(ctx, chats.chatCall(Caller.of(ctx), request), ReplyEncoder.ndjson(reply -> reply), heard));
+                chats.respond(ctx, chats.chatCall(Caller.of(ctx), request), ReplyEncoder.ndjson(reply -> reply), heard),
+                new LocalModels() {
+                    @Override
+                    public java.util.List<String> held() {
+                        return catalog.list().stream().map(ModelCatalog.ModelSummary::name).toList();
+                    }
+
+                    @Override
+                    public java.util.List<ModelScheduler.LoadedModel> loaded() {
+                        return scheduler.loaded();
+                    }
+                });
         config.modules().forEach(module -> module.bind(services));
         ModelAdminRoutes modelAdmin = new ModelAdminRoutes(catalog, scheduler, config);
         this.app = Javalin.create(c -> {
