@@ -70,6 +70,10 @@ final class TestClusterCa {
         return new TestClusterCa(keys, sign(builder, keys.getPrivate()), stateKey);
     }
 
+    X509Certificate certificate() {
+        return certificate;
+    }
+
     /** A node of this cluster, its certificate valid for 127.0.0.1 and localhost. */
     ClusterIdentity issue(String node) throws Exception {
         KeyPair nodeKeys = keyPair();
