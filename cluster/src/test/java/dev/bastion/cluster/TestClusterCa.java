@@ -12,24 +12,16 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -93,17 +85,9 @@ final class TestClusterCa {
         return dir;
     }
 
-    /** Reads a bundle written by {@link #writeBundle}. */
-    static ClusterIdentity load(Path dir) throws Exception {
-        X509Certificate ca = readCertificate(dir.resolve("ca.crt"));
-        X509Certificate node = readCertificate(dir.resolve("node.crt"));
-        PrivateKey key;
-        try (Reader r = Files.newBufferedReader(dir.resolve("node.key")); PEMParser parser = new PEMParser(r)) {
-            key = new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
-        }
-        byte[] state = Base64.getDecoder().decode(Files.readString(dir.resolve("cluster.key")).trim());
-        String name = node.getSubjectX500Principal().getName().replaceFirst("^CN=", "");
-        return identity(name, node, key, ca, state);
+    /** Reads a bundle written by {@link #writeBundle}, as {@code bastion serve} does. */
+    static ClusterIdentity load(Path dir) {
+        return PemBundleIdentity.load(dir);
     }
 
     private X509Certificate nodeCertificate(String node, KeyPair nodeKeys) throws Exception {
@@ -122,36 +106,7 @@ final class TestClusterCa {
 
     private static ClusterIdentity identity(String name, X509Certificate cert, PrivateKey key, X509Certificate ca,
                                             byte[] stateKey) throws Exception {
-        char[] password = "test".toCharArray();
-        KeyStore own = KeyStore.getInstance("PKCS12");
-        own.load(null, null);
-        own.setKeyEntry("node", key, password, new X509Certificate[]{cert, ca});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(own, password);
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
-        trusted.setCertificateEntry("ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-        tmf.init(trusted);
-        SSLContext tls = SSLContext.getInstance("TLSv1.3");
-        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), RANDOM);
-        SecretBox box = new SecretBox(stateKey);
-        return new ClusterIdentity() {
-            @Override
-            public String nodeName() {
-                return name;
-            }
-
-            @Override
-            public SSLContext sslContext() {
-                return tls;
-            }
-
-            @Override
-            public SecretBox stateKey() {
-                return box;
-            }
-        };
+        return PemBundleIdentity.of(name, cert, key, ca, new SecretBox(stateKey));
     }
 
     private static KeyPair keyPair() throws Exception {
@@ -167,12 +122,6 @@ final class TestClusterCa {
     private static X509Certificate sign(JcaX509v3CertificateBuilder builder, PrivateKey signer) throws Exception {
         X509CertificateHolder holder = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer));
         return new JcaX509CertificateConverter().getCertificate(holder);
-    }
-
-    private static X509Certificate readCertificate(Path file) throws Exception {
-        try (Reader r = Files.newBufferedReader(file); PEMParser parser = new PEMParser(r)) {
-            return new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) parser.readObject());
-        }
     }
 
     private static String pem(Object o) throws IOException {
