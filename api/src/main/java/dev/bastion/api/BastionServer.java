@@ -31,8 +31,10 @@ public final class BastionServer implements AutoCloseable {
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler());
+        GenerationListener observed = GenerationListener.both(listener, config.modules().stream()
+                .map(ServerModule::generationObserver).filter(o -> o != GenerationListener.NONE).toList());
         ChatService chats = new ChatService(catalog,
-                new Generations(scheduler, config.scheduler().templateLimits(), listener), config);
+                new Generations(scheduler, config.scheduler().templateLimits(), observed), config);
         OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
         OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         AnthropicApi anthropic = new AnthropicApi(chats, config);

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true)
 final class ClusterStatusCommand implements Callable<Integer> {
 
-    private static final String FORMAT = "%-16s %-28s %5s %9s %-8s %-30s %s%n";
+    private static final String FORMAT = "%-16s %-28s %5s %7s %9s %-8s %-30s %s%n";
 
     @Spec
     CommandSpec spec;
@@ -41,10 +41,11 @@ final class ClusterStatusCommand implements Callable<Integer> {
         try {
             JsonNode status = new ObjectMapper().readTree(api.call(env, "GET", "/api/cluster/status", null));
             var out = spec.commandLine().getOut();
-            out.printf(FORMAT, "NODE", "URL", "QUEUE", "FREE MEM", "STATE", "LOADED", "HELD");
+            out.printf(FORMAT, "NODE", "URL", "QUEUE", "TOK/S", "FREE MEM", "STATE", "LOADED", "HELD");
             for (JsonNode node : status.path("nodes")) {
                 String name = node.path("name").asText() + (node.path("name").asText().equals(status.path("self").asText()) ? " *" : "");
                 out.printf(FORMAT, name, node.path("url").asText(), node.path("queue").asInt(),
+                        String.format(java.util.Locale.ROOT, "%.1f", node.path("tokens_per_second").asDouble()),
                         (node.path("free_memory_bytes").asLong() >> 20) + " MiB",
                         node.path("draining").asBoolean() ? "draining" : "serving", list(node.path("loaded")), list(node.path("held")));
             }

@@ -28,7 +28,7 @@ class ClusterCommandsTest {
     private static final String STATUS = """
             {"self":"node-a","nodes":[
              {"name":"node-a","url":"https://10.0.0.1:11435","held":[],"loaded":[],"queue":0,"free_memory_bytes":1073741824,"draining":false},
-             {"name":"node-c","url":"https://10.0.0.3:11435","held":["tiny:latest","big:latest"],"loaded":["tiny:latest"],"queue":3,"free_memory_bytes":2147483648,"draining":true}]}
+             {"name":"node-c","url":"https://10.0.0.3:11435","held":["tiny:latest","big:latest"],"loaded":["tiny:latest"],"queue":3,"tokens_per_second":41.5,"free_memory_bytes":2147483648,"draining":true}]}
             """;
 
     @TempDir
@@ -84,9 +84,9 @@ class ClusterCommandsTest {
         Run run = run(new ClusterStatusCommand(Map.of("BASTION_API_KEY", KEY)), "--server", url());
         assertThat(run.exit()).as(run.err()).isZero();
         List<String> lines = run.out().lines().toList();
-        assertThat(lines.get(0)).startsWith("NODE").contains("QUEUE").contains("LOADED");
+        assertThat(lines.get(0)).startsWith("NODE").contains("QUEUE").contains("TOK/S").contains("LOADED");
         assertThat(lines.get(1)).startsWith("node-a *").contains("1024 MiB").contains("serving");
-        assertThat(lines.get(2)).startsWith("node-c").contains(" 3 ").contains("draining").contains("tiny:latest")
+        assertThat(lines.get(2)).startsWith("node-c").contains(" 3 ").contains("41.5").contains("draining").contains("tiny:latest")
                 .contains("tiny:latest,big:latest");
         assertThat(seen).containsExactly("GET /api/cluster/status ");
     }

@@ -3,6 +3,7 @@ package dev.bastion.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.api.Access;
+import dev.bastion.api.GenerationListener;
 import dev.bastion.api.LocalModels;
 import dev.bastion.api.ModelScheduler;
 import dev.bastion.api.RequestContext;
@@ -59,6 +60,7 @@ public final class ClusterModule implements ServerModule {
     private final Placement placement;
     private final Forwarder forwarder;
     private final Map<String, Long> suspects = new ConcurrentHashMap<>();
+    private final ThroughputMeter throughput = new ThroughputMeter();
     private volatile LocalModels models = LocalModels.NONE;
     private volatile ClusterMembership membership;
 
@@ -78,6 +80,11 @@ public final class ClusterModule implements ServerModule {
     @Override
     public void bind(ServerServices services) {
         this.models = services.models();
+    }
+
+    @Override
+    public GenerationListener generationObserver() {
+        return throughput;
     }
 
     @Override
@@ -216,7 +223,7 @@ public final class ClusterModule implements ServerModule {
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         return new NodeState(identity.nodeName(), "", settings.nodeUrl(), held,
                 loaded.stream().map(l -> normalize(l.name()).orElse(l.name())).sorted().toList(),
-                free, queue, 0, false, 0);
+                free, queue, throughput.tokensPerSecond(), false, 0);
     }
 
     private void status(Context ctx) {
@@ -273,6 +280,7 @@ public final class ClusterModule implements ServerModule {
         v.put("loaded", n.loaded());
         v.put("queue", n.queue());
         v.put("free_memory_bytes", n.freeMemoryBytes());
+        v.put("tokens_per_second", Math.round(n.tokensPerSecond() * 10) / 10.0);
         v.put("draining", n.draining());
         v.put("published_at", n.publishedAt());
         return v;

@@ -153,6 +153,8 @@ class ClusterNodesTest {
         String direct = text(post("node-c", "/api/generate", SHORT, aliceKey, null).body());
         assertThat(text(routed)).isNotBlank().isEqualTo(direct);
         assertThat(loadedOn("node-b", "node-b")).as("B was not asked").isEmpty();
+        await(Duration.ofSeconds(10), () -> field("node-a", "node-c", "tokens_per_second") > 0, "C's throughput seen by A");
+        assertThat(field("node-a", "node-a", "tokens_per_second")).as("A generated nothing").isZero();
         assertThat(audit("node-a")).anySatisfy(l -> assertThat(l).contains("cluster-req-1").contains("cluster.forward")
                 .contains("node-c"));
         assertThat(audit("node-c")).anySatisfy(l -> assertThat(l).contains("cluster-req-1").contains("cluster.serve")
@@ -399,6 +401,13 @@ class ClusterNodesTest {
             }
         }
         return List.of();
+    }
+
+    private static double field(String viewer, String node, String field) {
+        for (JsonNode n : status(viewer).path("nodes")) {
+            if (n.path("name").asText().equals(node)) return n.path(field).asDouble();
+        }
+        return -1;
     }
 
     private static List<String> audit(String node) throws IOException {
