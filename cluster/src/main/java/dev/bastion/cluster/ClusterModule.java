@@ -38,6 +38,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The cluster as a server module: a second listener (the node port, mutual TLS under the cluster CA) that serves only
@@ -61,6 +64,12 @@ public final class ClusterModule implements ServerModule {
     private final Forwarder forwarder;
     private final Map<String, Long> suspects = new ConcurrentHashMap<>();
     private final ThroughputMeter throughput = new ThroughputMeter();
+    private final Set<Forwarder.InFlight> inFlight = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bastion-cluster-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile LocalModels models = LocalModels.NONE;
     private volatile ClusterMembership membership;
 
@@ -117,12 +126,14 @@ public final class ClusterModule implements ServerModule {
     @Override
     public void start() {
         membership = new ClusterMembership(settings, identity, this::localState);
+        watchdog.scheduleWithFixedDelay(this::abandonGoneNodes, 500, 500, TimeUnit.MILLISECONDS);
         LOG.info("node {} joined cluster '{}' (node port {}, member port {})", identity.nodeName(),
                 settings.clusterName(), settings.nodePort(), settings.clusterPort());
     }
 
     @Override
     public void stop() {
+        watchdog.shutdownNow();
         ClusterMembership m = membership;
         membership = null;
         if (m != null) m.close();
@@ -168,15 +179,35 @@ public final class ClusterModule implements ServerModule {
             headers.put("Content-Type", Optional.ofNullable(ctx.contentType()).orElse("application/json"));
             headers.put(RequestContext.REQUEST_ID_HEADER, RequestContext.requestId(ctx));
             headers.put(ForwardedIdentity.HEADER, ForwardedIdentity.encode(caller));
+            Forwarder.InFlight watch = new Forwarder.InFlight(node.name());
+            inFlight.add(watch);
             try {
                 record(ctx, caller, "cluster.forward", ctx.path(), Map.of("node", node.name(), "model", printable(model)));
-                forwarder.forward(ctx, node.url(), ctx.path(), ctx.bodyAsBytes(), headers);
+                forwarder.forward(ctx, node.url(), ctx.path(), ctx.bodyAsBytes(), headers, watch);
                 ctx.skipRemainingHandlers();
                 return;
             } catch (Forwarder.Unreachable e) {
                 LOG.warn("forwarding to node {} failed, placing again: {}", node.name(), e.getMessage());
                 suspects.put(node.name(), System.currentTimeMillis() + SUSPECT_MILLIS);
                 tried.add(node.name());
+            } finally {
+                inFlight.remove(watch);
+            }
+        }
+    }
+
+    /**
+     * Ends forwards to nodes that left the cluster: a node that died closes its connections and the stream fails at
+     * once, but a frozen or cut-off one keeps them open, and only Hazelcast's failure detection notices.
+     */
+    private void abandonGoneNodes() {
+        ClusterMembership m = membership;
+        if (m == null) return;
+        for (Forwarder.InFlight watch : inFlight) {
+            if (m.node(watch.node).isEmpty()) {
+                if (!inFlight.remove(watch)) continue; // it ended meanwhile
+                LOG.warn("node {} left the cluster; ending the request forwarded to it", watch.node);
+                watch.abandon();
             }
         }
     }

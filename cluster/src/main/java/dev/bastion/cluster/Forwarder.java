@@ -37,6 +37,31 @@ final class Forwarder {
         }
     }
 
+    /**
+     * One forward in flight to {@code node}: when that node leaves the cluster (Hazelcast's failure detection, e.g. a
+     * frozen process that still holds its connections open), {@link #abandon} ends the wait for it.
+     */
+    static final class InFlight {
+        final String node;
+        private final Thread thread = Thread.currentThread();
+        private volatile boolean abandoned;
+
+        InFlight(String node) {
+            this.node = node;
+        }
+
+        void abandon() {
+            abandoned = true;
+            thread.interrupt();
+        }
+
+        /** Whether an interrupt was ours; if so it is consumed, so the client can still be told. */
+        private boolean consumeAbandon() {
+            if (abandoned) Thread.interrupted();
+            return abandoned;
+        }
+    }
+
     private final HttpClient http;
 
     Forwarder(SSLContext mutualTls) {
@@ -48,7 +73,8 @@ final class Forwarder {
      * @param headers what the peer must know besides the body (content type, request id, forwarded caller)
      * @throws Unreachable before anything was written to the client
      */
-    void forward(Context ctx, String nodeUrl, String path, byte[] body, Map<String, String> headers) throws Unreachable {
+    void forward(Context ctx, String nodeUrl, String path, byte[] body, Map<String, String> headers, InFlight watch)
+            throws Unreachable {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(nodeUrl + path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
@@ -58,6 +84,7 @@ final class Forwarder {
         } catch (IOException e) {
             throw new Unreachable("node at " + nodeUrl + " unreachable: " + e.getMessage(), e);
         } catch (InterruptedException e) {
+            if (watch.consumeAbandon()) throw new Unreachable("node at " + nodeUrl + " left the cluster", e);
             Thread.currentThread().interrupt();
             throw new Unreachable("interrupted", e);
         }
@@ -73,6 +100,7 @@ final class Forwarder {
                 try {
                     whole = in.readAllBytes();
                 } catch (IOException e) {
+                    watch.consumeAbandon();
                     LOG.warn("node at {} failed while answering: {}", nodeUrl, e.toString());
                     throw new Unreachable("node at " + nodeUrl + " failed while answering", e);
                 }
@@ -86,6 +114,7 @@ final class Forwarder {
                 try {
                     n = in.read(buffer);
                 } catch (IOException e) {
+                    watch.consumeAbandon();
                     LOG.warn("node at {} failed mid-stream: {}", nodeUrl, e.toString());
                     out.write(type.toLowerCase(Locale.ROOT).startsWith("text/event-stream") ? SSE_ERROR : NDJSON_ERROR);
                     out.flush();
