@@ -361,7 +361,7 @@ class ClusterNodesTest {
     // --- helpers
 
     private static void signal(String signal, Process process) throws Exception {
-        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor()).isZero();
+        assertThat(new ProcessBuilder("sh", "-c", "kill -" + signal + " " + process.pid()).start().waitFor()).isZero();
     }
 
     private static Process launch(Path home, int[] p, String members) throws IOException {
