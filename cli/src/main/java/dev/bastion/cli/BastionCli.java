@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
                 ServeCommand.class, RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
                 CopyCommand.class, RemoveCommand.class, PullCommand.class, PushCommand.class, StoreMaintenanceCommand.class, GenerateTinyCommand.class,
                 UsersCommand.class, KeysCommand.class, AuditCommand.class, CreditsCommand.class, UsageCommand.class,
-                McpCommand.class, ClusterCommand.class,
+                McpCommand.class,
+                ClusterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BastionCli implements Runnable {
 

@@ -104,6 +104,11 @@ public final class ClusterMembership implements AutoCloseable {
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.clusterPort()).setPortAutoIncrement(false);
         network.setPublicAddress(settings.nodeAddress() + ":" + settings.clusterPort());
+        if (settings.loopbackOnly()) {
+            // a node peers reach on loopback keeps its unauthenticated member port off the network too
+            config.setProperty("hazelcast.socket.bind.any", "false");
+            network.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        }
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);

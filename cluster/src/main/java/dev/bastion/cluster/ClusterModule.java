@@ -318,8 +318,7 @@ public final class ClusterModule implements ServerModule {
     }
 
     private String nodeBindHost() {
-        String a = settings.nodeAddress();
-        return a.equals("localhost") || a.startsWith("127.") || a.equals("::1") ? a.replace("localhost", "127.0.0.1") : "0.0.0.0";
+        return settings.loopbackOnly() ? settings.nodeAddress().replace("localhost", "127.0.0.1") : "0.0.0.0";
     }
 
     /** The calling peer's name, from the client certificate the node port required. */

@@ -67,9 +67,9 @@ public record ClusterSettings(boolean enabled, String clusterName, String nodeNa
         return "https://" + host + ":" + nodePort;
     }
 
-    public ClusterSettings withPorts(int clusterPort, int nodePort) {
-        return new ClusterSettings(enabled, clusterName, nodeName, members, clusterPort, nodePort, nodeAddress,
-                clusterDir, busyQueue, stateTtl, failureDetection);
+    /** Peers reach this node on loopback: its listeners need not (and so do not) listen on the network. */
+    public boolean loopbackOnly() {
+        return nodeAddress.equals("localhost") || nodeAddress.startsWith("127.") || nodeAddress.equals("::1");
     }
 
     private static String value(Map<String, String> env, String name, String fallback) {

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@code bastion cluster status|drain} against a server that answers as a cluster node does; serve's cluster wiring. */
-class ClusterCommandsTest {
+class ClusterStatusDrainTest {
 
     private static final String KEY = "bst_admin-key";
     private static final String STATUS = """
