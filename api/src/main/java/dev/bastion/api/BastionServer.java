@@ -31,14 +31,27 @@ public final class BastionServer implements AutoCloseable {
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler()).gatedBy(ModelGate.of(config.modules()));
+        GenerationListener observed = GenerationListener.both(listener, config.modules().stream()
+                .map(ServerModule::generationObserver).filter(o -> o != GenerationListener.NONE).toList());
         ChatService chats = new ChatService(catalog,
-                new Generations(scheduler, config.scheduler().templateLimits(), listener), config);
+                new Generations(scheduler, config.scheduler().templateLimits(), observed), config);
         OllamaApi ollama = new OllamaApi(catalog, chats, scheduler, config);
         OpenAiApi openAi = new OpenAiApi(catalog, chats, config);
         AnthropicApi anthropic = new AnthropicApi(chats, config);
         ResponsesApi responses = new ResponsesApi(chats, config);
         ServerServices services = new ServerServices((ctx, request, heard) ->
-                chats.respond(ctx, chats.chatCall(Caller.of(ctx), request), ReplyEncoder.ndjson(reply -> reply), heard));
+                chats.respond(ctx, chats.chatCall(Caller.of(ctx), request), ReplyEncoder.ndjson(reply -> reply), heard),
+                new LocalModels() {
+                    @Override
+                    public java.util.List<String> held() {
+                        return catalog.list().stream().map(ModelCatalog.ModelSummary::name).toList();
+                    }
+
+                    @Override
+                    public java.util.List<ModelScheduler.LoadedModel> loaded() {
+                        return scheduler.loaded();
+                    }
+                });
         config.modules().forEach(module -> module.bind(services));
         ModelAdminRoutes modelAdmin = new ModelAdminRoutes(catalog, scheduler, config);
         this.app = Javalin.create(c -> {

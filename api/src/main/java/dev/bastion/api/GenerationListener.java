@@ -23,6 +23,45 @@ public interface GenerationListener {
         return null;
     }
 
+    /**
+     * {@code first} decides (refusals, credits charged), then each observer sees the same calls and outcomes (a module's
+     * load figures); an observer must not throw.
+     */
+    static GenerationListener both(GenerationListener first, java.util.List<GenerationListener> observers) {
+        if (observers.isEmpty()) return first;
+        return new GenerationListener() {
+            @Override
+            public Ticket starting(GenerationCall call) {
+                Ticket decided = first.starting(call);
+                java.util.List<Ticket> seen = observers.stream().map(o -> o.starting(call)).toList();
+                return new Ticket() {
+                    @Override
+                    public Long finished(dev.bastion.engine.generate.GenerationResult result) {
+                        Long charged = decided.finished(result);
+                        seen.forEach(t -> t.finished(result));
+                        return charged;
+                    }
+
+                    @Override
+                    public void close() {
+                        try {
+                            decided.close();
+                        } finally {
+                            seen.forEach(Ticket::close);
+                        }
+                    }
+                };
+            }
+
+            @Override
+            public Long embedded(Caller caller, String storedModel, int inputs, int tokens) {
+                Long charged = first.embedded(caller, storedModel, inputs, tokens);
+                observers.forEach(o -> o.embedded(caller, storedModel, inputs, tokens));
+                return charged;
+            }
+        };
+    }
+
     /** One started generation. {@link #close} is always called last, however the generation ended. */
     interface Ticket extends AutoCloseable {
 

@@ -40,6 +40,11 @@ public interface ServerModule {
         return Optional.empty();
     }
 
+    /** Sees every generation after the server's own listener has (e.g. to measure load); must not refuse or throw. */
+    default GenerationListener generationObserver() {
+        return GenerationListener.NONE;
+    }
+
     /** Called when the server has started listening. */
     default void start() {
     }

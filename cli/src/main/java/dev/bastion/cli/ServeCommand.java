@@ -169,6 +169,12 @@ public final class ServeCommand implements Callable<Integer> {
         out.println(credits.enabled() ? "Credits are on: generations, embeddings and tool calls are metered (BASTION_CREDITS)"
                 : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
         config = config.withModule(new CreditsRoutes(credits, services));
+        try {
+            config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), out);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("bastion serve: " + e.getMessage());
+            return 1;
+        }
         try (credits; BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
                 new CreditsMetering(credits, services.audit()))) {
             try {

@@ -21,5 +21,13 @@ public interface Authenticator {
 
         /** A cookie's value, or null. */
         String cookie(String name);
+
+        /**
+         * The local port the request arrived on (-1 if unknown): a credential only one listener may accept (a cluster
+         * peer's forwarded identity on the mutual-TLS node port) must never be accepted on another.
+         */
+        default int localPort() {
+            return -1;
+        }
     }
 }

@@ -356,6 +356,11 @@ public final class SecurityFilterChain implements SecurityLayer {
         public String cookie(String name) {
             return ctx.cookie(name);
         }
+
+        @Override
+        public int localPort() {
+            return ctx.req().getLocalPort();
+        }
     }
 
     /**

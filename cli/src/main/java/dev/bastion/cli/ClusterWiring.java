@@ -1,0 +1,33 @@
+package dev.bastion.cli;
+
+import dev.bastion.api.ServerConfig;
+import dev.bastion.cluster.ClusterIdentity;
+import dev.bastion.cluster.ClusterModule;
+import dev.bastion.cluster.ClusterSettings;
+import dev.bastion.cluster.PemBundleIdentity;
+import dev.bastion.security.AuditLog;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** How {@code bastion serve} becomes a cluster node with {@code BASTION_CLUSTER=on} (see docs/cluster.md). */
+final class ClusterWiring {
+
+    private ClusterWiring() {
+    }
+
+    /** The server config with the cluster module when the environment turns it on; unchanged otherwise. */
+    static ServerConfig withCluster(ServerConfig config, Map<String, String> env, Path home, boolean insecureNoAuth,
+                                    AuditLog audit, PrintWriter out) {
+        ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
+        if (!settings.enabled()) return config;
+        // a peer's forwarded caller is only as good as the authentication the receiving node did
+        if (insecureNoAuth) throw new IllegalArgumentException("a cluster node needs authentication (not --insecure-no-auth)");
+        ClusterIdentity identity = PemBundleIdentity.load(settings.clusterDir());
+        out.println("Cluster node '" + identity.nodeName() + "' of cluster '" + settings.clusterName() + "': node port "
+                + settings.nodePort() + " (mutual TLS), member port " + settings.clusterPort() + ", members "
+                + (settings.members().isEmpty() ? "(none: a cluster of one)" : String.join(",", settings.members())));
+        return config.withModule(new ClusterModule(settings, identity, audit));
+    }
+}
