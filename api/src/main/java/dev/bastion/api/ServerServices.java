@@ -1,5 +1,11 @@
 package dev.bastion.api;
 
-/** What the server offers its modules ({@link ServerModule#bind}): today the chat path. */
-public record ServerServices(Chats chats) {
+import dev.bastion.api.ops.Readiness;
+import dev.bastion.api.ops.ServerMetrics;
+
+/**
+ * What the server offers its modules ({@link ServerModule#bind}): the chat path, the readiness registry (add a check
+ * for what the module needs to serve, or drain the node), and the metrics registry (the module's own meters).
+ */
+public record ServerServices(Chats chats, Readiness readiness, ServerMetrics metrics) {
 }
