@@ -49,6 +49,11 @@ public final class Readiness {
     private final Duration cacheFor;
     private final Duration timeout;
     private final ExecutorService runner = Executors.newVirtualThreadPerTaskExecutor();
+    /** A check still running from an earlier probe is not started again: a hung dependency costs one thread. */
+    private final Map<String, Run> running = new LinkedHashMap<>();
+
+    /** {@code returned} is set when the check itself returns (a cancelled future is "done" before that). */
+    private record Run(Future<Boolean> future, AtomicBoolean returned) {}
     private Verdict last;
     private Instant lastAt = Instant.MIN;
 
@@ -101,17 +106,29 @@ public final class Readiness {
     }
 
     private Verdict evaluate() {
-        Map<String, Future<Boolean>> running = new LinkedHashMap<>();
-        checks.forEach((name, check) -> running.put(name, runner.submit(check::ready)));
+        checks.forEach((name, check) -> {
+            Run previous = running.get(name);
+            if (previous == null || previous.returned().get()) {
+                AtomicBoolean returned = new AtomicBoolean();
+                running.put(name, new Run(runner.submit(() -> {
+                    try {
+                        return check.ready();
+                    } finally {
+                        returned.set(true);
+                    }
+                }), returned));
+            }
+        });
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> failing = new ArrayList<>();
-        running.forEach((name, future) -> {
+        running.forEach((name, run) -> {
+            Future<Boolean> future = run.future();
             try {
                 if (!Boolean.TRUE.equals(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))) {
                     failing.add(name);
                 }
             } catch (TimeoutException e) {
-                future.cancel(true);
+                future.cancel(true); // interrupts it; one that ignores interrupts is left to finish, not restarted
                 failing.add(name);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -47,6 +47,29 @@ class ReadinessTest {
     }
 
     @Test
+    void aCheckStillHangingFromAnEarlierProbeIsNotStartedAgain() {
+        AtomicInteger started = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        readiness.add("stuck", () -> {
+            started.incrementAndGet();
+            while (release.getCount() > 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException ignored) {
+                    // a driver that ignores interrupts
+                }
+            }
+            return true;
+        });
+        for (int i = 0; i < 3; i++) {
+            assertThat(readiness.verdict().failing()).containsExactly("stuck");
+            clock.add(Duration.ofSeconds(2));
+        }
+        assertThat(started).hasValue(1);
+        release.countDown();
+    }
+
+    @Test
     void aVerdictIsReusedForTheCacheTimeThenRecomputed() {
         AtomicInteger runs = new AtomicInteger();
         AtomicBoolean up = new AtomicBoolean(true);
