@@ -99,22 +99,38 @@ CONFINE
   fi
 fi
 say "starting bastion serve $confinement"
-run() { env -i PATH=/usr/bin:/bin BASTION_HOME="$work/home" HOME=/nonexistent "${wrap[@]}" "${java_cmd[@]}" "$@"; }
-run create tiny --generate llama >"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; fail "bastion create failed"; }
-run serve --host 127.0.0.1:0 >"$work/serve.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 120); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/serve.log" | sed 's/listening on //' || true)
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; fail "the server exited"; }
-  sleep 0.5
-done
-[ -n "$url" ] || { cat "$work/serve.log" >&2; fail "the server did not start within 60 s"; }
+extra_env=()
+# exec all the way down (env, unshare, setpriv exec too), so that a backgrounded run's PID is the JVM's
+run() { exec env -i PATH=/usr/bin:/bin BASTION_HOME="$work/home" HOME=/nonexistent "${extra_env[@]}" "${wrap[@]}" "${java_cmd[@]}" "$@"; }
+start_server() {
+  (run serve --host 127.0.0.1:0 >"$work/serve.log" 2>&1) &
+  server_pid=$!
+  url=""
+  for _ in $(seq 1 120); do
+    url=$(grep -o 'listening on http://[0-9.:]*' "$work/serve.log" | sed 's/listening on //' || true)
+    [ -n "$url" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; fail "the server exited"; }
+    sleep 0.5
+  done
+  cat "$work/serve.log" >&2; fail "the server did not start within 60 s"
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+# waits up to 15 s for /health/ready to answer the given status
+await_ready() {
+  for _ in $(seq 1 30); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/health/ready")" = "$1" ] && return 0
+    sleep 0.5
+  done
+  fail "/health/ready did not become $1"
+}
+(run create tiny --generate llama) >"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; fail "bastion create failed"; }
+start_server
 key=$(cat "$work/home/admin.key")
 [ "$(curl -s "$url/health/live")" = '{"status":"ok"}' ] || fail "/health/live"
 [ "$(curl -s "$url/health/ready")" = '{"status":"ok"}' ] || fail "/health/ready"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/metrics")" = 401 ] || fail "/metrics must need a key"
+# the web app's static files are served out of the jar through the zip file system (jdk.zipfs)
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/static/app.css")" = 200 ] || fail "/static/app.css from the jar"
 metrics=$(curl -s -H "Authorization: Bearer $key" "$url/metrics")
 for m in jvm_memory_used_bytes process_cpu_usage jvm_gc_pause_seconds process_files_open_files http_server_requests_seconds_count; do
   grep -q "^$m" <<<"$metrics" || fail "/metrics lacks $m (a JDK module missing from the runtime?)"
@@ -124,8 +140,42 @@ reply=$(curl -s -H "Authorization: Bearer $key" "$url/api/generate" \
 grep -q '"done":true' <<<"$reply" || fail "generation on the runtime failed: $reply"
 grep -q '^bastion_tokens_generated_total{model="tiny:latest"} 4' <<<"$(curl -s -H "Authorization: Bearer $key" "$url/metrics")" \
   || fail "the generation was not counted"
-say "serve: /health/live, /health/ready, /metrics (JVM and process metrics) and a generation work from the runtime"
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+say "serve: /health/live, /health/ready, /metrics (JVM and process metrics), static files and a generation work from the runtime"
+stop_server
+
+# 5. The same runtime on PostgreSQL as compose.yaml runs it (password and server secret as files), where Debian's
+#    server binaries are installed: ready while the database answers, 503 while it is down, ready again after.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] && [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
+  pg="$work/pg"; mkdir -p "$pg"; chown postgres "$pg"
+  pgport=$((20000 + RANDOM % 20000))
+  echo "pg-admin-$RANDOM$RANDOM" >"$pg/pw"; chown postgres "$pg/pw"
+  echo "bastion-$RANDOM$RANDOM$RANDOM" >"$work/db_password"; chmod 0444 "$work/db_password"
+  head -c 32 /dev/urandom | base64 >"$work/secret.key"; chmod 0444 "$work/secret.key"
+  pgctl() { runuser -u postgres -- "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/log" -w -t 30 "$@" >/dev/null; }
+  runuser -u postgres -- "$pgbin/initdb" -D "$pg/data" -U postgres --pwfile="$pg/pw" -A scram-sha-256 >/dev/null
+  pgctl -o "-p $pgport -k $pg -c listen_addresses=127.0.0.1 -c fsync=off" start
+  trap 'pgctl -m immediate stop 2>/dev/null || true; cleanup' EXIT
+  PGPASSWORD=$(cat "$pg/pw") "$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d postgres \
+    -c "CREATE ROLE bastion LOGIN PASSWORD '$(cat "$work/db_password")'" -c "CREATE DATABASE bastion OWNER bastion"
+  rm -f "$work/home/admin.key" "$work/home/admin.password"
+  extra_env=(BASTION_DATABASE_URL="jdbc:postgresql://127.0.0.1:$pgport/bastion" BASTION_DATABASE_USER=bastion
+             BASTION_DATABASE_PASSWORD_FILE="$work/db_password" BASTION_SECRET_KEY_FILE="$work/secret.key")
+  start_server
+  [ "$(curl -s "$url/health/ready")" = '{"status":"ok"}' ] || fail "/health/ready on PostgreSQL"
+  pgctl -m immediate stop
+  await_ready 503
+  [ "$(curl -s "$url/health/ready")" = '{"status":"unavailable"}' ] || fail "/health/ready must say only unavailable"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/health/live")" = 200 ] || fail "/health/live while the database is down"
+  pgctl -o "-p $pgport -k $pg -c listen_addresses=127.0.0.1 -c fsync=off" start
+  await_ready 200
+  stop_server
+  pgctl -m immediate stop
+  say "PostgreSQL: ready, 503 while the database was down (live stayed 200), ready again after it came back"
+else
+  say "PostgreSQL: skipped (needs root and Debian's postgresql server binaries)"
+fi
+
 # Nothing written outside the volume and /tmp: the runtime and the jar are as jlink and the build left them.
 changed=$(find "$work/java" "$work/app" -newer "$mark" -print | head -5)
 [ -z "$changed" ] || fail "files changed outside BASTION_HOME: $changed"
