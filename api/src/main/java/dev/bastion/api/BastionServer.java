@@ -1,8 +1,12 @@
 package dev.bastion.api;
 
+import dev.bastion.api.ops.HealthRoutes;
+import dev.bastion.api.ops.Readiness;
+import dev.bastion.api.ops.ServerMetrics;
 import dev.bastion.api.security.ErrorResponses;
 import dev.bastion.engine.template.PromptTemplateException;
 import dev.bastion.security.LogContext;
+import dev.bastion.security.Scope;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -21,6 +25,8 @@ public final class BastionServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final ModelScheduler scheduler;
+    private final Readiness readiness = new Readiness();
+    private final ServerMetrics metrics = new ServerMetrics();
     private final Javalin app;
 
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader) {
@@ -31,7 +37,13 @@ public final class BastionServer implements AutoCloseable {
     public BastionServer(ServerConfig config, ModelCatalog catalog, RuntimeLoader loader, GenerationListener listener) {
         this.config = config;
         this.scheduler = new ModelScheduler(catalog, loader, config.scheduler()).gatedBy(ModelGate.of(config.modules()));
-        GenerationListener observed = GenerationListener.both(listener, config.modules().stream()
+        readiness.add("store", () -> {
+            catalog.checkReadable();
+            return true;
+        });
+        metrics.watch(scheduler);
+        metrics.watch(readiness);
+        GenerationListener observed = GenerationListener.both(metrics.observe(listener), config.modules().stream()
                 .map(ServerModule::generationObserver).filter(o -> o != GenerationListener.NONE).toList());
         ChatService chats = new ChatService(catalog,
                 new Generations(scheduler, config.scheduler().templateLimits(), observed), config);
@@ -51,7 +63,8 @@ public final class BastionServer implements AutoCloseable {
                     public java.util.List<ModelScheduler.LoadedModel> loaded() {
                         return scheduler.loaded();
                     }
-                });
+                },
+                readiness, metrics);
         config.modules().forEach(module -> module.bind(services));
         ModelAdminRoutes modelAdmin = new ModelAdminRoutes(catalog, scheduler, config);
         this.app = Javalin.create(c -> {
@@ -61,8 +74,14 @@ public final class BastionServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.bind().host();
             c.jetty.port = config.bind().port();
-            c.requestLogger.http(BastionServer::logRequest);
+            c.requestLogger.http((ctx, millis) -> {
+                metrics.request(ctx, millis);
+                logRequest(ctx, millis);
+            });
             config.security().install(c, config.modules().stream().flatMap(m -> m.authenticators().stream()).toList());
+            new HealthRoutes(readiness).register(c.routes);
+            c.routes.get("/metrics", ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()),
+                    Access.scope(Scope.METRICS_READ));
             config.modules().forEach(module -> module.register(c));
             ollama.register(c.routes);
             openAi.register(c.routes);
@@ -104,11 +123,22 @@ public final class BastionServer implements AutoCloseable {
         return scheduler;
     }
 
+    /** Whether this node takes new requests ({@code /health/ready}); drain it here. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public void close() {
+        readiness.drain(); // probes in the last moments of a shutdown see 503, not a half-closed node
         app.stop();
         config.modules().forEach(ServerModule::stop);
         scheduler.close();
+        metrics.close();
     }
 
     /**

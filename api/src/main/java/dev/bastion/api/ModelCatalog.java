@@ -69,6 +69,11 @@ public interface ModelCatalog {
 
     List<ModelSummary> list();
 
+    /** Throws when the store cannot be read (the readiness probe's check); cheaper than {@link #list} where it can be. */
+    default void checkReadable() {
+        list();
+    }
+
     /** Whether a blob was uploaded under {@code digest} ({@code sha256:<hex>}); 400 for a malformed digest. */
     default boolean hasUpload(String digest) {
         throw new ApiException(501, "blob uploads are not supported by this catalog", null);

@@ -135,6 +135,11 @@ public final class ModelScheduler implements AutoCloseable {
         }
     }
 
+    /** Requests waiting for a generation slot on a model (an estimate while threads come and go; for metrics). */
+    public synchronized int queued() {
+        return entries.values().stream().mapToInt(e -> e.slots.getQueueLength()).sum();
+    }
+
     public synchronized List<LoadedModel> loaded() {
         List<LoadedModel> result = new ArrayList<>();
         for (Entry e : entries.values()) {

@@ -16,6 +16,8 @@ public final class RequestContext {
     /** The authenticated caller: a {@link Principal}, or any {@link java.security.Principal} or String a test sets. */
     public static final String PRINCIPAL_ATTRIBUTE = "bastion.principal";
     public static final String CLIENT_IP_ATTRIBUTE = "bastion.clientIp";
+    /** Why the security chain refused the request: its error code ({@code rate_limit_exceeded}, …), a fixed string. */
+    public static final String REFUSAL_ATTRIBUTE = "bastion.refusal";
 
     private RequestContext() {
     }

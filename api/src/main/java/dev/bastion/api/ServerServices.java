@@ -1,12 +1,12 @@
 package dev.bastion.api;
 
-/**
- * What the server offers its modules ({@link ServerModule#bind}): the chat path, and what this server holds and has
- * loaded (for a module that places requests across servers).
- */
-public record ServerServices(Chats chats, LocalModels models) {
+import dev.bastion.api.ops.Readiness;
+import dev.bastion.api.ops.ServerMetrics;
 
-    public ServerServices(Chats chats) {
-        this(chats, LocalModels.NONE);
-    }
+/**
+ * What the server offers its modules ({@link ServerModule#bind}): the chat path; what this server holds and has
+ * loaded (for a module that places requests across servers); the readiness registry (add a check for what the module
+ * needs to serve, or drain the node); and the metrics registry (the module's own meters).
+ */
+public record ServerServices(Chats chats, LocalModels models, Readiness readiness, ServerMetrics metrics) {
 }

@@ -53,6 +53,17 @@ public final class StoreCatalog implements ModelCatalog {
     }
 
     @Override
+    public void checkReadable() {
+        for (String dir : List.of("manifests", "blobs")) {
+            Path path = store.home().resolve(dir);
+            if (!java.nio.file.Files.isDirectory(path) || !java.nio.file.Files.isReadable(path)) {
+                throw new IllegalStateException("the store's " + dir + " directory is not a readable directory");
+            }
+        }
+        io(store::list); // the manifests only, not every model's details
+    }
+
+    @Override
     public ModelDetails show(String name) {
         ModelName parsed = parse(name, "model");
         dev.bastion.store.ModelDetails d = io(() -> store.show(parsed));

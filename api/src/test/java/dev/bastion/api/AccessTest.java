@@ -19,4 +19,15 @@ class AccessTest {
         assertThat(Access.declaredBy(Set.of(Access.OPEN, OtherRole.ANYONE))).isEqualTo(Access.OPEN);
         assertThat(Access.declaredBy(Set.of(Access.MODELS_MANAGE))).isEqualTo(Access.MODELS_MANAGE);
     }
+
+    @Test
+    void onlyOpenRoutesMaySkipRateLimits() {
+        assertThat(Access.PROBE.rateLimited()).isFalse();
+        assertThat(Access.PROBE.scope()).isEmpty();
+        assertThat(Access.OPEN.rateLimited()).isTrue();
+        assertThat(Access.MODELS_USE.rateLimited()).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        new Access(java.util.Optional.of(dev.bastion.security.Scope.ADMIN), false))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

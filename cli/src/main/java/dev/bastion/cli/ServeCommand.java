@@ -128,6 +128,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig config = chain.secure(ServerConfig.defaults(bind).withScheduler(scheduler))
                 .withModule(new SecurityAdminRoutes(services))
+                .withModule(new dev.bastion.api.ops.DatabaseReadiness(services.database()))
                 .withModule(upstreams)
                 .withModule(mcp)
                 .withModule(webSessions)

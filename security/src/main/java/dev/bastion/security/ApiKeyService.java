@@ -172,9 +172,9 @@ public final class ApiKeyService {
             return Optional.empty();
         }
         touch(r, now);
-        // A key never carries more than its user's role grants now: an admin demoted to user keeps no admin scope.
+        // A key never carries more than its user's role grants now: an admin demoted to user keeps no admin-only scope.
         Set<Scope> scopes = new java.util.HashSet<>(r.key.scopes());
-        if (r.role != Role.ADMIN) scopes.remove(Scope.ADMIN);
+        if (r.role != Role.ADMIN) scopes.removeIf(Scope::adminOnly);
         return Optional.of(new Principal(r.userId, r.key.userName(), r.role, scopes, r.key.prefix()));
     }
 

@@ -31,12 +31,12 @@ public final class Authorizer {
 
     /**
      * Whether {@code actor} may issue a key for {@code targetUser} with {@code scopes}: admins may issue any key;
-     * others only for themselves, never the admin scope, and never more than their own key carries.
+     * others only for themselves, never an admin-only scope, and never more than their own key carries.
      */
     public static boolean canCreateKey(Principal actor, String targetUser, Set<Scope> scopes) {
         if (actor.isAdmin()) {
             return true;
         }
-        return actor.userName().equals(targetUser) && !scopes.contains(Scope.ADMIN) && actor.scopes().containsAll(scopes);
+        return actor.userName().equals(targetUser) && scopes.stream().noneMatch(Scope::adminOnly) && actor.scopes().containsAll(scopes);
     }
 }

@@ -18,9 +18,9 @@ public enum Role {
         return id;
     }
 
-    /** The scopes a key of a user with this role may carry: all known ones, except admin for plain users. */
+    /** The scopes a key of a user with this role may carry: all known ones, except the admin-only ones for plain users. */
     public Set<Scope> grantableScopes() {
-        return Scope.known().stream().filter(s -> this == ADMIN || !s.equals(Scope.ADMIN)).collect(Collectors.toSet());
+        return Scope.known().stream().filter(s -> this == ADMIN || !s.adminOnly()).collect(Collectors.toSet());
     }
 
     public static Role parse(String value) {

@@ -20,14 +20,23 @@ public record Scope(String id) implements Comparable<Scope> {
     public static final Scope MODELS_USE = new Scope("models:use");
     public static final Scope MODELS_MANAGE = new Scope("models:manage");
     public static final Scope ADMIN = new Scope("admin");
+    /** Reading the node's Prometheus metrics ({@code GET /metrics}) and nothing else: a scraper's key. */
+    public static final Scope METRICS_READ = new Scope("metrics:read");
 
     /** The scopes keys may be issued with: the well-known ones plus every module's. */
-    private static final Set<Scope> KNOWN = new CopyOnWriteArraySet<>(List.of(MODELS_USE, MODELS_MANAGE, ADMIN));
+    private static final Set<Scope> KNOWN = new CopyOnWriteArraySet<>(List.of(MODELS_USE, MODELS_MANAGE, ADMIN, METRICS_READ));
+    /** Scopes only admins' keys may carry: they reveal or change the whole server, not one user's share of it. */
+    private static final Set<Scope> ADMIN_ONLY = Set.of(ADMIN, METRICS_READ);
 
     public Scope {
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("malformed scope id (expected e.g. 'models:use')");
         }
+    }
+
+    /** Whether only keys of users with the admin role may carry this scope. */
+    public boolean adminOnly() {
+        return ADMIN_ONLY.contains(this);
     }
 
     /** Makes a module's scope known, so keys can be issued with it; idempotent. */

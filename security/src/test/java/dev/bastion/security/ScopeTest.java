@@ -27,6 +27,24 @@ class ScopeTest {
     }
 
     @Test
+    void metricsReadIsKnownAndOnlyAdminsMayHoldIt() {
+        assertThat(Scope.parse("metrics:read")).isEqualTo(Scope.METRICS_READ);
+        assertThat(Scope.METRICS_READ.adminOnly()).isTrue();
+        assertThat(Scope.ADMIN.adminOnly()).isTrue();
+        assertThat(Scope.MODELS_USE.adminOnly()).isFalse();
+        assertThat(Scope.define("test-module:other").adminOnly()).isFalse();
+        assertThat(Role.ADMIN.grantableScopes()).contains(Scope.METRICS_READ);
+        assertThat(Role.USER.grantableScopes()).doesNotContain(Scope.METRICS_READ, Scope.ADMIN);
+    }
+
+    @Test
+    void aUserWhoseOwnKeySomehowCarriesMetricsReadStillCannotDelegateIt() {
+        Principal user = new Principal(1, "alice", Role.USER, Set.of(Scope.MODELS_USE, Scope.METRICS_READ), "aaaaaaaa");
+        assertThat(Authorizer.canCreateKey(user, "alice", Set.of(Scope.METRICS_READ))).isFalse();
+        assertThat(Authorizer.canCreateKey(user, "alice", Set.of(Scope.MODELS_USE))).isTrue();
+    }
+
+    @Test
     void storedIdsOfScopesThisBuildDoesNotKnowAreKeptNotRejected() {
         assertThat(Scope.parseAll("models:use retired-module:x")).containsExactlyInAnyOrder(Scope.MODELS_USE,
                 new Scope("retired-module:x"));

@@ -164,7 +164,7 @@ public final class SecurityFilterChain implements SecurityLayer {
     /** A request for a route (or for no route, as admin) once its required access is known. */
     private void admit(Context ctx, Access access, List<Authenticator> tried) {
         Principal principal = authenticate(ctx, access, tried);
-        rateLimit(ctx, principal);
+        if (access.rateLimited()) rateLimit(ctx, principal);
         authorize(ctx, access, principal);
         requireAuditableChange(ctx, access);
         handOver(ctx, principal);
@@ -376,6 +376,7 @@ public final class SecurityFilterChain implements SecurityLayer {
     }
 
     private static void writeRejection(SecurityRejection e, Context ctx) {
+        ctx.attribute(RequestContext.REFUSAL_ATTRIBUTE, e.code()); // counted by the server's metrics
         e.headers().forEach(ctx::header);
         ErrorResponses.write(ctx, e.status(), e.getMessage(), e.type(), e.code());
     }
