@@ -94,9 +94,14 @@ public final class StoreCatalog implements ModelCatalog {
 
     @Override
     public void createFromUploads(String name, Map<String, String> files, String owner) {
+        createFromUploads(name, files, owner, false);
+    }
+
+    @Override
+    public void createFromUploads(String name, Map<String, String> files, String owner, boolean encrypt) {
         ModelName parsed = parse(name, "model");
         try {
-            store.importUploads(parsed, files, owner);
+            writer(encrypt).importUploads(parsed, files, owner);
         } catch (dev.bastion.store.InvalidModelException e) {
             // the model's own files are at fault: say what, but never where the server keeps them
             throw ApiException.badRequest(e.getMessage().replace(store.home().toString(), "").replaceAll("/?uploads/tmp-stage-[0-9a-f-]+/?", ""), "files");
@@ -130,6 +135,34 @@ public final class StoreCatalog implements ModelCatalog {
     public Path materialize(String name) {
         ModelName parsed = parse(name, "model");
         return io(() -> store.materialize(parsed));
+    }
+
+    /**
+     * An encrypted model that does not decrypt (wrong server secret, tampered blob or key file) is a clean 500 naming
+     * the model; the details (which blob, which key) go to the server log only.
+     */
+    @Override
+    public dev.bastion.engine.format.ModelFiles open(String name) {
+        ModelName parsed = parse(name, "model");
+        try {
+            return store.open(parsed);
+        } catch (dev.bastion.store.InvalidModelException e) {
+            LOG.error("model {} cannot be loaded: {}", parsed, e.getMessage().replace(store.home().toString(), ""));
+            throw new ApiException(500, "model '" + parsed + "' cannot be loaded: its stored files do not verify or do not"
+                    + " decrypt with this server's secret (see the server log)", null);
+        } catch (ModelNotFoundException e) {
+            throw ApiException.notFound(e.getMessage());
+        } catch (IOException e) {
+            LOG.error("model store operation failed", e);
+            throw new ApiException(500, "model store operation failed", null);
+        }
+    }
+
+    /** The store that writes a model: encrypting when asked ({@code encrypt}) or when the home encrypts everything. */
+    private ModelStore writer(boolean encrypt) {
+        if (!encrypt) return store;
+        if (!store.hasKey()) throw new ApiException(500, "this server has no secret to encrypt models with", null);
+        return store.encrypting();
     }
 
     @Override
@@ -173,12 +206,13 @@ public final class StoreCatalog implements ModelCatalog {
         if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));
         Modelfile modelfile = new Modelfile(from.toString(), parameters, request.template(), request.system(), null);
         // null baseDir: a base deleted meanwhile is a 404, never a directory
+        ModelStore writer = writer(request.encrypt());
         if (mix == null) {
-            io(() -> store.create(name, modelfile, owner, null));
+            io(() -> writer.create(name, modelfile, owner, null));
             return;
         }
         String status = "quantizing model to " + mix.ollamaName();
-        io(() -> store.createQuantized(name, modelfile, owner, null, mix,
+        io(() -> writer.createQuantized(name, modelfile, owner, null, mix,
                 (done, total) -> progress.accept(new CreateProgress(status, (long) total, (long) done))));
     }
 

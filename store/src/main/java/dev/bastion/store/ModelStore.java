@@ -105,7 +105,7 @@ public final class ModelStore {
         for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
         this.uploads = new BlobUploads(root.resolve("uploads"));
         this.lock = new StoreLock(root.resolve(".lock"));
-        this.keys = new BlobKeys(root.resolve("keys"));
+        this.keys = new BlobKeys(root.resolve("blob-keys"));
         StoreFiles.createPrivateDirectories(keys.dir());
         // Every writer holds the lock from its first temp file until its manifest is written, so with the lock held,
         // temporaries and unreferenced blobs are what a crashed writer left (kill -9 mid-import). While another
@@ -146,6 +146,11 @@ public final class ModelStore {
     public ModelStore encrypting() {
         if (encryption.kek() == null) throw new IllegalStateException("encryption needs the server secret, which this store was opened without");
         return encryptNew ? this : new ModelStore(this);
+    }
+
+    /** Whether the store has a key, so it can read encrypted blobs and {@link #encrypting()} can write them. */
+    public boolean hasKey() {
+        return encryption.kek() != null;
     }
 
     /** Whether new blobs are written encrypted. */
@@ -549,6 +554,7 @@ public final class ModelStore {
         Path path = manifestPath(name);
         byte[] bytes = readManifestBytes(name);
         Manifest manifest = parseManifest(path, bytes);
+        requireKeys(name, manifest);
         Path configBlob = blobPath(manifest.config());
         Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
                 ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();

@@ -36,7 +36,7 @@ class EncryptedStoreTest {
     Path tmp;
     Path modelDir;
     byte[] weightPattern;
-    final KeyEncryptionKey kek = KeyEncryptionKey.derive(BlobCipherTest.random(32, 7));
+    final KeyEncryptionKey kek = KeyEncryptionKey.of(BlobCipherTest.random(32, 7));
 
     @BeforeEach
     void setUp() throws IOException {
@@ -63,7 +63,7 @@ class EncryptedStoreTest {
         assertThat(filesContaining(tmp.resolve("encrypted"), weightPattern)).isEmpty();
         // before and after loading: nothing in clear is left behind (no runtime directory of links or copies)
         String expected = generate(plain.open(NAME));
-        assertThat(encrypted.open(NAME).isDirectory()).isFalse();
+        assertThat(encrypted.open(NAME).onDisk()).isFalse();
         String actual = generate(encrypted.open(NAME));
         assertThat(actual).isEqualTo(expected).isNotEmpty();
         assertThat(filesContaining(tmp.resolve("encrypted"), weightPattern)).isEmpty();
@@ -106,7 +106,7 @@ class EncryptedStoreTest {
         store.delete(ModelName.parse("plain"));
         store.delete(ModelName.parse("secret"));
         store.delete(ModelName.parse("again"));
-        try (Stream<Path> keys = Files.list(tmp.resolve("home/keys"))) {
+        try (Stream<Path> keys = Files.list(tmp.resolve("home/blob-keys"))) {
             assertThat(keys.toList()).as("keys go with their blobs").isEmpty();
         }
     }
@@ -114,7 +114,7 @@ class EncryptedStoreTest {
     @Test
     void aWrongSecretFailsCleanlyNamingTheModel() throws Exception {
         encryptedStore(tmp.resolve("home")).importDirectory(modelDir, NAME, null);
-        ModelStore wrong = new ModelStore(tmp.resolve("home"), new StoreEncryption(KeyEncryptionKey.derive(new byte[32]), false));
+        ModelStore wrong = new ModelStore(tmp.resolve("home"), new StoreEncryption(KeyEncryptionKey.of(new byte[32]), false));
         assertThatThrownBy(() -> wrong.open(NAME)).isInstanceOf(InvalidModelException.class)
                 .hasMessageStartingWith("model 'tiny:latest' cannot be decrypted")
                 .hasMessageContaining("wrong server secret")
@@ -164,7 +164,7 @@ class EncryptedStoreTest {
         Path home = tmp.resolve("home");
         encryptedStore(home).importDirectory(modelDir, NAME, null);
         Map<String, String> before = hashes(home.resolve("blobs"));
-        KeyEncryptionKey next = KeyEncryptionKey.derive(BlobCipherTest.random(32, 8));
+        KeyEncryptionKey next = KeyEncryptionKey.of(BlobCipherTest.random(32, 8));
 
         ModelStore store = encryptedStore(home);
         ModelStore.Rewrap first = store.rewrapKeys(kek, next);
@@ -180,7 +180,7 @@ class EncryptedStoreTest {
         assertThatThrownBy(() -> new ModelStore(home, new StoreEncryption(kek, false)).open(NAME))
                 .isInstanceOf(InvalidModelException.class).hasMessageContaining("wrong server secret");
         // re-wrapping needs the key the blobs are under: with the old one gone, nothing changes
-        assertThatThrownBy(() -> store.rewrapKeys(kek, KeyEncryptionKey.derive(new byte[32])))
+        assertThatThrownBy(() -> store.rewrapKeys(kek, KeyEncryptionKey.of(new byte[32])))
                 .isInstanceOf(InvalidModelException.class);
         assertThat(hashes(home.resolve("blobs"))).isEqualTo(before);
     }
@@ -189,7 +189,7 @@ class EncryptedStoreTest {
     void aTamperedKeyFileIsNamedAsSuch() throws Exception {
         Path home = tmp.resolve("home");
         Layer weights = encryptedStore(home).importDirectory(modelDir, NAME, null).layer(LayerType.WEIGHTS).orElseThrow();
-        Path keyFile = home.resolve("keys/sha256-" + weights.hex());
+        Path keyFile = home.resolve("blob-keys/sha256-" + weights.hex());
         String json = Files.readString(keyFile);
         int at = json.indexOf("\"sealed\":\"") + 12;
         Files.writeString(keyFile, json.substring(0, at) + (json.charAt(at) == 'A' ? 'B' : 'A') + json.substring(at + 1));
