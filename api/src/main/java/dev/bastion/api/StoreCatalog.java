@@ -137,25 +137,43 @@ public final class StoreCatalog implements ModelCatalog {
         return io(() -> store.materialize(parsed));
     }
 
-    /**
-     * An encrypted model that does not decrypt (wrong server secret, tampered blob or key file) is a clean 500 naming
-     * the model; the details (which blob, which key) go to the server log only.
-     */
     @Override
     public dev.bastion.engine.format.ModelFiles open(String name) {
         ModelName parsed = parse(name, "model");
-        try {
-            return store.open(parsed);
-        } catch (dev.bastion.store.InvalidModelException e) {
-            LOG.error("model {} cannot be loaded: {}", parsed, e.getMessage().replace(store.home().toString(), ""));
-            throw new ApiException(500, "model '" + parsed + "' cannot be loaded: its stored files do not verify or do not"
-                    + " decrypt with this server's secret (see the server log)", null);
-        } catch (ModelNotFoundException e) {
-            throw ApiException.notFound(e.getMessage());
-        } catch (IOException e) {
-            LOG.error("model store operation failed", e);
-            throw new ApiException(500, "model store operation failed", null);
-        }
+        dev.bastion.engine.format.ModelFiles files = io(() -> store.open(parsed));
+        if (files.onDisk()) return files;
+        // decrypting happens as the engine maps each file: a chunk that fails there is the same clean error
+        return new dev.bastion.engine.format.ModelFiles() {
+            @Override
+            public Path path() {
+                return files.path();
+            }
+
+            @Override
+            public List<String> names() throws IOException {
+                return files.names();
+            }
+
+            @Override
+            public boolean has(String name) {
+                return files.has(name);
+            }
+
+            @Override
+            public long size(String name) throws IOException {
+                return files.size(name);
+            }
+
+            @Override
+            public byte[] read(String name) {
+                return io(() -> files.read(name));
+            }
+
+            @Override
+            public java.lang.foreign.MemorySegment map(String name, java.lang.foreign.Arena arena) {
+                return io(() -> files.map(name, arena));
+            }
+        };
     }
 
     /** The store that writes a model: encrypting when asked ({@code encrypt}) or when the home encrypts everything. */
@@ -283,6 +301,11 @@ public final class StoreCatalog implements ModelCatalog {
             throw ApiException.badRequest(e.getMessage(), "model");
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage(), null);
+        } catch (dev.bastion.store.UndecryptableModelException e) {
+            // which blob and which key is for the operator's log; the client learns the model does not decrypt
+            LOG.error("{}", e.getMessage());
+            throw new ApiException(500, "model '" + e.model() + "' cannot be loaded: it does not decrypt with this server's"
+                    + " secret, or its stored files were tampered with (see the server log)", null);
         } catch (IOException e) {
             LOG.error("model store operation failed", e);
             throw new ApiException(500, "model store operation failed", null);

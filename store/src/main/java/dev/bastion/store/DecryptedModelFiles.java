@@ -80,7 +80,8 @@ final class DecryptedModelFiles implements ModelFiles {
             store.decryptInto(layer, target);
             return target.asReadOnly();
         } catch (InvalidModelException e) {
-            throw new InvalidModelException("model '" + name + "': " + e.getMessage(), e);
+            if (!store.isEncrypted(layer)) throw new InvalidModelException("model '" + name + "': " + e.getMessage(), e);
+            throw new UndecryptableModelException(name, "model '" + name + "': " + e.getMessage(), e);
         }
     }
 

@@ -847,7 +847,7 @@ public final class ModelStore {
             try {
                 dataKey(blobPath(layer), layer.digest());
             } catch (InvalidModelException e) {
-                throw new InvalidModelException("model '" + name + "' cannot be decrypted: " + e.getMessage(), e);
+                throw new UndecryptableModelException(name, "model '" + name + "' cannot be decrypted: " + e.getMessage(), e);
             }
         }
     }
@@ -857,7 +857,8 @@ public final class ModelStore {
      * (weights memory-mapped); one with encrypted blobs is decrypted into memory when the engine maps each file, every
      * chunk authenticated, and blobs in clear among them are hash-checked as they are read.
      *
-     * @throws InvalidModelException naming the model when a key cannot be unwrapped (wrong secret) or a blob is damaged
+     * @throws UndecryptableModelException naming the model when a key cannot be unwrapped (wrong secret); reading a
+     *         tampered chunk later fails the same way
      */
     public ModelFiles open(ModelName name) throws IOException {
         Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));

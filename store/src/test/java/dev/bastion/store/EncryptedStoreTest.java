@@ -115,14 +115,14 @@ class EncryptedStoreTest {
     void aWrongSecretFailsCleanlyNamingTheModel() throws Exception {
         encryptedStore(tmp.resolve("home")).importDirectory(modelDir, NAME, null);
         ModelStore wrong = new ModelStore(tmp.resolve("home"), new StoreEncryption(KeyEncryptionKey.of(new byte[32]), false));
-        assertThatThrownBy(() -> wrong.open(NAME)).isInstanceOf(InvalidModelException.class)
+        assertThatThrownBy(() -> wrong.open(NAME)).isInstanceOf(UndecryptableModelException.class)
                 .hasMessageStartingWith("model 'tiny:latest' cannot be decrypted")
                 .hasMessageContaining("wrong server secret")
                 .hasMessageNotContaining(tmp.toString());
         ModelStore none = new ModelStore(tmp.resolve("home"));
-        assertThatThrownBy(() -> none.open(NAME)).isInstanceOf(InvalidModelException.class)
+        assertThatThrownBy(() -> none.open(NAME)).isInstanceOf(UndecryptableModelException.class)
                 .hasMessageContaining("without the server secret");
-        assertThatThrownBy(() -> wrong.show(NAME)).isInstanceOf(InvalidModelException.class);
+        assertThatThrownBy(() -> wrong.show(NAME)).isInstanceOf(UndecryptableModelException.class);
     }
 
     @Test
@@ -140,7 +140,7 @@ class EncryptedStoreTest {
             file.seek(BlobCipher.HEADER_BYTES + 4096 + 16 + 100);
             file.write(b ^ 0x40);
         }
-        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(InvalidModelException.class)
+        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(UndecryptableModelException.class)
                 .hasMessage("model 'tiny:latest': blob sha256-" + weights.hex() + ": chunk 1 failed authentication (tampered with, truncated or reordered)");
         assertThat(store.verify().problems()).singleElement().asString().contains("chunk 1 failed authentication");
 
@@ -149,13 +149,13 @@ class EncryptedStoreTest {
         System.arraycopy(original, h, swapped, h + sealed, sealed);
         System.arraycopy(original, h + sealed, swapped, h, sealed);
         Files.write(blob, swapped);
-        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(InvalidModelException.class)
+        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(UndecryptableModelException.class)
                 .hasMessageContaining("chunk 0 failed authentication");
 
         Files.write(blob, Arrays.copyOf(original, original.length - 1));
-        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(InvalidModelException.class);
+        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(UndecryptableModelException.class);
         Files.write(blob, Arrays.copyOf(original, h + 2 * sealed)); // cut at a chunk boundary
-        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(InvalidModelException.class)
+        assertThatThrownBy(() -> generate(store.open(NAME))).isInstanceOf(UndecryptableModelException.class)
                 .hasMessageContaining("truncated");
     }
 
@@ -178,7 +178,7 @@ class EncryptedStoreTest {
         assertThat(hashes(home.resolve("blobs"))).isEqualTo(before);
         assertThat(generate(new ModelStore(home, new StoreEncryption(next, false)).open(NAME))).isNotEmpty();
         assertThatThrownBy(() -> new ModelStore(home, new StoreEncryption(kek, false)).open(NAME))
-                .isInstanceOf(InvalidModelException.class).hasMessageContaining("wrong server secret");
+                .isInstanceOf(UndecryptableModelException.class).hasMessageContaining("wrong server secret");
         // re-wrapping needs the key the blobs are under: with the old one gone, nothing changes
         assertThatThrownBy(() -> store.rewrapKeys(kek, KeyEncryptionKey.of(new byte[32])))
                 .isInstanceOf(InvalidModelException.class);
@@ -193,7 +193,7 @@ class EncryptedStoreTest {
         String json = Files.readString(keyFile);
         int at = json.indexOf("\"sealed\":\"") + 12;
         Files.writeString(keyFile, json.substring(0, at) + (json.charAt(at) == 'A' ? 'B' : 'A') + json.substring(at + 1));
-        assertThatThrownBy(() -> encryptedStore(home).open(NAME)).isInstanceOf(InvalidModelException.class)
+        assertThatThrownBy(() -> encryptedStore(home).open(NAME)).isInstanceOf(UndecryptableModelException.class)
                 .hasMessageContaining("does not unwrap (key file tampered with)");
         Files.delete(keyFile); // without its key the blob is not taken for one in clear: its content fails the digest
         assertThatThrownBy(() -> generate(encryptedStore(home).open(NAME))).isInstanceOf(InvalidModelException.class)
