@@ -5,7 +5,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -37,13 +36,13 @@ public interface ModelFiles {
     /** The file's bytes as a read-only segment that lives as long as {@code arena} (weights). */
     MemorySegment map(String name, Arena arena) throws IOException;
 
-    /** A directory: files memory-mapped, nothing copied. */
+    /** A model on disk, a directory or a {@code .gguf} file: files memory-mapped, nothing copied. */
     static ModelFiles directory(Path dir) {
         return new Directory(dir);
     }
 
-    /** Whether this is a plain directory (whose path the Path-based entry points may open directly). */
-    default boolean isDirectory() {
+    /** Whether the model is a path on disk, which the Path-based entry points (e.g. {@link ModelFormat#open(Path)}) open as such. */
+    default boolean onDisk() {
         return false;
     }
 
@@ -81,8 +80,8 @@ public interface ModelFiles {
         }
 
         @Override
-        public boolean isDirectory() {
-            return Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path);
+        public boolean onDisk() {
+            return true;
         }
     }
 }

@@ -34,7 +34,7 @@ public interface ModelFormat {
      * a config.json, else GGUF when it holds exactly one {@code .gguf} file. The caller closes the checkpoint.
      */
     static Checkpoint open(ModelFiles files) throws IOException {
-        if (files.isDirectory()) return open(files.path());
+        if (files.onDisk()) return open(files.path());
         if (files.has("config.json")) return SafeTensorsCheckpoint.open(REGISTERED.getLast(), files);
         return GgufFormat.read((GgufFormat) REGISTERED.getFirst(), files);
     }
