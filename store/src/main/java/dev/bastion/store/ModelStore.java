@@ -1238,7 +1238,12 @@ public final class ModelStore {
         try (StoreLock.Held held = lock.acquire()) {
             for (Layer layer : manifest.allLayers()) {
                 if (hasBlob(layer)) {
-                    if (encryptNew) encryptInPlace(layer);
+                    if (encryptNew) {
+                        encryptInPlace(layer);
+                        // a transfer of a blob the store has already would stay in clear beside its encrypted copy
+                        Path fetched = files.apply(layer);
+                        if (fetched != null) Files.deleteIfExists(fetched);
+                    }
                     continue;
                 }
                 Path file = files.apply(layer);
