@@ -27,7 +27,7 @@ public final class SecretCommand implements Runnable {
             "Re-wrap every encrypted model's data keys under the new secret in the file $" + ModelSecret.ENV_NEW_KEY_FILE
                     + " names (base64 of 32 bytes), then make it the models secret (BASTION_HOME/models.key).",
             "Blobs are not rewritten. The old secret opens every blob until all wraps succeeded; if interrupted, run it again",
-            "(without the variable it finishes a rotation that installed its secret). Stop the server first."})
+            "the same way. Stop the server first."})
     static final class Rotate extends StoreCommand {
 
         @Override
@@ -38,7 +38,9 @@ public final class SecretCommand implements Runnable {
             if (current.isEmpty()) throw new IllegalStateException("this home has no server secret yet: nothing is encrypted under one");
             KeyEncryptionKey from = ModelSecret.kek(current.get());
             String newFile = env.get(ModelSecret.ENV_NEW_KEY_FILE);
-            if (newFile == null || newFile.isBlank()) {
+            boolean installed = newFile != null && !newFile.isBlank()
+                    && ModelSecret.kek(new SecretBox(ModelSecret.readNew(env))).id().equals(from.id());
+            if (newFile == null || newFile.isBlank() || installed) {
                 // finishing: the new secret is in place, the old wraps may remain from an interrupted run
                 List<String> missing = audited("secret.rotate.finish", null, Map.of(), () -> store.dropOtherWraps(from));
                 if (!missing.isEmpty()) {
@@ -51,7 +53,6 @@ public final class SecretCommand implements Runnable {
             byte[] secret = ModelSecret.readNew(env);
             SecretBox next = new SecretBox(secret);
             KeyEncryptionKey to = ModelSecret.kek(next);
-            if (to.id().equals(from.id())) throw new IllegalArgumentException("the new secret is the current one");
             ModelStore.Rewrap rewrap = audited("secret.rotate", null, Map.of("from", from.id(), "to", to.id()), () -> {
                 ModelStore.Rewrap done = store.rewrapKeys(from, to); // fails before anything is switched
                 ModelSecret.install(dir, secret);

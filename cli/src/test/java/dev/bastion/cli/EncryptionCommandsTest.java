@@ -83,6 +83,16 @@ class EncryptionCommandsTest {
         finish.home.environment = Map.of();
         assertThat(finishLine.execute("--home", home.toString())).isZero();
         assertThat(finishOut.toString()).contains("wrapped under the current secret only");
+
+        // run again the same way (as after a crash once the secret was installed): it finishes, it does not fail
+        SecretCommand.Rotate again = new SecretCommand.Rotate();
+        CommandLine againLine = new CommandLine(again);
+        StringWriter againOut = new StringWriter();
+        againLine.setOut(new PrintWriter(againOut));
+        again.home.environment = Map.of(ModelSecret.ENV_NEW_KEY_FILE, newKey.toString());
+        assertThat(againLine.execute("--home", home.toString())).isZero();
+        assertThat(againOut.toString()).contains("wrapped under the current secret only");
+        assertThat(hashes(home.resolve("blobs"))).isEqualTo(blobsBefore);
     }
 
     @Test

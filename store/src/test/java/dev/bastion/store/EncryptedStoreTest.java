@@ -200,6 +200,26 @@ class EncryptedStoreTest {
                 .hasMessageContaining("corrupt or tampered with");
     }
 
+    @Test
+    void anEncryptedGgufModelRunsAndShowsAsThePlainOne() throws Exception {
+        // a real trained model (stories260K) as GGUF: the engine reads it from decrypted memory as from a mapping
+        Path gguf = dev.bastion.engine.testing.GgufExport.export(dev.bastion.engine.testing.Stories260K.directory(),
+                tmp.resolve("stories.gguf"), dev.bastion.engine.format.StorageType.F16,
+                dev.bastion.engine.gguf.GgufModelExport.Vocabulary.LLAMA);
+        byte[] bytes = Files.readAllBytes(gguf);
+        byte[] pattern = Arrays.copyOfRange(bytes, bytes.length / 2, bytes.length / 2 + 64);
+        ModelStore plain = new ModelStore(tmp.resolve("plain"));
+        plain.importGguf(gguf, NAME, null);
+        ModelStore encrypted = encryptedStore(tmp.resolve("encrypted"));
+        encrypted.importGguf(gguf, NAME, null);
+
+        assertThat(filesContaining(tmp.resolve("encrypted"), pattern)).isEmpty();
+        assertThat(generate(encrypted.open(NAME))).isEqualTo(generate(plain.open(NAME))).isNotEmpty();
+        assertThat(encrypted.show(NAME).parameterCount()).isEqualTo(plain.show(NAME).parameterCount());
+        assertThat(encrypted.ggufSummary(NAME).orElseThrow().modelInfo()).isEqualTo(plain.ggufSummary(NAME).orElseThrow().modelInfo());
+        assertThat(encrypted.list()).singleElement().satisfies(m -> assertThat(m.name()).isEqualTo(NAME));
+    }
+
     static String generate(ModelFiles files) throws IOException {
         try (LocalModelRuntime runtime = LocalModelRuntime.load(files, WeightFormat.AS_STORED)) {
             GenerationOptions options = new GenerationOptions(new SamplerOptions(0f, 0, 1f, 0f, 1f, 64, 1L), 24, 0, List.of());
