@@ -35,6 +35,7 @@ final class BlobKeys {
     static final int VERSION = 1;
     private static final int MAX_KEY_FILE = 64 * 1024;
     private static final int NONCE = 12;
+    private static final java.util.regex.Pattern KEY_FILE = java.util.regex.Pattern.compile("sha256-[0-9a-f]{64}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -109,7 +110,7 @@ final class BlobKeys {
     List<String> names() throws IOException {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("sha256-")).sorted().toList();
+            return files.map(p -> p.getFileName().toString()).filter(n -> KEY_FILE.matcher(n).matches()).sorted().toList();
         }
     }
 

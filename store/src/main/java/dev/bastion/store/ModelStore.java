@@ -442,6 +442,10 @@ public final class ModelStore {
                 OllamaModels.Blob source = model.weights();
                 Layer weights = new Layer(LayerType.GGUF.mediaType(), source.digest(), source.size(), ModelDirectory.GGUF_FILE);
                 boolean linked = linkOrCopyVerified(source, weights);
+                if (encryptNew) {
+                    encryptInPlace(weights); // the link is replaced by an encrypted copy; Ollama's file stays as it is
+                    linked = false;
+                }
                 List<Layer> layers = new ArrayList<>();
                 if (!model.parameters().isEmpty()) {
                     replaceLayer(layers, LayerType.PARAMS, "params.json", JSON.writeValueAsBytes(model.parameters()));

@@ -220,6 +220,25 @@ class EncryptedStoreTest {
         assertThat(encrypted.list()).singleElement().satisfies(m -> assertThat(m.name()).isEqualTo(NAME));
     }
 
+    @Test
+    void anOllamaImportUnderTheSwitchIsEncryptedAndOllamasFileIsUntouched() throws Exception {
+        Path gguf = dev.bastion.engine.testing.GgufExport.export(dev.bastion.engine.testing.Stories260K.directory(),
+                tmp.resolve("stories.gguf"), dev.bastion.engine.format.StorageType.F16,
+                dev.bastion.engine.gguf.GgufModelExport.Vocabulary.LLAMA);
+        byte[] bytes = Files.readAllBytes(gguf);
+        OllamaDirectory ollama = new OllamaDirectory(tmp.resolve("ollama"));
+        String digest = ollama.blob(bytes);
+        ollama.layer(OllamaModels.MODEL, bytes).writeManifest("stories", "latest");
+        ModelStore store = encryptedStore(tmp.resolve("home"));
+        ModelStore.OllamaImport imported = store.importOllama(OllamaModels.read(ollama.root, "stories"), NAME, null);
+
+        assertThat(imported.linked()).as("an encrypted copy, not a link").isFalse();
+        assertThat(store.isEncrypted(NAME)).isTrue();
+        assertThat(filesContaining(tmp.resolve("home"), Arrays.copyOfRange(bytes, bytes.length / 2, bytes.length / 2 + 64))).isEmpty();
+        assertThat(Files.readAllBytes(ollama.blobPath(digest))).isEqualTo(bytes);
+        assertThat(generate(store.open(NAME))).isNotEmpty();
+    }
+
     static String generate(ModelFiles files) throws IOException {
         try (LocalModelRuntime runtime = LocalModelRuntime.load(files, WeightFormat.AS_STORED)) {
             GenerationOptions options = new GenerationOptions(new SamplerOptions(0f, 0, 1f, 0f, 1f, 64, 1L), 24, 0, List.of());
