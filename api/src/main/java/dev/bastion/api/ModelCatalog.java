@@ -60,7 +60,12 @@ public interface ModelCatalog {
      *                 the base model's
      */
     record CreateRequest(String model, String from, String system, String template, Map<String, Object> parameters,
-                         String quantize) {}
+                         String quantize, boolean encrypt) {
+        public CreateRequest(String model, String from, String system, String template, Map<String, Object> parameters,
+                             String quantize) {
+            this(model, from, system, template, parameters, quantize, false);
+        }
+    }
 
     /** Like {@code create(request, owner)}, telling {@code progress} how far quantizing is (Ollama's streamed statuses). */
     default void create(CreateRequest request, String owner, java.util.function.Consumer<dev.bastion.api.types.CreateProgress> progress) {
@@ -107,6 +112,17 @@ public interface ModelCatalog {
 
     /** A verified directory the engine can load. */
     Path materialize(String name);
+
+    /** The model's files as the engine reads them: the verified directory, or an encrypted model decrypted into memory. */
+    default dev.bastion.engine.format.ModelFiles open(String name) {
+        return dev.bastion.engine.format.ModelFiles.directory(materialize(name));
+    }
+
+    /** Like {@code createFromUploads(name, files, owner)}, storing the blobs encrypted when {@code encrypt}. */
+    default void createFromUploads(String name, Map<String, String> files, String owner, boolean encrypt) {
+        if (encrypt) throw ApiException.badRequest("this server cannot store models encrypted", "encrypt");
+        createFromUploads(name, files, owner);
+    }
 
     /** How the engine should hold the model's weights (Q8_0 for a model created with {@code quantize}). */
     WeightFormat weightFormat(String name);

@@ -1,6 +1,7 @@
 package dev.bastion.api;
 
 import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFiles;
 import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.model.WeightFormat;
@@ -185,11 +186,11 @@ public final class ModelScheduler implements AutoCloseable {
     private void load(Entry entry) {
         try {
             gate.beforeLoad(entry.name);
-            Path dir = catalog.materialize(entry.name);
+            ModelFiles files = catalog.open(entry.name);
             WeightFormat format = catalog.weightFormat(entry.name);
-            long size = residentBytes(dir, format);
+            long size = residentBytes(files, format);
             makeRoom(size, entry);
-            ModelRuntime runtime = loader.load(dir, format);
+            ModelRuntime runtime = loader.load(files, format);
             runtime.limitSessions(config.sessions());
             synchronized (this) {
                 entry.runtime = runtime;
@@ -269,6 +270,14 @@ public final class ModelScheduler implements AutoCloseable {
      * The memory the model's weights will take once loaded in {@code format}, as its format accounts for them (from
      * the tensor headers: F16 widened, Q8_0 at a byte per weight plus a scale per block, norms as F32).
      */
+    static long residentBytes(ModelFiles files, WeightFormat format) throws IOException {
+        if (files.onDisk()) return residentBytes(files.path(), format);
+        // decrypted models: opening them to count would decrypt them twice; their bytes are what stays resident
+        long bytes = 0;
+        for (String name : files.names()) bytes += files.size(name);
+        return bytes;
+    }
+
     static long residentBytes(Path dir, WeightFormat format) throws IOException {
         try (Checkpoint checkpoint = ModelFormat.open(dir)) {
             return checkpoint.residentBytes(format);

@@ -177,7 +177,7 @@ final class OllamaApi {
             SamplingRequest.fromOllama(JsonFields.read(p, Options.class, "parameters."), "parameters.", Map.of());
         }
         if (JsonFields.given(r.modelfile()) || JsonFields.given(r.adapters())) {
-            throw ApiException.badRequest("only 'from', 'files', 'system', 'template', 'parameters' and 'quantize' are supported by /api/create", null);
+            throw ApiException.badRequest("only 'from', 'files', 'system', 'template', 'parameters', 'quantize' and 'encrypt' are supported by /api/create", null);
         }
         if (JsonFields.given(r.files())) {
             if (r.from() != null) throw ApiException.badRequest("give either 'from' or 'files', not both", "files");
@@ -185,14 +185,17 @@ final class OllamaApi {
             // what the overrides would refuse is refused before the import, so no half-made model is left
             if (r.template() != null) dev.bastion.engine.template.ChatPrompt.of(r.template(), null);
             StoreCatalog.quantization(r.quantize());
-            audited(ctx, "model.create", model, Map.of("files", String.join(",", files.keySet())), () -> {
+            boolean encrypt = Boolean.TRUE.equals(r.encrypt());
+            Map<String, String> details = encrypt ? Map.of("files", String.join(",", files.keySet()), "encrypted", "true")
+                    : Map.of("files", String.join(",", files.keySet()));
+            audited(ctx, "model.create", model, details, () -> {
                 ModelGate.of(config.modules()).beforeImport(model);
-                String stored = visible(ctx).createFromUploads(model, files);
+                String stored = visible(ctx).createFromUploads(model, files, encrypt);
                 scheduler.unloadIfIdle(stored);
                 if (r.system() != null || r.template() != null || r.parameters() != null || r.quantize() != null) {
                     scheduler.unloadIfIdle(visible(ctx).create(new ModelCatalog.CreateRequest(model, stored, r.system(),
                             r.template(), JsonFields.given(r.parameters()) ? JsonFields.MAPPER.convertValue(r.parameters(), Map.class) : null,
-                            r.quantize())));
+                            r.quantize(), encrypt)));
                 }
             });
             created(ctx, r);
@@ -200,9 +203,11 @@ final class OllamaApi {
         }
         if (r.from() == null) throw ApiException.required("from");
         ModelCatalog.CreateRequest request = new ModelCatalog.CreateRequest(model, r.from(), r.system(), r.template(),
-                parameters, r.quantize());
-        Map<String, String> auditDetails = request.quantize() == null ? Map.of("from", r.from())
-                : Map.of("from", r.from(), "quantize", request.quantize());
+                parameters, r.quantize(), Boolean.TRUE.equals(r.encrypt()));
+        Map<String, String> auditDetails = new java.util.LinkedHashMap<>();
+        auditDetails.put("from", r.from());
+        if (request.quantize() != null) auditDetails.put("quantize", request.quantize());
+        if (request.encrypt()) auditDetails.put("encrypted", "true");
         if (request.quantize() != null && !Boolean.FALSE.equals(r.stream())) {
             createStreamingProgress(ctx, model, request, auditDetails);
             return;

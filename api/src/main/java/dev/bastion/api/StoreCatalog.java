@@ -105,9 +105,14 @@ public final class StoreCatalog implements ModelCatalog {
 
     @Override
     public void createFromUploads(String name, Map<String, String> files, String owner) {
+        createFromUploads(name, files, owner, false);
+    }
+
+    @Override
+    public void createFromUploads(String name, Map<String, String> files, String owner, boolean encrypt) {
         ModelName parsed = parse(name, "model");
         try {
-            store.importUploads(parsed, files, owner);
+            writer(encrypt).importUploads(parsed, files, owner);
         } catch (dev.bastion.store.InvalidModelException e) {
             // the model's own files are at fault: say what, but never where the server keeps them
             throw ApiException.badRequest(e.getMessage().replace(store.home().toString(), "").replaceAll("/?uploads/tmp-stage-[0-9a-f-]+/?", ""), "files");
@@ -141,6 +146,52 @@ public final class StoreCatalog implements ModelCatalog {
     public Path materialize(String name) {
         ModelName parsed = parse(name, "model");
         return io(() -> store.materialize(parsed));
+    }
+
+    @Override
+    public dev.bastion.engine.format.ModelFiles open(String name) {
+        ModelName parsed = parse(name, "model");
+        dev.bastion.engine.format.ModelFiles files = io(() -> store.open(parsed));
+        if (files.onDisk()) return files;
+        // decrypting happens as the engine maps each file: a chunk that fails there is the same clean error
+        return new dev.bastion.engine.format.ModelFiles() {
+            @Override
+            public Path path() {
+                return files.path();
+            }
+
+            @Override
+            public List<String> names() throws IOException {
+                return files.names();
+            }
+
+            @Override
+            public boolean has(String name) {
+                return files.has(name);
+            }
+
+            @Override
+            public long size(String name) throws IOException {
+                return files.size(name);
+            }
+
+            @Override
+            public byte[] read(String name) {
+                return io(() -> files.read(name));
+            }
+
+            @Override
+            public java.lang.foreign.MemorySegment map(String name, java.lang.foreign.Arena arena) {
+                return io(() -> files.map(name, arena));
+            }
+        };
+    }
+
+    /** The store that writes a model: encrypting when asked ({@code encrypt}) or when the home encrypts everything. */
+    private ModelStore writer(boolean encrypt) {
+        if (!encrypt) return store;
+        if (!store.hasKey()) throw new ApiException(500, "this server has no secret to encrypt models with", null);
+        return store.encrypting();
     }
 
     @Override
@@ -184,12 +235,13 @@ public final class StoreCatalog implements ModelCatalog {
         if (request.parameters() != null) request.parameters().forEach((k, v) -> parameters.put(k, parameter(k, v)));
         Modelfile modelfile = new Modelfile(from.toString(), parameters, request.template(), request.system(), null);
         // null baseDir: a base deleted meanwhile is a 404, never a directory
+        ModelStore writer = writer(request.encrypt());
         if (mix == null) {
-            io(() -> store.create(name, modelfile, owner, null));
+            io(() -> writer.create(name, modelfile, owner, null));
             return;
         }
         String status = "quantizing model to " + mix.ollamaName();
-        io(() -> store.createQuantized(name, modelfile, owner, null, mix,
+        io(() -> writer.createQuantized(name, modelfile, owner, null, mix,
                 (done, total) -> progress.accept(new CreateProgress(status, (long) total, (long) done))));
     }
 
@@ -260,6 +312,11 @@ public final class StoreCatalog implements ModelCatalog {
             throw ApiException.badRequest(e.getMessage(), "model");
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage(), null);
+        } catch (dev.bastion.store.UndecryptableModelException e) {
+            // which blob and which key is for the operator's log; the client learns the model does not decrypt
+            LOG.error("{}", e.getMessage());
+            throw new ApiException(500, "model '" + e.model() + "' cannot be loaded: it does not decrypt with this server's"
+                    + " secret, or its stored files were tampered with (see the server log)", null);
         } catch (IOException e) {
             LOG.error("model store operation failed", e);
             throw new ApiException(500, "model store operation failed", null);

@@ -111,14 +111,19 @@ final class VisibleCatalog {
             throw e;
         }
         all.create(new CreateRequest(target, from, request.system(), request.template(), request.parameters(),
-                request.quantize()), ownerOf(target), progress);
+                request.quantize(), request.encrypt()), ownerOf(target), progress);
         return all.show(target).summary().name();
     }
 
     /** Creates {@code name} from uploaded files into a namespace the caller may write; returns the stored name. */
     String createFromUploads(String name, java.util.Map<String, String> files) {
+        return createFromUploads(name, files, false);
+    }
+
+    /** As {@link #createFromUploads(String, java.util.Map)}, storing the blobs encrypted when {@code encrypt}. */
+    String createFromUploads(String name, java.util.Map<String, String> files, boolean encrypt) {
         String target = writable(name, "model");
-        all.createFromUploads(target, files, ownerOf(target));
+        all.createFromUploads(target, files, ownerOf(target), encrypt);
         return all.show(target).summary().name();
     }
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class, RunCommand.class, ImportCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class,
                 CopyCommand.class, RemoveCommand.class, PullCommand.class, PushCommand.class, StoreMaintenanceCommand.class, GenerateTinyCommand.class,
-                UsersCommand.class, KeysCommand.class, AuditCommand.class, CreditsCommand.class, UsageCommand.class,
+                UsersCommand.class, KeysCommand.class, AuditCommand.class, SecretCommand.class, CreditsCommand.class, UsageCommand.class,
                 McpCommand.class, SignCommand.class, VerifyCommand.class, TrustCommand.class,
                 ClusterCommand.class,
                 CommandLine.HelpCommand.class})

@@ -44,17 +44,28 @@ public final class CreateCommand extends StoreCommand {
             "q8_0, q4_0, q4_K_M or q5_K_M. The model is kept as one GGUF file. Needs -f with a safetensors base."})
     String quantize;
 
+    @Option(names = "--encrypt", description = {"Store the model's blobs encrypted (AES-256-GCM, keys wrapped under the",
+            "server secret); also what BASTION_ENCRYPT_MODELS=on does for every model. See docs/encryption.md."})
+    boolean encrypt;
+
+    @Override
+    boolean encrypt() {
+        return encrypt;
+    }
+
     @Override
     int run(ModelStore store) throws Exception {
         ModelName modelName = ModelName.parse(name);
         QuantizationMix mix = quantize == null ? null : QuantizationMix.parse(quantize);
         if (mix != null && source.modelfile == null) throw new IllegalArgumentException("--quantize needs -f MODELFILE");
-        Map<String, String> details = mix == null ? Map.of() : Map.of("quantize", mix.ollamaName());
+        Map<String, String> details = new java.util.LinkedHashMap<>();
+        if (mix != null) details.put("quantize", mix.ollamaName());
+        if (store.encryptsNewBlobs()) details.put("encrypted", "true");
         Manifest manifest = audited("model.create", modelName.toString(), details,
                 () -> source.modelfile != null ? fromModelfile(store, modelName, mix) : generated(store, modelName));
         out().println("created " + modelName + " (" + manifest.allLayers().size() + " files, " + Formats.size(manifest.size())
                 + (manifest.quantization() == null ? "" : ", served as " + manifest.quantization().level())
-                + (mix == null ? "" : ", quantized to " + mix.name()) + ")");
+                + (mix == null ? "" : ", quantized to " + mix.name()) + (store.encryptsNewBlobs() ? ", encrypted" : "") + ")");
         return 0;
     }
 

@@ -26,7 +26,24 @@ public final class HomeOption {
     }
 
     ModelStore openStore() throws IOException {
-        return new ModelStore(resolve());
+        return openStore(false);
+    }
+
+    /**
+     * The home's store, able to read encrypted models with the models secret; {@code encrypt} (or the home's
+     * {@code BASTION_ENCRYPT_MODELS=on}) makes it write encrypted, creating the server secret on a fresh home.
+     */
+    ModelStore openStore(boolean encrypt) throws IOException {
+        Path dir = resolve();
+        Map<String, String> env = encrypt ? withEncryption(environment) : environment;
+        ModelStore store = new ModelStore(dir, ModelSecret.encryption(dir, env, () -> openSecurity().secrets()));
+        return encrypt ? store.encrypting() : store;
+    }
+
+    private static Map<String, String> withEncryption(Map<String, String> env) {
+        Map<String, String> copy = new java.util.HashMap<>(env);
+        copy.put(ModelSecret.ENV_ENCRYPT, "on");
+        return copy;
     }
 
     SecurityServices openSecurity() {

@@ -3,6 +3,7 @@ package dev.bastion.cli;
 import dev.bastion.engine.generate.CancellationToken;
 import dev.bastion.engine.generate.GenerationOptions;
 import dev.bastion.engine.generate.GenerationResult;
+import dev.bastion.engine.format.ModelFiles;
 import dev.bastion.engine.generate.LocalModelRuntime;
 import dev.bastion.engine.generate.ModelRuntime;
 import dev.bastion.engine.model.WeightFormat;
@@ -101,10 +102,10 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** Loads a model directory in a weight format. */
+    /** Loads a model's files (a directory, or a store model decrypted into memory) in a weight format. */
     @FunctionalInterface
     interface ModelLoader {
-        ModelRuntime load(Path directory, WeightFormat format) throws IOException;
+        ModelRuntime load(ModelFiles files, WeightFormat format) throws IOException;
     }
 
     private final InputStream stdin;
@@ -136,7 +137,7 @@ public final class RunCommand implements Callable<Integer> {
             if (tools != null && raw) throw new IllegalArgumentException("--tools needs the chat template; it cannot be used with --raw");
             try (ToolGatewayFactory.Session session = tools == null ? null : toolGateways.open(home.resolve())
                     .orElseThrow(() -> new IOException("--tools: no tool gateway is available"));
-                 ModelRuntime runtime = loader.load(resolved.directory(), resolved.weightFormat())) {
+                 ModelRuntime runtime = loader.load(resolved.files(), resolved.weightFormat())) {
                 ToolChat toolChat = session == null ? null : ToolChat.of(session, tools, maxToolSteps);
                 if (prompt != null) {
                     List<ChatMessage> messages = startConversation(effectiveSystem);
@@ -163,19 +164,19 @@ public final class RunCommand implements Callable<Integer> {
      * The directory to load and its load format (--quantize, else a stored model's), and for a stored model its
      * Modelfile's PARAMETERs, SYSTEM and TEMPLATE (else empty and nulls).
      */
-    record ResolvedModel(Path directory, WeightFormat weightFormat, Map<String, Object> parameters, String system, String template) {}
+    record ResolvedModel(ModelFiles files, WeightFormat weightFormat, Map<String, Object> parameters, String system, String template) {}
 
-    /** A directory or .gguf file is used as is; a path-like argument must be one; anything else is a store name, verified and materialized. */
+    /** A directory or .gguf file is used as is; a path-like argument must be one; anything else is a store name, verified and materialized (or decrypted). */
     ResolvedModel resolveModel(String name) throws IOException {
         WeightFormat requested = quantize == null ? null : Quantization.parse(quantize).weightFormat();
         Path dir = Path.of(name);
         boolean pathLike = dir.isAbsolute() || name.startsWith("./") || name.startsWith("../") || name.startsWith("~");
         if (new dev.bastion.engine.format.GgufFormat().recognizes(dir)) {
-            return new ResolvedModel(dir, requested == null ? WeightFormat.AS_STORED : requested, Map.of(), null, null);
+            return new ResolvedModel(ModelFiles.directory(dir), requested == null ? WeightFormat.AS_STORED : requested, Map.of(), null, null);
         }
         if (Files.isDirectory(dir)) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) throw new IOException(name + " is not a model directory: it has no config.json");
-            return new ResolvedModel(dir, requested == null ? WeightFormat.AS_STORED : requested, Map.of(), null, null);
+            return new ResolvedModel(ModelFiles.directory(dir), requested == null ? WeightFormat.AS_STORED : requested, Map.of(), null, null);
         }
         if (pathLike) throw new IOException("model directory not found: " + name);
         ModelName modelName;
@@ -186,7 +187,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         ModelStore store = home.openStore();
         ModelDetails details = store.show(modelName);
-        return new ResolvedModel(store.materialize(modelName), requested == null ? details.weightFormat() : requested,
+        return new ResolvedModel(store.open(modelName), requested == null ? details.weightFormat() : requested,
                 details.parameters(), details.system(), details.template());
     }
 

@@ -108,6 +108,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
             services = home.openSecurity();
+            if (!store.hasKey()) store = home.openStore(); // on a fresh home the server secret exists only now
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
             credits = Credits.open(services, env);
             McpGateway gateway = McpGateways.create(services, McpGateways.builtIns(services, env),

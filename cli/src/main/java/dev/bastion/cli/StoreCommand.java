@@ -28,7 +28,7 @@ abstract class StoreCommand implements Callable<Integer> {
     @Override
     public final Integer call() {
         try {
-            return run(home.openStore());
+            return run(home.openStore(encrypt()));
         } catch (Exception e) {
             err().println("Error: " + describe(e));
             return 1;
@@ -36,6 +36,11 @@ abstract class StoreCommand implements Callable<Integer> {
     }
 
     abstract int run(ModelStore store) throws Exception;
+
+    /** Whether the command writes its model encrypted whatever the home's switch ({@code create --encrypt}). */
+    boolean encrypt() {
+        return false;
+    }
 
     interface StoreOperation<T> {
         T run() throws Exception;

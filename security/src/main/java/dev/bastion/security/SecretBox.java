@@ -156,6 +156,22 @@ public final class SecretBox {
         }
     }
 
+    /**
+     * A 32-byte key for one use of the secret, by HKDF-SHA256 (RFC 5869; salt "bastion", {@code info} naming the use):
+     * e.g. the key that wraps encrypted models' data keys.
+     */
+    public byte[] hkdf(String info) {
+        try {
+            javax.crypto.KDF kdf = javax.crypto.KDF.getInstance("HKDF-SHA256");
+            return kdf.deriveData(javax.crypto.spec.HKDFParameterSpec.ofExtract()
+                    .addIKM(new SecretKeySpec(key.getEncoded(), "HKDF-IKM"))
+                    .addSalt("bastion".getBytes(StandardCharsets.US_ASCII))
+                    .thenExpand(info.getBytes(StandardCharsets.UTF_8), KEY_BYTES));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HKDF-SHA256 unavailable", e);
+        }
+    }
+
     /** The version byte is authenticated too, so a downgrade to a future weaker format cannot be forged. */
     private static byte[] aadWithVersion(byte[] associatedData) {
         byte[] aad = associatedData == null ? new byte[0] : associatedData;

@@ -102,4 +102,23 @@ class SecretBoxTest {
             }
         }
     }
+
+    @Test
+    void hkdfIsRfc5869ExtractThenExpandBoundToItsPurpose() throws Exception {
+        byte[] secret = new byte[32];
+        for (int i = 0; i < secret.length; i++) secret[i] = (byte) (i * 7 + 1);
+        SecretBox box = new SecretBox(secret);
+        // HKDF by hand (RFC 5869): PRK = HMAC(salt, IKM); OKM = T(1) = HMAC(PRK, info || 0x01), 32 bytes is one block
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec("bastion".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "HmacSHA256"));
+        byte[] prk = mac.doFinal(secret);
+        mac.init(new javax.crypto.spec.SecretKeySpec(prk, "HmacSHA256"));
+        mac.update("bastion/model-blob-kek-v1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] expected = mac.doFinal(new byte[] {1});
+
+        org.assertj.core.api.Assertions.assertThat(box.hkdf("bastion/model-blob-kek-v1")).isEqualTo(expected);
+        org.assertj.core.api.Assertions.assertThat(box.hkdf("another use")).isNotEqualTo(expected).hasSize(32);
+        secret[0] ^= 1;
+        org.assertj.core.api.Assertions.assertThat(new SecretBox(secret).hkdf("bastion/model-blob-kek-v1")).isNotEqualTo(expected);
+    }
 }

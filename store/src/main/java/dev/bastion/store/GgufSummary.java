@@ -1,6 +1,9 @@
 package dev.bastion.store;
 
+import dev.bastion.engine.format.Checkpoint;
 import dev.bastion.engine.format.GgufFormat;
+import dev.bastion.engine.format.ModelFiles;
+import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.gguf.GgufCheckpoint;
 import dev.bastion.engine.gguf.GgufFileType;
 import dev.bastion.engine.gguf.GgufValue;
@@ -30,7 +33,20 @@ public record GgufSummary(ModelConfig config, long parameterCount, String fileTy
     private static final int SHOWN_ARRAY_ITEMS = 5;
 
     static GgufSummary read(ModelName name, Path blob) throws IOException {
-        try (GgufCheckpoint checkpoint = (GgufCheckpoint) new GgufFormat().read(blob)) {
+        return read(name, () -> new GgufFormat().read(blob));
+    }
+
+    /** Of a model's files held elsewhere (an encrypted GGUF, decrypted into memory for the while). */
+    static GgufSummary read(ModelName name, ModelFiles files) throws IOException {
+        return read(name, () -> ModelFormat.open(files));
+    }
+
+    private interface Opener {
+        Checkpoint open() throws IOException;
+    }
+
+    private static GgufSummary read(ModelName name, Opener opener) throws IOException {
+        try (GgufCheckpoint checkpoint = (GgufCheckpoint) opener.open()) {
             Map<String, GgufValue> metadata = checkpoint.file().metadata();
             Map<String, Object> info = new LinkedHashMap<>();
             metadata.forEach((key, value) -> info.put(key, plain(value)));

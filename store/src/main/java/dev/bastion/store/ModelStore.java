@@ -5,14 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.bastion.engine.format.ModelFiles;
 import dev.bastion.engine.format.QuantizationMix;
 import dev.bastion.engine.model.ArchitectureSupport;
 import dev.bastion.engine.model.ModelConfig;
 
+import javax.crypto.SecretKey;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -72,12 +75,28 @@ public final class ModelStore {
     private final BlobUploads uploads;
     private final StoreLock lock;
     private final Garbage removedAtOpen;
+    private final BlobKeys keys;
+    private final StoreEncryption encryption;
+    /** Whether blobs this instance writes are encrypted: the home's switch, or {@link #encrypting()}. */
+    private final boolean encryptNew;
     volatile BlobHook blobHook = (temp, layer) -> {};
     volatile long freeSpaceMargin = FREE_SPACE_MARGIN;
+    /** Plaintext bytes per encrypted chunk; tests make it small to have blobs of many chunks. */
+    volatile int chunkSize = BlobCipher.DEFAULT_CHUNK;
     /** How many blobs have been fully hashed to verify them; lets tests see the verified-marker cache work. */
     final AtomicLong blobsVerified = new AtomicLong();
 
     public ModelStore(Path home) throws IOException {
+        this(home, StoreEncryption.NONE);
+    }
+
+    /**
+     * A store that can read encrypted blobs with {@code encryption}'s key, and encrypts every blob it writes when
+     * {@code encryption.encryptAll()} (the home's switch).
+     */
+    public ModelStore(Path home, StoreEncryption encryption) throws IOException {
+        this.encryption = encryption;
+        this.encryptNew = encryption.encryptAll();
         StoreFiles.createPrivateDirectories(home.toAbsolutePath().normalize());
         this.root = home.toRealPath();
         this.blobs = root.resolve("blobs");
@@ -86,6 +105,8 @@ public final class ModelStore {
         for (Path dir : List.of(blobs, manifests, runtime)) StoreFiles.createPrivateDirectories(dir);
         this.uploads = new BlobUploads(root.resolve("uploads"));
         this.lock = new StoreLock(root.resolve(".lock"));
+        this.keys = new BlobKeys(root.resolve("blob-keys"));
+        StoreFiles.createPrivateDirectories(keys.dir());
         // Every writer holds the lock from its first temp file until its manifest is written, so with the lock held,
         // temporaries and unreferenced blobs are what a crashed writer left (kill -9 mid-import). While another
         // process holds the lock, they may be its work in progress: they are left to the next open.
@@ -97,6 +118,44 @@ public final class ModelStore {
             }
         }
         this.removedAtOpen = swept;
+    }
+
+    /** The same store, writing every new blob encrypted ({@code create --encrypt}); needs a key. */
+    private ModelStore(ModelStore base) {
+        this.root = base.root;
+        this.blobs = base.blobs;
+        this.manifests = base.manifests;
+        this.runtime = base.runtime;
+        this.uploads = base.uploads;
+        this.lock = base.lock;
+        this.removedAtOpen = base.removedAtOpen;
+        this.keys = base.keys;
+        this.encryption = base.encryption;
+        this.encryptNew = true;
+        this.blobHook = base.blobHook;
+        this.freeSpaceMargin = base.freeSpaceMargin;
+        this.chunkSize = base.chunkSize;
+    }
+
+    /**
+     * This store, writing the blobs of what it creates or imports encrypted (and encrypting blobs it reuses that are
+     * stored in clear, so the model is encrypted whole).
+     *
+     * @throws IllegalStateException when the store was opened without a key
+     */
+    public ModelStore encrypting() {
+        if (encryption.kek() == null) throw new IllegalStateException("encryption needs the server secret, which this store was opened without");
+        return encryptNew ? this : new ModelStore(this);
+    }
+
+    /** Whether the store has a key, so it can read encrypted blobs and {@link #encrypting()} can write them. */
+    public boolean hasKey() {
+        return encryption.kek() != null;
+    }
+
+    /** Whether new blobs are written encrypted. */
+    public boolean encryptsNewBlobs() {
+        return encryptNew;
     }
 
     /** What opening the store removed (nothing when another writer held the lock); {@code store gc} reports it. */
@@ -167,7 +226,13 @@ public final class ModelStore {
             }
             for (Path blob : blobFiles) {
                 String expected = "sha256:" + blob.getFileName().toString().substring("sha256-".length());
-                String actual = sha256Of(blob).digest();
+                String actual;
+                try (InputStream in = openPlain(blob, expected, 0)) {
+                    actual = sha256Of(in).digest();
+                } catch (InvalidModelException e) {
+                    problems.add(e.getMessage());
+                    continue;
+                }
                 blobsVerified.incrementAndGet();
                 if (!actual.equals(expected)) {
                     problems.add("blob " + blob.getFileName() + " does not match its digest: its content hashes to " + actual
@@ -377,6 +442,10 @@ public final class ModelStore {
                 OllamaModels.Blob source = model.weights();
                 Layer weights = new Layer(LayerType.GGUF.mediaType(), source.digest(), source.size(), ModelDirectory.GGUF_FILE);
                 boolean linked = linkOrCopyVerified(source, weights);
+                if (encryptNew) {
+                    encryptInPlace(weights); // the link is replaced by an encrypted copy; Ollama's file stays as it is
+                    linked = false;
+                }
                 List<Layer> layers = new ArrayList<>();
                 if (!model.parameters().isEmpty()) {
                     replaceLayer(layers, LayerType.PARAMS, "params.json", JSON.writeValueAsBytes(model.parameters()));
@@ -472,7 +541,8 @@ public final class ModelStore {
                         relative.getName(2).toString());
                 byte[] bytes = Files.readAllBytes(path);
                 Manifest manifest = parseManifest(path, bytes);
-                String level = manifest.isGguf() && manifest.quantization() == null
+                // an encrypted GGUF's type would cost decrypting it whole: not for a listing
+                String level = manifest.isGguf() && manifest.quantization() == null && !isEncrypted(manifest.config())
                         ? GgufSummary.fileTypeOrNull(blobPath(manifest.config())) : null;
                 models.add(new ModelInfo(name, digest(bytes), manifest.size(),
                         Files.getLastModifiedTime(path).toInstant(), manifest.owner(), manifest.quantization(), level));
@@ -488,11 +558,12 @@ public final class ModelStore {
         Path path = manifestPath(name);
         byte[] bytes = readManifestBytes(name);
         Manifest manifest = parseManifest(path, bytes);
+        requireKeys(name, manifest);
         Path configBlob = blobPath(manifest.config());
         Map<String, Object> parameters = manifest.layer(LayerType.PARAMS).isPresent()
                 ? readParameters(manifest.layer(LayerType.PARAMS).get()) : Map.of();
         if (manifest.isGguf()) {
-            GgufSummary gguf = GgufSummary.read(name, configBlob);
+            GgufSummary gguf = ggufSummary(name, manifest);
             return new ModelDetails(name, digest(bytes), manifest.owner(), manifest.createdAt(), manifest.size(),
                     gguf.config().architecture(), gguf.parameterCount(), gguf.config().maxPositionEmbeddings(), gguf.fileType(),
                     manifest.quantization(), parameters, readText(manifest, LayerType.TEMPLATE), readText(manifest, LayerType.SYSTEM),
@@ -501,7 +572,7 @@ public final class ModelStore {
         JsonNode raw;
         ModelConfig config;
         try {
-            raw = JSON.readTree(configBlob.toFile());
+            raw = JSON.readTree(readPlain(manifest.config()));
             config = ModelConfig.fromJson(raw);
         } catch (IOException | IllegalArgumentException e) {
             throw new InvalidModelException("model '" + name + "': config blob " + configBlob.getFileName() + " is invalid: "
@@ -516,7 +587,13 @@ public final class ModelStore {
     /** The header of a stored GGUF model ({@code /api/show}'s model_info, template, control tokens); empty for others. */
     public Optional<GgufSummary> ggufSummary(ModelName name) throws IOException {
         Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
-        return manifest.isGguf() ? Optional.of(GgufSummary.read(name, blobPath(manifest.config()))) : Optional.empty();
+        return manifest.isGguf() ? Optional.of(ggufSummary(name, manifest)) : Optional.empty();
+    }
+
+    private GgufSummary ggufSummary(ModelName name, Manifest manifest) throws IOException {
+        if (!isEncrypted(manifest.config())) return GgufSummary.read(name, blobPath(manifest.config()));
+        requireKeys(name, manifest);
+        return GgufSummary.read(name, new DecryptedModelFiles(this, name, manifest));
     }
 
     /** Points {@code to} at the same manifest as {@code from} (same digest); an existing {@code to} is replaced. */
@@ -565,6 +642,11 @@ public final class ModelStore {
         byte[] bytes = readManifestBytes(name);
         Manifest manifest = parseManifest(manifestPath(name), bytes);
         Path dir = StoreFiles.contained(root, runtime.resolve(digest(bytes).substring("sha256:".length())));
+        for (Layer layer : manifest.allLayers()) {
+            if (isEncrypted(layer)) {
+                throw new InvalidModelException("model '" + name + "' is encrypted: it is loaded into memory, never materialized in clear");
+            }
+        }
         Stamp stamp = stamp(name, manifest);
         if (isVerified(dir, manifest, stamp)) return dir;
         for (Layer layer : manifest.allLayers()) verifyBlob(name, layer);
@@ -600,6 +682,9 @@ public final class ModelStore {
             if (base != null) {
                 config = base.config();
                 layers.addAll(base.layers());
+                if (encryptNew) {
+                    for (Layer layer : base.allLayers()) encryptInPlace(layer);
+                }
             } else {
                 for (ModelDirectory.Source file : source.files()) {
                     Layer layer;
@@ -643,21 +728,37 @@ public final class ModelStore {
         layers.add(storeBlob(new ByteArrayInputStream(content), type, fileName));
     }
 
-    /** Copies while hashing into {@code blobs/tmp-…}, syncs, and renames to its digest; an existing blob is reused. */
+    /**
+     * Copies while hashing into {@code blobs/tmp-…} (encrypting when this store encrypts), syncs, and renames to its
+     * digest; an existing blob is reused, except that one in clear is replaced by the encrypted copy.
+     */
     private Layer storeBlob(InputStream in, LayerType type, String fileName) throws IOException {
         Path temp = blobs.resolve(StoreFiles.TEMP_PREFIX + UUID.randomUUID());
         try {
             MessageDigest sha = sha256();
             long size;
+            SecretKey dataKey = encryptNew ? BlobKeys.newDataKey() : null;
             try (FileChannel out = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     privateFile())) {
-                size = new DigestInputStream(in, sha).transferTo(Channels.newOutputStream(out));
+                OutputStream file = Channels.newOutputStream(out);
+                if (dataKey == null) {
+                    size = new DigestInputStream(in, sha).transferTo(file);
+                } else {
+                    BlobCipher.Encrypting encrypting = BlobCipher.encrypting(file, dataKey, chunkSize);
+                    size = new DigestInputStream(in, sha).transferTo(encrypting);
+                    encrypting.finish();
+                }
                 out.force(true);
             }
             Layer layer = new Layer(type.mediaType(), "sha256:" + HexFormat.of().formatHex(sha.digest()), size, fileName);
             blobHook.beforeCommit(temp, layer);
             Path target = blobPath(layer);
-            if (!(Files.isRegularFile(target) && Files.size(target) == size)) {
+            // never replace an encrypted blob by one in clear
+            boolean stored = dataKey == null ? Files.isRegularFile(target) && (Files.size(target) == size || isEncrypted(layer))
+                    : isEncrypted(layer);
+            if (!stored) {
+                // The key file first: a blob whose key is not yet written would be unreadable, a key without its blob is swept.
+                if (dataKey != null) keys.write(blobFileName(layer), layer.digest(), dataKey, encryption.kek());
                 StoreFiles.makeReadOnly(temp);
                 StoreFiles.moveAtomically(temp, target);
                 StoreFiles.syncDirectory(blobs);
@@ -665,6 +766,166 @@ public final class ModelStore {
             return layer;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Replaces a blob stored in clear by its encrypted copy (a model created encrypted on a base's blobs). */
+    private void encryptInPlace(Layer layer) throws IOException {
+        if (isEncrypted(layer)) return;
+        Path source = blobPath(layer);
+        Layer stored;
+        try (InputStream in = Files.newInputStream(source)) {
+            stored = storeBlob(in, layer.type(), layer.fileName());
+        }
+        if (!stored.digest().equals(layer.digest()) || stored.size() != layer.size()) {
+            throw new InvalidModelException("blob " + blobFileName(layer) + " does not match its digest (corrupt or tampered with)");
+        }
+    }
+
+    // ---- encrypted blobs ----
+
+    /** Whether the blob is stored encrypted: it has a key file and starts with the encrypted format's magic. */
+    boolean isEncrypted(Layer layer) throws IOException {
+        return isEncrypted(blobPath(layer));
+    }
+
+    private boolean isEncrypted(Path blob) throws IOException {
+        if (!keys.exists(blob.getFileName().toString())) return false;
+        try (InputStream in = Files.newInputStream(blob)) {
+            return BlobCipher.hasMagic(in.readNBytes(BlobCipher.MAGIC.length));
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /** The blob's data key; errors say whether the secret is wrong, the key file gone or tampered with. */
+    private SecretKey dataKey(Path blob, String digest) throws IOException {
+        if (encryption.kek() == null) {
+            throw new InvalidModelException("blob " + blob.getFileName() + " is encrypted and the store was opened without the server secret");
+        }
+        return keys.unwrap(blob.getFileName().toString(), digest, encryption.kek());
+    }
+
+    /** The blob's plaintext from {@code offset} on, decrypted (and authenticated chunk by chunk) when it is encrypted. */
+    private InputStream openPlain(Path blob, String digest, long offset) throws IOException {
+        if (!isEncrypted(blob)) {
+            FileChannel channel = FileChannel.open(blob, StandardOpenOption.READ);
+            channel.position(offset);
+            return Channels.newInputStream(channel);
+        }
+        SecretKey key = dataKey(blob, digest);
+        FileChannel channel = FileChannel.open(blob, StandardOpenOption.READ);
+        try {
+            return BlobCipher.decrypting(channel, key, offset, "blob " + blob.getFileName());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private InputStream openPlain(Layer layer) throws IOException {
+        return openPlain(blobPath(layer), layer.digest(), 0);
+    }
+
+    private byte[] readPlain(Layer layer) throws IOException {
+        try (InputStream in = openPlain(layer)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * Decrypts an encrypted blob into {@code target} (its plaintext size), every chunk authenticated before use.
+     */
+    void decryptInto(Layer layer, MemorySegment target) throws IOException {
+        Path blob = blobPath(layer);
+        SecretKey key = dataKey(blob, layer.digest());
+        try (FileChannel channel = FileChannel.open(blob, StandardOpenOption.READ)) {
+            BlobCipher.decryptInto(channel, key, target, "blob " + blob.getFileName());
+        }
+    }
+
+    /** Checks that every encrypted blob of {@code manifest} has a data key this store can unwrap (the secret is right). */
+    private void requireKeys(ModelName name, Manifest manifest) throws IOException {
+        for (Layer layer : manifest.allLayers()) {
+            if (!isEncrypted(layer)) continue;
+            try {
+                dataKey(blobPath(layer), layer.digest());
+            } catch (InvalidModelException e) {
+                throw new UndecryptableModelException(name, "model '" + name + "' cannot be decrypted: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * The model's files for the engine. A model stored in clear is its {@link #materialize verified directory}
+     * (weights memory-mapped); one with encrypted blobs is decrypted into memory when the engine maps each file, every
+     * chunk authenticated, and blobs in clear among them are hash-checked as they are read.
+     *
+     * @throws UndecryptableModelException naming the model when a key cannot be unwrapped (wrong secret); reading a
+     *         tampered chunk later fails the same way
+     */
+    public ModelFiles open(ModelName name) throws IOException {
+        Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
+        boolean encrypted = false;
+        for (Layer layer : manifest.allLayers()) encrypted |= isEncrypted(layer);
+        if (!encrypted) return ModelFiles.directory(materialize(name));
+        requireKeys(name, manifest);
+        return new DecryptedModelFiles(this, name, manifest);
+    }
+
+    /** Whether any blob of the model is stored encrypted. */
+    public boolean isEncrypted(ModelName name) throws IOException {
+        Manifest manifest = readManifest(name);
+        for (Layer layer : manifest.allLayers()) {
+            if (isEncrypted(layer)) return true;
+        }
+        return false;
+    }
+
+    /** Verifies a blob in clear against its layer, as {@link #materialize} does; for {@link DecryptedModelFiles}. */
+    void verifyPlainBlob(ModelName name, Layer layer) throws IOException {
+        verifyBlob(name, layer);
+    }
+
+    Path blobFile(Layer layer) {
+        return blobPath(layer);
+    }
+
+    /** What {@link #rewrapKeys} did: key files given a wrap under the new key, and those that already had one. */
+    public record Rewrap(int rewrapped, int alreadyDone) {}
+
+    /**
+     * First step of a rotation: every blob's data key is wrapped under {@code to} as well (unwrapping with {@code from});
+     * blobs are not touched. Until {@link #dropOtherWraps} runs, both secrets open every blob, so a crash at any point
+     * leaves the store readable with either. Holds the store lock.
+     *
+     * @throws InvalidModelException when a key file cannot be unwrapped with {@code from}: nothing is dropped then
+     */
+    public Rewrap rewrapKeys(KeyEncryptionKey from, KeyEncryptionKey to) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            int done = 0;
+            int already = 0;
+            for (String blob : keys.names()) {
+                if (!Files.isRegularFile(blobs.resolve(blob), LinkOption.NOFOLLOW_LINKS)) continue; // an orphan, swept later
+                if (keys.addWrap(blob, "sha256:" + blob.substring("sha256-".length()), from, to)) done++;
+                else already++;
+            }
+            return new Rewrap(done, already);
+        }
+    }
+
+    /**
+     * Last step of a rotation, once the new secret is in place: every key file keeps only its wrap under {@code keep},
+     * so the old secret opens nothing any more. Returns the key files that have no wrap under {@code keep} (left as they are).
+     */
+    public List<String> dropOtherWraps(KeyEncryptionKey keep) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            List<String> missing = new ArrayList<>();
+            for (String blob : keys.names()) {
+                if (!Files.isRegularFile(blobs.resolve(blob), LinkOption.NOFOLLOW_LINKS)) continue;
+                if (!keys.keepOnly(blob, "sha256:" + blob.substring("sha256-".length()), keep)) missing.add(blob);
+            }
+            return missing;
         }
     }
 
@@ -730,6 +991,10 @@ public final class ModelStore {
                 if (fileName.startsWith("sha256-") && !referencedBlobs.contains(fileName)) removal.delete(blob);
             }
         }
+        // a key whose blob is gone (deleted above, or never moved in by a crashed writer) protects nothing
+        for (String key : keys.names()) {
+            if (!Files.exists(blobs.resolve(key), LinkOption.NOFOLLOW_LINKS)) removal.delete(keys.file(key));
+        }
         try (Stream<Path> dirs = Files.list(runtime)) {
             for (Path dir : dirs.sorted().toList()) {
                 String fileName = dir.getFileName().toString();
@@ -745,7 +1010,7 @@ public final class ModelStore {
                 removal.delete(p);
             }
         }
-        try (Stream<Path> files = Stream.concat(Files.walk(manifests, 3), Files.list(runtime))) {
+        try (Stream<Path> files = Stream.concat(Stream.concat(Files.walk(manifests, 3), Files.list(runtime)), Files.list(keys.dir()))) {
             for (Path p : files.filter(p -> p.getFileName().toString().startsWith(StoreFiles.HIDDEN_TEMP_PREFIX)).sorted().toList()) {
                 removal.delete(p);
             }
@@ -801,7 +1066,7 @@ public final class ModelStore {
     }
 
     private Map<String, Object> readParameters(Layer layer) throws IOException {
-        JsonNode node = JSON.readTree(blobPath(layer).toFile());
+        JsonNode node = JSON.readTree(readPlain(layer));
         if (node == null || !node.isObject()) throw new InvalidModelException("params blob " + layer.digest() + " is not a JSON object");
         Map<String, Object> parameters = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : node.properties()) {
@@ -824,17 +1089,21 @@ public final class ModelStore {
 
     private String readText(Manifest manifest, LayerType type) throws IOException {
         Optional<Layer> layer = manifest.layer(type);
-        return layer.isEmpty() ? null : Files.readString(blobPath(layer.get()));
+        return layer.isEmpty() ? null : new String(readPlain(layer.get()), StandardCharsets.UTF_8);
     }
 
     private record Hashed(String digest, long size) {}
 
     private static Hashed sha256Of(Path file) throws IOException {
-        MessageDigest sha = sha256();
         try (InputStream in = Files.newInputStream(file)) {
-            long size = new DigestInputStream(in, sha).transferTo(OutputStream.nullOutputStream());
-            return new Hashed("sha256:" + HexFormat.of().formatHex(sha.digest()), size);
+            return sha256Of(in);
         }
+    }
+
+    private static Hashed sha256Of(InputStream in) throws IOException {
+        MessageDigest sha = sha256();
+        long size = new DigestInputStream(in, sha).transferTo(OutputStream.nullOutputStream());
+        return new Hashed("sha256:" + HexFormat.of().formatHex(sha.digest()), size);
     }
 
     private void verifyBlob(ModelName name, Layer layer) throws IOException {
@@ -933,7 +1202,7 @@ public final class ModelStore {
         Manifest manifest = parseManifest(manifestPath(name), readManifestBytes(name));
         Optional<Layer> layer = type == LayerType.CONFIG ? Optional.of(manifest.config()) : manifest.layer(type);
         if (layer.isEmpty() || layer.get().size() > maxBytes) return Optional.empty();
-        return Optional.of(Files.readAllBytes(blobPath(layer.get())));
+        return Optional.of(readPlain(layer.get()));
     }
 
     // ---- transfers (registry pull and push) ----
@@ -953,11 +1222,12 @@ public final class ModelStore {
         return Files.isRegularFile(blobPath(layer), LinkOption.NOFOLLOW_LINKS);
     }
 
-    /** The stored content of {@code layer} from byte {@code offset} on; what the registry serves. */
+    /**
+     * The content of {@code layer} from byte {@code offset} on, in clear (an encrypted blob is decrypted as it is read,
+     * each chunk authenticated); what the registry serves and pushes, so models leave the store as their digest says.
+     */
     public InputStream openBlob(Layer layer, long offset) throws IOException {
-        FileChannel channel = FileChannel.open(blobPath(layer), StandardOpenOption.READ);
-        channel.position(offset);
-        return Channels.newInputStream(channel);
+        return openPlain(blobPath(layer), layer.digest(), offset);
     }
 
     /**
@@ -971,11 +1241,31 @@ public final class ModelStore {
             throws IOException {
         try (StoreLock.Held held = lock.acquire()) {
             for (Layer layer : manifest.allLayers()) {
-                if (hasBlob(layer)) continue;
+                if (hasBlob(layer)) {
+                    if (encryptNew) {
+                        encryptInPlace(layer);
+                        // a transfer of a blob the store has already would stay in clear beside its encrypted copy
+                        Path fetched = files.apply(layer);
+                        if (fetched != null) Files.deleteIfExists(fetched);
+                    }
+                    continue;
+                }
                 Path file = files.apply(layer);
                 Hashed hashed = sha256Of(file);
                 if (!hashed.digest().equals(layer.digest()) || hashed.size() != layer.size()) {
                     throw new InvalidModelException("blob " + layer.digest() + " does not match its content");
+                }
+                if (encryptNew) {
+                    // encrypted as it is copied in; the fetched file in clear goes once the copy is stored
+                    Layer stored;
+                    try (InputStream in = Files.newInputStream(file)) {
+                        stored = storeBlob(in, layer.type(), layer.fileName());
+                    }
+                    if (!stored.digest().equals(layer.digest())) {
+                        throw new InvalidModelException("blob " + layer.digest() + " changed while it was stored");
+                    }
+                    Files.deleteIfExists(file);
+                    continue;
                 }
                 StoreFiles.makeReadOnly(file);
                 StoreFiles.moveAtomically(file, blobPath(layer));

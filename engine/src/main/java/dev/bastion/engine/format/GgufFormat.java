@@ -1,8 +1,11 @@
 package dev.bastion.engine.format;
 
 import dev.bastion.engine.gguf.GgufCheckpoint;
+import dev.bastion.engine.gguf.GgufFile;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,6 +42,27 @@ public final class GgufFormat implements ModelFormat {
             return GgufCheckpoint.open(this, path, files.getFirst());
         }
         return GgufCheckpoint.open(this, path, path);
+    }
+
+    static Checkpoint read(GgufFormat format, ModelFiles files) throws IOException {
+        List<String> ggufs = files.names().stream().filter(n -> isGgufName(Path.of(n))).toList();
+        if (ggufs.size() != 1) throw new IOException(files.path() + ": expected exactly one .gguf file, found " + ggufs.size());
+        String name = ggufs.getFirst();
+        Arena arena = Arena.ofShared();
+        MemorySegment whole;
+        try {
+            whole = files.map(name, arena);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        GgufFile file = GgufFile.open(files.path().resolve(name), whole, arena);
+        try {
+            return GgufCheckpoint.open(format, files.path(), file);
+        } catch (IOException | RuntimeException | Error e) {
+            file.close();
+            throw e;
+        }
     }
 
     private static List<Path> ggufFiles(Path dir) throws IOException {

@@ -29,6 +29,16 @@ public interface ModelFormat {
         return detect(path).read(path);
     }
 
+    /**
+     * Opens a model from its files wherever they are held (see {@link ModelFiles}): a Hugging Face layout when it has
+     * a config.json, else GGUF when it holds exactly one {@code .gguf} file. The caller closes the checkpoint.
+     */
+    static Checkpoint open(ModelFiles files) throws IOException {
+        if (files.onDisk()) return open(files.path());
+        if (files.has("config.json")) return SafeTensorsCheckpoint.open(REGISTERED.getLast(), files);
+        return GgufFormat.read((GgufFormat) REGISTERED.getFirst(), files);
+    }
+
     /** The format of {@code path}. */
     static ModelFormat detect(Path path) throws IOException {
         if (!Files.exists(path)) throw new IOException("model directory not found: " + path);

@@ -13,7 +13,6 @@ import dev.bastion.engine.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashSet;
@@ -29,13 +28,15 @@ final class SafeTensorsCheckpoint implements Checkpoint {
 
     private final ModelFormat format;
     private final Path dir;
+    private final ModelFiles files;
     private final ModelConfig config;
     private final WeightSet weights;
     private final Map<String, TensorEntry> tensors;
 
-    private SafeTensorsCheckpoint(ModelFormat format, Path dir, ModelConfig config, WeightSet weights) {
+    private SafeTensorsCheckpoint(ModelFormat format, ModelFiles files, ModelConfig config, WeightSet weights) {
         this.format = format;
-        this.dir = dir;
+        this.dir = files.path();
+        this.files = files;
         this.config = config;
         this.weights = weights;
         Map<String, TensorEntry> entries = new LinkedHashMap<>();
@@ -47,8 +48,12 @@ final class SafeTensorsCheckpoint implements Checkpoint {
     }
 
     static Checkpoint open(ModelFormat format, Path dir) throws IOException {
-        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
-        return new SafeTensorsCheckpoint(format, dir, config, WeightSet.open(dir));
+        return open(format, ModelFiles.directory(dir));
+    }
+
+    static Checkpoint open(ModelFormat format, ModelFiles files) throws IOException {
+        ModelConfig config = ModelConfig.read(files.path().resolve("config.json"), files.read("config.json"));
+        return new SafeTensorsCheckpoint(format, files, config, WeightSet.open(files));
     }
 
     private static StorageType storageType(DType dtype) {
@@ -76,22 +81,28 @@ final class SafeTensorsCheckpoint implements Checkpoint {
 
     @Override
     public Tokenizer tokenizer() throws IOException {
-        return Tokenizer.load(dir.resolve("tokenizer.json"));
+        return Tokenizer.load(dir.resolve("tokenizer.json"), text("tokenizer.json"));
     }
 
     @Override
     public TokenizerConfig tokenizerConfig() throws IOException {
-        return TokenizerConfig.read(dir.resolve("tokenizer_config.json"));
+        return TokenizerConfig.read(dir.resolve("tokenizer_config.json"),
+                files.has("tokenizer_config.json") ? text("tokenizer_config.json") : null,
+                files.has("chat_template.jinja") ? text("chat_template.jinja") : null);
+    }
+
+    private String text(String name) throws IOException {
+        return new String(files.read(name), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** generation_config.json's eos_token_id (an id or a list of ids); none without the file. */
     @Override
     public Set<Integer> generationEosTokenIds() throws IOException {
         Path file = dir.resolve("generation_config.json");
-        if (!Files.exists(file)) return Set.of();
+        if (!files.has("generation_config.json")) return Set.of();
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = JSON.readTree(files.read("generation_config.json"));
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": " + JsonErrors.describe(e), e);
         }

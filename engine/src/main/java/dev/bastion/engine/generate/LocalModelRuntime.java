@@ -2,6 +2,7 @@ package dev.bastion.engine.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bastion.engine.format.Checkpoint;
+import dev.bastion.engine.format.ModelFiles;
 import dev.bastion.engine.format.ModelFormat;
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LanguageModel;
@@ -67,7 +68,15 @@ public final class LocalModelRuntime implements ModelRuntime {
 
     /** Like {@link #load(Path)}, holding the weight matrices in {@code format} (Q8_0 quantizes them at load). */
     public static LocalModelRuntime load(Path modelDir, WeightFormat format) throws IOException {
-        Checkpoint checkpoint = ModelFormat.open(modelDir);
+        return load(ModelFormat.open(modelDir), modelDir, format);
+    }
+
+    /** Like {@link #load(Path, WeightFormat)}, on a model's files wherever they are held (see {@link ModelFiles}). */
+    public static LocalModelRuntime load(ModelFiles files, WeightFormat format) throws IOException {
+        return load(ModelFormat.open(files), files.path(), format);
+    }
+
+    private static LocalModelRuntime load(Checkpoint checkpoint, Path modelDir, WeightFormat format) throws IOException {
         LanguageModel model = checkpoint.load(format);
         try {
             Tokenizer tokenizer = checkpoint.tokenizer();

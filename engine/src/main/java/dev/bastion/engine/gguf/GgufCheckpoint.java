@@ -77,6 +77,11 @@ public final class GgufCheckpoint implements Checkpoint {
         }
     }
 
+    /** Wraps {@code file}, already opened (e.g. decrypted into memory); on failure the caller still owns it. */
+    public static GgufCheckpoint open(ModelFormat format, Path path, GgufFile file) throws IOException {
+        return new GgufCheckpoint(format, path, file);
+    }
+
     /** The underlying file, for callers that report its metadata ({@code /api/show}). */
     public GgufFile file() {
         return file;

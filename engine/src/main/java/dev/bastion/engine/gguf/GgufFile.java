@@ -89,6 +89,19 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Validates a GGUF file held in {@code whole} (mapped or decrypted into memory), named {@code file} in messages;
+     * the returned file owns {@code arena} and closes it, also when validation fails.
+     */
+    public static GgufFile open(Path file, MemorySegment whole, Arena arena) throws IOException {
+        try {
+            return parse(file, arena, whole);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     private static GgufFile parse(Path file, Arena arena, MemorySegment whole) throws GgufException {
         GgufCursor in = new GgufCursor(file, whole);
         int magic = in.i32("magic");

@@ -120,9 +120,14 @@ public record ModelConfig(
     }
 
     public static ModelConfig read(Path configJson) throws IOException {
+        return read(configJson, Files.readAllBytes(configJson));
+    }
+
+    /** Parses {@code bytes}, a config.json that messages call {@code configJson}. */
+    public static ModelConfig read(Path configJson, byte[] bytes) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(configJson));
+            root = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw new IOException(configJson + ": " + JsonErrors.describe(e), e);
         }

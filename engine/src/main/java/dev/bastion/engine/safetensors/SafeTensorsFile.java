@@ -56,33 +56,52 @@ public final class SafeTensorsFile implements AutoCloseable {
     /** Maps and validates {@code file}; throws {@link SafeTensorsException} for any malformed content. */
     public static SafeTensorsFile open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = channel.size();
-            if (fileSize < Long.BYTES) {
-                throw new SafeTensorsException(file, "file is " + fileSize + " bytes, too short for the 8-byte header length");
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment whole;
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                long fileSize = channel.size();
+                whole = fileSize == 0 ? MemorySegment.ofArray(new byte[0]) : channel.map(FileChannel.MapMode.READ_ONLY, 0, fileSize, arena);
             }
-            Arena arena = Arena.ofShared();
-            try {
-                MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileSize, arena);
-                long headerLength = whole.get(HEADER_LENGTH, 0);
-                // Unsigned comparison: a u64 length with the top bit set is a huge claim, not a negative one.
-                if (Long.compareUnsigned(headerLength, fileSize - Long.BYTES) > 0) {
-                    throw new SafeTensorsException(file, "header length " + Long.toUnsignedString(headerLength)
-                            + " exceeds the " + (fileSize - Long.BYTES) + " bytes after the length field");
-                }
-                if (headerLength > MAX_HEADER_BYTES) {
-                    throw new SafeTensorsException(file, "header length " + headerLength
-                            + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
-                }
-                byte[] header = whole.asSlice(Long.BYTES, headerLength).toArray(ValueLayout.JAVA_BYTE);
-                MemorySegment dataSection = whole.asSlice(Long.BYTES + headerLength);
-                Header parsed = parseHeader(file, header, dataSection.byteSize());
-                return new SafeTensorsFile(file, arena, dataSection, parsed.tensors, parsed.metadata);
-            } catch (IOException | RuntimeException | Error e) {
-                arena.close();
-                throw e;
-            }
+            return parse(file, arena, whole);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
         }
+    }
+
+    /**
+     * Validates a SafeTensors file held in {@code whole} (mapped or decrypted into memory), named {@code file} in
+     * messages; the returned file owns {@code arena} and closes it, also when validation fails.
+     */
+    public static SafeTensorsFile open(Path file, MemorySegment whole, Arena arena) throws IOException {
+        try {
+            return parse(file, arena, whole);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static SafeTensorsFile parse(Path file, Arena arena, MemorySegment whole) throws IOException {
+        long fileSize = whole.byteSize();
+        if (fileSize < Long.BYTES) {
+            throw new SafeTensorsException(file, "file is " + fileSize + " bytes, too short for the 8-byte header length");
+        }
+        long headerLength = whole.get(HEADER_LENGTH, 0);
+        // Unsigned comparison: a u64 length with the top bit set is a huge claim, not a negative one.
+        if (Long.compareUnsigned(headerLength, fileSize - Long.BYTES) > 0) {
+            throw new SafeTensorsException(file, "header length " + Long.toUnsignedString(headerLength)
+                    + " exceeds the " + (fileSize - Long.BYTES) + " bytes after the length field");
+        }
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new SafeTensorsException(file, "header length " + headerLength
+                    + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+        }
+        byte[] header = whole.asSlice(Long.BYTES, headerLength).toArray(ValueLayout.JAVA_BYTE);
+        MemorySegment dataSection = whole.asSlice(Long.BYTES + headerLength);
+        Header parsed = parseHeader(file, header, dataSection.byteSize());
+        return new SafeTensorsFile(file, arena, dataSection, parsed.tensors, parsed.metadata);
     }
 
     private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}

@@ -1,10 +1,11 @@
 package dev.bastion.engine.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bastion.engine.format.ModelFiles;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,22 +39,39 @@ public final class WeightSet implements AutoCloseable {
     /** Opens {@code model.safetensors} if present, else the sharded set described by the index file. */
     public static WeightSet open(Path modelDir) throws IOException {
         Objects.requireNonNull(modelDir, "modelDir");
-        Path single = modelDir.resolve(SINGLE_FILE);
-        if (Files.isRegularFile(single)) {
-            SafeTensorsFile file = SafeTensorsFile.open(single);
+        return open(ModelFiles.directory(modelDir));
+    }
+
+    /** Like {@link #open(Path)}, on a model's files wherever they are held. */
+    public static WeightSet open(ModelFiles model) throws IOException {
+        Path modelDir = model.path();
+        if (model.has(SINGLE_FILE)) {
+            SafeTensorsFile file = openFile(model, SINGLE_FILE);
             Map<String, SafeTensorsFile> byTensor = new LinkedHashMap<>();
             for (String name : file.tensors().keySet()) byTensor.put(name, file);
             return new WeightSet(modelDir, Collections.unmodifiableMap(byTensor), List.of(file));
         }
-        Path index = modelDir.resolve(INDEX_FILE);
-        if (!Files.isRegularFile(index)) {
+        if (!model.has(INDEX_FILE)) {
             throw new SafeTensorsException(modelDir, "neither " + SINGLE_FILE + " nor " + INDEX_FILE + " found");
         }
-        return openSharded(modelDir, index);
+        return openSharded(model, modelDir.resolve(INDEX_FILE));
     }
 
-    private static WeightSet openSharded(Path dir, Path index) throws IOException {
-        Map<String, String> shardByTensor = readWeightMap(index);
+    private static SafeTensorsFile openFile(ModelFiles model, String name) throws IOException {
+        Arena arena = Arena.ofShared();
+        MemorySegment whole;
+        try {
+            whole = model.map(name, arena);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        return SafeTensorsFile.open(model.path().resolve(name), whole, arena);
+    }
+
+    private static WeightSet openSharded(ModelFiles model, Path index) throws IOException {
+        Path dir = model.path();
+        Map<String, String> shardByTensor = readWeightMap(model, index);
         Map<String, SafeTensorsFile> openShards = new LinkedHashMap<>();
         try {
             Map<String, SafeTensorsFile> fileByTensor = new LinkedHashMap<>();
@@ -62,11 +80,10 @@ public final class WeightSet implements AutoCloseable {
                 String shardName = entry.getValue();
                 SafeTensorsFile shard = openShards.get(shardName);
                 if (shard == null) {
-                    Path shardPath = dir.resolve(shardName);
-                    if (!Files.isRegularFile(shardPath)) {
+                    if (!model.has(shardName)) {
                         throw SafeTensorsException.forTensor(index, tensor, "shard file " + SafeTensorsException.quote(shardName) + " does not exist");
                     }
-                    shard = SafeTensorsFile.open(shardPath);
+                    shard = openFile(model, shardName);
                     openShards.put(shardName, shard);
                 }
                 if (!shard.tensors().containsKey(tensor)) {
@@ -92,12 +109,12 @@ public final class WeightSet implements AutoCloseable {
         }
     }
 
-    private static Map<String, String> readWeightMap(Path index) throws IOException {
-        long size = Files.size(index);
+    private static Map<String, String> readWeightMap(ModelFiles model, Path index) throws IOException {
+        long size = model.size(INDEX_FILE);
         if (size > MAX_INDEX_BYTES) {
             throw new SafeTensorsException(index, "index is " + size + " bytes, over the " + MAX_INDEX_BYTES + "-byte limit");
         }
-        JsonNode root = Json.parse(index, "index", Files.readAllBytes(index));
+        JsonNode root = Json.parse(index, "index", model.read(INDEX_FILE));
         JsonNode weightMap = root.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new SafeTensorsException(index, "weight_map is missing or not a JSON object");

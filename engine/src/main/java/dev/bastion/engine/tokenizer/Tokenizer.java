@@ -104,7 +104,11 @@ public final class Tokenizer {
      * @throws IllegalArgumentException when its content is malformed or unsupported; the message starts with the path
      */
     public static Tokenizer load(Path tokenizerJson) throws IOException {
-        String json = Files.readString(tokenizerJson);
+        return load(tokenizerJson, Files.readString(tokenizerJson));
+    }
+
+    /** Parses {@code json}, a tokenizer.json that messages call {@code tokenizerJson}. */
+    public static Tokenizer load(Path tokenizerJson, String json) {
         try {
             return fromJson(json);
         } catch (IllegalArgumentException e) {

@@ -24,18 +24,29 @@ public record TokenizerConfig(String bosToken, String eosToken, Boolean addBosTo
      * {@code chat_template.jinja} (where recent transformers save it) supplies the template.
      */
     public static TokenizerConfig read(Path tokenizerConfigJson) throws IOException {
+        String json;
+        try {
+            json = Files.readString(tokenizerConfigJson);
+        } catch (NoSuchFileException e) {
+            json = null;
+        }
+        Path jinja = tokenizerConfigJson.resolveSibling("chat_template.jinja");
+        return read(tokenizerConfigJson, json, Files.isRegularFile(jinja) ? Files.readString(jinja) : null);
+    }
+
+    /**
+     * Like {@link #read(Path)} on contents already read: {@code json} the tokenizer_config.json (null: none),
+     * {@code jinja} a chat_template.jinja beside it (null: none).
+     */
+    public static TokenizerConfig read(Path tokenizerConfigJson, String json, String jinja) {
         TokenizerConfig config;
         try {
-            config = parse(Files.readString(tokenizerConfigJson));
-        } catch (NoSuchFileException e) {
-            config = new TokenizerConfig(null, null, null, null);
+            config = json == null ? new TokenizerConfig(null, null, null, null) : parse(json);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(tokenizerConfigJson + ": " + e.getMessage(), e);
         }
-        if (config.chatTemplate() != null) return config;
-        Path jinja = tokenizerConfigJson.resolveSibling("chat_template.jinja");
-        if (!Files.isRegularFile(jinja)) return config;
-        return new TokenizerConfig(config.bosToken(), config.eosToken(), config.addBosToken(), Files.readString(jinja));
+        if (config.chatTemplate() != null || jinja == null) return config;
+        return new TokenizerConfig(config.bosToken(), config.eosToken(), config.addBosToken(), jinja);
     }
 
     public static TokenizerConfig parse(String json) {
