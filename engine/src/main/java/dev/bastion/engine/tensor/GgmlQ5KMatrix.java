@@ -24,6 +24,8 @@ public final class GgmlQ5KMatrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
+    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 256} super-blocks of 176 bytes */
     public GgmlQ5KMatrix(MemorySegment data, int rows, int cols) {
@@ -62,6 +64,32 @@ public final class GgmlQ5KMatrix implements Matrix {
     @Override
     public void copyRow(int row, float[] out) {
         dequantizeRow(data, row * rowBytes, out, cols);
+    }
+
+    /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
+    @Override
+    public void matMul(float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.matMul(this, decoder, xs, outs, count);
+        else Matrix.super.matMul(xs, outs, count);
+    }
+
+    @Override
+    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outOffset, xs, outs, count);
+        else Matrix.super.mulRows(from, to, outOffset, xs, outs, count);
+    }
+
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    private void decodeRow(int row, float[] out, int off) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            for (int s = 0; s < 8; s++) {
+                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
+                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                for (int c = 0; c < 32; c += L) weights(at, s, c, d1, m1).intoArray(out, off + i + s * 32 + c);
+            }
+        }
     }
 
     /** Two accumulators (even and odd chunks of each sub-block), in the same order per token as {@link #dotRow4}. */

@@ -88,6 +88,78 @@ class GgmlKernelTest {
         }
     }
 
+    /**
+     * Batches of {@link GgmlTiles#MIN_TOKENS} or more dequantize tiles of rows into scratch and run a float kernel; that
+     * path must also match dotRow bit for bit. 21 rows are two whole tiles and a partial one, 19 tokens four groups of
+     * four and a tail of three.
+     */
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void tiledBatchesAreBitIdenticalToSingleTokenProducts(StorageType type, int cols) {
+        int rows = 21, count = 19;
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(type, (long) rows * cols, random, arena), type, rows, cols, arena);
+        float[][] xs = new float[count][];
+        float[][] outs = new float[count][rows];
+        for (int t = 0; t < count; t++) xs[t] = gaussian(cols);
+        m.matMul(xs, outs, count);
+        for (int t = 0; t < count; t++) {
+            for (int r = 0; r < rows; r++) {
+                assertThat(Float.floatToRawIntBits(outs[t][r])).as("%s token %d row %d", type, t, r)
+                        .isEqualTo(Float.floatToRawIntBits(m.dotRow(r, xs[t])));
+            }
+        }
+    }
+
+    /** A stack of block types and BF16 sends each part's rows to its own batched kernel, at the part's offset. */
+    @Test
+    void aStackOfBlockTypesRunsEachPartsKernelAtItsOffset() {
+        int cols = 512, count = 11;
+        Matrix q4 = Matrices.of(GgmlBlockFixtures.randomBlocks(StorageType.Q4_0, 5L * cols, random, arena), StorageType.Q4_0, 5, cols, arena);
+        MemorySegment bf16 = arena.allocate(3L * cols * Short.BYTES, 64);
+        for (long i = 0; i < 3L * cols; i++) {
+            bf16.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (Float.floatToRawIntBits((float) random.nextGaussian()) >>> 16));
+        }
+        Matrix bf = Matrices.of(bf16, StorageType.BF16, 3, cols, arena);
+        Matrix q6 = Matrices.of(GgmlBlockFixtures.randomBlocks(StorageType.Q6_K, 10L * cols, random, arena), StorageType.Q6_K, 10, cols, arena);
+        Matrix[] parts = {q4, bf, q6};
+        Matrix stack = new StackedMatrix(java.util.List.of(q4, bf, q6));
+        float[][] xs = new float[count][];
+        for (int t = 0; t < count; t++) xs[t] = gaussian(cols);
+
+        float[][] outs = new float[count][18];
+        stack.matMul(xs, outs, count);
+        for (int t = 0; t < count; t++) {
+            int row = 0;
+            for (Matrix part : parts) {
+                for (int r = 0; r < part.rows(); r++, row++) {
+                    assertThat(outs[t][row]).as("token %d stacked row %d", t, row).isEqualTo(part.dotRow(r, xs[t]));
+                }
+            }
+        }
+
+        // A window across all three parts, written at an offset: rows 3..14 land at 2..13 and nothing else is touched.
+        float[][] window = new float[count][16];
+        for (float[] w : window) java.util.Arrays.fill(w, Float.NaN);
+        stack.mulRows(3, 15, -1, xs, window, count);
+        for (int t = 0; t < count; t++) {
+            for (int i = 0; i < 16; i++) {
+                if (i < 2 || i > 13) assertThat(window[t][i]).as("token %d untouched %d", t, i).isNaN();
+                else assertThat(window[t][i]).as("token %d window %d", t, i).isEqualTo(outs[t][i + 1]);
+            }
+        }
+    }
+
+    @Test
+    void aBatchThatDoesNotFitItsBuffersIsRejected() {
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(StorageType.Q8_0, 4L * 64, random, arena), StorageType.Q8_0, 4, 64, arena);
+        float[][] xs = new float[9][64];
+        assertThatThrownBy(() -> m.matMul(xs, new float[9][3], 9)).hasMessageContaining("outs[0] has length 3, needs 4");
+        assertThatThrownBy(() -> m.matMul(new float[9][63], new float[9][4], 9)).hasMessageContaining("xs[0] has length 63, needs 64");
+        // (the scalar fallback of narrow-vector CPUs indexes past the end instead; either way nothing is computed)
+        assertThatThrownBy(() -> m.matMul(xs, new float[8][4], 9))
+                .isInstanceOfAny(IllegalArgumentException.class, IndexOutOfBoundsException.class);
+    }
+
     @ParameterizedTest
     @EnumSource(value = StorageType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void blockTypesAreReadableAndRejectPartialBlocksAndWrongSizes(StorageType type) {
