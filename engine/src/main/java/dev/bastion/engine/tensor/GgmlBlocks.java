@@ -3,6 +3,8 @@ package dev.bastion.engine.tensor;
 import dev.bastion.engine.format.StorageType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,6 +26,7 @@ final class GgmlBlocks {
     /** One byte per float lane, so a byte vector converts to exactly one float vector. */
     static final VectorSpecies<Byte> B = L == 8 || L == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
     static final boolean VECTOR = B != null;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorShuffle<Float>[] HALVES = halvingShuffles();
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -53,6 +56,19 @@ final class GgmlBlocks {
 
     static ByteVector bytes(MemorySegment data, long at) {
         return ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * {@code L} bytes from {@code at}, sign-extended into int lanes. Nibbles and bit fields are cut from these with int
+     * shifts and masks: x86 has no byte-lane shift, so a ByteVector shift costs several instructions per use.
+     */
+    static IntVector ints(MemorySegment data, long at) {
+        return (IntVector) bytes(data, at).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Integer lanes to float, exactly (they are small). */
+    static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
     /** The Q4_K/Q5_K 6-bit scale ({@code which == 0}) or min ({@code which == 1}) of sub-block {@code j}: ggml's get_scale_min_k4. */

@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -154,8 +154,8 @@ public final class GgmlQ4KMatrix implements Matrix {
 
     /** {@code L} weights from the nibbles at {@code at}, exactly as {@link #dequantizeRow} computes them. */
     private FloatVector weights(long at, boolean high, float d1, float m1) {
-        ByteVector q = GgmlBlocks.bytes(data, at);
-        q = high ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+        IntVector q = GgmlBlocks.ints(data, at);
+        q = (high ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
+        return GgmlBlocks.toFloat(q).mul(d1).sub(m1);
     }
 }

@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -77,6 +77,13 @@ public final class GgmlQ4_0Matrix implements Matrix {
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            if (LOOKUP) {
+                IntVector table = CENTERED.mul(GgmlBlocks.half(data, at)).reinterpretAsInts();
+                IntVector q = quants(at);
+                q.selectFrom(table).reinterpretAsFloats().intoArray(out, off + i);
+                q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().intoArray(out, off + i + L);
+                continue;
+            }
             float d = GgmlBlocks.half(data, at);
             for (int c = 0; c < BLOCK; c += L) weights(at, c, d).intoArray(out, off + i + c);
         }
@@ -88,6 +95,15 @@ public final class GgmlQ4_0Matrix implements Matrix {
         if (!GgmlBlocks.VECTOR) return GgmlBlocks.scalarDot(this, row, x);
         FloatVector a = FloatVector.zero(F), b = a;
         long at = row * rowBytes;
+        if (LOOKUP) {
+            for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+                IntVector table = CENTERED.mul(GgmlBlocks.half(data, at)).reinterpretAsInts();
+                IntVector q = quants(at);
+                a = q.selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, i), a);
+                b = q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, i + L), b);
+            }
+            return GgmlBlocks.sumLanes(a.add(b));
+        }
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at);
             for (int c = 0; c < BLOCK; c += 2 * L) {
@@ -129,10 +145,27 @@ public final class GgmlQ4_0Matrix implements Matrix {
         outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
     }
 
+    /**
+     * The weight of each nibble {@code k} of a block is {@code (k - 8) * d}: with 16 float lanes the block's 16 possible
+     * weights are one vector ({@code CENTERED * d}, the same products as {@link #dequantizeRow}) and each nibble picks its
+     * lane (one permute), instead of converting every nibble to float and scaling it.
+     */
+    private static final boolean LOOKUP = L == 16;
+    private static final FloatVector CENTERED = LOOKUP
+            ? FloatVector.fromArray(F, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0) : null;
+
+    /**
+     * The block's 16 quant bytes at {@code at + 2}, one per int lane. As lookup indices they need no masking:
+     * selectFrom wraps an index to its low four bits, which are the low nibble, or after a shift by 4 the high one.
+     */
+    private IntVector quants(long at) {
+        return GgmlBlocks.ints(data, at + 2);
+    }
+
     /** Weights {@code e .. e + L} of the block at {@code at}: low nibbles hold the first half, high nibbles the second. */
     private FloatVector weights(long at, int e, float d) {
-        ByteVector q = GgmlBlocks.bytes(data, at + 2 + (e & 15));
-        q = e < 16 ? q.and((byte) 0x0F) : q.lanewise(VectorOperators.LSHR, 4);
-        return ((FloatVector) q.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+        IntVector q = GgmlBlocks.ints(data, at + 2 + (e & 15));
+        q = (e < 16 ? q : q.lanewise(VectorOperators.LSHR, 4)).and(0x0F);
+        return GgmlBlocks.toFloat(q.sub(8)).mul(d);
     }
 }

@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -149,10 +149,10 @@ public final class GgmlQ5KMatrix implements Matrix {
 
     /** Weights {@code l .. l + L} of sub-block {@code s} of the super-block at {@code at}, exactly as {@link #dequantizeRow}. */
     private FloatVector weights(long at, int s, int l, float d1, float m1) {
-        ByteVector q = GgmlBlocks.bytes(data, at + QS + (s >> 1) * 32L + l);
-        q = (s & 1) != 0 ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
-        ByteVector high = GgmlBlocks.bytes(data, at + QH + l).lanewise(VectorOperators.LSHR, s).and((byte) 1);
+        IntVector q = GgmlBlocks.ints(data, at + QS + (s >> 1) * 32L + l);
+        q = ((s & 1) != 0 ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
+        IntVector high = GgmlBlocks.ints(data, at + QH + l).lanewise(VectorOperators.LSHR, s).and(1);
         q = q.or(high.lanewise(VectorOperators.LSHL, 4));
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+        return GgmlBlocks.toFloat(q).mul(d1).sub(m1);
     }
 }

@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -160,11 +160,11 @@ public final class GgmlQ6KMatrix implements Matrix {
      */
     private FloatVector weights(long at, int s, int l, float d) {
         int n = s >> 2, k = s & 3;
-        ByteVector q = GgmlBlocks.bytes(data, at + n * 64L + (k & 1) * 32L + l);
-        q = k >= 2 ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
-        ByteVector high = GgmlBlocks.bytes(data, at + QH + n * 32L + l).lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3);
-        q = q.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+        IntVector q = GgmlBlocks.ints(data, at + n * 64L + (k & 1) * 32L + l);
+        q = (k >= 2 ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
+        IntVector high = GgmlBlocks.ints(data, at + QH + n * 32L + l).lanewise(VectorOperators.LSHR, 2 * k).and(3);
+        q = q.or(high.lanewise(VectorOperators.LSHL, 4)).sub(32);
         float ds = d * scale(data, at + SCALES + n * 8L + 2 * k + l / 16);
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(ds);
+        return GgmlBlocks.toFloat(q).mul(ds);
     }
 }
