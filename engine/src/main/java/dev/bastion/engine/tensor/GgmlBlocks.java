@@ -29,6 +29,8 @@ final class GgmlBlocks {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorShuffle<Float>[] HALVES = halvingShuffles();
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private GgmlBlocks() {}
 
@@ -76,6 +78,28 @@ final class GgmlBlocks {
         if (j < 4) return u8(data, scales + j + 4L * which) & 63;
         int low = which == 0 ? u8(data, scales + j + 4) & 0xF : u8(data, scales + j + 4) >> 4;
         return low | (u8(data, scales + j - 4L * (1 - which)) >> 6) << 4;
+    }
+
+    /** Bytes 0..7 of a Q4_K/Q5_K super-block's 12 packed scale bytes at {@code scales}, for {@link #scaleK4} and {@link #minK4}. */
+    static long packedLow(MemorySegment data, long scales) {
+        return data.get(LONG, scales);
+    }
+
+    /** Bytes 8..11 of the packed scale bytes. */
+    static int packedHigh(MemorySegment data, long scales) {
+        return data.get(INT, scales + 8);
+    }
+
+    /** {@link #scaleMinK4}'s scale of sub-block {@code j} from the packed words: two reads per super-block instead of a few per sub-block. */
+    static int scaleK4(long low, int high, int j) {
+        if (j < 4) return (int) (low >>> 8 * j) & 63;
+        return high >>> 8 * (j - 4) & 0xF | ((int) (low >>> 8 * (j - 4) + 6) & 3) << 4;
+    }
+
+    /** {@link #scaleMinK4}'s min of sub-block {@code j} from the packed words. */
+    static int minK4(long low, int high, int j) {
+        if (j < 4) return (int) (low >>> 8 * (j + 4)) & 63;
+        return high >>> 8 * (j - 4) + 4 & 0xF | ((int) (low >>> 8 * j + 6) & 3) << 4;
     }
 
     /** A fixed pairwise lane sum, so results do not change between the interpreter and the JIT (see VectorMath.sumLanes). */

@@ -83,9 +83,11 @@ public final class GgmlQ4KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 long qs = at + QS + (s >> 1) * 32L;
                 boolean high = (s & 1) != 0;
                 for (int c = 0; c < 32; c += L) weights(qs + c, high, d1, m1).intoArray(out, off + i + s * 32 + c);
@@ -101,9 +103,11 @@ public final class GgmlQ4KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 long qs = at + QS + (s >> 1) * 32L;
                 boolean high = (s & 1) != 0;
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
@@ -127,9 +131,11 @@ public final class GgmlQ4KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 long qs = at + QS + (s >> 1) * 32L;
                 boolean high = (s & 1) != 0;
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
@@ -156,6 +162,7 @@ public final class GgmlQ4KMatrix implements Matrix {
     private FloatVector weights(long at, boolean high, float d1, float m1) {
         IntVector q = GgmlBlocks.ints(data, at);
         q = (high ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
-        return GgmlBlocks.toFloat(q).mul(d1).sub(m1);
+        // d1 * q is exact (17 by 4 significant bits), so one fma rounds d1 * q - m1 exactly as the reference's two steps do.
+        return GgmlBlocks.toFloat(q).fma(d1, -m1);
     }
 }

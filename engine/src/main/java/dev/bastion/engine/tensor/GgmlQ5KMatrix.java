@@ -84,9 +84,11 @@ public final class GgmlQ5KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 for (int c = 0; c < 32; c += L) weights(at, s, c, d1, m1).intoArray(out, off + i + s * 32 + c);
             }
         }
@@ -100,9 +102,11 @@ public final class GgmlQ5KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
                     a = weights(at, s, c, d1, m1).fma(FloatVector.fromArray(F, x, p), a);
                     b = weights(at, s, c + L, d1, m1).fma(FloatVector.fromArray(F, x, p + L), b);
@@ -124,9 +128,11 @@ public final class GgmlQ5KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
                     FloatVector w = weights(at, s, c, d1, m1), v = weights(at, s, c + L, d1, m1);
                     int q = p + L;
@@ -153,6 +159,7 @@ public final class GgmlQ5KMatrix implements Matrix {
         q = ((s & 1) != 0 ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
         IntVector high = GgmlBlocks.ints(data, at + QH + l).lanewise(VectorOperators.LSHR, s).and(1);
         q = q.or(high.lanewise(VectorOperators.LSHL, 4));
-        return GgmlBlocks.toFloat(q).mul(d1).sub(m1);
+        // d1 * q is exact (17 by 5 significant bits), so one fma rounds d1 * q - m1 exactly as the reference's two steps do.
+        return GgmlBlocks.toFloat(q).fma(d1, -m1);
     }
 }

@@ -110,6 +110,29 @@ class GgmlKernelTest {
         }
     }
 
+    /**
+     * The kernels decode weights with their own vector code; fed one-hot activations, a product returns one weight, so
+     * every weight the one-token and the tiled paths use must be the reference dequantizer's, bit for bit.
+     */
+    @ParameterizedTest
+    @MethodSource("blockTypes")
+    void kernelsSeeExactlyTheReferenceWeights(StorageType type) {
+        int rows = 3, cols = 2 * type.blockSize();
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(type, (long) rows * cols, random, arena), type, rows, cols, arena);
+        float[] w = GgmlBlockFixtures.dequantizeAll(m);
+        float[][] xs = new float[cols][cols];
+        for (int t = 0; t < cols; t++) xs[t][t] = 1;
+        float[][] outs = new float[cols][rows];
+        m.matMul(xs, outs, cols);
+        for (int t = 0; t < cols; t++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = w[r * cols + t] + 0f; // the sum of products turns a -0 weight into +0
+                assertThat(outs[t][r]).as("%s tiled weight [%d, %d]", type, r, t).isEqualTo(expected);
+                assertThat(m.dotRow(r, xs[t])).as("%s weight [%d, %d]", type, r, t).isEqualTo(expected);
+            }
+        }
+    }
+
     /** A stack of block types and BF16 sends each part's rows to its own batched kernel, at the part's offset. */
     @Test
     void aStackOfBlockTypesRunsEachPartsKernelAtItsOffset() {
@@ -171,6 +194,22 @@ class GgmlKernelTest {
                 .hasMessageContaining("needs " + 3L * type.bytesPerBlock() + " bytes, got " + 4L * type.bytesPerBlock());
         MemorySegment heap = MemorySegment.ofArray(new byte[type.bytesPerBlock() * 4]);
         assertThatThrownBy(() -> Matrices.of(heap, type, 4, type.blockSize(), arena)).hasMessageContaining("native");
+    }
+
+    /** The kernels read Q4_K/Q5_K's packed scales as two words; every byte pattern must give get_scale_min_k4's values. */
+    @Test
+    void packedScaleWordsGiveTheReferenceScalesAndMins() {
+        MemorySegment scales = arena.allocate(12);
+        for (int round = 0; round < 2000; round++) {
+            for (int i = 0; i < 12; i++) scales.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) random.nextInt(256));
+            if (round == 0) scales.fill((byte) 0xFF);
+            long low = GgmlBlocks.packedLow(scales, 0);
+            int high = GgmlBlocks.packedHigh(scales, 0);
+            for (int j = 0; j < 8; j++) {
+                assertThat(GgmlBlocks.scaleK4(low, high, j)).as("scale %d", j).isEqualTo(GgmlBlocks.scaleMinK4(scales, 0, j, 0));
+                assertThat(GgmlBlocks.minK4(low, high, j)).as("min %d", j).isEqualTo(GgmlBlocks.scaleMinK4(scales, 0, j, 1));
+            }
+        }
     }
 
     @Test
