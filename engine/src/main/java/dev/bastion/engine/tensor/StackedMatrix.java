@@ -64,7 +64,8 @@ public final class StackedMatrix implements Matrix {
 
     @Override
     public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
-        if (from >= to) return;
+        if (from < 0 || to > rows() || from > to) throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + rows());
+        if (from == to) return;
         for (int part = partOf(from); part < parts.length && firstRow[part] < to; part++) {
             int first = firstRow[part];
             parts[part].mulRows(Math.max(from, first) - first, Math.min(to, firstRow[part + 1]) - first, outOffset + first, xs, outs, count);

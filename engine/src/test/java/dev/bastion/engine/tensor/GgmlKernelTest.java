@@ -170,6 +170,8 @@ class GgmlKernelTest {
                 else assertThat(window[t][i]).as("token %d window %d", t, i).isEqualTo(outs[t][i + 1]);
             }
         }
+        assertThatThrownBy(() -> stack.mulRows(3, 19, 0, xs, window, count)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> stack.mulRows(-1, 4, 0, xs, window, count)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test
