@@ -3,6 +3,8 @@ package dev.bastion.engine.tensor;
 import dev.bastion.engine.format.StorageType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,8 +26,11 @@ final class GgmlBlocks {
     /** One byte per float lane, so a byte vector converts to exactly one float vector. */
     static final VectorSpecies<Byte> B = L == 8 || L == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
     static final boolean VECTOR = B != null;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorShuffle<Float>[] HALVES = halvingShuffles();
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private GgmlBlocks() {}
 
@@ -55,11 +60,46 @@ final class GgmlBlocks {
         return ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * {@code L} bytes from {@code at}, sign-extended into int lanes. Nibbles and bit fields are cut from these with int
+     * shifts and masks: x86 has no byte-lane shift, so a ByteVector shift costs several instructions per use.
+     */
+    static IntVector ints(MemorySegment data, long at) {
+        return (IntVector) bytes(data, at).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Integer lanes to float, exactly (they are small). */
+    static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
     /** The Q4_K/Q5_K 6-bit scale ({@code which == 0}) or min ({@code which == 1}) of sub-block {@code j}: ggml's get_scale_min_k4. */
     static int scaleMinK4(MemorySegment data, long scales, int j, int which) {
         if (j < 4) return u8(data, scales + j + 4L * which) & 63;
         int low = which == 0 ? u8(data, scales + j + 4) & 0xF : u8(data, scales + j + 4) >> 4;
         return low | (u8(data, scales + j - 4L * (1 - which)) >> 6) << 4;
+    }
+
+    /** Bytes 0..7 of a Q4_K/Q5_K super-block's 12 packed scale bytes at {@code scales}, for {@link #scaleK4} and {@link #minK4}. */
+    static long packedLow(MemorySegment data, long scales) {
+        return data.get(LONG, scales);
+    }
+
+    /** Bytes 8..11 of the packed scale bytes. */
+    static int packedHigh(MemorySegment data, long scales) {
+        return data.get(INT, scales + 8);
+    }
+
+    /** {@link #scaleMinK4}'s scale of sub-block {@code j} from the packed words: two reads per super-block instead of a few per sub-block. */
+    static int scaleK4(long low, int high, int j) {
+        if (j < 4) return (int) (low >>> 8 * j) & 63;
+        return high >>> 8 * (j - 4) & 0xF | ((int) (low >>> 8 * (j - 4) + 6) & 3) << 4;
+    }
+
+    /** {@link #scaleMinK4}'s min of sub-block {@code j} from the packed words. */
+    static int minK4(long low, int high, int j) {
+        if (j < 4) return (int) (low >>> 8 * (j + 4)) & 63;
+        return high >>> 8 * (j - 4) + 4 & 0xF | ((int) (low >>> 8 * j + 6) & 3) << 4;
     }
 
     /** A fixed pairwise lane sum, so results do not change between the interpreter and the JIT (see VectorMath.sumLanes). */

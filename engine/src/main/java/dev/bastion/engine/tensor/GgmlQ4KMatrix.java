@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -24,6 +24,8 @@ public final class GgmlQ4KMatrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
+    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 256} super-blocks of 144 bytes */
     public GgmlQ4KMatrix(MemorySegment data, int rows, int cols) {
@@ -63,6 +65,36 @@ public final class GgmlQ4KMatrix implements Matrix {
         dequantizeRow(data, row * rowBytes, out, cols);
     }
 
+    /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
+    @Override
+    public void matMul(float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.matMul(this, decoder, xs, outs, count);
+        else Matrix.super.matMul(xs, outs, count);
+    }
+
+    @Override
+    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outOffset, xs, outs, count);
+        else Matrix.super.mulRows(from, to, outOffset, xs, outs, count);
+    }
+
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    private void decodeRow(int row, float[] out, int off) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
+            for (int s = 0; s < 8; s++) {
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
+                long qs = at + QS + (s >> 1) * 32L;
+                boolean high = (s & 1) != 0;
+                for (int c = 0; c < 32; c += L) weights(qs + c, high, d1, m1).intoArray(out, off + i + s * 32 + c);
+            }
+        }
+    }
+
     /** Two accumulators (even and odd chunks of each sub-block), in the same order per token as {@link #dotRow4}. */
     @Override
     public float dotRow(int row, float[] x) {
@@ -71,9 +103,11 @@ public final class GgmlQ4KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 long qs = at + QS + (s >> 1) * 32L;
                 boolean high = (s & 1) != 0;
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
@@ -97,9 +131,11 @@ public final class GgmlQ4KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 long qs = at + QS + (s >> 1) * 32L;
                 boolean high = (s & 1) != 0;
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
@@ -124,8 +160,9 @@ public final class GgmlQ4KMatrix implements Matrix {
 
     /** {@code L} weights from the nibbles at {@code at}, exactly as {@link #dequantizeRow} computes them. */
     private FloatVector weights(long at, boolean high, float d1, float m1) {
-        ByteVector q = GgmlBlocks.bytes(data, at);
-        q = high ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+        IntVector q = GgmlBlocks.ints(data, at);
+        q = (high ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
+        // d1 * q is exact (17 by 4 significant bits), so one fma rounds d1 * q - m1 exactly as the reference's two steps do.
+        return GgmlBlocks.toFloat(q).fma(d1, -m1);
     }
 }

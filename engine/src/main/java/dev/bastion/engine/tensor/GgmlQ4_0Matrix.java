@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -22,6 +22,8 @@ public final class GgmlQ4_0Matrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
+    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 32} blocks of 18 bytes */
     public GgmlQ4_0Matrix(MemorySegment data, int rows, int cols) {
@@ -58,12 +60,50 @@ public final class GgmlQ4_0Matrix implements Matrix {
         dequantizeRow(data, row * rowBytes, out, cols);
     }
 
+    /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
+    @Override
+    public void matMul(float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.matMul(this, decoder, xs, outs, count);
+        else Matrix.super.matMul(xs, outs, count);
+    }
+
+    @Override
+    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outOffset, xs, outs, count);
+        else Matrix.super.mulRows(from, to, outOffset, xs, outs, count);
+    }
+
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    private void decodeRow(int row, float[] out, int off) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            if (LOOKUP) {
+                IntVector table = CENTERED.mul(GgmlBlocks.half(data, at)).reinterpretAsInts();
+                IntVector q = quants(at);
+                q.selectFrom(table).reinterpretAsFloats().intoArray(out, off + i);
+                q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().intoArray(out, off + i + L);
+                continue;
+            }
+            float d = GgmlBlocks.half(data, at);
+            for (int c = 0; c < BLOCK; c += L) weights(at, c, d).intoArray(out, off + i + c);
+        }
+    }
+
     /** Two accumulators (even and odd chunks of each block), in the same order per token as {@link #dotRow4}. */
     @Override
     public float dotRow(int row, float[] x) {
         if (!GgmlBlocks.VECTOR) return GgmlBlocks.scalarDot(this, row, x);
         FloatVector a = FloatVector.zero(F), b = a;
         long at = row * rowBytes;
+        if (LOOKUP) {
+            for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+                IntVector table = CENTERED.mul(GgmlBlocks.half(data, at)).reinterpretAsInts();
+                IntVector q = quants(at);
+                a = q.selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, i), a);
+                b = q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, i + L), b);
+            }
+            return GgmlBlocks.sumLanes(a.add(b));
+        }
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at);
             for (int c = 0; c < BLOCK; c += 2 * L) {
@@ -105,10 +145,27 @@ public final class GgmlQ4_0Matrix implements Matrix {
         outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
     }
 
+    /**
+     * The weight of each nibble {@code k} of a block is {@code (k - 8) * d}: with 16 float lanes the block's 16 possible
+     * weights are one vector ({@code CENTERED * d}, the same products as {@link #dequantizeRow}) and each nibble picks its
+     * lane (one permute), instead of converting every nibble to float and scaling it.
+     */
+    private static final boolean LOOKUP = L == 16;
+    private static final FloatVector CENTERED = LOOKUP
+            ? FloatVector.fromArray(F, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0) : null;
+
+    /**
+     * The block's 16 quant bytes at {@code at + 2}, one per int lane. As lookup indices they need no masking:
+     * selectFrom wraps an index to its low four bits, which are the low nibble, or after a shift by 4 the high one.
+     */
+    private IntVector quants(long at) {
+        return GgmlBlocks.ints(data, at + 2);
+    }
+
     /** Weights {@code e .. e + L} of the block at {@code at}: low nibbles hold the first half, high nibbles the second. */
     private FloatVector weights(long at, int e, float d) {
-        ByteVector q = GgmlBlocks.bytes(data, at + 2 + (e & 15));
-        q = e < 16 ? q.and((byte) 0x0F) : q.lanewise(VectorOperators.LSHR, 4);
-        return ((FloatVector) q.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+        IntVector q = GgmlBlocks.ints(data, at + 2 + (e & 15));
+        q = (e < 16 ? q : q.lanewise(VectorOperators.LSHR, 4)).and(0x0F);
+        return GgmlBlocks.toFloat(q.sub(8)).mul(d);
     }
 }

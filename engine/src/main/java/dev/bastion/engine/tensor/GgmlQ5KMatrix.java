@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -24,6 +24,8 @@ public final class GgmlQ5KMatrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
+    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 256} super-blocks of 176 bytes */
     public GgmlQ5KMatrix(MemorySegment data, int rows, int cols) {
@@ -64,6 +66,34 @@ public final class GgmlQ5KMatrix implements Matrix {
         dequantizeRow(data, row * rowBytes, out, cols);
     }
 
+    /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
+    @Override
+    public void matMul(float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.matMul(this, decoder, xs, outs, count);
+        else Matrix.super.matMul(xs, outs, count);
+    }
+
+    @Override
+    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outOffset, xs, outs, count);
+        else Matrix.super.mulRows(from, to, outOffset, xs, outs, count);
+    }
+
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    private void decodeRow(int row, float[] out, int off) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
+            for (int s = 0; s < 8; s++) {
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
+                for (int c = 0; c < 32; c += L) weights(at, s, c, d1, m1).intoArray(out, off + i + s * 32 + c);
+            }
+        }
+    }
+
     /** Two accumulators (even and odd chunks of each sub-block), in the same order per token as {@link #dotRow4}. */
     @Override
     public float dotRow(int row, float[] x) {
@@ -72,9 +102,11 @@ public final class GgmlQ5KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
                     a = weights(at, s, c, d1, m1).fma(FloatVector.fromArray(F, x, p), a);
                     b = weights(at, s, c + L, d1, m1).fma(FloatVector.fromArray(F, x, p + L), b);
@@ -96,9 +128,11 @@ public final class GgmlQ5KMatrix implements Matrix {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
+            long sl = GgmlBlocks.packedLow(data, at + SCALES);
+            int sh = GgmlBlocks.packedHigh(data, at + SCALES);
             for (int s = 0; s < 8; s++) {
-                float d1 = d * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 0);
-                float m1 = dmin * GgmlBlocks.scaleMinK4(data, at + SCALES, s, 1);
+                float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
+                float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 for (int c = 0, p = i + s * 32; c < 32; c += 2 * L, p += 2 * L) {
                     FloatVector w = weights(at, s, c, d1, m1), v = weights(at, s, c + L, d1, m1);
                     int q = p + L;
@@ -121,10 +155,11 @@ public final class GgmlQ5KMatrix implements Matrix {
 
     /** Weights {@code l .. l + L} of sub-block {@code s} of the super-block at {@code at}, exactly as {@link #dequantizeRow}. */
     private FloatVector weights(long at, int s, int l, float d1, float m1) {
-        ByteVector q = GgmlBlocks.bytes(data, at + QS + (s >> 1) * 32L + l);
-        q = (s & 1) != 0 ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
-        ByteVector high = GgmlBlocks.bytes(data, at + QH + l).lanewise(VectorOperators.LSHR, s).and((byte) 1);
+        IntVector q = GgmlBlocks.ints(data, at + QS + (s >> 1) * 32L + l);
+        q = ((s & 1) != 0 ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
+        IntVector high = GgmlBlocks.ints(data, at + QH + l).lanewise(VectorOperators.LSHR, s).and(1);
         q = q.or(high.lanewise(VectorOperators.LSHL, 4));
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+        // d1 * q is exact (17 by 5 significant bits), so one fma rounds d1 * q - m1 exactly as the reference's two steps do.
+        return GgmlBlocks.toFloat(q).fma(d1, -m1);
     }
 }

@@ -1,8 +1,8 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -26,6 +26,8 @@ public final class GgmlQ6KMatrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
+    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 256} super-blocks of 210 bytes */
     public GgmlQ6KMatrix(MemorySegment data, int rows, int cols) {
@@ -75,6 +77,30 @@ public final class GgmlQ6KMatrix implements Matrix {
     @Override
     public void copyRow(int row, float[] out) {
         dequantizeRow(data, row * rowBytes, out, cols);
+    }
+
+    /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
+    @Override
+    public void matMul(float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.matMul(this, decoder, xs, outs, count);
+        else Matrix.super.matMul(xs, outs, count);
+    }
+
+    @Override
+    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outOffset, xs, outs, count);
+        else Matrix.super.mulRows(from, to, outOffset, xs, outs, count);
+    }
+
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    private void decodeRow(int row, float[] out, int off) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at + D);
+            for (int s = 0; s < 8; s++) {
+                for (int c = 0; c < 32; c += L) weights(at, s, c, d).intoArray(out, off + i + s * 32 + c);
+            }
+        }
     }
 
     /** Two accumulators (even and odd chunks of each quarter), in the same order per token as {@link #dotRow4}. */
@@ -134,11 +160,11 @@ public final class GgmlQ6KMatrix implements Matrix {
      */
     private FloatVector weights(long at, int s, int l, float d) {
         int n = s >> 2, k = s & 3;
-        ByteVector q = GgmlBlocks.bytes(data, at + n * 64L + (k & 1) * 32L + l);
-        q = k >= 2 ? q.lanewise(VectorOperators.LSHR, 4) : q.and((byte) 0x0F);
-        ByteVector high = GgmlBlocks.bytes(data, at + QH + n * 32L + l).lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3);
-        q = q.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+        IntVector q = GgmlBlocks.ints(data, at + n * 64L + (k & 1) * 32L + l);
+        q = (k >= 2 ? q.lanewise(VectorOperators.LSHR, 4) : q).and(0x0F);
+        IntVector high = GgmlBlocks.ints(data, at + QH + n * 32L + l).lanewise(VectorOperators.LSHR, 2 * k).and(3);
+        q = q.or(high.lanewise(VectorOperators.LSHL, 4)).sub(32);
         float ds = d * scale(data, at + SCALES + n * 8L + 2 * k + l / 16);
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(ds);
+        return GgmlBlocks.toFloat(q).mul(ds);
     }
 }

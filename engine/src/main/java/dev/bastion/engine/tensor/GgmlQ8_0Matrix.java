@@ -22,6 +22,8 @@ public final class GgmlQ8_0Matrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
+    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 32} blocks of 34 bytes */
     public GgmlQ8_0Matrix(MemorySegment data, int rows, int cols) {
@@ -52,6 +54,28 @@ public final class GgmlQ8_0Matrix implements Matrix {
     @Override
     public void copyRow(int row, float[] out) {
         dequantizeRow(data, row * rowBytes, out, cols);
+    }
+
+    /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
+    @Override
+    public void matMul(float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.matMul(this, decoder, xs, outs, count);
+        else Matrix.super.matMul(xs, outs, count);
+    }
+
+    @Override
+    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outOffset, xs, outs, count);
+        else Matrix.super.mulRows(from, to, outOffset, xs, outs, count);
+    }
+
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    private void decodeRow(int row, float[] out, int off) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            float d = GgmlBlocks.half(data, at);
+            for (int c = 0; c < BLOCK; c += L) weights(at + 2 + c, d).intoArray(out, off + i + c);
+        }
     }
 
     /** Two accumulators (even and odd chunks of each block), in the same order per token as {@link #dotRow4}. */

@@ -63,6 +63,24 @@ public interface Matrix {
         });
     }
 
+    /**
+     * Rows {@code [from, to)} of {@link #matMul} on the calling thread: {@code outs[t][outOffset + r] = row(r) · xs[t]}
+     * for {@code t < count}. One chunk of a parallel product, so a {@link StackedMatrix} can run each part's own
+     * batched kernel (the ggml types dequantize a tile of rows once per batch) inside one parallel job.
+     */
+    default void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        for (int tile = from; tile < to; tile += ROW_TILE) {
+            int tileEnd = Math.min(to, tile + ROW_TILE);
+            int t = 0;
+            for (; t + 4 <= count; t += 4) {
+                for (int r = tile; r < tileEnd; r++) dotRow4(r, xs, t, outs, outOffset + r);
+            }
+            for (; t < count; t++) {
+                for (int r = tile; r < tileEnd; r++) outs[t][outOffset + r] = dotRow(r, xs[t]);
+            }
+        }
+    }
+
     private static void checkVector(String what, float[] v, int needed) {
         if (v.length < needed) throw new IllegalArgumentException(what + " has length " + v.length + ", needs " + needed);
     }

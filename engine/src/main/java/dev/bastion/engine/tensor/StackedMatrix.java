@@ -48,6 +48,30 @@ public final class StackedMatrix implements Matrix {
         parts[part].dotRow4(row - firstRow[part], xs, t0, outs, outRow);
     }
 
+    /**
+     * Prefill: one parallel job over the stack in which each part runs its own batched kernel ({@link #mulRows}), so a
+     * stack of ggml blocks dequantizes each tile once per batch. Decode (fewer than four tokens) keeps the default.
+     */
+    @Override
+    public void matMul(float[][] xs, float[][] outs, int count) {
+        if (count < 4) {
+            Matrix.super.matMul(xs, outs, count);
+            return;
+        }
+        GgmlTiles.checkBatch(this, xs, outs, count);
+        Parallel.forRange(rows(), (long) cols * count, (from, to) -> mulRows(from, to, 0, xs, outs, count));
+    }
+
+    @Override
+    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        if (from < 0 || to > rows() || from > to) throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + rows());
+        if (from == to) return;
+        for (int part = partOf(from); part < parts.length && firstRow[part] < to; part++) {
+            int first = firstRow[part];
+            parts[part].mulRows(Math.max(from, first) - first, Math.min(to, firstRow[part + 1]) - first, outOffset + first, xs, outs, count);
+        }
+    }
+
     @Override
     public void copyRow(int row, float[] out) {
         int part = partOf(row);

@@ -67,6 +67,27 @@ class GgufQuantizedTypesTest {
         }
     }
 
+    /**
+     * The bit-identity contract on block weights: prompts of 20 and 25 tokens take the tiled batch kernels (rows
+     * dequantized once per batch), single tokens the fused ones; a token's logits must not depend on which ran.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q8_0", "Q6_K", "Q5_K", "Q4_K", "Q4_0"})
+    void batchedPrefillOnBlockWeightsEqualsTokenByTokenForward(StorageType type) throws IOException {
+        Path gguf = GgufExport.export(hf, dir.resolve(type + "-batched.gguf"), type,
+                (values, shape) -> MemorySegment.ofArray(GgmlQuantizer.quantize(type, values)), GgufModelExport.Vocabulary.LLAMA);
+        int[] tokens = new java.util.Random(11).ints(45, 0, 90).toArray();
+        try (Checkpoint checkpoint = ModelFormat.open(gguf); LanguageModel model = checkpoint.load(WeightFormat.AS_STORED)) {
+            InferenceState stepwise = model.newState(64);
+            float[] expected = null;
+            for (int i = 0; i < tokens.length; i++) expected = model.forward(stepwise, tokens[i], i).clone();
+            InferenceState batched = model.newState(64);
+            model.prefill(batched, java.util.Arrays.copyOf(tokens, 20), 0);
+            assertThat(model.prefill(batched, java.util.Arrays.copyOfRange(tokens, 20, 45), 20)).isEqualTo(expected);
+            assertThat(model.forward(batched, 7, 45)).isEqualTo(model.forward(stepwise, 7, 45).clone());
+        }
+    }
+
     private static double relativeRms(float[] actual, float[] expected) {
         double diff = 0;
         double norm = 0;

@@ -88,6 +88,103 @@ class GgmlKernelTest {
         }
     }
 
+    /**
+     * Batches of {@link GgmlTiles#MIN_TOKENS} or more dequantize tiles of rows into scratch and run a float kernel; that
+     * path must also match dotRow bit for bit. 21 rows are two whole tiles and a partial one, 19 tokens four groups of
+     * four and a tail of three.
+     */
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void tiledBatchesAreBitIdenticalToSingleTokenProducts(StorageType type, int cols) {
+        int rows = 21, count = 19;
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(type, (long) rows * cols, random, arena), type, rows, cols, arena);
+        float[][] xs = new float[count][];
+        float[][] outs = new float[count][rows];
+        for (int t = 0; t < count; t++) xs[t] = gaussian(cols);
+        m.matMul(xs, outs, count);
+        for (int t = 0; t < count; t++) {
+            for (int r = 0; r < rows; r++) {
+                assertThat(Float.floatToRawIntBits(outs[t][r])).as("%s token %d row %d", type, t, r)
+                        .isEqualTo(Float.floatToRawIntBits(m.dotRow(r, xs[t])));
+            }
+        }
+    }
+
+    /**
+     * The kernels decode weights with their own vector code; fed one-hot activations, a product returns one weight, so
+     * every weight the one-token and the tiled paths use must be the reference dequantizer's, bit for bit.
+     */
+    @ParameterizedTest
+    @MethodSource("blockTypes")
+    void kernelsSeeExactlyTheReferenceWeights(StorageType type) {
+        int rows = 3, cols = 2 * type.blockSize();
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(type, (long) rows * cols, random, arena), type, rows, cols, arena);
+        float[] w = GgmlBlockFixtures.dequantizeAll(m);
+        float[][] xs = new float[cols][cols];
+        for (int t = 0; t < cols; t++) xs[t][t] = 1;
+        float[][] outs = new float[cols][rows];
+        m.matMul(xs, outs, cols);
+        for (int t = 0; t < cols; t++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = w[r * cols + t] + 0f; // the sum of products turns a -0 weight into +0
+                assertThat(outs[t][r]).as("%s tiled weight [%d, %d]", type, r, t).isEqualTo(expected);
+                assertThat(m.dotRow(r, xs[t])).as("%s weight [%d, %d]", type, r, t).isEqualTo(expected);
+            }
+        }
+    }
+
+    /** A stack of block types and BF16 sends each part's rows to its own batched kernel, at the part's offset. */
+    @Test
+    void aStackOfBlockTypesRunsEachPartsKernelAtItsOffset() {
+        int cols = 512, count = 11;
+        Matrix q4 = Matrices.of(GgmlBlockFixtures.randomBlocks(StorageType.Q4_0, 5L * cols, random, arena), StorageType.Q4_0, 5, cols, arena);
+        MemorySegment bf16 = arena.allocate(3L * cols * Short.BYTES, 64);
+        for (long i = 0; i < 3L * cols; i++) {
+            bf16.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (Float.floatToRawIntBits((float) random.nextGaussian()) >>> 16));
+        }
+        Matrix bf = Matrices.of(bf16, StorageType.BF16, 3, cols, arena);
+        Matrix q6 = Matrices.of(GgmlBlockFixtures.randomBlocks(StorageType.Q6_K, 10L * cols, random, arena), StorageType.Q6_K, 10, cols, arena);
+        Matrix[] parts = {q4, bf, q6};
+        Matrix stack = new StackedMatrix(java.util.List.of(q4, bf, q6));
+        float[][] xs = new float[count][];
+        for (int t = 0; t < count; t++) xs[t] = gaussian(cols);
+
+        float[][] outs = new float[count][18];
+        stack.matMul(xs, outs, count);
+        for (int t = 0; t < count; t++) {
+            int row = 0;
+            for (Matrix part : parts) {
+                for (int r = 0; r < part.rows(); r++, row++) {
+                    assertThat(outs[t][row]).as("token %d stacked row %d", t, row).isEqualTo(part.dotRow(r, xs[t]));
+                }
+            }
+        }
+
+        // A window across all three parts, written at an offset: rows 3..14 land at 2..13 and nothing else is touched.
+        float[][] window = new float[count][16];
+        for (float[] w : window) java.util.Arrays.fill(w, Float.NaN);
+        stack.mulRows(3, 15, -1, xs, window, count);
+        for (int t = 0; t < count; t++) {
+            for (int i = 0; i < 16; i++) {
+                if (i < 2 || i > 13) assertThat(window[t][i]).as("token %d untouched %d", t, i).isNaN();
+                else assertThat(window[t][i]).as("token %d window %d", t, i).isEqualTo(outs[t][i + 1]);
+            }
+        }
+        assertThatThrownBy(() -> stack.mulRows(3, 19, 0, xs, window, count)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> stack.mulRows(-1, 4, 0, xs, window, count)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    void aBatchThatDoesNotFitItsBuffersIsRejected() {
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(StorageType.Q8_0, 4L * 64, random, arena), StorageType.Q8_0, 4, 64, arena);
+        float[][] xs = new float[9][64];
+        assertThatThrownBy(() -> m.matMul(xs, new float[9][3], 9)).hasMessageContaining("outs[0] has length 3, needs 4");
+        assertThatThrownBy(() -> m.matMul(new float[9][63], new float[9][4], 9)).hasMessageContaining("xs[0] has length 63, needs 64");
+        // (the scalar fallback of narrow-vector CPUs indexes past the end instead; either way nothing is computed)
+        assertThatThrownBy(() -> m.matMul(xs, new float[8][4], 9))
+                .isInstanceOfAny(IllegalArgumentException.class, IndexOutOfBoundsException.class);
+    }
+
     @ParameterizedTest
     @EnumSource(value = StorageType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void blockTypesAreReadableAndRejectPartialBlocksAndWrongSizes(StorageType type) {
@@ -99,6 +196,22 @@ class GgmlKernelTest {
                 .hasMessageContaining("needs " + 3L * type.bytesPerBlock() + " bytes, got " + 4L * type.bytesPerBlock());
         MemorySegment heap = MemorySegment.ofArray(new byte[type.bytesPerBlock() * 4]);
         assertThatThrownBy(() -> Matrices.of(heap, type, 4, type.blockSize(), arena)).hasMessageContaining("native");
+    }
+
+    /** The kernels read Q4_K/Q5_K's packed scales as two words; every byte pattern must give get_scale_min_k4's values. */
+    @Test
+    void packedScaleWordsGiveTheReferenceScalesAndMins() {
+        MemorySegment scales = arena.allocate(12);
+        for (int round = 0; round < 2000; round++) {
+            for (int i = 0; i < 12; i++) scales.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) random.nextInt(256));
+            if (round == 0) scales.fill((byte) 0xFF);
+            long low = GgmlBlocks.packedLow(scales, 0);
+            int high = GgmlBlocks.packedHigh(scales, 0);
+            for (int j = 0; j < 8; j++) {
+                assertThat(GgmlBlocks.scaleK4(low, high, j)).as("scale %d", j).isEqualTo(GgmlBlocks.scaleMinK4(scales, 0, j, 0));
+                assertThat(GgmlBlocks.minK4(low, high, j)).as("min %d", j).isEqualTo(GgmlBlocks.scaleMinK4(scales, 0, j, 1));
+            }
+        }
     }
 
     @Test

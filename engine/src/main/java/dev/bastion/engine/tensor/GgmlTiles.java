@@ -1,0 +1,187 @@
+package dev.bastion.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+
+import static dev.bastion.engine.tensor.GgmlBlocks.F;
+import static dev.bastion.engine.tensor.GgmlBlocks.L;
+
+/**
+ * Batched products for the ggml block types: a tile of weight rows is dequantized once into a per-thread float
+ * scratch buffer and a float kernel runs every token of the batch over it, so the cost of decoding the blocks is paid
+ * once per batch rather than once per four tokens.
+ *
+ * <p>Bit-identity with the one-token kernels: a block weight ({@code F16 scale × small integer}, or Q4_K/Q5_K's
+ * {@code d1*q - m1}) is computed by the same vector code here and in {@code dotRow}, and this kernel then sums exactly
+ * as {@code dotRow} does: chunks of {@link GgmlBlocks#L} weights, even chunks into one accumulator and odd ones into
+ * another, one fma per chunk in row order, and {@link GgmlBlocks#sumLanes} of their sum. So a token's result does not
+ * depend on whether it was decoded alone or prefilled in a batch.
+ */
+final class GgmlTiles {
+
+    /** Batches smaller than this use the fused kernels (decode is one token): dequantizing a tile would not pay. */
+    static final int MIN_TOKENS = 8;
+
+    /** Per-thread scratch, grown to the largest tile seen and then reused, so the hot loop allocates nothing. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Per-thread room for {@link #dot2x4}'s eight accumulator vectors. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[8 * L]);
+
+    private GgmlTiles() {}
+
+    /** Whether {@code count} tokens take the tiled path. */
+    static boolean tiled(int count) {
+        return GgmlBlocks.VECTOR && count >= MIN_TOKENS;
+    }
+
+    /** This thread's scratch of at least {@code floats} floats. */
+    static float[] scratch(int floats) {
+        float[] tile = SCRATCH.get();
+        if (tile.length < floats) {
+            tile = new float[floats];
+            SCRATCH.set(tile);
+        }
+        return tile;
+    }
+
+    /** Writes row {@code row}'s dequantized weights into {@code out[off..off + cols)}, exactly as the row's dotRow sees them. */
+    @FunctionalInterface
+    interface RowDecoder {
+        void decode(int row, float[] out, int off);
+    }
+
+    /** {@link Matrix#matMul} of {@code count ≥ MIN_TOKENS} tokens, in parallel over tiles of rows. */
+    static void matMul(Matrix m, RowDecoder decoder, float[][] xs, float[][] outs, int count) {
+        checkBatch(m, xs, outs, count);
+        int cols = m.cols();
+        Parallel.forRange(m.rows(), (long) cols * count, (from, to) -> mulRows(cols, decoder, from, to, 0, xs, outs, count));
+    }
+
+    /** {@link Matrix#mulRows}: each tile of {@link Matrix#ROW_TILE} rows is decoded once, then every token passes over it. */
+    static void mulRows(int cols, RowDecoder decoder, int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+        float[] tile = scratch(Matrix.ROW_TILE * cols);
+        for (int r0 = from; r0 < to; r0 += Matrix.ROW_TILE) {
+            int n = Math.min(Matrix.ROW_TILE, to - r0);
+            for (int r = 0; r < n; r++) decoder.decode(r0 + r, tile, r * cols);
+            multiply(tile, n, cols, xs, outs, count, outOffset + r0);
+        }
+    }
+
+    /** The shape checks of {@link Matrix#matMul}. */
+    static void checkBatch(Matrix m, float[][] xs, float[][] outs, int count) {
+        if (count < 0 || count > xs.length || count > outs.length) {
+            throw new IllegalArgumentException("batch of " + count + " tokens does not fit " + xs.length + " inputs and " + outs.length + " outputs");
+        }
+        for (int t = 0; t < count; t++) {
+            if (xs[t].length < m.cols()) throw new IllegalArgumentException("xs[" + t + "] has length " + xs[t].length + ", needs " + m.cols());
+            if (outs[t].length < m.rows()) throw new IllegalArgumentException("outs[" + t + "] has length " + outs[t].length + ", needs " + m.rows());
+        }
+    }
+
+    /**
+     * {@code outs[t][outRow + r] = tile row r · xs[t]} for the {@code rows} dequantized rows of {@code cols} weights in
+     * {@code tile} and every {@code t < count}. {@code cols} is a multiple of {@code 2 * L} (whole ggml blocks).
+     */
+    static void multiply(float[] tile, int rows, int cols, float[][] xs, float[][] outs, int count, int outRow) {
+        float[] sums = SUMS.get();
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            int r = 0;
+            for (; r + 2 <= rows; r += 2) {
+                dot2x4(tile, r * cols, cols, xs, t, sums);
+                store2x4(sums, outs, t, outRow + r);
+            }
+            if (r < rows) dot4(tile, r * cols, cols, xs, t, outs, outRow + r);
+        }
+        for (; t < count; t++) {
+            for (int r = 0; r < rows; r++) outs[t][outRow + r] = dot(tile, r * cols, cols, xs[t]);
+        }
+    }
+
+    private static float dot(float[] w, int off, int cols, float[] x) {
+        FloatVector a = FloatVector.zero(F), b = a;
+        for (int i = 0; i < cols; i += 2 * L) {
+            a = FloatVector.fromArray(F, w, off + i).fma(FloatVector.fromArray(F, x, i), a);
+            b = FloatVector.fromArray(F, w, off + i + L).fma(FloatVector.fromArray(F, x, i + L), b);
+        }
+        return GgmlBlocks.sumLanes(a.add(b));
+    }
+
+    /**
+     * Two rows by four tokens: each activation chunk is loaded once for both rows (12 loads per 16 fmas rather than
+     * 20). Per row and token the accumulators and their order are those of {@link #dot}.
+     */
+    private static void dot2x4(float[] w, int off, int cols, float[][] xs, int t0, float[] sums) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        int off2 = off + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        for (int i = 0; i < cols; i += 2 * L) {
+            int j = i + L;
+            FloatVector u = FloatVector.fromArray(F, w, off + i), v = FloatVector.fromArray(F, w, off + j);
+            FloatVector p = FloatVector.fromArray(F, w, off2 + i), q = FloatVector.fromArray(F, w, off2 + j);
+            FloatVector x = FloatVector.fromArray(F, x0, i), y = FloatVector.fromArray(F, x0, j);
+            a0 = u.fma(x, a0);
+            b0 = v.fma(y, b0);
+            c0 = p.fma(x, c0);
+            d0 = q.fma(y, d0);
+            x = FloatVector.fromArray(F, x1, i);
+            y = FloatVector.fromArray(F, x1, j);
+            a1 = u.fma(x, a1);
+            b1 = v.fma(y, b1);
+            c1 = p.fma(x, c1);
+            d1 = q.fma(y, d1);
+            x = FloatVector.fromArray(F, x2, i);
+            y = FloatVector.fromArray(F, x2, j);
+            a2 = u.fma(x, a2);
+            b2 = v.fma(y, b2);
+            c2 = p.fma(x, c2);
+            d2 = q.fma(y, d2);
+            x = FloatVector.fromArray(F, x3, i);
+            y = FloatVector.fromArray(F, x3, j);
+            a3 = u.fma(x, a3);
+            b3 = v.fma(y, b3);
+            c3 = p.fma(x, c3);
+            d3 = q.fma(y, d3);
+        }
+        // Eight lane sums inlined here would push C2 past its node-count cutoff, and a vector passed to a call that is
+        // not inlined gets boxed: the sums go through memory to a small method instead (same values, same order).
+        a0.add(b0).intoArray(sums, 0);
+        a1.add(b1).intoArray(sums, L);
+        a2.add(b2).intoArray(sums, 2 * L);
+        a3.add(b3).intoArray(sums, 3 * L);
+        c0.add(d0).intoArray(sums, 4 * L);
+        c1.add(d1).intoArray(sums, 5 * L);
+        c2.add(d2).intoArray(sums, 6 * L);
+        c3.add(d3).intoArray(sums, 7 * L);
+    }
+
+    /** The lane sums of {@link #dot2x4}'s eight vectors into their rows and tokens. */
+    private static void store2x4(float[] sums, float[][] outs, int t0, int outRow) {
+        for (int k = 0; k < 4; k++) {
+            outs[t0 + k][outRow] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, k * L));
+            outs[t0 + k][outRow + 1] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, (4 + k) * L));
+        }
+    }
+
+    private static void dot4(float[] w, int off, int cols, float[][] xs, int t0, float[][] outs, int outRow) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int i = 0; i < cols; i += 2 * L) {
+            FloatVector u = FloatVector.fromArray(F, w, off + i), v = FloatVector.fromArray(F, w, off + i + L);
+            int j = i + L;
+            a0 = u.fma(FloatVector.fromArray(F, x0, i), a0);
+            b0 = v.fma(FloatVector.fromArray(F, x0, j), b0);
+            a1 = u.fma(FloatVector.fromArray(F, x1, i), a1);
+            b1 = v.fma(FloatVector.fromArray(F, x1, j), b1);
+            a2 = u.fma(FloatVector.fromArray(F, x2, i), a2);
+            b2 = v.fma(FloatVector.fromArray(F, x2, j), b2);
+            a3 = u.fma(FloatVector.fromArray(F, x3, i), a3);
+            b3 = v.fma(FloatVector.fromArray(F, x3, j), b3);
+        }
+        outs[t0][outRow] = GgmlBlocks.sumLanes(a0.add(b0));
+        outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1.add(b1));
+        outs[t0 + 2][outRow] = GgmlBlocks.sumLanes(a2.add(b2));
+        outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
+    }
+}
