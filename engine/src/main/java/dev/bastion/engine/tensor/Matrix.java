@@ -47,20 +47,27 @@ public interface Matrix {
             checkVector("xs[" + t + "]", xs[t], cols());
             checkVector("outs[" + t + "]", outs[t], rows());
         }
+        Parallel.forRange(rows(), (long) cols() * count, (from, to) -> matMulRows(from, to, xs, count, outs, 0));
+    }
+
+    /**
+     * {@code outs[t][r + outShift] = row r · xs[t]} for rows {@code [from, to)} and {@code t < count}, on the calling
+     * thread: one task's share of {@link #matMul} (a {@link StackedMatrix} passes each part its rows and offset).
+     * Results must equal {@link #dotRow}'s bit for bit.
+     */
+    default void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
         // Tiles of ROW_TILE rows: their weights stay in L1/L2 while every token of the batch passes over them, and each
         // token's activations are read once per tile rather than once per row.
-        Parallel.forRange(rows(), (long) cols() * count, (from, to) -> {
-            for (int tile = from; tile < to; tile += ROW_TILE) {
-                int tileEnd = Math.min(to, tile + ROW_TILE);
-                int t = 0;
-                for (; t + 4 <= count; t += 4) {
-                    for (int r = tile; r < tileEnd; r++) dotRow4(r, xs, t, outs, r);
-                }
-                for (; t < count; t++) {
-                    for (int r = tile; r < tileEnd; r++) outs[t][r] = dotRow(r, xs[t]);
-                }
+        for (int tile = from; tile < to; tile += ROW_TILE) {
+            int tileEnd = Math.min(to, tile + ROW_TILE);
+            int t = 0;
+            for (; t + 4 <= count; t += 4) {
+                for (int r = tile; r < tileEnd; r++) dotRow4(r, xs, t, outs, r + outShift);
             }
-        });
+            for (; t < count; t++) {
+                for (int r = tile; r < tileEnd; r++) outs[t][r + outShift] = dotRow(r, xs[t]);
+            }
+        }
     }
 
     private static void checkVector(String what, float[] v, int needed) {

@@ -48,6 +48,16 @@ public final class StackedMatrix implements Matrix {
         parts[part].dotRow4(row - firstRow[part], xs, t0, outs, outRow);
     }
 
+    /** Each part computes its own rows with its own kernel, written at their stacked position. */
+    @Override
+    public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
+        if (from < 0 || to > rows() || from > to) throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of " + rows());
+        for (int part = 0; part < parts.length; part++) {
+            int lo = Math.max(from, firstRow[part]), hi = Math.min(to, firstRow[part + 1]);
+            if (lo < hi) parts[part].matMulRows(lo - firstRow[part], hi - firstRow[part], xs, count, outs, outShift + firstRow[part]);
+        }
+    }
+
     @Override
     public void copyRow(int row, float[] out) {
         int part = partOf(row);
