@@ -72,17 +72,13 @@ public final class F32Matrix implements Matrix {
 
     /** Decode: four rows per pass over {@code x}, four independent accumulators, each row in {@link #dotRow}'s order. */
     @Override
-    public void matVec(float[] x, float[] out) {
-        if (x.length < cols) throw new IllegalArgumentException("x has length " + x.length + ", needs " + cols);
-        if (out.length < rows) throw new IllegalArgumentException("out has length " + out.length + ", needs " + rows);
-        Parallel.forRange(rows, cols, (from, to) -> {
-            int r = from;
-            for (; r + 4 <= to; r += 4) dotRows4(r, x, out);
-            for (; r < to; r++) out[r] = dotRow(r, x);
-        });
+    public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        int r = from;
+        for (; r + 4 <= to; r += 4) dotRows4(r, x, out, r + outShift);
+        for (; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
-    private void dotRows4(int row, float[] x, float[] out) {
+    private void dotRows4(int row, float[] x, float[] out, int outRow) {
         long rowBytes = (long) cols * Float.BYTES;
         long base = row * rowBytes;
         int vectorEnd = cols - cols % F.length();
@@ -95,10 +91,10 @@ public final class F32Matrix implements Matrix {
             c = load(at + 2 * rowBytes).fma(v, c);
             d = load(at + 3 * rowBytes).fma(v, d);
         }
-        out[row] = tail(base, vectorEnd, x, VectorMath.sumLanes(a));
-        out[row + 1] = tail(base + rowBytes, vectorEnd, x, VectorMath.sumLanes(b));
-        out[row + 2] = tail(base + 2 * rowBytes, vectorEnd, x, VectorMath.sumLanes(c));
-        out[row + 3] = tail(base + 3 * rowBytes, vectorEnd, x, VectorMath.sumLanes(d));
+        out[outRow] = tail(base, vectorEnd, x, VectorMath.sumLanes(a));
+        out[outRow + 1] = tail(base + rowBytes, vectorEnd, x, VectorMath.sumLanes(b));
+        out[outRow + 2] = tail(base + 2 * rowBytes, vectorEnd, x, VectorMath.sumLanes(c));
+        out[outRow + 3] = tail(base + 3 * rowBytes, vectorEnd, x, VectorMath.sumLanes(d));
     }
 
     /** {@code sum} plus the row's columns from {@code from} on, one at a time in order. */

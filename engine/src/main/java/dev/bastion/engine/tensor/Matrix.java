@@ -33,9 +33,15 @@ public interface Matrix {
     default void matVec(float[] x, float[] out) {
         checkVector("x", x, cols());
         checkVector("out", out, rows());
-        Parallel.forRange(rows(), cols(), (from, to) -> {
-            for (int r = from; r < to; r++) out[r] = dotRow(r, x);
-        });
+        Parallel.forRange(rows(), cols(), (from, to) -> matVecRows(from, to, x, out, 0));
+    }
+
+    /**
+     * {@code out[r + outShift] = row r · x} for rows {@code [from, to)}, on the calling thread: one task's share of
+     * {@link #matVec}. Results must equal {@link #dotRow}'s bit for bit.
+     */
+    default void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
     /**

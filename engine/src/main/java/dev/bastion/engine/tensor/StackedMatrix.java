@@ -51,11 +51,24 @@ public final class StackedMatrix implements Matrix {
     /** Each part computes its own rows with its own kernel, written at their stacked position. */
     @Override
     public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
-        if (from < 0 || to > rows() || from > to) throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of " + rows());
+        checkRange(from, to);
         for (int part = 0; part < parts.length; part++) {
             int lo = Math.max(from, firstRow[part]), hi = Math.min(to, firstRow[part + 1]);
             if (lo < hi) parts[part].matMulRows(lo - firstRow[part], hi - firstRow[part], xs, count, outs, outShift + firstRow[part]);
         }
+    }
+
+    @Override
+    public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        checkRange(from, to);
+        for (int part = 0; part < parts.length; part++) {
+            int lo = Math.max(from, firstRow[part]), hi = Math.min(to, firstRow[part + 1]);
+            if (lo < hi) parts[part].matVecRows(lo - firstRow[part], hi - firstRow[part], x, out, outShift + firstRow[part]);
+        }
+    }
+
+    private void checkRange(int from, int to) {
+        if (from < 0 || to > rows() || from > to) throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of " + rows());
     }
 
     @Override
