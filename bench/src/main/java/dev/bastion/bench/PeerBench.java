@@ -51,6 +51,8 @@ public final class PeerBench {
         };
     }
 
+    static final String THREADS_PROPERTY = "bastion.bench.threads";
+
     static final int DECODE_PREFIX = 16, DECODE_TOKENS = 32, CHECK_POSITIONS = 8, TOP = 32, PROBE_PASSES = 10;
 
     record Options(List<String> shapes, List<Type> types, int rounds, int threads, Path peerDir) {
@@ -59,7 +61,8 @@ public final class PeerBench {
             boolean quick = false;
             List<String> shapes = null;
             List<Type> types = List.of(Type.values());
-            int rounds = 5, threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+            // bin/bench names the thread count: with --threads 1 the pool's parallelism is 0, which the JDK reports as 1.
+            int rounds = 5, threads = Integer.getInteger(THREADS_PROPERTY, ForkJoinPool.getCommonPoolParallelism() + 1);
             Path peer = Path.of("bench/llamacpp");
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
