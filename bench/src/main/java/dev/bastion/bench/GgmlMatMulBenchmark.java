@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One weight matrix's products on one thread, per storage type, so kernels can be compared without the rest of the
- * model or the thread pool: {@code batch} is a 64-token prefill batch through {@code Matrix.mulRows} (the ggml types'
+ * model or the thread pool: {@code batch} is a 64-token prefill batch through {@code Matrix.matMulRows} (the ggml types'
  * tiled path: rows dequantized once per batch), {@code fused} the same batch through {@code dotRow4} four tokens at
  * a time (the kernels before tiling, and what BF16 runs), {@code decode} one token through {@code dotRow} per row.
  * Shape: SmolLM2-135M's down projection (576 × 1536, whole K-quant super-blocks) by default; ops/s × rows × cols is weights per second.
@@ -78,7 +78,7 @@ public class GgmlMatMulBenchmark {
     @Benchmark
     public float[][] product() {
         switch (path) {
-            case "batch" -> matrix.mulRows(0, rows, 0, xs, outs, TOKENS);
+            case "batch" -> matrix.matMulRows(0, rows, xs, TOKENS, outs, 0);
             case "fused" -> {
                 for (int tile = 0; tile < rows; tile += Matrix.ROW_TILE) {
                     for (int t = 0; t < TOKENS; t += 4) {

@@ -51,7 +51,9 @@ public final class PeerBench {
         };
     }
 
-    static final int DECODE_PREFIX = 16, DECODE_TOKENS = 32, CHECK_POSITIONS = 8, TOP = 32;
+    static final String THREADS_PROPERTY = "bastion.bench.threads";
+
+    static final int DECODE_PREFIX = 16, DECODE_TOKENS = 32, CHECK_POSITIONS = 8, TOP = 32, PROBE_PASSES = 10;
 
     record Options(List<String> shapes, List<Type> types, int rounds, int threads, Path peerDir) {
 
@@ -59,7 +61,8 @@ public final class PeerBench {
             boolean quick = false;
             List<String> shapes = null;
             List<Type> types = List.of(Type.values());
-            int rounds = 5, threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+            // bin/bench names the thread count: with --threads 1 the pool's parallelism is 0, which the JDK reports as 1.
+            int rounds = 5, threads = Integer.getInteger(THREADS_PROPERTY, ForkJoinPool.getCommonPoolParallelism() + 1);
             Path peer = Path.of("bench/llamacpp");
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -98,11 +101,13 @@ public final class PeerBench {
         Options options = Options.parse(args);
         System.out.printf(Locale.ROOT, "threads: %d (Bastion's pool and llama.cpp's), rounds: %d, load average: %s%n",
                 options.threads, options.rounds, loadAverage());
-        double bandwidth = BandwidthProbe.measure(5);
-        System.out.printf(Locale.ROOT, "measured read bandwidth: %.1f GB/s%n", bandwidth / 1e9);
+        BandwidthProbe.Reading before = BandwidthProbe.measure(PROBE_PASSES);
+        System.out.printf(Locale.ROOT, "measured read bandwidth: %s%n", before);
         try (LlamaCppPeer peer = LlamaCppPeer.start(options.peerDir)) {
-            for (String shape : options.shapes) runShape(shape, options, peer, bandwidth);
+            for (String shape : options.shapes) runShape(shape, options, peer, before.best());
         }
+        // Neighbours come and go during a long run: a second reading shows how far the limit moved.
+        System.out.printf(Locale.ROOT, "read bandwidth after: %s%n", BandwidthProbe.measure(PROBE_PASSES));
         System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
     }
 

@@ -31,6 +31,19 @@ class PeerBenchTest {
     }
 
     @Test
+    void theThreadCountBinBenchNamesWinsOverThePoolsReport() {
+        // With --threads 1 the common pool's parallelism is 0, which the JDK reports as 1 (that is, 2 threads).
+        String before = System.getProperty(PeerBench.THREADS_PROPERTY);
+        try {
+            System.setProperty(PeerBench.THREADS_PROPERTY, "1");
+            assertThat(PeerBench.Options.parse(new String[0]).threads()).isEqualTo(1);
+        } finally {
+            if (before == null) System.clearProperty(PeerBench.THREADS_PROPERTY);
+            else System.setProperty(PeerBench.THREADS_PROPERTY, before);
+        }
+    }
+
+    @Test
     void unknownOptionsShapesAndTypesAreRefused() {
         assertThatThrownBy(() -> PeerBench.Options.parse(new String[] {"--fast"})).hasMessageContaining("unknown option --fast");
         assertThatThrownBy(() -> PeerBench.Options.parse(new String[] {"--types", "q3_k"})).isInstanceOf(IllegalArgumentException.class);

@@ -47,76 +47,101 @@ public final class Bf16Matrix implements Matrix {
     // The kernels are written out per storage type rather than shared through a base class: the Vector API only
     // avoids boxing when load() is inlined, which a call site shared by several matrix classes would prevent.
     /**
-     * The same summation order per token as {@link #dotRow4} (two accumulators, even and odd chunks of lanes), so
-     * decode and prefill compute bit-identical results and a reused KV cache equals a fresh prefill.
+     * One accumulator over the chunks of lanes, then {@link VectorMath#sumLanes}, then the scalar tail: the order of
+     * {@link TileKernels#dot}, which prefill's tiles and {@link #dotRow4} follow too, so decode and prefill compute
+     * bit-identical results and a reused KV cache equals a fresh prefill.
      */
     @Override
     public float dotRow(int row, float[] x) {
         long base = (long) row * cols * Short.BYTES;
-        int lanes = F.length();
-        int unrolledEnd = cols - cols % (2 * lanes);
-        FloatVector a = FloatVector.zero(F), b = a;
-        int i = 0;
-        for (; i < unrolledEnd; i += 2 * lanes) {
-            long at = base + (long) i * Short.BYTES;
-            a = load(at).fma(FloatVector.fromArray(F, x, i), a);
-            b = load(at + lanes * Short.BYTES).fma(FloatVector.fromArray(F, x, i + lanes), b);
-        }
-        for (; i + lanes <= cols; i += lanes) a = load(base + (long) i * Short.BYTES).fma(FloatVector.fromArray(F, x, i), a);
-        float sum = VectorMath.sumLanes(a.add(b));
-        for (; i < cols; i++) sum += bf16(data.get(SHORT, base + (long) i * Short.BYTES)) * x[i];
-        return sum;
+        int vectorEnd = cols - cols % F.length();
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < vectorEnd; i += F.length()) a = load(base + (long) i * Short.BYTES).fma(FloatVector.fromArray(F, x, i), a);
+        return tail(base, vectorEnd, x, VectorMath.sumLanes(a));
     }
 
-    /** Four tokens per weight load: each weight vector is read and widened once and used for all four (prefill). */
+    /** Four tokens per weight load: each weight vector is read and widened once and used for all four. */
     @Override
     public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
         float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
         long base = (long) row * cols * Short.BYTES;
-        int lanes = F.length();
-        int unrolledEnd = cols - cols % (2 * lanes);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        int i = 0;
-        for (; i < unrolledEnd; i += 2 * lanes) {
-            long at = base + (long) i * Short.BYTES;
-            FloatVector w = load(at);
-            FloatVector v = load(at + lanes * Short.BYTES);
-            int j = i + lanes;
-            a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
-            b0 = v.fma(FloatVector.fromArray(F, x0, j), b0);
-            a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
-            b1 = v.fma(FloatVector.fromArray(F, x1, j), b1);
-            a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
-            b2 = v.fma(FloatVector.fromArray(F, x2, j), b2);
-            a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
-            b3 = v.fma(FloatVector.fromArray(F, x3, j), b3);
-        }
-        for (; i + lanes <= cols; i += lanes) {
+        int vectorEnd = cols - cols % F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < vectorEnd; i += F.length()) {
             FloatVector w = load(base + (long) i * Short.BYTES);
             a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
             a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
             a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
             a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
         }
-        float s0 = VectorMath.sumLanes(a0.add(b0)), s1 = VectorMath.sumLanes(a1.add(b1));
-        float s2 = VectorMath.sumLanes(a2.add(b2)), s3 = VectorMath.sumLanes(a3.add(b3));
-        for (; i < cols; i++) {
-            float w = bf16(data.get(SHORT, base + (long) i * Short.BYTES));
-            s0 += w * x0[i];
-            s1 += w * x1[i];
-            s2 += w * x2[i];
-            s3 += w * x3[i];
+        outs[t0][outRow] = tail(base, vectorEnd, x0, VectorMath.sumLanes(a0));
+        outs[t0 + 1][outRow] = tail(base, vectorEnd, x1, VectorMath.sumLanes(a1));
+        outs[t0 + 2][outRow] = tail(base, vectorEnd, x2, VectorMath.sumLanes(a2));
+        outs[t0 + 3][outRow] = tail(base, vectorEnd, x3, VectorMath.sumLanes(a3));
+    }
+
+    /** Decode: four rows per pass over {@code x}, four independent accumulators, each row in {@link #dotRow}'s order. */
+    @Override
+    public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        int r = from;
+        for (; r + 4 <= to; r += 4) dotRows4(r, x, out, r + outShift);
+        for (; r < to; r++) out[r + outShift] = dotRow(r, x);
+    }
+
+    private void dotRows4(int row, float[] x, float[] out, int outRow) {
+        long rowBytes = (long) cols * Short.BYTES;
+        long base = row * rowBytes;
+        int vectorEnd = cols - cols % F.length();
+        FloatVector a = FloatVector.zero(F), b = a, c = a, d = a;
+        for (int i = 0; i < vectorEnd; i += F.length()) {
+            long at = base + (long) i * Short.BYTES;
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            a = load(at).fma(v, a);
+            b = load(at + rowBytes).fma(v, b);
+            c = load(at + 2 * rowBytes).fma(v, c);
+            d = load(at + 3 * rowBytes).fma(v, d);
         }
-        outs[t0][outRow] = s0;
-        outs[t0 + 1][outRow] = s1;
-        outs[t0 + 2][outRow] = s2;
-        outs[t0 + 3][outRow] = s3;
+        out[outRow] = tail(base, vectorEnd, x, VectorMath.sumLanes(a));
+        out[outRow + 1] = tail(base + rowBytes, vectorEnd, x, VectorMath.sumLanes(b));
+        out[outRow + 2] = tail(base + 2 * rowBytes, vectorEnd, x, VectorMath.sumLanes(c));
+        out[outRow + 3] = tail(base + 3 * rowBytes, vectorEnd, x, VectorMath.sumLanes(d));
+    }
+
+    /** {@code sum} plus the row's columns from {@code from} on, one at a time in order. */
+    private float tail(long base, int from, float[] x, float sum) {
+        for (int i = from; i < cols; i++) sum += bf16(data.get(SHORT, base + (long) i * Short.BYTES)) * x[i];
+        return sum;
+    }
+
+    /**
+     * Prefill: widens each tile of {@link #ROW_TILE} rows to F32 once for the whole batch and multiplies it with
+     * {@link TileKernels}' four-row by four-token register tile (widening is exact, and the order is {@link #dotRow}'s).
+     */
+    @Override
+    public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
+        if (count < 4) { // a tile widened for fewer than four tokens costs more than it saves
+            Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
+            return;
+        }
+        Scratch scratch = Scratch.forThread(ROW_TILE * cols);
+        for (int first = from; first < to; first += ROW_TILE) {
+            int tileRows = Math.min(to, first + ROW_TILE) - first;
+            for (int r = 0; r < tileRows; r++) copyRow(first + r, scratch.tile, r * cols);
+            TileKernels.tileTimesBatch(scratch.tile, tileRows, cols, xs, count, outs, first + outShift, scratch.accumulators);
+        }
     }
 
     @Override
     public void copyRow(int row, float[] out) {
+        if (out.length < cols) throw new IllegalArgumentException("out has length " + out.length + ", needs " + cols);
+        copyRow(row, out, 0);
+    }
+
+    private void copyRow(int row, float[] out, int outOff) {
         long base = (long) row * cols * Short.BYTES;
-        for (int i = 0; i < cols; i++) out[i] = bf16(data.get(SHORT, base + (long) i * Short.BYTES));
+        int vectorEnd = cols - cols % F.length();
+        for (int i = 0; i < vectorEnd; i += F.length()) load(base + (long) i * Short.BYTES).intoArray(out, outOff + i);
+        for (int i = vectorEnd; i < cols; i++) out[outOff + i] = bf16(data.get(SHORT, base + (long) i * Short.BYTES));
     }
 
     private FloatVector load(long byteOffset) {

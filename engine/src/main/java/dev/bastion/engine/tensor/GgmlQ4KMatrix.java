@@ -73,9 +73,9 @@ public final class GgmlQ4KMatrix implements Matrix {
     }
 
     @Override
-    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
-        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outOffset, xs, outs, count);
-        else Matrix.super.mulRows(from, to, outOffset, xs, outs, count);
+    public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
+        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outShift, xs, outs, count);
+        else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
     }
 
     /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */

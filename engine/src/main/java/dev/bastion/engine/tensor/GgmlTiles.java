@@ -57,7 +57,7 @@ final class GgmlTiles {
         Parallel.forRange(m.rows(), (long) cols * count, (from, to) -> mulRows(cols, decoder, from, to, 0, xs, outs, count));
     }
 
-    /** {@link Matrix#mulRows}: each tile of {@link Matrix#ROW_TILE} rows is decoded once, then every token passes over it. */
+    /** {@link Matrix#matMulRows}: each tile of {@link Matrix#ROW_TILE} rows is decoded once, then every token passes over it. */
     static void mulRows(int cols, RowDecoder decoder, int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
         float[] tile = scratch(Matrix.ROW_TILE * cols);
         for (int r0 = from; r0 < to; r0 += Matrix.ROW_TILE) {

@@ -33,9 +33,15 @@ public interface Matrix {
     default void matVec(float[] x, float[] out) {
         checkVector("x", x, cols());
         checkVector("out", out, rows());
-        Parallel.forRange(rows(), cols(), (from, to) -> {
-            for (int r = from; r < to; r++) out[r] = dotRow(r, x);
-        });
+        Parallel.forRange(rows(), cols(), (from, to) -> matVecRows(from, to, x, out, 0));
+    }
+
+    /**
+     * {@code out[r + outShift] = row r · x} for rows {@code [from, to)}, on the calling thread: one task's share of
+     * {@link #matVec}. Results must equal {@link #dotRow}'s bit for bit.
+     */
+    default void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
     /**
@@ -47,36 +53,25 @@ public interface Matrix {
             checkVector("xs[" + t + "]", xs[t], cols());
             checkVector("outs[" + t + "]", outs[t], rows());
         }
-        // Tiles of ROW_TILE rows: their weights stay in L1/L2 while every token of the batch passes over them, and each
-        // token's activations are read once per tile rather than once per row.
-        Parallel.forRange(rows(), (long) cols() * count, (from, to) -> {
-            for (int tile = from; tile < to; tile += ROW_TILE) {
-                int tileEnd = Math.min(to, tile + ROW_TILE);
-                int t = 0;
-                for (; t + 4 <= count; t += 4) {
-                    for (int r = tile; r < tileEnd; r++) dotRow4(r, xs, t, outs, r);
-                }
-                for (; t < count; t++) {
-                    for (int r = tile; r < tileEnd; r++) outs[t][r] = dotRow(r, xs[t]);
-                }
-            }
-        });
+        Parallel.forRange(rows(), (long) cols() * count, (from, to) -> matMulRows(from, to, xs, count, outs, 0));
     }
 
     /**
-     * Rows {@code [from, to)} of {@link #matMul} on the calling thread: {@code outs[t][outOffset + r] = row(r) · xs[t]}
-     * for {@code t < count}. One chunk of a parallel product, so a {@link StackedMatrix} can run each part's own
-     * batched kernel (the ggml types dequantize a tile of rows once per batch) inside one parallel job.
+     * {@code outs[t][r + outShift] = row r · xs[t]} for rows {@code [from, to)} and {@code t < count}, on the calling
+     * thread: one task's share of {@link #matMul} (a {@link StackedMatrix} passes each part its rows and offset).
+     * Results must equal {@link #dotRow}'s bit for bit.
      */
-    default void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+    default void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
+        // Tiles of ROW_TILE rows: their weights stay in L1/L2 while every token of the batch passes over them, and each
+        // token's activations are read once per tile rather than once per row.
         for (int tile = from; tile < to; tile += ROW_TILE) {
             int tileEnd = Math.min(to, tile + ROW_TILE);
             int t = 0;
             for (; t + 4 <= count; t += 4) {
-                for (int r = tile; r < tileEnd; r++) dotRow4(r, xs, t, outs, outOffset + r);
+                for (int r = tile; r < tileEnd; r++) dotRow4(r, xs, t, outs, r + outShift);
             }
             for (; t < count; t++) {
-                for (int r = tile; r < tileEnd; r++) outs[t][outOffset + r] = dotRow(r, xs[t]);
+                for (int r = tile; r < tileEnd; r++) outs[t][r + outShift] = dotRow(r, xs[t]);
             }
         }
     }

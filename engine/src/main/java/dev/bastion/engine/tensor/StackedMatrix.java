@@ -48,28 +48,27 @@ public final class StackedMatrix implements Matrix {
         parts[part].dotRow4(row - firstRow[part], xs, t0, outs, outRow);
     }
 
-    /**
-     * Prefill: one parallel job over the stack in which each part runs its own batched kernel ({@link #mulRows}), so a
-     * stack of ggml blocks dequantizes each tile once per batch. Decode (fewer than four tokens) keeps the default.
-     */
+    /** Each part computes its own rows with its own kernel, written at their stacked position. */
     @Override
-    public void matMul(float[][] xs, float[][] outs, int count) {
-        if (count < 4) {
-            Matrix.super.matMul(xs, outs, count);
-            return;
+    public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
+        checkRange(from, to);
+        for (int part = 0; part < parts.length; part++) {
+            int lo = Math.max(from, firstRow[part]), hi = Math.min(to, firstRow[part + 1]);
+            if (lo < hi) parts[part].matMulRows(lo - firstRow[part], hi - firstRow[part], xs, count, outs, outShift + firstRow[part]);
         }
-        GgmlTiles.checkBatch(this, xs, outs, count);
-        Parallel.forRange(rows(), (long) cols * count, (from, to) -> mulRows(from, to, 0, xs, outs, count));
     }
 
     @Override
-    public void mulRows(int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
-        if (from < 0 || to > rows() || from > to) throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + rows());
-        if (from == to) return;
-        for (int part = partOf(from); part < parts.length && firstRow[part] < to; part++) {
-            int first = firstRow[part];
-            parts[part].mulRows(Math.max(from, first) - first, Math.min(to, firstRow[part + 1]) - first, outOffset + first, xs, outs, count);
+    public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        checkRange(from, to);
+        for (int part = 0; part < parts.length; part++) {
+            int lo = Math.max(from, firstRow[part]), hi = Math.min(to, firstRow[part + 1]);
+            if (lo < hi) parts[part].matVecRows(lo - firstRow[part], hi - firstRow[part], x, out, outShift + firstRow[part]);
         }
+    }
+
+    private void checkRange(int from, int to) {
+        if (from < 0 || to > rows() || from > to) throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of " + rows());
     }
 
     @Override

@@ -163,15 +163,15 @@ class GgmlKernelTest {
         // A window across all three parts, written at an offset: rows 3..14 land at 2..13 and nothing else is touched.
         float[][] window = new float[count][16];
         for (float[] w : window) java.util.Arrays.fill(w, Float.NaN);
-        stack.mulRows(3, 15, -1, xs, window, count);
+        stack.matMulRows(3, 15, xs, count, window, -1);
         for (int t = 0; t < count; t++) {
             for (int i = 0; i < 16; i++) {
                 if (i < 2 || i > 13) assertThat(window[t][i]).as("token %d untouched %d", t, i).isNaN();
                 else assertThat(window[t][i]).as("token %d window %d", t, i).isEqualTo(outs[t][i + 1]);
             }
         }
-        assertThatThrownBy(() -> stack.mulRows(3, 19, 0, xs, window, count)).isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> stack.mulRows(-1, 4, 0, xs, window, count)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> stack.matMulRows(3, 19, xs, count, window, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> stack.matMulRows(-1, 4, xs, count, window, 0)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test

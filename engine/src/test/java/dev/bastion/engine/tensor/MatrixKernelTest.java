@@ -173,6 +173,46 @@ class MatrixKernelTest {
         }
     }
 
+    /**
+     * Prefill's tiles (ROW_TILE rows widened once, four rows by four tokens in registers, scalar tails) against decode,
+     * bit for bit, over matrices large enough that the pool splits their rows at points that are not tile boundaries,
+     * stacked parts that start mid-tile, and batches with tokens left over after the groups of four.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {17, 200, 576})
+    void tiledPrefillEqualsDecodeAcrossTilesThreadsAndStackedParts(int cols) {
+        float[] w = randomArray(61 * cols);
+        MemorySegment bf16 = arena.allocate((long) w.length * 2);
+        for (int i = 0; i < w.length; i++) bf16.setAtIndex(SHORT, i, Dtypes.floatToBf16(w[i]));
+        Matrix f32 = new F32Matrix(f32Segment(w), 61, cols);
+        Matrix b = new Bf16Matrix(bf16, 61, cols);
+        Matrix stacked = new StackedMatrix(java.util.List.of(
+                new Bf16Matrix(bf16.asSlice(0, 13L * cols * 2), 13, cols), f32, new Bf16Matrix(bf16, 61, cols)));
+        for (Matrix m : java.util.List.of(f32, b, stacked)) {
+            for (int batch : new int[] {4, 13, 64}) {
+                float[][] xs = new float[batch][];
+                float[][] outs = new float[batch][m.rows()];
+                for (int t = 0; t < batch; t++) xs[t] = randomArray(cols);
+                m.matMul(xs, outs, batch);
+                for (int t = 0; t < batch; t++) {
+                    float[] single = new float[m.rows()];
+                    m.matVec(xs[t], single);
+                    assertThat(outs[t]).as("%s, batch %d, token %d", m.getClass().getSimpleName(), batch, t).isEqualTo(single);
+                    for (int r = 0; r < m.rows(); r++) assertThat(m.dotRow(r, xs[t])).isEqualTo(single[r]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aStackedMatrixRefusesRowsOutsideItself() {
+        Matrix m = new StackedMatrix(java.util.List.of(new F32Matrix(f32Segment(randomArray(12)), 3, 4)));
+        float[][] xs = {new float[4]}, outs = {new float[3]};
+        assertThatThrownBy(() -> m.matMulRows(0, 4, xs, 1, outs, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> m.matMulRows(-1, 2, xs, 1, outs, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> m.matMulRows(2, 1, xs, 1, outs, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
     private void assertMatchesScalar(Matrix m, float[] w, int rows, int cols) {
         int batch = 6; // one group of four tokens sharing weight loads, then two single ones
         float[][] xs = new float[batch][];
