@@ -169,6 +169,17 @@ abstract class EncryptedHistoryContract {
     }
 
     @Test
+    void aTitleOfTheLongestAllowedLengthStillFitsOnceEncrypted() throws Exception {
+        String longest = "日".repeat(ConversationsModule.MAX_TITLE); // 600 bytes of UTF-8, ~850 characters sealed (V35)
+        String id = create(web.aliceKey, longest);
+        assertThat(raw("SELECT title FROM web_conversations WHERE id = ?", id)).hasSizeGreaterThan(800);
+        assertThat(get(web.aliceKey, id).get("title").asText()).isEqualTo(longest);
+        String renamed = "😀".repeat(ConversationsModule.MAX_TITLE / 2);
+        web.ok(web.send("PATCH", PATH + "/" + id, web.aliceKey, JSON.writeValueAsString(Map.of("title", renamed))), 200);
+        assertThat(get(web.aliceKey, id).get("title").asText()).isEqualTo(renamed);
+    }
+
+    @Test
     void searchFindsEncryptedTextInTheUsersOwnConversationsOnly() throws Exception {
         String mine = create(web.aliceKey, TITLE);
         turn(web.aliceKey, mine, PHRASE);
