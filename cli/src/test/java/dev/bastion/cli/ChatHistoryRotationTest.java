@@ -7,6 +7,10 @@ import dev.bastion.web.conversations.ConversationStore;
 import dev.bastion.web.conversations.Message;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,10 +55,14 @@ class ChatHistoryRotationTest {
         new Random(7).nextBytes(secret);
         Files.writeString(newKey, Base64.getEncoder().encodeToString(secret) + "\n");
         SecretCommand.Rotate rotate = new SecretCommand.Rotate();
+        CommandLine line = new CommandLine(rotate); // injects the --home mixin the environment goes into
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        line.setOut(new PrintWriter(out));
+        line.setErr(new PrintWriter(err));
         rotate.home.environment = Map.of(ModelSecret.ENV_NEW_KEY_FILE, newKey.toString());
-        CliRun rotated = CliRun.run(home, rotate);
-        assertThat(rotated.exit()).as(rotated.err()).isZero();
-        assertThat(rotated.out()).contains("re-wrapped");
+        assertThat(line.execute("--home", home.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("re-wrapped");
         assertThat(home.resolve(ModelSecret.MODELS_KEY_FILE)).exists();
 
         // a fresh open of the home, as the restarted server does
