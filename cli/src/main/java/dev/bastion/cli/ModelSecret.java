@@ -25,18 +25,13 @@ final class ModelSecret {
     /** The new secret {@code secret rotate} moves to: a file (base64 of 32 bytes), never a command-line argument. */
     static final String ENV_NEW_KEY_FILE = "BASTION_NEW_SECRET_KEY_FILE";
     /** {@code on}: every blob written to the store is encrypted. */
-    static final String ENV_ENCRYPT = "BASTION_ENCRYPT_MODELS";
+    static final String ENV_ENCRYPT = dev.bastion.security.EncryptionSwitch.ENV;
 
     private ModelSecret() {}
 
     /** Whether the home's switch is on ({@code on}, {@code true}, {@code 1}); anything else but off is an error. */
     static boolean encryptAll(Map<String, String> env) {
-        String value = env.getOrDefault(ENV_ENCRYPT, "off").trim().toLowerCase(java.util.Locale.ROOT);
-        return switch (value) {
-            case "on", "true", "1" -> true;
-            case "off", "false", "0", "" -> false;
-            default -> throw new IllegalArgumentException(ENV_ENCRYPT + " must be on or off, not '" + value + "'");
-        };
+        return dev.bastion.security.EncryptionSwitch.on(env);
     }
 
     /**

@@ -122,6 +122,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         WebSessionsModule webSessions = WebSessionsModule.fromEnvironment(services, env, securityConfig.tlsEnabled());
         dev.bastion.web.files.Uploads uploads = dev.bastion.web.files.Uploads.open(services, env);
+        var conversations = dev.bastion.web.conversations.ConversationStore.open(services, env); // keyed like models: docs/encryption.md
         Path importRoot = importRoot(env.get(IMPORT_ROOT_ENV));
         if (importRoot == null && env.get(IMPORT_ROOT_ENV) != null && !env.get(IMPORT_ROOT_ENV).isBlank()) {
             err.println("bastion serve: " + IMPORT_ROOT_ENV + " must name an existing directory");
@@ -133,8 +134,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .withModule(upstreams)
                 .withModule(mcp)
                 .withModule(webSessions)
-                .withModule(new dev.bastion.web.conversations.ConversationsModule(services.database()))
-                .withModule(new dev.bastion.web.conversations.ChatTurnsModule(services.database(), uploads))
+                .withModule(new dev.bastion.web.conversations.ConversationsModule(conversations))
+                .withModule(new dev.bastion.web.conversations.ChatTurnsModule(conversations, uploads))
                 .withModule(new dev.bastion.web.files.FilesModule(uploads, services.audit()))
                 .withModule(new dev.bastion.web.pages.WebPagesModule(webSessions))
                 .withModule(new dev.bastion.web.admin.AdminConsoleModule(services, webSessions))

@@ -123,6 +123,33 @@ class ServeCommandTest {
     }
 
     @Test
+    void theHomesEncryptionSwitchEncryptsChatHistory() throws Exception {
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString(), "BASTION_ENCRYPT_MODELS", "on"));
+        StringWriter out = new StringWriter();
+        String url = serve(serve, out, "--host", "127.0.0.1:0");
+        String title = "Lantern keeper ledger";
+        try {
+            String key = Files.readString(home.resolve("admin.key")).strip();
+            HttpResponse<String> created = client.send(HttpRequest.newBuilder(URI.create(url + "/web/api/conversations"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"" + title + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body()).get("id").asText();
+            assertThat(get(url + "/web/api/conversations/" + id, key).body()).contains(title);
+            assertThat(get(url + "/web/api/conversations?q=lantern", key).body()).contains(id);
+        } finally {
+            serve.stop();
+        }
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        try (var files = Files.list(home)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("bastion.db")).toList()) {
+                assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).as(file.toString())
+                        .doesNotContain(title);
+            }
+        }
+    }
+
+    @Test
     void insecureNoAuthServesWithoutKeysOnLoopback() throws Exception {
         ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString()));
         StringWriter out = new StringWriter();

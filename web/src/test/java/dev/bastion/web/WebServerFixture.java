@@ -57,6 +57,7 @@ public final class WebServerFixture implements AutoCloseable {
     public final SecurityServices security;
     public final Credits credits;
     public final BastionServer server;
+    public final ConversationStore conversations;
     public final String aliceKey;
     public final String bobKey;
     public final long aliceId;
@@ -82,7 +83,8 @@ public final class WebServerFixture implements AutoCloseable {
         credits.ledger().grant(aliceId, GRANT, "grant-alice", "test", null);
         credits.ledger().grant(bobId, GRANT, "grant-bob", "test", null);
         Uploads uploads = new Uploads(security.database(), home, limits, Clock.systemUTC());
-        ConversationStore conversations = new ConversationStore(security.database(), Clock.systemUTC());
+        // keyed from the server secret; BASTION_ENCRYPT_MODELS in the environment turns history encryption on
+        conversations = ConversationStore.open(security, environment);
         BindAddress bind = new BindAddress("127.0.0.1", 0);
         SecurityConfig config = SecurityConfig.defaults().withBind(bind.host(), bind.port())
                 .withRateLimits(new RateLimits(100_000, 100_000, 100_000, Duration.ofMinutes(1)));

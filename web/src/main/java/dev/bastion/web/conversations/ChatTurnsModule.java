@@ -40,11 +40,6 @@ public final class ChatTurnsModule implements ServerModule {
         this.uploads = uploads;
     }
 
-    /** Turns on the conversations kept in the security database. */
-    public ChatTurnsModule(dev.bastion.security.db.Database database, Uploads uploads) {
-        this(new ConversationStore(database, java.time.Clock.systemUTC()), uploads);
-    }
-
     @Override
     public void bind(ServerServices services) {
         this.chats = services.chats();
@@ -53,6 +48,7 @@ public final class ChatTurnsModule implements ServerModule {
     @Override
     public void register(JavalinConfig config) {
         config.routes.post(ConversationsModule.PATH + "/{id}/reply", this::reply, Access.MODELS_USE);
+        ConversationsModule.handleUnreadable(config);
     }
 
     private void reply(Context ctx) throws InterruptedException {

@@ -32,15 +32,14 @@ public final class ConversationsModule implements ServerModule {
     static final int MAX_APPEND = 100;
     static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
 
+    static final String UNREADABLE = "conversation cannot be read: it does not decrypt with this server's secret,"
+            + " or its stored rows were tampered with (see the server log)";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConversationsModule.class);
+
     private final ConversationStore store;
 
     public ConversationsModule(ConversationStore store) {
         this.store = store;
-    }
-
-    /** Conversations kept in the security database ({@code --insecure-no-auth}'s local operator is user 0). */
-    public ConversationsModule(dev.bastion.security.db.Database database) {
-        this(new ConversationStore(database, java.time.Clock.systemUTC()));
     }
 
     @Override
@@ -52,6 +51,18 @@ public final class ConversationsModule implements ServerModule {
         config.routes.delete(PATH + "/{id}", this::delete, Access.MODELS_USE);
         config.routes.post(PATH + "/{id}/messages", this::append, Access.MODELS_USE);
         config.routes.get(PATH + "/{id}/export", this::export, Access.MODELS_USE);
+        handleUnreadable(config);
+    }
+
+    /**
+     * History that does not decrypt (another server secret, or rows moved or altered in the database) answers 500
+     * with a generic text: the details (ids and column, never content) go to the server log only.
+     */
+    static void handleUnreadable(JavalinConfig config) {
+        config.routes.exception(HistoryCipher.UnreadableException.class, (e, ctx) -> {
+            LOG.error("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            dev.bastion.api.security.ErrorResponses.write(ctx, 500, UNREADABLE, "server_error", null);
+        });
     }
 
     private void list(Context ctx) {

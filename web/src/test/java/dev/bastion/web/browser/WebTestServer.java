@@ -118,12 +118,13 @@ public final class WebTestServer implements AutoCloseable {
 
     private void listen() throws IOException {
         dev.bastion.web.files.Uploads uploads = dev.bastion.web.files.Uploads.open(security, env);
+        var conversations = dev.bastion.web.conversations.ConversationStore.open(security, env);
         SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults(), security.keys(), security.audit());
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", port)))
                 .withModule(new SecurityAdminRoutes(security))
                 .withModule(sessions)
-                .withModule(new ConversationsModule(security.database()))
-                .withModule(new dev.bastion.web.conversations.ChatTurnsModule(security.database(), uploads))
+                .withModule(new ConversationsModule(conversations))
+                .withModule(new dev.bastion.web.conversations.ChatTurnsModule(conversations, uploads))
                 .withModule(new dev.bastion.web.files.FilesModule(uploads, security.audit()))
                 .withModule(new WebPagesModule(sessions))
                 .withModule(new CreditsRoutes(credits, security))
