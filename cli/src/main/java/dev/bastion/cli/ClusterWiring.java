@@ -4,7 +4,7 @@ import dev.bastion.api.ServerConfig;
 import dev.bastion.cluster.ClusterIdentity;
 import dev.bastion.cluster.ClusterModule;
 import dev.bastion.cluster.ClusterSettings;
-import dev.bastion.cluster.PemBundleIdentity;
+import dev.bastion.cluster.pki.FileClusterIdentity;
 import dev.bastion.security.AuditLog;
 
 import java.io.PrintWriter;
@@ -24,7 +24,7 @@ final class ClusterWiring {
         if (!settings.enabled()) return config;
         // a peer's forwarded caller is only as good as the authentication the receiving node did
         if (insecureNoAuth) throw new IllegalArgumentException("a cluster node needs authentication (not --insecure-no-auth)");
-        ClusterIdentity identity = PemBundleIdentity.load(settings.clusterDir());
+        ClusterIdentity identity = FileClusterIdentity.load(settings.clusterDir());
         out.println("Cluster node '" + identity.nodeName() + "' of cluster '" + settings.clusterName() + "': node port "
                 + settings.nodePort() + " (mutual TLS), member port " + settings.clusterPort() + ", members "
                 + (settings.members().isEmpty() ? "(none: a cluster of one)" : String.join(",", settings.members())));

@@ -6,6 +6,8 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import dev.bastion.cluster.pki.ClusterCa;
+import dev.bastion.cluster.pki.TestPki;
 import dev.bastion.credits.Accounts;
 import dev.bastion.credits.Credits;
 import dev.bastion.credits.CreditsConfig;
@@ -70,7 +72,7 @@ class ClusterNodesTest {
     private static final Map<String, Node> nodes = new LinkedHashMap<>();
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Map<String, String> env;
-    private static TestClusterCa ca;
+    private static ClusterCa ca;
     private static String aliceKey;
     private static String rootKey;
     private static long aliceId;
@@ -93,7 +95,7 @@ class ClusterNodesTest {
         try (Credits credits = credits()) {
             credits.ledger().grant(aliceId, GRANTED, "initial", "test", null);
         }
-        ca = TestClusterCa.create("Bastion test cluster CA");
+        ca = TestPki.ca(dir.resolve("ca"));
         // 8 layers of 512: slow enough that an unlimited generation is still streaming when its node is killed
         TinyModelSpec spec = new TinyModelSpec(512, 1376, 8, 8, 4, 0, DType.BF16, false, false, 1);
         Path model = TinyModelFixture.model(dir.resolve("model"), Architecture.LLAMA, spec);
@@ -108,7 +110,7 @@ class ClusterNodesTest {
         for (String name : names) {
             Path home = Files.createDirectories(dir.resolve(name));
             if (!name.equals("node-a")) new ModelStore(home).importDirectory(model, ModelName.parse("tiny"), null);
-            ca.writeBundle(name, home.resolve("cluster"));
+            ca.issueNode(name, List.of("127.0.0.1"), home.resolve("cluster")); // BASTION_NODE_ADDRESS
             int[] p = ports.get(name);
             nodes.put(name, new Node(name, home, p[0], p[1], p[2], launch(home, p, String.join(",", members))));
         }
@@ -206,7 +208,7 @@ class ClusterNodesTest {
         HttpRequest asRoot = HttpRequest.newBuilder(URI.create(nodeUrl + "/api/generate"))
                 .header(ForwardedIdentity.HEADER, forwarded).POST(HttpRequest.BodyPublishers.ofString(SHORT)).build();
         // a certificate with the same node name from another CA
-        ClusterIdentity rogue = TestClusterCa.create("Bastion test cluster CA").issue("node-a");
+        ClusterIdentity rogue = TestPki.node(TestPki.ca(dir.resolve("rogue-ca")), "node-a", dir.resolve("rogue"));
         try (HttpClient stranger = HttpClient.newBuilder().sslContext(rogue.sslContext()).build()) {
             assertThatThrownBy(() -> stranger.send(asRoot, HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
         }
@@ -222,12 +224,26 @@ class ClusterNodesTest {
             assertThatThrownBy(() -> anonymous.send(asRoot, HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
         }
         // a cluster node reaches the model endpoints there, and nothing else
-        try (HttpClient peer = HttpClient.newBuilder().sslContext(ca.issue("node-b").sslContext()).build()) {
+        ClusterIdentity x = TestPki.node(ca, "node-x", dir.resolve("node-x"));
+        try (HttpClient peer = HttpClient.newBuilder().sslContext(x.sslContext()).build()) {
             HttpResponse<String> tags = peer.send(HttpRequest.newBuilder(URI.create(nodeUrl + "/api/tags"))
                     .header(ForwardedIdentity.HEADER, forwarded).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(tags.statusCode()).isEqualTo(404);
             assertThat(peer.send(asRoot, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+            // revoked while its connection is open: the next request on that connection is refused (a new
+            // handshake would fail instead, with an IOException, not a 403)
+            assertThat(ca.revoke("node-x")).isNotEmpty();
+            installRevocationList(c.home().resolve("cluster"));
+            HttpResponse<String> revoked = peer.send(asRoot, HttpResponse.BodyHandlers.ofString());
+            assertThat(revoked.statusCode()).isEqualTo(403);
+            assertThat(revoked.body()).contains("cluster certificate").doesNotContain("node-x").doesNotContain("revoked");
+            assertThat(revoked.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
         }
+        try (HttpClient reconnecting = HttpClient.newBuilder().sslContext(x.sslContext()).build()) {
+            assertThatThrownBy(() -> reconnecting.send(asRoot, HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        }
+        assertThat(read(c.home().resolve("node.log"))).contains("refused a request on the node port").contains("revoked");
         // the forwarded identity is worth nothing on the public port
         HttpResponse<String> claimed = http.send(HttpRequest.newBuilder(URI.create(c.url() + "/api/generate"))
                 .header(ForwardedIdentity.HEADER, forwarded).POST(HttpRequest.BodyPublishers.ofString(SHORT)).build(),
@@ -359,6 +375,14 @@ class ClusterNodesTest {
     }
 
     // --- helpers
+
+    /** Copies the CA's revocation list into a node's bundle, atomically, as an operator's copy would land. */
+    private static void installRevocationList(Path bundle) throws IOException {
+        Path staged = bundle.resolve("crl.pem.new");
+        Files.copy(ca.directory().resolve(ClusterCa.CRL), staged, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, bundle.resolve(ClusterCa.CRL), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
 
     private static void signal(String signal, Process process) throws Exception {
         assertThat(new ProcessBuilder("sh", "-c", "kill -" + signal + " " + process.pid()).start().waitFor()).isZero();
