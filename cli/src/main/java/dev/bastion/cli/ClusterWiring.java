@@ -17,6 +17,18 @@ final class ClusterWiring {
     private ClusterWiring() {
     }
 
+    /**
+     * The environment with {@code BASTION_NODE_NAME} set from this node's certificate when the cluster is on and it is
+     * unset: nodes sharing one database each keep their own audit chain (and credit reservations) under that name.
+     */
+    static Map<String, String> withNodeName(Map<String, String> env, Path home) {
+        ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
+        if (!settings.enabled() || settings.nodeName() != null) return env;
+        Map<String, String> named = new java.util.HashMap<>(env);
+        named.put(ClusterSettings.ENV_NODE_NAME, FileClusterIdentity.load(settings.clusterDir()).nodeName());
+        return Map.copyOf(named);
+    }
+
     /** The server config with the cluster module when the environment turns it on; unchanged otherwise. */
     static ServerConfig withCluster(ServerConfig config, Map<String, String> env, Path home, boolean insecureNoAuth,
                                     AuditLog audit, PrintWriter out) {

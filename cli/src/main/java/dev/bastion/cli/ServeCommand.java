@@ -107,6 +107,7 @@ public final class ServeCommand implements Callable<Integer> {
         Credits credits;
         try {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
+            home.environment = ClusterWiring.withNodeName(env, home.resolve()); // a node's own audit chain
             services = home.openSecurity();
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
             credits = Credits.open(services, env);

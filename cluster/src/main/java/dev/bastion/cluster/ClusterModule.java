@@ -86,6 +86,11 @@ public final class ClusterModule implements ServerModule {
                     + "' differs from the name in this node's certificate");
         }
         requireAddressInCertificate(settings.nodeAddress(), identity.certificate());
+        if (audit != null && !audit.chain().equals(identity.nodeName())) {
+            // nodes share the database: under another name this node's audit chain would be some other node's
+            throw new IllegalArgumentException("this node's audit chain is '" + audit.chain() + "' but its certificate"
+                    + " names it '" + identity.nodeName() + "'; set BASTION_NODE_NAME=" + identity.nodeName());
+        }
         this.settings = settings;
         this.identity = identity;
         this.audit = audit;

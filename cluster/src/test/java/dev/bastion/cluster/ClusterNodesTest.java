@@ -182,6 +182,14 @@ class ClusterNodesTest {
             assertThat(credits.ledger().verify().problems()).isEmpty();
         }
         assertThat(post("node-a", "/api/generate", SHORT, "bst_not-a-key", null).statusCode()).isEqualTo(401);
+        // every node keeps its own audit chain on the shared database: none reads the others' records as a gap
+        for (Node n : nodes.values()) {
+            Map<String, String> own = new HashMap<>(env);
+            own.put(ClusterSettings.ENV_NODE_NAME, n.name());
+            assertThat(SecurityServices.verifyAudit(n.home(), own).describe()).as(n.name() + "'s audit chain").startsWith("ok");
+            assertThat(read(n.home().resolve(dev.bastion.security.AuditLog.FILE_NAME))).doesNotContain("audit.gap");
+            assertThat(read(n.home().resolve("node.log"))).doesNotContain("TAMPERED");
+        }
     }
 
     @Test
@@ -401,6 +409,7 @@ class ClusterNodesTest {
         pb.environment().put(ClusterSettings.ENV_NODE_PORT, Integer.toString(p[1]));
         pb.environment().put(ClusterSettings.ENV_CLUSTER_PORT, Integer.toString(p[2]));
         pb.environment().put(ClusterSettings.ENV_NODE_ADDRESS, "127.0.0.1");
+        pb.environment().put(ClusterSettings.ENV_NODE_NAME, home.getFileName().toString()); // its own audit chain
         return pb.start();
     }
 
