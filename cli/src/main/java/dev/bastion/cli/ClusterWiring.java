@@ -5,6 +5,7 @@ import dev.bastion.cluster.ClusterIdentity;
 import dev.bastion.cluster.ClusterModule;
 import dev.bastion.cluster.ClusterSettings;
 import dev.bastion.cluster.pki.FileClusterIdentity;
+import dev.bastion.credits.Credits;
 import dev.bastion.security.AuditLog;
 
 import java.io.PrintWriter;
@@ -31,7 +32,7 @@ final class ClusterWiring {
 
     /** The server config with the cluster module when the environment turns it on; unchanged otherwise. */
     static ServerConfig withCluster(ServerConfig config, Map<String, String> env, Path home, boolean insecureNoAuth,
-                                    AuditLog audit, PrintWriter out) {
+                                    AuditLog audit, Credits credits, PrintWriter out) {
         ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
         if (!settings.enabled()) return config;
         // a peer's forwarded caller is only as good as the authentication the receiving node did
@@ -40,6 +41,7 @@ final class ClusterWiring {
         out.println("Cluster node '" + identity.nodeName() + "' of cluster '" + settings.clusterName() + "': node port "
                 + settings.nodePort() + " (mutual TLS), member port " + settings.clusterPort() + ", members "
                 + (settings.members().isEmpty() ? "(none: a cluster of one)" : String.join(",", settings.members())));
-        return config.withModule(new ClusterModule(settings, identity, audit));
+        return config.withModule(new ClusterModule(settings, identity, audit,
+                credits == null ? (node, leftAt) -> 0 : credits::releaseNode));
     }
 }

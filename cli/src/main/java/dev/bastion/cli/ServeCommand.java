@@ -171,7 +171,7 @@ public final class ServeCommand implements Callable<Integer> {
                 : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
         config = config.withModule(new CreditsRoutes(credits, services));
         try {
-            config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), out);
+            config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), credits, out);
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;

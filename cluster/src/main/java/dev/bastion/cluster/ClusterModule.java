@@ -34,6 +34,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import java.io.IOException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -46,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntBiFunction;
 
 /**
  * The cluster as a server module: a second listener (the node port, mutual TLS under the cluster CA) that serves only
@@ -76,11 +78,22 @@ public final class ClusterModule implements ServerModule {
         t.setDaemon(true);
         return t;
     });
+    private final ToIntBiFunction<String, Instant> releaseReservations;
     private volatile LocalModels models = LocalModels.NONE;
     private volatile ClusterMembership membership;
 
     /** @param audit where forwarded and served requests are recorded (null: not recorded) */
     public ClusterModule(ClusterSettings settings, ClusterIdentity identity, AuditLog audit) {
+        this(settings, identity, audit, (node, leftAt) -> 0);
+    }
+
+    /**
+     * @param releaseReservations releases the credit reservations a node that left the cluster made before it left
+     *                            (e.g. {@code Credits::releaseNode}); called on one survivor, and harmless if on several
+     */
+    public ClusterModule(ClusterSettings settings, ClusterIdentity identity, AuditLog audit,
+                         ToIntBiFunction<String, Instant> releaseReservations) {
+        this.releaseReservations = releaseReservations;
         if (settings.nodeName() != null && !settings.nodeName().equals(identity.nodeName())) {
             throw new IllegalArgumentException("BASTION_NODE_NAME '" + settings.nodeName()
                     + "' differs from the name in this node's certificate");
@@ -137,7 +150,7 @@ public final class ClusterModule implements ServerModule {
 
     @Override
     public void start() {
-        membership = new ClusterMembership(settings, identity, this::localState);
+        membership = new ClusterMembership(settings, identity, this::localState, this::nodeGone);
         watchdog.scheduleWithFixedDelay(this::abandonGoneNodes, 500, 500, TimeUnit.MILLISECONDS);
         LOG.info("node {} joined cluster '{}' (node port {}, member port {})", identity.nodeName(),
                 settings.clusterName(), settings.nodePort(), settings.clusterPort());
@@ -261,6 +274,16 @@ public final class ClusterModule implements ServerModule {
             } finally {
                 inFlight.remove(watch);
             }
+        }
+    }
+
+    /** A node left (or failed): what it reserved for requests it will never finish goes back to the users. */
+    private void nodeGone(String node, Instant leftAt) {
+        int released = releaseReservations.applyAsInt(node, leftAt);
+        LOG.warn("node {} left the cluster; released {} credit reservation(s) it held", node, released);
+        if (audit != null) {
+            audit.append(new AuditEvent(null, "system", "cluster.node_gone", node, "success",
+                    Map.of("released_reservations", Integer.toString(released))));
         }
     }
 

@@ -11,6 +11,7 @@ import dev.bastion.cluster.pki.TestPki;
 import dev.bastion.credits.Accounts;
 import dev.bastion.credits.Credits;
 import dev.bastion.credits.CreditsConfig;
+import dev.bastion.credits.Ledger;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.testing.TinyModelFixture;
@@ -318,6 +319,7 @@ class ClusterNodesTest {
     void killingTheServingNodeEndsItsStreamsWithAnErrorAndNewRequestsReachTheOthers() throws Exception {
         String endless = "{\"model\":\"tiny\",\"prompt\":\"once upon a time\",\"options\":{\"num_predict\":-1,\"num_ctx\":4096}}";
         List<String> lines = new ArrayList<>();
+        long killedAt = 0;
         // a random tiny model may sample its end token early: then the stream is over before the kill, and we try again
         for (int attempt = 1; attempt <= 3 && lines.isEmpty(); attempt++) {
             String requestId = "doomed-" + attempt;
@@ -335,7 +337,14 @@ class ClusterNodesTest {
                 await(Duration.ofSeconds(5), () -> field("node-a", "node-b", "draining") == 0, "B back");
                 read.add(reader.readLine());
                 if (read.getLast() == null || JSON.readTree(read.getLast()).path("done").asBoolean()) continue;
+                try (Credits credits = credits()) {
+                    List<Ledger.OpenReservation> open = credits.ledger().openReservations(aliceId);
+                    if (open.isEmpty()) continue; // it ended (and was settled) just after its second line
+                    assertThat(open).as("C holds the doomed request's reservation")
+                            .extracting(Ledger.OpenReservation::node).containsExactly("node-c");
+                }
                 Process c = nodes.get("node-c").process();
+                killedAt = System.nanoTime();
                 c.destroyForcibly(); // SIGKILL
                 c.waitFor();
                 for (String line; (line = reader.readLine()) != null; ) read.add(line);
@@ -356,6 +365,21 @@ class ClusterNodesTest {
         System.out.println("first request after kill -9 of the serving node answered in " + millis + " ms");
         assertThat(millis).as("reaches B within seconds").isLessThan(30_000);
         await(Duration.ofSeconds(20), () -> status("node-a").path("nodes").size() == 2, "C leaves A's view");
+
+        // a survivor releases what C reserved for the request it will never finish: nothing lost, nothing doubled
+        await(Duration.ofSeconds(20), () -> {
+            try (Credits credits = credits()) {
+                return credits.ledger().openReservations(aliceId).isEmpty();
+            }
+        }, "C's reservation released by a survivor");
+        System.out.println("C's credit reservation released " + (System.nanoTime() - killedAt) / 1_000_000
+                + " ms after its kill -9");
+        try (Credits credits = credits()) {
+            assertThat(credits.ledger().verify().problems()).isEmpty();
+            assertThat(credits.ledger().balanceOfUser(aliceId) + credits.ledger().balance(Accounts.revenue("model:tiny:latest")))
+                    .as("every credit granted is with alice or earned, once").isEqualTo(GRANTED);
+        }
+        assertThat(audit("node-a") + "\n" + audit("node-b")).contains("cluster.node_gone").contains("\"released_reservations\":\"1\"");
     }
 
     @Test

@@ -38,7 +38,7 @@ public final class TestNodeMain {
         Credits credits = Credits.open(services, env);
         ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", port)))
-                .withModule(new ClusterModule(settings, identity, services.audit()));
+                .withModule(new ClusterModule(settings, identity, services.audit(), credits::releaseNode));
         BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
                 new CreditsMetering(credits, services.audit())).start();
         System.out.println("READY " + server.port());
