@@ -259,7 +259,8 @@ public final class ClusterModule implements ServerModule {
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Content-Type", Optional.ofNullable(ctx.contentType()).orElse("application/json"));
             headers.put(RequestContext.REQUEST_ID_HEADER, RequestContext.requestId(ctx));
-            headers.put(ForwardedIdentity.HEADER, ForwardedIdentity.encode(caller));
+            headers.put(ForwardedIdentity.HEADER, ForwardedIdentity.encode(caller,
+                    ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE)));
             Forwarder.InFlight watch = new Forwarder.InFlight(node.name());
             inFlight.add(watch);
             try {
