@@ -27,12 +27,21 @@ public final class AuditCommand implements Runnable {
         int run() {
             // Opens nothing that creates: a missing server secret is reported, never replaced.
             java.nio.file.Path file = home.resolve().resolve(AuditLog.FILE_NAME);
-            AuditLog.VerificationResult result = SecurityServices.verifyAudit(home.resolve(), home.environment);
+            java.util.Map<String, String> env;
+            try {
+                env = ClusterWiring.withNodeName(home.environment, home.resolve()); // a cluster node's own chain
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                err().println("audit log " + file + ": cannot tell this node's name: " + e.getMessage());
+                return 1;
+            }
+            AuditLog.VerificationResult result = SecurityServices.verifyAudit(home.resolve(), env);
+            String chain = SecurityServices.nodeName(env);
+            String prefix = chain.equals(dev.bastion.security.AuditAnchor.LOCAL) ? "" : "node " + chain + ": ";
             if (result.ok()) {
-                out().println(result.describe() + (Files.exists(file) ? "" : " (no audit log yet at " + file + ")"));
+                out().println(prefix + result.describe() + (Files.exists(file) ? "" : " (no audit log yet at " + file + ")"));
                 return 0;
             }
-            err().println("audit log " + file + ": " + result.describe());
+            err().println(prefix + "audit log " + file + ": " + result.describe());
             return 1;
         }
     }

@@ -4,7 +4,8 @@ import dev.bastion.api.ServerConfig;
 import dev.bastion.cluster.ClusterIdentity;
 import dev.bastion.cluster.ClusterModule;
 import dev.bastion.cluster.ClusterSettings;
-import dev.bastion.cluster.PemBundleIdentity;
+import dev.bastion.cluster.pki.FileClusterIdentity;
+import dev.bastion.credits.Credits;
 import dev.bastion.security.AuditLog;
 
 import java.io.PrintWriter;
@@ -17,17 +18,30 @@ final class ClusterWiring {
     private ClusterWiring() {
     }
 
+    /**
+     * The environment with {@code BASTION_NODE_NAME} set from this node's certificate when the cluster is on and it is
+     * unset: nodes sharing one database each keep their own audit chain (and credit reservations) under that name.
+     */
+    static Map<String, String> withNodeName(Map<String, String> env, Path home) {
+        ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
+        if (!settings.enabled() || settings.nodeName() != null) return env;
+        Map<String, String> named = new java.util.HashMap<>(env);
+        named.put(ClusterSettings.ENV_NODE_NAME, FileClusterIdentity.load(settings.clusterDir()).nodeName());
+        return Map.copyOf(named);
+    }
+
     /** The server config with the cluster module when the environment turns it on; unchanged otherwise. */
     static ServerConfig withCluster(ServerConfig config, Map<String, String> env, Path home, boolean insecureNoAuth,
-                                    AuditLog audit, PrintWriter out) {
+                                    AuditLog audit, Credits credits, PrintWriter out) {
         ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
         if (!settings.enabled()) return config;
         // a peer's forwarded caller is only as good as the authentication the receiving node did
         if (insecureNoAuth) throw new IllegalArgumentException("a cluster node needs authentication (not --insecure-no-auth)");
-        ClusterIdentity identity = PemBundleIdentity.load(settings.clusterDir());
+        ClusterIdentity identity = FileClusterIdentity.load(settings.clusterDir());
         out.println("Cluster node '" + identity.nodeName() + "' of cluster '" + settings.clusterName() + "': node port "
                 + settings.nodePort() + " (mutual TLS), member port " + settings.clusterPort() + ", members "
                 + (settings.members().isEmpty() ? "(none: a cluster of one)" : String.join(",", settings.members())));
-        return config.withModule(new ClusterModule(settings, identity, audit));
+        return config.withModule(new ClusterModule(settings, identity, audit,
+                credits == null ? (node, leftAt) -> 0 : credits::releaseNode));
     }
 }

@@ -107,6 +107,7 @@ public final class ServeCommand implements Callable<Integer> {
         Credits credits;
         try {
             securityConfig = security.toConfig(env).withBind(bind.host(), bind.port());
+            home.environment = ClusterWiring.withNodeName(env, home.resolve()); // a node's own audit chain
             services = home.openSecurity();
             if (!store.hasKey()) store = home.openStore(); // on a fresh home the server secret exists only now
             chain = new SecurityFilterChain(securityConfig, services.keys(), services.audit());
@@ -173,7 +174,7 @@ public final class ServeCommand implements Callable<Integer> {
                 : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
         config = config.withModule(new CreditsRoutes(credits, services));
         try {
-            config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), out);
+            config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), credits, out);
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;

@@ -123,14 +123,14 @@ class ClusterStatusDrainTest {
     void serveJoinsAClusterOnlyWhenTurnedOnWithAuthenticationAndABundle() {
         ServerConfig config = ServerConfig.defaults(new BindAddress("127.0.0.1", 0));
         PrintWriter out = new PrintWriter(new StringWriter());
-        assertThat(ClusterWiring.withCluster(config, Map.of(), home, false, null, out)).isSameAs(config);
-        assertThatThrownBy(() -> ClusterWiring.withCluster(config, Map.of("BASTION_CLUSTER", "on"), home, true, null, out))
+        assertThat(ClusterWiring.withCluster(config, Map.of(), home, false, null, null, out)).isSameAs(config);
+        assertThatThrownBy(() -> ClusterWiring.withCluster(config, Map.of("BASTION_CLUSTER", "on"), home, true, null, null, out))
                 .hasMessageContaining("needs authentication");
-        assertThatThrownBy(() -> ClusterWiring.withCluster(config, Map.of("BASTION_CLUSTER", "on"), home, false, null, out))
-                .hasMessageContaining(home.resolve("cluster").toString()).hasMessageContaining("ca.crt");
-        assertThatThrownBy(() -> ClusterWiring.withCluster(config, Map.of("BASTION_CLUSTER", "maybe"), home, false, null, out))
+        assertThatThrownBy(() -> ClusterWiring.withCluster(config, Map.of("BASTION_CLUSTER", "on"), home, false, null, null, out))
+                .hasMessageContaining(home.resolve("cluster").toString()).hasMessageContaining("bastion cluster join");
+        assertThatThrownBy(() -> ClusterWiring.withCluster(config, Map.of("BASTION_CLUSTER", "maybe"), home, false, null, null, out))
                 .hasMessageContaining("BASTION_CLUSTER must be on or off");
         assertThatThrownBy(() -> ClusterWiring.withCluster(config, Map.of("BASTION_CLUSTER", "on",
-                "BASTION_NODE_PORT", "99999"), home, false, null, out)).hasMessageContaining("BASTION_NODE_PORT");
+                "BASTION_NODE_PORT", "99999"), home, false, null, null, out)).hasMessageContaining("BASTION_NODE_PORT");
     }
 }

@@ -3,6 +3,9 @@ package dev.bastion.cluster;
 import dev.bastion.security.SecretBox;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import java.security.cert.X509Certificate;
 
 /**
  * What a node proves and trusts: its certificate under the cluster CA, and the key that seals what it shares. Nothing
@@ -24,4 +27,13 @@ public interface ClusterIdentity {
      * traffic (TLS is an Enterprise feature), so shared state is readable and writable only with the cluster's key.
      */
     SecretBox stateKey();
+
+    /** This node's certificate: its SAN lists the addresses peers may dial it at. */
+    X509Certificate certificate();
+
+    /**
+     * The peer on the other end of {@code session}, re-checked now (issuer, validity, the revocation list as it is on
+     * disk): a connection opened before a revocation stays open, and only this check cuts the node off.
+     */
+    String verifyPeer(SSLSession session) throws SSLPeerUnverifiedException;
 }

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -49,6 +51,9 @@ public final class ClusterMembership implements AutoCloseable {
     private final IMap<String, byte[]> drains;
     private final ScheduledExecutorService timer;
     private final Map<String, Long> unreadableLogged = new ConcurrentHashMap<>();
+    /** Member UUID to node name, of every state this node has opened: who a removed member was. */
+    private final Map<String, String> knownMembers = new ConcurrentHashMap<>();
+    private final BiConsumer<String, Instant> nodeGone;
     private volatile Map<String, NodeState> snapshot = Map.of();
     private volatile Set<String> drained = Set.of();
     private NodeState lastPublished;
@@ -60,6 +65,16 @@ public final class ClusterMembership implements AutoCloseable {
      * @param local this node's current state; name, url, member and time are filled in here
      */
     public ClusterMembership(ClusterSettings settings, ClusterIdentity identity, Supplier<NodeState> local) {
+        this(settings, identity, local, (node, at) -> { });
+    }
+
+    /**
+     * @param nodeGone told, on one survivor only (the oldest member), which node left the cluster and when: it cleans up
+     *                 after the dead node (its credit reservations)
+     */
+    public ClusterMembership(ClusterSettings settings, ClusterIdentity identity, Supplier<NodeState> local,
+                             BiConsumer<String, Instant> nodeGone) {
+        this.nodeGone = nodeGone;
         this.settings = settings;
         this.self = identity.nodeName();
         this.sealed = new SealedStates(identity.stateKey());
@@ -76,7 +91,13 @@ public final class ClusterMembership implements AutoCloseable {
             @Override
             public void memberRemoved(MembershipEvent event) {
                 LOG.warn("cluster member left or failed: {}", event.getMember().getAddress());
-                forget(event.getMember().getUuid().toString());
+                Instant leftAt = Instant.now();
+                String uuid = event.getMember().getUuid().toString();
+                forget(uuid);
+                String name = knownMembers.remove(uuid);
+                // One survivor cleans up: Hazelcast's member list is in join order, the same on every member, so the
+                // oldest is one node. Should two act during a membership change, each cleanup is idempotent anyway.
+                if (name != null && !name.equals(self) && oldest(event)) timer.execute(() -> cleanUp(name, leftAt));
             }
         });
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -86,6 +107,19 @@ public final class ClusterMembership implements AutoCloseable {
         });
         tick();
         timer.scheduleWithFixedDelay(this::tick, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    private static boolean oldest(MembershipEvent event) {
+        var members = event.getMembers().iterator();
+        return members.hasNext() && members.next().localMember();
+    }
+
+    private void cleanUp(String node, Instant leftAt) {
+        try {
+            nodeGone.accept(node, leftAt);
+        } catch (RuntimeException e) {
+            LOG.warn("cleaning up after node {} failed (its reservations expire in time): {}", node, e.toString());
+        }
     }
 
     static Config config(ClusterSettings settings, String nodeName) {
@@ -177,6 +211,7 @@ public final class ClusterMembership implements AutoCloseable {
                 continue;
             }
             NodeState s = state.get();
+            if (!s.member().isEmpty() && liveMembers.contains(s.member())) knownMembers.put(s.member(), s.name());
             // replayed old entries and entries of members that are gone are not believed
             if (now - s.publishedAt() > settings.stateTtl().toMillis() || !liveMembers.contains(s.member())) continue;
             fresh.put(s.name(), s.draining(s.draining() || drained.contains(s.name())));

@@ -10,6 +10,7 @@ import dev.bastion.api.RequestContext;
 import dev.bastion.api.ServerModule;
 import dev.bastion.api.ServerServices;
 import dev.bastion.api.security.ErrorResponses;
+import dev.bastion.cluster.pki.NodeAddress;
 import dev.bastion.security.AuditEvent;
 import dev.bastion.security.AuditLog;
 import dev.bastion.security.Authenticator;
@@ -19,6 +20,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.NotFoundResponse;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -28,9 +30,13 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.io.IOException;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntBiFunction;
 
 /**
  * The cluster as a server module: a second listener (the node port, mutual TLS under the cluster CA) that serves only
@@ -56,6 +63,7 @@ public final class ClusterModule implements ServerModule {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterModule.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long SUSPECT_MILLIS = 10_000;
+    private static final String PEER_ATTRIBUTE = "bastion.cluster.peer";
 
     private final ClusterSettings settings;
     private final ClusterIdentity identity;
@@ -70,14 +78,31 @@ public final class ClusterModule implements ServerModule {
         t.setDaemon(true);
         return t;
     });
+    private final ToIntBiFunction<String, Instant> releaseReservations;
     private volatile LocalModels models = LocalModels.NONE;
     private volatile ClusterMembership membership;
 
     /** @param audit where forwarded and served requests are recorded (null: not recorded) */
     public ClusterModule(ClusterSettings settings, ClusterIdentity identity, AuditLog audit) {
+        this(settings, identity, audit, (node, leftAt) -> 0);
+    }
+
+    /**
+     * @param releaseReservations releases the credit reservations a node that left the cluster made before it left
+     *                            (e.g. {@code Credits::releaseNode}); called on one survivor, and harmless if on several
+     */
+    public ClusterModule(ClusterSettings settings, ClusterIdentity identity, AuditLog audit,
+                         ToIntBiFunction<String, Instant> releaseReservations) {
+        this.releaseReservations = releaseReservations;
         if (settings.nodeName() != null && !settings.nodeName().equals(identity.nodeName())) {
             throw new IllegalArgumentException("BASTION_NODE_NAME '" + settings.nodeName()
                     + "' differs from the name in this node's certificate");
+        }
+        requireAddressInCertificate(settings.nodeAddress(), identity.certificate());
+        if (audit != null && !audit.chain().equals(identity.nodeName())) {
+            // nodes share the database: under another name this node's audit chain would be some other node's
+            throw new IllegalArgumentException("this node's audit chain is '" + audit.chain() + "' but its certificate"
+                    + " names it '" + identity.nodeName() + "'; set BASTION_NODE_NAME=" + identity.nodeName());
         }
         this.settings = settings;
         this.identity = identity;
@@ -125,7 +150,7 @@ public final class ClusterModule implements ServerModule {
 
     @Override
     public void start() {
-        membership = new ClusterMembership(settings, identity, this::localState);
+        membership = new ClusterMembership(settings, identity, this::localState, this::nodeGone);
         watchdog.scheduleWithFixedDelay(this::abandonGoneNodes, 500, 500, TimeUnit.MILLISECONDS);
         LOG.info("node {} joined cluster '{}' (node port {}, member port {})", identity.nodeName(),
                 settings.clusterName(), settings.nodePort(), settings.clusterPort());
@@ -143,10 +168,65 @@ public final class ClusterModule implements ServerModule {
         return Optional.ofNullable(membership);
     }
 
-    /** The node port serves peers the routed endpoints and nothing else. */
+    /**
+     * Peers dial this node at {@code BASTION_NODE_ADDRESS} and check it against its certificate's SAN: a node whose
+     * address is not there would fail every handshake, so it is refused at start with the fix.
+     */
+    static void requireAddressInCertificate(String address, X509Certificate certificate) {
+        NodeAddress wanted = NodeAddress.parse(address);
+        List<String> san = new ArrayList<>();
+        try {
+            Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+            if (names != null) {
+                for (List<?> name : names) {
+                    if (name.size() == 2 && name.get(1) instanceof String value) san.add(value);
+                }
+            }
+        } catch (CertificateParsingException e) {
+            throw new IllegalArgumentException("this node's certificate has unreadable subject alternative names");
+        }
+        for (String value : san) {
+            try {
+                if (NodeAddress.parse(value).equals(wanted)) return;
+            } catch (IllegalArgumentException e) {
+                // not an address a peer could dial
+            }
+        }
+        throw new IllegalArgumentException("BASTION_NODE_ADDRESS '" + printable(address) + "' is not in this node's "
+                + "certificate (it names " + String.join(", ", san) + "); peers would refuse it. Issue a bundle with "
+                + "'bastion cluster join NODE --address " + printable(address) + "', or set the address it names");
+    }
+
+    /**
+     * The node port serves peers the routed endpoints and nothing else, and re-checks the peer's certificate on every
+     * request: a node revoked while its connection is open is cut off at its next request.
+     */
     private void nodePortGate(Context ctx) {
         if (!onNodePort(ctx)) return;
+        String peer = verifiedPeer(ctx);
+        if (peer == null) {
+            ErrorResponses.write(ctx, 403, "this node does not accept the caller's cluster certificate",
+                    "permission_error", "node_not_accepted");
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        ctx.attribute(PEER_ATTRIBUTE, peer);
         if (ctx.method() != HandlerType.POST || !ROUTED.contains(ctx.path())) throw new NotFoundResponse("not found");
+    }
+
+    /** The calling node's name if its certificate still passes, else null (logged with the reason). */
+    private String verifiedPeer(Context ctx) {
+        if (!(ctx.req().getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData tls)
+                || tls.sslSession() == null) {
+            LOG.warn("a request on the node port carried no TLS session; refused");
+            return null;
+        }
+        try {
+            return identity.verifyPeer(tls.sslSession());
+        } catch (SSLPeerUnverifiedException e) {
+            LOG.warn("refused a request on the node port from {}: {}", ctx.req().getRemoteAddr(), e.getMessage());
+            return null;
+        }
     }
 
     private boolean onNodePort(Context ctx) {
@@ -162,7 +242,8 @@ public final class ClusterModule implements ServerModule {
         if (ctx.method() != HandlerType.POST || !ROUTED.contains(ctx.path())) return;
         Principal caller = RequestContext.principal(ctx).orElse(null);
         if (onNodePort(ctx)) {
-            record(ctx, caller, "cluster.serve", ctx.path(), Map.of("from", peerName(ctx)));
+            String peer = ctx.attribute(PEER_ATTRIBUTE);
+            record(ctx, caller, "cluster.serve", ctx.path(), Map.of("from", peer == null ? "unknown" : printable(peer)));
             return;
         }
         ClusterMembership m = membership;
@@ -178,7 +259,8 @@ public final class ClusterModule implements ServerModule {
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Content-Type", Optional.ofNullable(ctx.contentType()).orElse("application/json"));
             headers.put(RequestContext.REQUEST_ID_HEADER, RequestContext.requestId(ctx));
-            headers.put(ForwardedIdentity.HEADER, ForwardedIdentity.encode(caller));
+            headers.put(ForwardedIdentity.HEADER, ForwardedIdentity.encode(caller,
+                    ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE)));
             Forwarder.InFlight watch = new Forwarder.InFlight(node.name());
             inFlight.add(watch);
             try {
@@ -193,6 +275,16 @@ public final class ClusterModule implements ServerModule {
             } finally {
                 inFlight.remove(watch);
             }
+        }
+    }
+
+    /** A node left (or failed): what it reserved for requests it will never finish goes back to the users. */
+    private void nodeGone(String node, Instant leftAt) {
+        int released = releaseReservations.applyAsInt(node, leftAt);
+        LOG.warn("node {} left the cluster; released {} credit reservation(s) it held", node, released);
+        if (audit != null) {
+            audit.append(new AuditEvent(null, "system", "cluster.node_gone", node, "success",
+                    Map.of("released_reservations", Integer.toString(released))));
         }
     }
 
@@ -319,15 +411,6 @@ public final class ClusterModule implements ServerModule {
 
     private String nodeBindHost() {
         return settings.loopbackOnly() ? settings.nodeAddress().replace("localhost", "127.0.0.1") : "0.0.0.0";
-    }
-
-    /** The calling peer's name, from the client certificate the node port required. */
-    private static String peerName(Context ctx) {
-        Object certs = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
-        if (certs instanceof X509Certificate[] chain && chain.length > 0) {
-            return printable(chain[0].getSubjectX500Principal().getName());
-        }
-        return "unknown";
     }
 
     private void record(Context ctx, Principal caller, String action, String target, Map<String, String> details) {

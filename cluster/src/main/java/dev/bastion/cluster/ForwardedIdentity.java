@@ -8,6 +8,7 @@ import dev.bastion.security.Role;
 import dev.bastion.security.Scope;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * The caller a peer authenticated, carried with a forwarded request. Believed only on the node port, which admits
  * nothing but connections presenting a certificate of the cluster CA: the same header on the public port is refused
- * (and audited as a failed authentication), so a client can never claim an identity by sending it.
+ * (and audited as a failed authentication), so a client can never claim an identity by sending it. It also carries
+ * the end client's address, so the serving node's per-IP rate limits count the client, not the forwarding node.
  */
 public final class ForwardedIdentity implements Authenticator {
 
@@ -33,13 +35,23 @@ public final class ForwardedIdentity implements Authenticator {
         this.nodePort = nodePort;
     }
 
-    record Wire(long userId, String userName, String role, List<String> scopes, String keyPrefix) {
+    /** @param client the end client's IP address as the forwarding node resolved it (its rate limits key on it) */
+    record Wire(long userId, String userName, String role, List<String> scopes, String keyPrefix, String client) {
+    }
+
+    /** The caller and the client address a peer vouches for (null if it named none). */
+    record Forwarded(Principal principal, InetAddress client) {
     }
 
     public static String encode(Principal principal) {
+        return encode(principal, null);
+    }
+
+    /** @param clientIp the end client's address as this node resolved it, or null */
+    public static String encode(Principal principal, String clientIp) {
         try {
             Wire wire = new Wire(principal.userId(), principal.userName(), principal.role().id(),
-                    principal.scopes().stream().map(Scope::id).sorted().toList(), principal.keyPrefix());
+                    principal.scopes().stream().map(Scope::id).sorted().toList(), principal.keyPrefix(), clientIp);
             return Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(wire));
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode the caller", e);
@@ -47,11 +59,18 @@ public final class ForwardedIdentity implements Authenticator {
     }
 
     static Principal decode(String header) {
+        return decodeForwarded(header).principal();
+    }
+
+    static Forwarded decodeForwarded(String header) {
         if (header.length() > MAX_HEADER_CHARS) throw new IllegalArgumentException("forwarded identity too long");
         try {
             Wire wire = JSON.readValue(Base64.getUrlDecoder().decode(header), Wire.class);
             Set<Scope> scopes = wire.scopes().stream().map(ForwardedIdentity::scope).collect(Collectors.toSet());
-            return new Principal(wire.userId(), wire.userName(), Role.parse(wire.role()), scopes, wire.keyPrefix());
+            // an IP literal only (no lookup): anything else is a malformed header, not a name to resolve
+            InetAddress client = wire.client() == null ? null : InetAddress.ofLiteral(wire.client());
+            return new Forwarded(new Principal(wire.userId(), wire.userName(), Role.parse(wire.role()), scopes,
+                    wire.keyPrefix()), client);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("malformed forwarded identity");
         }
@@ -70,7 +89,8 @@ public final class ForwardedIdentity implements Authenticator {
             return Optional.of(new Authentication.Rejected(Map.of("credential", "forwarded identity off the node port")));
         }
         try {
-            return Optional.of(new Authentication.Authenticated(decode(header)));
+            Forwarded forwarded = decodeForwarded(header);
+            return Optional.of(new Authentication.Authenticated(forwarded.principal(), forwarded.client()));
         } catch (IllegalArgumentException e) {
             return Optional.of(new Authentication.Rejected(Map.of("credential", "malformed forwarded identity")));
         }

@@ -6,9 +6,12 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import dev.bastion.cluster.pki.ClusterCa;
+import dev.bastion.cluster.pki.TestPki;
 import dev.bastion.credits.Accounts;
 import dev.bastion.credits.Credits;
 import dev.bastion.credits.CreditsConfig;
+import dev.bastion.credits.Ledger;
 import dev.bastion.engine.model.Architecture;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.testing.TinyModelFixture;
@@ -70,7 +73,7 @@ class ClusterNodesTest {
     private static final Map<String, Node> nodes = new LinkedHashMap<>();
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Map<String, String> env;
-    private static TestClusterCa ca;
+    private static ClusterCa ca;
     private static String aliceKey;
     private static String rootKey;
     private static long aliceId;
@@ -93,7 +96,7 @@ class ClusterNodesTest {
         try (Credits credits = credits()) {
             credits.ledger().grant(aliceId, GRANTED, "initial", "test", null);
         }
-        ca = TestClusterCa.create("Bastion test cluster CA");
+        ca = TestPki.ca(dir.resolve("ca"));
         // 8 layers of 512: slow enough that an unlimited generation is still streaming when its node is killed
         TinyModelSpec spec = new TinyModelSpec(512, 1376, 8, 8, 4, 0, DType.BF16, false, false, 1);
         Path model = TinyModelFixture.model(dir.resolve("model"), Architecture.LLAMA, spec);
@@ -108,7 +111,7 @@ class ClusterNodesTest {
         for (String name : names) {
             Path home = Files.createDirectories(dir.resolve(name));
             if (!name.equals("node-a")) new ModelStore(home).importDirectory(model, ModelName.parse("tiny"), null);
-            ca.writeBundle(name, home.resolve("cluster"));
+            ca.issueNode(name, List.of("127.0.0.1"), home.resolve("cluster")); // BASTION_NODE_ADDRESS
             int[] p = ports.get(name);
             nodes.put(name, new Node(name, home, p[0], p[1], p[2], launch(home, p, String.join(",", members))));
         }
@@ -180,6 +183,14 @@ class ClusterNodesTest {
             assertThat(credits.ledger().verify().problems()).isEmpty();
         }
         assertThat(post("node-a", "/api/generate", SHORT, "bst_not-a-key", null).statusCode()).isEqualTo(401);
+        // every node keeps its own audit chain on the shared database: none reads the others' records as a gap
+        for (Node n : nodes.values()) {
+            Map<String, String> own = new HashMap<>(env);
+            own.put(ClusterSettings.ENV_NODE_NAME, n.name());
+            assertThat(SecurityServices.verifyAudit(n.home(), own).describe()).as(n.name() + "'s audit chain").startsWith("ok");
+            assertThat(read(n.home().resolve(dev.bastion.security.AuditLog.FILE_NAME))).doesNotContain("audit.gap");
+            assertThat(read(n.home().resolve("node.log"))).doesNotContain("TAMPERED");
+        }
     }
 
     @Test
@@ -206,7 +217,7 @@ class ClusterNodesTest {
         HttpRequest asRoot = HttpRequest.newBuilder(URI.create(nodeUrl + "/api/generate"))
                 .header(ForwardedIdentity.HEADER, forwarded).POST(HttpRequest.BodyPublishers.ofString(SHORT)).build();
         // a certificate with the same node name from another CA
-        ClusterIdentity rogue = TestClusterCa.create("Bastion test cluster CA").issue("node-a");
+        ClusterIdentity rogue = TestPki.node(TestPki.ca(dir.resolve("rogue-ca")), "node-a", dir.resolve("rogue"));
         try (HttpClient stranger = HttpClient.newBuilder().sslContext(rogue.sslContext()).build()) {
             assertThatThrownBy(() -> stranger.send(asRoot, HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
         }
@@ -222,12 +233,26 @@ class ClusterNodesTest {
             assertThatThrownBy(() -> anonymous.send(asRoot, HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
         }
         // a cluster node reaches the model endpoints there, and nothing else
-        try (HttpClient peer = HttpClient.newBuilder().sslContext(ca.issue("node-b").sslContext()).build()) {
+        ClusterIdentity x = TestPki.node(ca, "node-x", dir.resolve("node-x"));
+        try (HttpClient peer = HttpClient.newBuilder().sslContext(x.sslContext()).build()) {
             HttpResponse<String> tags = peer.send(HttpRequest.newBuilder(URI.create(nodeUrl + "/api/tags"))
                     .header(ForwardedIdentity.HEADER, forwarded).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(tags.statusCode()).isEqualTo(404);
             assertThat(peer.send(asRoot, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+            // revoked while its connection is open: the next request on that connection is refused (a new
+            // handshake would fail instead, with an IOException, not a 403)
+            assertThat(ca.revoke("node-x")).isNotEmpty();
+            installRevocationList(c.home().resolve("cluster"));
+            HttpResponse<String> revoked = peer.send(asRoot, HttpResponse.BodyHandlers.ofString());
+            assertThat(revoked.statusCode()).isEqualTo(403);
+            assertThat(revoked.body()).contains("cluster certificate").doesNotContain("node-x").doesNotContain("revoked");
+            assertThat(revoked.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
         }
+        try (HttpClient reconnecting = HttpClient.newBuilder().sslContext(x.sslContext()).build()) {
+            assertThatThrownBy(() -> reconnecting.send(asRoot, HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        }
+        assertThat(read(c.home().resolve("node.log"))).contains("refused a request on the node port").contains("revoked");
         // the forwarded identity is worth nothing on the public port
         HttpResponse<String> claimed = http.send(HttpRequest.newBuilder(URI.create(c.url() + "/api/generate"))
                 .header(ForwardedIdentity.HEADER, forwarded).POST(HttpRequest.BodyPublishers.ofString(SHORT)).build(),
@@ -294,6 +319,7 @@ class ClusterNodesTest {
     void killingTheServingNodeEndsItsStreamsWithAnErrorAndNewRequestsReachTheOthers() throws Exception {
         String endless = "{\"model\":\"tiny\",\"prompt\":\"once upon a time\",\"options\":{\"num_predict\":-1,\"num_ctx\":4096}}";
         List<String> lines = new ArrayList<>();
+        long killedAt = 0;
         // a random tiny model may sample its end token early: then the stream is over before the kill, and we try again
         for (int attempt = 1; attempt <= 3 && lines.isEmpty(); attempt++) {
             String requestId = "doomed-" + attempt;
@@ -311,7 +337,14 @@ class ClusterNodesTest {
                 await(Duration.ofSeconds(5), () -> field("node-a", "node-b", "draining") == 0, "B back");
                 read.add(reader.readLine());
                 if (read.getLast() == null || JSON.readTree(read.getLast()).path("done").asBoolean()) continue;
+                try (Credits credits = credits()) {
+                    List<Ledger.OpenReservation> open = credits.ledger().openReservations(aliceId);
+                    if (open.isEmpty()) continue; // it ended (and was settled) just after its second line
+                    assertThat(open).as("C holds the doomed request's reservation")
+                            .extracting(Ledger.OpenReservation::node).containsExactly("node-c");
+                }
                 Process c = nodes.get("node-c").process();
+                killedAt = System.nanoTime();
                 c.destroyForcibly(); // SIGKILL
                 c.waitFor();
                 for (String line; (line = reader.readLine()) != null; ) read.add(line);
@@ -332,6 +365,21 @@ class ClusterNodesTest {
         System.out.println("first request after kill -9 of the serving node answered in " + millis + " ms");
         assertThat(millis).as("reaches B within seconds").isLessThan(30_000);
         await(Duration.ofSeconds(20), () -> status("node-a").path("nodes").size() == 2, "C leaves A's view");
+
+        // a survivor releases what C reserved for the request it will never finish: nothing lost, nothing doubled
+        await(Duration.ofSeconds(20), () -> {
+            try (Credits credits = credits()) {
+                return credits.ledger().openReservations(aliceId).isEmpty();
+            }
+        }, "C's reservation released by a survivor");
+        System.out.println("C's credit reservation released " + (System.nanoTime() - killedAt) / 1_000_000
+                + " ms after its kill -9");
+        try (Credits credits = credits()) {
+            assertThat(credits.ledger().verify().problems()).isEmpty();
+            assertThat(credits.ledger().balanceOfUser(aliceId) + credits.ledger().balance(Accounts.revenue("model:tiny:latest")))
+                    .as("every credit granted is with alice or earned, once").isEqualTo(GRANTED);
+        }
+        assertThat(audit("node-a") + "\n" + audit("node-b")).contains("cluster.node_gone").contains("\"released_reservations\":\"1\"");
     }
 
     @Test
@@ -360,6 +408,14 @@ class ClusterNodesTest {
 
     // --- helpers
 
+    /** Copies the CA's revocation list into a node's bundle, atomically, as an operator's copy would land. */
+    private static void installRevocationList(Path bundle) throws IOException {
+        Path staged = bundle.resolve("crl.pem.new");
+        Files.copy(ca.directory().resolve(ClusterCa.CRL), staged, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, bundle.resolve(ClusterCa.CRL), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     private static void signal(String signal, Process process) throws Exception {
         assertThat(new ProcessBuilder("sh", "-c", "kill -" + signal + " " + process.pid()).start().waitFor()).isZero();
     }
@@ -377,6 +433,7 @@ class ClusterNodesTest {
         pb.environment().put(ClusterSettings.ENV_NODE_PORT, Integer.toString(p[1]));
         pb.environment().put(ClusterSettings.ENV_CLUSTER_PORT, Integer.toString(p[2]));
         pb.environment().put(ClusterSettings.ENV_NODE_ADDRESS, "127.0.0.1");
+        pb.environment().put(ClusterSettings.ENV_NODE_NAME, home.getFileName().toString()); // its own audit chain
         return pb.start();
     }
 

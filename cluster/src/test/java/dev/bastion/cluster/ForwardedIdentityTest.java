@@ -47,6 +47,20 @@ class ForwardedIdentityTest {
     }
 
     @Test
+    void theEndClientsAddressTravelsWithTheCallerAndOnlyAsAnIpLiteral() throws Exception {
+        assertThat(authenticator.authenticate(request(NODE_PORT, ForwardedIdentity.encode(ALICE, "203.0.113.9"))))
+                .contains(new Authentication.Authenticated(ALICE, java.net.InetAddress.ofLiteral("203.0.113.9")));
+        assertThat(authenticator.authenticate(request(NODE_PORT, ForwardedIdentity.encode(ALICE, "2001:db8::1"))))
+                .contains(new Authentication.Authenticated(ALICE, java.net.InetAddress.ofLiteral("2001:db8::1")));
+        // a host name is never looked up, a list or a malformed address is no address: the header is refused
+        for (String hostile : new String[]{"localhost", "evil.example.com", "10.0.0.1, 10.0.0.2", "256.1.1.1", "",
+                "10.0.0.1\r\nX-Injected: 1", "1".repeat(300)}) {
+            assertThat(authenticator.authenticate(request(NODE_PORT, ForwardedIdentity.encode(ALICE, hostile))))
+                    .as(hostile.length() > 40 ? "long" : hostile).containsInstanceOf(Authentication.Rejected.class);
+        }
+    }
+
+    @Test
     void onAnyOtherPortTheHeaderIsARejectedCredentialNotAnIdentity() {
         assertThat(authenticator.authenticate(request(11434, ForwardedIdentity.encode(ALICE))))
                 .containsInstanceOf(Authentication.Rejected.class);

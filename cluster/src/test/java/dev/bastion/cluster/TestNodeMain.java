@@ -1,6 +1,7 @@
 package dev.bastion.cluster;
 
 import dev.bastion.api.BastionServer;
+import dev.bastion.cluster.pki.FileClusterIdentity;
 import dev.bastion.api.BindAddress;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
@@ -27,7 +28,7 @@ public final class TestNodeMain {
 
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args[0]);
-        ClusterIdentity identity = TestClusterCa.load(Path.of(args[1]));
+        ClusterIdentity identity = FileClusterIdentity.load(Path.of(args[1]));
         int port = Integer.parseInt(args[2]);
         Map<String, String> env = System.getenv();
         ModelStore store = new ModelStore(home);
@@ -37,7 +38,7 @@ public final class TestNodeMain {
         Credits credits = Credits.open(services, env);
         ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", port)))
-                .withModule(new ClusterModule(settings, identity, services.audit()));
+                .withModule(new ClusterModule(settings, identity, services.audit(), credits::releaseNode));
         BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
                 new CreditsMetering(credits, services.audit())).start();
         System.out.println("READY " + server.port());

@@ -21,8 +21,15 @@ public final class Credits implements AutoCloseable {
     private final boolean enabled;
     private final Clock clock;
     private final String holder = UUID.randomUUID().toString();
+    private final String node;
 
     public Credits(Database database, CreditsConfig config, boolean enabled, Clock clock) {
+        this(database, config, enabled, clock, Ledger.LOCAL_NODE);
+    }
+
+    /** @param node this node's name in a cluster sharing the database ({@link Ledger#LOCAL_NODE} alone) */
+    public Credits(Database database, CreditsConfig config, boolean enabled, Clock clock, String node) {
+        this.node = node;
         this.ledger = new Ledger(database, clock, config.durableCommits());
         this.prices = new Prices(database, clock);
         this.usage = new UsageReport(database);
@@ -36,7 +43,8 @@ public final class Credits implements AutoCloseable {
         CreditsConfig config = CreditsConfig.fromEnvironment(env);
         var users = security.users().list();
         long admins = users.stream().filter(u -> u.role() == Role.ADMIN).count();
-        return new Credits(security.database(), config, config.enabledFor(users.size(), admins), Clock.systemUTC());
+        return new Credits(security.database(), config, config.enabledFor(users.size(), admins), Clock.systemUTC(),
+                security.nodeName());
     }
 
     public Ledger ledger() {
@@ -64,13 +72,26 @@ public final class Credits implements AutoCloseable {
         return enabled && !config.freeRoles().contains(role);
     }
 
+    public String node() {
+        return node;
+    }
+
     /**
-     * Releases the reservations no one will settle: those of earlier processes (one server per database: at start they
-     * are all gone) and those past their expiry (a request stuck far beyond any generation). Run at start and then
-     * periodically.
+     * Releases the reservations no one will settle: those of this node's earlier processes (at start they are all
+     * gone) and those past their expiry (a request stuck far beyond any generation). Run at start and then
+     * periodically. Other live nodes' reservations sharing the database are left alone.
      */
     public int releaseAbandoned() {
-        return ledger.releaseAbandoned(holder);
+        return ledger.releaseAbandoned(node, holder);
+    }
+
+    /**
+     * Releases the reservations another node made before it left the cluster at {@code leftAt}; exactly once even if
+     * several survivors call it. This node's own are never released this way.
+     */
+    public int releaseNode(String other, Instant leftAt) {
+        if (node.equals(other)) return 0;
+        return ledger.releaseNode(other, leftAt);
     }
 
     /**
@@ -85,7 +106,7 @@ public final class Credits implements AutoCloseable {
         long limit = maxGenerated < 0 ? context : maxGenerated;
         long amount = price.maxCost(context, limit);
         Instant expires = clock.instant().plus(config.reservationTtl());
-        return ledger.reserve(userId, amount, Prices.model(storedModel), holder, expires, userName, requestId);
+        return ledger.reserve(userId, amount, Prices.model(storedModel), node, holder, expires, userName, requestId);
     }
 
     /** Settles a generation's actual tokens; returns what was charged (0 when it had already been settled). */
@@ -104,7 +125,7 @@ public final class Credits implements AutoCloseable {
         String subject = Prices.tool(toolName);
         long price = prices.of(subject).perCall();
         if (price == 0) return null;
-        return ledger.reserve(userId, price, subject, holder, clock.instant().plus(config.reservationTtl()), userName, requestId);
+        return ledger.reserve(userId, price, subject, node, holder, clock.instant().plus(config.reservationTtl()), userName, requestId);
     }
 
     /** Charges a tool call that ran (its result may still be an error); returns what was charged. */

@@ -44,7 +44,10 @@ public final class Ledger implements AutoCloseable {
 
     /** A reservation not yet settled or released. */
     public record OpenReservation(long id, long userId, long amount, String subject, String holder, Instant expiresAt,
-                                  Instant createdAt) {}
+                                  Instant createdAt, String node) {}
+
+    /** The node name of a single install, and of every reservation made before nodes were recorded. */
+    public static final String LOCAL_NODE = "local";
 
     private final Database database;
     private final Clock clock;
@@ -77,7 +80,7 @@ public final class Ledger implements AutoCloseable {
             Optional<Posted> earlier = replay(c, idempotencyKey, "grant", Accounts.user(userId), amount);
             if (earlier.isPresent()) return earlier.get();
             lock(c, List.of(Accounts.MINT, Accounts.user(userId)));
-            long id = insertTransaction(c, "grant", idempotencyKey, null, actor, requestId, null, null, null);
+            long id = insertTransaction(c, "grant", idempotencyKey, null, actor, requestId, null, null, null, null);
             post(c, id, Map.of(Accounts.MINT, -amount, Accounts.user(userId), amount));
             return new Posted(id, true);
         }));
@@ -96,7 +99,7 @@ public final class Ledger implements AutoCloseable {
             lock(c, List.of(from, to));
             long available = balance(c, from);
             if (available < amount) throw new InsufficientCreditsException(available, amount);
-            long id = insertTransaction(c, "transfer", idempotencyKey, null, actor, requestId, null, null, null);
+            long id = insertTransaction(c, "transfer", idempotencyKey, null, actor, requestId, null, null, null, null);
             post(c, id, Map.of(from, -amount, to, amount));
             return new Posted(id, true);
         });
@@ -110,13 +113,22 @@ public final class Ledger implements AutoCloseable {
      */
     public Reservation reserve(long userId, long amount, String subject, String holder, Instant expiresAt, String actor,
                                String requestId) throws InsufficientCreditsException {
+        return reserve(userId, amount, subject, LOCAL_NODE, holder, expiresAt, actor, requestId);
+    }
+
+    /**
+     * Sets aside {@code amount} for one request on {@code node} (of a cluster sharing this database), by its process
+     * {@code holder}; or refuses with nothing written.
+     */
+    public Reservation reserve(long userId, long amount, String subject, String node, String holder, Instant expiresAt,
+                               String actor, String requestId) throws InsufficientCreditsException {
         if (amount < 0) throw new IllegalArgumentException("a reservation cannot be negative");
         String user = Accounts.user(userId);
         return inTransaction(c -> {
             lock(c, List.of(user));
             long available = balance(c, user);
             if (available < amount) throw new InsufficientCreditsException(available, amount);
-            long id = insertTransaction(c, "reserve", null, null, actor, requestId, subject, holder, expiresAt);
+            long id = insertTransaction(c, "reserve", null, null, actor, requestId, subject, holder, expiresAt, node);
             post(c, id, Map.of(user, -amount, Accounts.hold(id), amount));
             return new Reservation(id, userId, amount, subject);
         });
@@ -136,19 +148,40 @@ public final class Ledger implements AutoCloseable {
         return unchecked(() -> inTransaction(c -> close(c, reservationId, "release", 0, null, requestId))).isPresent();
     }
 
-    /**
-     * Releases the open reservations no live process will settle: those held by another process than {@code
-     * liveHolder} (pass null to treat every holder as dead, as at start) and those past their expiry.
-     */
+    /** Releases the abandoned reservations of the {@link #LOCAL_NODE} (a single node): see the two-argument form. */
     public int releaseAbandoned(String liveHolder) {
+        return releaseAbandoned(LOCAL_NODE, liveHolder);
+    }
+
+    /**
+     * Releases the open reservations no live process will settle: those of {@code node} held by another process than
+     * {@code liveHolder} (earlier runs of this node; pass null to treat every holder as dead, as at start), and anyone's
+     * past their expiry. Other nodes' reservations are theirs to settle: a dead node's are released by
+     * {@link #releaseNode}.
+     */
+    public int releaseAbandoned(String node, String liveHolder) {
         Instant now = clock.instant();
         int released = 0;
         for (OpenReservation open : openReservations(null)) {
-            boolean dead = liveHolder == null || !liveHolder.equals(open.holder());
+            boolean dead = node.equals(open.node()) && (liveHolder == null || !liveHolder.equals(open.holder()));
             boolean expired = open.expiresAt() != null && open.expiresAt().isBefore(now);
             if ((dead || expired) && release(open.id(), null)) released++;
         }
         if (released > 0) LOG.info("released {} abandoned credit reservation(s)", released);
+        return released;
+    }
+
+    /**
+     * Releases the open reservations {@code node} made before {@code before}: the node left the cluster then, and no
+     * process of it will settle them (a restarted process of it makes new ones, later). Exactly once, whoever calls:
+     * each release closes its reservation under the UNIQUE {@code closes}, so survivors racing here are harmless.
+     */
+    public int releaseNode(String node, Instant before) {
+        int released = 0;
+        for (OpenReservation open : openReservations(null)) {
+            if (node.equals(open.node()) && open.createdAt().isBefore(before) && release(open.id(), null)) released++;
+        }
+        if (released > 0) LOG.info("released {} credit reservation(s) of node {}, which left the cluster", released, node);
         return released;
     }
 
@@ -162,7 +195,7 @@ public final class Ledger implements AutoCloseable {
         return unchecked(() -> inTransaction(c -> {
             lock(c, List.of(user, Accounts.revenue(subject)));
             long charged = Math.min(amount, Math.max(0, balance(c, user)));
-            long id = insertTransaction(c, "charge", null, null, actor, requestId, subject, null, null);
+            long id = insertTransaction(c, "charge", null, null, actor, requestId, subject, null, null, null);
             post(c, id, Map.of(user, -charged, Accounts.revenue(subject), charged));
             recordUsage(c, id, userId, subject, usage, charged);
             return charged;
@@ -182,7 +215,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Open reservations, oldest first; of one user, or of everyone when {@code userId} is null. */
     public List<OpenReservation> openReservations(Long userId) {
-        String sql = "SELECT t.id, t.subject, t.holder, t.expires_at, t.created_at, e.account, e.amount"
+        String sql = "SELECT t.id, t.subject, t.holder, t.expires_at, t.created_at, e.account, e.amount, t.node"
                 + " FROM credit_transactions t JOIN credit_entries e ON e.transaction_id = t.id AND e.amount < 0"
                 + " WHERE t.kind = 'reserve' AND NOT EXISTS (SELECT 1 FROM credit_transactions x WHERE x.closes = t.id)"
                 + (userId == null ? "" : " AND e.account = ?") + " ORDER BY t.id";
@@ -195,7 +228,8 @@ public final class Ledger implements AutoCloseable {
                         long expires = r.getLong(4);
                         Instant expiresAt = r.wasNull() ? null : Instant.ofEpochMilli(expires);
                         open.add(new OpenReservation(r.getLong(1), Accounts.userId(r.getString(6)), -r.getLong(7),
-                                r.getString(2), r.getString(3), expiresAt, Instant.ofEpochMilli(r.getLong(5))));
+                                r.getString(2), r.getString(3), expiresAt, Instant.ofEpochMilli(r.getLong(5)),
+                                r.getString(8)));
                     }
                 }
                 return open;
@@ -285,7 +319,7 @@ public final class Ledger implements AutoCloseable {
         if (charge > held) {
             LOG.warn("reservation {} used {} credits but held {}; charged what was held", reservationId, charge, held);
         }
-        long id = insertTransaction(c, kind, null, reservationId, actor, requestId, subject, null, null);
+        long id = insertTransaction(c, kind, null, reservationId, actor, requestId, subject, null, null, null);
         Map<String, Long> amounts = new TreeMap<>();
         amounts.put(hold, -held);
         amounts.merge(revenue, charged, Long::sum);
@@ -351,9 +385,9 @@ public final class Ledger implements AutoCloseable {
     }
 
     private long insertTransaction(Connection c, String kind, String key, Long closes, String actor, String requestId,
-                                   String subject, String holder, Instant expiresAt) throws SQLException {
+                                   String subject, String holder, Instant expiresAt, String node) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO credit_transactions (kind, idempotency_key, closes,"
-                + " actor, request_id, subject, holder, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " actor, request_id, subject, holder, expires_at, created_at, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             s.setString(1, kind);
             s.setString(2, key);
@@ -364,6 +398,7 @@ public final class Ledger implements AutoCloseable {
             s.setString(7, holder);
             if (expiresAt == null) s.setNull(8, Types.BIGINT); else s.setLong(8, expiresAt.toEpochMilli());
             s.setLong(9, clock.millis());
+            s.setString(10, node);
             s.executeUpdate();
             try (ResultSet keys = s.getGeneratedKeys()) {
                 keys.next();

@@ -148,6 +148,51 @@ abstract class LedgerContract {
     }
 
     @Test
+    void nodesSharingTheLedgerReleaseOnlyTheirOwnAtStartAndADeadNodesOnceHoweverManySurvivorsTry() throws Exception {
+        ledger.grant(ALICE, 1000, null, "admin", null);
+        Reservation aOld = ledger.reserve(ALICE, 10, "model:tiny", "node-a", "a-run-1", later(), "alice", null);
+        Reservation aLive = ledger.reserve(ALICE, 20, "model:tiny", "node-a", "a-run-2", later(), "alice", null);
+        Reservation bLive = ledger.reserve(ALICE, 40, "model:tiny", "node-b", "b-run-1", later(), "alice", null);
+        Reservation cDead = ledger.reserve(ALICE, 80, "model:tiny", "node-c", "c-run-1", later(), "alice", null);
+        Reservation cDead2 = ledger.reserve(ALICE, 160, "model:tiny", "node-c", "c-run-1", later(), "alice", null);
+
+        // node-a restarts (run 2 is live): its run 1's reservation goes, node-b's and node-c's stay
+        assertThat(ledger.releaseAbandoned("node-a", "a-run-2")).isEqualTo(1);
+        assertThat(ledger.openReservations(ALICE)).extracting(Ledger.OpenReservation::id)
+                .containsExactly(aLive.id(), bLive.id(), cDead.id(), cDead2.id());
+        assertThat(ledger.openReservations(ALICE)).extracting(Ledger.OpenReservation::node)
+                .containsExactly("node-a", "node-b", "node-c", "node-c");
+
+        // node-c dies: four survivors race to release its reservations; each is released exactly once
+        Instant leftAt = Instant.now().plusSeconds(1);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> racers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                racers.add(pool.submit(() -> {
+                    start.await();
+                    return ledger.releaseNode("node-c", leftAt);
+                }));
+            }
+            start.countDown();
+            int released = 0;
+            for (Future<Integer> racer : racers) released += racer.get();
+            assertThat(released).isEqualTo(2);
+        } finally {
+            pool.shutdownNow();
+        }
+        // a process of node-c started after it left keeps its new reservation
+        Reservation cAgain = ledger.reserve(ALICE, 1, "model:tiny", "node-c", "c-run-2", later(), "alice", null);
+        assertThat(ledger.releaseNode("node-c", Instant.now().minusSeconds(60))).isZero();
+        assertThat(ledger.openReservations(ALICE)).extracting(Ledger.OpenReservation::id)
+                .containsExactly(aLive.id(), bLive.id(), cAgain.id());
+        assertThat(ledger.balanceOfUser(ALICE)).isEqualTo(1000 - 20 - 40 - 1);
+        assertThat(ledger.settle(cDead.id(), 5, Usage.NONE, null)).as("a released reservation settles no more").isEmpty();
+        assertThat(ledger.verify().ok()).isTrue();
+    }
+
+    @Test
     void transfersNeedCoverAndKeepTheTotal() throws Exception {
         ledger.grant(ALICE, 50, null, "admin", null);
         ledger.transfer(ALICE, BOB, 20, "t-1", "alice", null);

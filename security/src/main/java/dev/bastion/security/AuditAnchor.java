@@ -34,19 +34,49 @@ public final class AuditAnchor {
         }
     }
 
-    private final Database database;
+    /** The chain of a node that was given no name: a single-node install. */
+    public static final String LOCAL = "local";
+    private static final java.util.regex.Pattern NODE = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9.-]{0,62})");
 
+    private final Database database;
+    private final String node;
+
+    /** The anchor of the {@link #LOCAL} chain. */
     public AuditAnchor(Database database) {
+        this(database, LOCAL);
+    }
+
+    /**
+     * The anchor of {@code node}'s chain: nodes sharing one database each write their own log, and each log ends where
+     * its own row says.
+     */
+    public AuditAnchor(Database database, String node) {
         this.database = database;
+        this.node = requireNodeName(node);
+    }
+
+    /** A node name as a chain may carry: the cluster's node names (a certificate's CN) fit it. */
+    public static String requireNodeName(String node) {
+        if (node == null || !NODE.matcher(node).matches()) {
+            throw new IllegalArgumentException("a node name is 1-64 of a-z, 0-9, '.' and '-', starting with a letter or digit");
+        }
+        return node;
+    }
+
+    /** The node whose chain this is. */
+    public String node() {
+        return node;
     }
 
     public Optional<State> read() {
         try (Connection c = database.connection();
              PreparedStatement s = c.prepareStatement(
-                     "SELECT seq, hash, prev_hash, pending, key_fingerprint FROM audit_anchor WHERE id = 1");
-             ResultSet r = s.executeQuery()) {
-            return r.next() ? Optional.of(new State(r.getLong(1), r.getString(2), r.getString(3), r.getInt(4) != 0,
-                    r.getString(5))) : Optional.empty();
+                     "SELECT seq, hash, prev_hash, pending, key_fingerprint FROM audit_anchor WHERE node = ?")) {
+            s.setString(1, node);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.of(new State(r.getLong(1), r.getString(2), r.getString(3), r.getInt(4) != 0,
+                        r.getString(5))) : Optional.empty();
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("reading the audit anchor failed: " + e.getMessage(), e);
         }
@@ -54,27 +84,27 @@ public final class AuditAnchor {
 
     /** Creates the anchor unless one exists (a concurrent creator wins); returns the anchor in effect. */
     public State initialize(long seq, String hash, String keyFingerprint) {
-        update("INSERT INTO audit_anchor (id, seq, hash, prev_hash, pending, key_fingerprint, updated_at)"
-                + " SELECT 1, ?, ?, ?, 0, ?, ? WHERE NOT EXISTS (SELECT 1 FROM audit_anchor)",
-                seq, hash, hash, keyFingerprint, System.currentTimeMillis());
+        update("INSERT INTO audit_anchor (node, seq, hash, prev_hash, pending, key_fingerprint, updated_at)"
+                + " SELECT ?, ?, ?, ?, 0, ?, ? WHERE NOT EXISTS (SELECT 1 FROM audit_anchor WHERE node = ?)",
+                node, seq, hash, hash, keyFingerprint, System.currentTimeMillis(), node);
         return read().orElseThrow();
     }
 
     /** Marks record {@code seq} with {@code hash}, following {@code prevHash}, as being appended. */
     void begin(long seq, String hash, String prevHash) {
-        update("UPDATE audit_anchor SET seq = ?, hash = ?, prev_hash = ?, pending = 1, updated_at = ? WHERE id = 1",
-                seq, hash, prevHash, System.currentTimeMillis());
+        update("UPDATE audit_anchor SET seq = ?, hash = ?, prev_hash = ?, pending = 1, updated_at = ? WHERE node = ?",
+                seq, hash, prevHash, System.currentTimeMillis(), node);
     }
 
     /** The pending record is in the file. */
     void commit() {
-        update("UPDATE audit_anchor SET pending = 0, updated_at = ? WHERE id = 1", System.currentTimeMillis());
+        update("UPDATE audit_anchor SET pending = 0, updated_at = ? WHERE node = ?", System.currentTimeMillis(), node);
     }
 
     /** The pending record never reached the file (a crash mid-append): the anchor goes back to the one before. */
     void rollBack(State state) {
-        update("UPDATE audit_anchor SET seq = ?, hash = ?, pending = 0, updated_at = ? WHERE id = 1",
-                state.seq() - 1, state.prevHash(), System.currentTimeMillis());
+        update("UPDATE audit_anchor SET seq = ?, hash = ?, pending = 0, updated_at = ? WHERE node = ?",
+                state.seq() - 1, state.prevHash(), System.currentTimeMillis(), node);
     }
 
     private void update(String sql, Object... parameters) {

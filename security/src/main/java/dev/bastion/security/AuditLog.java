@@ -136,6 +136,11 @@ public final class AuditLog {
         return new AuditLog(file, hmacKey, clock, anchor, AuditLog::usableSpace);
     }
 
+    /** The node whose chain this log is ({@link AuditAnchor#LOCAL} without an anchor or a node name). */
+    public String chain() {
+        return anchor == null ? AuditAnchor.LOCAL : anchor.node();
+    }
+
     /** The same log, judging free space by {@code probe} (tests simulate a full disk with it). */
     public AuditLog withFreeSpaceProbe(ToLongFunction<Path> probe) {
         return new AuditLog(file, hmacKey, clock, anchor, probe);
@@ -244,9 +249,9 @@ public final class AuditLog {
         }
         String found = !existed ? "no audit log file" : tail == null ? "an empty audit log"
                 : tail.damaged() ? "a damaged last record" : "a log ending at seq " + tail.seq();
-        LOG.error("AUDIT LOG TAMPERED OR LOST: the database anchor says {} ends at seq {}, but found {}. Continuing the"
-                + " chain from the anchor with an '{}' record; 'bastion audit verify' will keep naming the gap.",
-                file, state.committedSeq(), found, GAP_ACTION);
+        LOG.error("AUDIT LOG TAMPERED OR LOST: the database anchor of node '{}' says {} ends at seq {}, but found {}."
+                + " Continuing the chain from the anchor with an '{}' record; 'bastion audit verify' will keep naming the gap.",
+                chain(), file, state.committedSeq(), found, GAP_ACTION);
         lastSeq = state.committedSeq();
         lastHash = state.committedHash();
         Map<String, String> details = new TreeMap<>();

@@ -18,6 +18,8 @@ public record SecurityServices(Path home, Database database, UserService users, 
                                SecretBox secrets) {
 
     public static final String AUDIT_KEY_PURPOSE = "audit-log-v1";
+    /** This node's name in a cluster sharing one database: its audit chain's, and its credit reservations' owner. */
+    public static final String ENV_NODE_NAME = "BASTION_NODE_NAME";
     private static final String FINGERPRINT_PURPOSE = "audit-key-fingerprint-v1";
 
     public static SecurityServices open(Path home, Map<String, String> env) {
@@ -27,8 +29,9 @@ public record SecurityServices(Path home, Database database, UserService users, 
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create BASTION_HOME directory " + home + ": " + e.getMessage(), e);
         }
+        String node = nodeName(env);
         Database database = Database.open(DatabaseConfig.fromEnvironment(env, home));
-        AuditAnchor anchor = new AuditAnchor(database);
+        AuditAnchor anchor = new AuditAnchor(database, node);
         Optional<AuditAnchor.State> anchored = anchor.read();
         // Once a chain exists, a missing secret is not replaced: records under a new key could never be verified.
         SecretBox secrets = SecretBox.load(env, home, anchored.isEmpty());
@@ -80,9 +83,21 @@ public record SecurityServices(Path home, Database database, UserService users, 
         return java.util.HexFormat.of().formatHex(secrets.deriveKey(FINGERPRINT_PURPOSE), 0, 16);
     }
 
-    /** Verifies this home's audit log with the same HMAC key it was written with, and against its anchor. */
+    /** {@code BASTION_NODE_NAME}, or {@link AuditAnchor#LOCAL} when unset (a single node). */
+    public static String nodeName(Map<String, String> env) {
+        String name = env.get(ENV_NODE_NAME);
+        return name == null || name.isBlank() ? AuditAnchor.LOCAL : name.trim();
+    }
+
+    /** This node's name ({@link #nodeName(Map)} when opened). */
+    public String nodeName() {
+        return audit.chain();
+    }
+
+    /** Verifies this home's audit log with the same HMAC key it was written with, and against its node's anchor. */
     public AuditLog.VerificationResult verifyAudit() {
-        return AuditLog.verify(audit.file(), secrets.deriveKey(AUDIT_KEY_PURPOSE), new AuditAnchor(database).read().orElse(null));
+        return AuditLog.verify(audit.file(), secrets.deriveKey(AUDIT_KEY_PURPOSE),
+                new AuditAnchor(database, audit.chain()).read().orElse(null));
     }
 
     /**
@@ -97,8 +112,14 @@ public record SecurityServices(Path home, Database database, UserService users, 
             return AuditLog.VerificationResult.unverifiable("cannot check the audit chain: " + e.getMessage()
                     + "; nothing was created");
         }
+        String node;
+        try {
+            node = AuditAnchor.requireNodeName(nodeName(env));
+        } catch (IllegalArgumentException e) {
+            return AuditLog.VerificationResult.unverifiable("cannot check the audit chain: " + ENV_NODE_NAME + ": " + e.getMessage());
+        }
         Database database = Database.open(DatabaseConfig.fromEnvironment(env, home));
-        Optional<AuditAnchor.State> anchor = new AuditAnchor(database).read();
+        Optional<AuditAnchor.State> anchor = new AuditAnchor(database, node).read();
         String fingerprint = keyFingerprint(secrets);
         if (anchor.isPresent() && anchor.get().keyFingerprint() != null && !anchor.get().keyFingerprint().equals(fingerprint)) {
             return AuditLog.VerificationResult.unverifiable("cannot check the audit chain: the server secret differs"

@@ -256,7 +256,12 @@ public final class SecurityFilterChain implements SecurityLayer {
         for (Authenticator authenticator : tried) {
             Optional<Authentication> verdict = authenticator.authenticate(credentials);
             if (verdict.isPresent()) {
-                if (verdict.get() instanceof Authentication.Authenticated(Principal principal)) {
+                if (verdict.get() instanceof Authentication.Authenticated(Principal principal, InetAddress forwardedFor)) {
+                    if (forwardedFor != null) {
+                        // a peer node vouches for the client it forwarded: rate limits and records name the client
+                        ctx.attribute(CLIENT_ADDRESS_ATTRIBUTE, forwardedFor);
+                        ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE, forwardedFor.getHostAddress());
+                    }
                     return principal;
                 }
                 details.putAll(((Authentication.Rejected) verdict.get()).auditDetails());

@@ -41,6 +41,12 @@ final class SecuredApp implements AutoCloseable {
     }
 
     SecuredApp(Path home, SecurityConfig config, HttpClient http) {
+        this(home, config, http, java.util.List.of());
+    }
+
+    /** @param moduleAuthenticators tried after API keys, as a server module's are */
+    SecuredApp(Path home, SecurityConfig config, HttpClient http,
+               java.util.List<dev.bastion.security.Authenticator> moduleAuthenticators) {
         this.http = http;
         this.scheme = config.tlsEnabled() ? "https" : "http";
         Database db = Database.openHome(home);
@@ -53,7 +59,7 @@ final class SecuredApp implements AutoCloseable {
         SecurityFilterChain chain = new SecurityFilterChain(config.withBind("127.0.0.1", 0), keys, audit);
         app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
-            chain.install(c);
+            chain.install(c, moduleAuthenticators);
             c.routes.get("/", ctx -> ctx.result("Bastion is running"), Access.OPEN);
             c.routes.head("/", ctx -> ctx.status(200), Access.OPEN);
             c.routes.get("/api/version", ctx -> ctx.json(java.util.Map.of("version", "0.1.0")), Access.OPEN);

@@ -176,6 +176,24 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void aPeerVouchingForItsClientHasTheClientCountedByTheIpRateLimitNotItself() throws Exception {
+        // as a cluster node's forwarded identity does: the credential names the end client it forwarded for
+        dev.bastion.security.Principal alice = new dev.bastion.security.Principal(1, "alice",
+                dev.bastion.security.Role.USER, Set.of(Scope.MODELS_USE), null);
+        dev.bastion.security.Authenticator vouching = request -> java.util.Optional.ofNullable(request.header("X-Test-Vouch"))
+                .map(ip -> new dev.bastion.security.Authentication.Authenticated(alice, java.net.InetAddress.ofLiteral(ip)));
+        server = new SecuredApp(home, SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 2,
+                Duration.ofMinutes(1))), java.net.http.HttpClient.newHttpClient(), List.of(vouching));
+        assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(200);
+        assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(200);
+        assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(429);
+        // every request came from 127.0.0.1, yet another client behind the same peer has its own budget
+        HttpResponse<String> other = server.get("/api/tags", "X-Test-Vouch", "198.51.100.2");
+        assertThat(other.statusCode()).isEqualTo(200);
+        assertThat(other.body()).isEqualTo("alice");
+    }
+
+    @Test
     void perKeyRateLimitIsExactUnderConcurrentRequests() throws Exception {
         SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(10, 10, 1000, Duration.ofMinutes(1))));
         String auth = "Bearer " + s.key("alice", Scope.MODELS_USE);

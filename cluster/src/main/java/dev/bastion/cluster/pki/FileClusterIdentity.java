@@ -154,6 +154,7 @@ public final class FileClusterIdentity implements ClusterIdentity {
         return stateKey;
     }
 
+    @Override
     public X509Certificate certificate() {
         return certificate;
     }
@@ -188,6 +189,7 @@ public final class FileClusterIdentity implements ClusterIdentity {
      * response from a peer, {@code HttpResponse.sslSession()}): a connection opened before a revocation stays open
      * until closed, and only this check notices.
      */
+    @Override
     public String verifyPeer(SSLSession session) throws SSLPeerUnverifiedException {
         Certificate[] chain = session.getPeerCertificates();
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
