@@ -62,12 +62,6 @@ public final class GgmlQ4_0Matrix implements Matrix {
 
     /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
     @Override
-    public void matMul(float[][] xs, float[][] outs, int count) {
-        if (GgmlTiles.tiled(count)) GgmlTiles.matMul(this, decoder, xs, outs, count);
-        else Matrix.super.matMul(xs, outs, count);
-    }
-
-    @Override
     public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
         if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outShift, xs, outs, count);
         else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);

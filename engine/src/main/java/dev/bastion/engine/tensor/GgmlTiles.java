@@ -50,13 +50,6 @@ final class GgmlTiles {
         void decode(int row, float[] out, int off);
     }
 
-    /** {@link Matrix#matMul} of {@code count ≥ MIN_TOKENS} tokens, in parallel over tiles of rows. */
-    static void matMul(Matrix m, RowDecoder decoder, float[][] xs, float[][] outs, int count) {
-        checkBatch(m, xs, outs, count);
-        int cols = m.cols();
-        Parallel.forRange(m.rows(), (long) cols * count, (from, to) -> mulRows(cols, decoder, from, to, 0, xs, outs, count));
-    }
-
     /** {@link Matrix#matMulRows}: each tile of {@link Matrix#ROW_TILE} rows is decoded once, then every token passes over it. */
     static void mulRows(int cols, RowDecoder decoder, int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
         float[] tile = scratch(Matrix.ROW_TILE * cols);
@@ -64,17 +57,6 @@ final class GgmlTiles {
             int n = Math.min(Matrix.ROW_TILE, to - r0);
             for (int r = 0; r < n; r++) decoder.decode(r0 + r, tile, r * cols);
             multiply(tile, n, cols, xs, outs, count, outOffset + r0);
-        }
-    }
-
-    /** The shape checks of {@link Matrix#matMul}. */
-    static void checkBatch(Matrix m, float[][] xs, float[][] outs, int count) {
-        if (count < 0 || count > xs.length || count > outs.length) {
-            throw new IllegalArgumentException("batch of " + count + " tokens does not fit " + xs.length + " inputs and " + outs.length + " outputs");
-        }
-        for (int t = 0; t < count; t++) {
-            if (xs[t].length < m.cols()) throw new IllegalArgumentException("xs[" + t + "] has length " + xs[t].length + ", needs " + m.cols());
-            if (outs[t].length < m.rows()) throw new IllegalArgumentException("outs[" + t + "] has length " + outs[t].length + ", needs " + m.rows());
         }
     }
 

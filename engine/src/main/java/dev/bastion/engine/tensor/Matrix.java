@@ -49,6 +49,9 @@ public interface Matrix {
      * for all {@code count} vectors while it is hot in cache, which is what makes it faster than {@code count} matVecs.
      */
     default void matMul(float[][] xs, float[][] outs, int count) {
+        if (count < 0 || count > xs.length || count > outs.length) {
+            throw new IllegalArgumentException("batch of " + count + " tokens does not fit " + xs.length + " inputs and " + outs.length + " outputs");
+        }
         for (int t = 0; t < count; t++) {
             checkVector("xs[" + t + "]", xs[t], cols());
             checkVector("outs[" + t + "]", outs[t], rows());
