@@ -61,6 +61,8 @@ class ChatBrowserTest extends BrowserTest {
         waitReady();
         setOption("#opt-num-ctx", "2048");
         setOption("#opt-num-predict", "2000");
+        // A fixed seed: an unseeded sample of the random tiny model sometimes ends on its own within a few tokens.
+        setOption("#opt-seed", "3");
         // The page itself presses Stop once the reply has some text: the tiny model is fast, a test's polling is not.
         browser.script("new MutationObserver((changes, observer) => {"
                 + " const m = document.querySelector('#messages li.assistant:last-child .message-body');"
