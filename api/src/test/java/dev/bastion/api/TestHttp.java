@@ -72,11 +72,15 @@ final class TestHttp {
         if (headers.length > 0) b.headers(headers);
         HttpRequest request = b.timeout(Duration.ofSeconds(30)).build();
         HttpResponse<String> r;
-        try {
-            r = client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            // The server closes a connection after rejecting a malformed request; the pool may hand it out once more.
-            r = client.send(request, HttpResponse.BodyHandlers.ofString());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                r = client.send(request, HttpResponse.BodyHandlers.ofString());
+                break;
+            } catch (IOException e) {
+                // The server closes a connection after rejecting a malformed request; the pool may hand out such
+                // closed connections more than once (each failure drops one).
+                if (attempt == 3) throw e;
+            }
         }
         return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
     }
