@@ -129,7 +129,8 @@ public final class Ledger implements AutoCloseable {
             long available = balance(c, user);
             if (available < amount) throw new InsufficientCreditsException(available, amount);
             long id = insertTransaction(c, "reserve", null, null, actor, requestId, subject, holder, expiresAt, node, null, null);
-            post(c, id, Map.of(user, -amount, Accounts.hold(id), amount));
+            // posted even when zero (a free model): the entry names whose reservation it is, for its settlement
+            post(c, id, Map.of(user, -amount, Accounts.hold(id), amount), true);
             return new Reservation(id, userId, amount, subject);
         });
     }
@@ -242,7 +243,7 @@ public final class Ledger implements AutoCloseable {
     /** Open reservations, oldest first; of one user, or of everyone when {@code userId} is null. */
     public List<OpenReservation> openReservations(Long userId) {
         String sql = "SELECT t.id, t.subject, t.holder, t.expires_at, t.created_at, e.account, e.amount, t.node"
-                + " FROM credit_transactions t JOIN credit_entries e ON e.transaction_id = t.id AND e.amount < 0"
+                + " FROM credit_transactions t JOIN credit_entries e ON e.transaction_id = t.id AND e.account LIKE 'user:%'"
                 + " WHERE t.kind = 'reserve' AND NOT EXISTS (SELECT 1 FROM credit_transactions x WHERE x.closes = t.id)"
                 + (userId == null ? "" : " AND e.account = ?") + " ORDER BY t.id";
         return read(c -> {
@@ -401,11 +402,12 @@ public final class Ledger implements AutoCloseable {
                 }
             }
         }
-        // a release pays no one; a settlement pays the serving node's owner or revenue:<subject>
-        Split split = Split.of(c, kind.equals("settle") ? earner : null, subject);
+        // a release pays no one; a settlement pays the serving node's owner or revenue:<subject>. A reservation that held
+        // nothing from before zero entries were posted names no user: it closes with nothing to move or record.
+        Split split = Split.of(c, kind.equals("settle") && user != null ? earner : null, subject);
         List<String> accounts = new ArrayList<>(split.accounts());
         accounts.add(hold);
-        accounts.add(user);
+        if (user != null) accounts.add(user);
         lock(c, accounts);
         if (closed(c, reservationId)) return OptionalLong.empty();
         long charged = Math.min(charge, held);
@@ -417,10 +419,10 @@ public final class Ledger implements AutoCloseable {
                 kind.equals("settle") ? node : null, split.earner(), split.feeBasisPoints());
         Map<String, Long> amounts = new TreeMap<>();
         amounts.put(hold, -held);
-        amounts.merge(user, held - charged, Long::sum);
+        if (user != null) amounts.merge(user, held - charged, Long::sum);
         split.pay(amounts, charged);
         post(c, id, amounts);
-        if (usage != null || split.earner() != null) {
+        if (user != null && (usage != null || split.earner() != null)) {
             recordUsage(c, id, Accounts.userId(user), subject, usage == null ? Usage.NONE : usage, charged);
         }
         return OptionalLong.of(charged);
@@ -548,10 +550,15 @@ public final class Ledger implements AutoCloseable {
 
     /** Inserts the entries (zero amounts left out) and moves the cached balances with them. */
     private static void post(Connection c, long transactionId, Map<String, Long> amounts) throws SQLException {
+        post(c, transactionId, amounts, false);
+    }
+
+    private static void post(Connection c, long transactionId, Map<String, Long> amounts, boolean keepZeros)
+            throws SQLException {
         long sum = amounts.values().stream().mapToLong(Long::longValue).sum();
         if (sum != 0) throw new IllegalStateException("transaction " + transactionId + " would not balance: " + sum);
         for (Map.Entry<String, Long> entry : new TreeMap<>(amounts).entrySet()) {
-            if (entry.getValue() == 0) continue;
+            if (entry.getValue() == 0 && !keepZeros) continue;
             try (PreparedStatement s = c.prepareStatement(
                     "INSERT INTO credit_entries (transaction_id, account, amount) VALUES (?, ?, ?)")) {
                 s.setLong(1, transactionId);

@@ -193,6 +193,16 @@ abstract class EarningsContract {
     }
 
     @Test
+    void aFreeRequestHoldingNothingSettlesOnceAndEarnsNothing() throws Exception {
+        Reservation free = ledger.reserve(ALICE, 0, "model:free", "node-c", "p", later(), "alice", null);
+        assertThat(ledger.settle(free.id(), 0, new Usage(5, 5), null, OWNER_C)).hasValue(0);
+        assertThat(ledger.settle(free.id(), 0, new Usage(5, 5), null, OWNER_C)).isEmpty();
+        assertThat(ledger.balanceOfUser(OWNER_C)).isZero();
+        assertThat(ledger.openReservations(null)).isEmpty();
+        assertThat(ledger.verify().problems()).isEmpty();
+    }
+
+    @Test
     void aNodeThatDiesBeforeSettlingEarnsItsOwnerNothingEvenIfItsSettleComesLater() throws Exception {
         ledger.grant(ALICE, 1_000, null, "admin", null);
         Reservation r = ledger.reserve(ALICE, 300, "model:tiny", "node-c", "c-run-1", later(), "alice", "doomed");
