@@ -18,11 +18,12 @@ import picocli.CommandLine.Parameters;
 import java.util.Map;
 import java.util.UUID;
 
-/** {@code bastion credits balance|grant|history|price|verify}: the credits ledger of this home, as an admin sees it. */
+/** {@code bastion credits balance|grant|history|price|fee|earnings|verify}: the credits ledger of this home, as an admin sees it. */
 @Command(name = "credits", description = "Credit balances, grants, prices and the ledger's verification.",
         mixinStandardHelpOptions = true,
         subcommands = {CreditsCommand.Balance.class, CreditsCommand.Grant.class, CreditsCommand.History.class,
-                CreditsCommand.SetPrice.class, CreditsCommand.Verify.class})
+                CreditsCommand.SetPrice.class, CreditsCommand.Fee.class, CreditsCommand.Earnings.class,
+                CreditsCommand.Verify.class})
 public final class CreditsCommand implements Runnable {
 
     @CommandLine.Spec
@@ -112,8 +113,12 @@ public final class CreditsCommand implements Runnable {
         @Override
         int withLedger() {
             for (Entry e : credits.ledger().history(Accounts.user(user(name).id()), limit)) {
-                out().printf("%s  #%-8d %-8s %+10d  %s%s%n", e.at(), e.transactionId(), e.kind(), e.amount(),
-                        e.subject() == null ? "" : e.subject(), e.requestId() == null ? "" : "  request " + e.requestId());
+                // earnings name who was served and where; other entries the node only when it is one of a cluster
+                String node = e.node() == null || e.node().equals(Ledger.LOCAL_NODE) ? "" : "  node " + e.node();
+                String from = e.earning() && e.actor() != null ? "  from " + e.actor() : "";
+                out().printf("%s  #%-8d %-8s %+10d  %s%s%s%s%n", e.at(), e.transactionId(), e.label(), e.amount(),
+                        e.subject() == null ? "" : e.subject(), from, node,
+                        e.requestId() == null ? "" : "  request " + e.requestId());
             }
             return 0;
         }
@@ -163,6 +168,43 @@ public final class CreditsCommand implements Runnable {
         private void print(Price p) {
             out().printf("%-32s prompt %d/1k  generated %d/1k  per call %d%n", p.subject(), p.promptPer1k(),
                     p.generatedPer1k(), p.perCall());
+        }
+    }
+
+    @Command(name = "fee", description = {"Show the network fee, or set it for every node sharing this database.",
+            "A node's owner earns what the node charges less this share, which goes to network:fees (rounded down)."})
+    static final class Fee extends LedgerCommand {
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "PERCENT", description = "0 to 100, at most two decimals: 10, 12.5")
+        String percent;
+
+        @Override
+        int withLedger() {
+            if (percent != null) {
+                dev.bastion.credits.NetworkFee fee = dev.bastion.credits.NetworkFee.parsePercent(percent);
+                credits.ledger().setNetworkFee(fee, HomeOption.actor());
+                audit(services, "credits.fee", "network", Map.of("basis_points", Integer.toString(fee.basisPoints())));
+            }
+            out().println("network fee " + credits.ledger().networkFee().percent()
+                    + (credits.ledger().networkFeeSet() ? "" : " (the built-in default; none set)"));
+            return 0;
+        }
+    }
+
+    @Command(name = "earnings", description = "What each node's owner earned: requests, credits charged, the network's fees.")
+    static final class Earnings extends LedgerCommand {
+
+        @Override
+        int withLedger() {
+            Map<Long, String> names = new java.util.HashMap<>();
+            for (User u : services.users().list()) names.put(u.id(), u.name());
+            out().printf("%-24s %-24s %10s %12s %12s %12s%n", "NODE", "OWNER", "REQUESTS", "CHARGED", "FEES", "EARNED");
+            for (Ledger.Earnings e : credits.ledger().earnings()) {
+                out().printf("%-24s %-24s %10d %12d %12d %12d%n", e.node(),
+                        names.getOrDefault(e.ownerUserId(), "user " + e.ownerUserId()), e.requests(), e.charged(), e.fees(),
+                        e.earned());
+            }
+            return 0;
         }
     }
 

@@ -172,6 +172,10 @@ public final class ServeCommand implements Callable<Integer> {
         if (released > 0) out.println("Released " + released + " credit reservation(s) left by a previous run");
         out.println(credits.enabled() ? "Credits are on: generations, embeddings and tool calls are metered (BASTION_CREDITS)"
                 : "Credits are off (BASTION_CREDITS; auto turns them on once a second user exists)");
+        if (credits.owner() != null) {
+            out.println("This node's owner " + env.get(dev.bastion.credits.CreditsConfig.ENV_NODE_OWNER).trim() + " earns what it"
+                    + " charges, less the network fee of " + credits.ledger().networkFee().percent() + " (BASTION_NODE_OWNER)");
+        }
         config = config.withModule(new CreditsRoutes(credits, services));
         try {
             config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), credits, out);

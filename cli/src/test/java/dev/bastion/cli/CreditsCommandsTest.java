@@ -52,4 +52,30 @@ class CreditsCommandsTest {
                 .contains("does not balance: its entries sum to 10");
         assertThat(Files.readString(home.resolve("audit.log"))).contains("credits.grant", "credits.price");
     }
+    @Test
+    void theNetworkFeeIsSetOnceForAllNodesAndEarningsShowInHistoryAndPerNode() throws Exception {
+        SecurityServices services = SecurityServices.open(home, Map.of());
+        long alice = services.users().create("alice", Role.USER).id();
+        long carol = services.users().create("carol", Role.USER).id();
+        assertThat(run(new CreditsCommand(), "fee").out()).contains("network fee 10% (the built-in default; none set)");
+        assertThat(run(new CreditsCommand(), "fee", "12.5").out()).contains("network fee 12.5%").doesNotContain("default");
+        CliRun hostile = run(new CreditsCommand(), "fee", "1e2");
+        assertThat(hostile.exit()).isEqualTo(1);
+        assertThat(hostile.err()).contains("network fee must be a percentage");
+        assertThat(run(new CreditsCommand(), "fee").out()).contains("network fee 12.5%");
+
+        try (dev.bastion.credits.Credits credits = new dev.bastion.credits.Credits(services.database(),
+                dev.bastion.credits.CreditsConfig.DEFAULT, true, java.time.Clock.systemUTC(), "node-c", carol)) {
+            credits.ledger().grant(alice, 10_000, null, "admin", null);
+            var r = credits.ledger().reserve(alice, 500, "model:tiny:latest", "node-c", "p", java.time.Instant.now().plusSeconds(60),
+                    "alice", "req-7");
+            credits.ledger().settle(r.id(), 400, new dev.bastion.credits.Usage(400, 0), "req-7", carol);
+        }
+        assertThat(run(new CreditsCommand(), "history", "carol").out())
+                .containsPattern("earned\\s+\\+350  model:tiny:latest  from alice  node node-c  request req-7");
+        assertThat(run(new CreditsCommand(), "history", "alice").out()).contains("settle").doesNotContain("earned");
+        assertThat(run(new CreditsCommand(), "earnings").out()).containsPattern("node-c\\s+carol\\s+1\\s+400\\s+50\\s+350");
+        assertThat(run(new CreditsCommand(), "verify").out()).startsWith("ok:");
+        assertThat(Files.readString(home.resolve("audit.log"))).contains("credits.fee");
+    }
 }

@@ -221,6 +221,25 @@ class ServeCommandTest {
     }
 
     @Test
+    void aNodeOwnerWhoIsNoUserStopsServeAndAKnownOneIsNamedAtStart() throws Exception {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ServeCommand(Map.of("BASTION_HOME", home.toString(),
+                "BASTION_NODE_OWNER", "ghost"))).setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("--host", "127.0.0.1:0")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("bastion serve: BASTION_NODE_OWNER names no user of this home")
+                .doesNotContain("\tat ");
+
+        dev.bastion.security.SecurityServices.open(home, Map.of()).users().create("carol", dev.bastion.security.Role.USER);
+        StringWriter out = new StringWriter();
+        ServeCommand serve = new ServeCommand(Map.of("BASTION_HOME", home.toString(), "BASTION_NODE_OWNER", "carol",
+                "BASTION_NETWORK_FEE", "7.5"));
+        serve(serve, out, "--host", "127.0.0.1:0");
+        serve.stop();
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(out.toString()).contains("This node's owner carol earns what it charges, less the network fee of 7.5%");
+    }
+
+    @Test
     void aBusyPortIsAOneLineError() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             StringWriter err = new StringWriter();

@@ -77,6 +77,8 @@ class ClusterNodesTest {
     private static String aliceKey;
     private static String rootKey;
     private static long aliceId;
+    /** Each node's owner (BASTION_NODE_OWNER), who earns what the node charges less the network fee. */
+    private static final Map<String, Long> owners = new HashMap<>();
     private static SecurityServices setup;
 
     record Node(String name, Path home, int port, int nodePort, int clusterPort, Process process) {
@@ -91,6 +93,9 @@ class ClusterNodesTest {
         setup = SecurityServices.open(dir.resolve("setup"), env);
         aliceId = setup.users().create("alice", Role.USER).id();
         setup.users().create("root", Role.ADMIN);
+        for (String node : List.of("node-a", "node-b", "node-c")) {
+            owners.put(node, setup.users().create("owner-" + node, Role.USER).id());
+        }
         aliceKey = setup.keys().create("alice", Set.of(Scope.MODELS_USE), null, "k").secret();
         rootKey = setup.keys().create("root", Set.of(Scope.MODELS_USE, Scope.ADMIN), null, "k").secret();
         try (Credits credits = credits()) {
@@ -166,19 +171,34 @@ class ClusterNodesTest {
 
     @Test
     @Order(2)
-    void creditsAreChargedOnceInTheSharedLedgerAsOnOneNode() throws Exception {
+    void creditsAreChargedOnceInTheSharedLedgerAndTheServingNodesOwnerEarnsThem() throws Exception {
         long before;
-        long revenueBefore;
+        Map<String, Long> ownersBefore = new HashMap<>();
+        long networkBefore;
         try (Credits credits = credits()) {
             before = credits.ledger().balanceOfUser(aliceId);
-            revenueBefore = credits.ledger().balance(Accounts.revenue("model:tiny:latest"));
+            owners.forEach((node, owner) -> ownersBefore.put(node, credits.ledger().balanceOfUser(owner)));
+            networkBefore = credits.ledger().balance(Accounts.NETWORK);
         }
-        assertThat(post("node-a", "/api/generate", SHORT.replace("}}", "}, \"stream\":false}"), aliceKey, "credit-req")
-                .statusCode()).isEqualTo(200);
+        HttpResponse<String> served = post("node-a", "/api/generate", SHORT.replace("}}", "}, \"stream\":false}"), aliceKey,
+                "credit-req");
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(audit("node-c")).anySatisfy(l -> assertThat(l).contains("credit-req").contains("cluster.serve"));
         try (Credits credits = credits()) {
             long spent = before - credits.ledger().balanceOfUser(aliceId);
-            assertThat(spent).isPositive();
-            assertThat(credits.ledger().balance(Accounts.revenue("model:tiny:latest")) - revenueBefore).isEqualTo(spent);
+            assertThat(spent).isPositive().isEqualTo(JSON.readTree(served.body()).path("credits_charged").asLong());
+            // the default fee, 10%, rounded down; C's owner gets the rest, A's (which forwarded) and B's nothing
+            long fee = spent * 1_000 / 10_000;
+            assertThat(credits.ledger().balanceOfUser(owners.get("node-c")) - ownersBefore.get("node-c")).isEqualTo(spent - fee);
+            assertThat(credits.ledger().balanceOfUser(owners.get("node-a"))).isEqualTo(ownersBefore.get("node-a"));
+            assertThat(credits.ledger().balanceOfUser(owners.get("node-b"))).isEqualTo(ownersBefore.get("node-b"));
+            assertThat(credits.ledger().balance(Accounts.NETWORK) - networkBefore).isEqualTo(fee);
+            assertThat(credits.ledger().balance(Accounts.revenue("model:tiny:latest"))).isZero();
+            assertThat(credits.ledger().history(Accounts.user(owners.get("node-c")), 1)).singleElement().satisfies(e -> {
+                assertThat(e.label()).isEqualTo("earned");
+                assertThat(e.node()).isEqualTo("node-c");
+                assertThat(e.requestId()).isEqualTo("credit-req");
+            });
             assertThat(credits.ledger().openReservations(aliceId)).isEmpty();
             assertThat(credits.ledger().verify().problems()).isEmpty();
         }
@@ -376,8 +396,9 @@ class ClusterNodesTest {
                 + " ms after its kill -9");
         try (Credits credits = credits()) {
             assertThat(credits.ledger().verify().problems()).isEmpty();
-            assertThat(credits.ledger().balanceOfUser(aliceId) + credits.ledger().balance(Accounts.revenue("model:tiny:latest")))
-                    .as("every credit granted is with alice or earned, once").isEqualTo(GRANTED);
+            long earned = owners.values().stream().mapToLong(credits.ledger()::balanceOfUser).sum();
+            assertThat(credits.ledger().balanceOfUser(aliceId) + earned + credits.ledger().balance(Accounts.NETWORK))
+                    .as("every credit granted is with alice, earned by an owner or a fee, once").isEqualTo(GRANTED);
         }
         assertThat(audit("node-a") + "\n" + audit("node-b")).contains("cluster.node_gone").contains("\"released_reservations\":\"1\"");
     }
@@ -434,6 +455,7 @@ class ClusterNodesTest {
         pb.environment().put(ClusterSettings.ENV_CLUSTER_PORT, Integer.toString(p[2]));
         pb.environment().put(ClusterSettings.ENV_NODE_ADDRESS, "127.0.0.1");
         pb.environment().put(ClusterSettings.ENV_NODE_NAME, home.getFileName().toString()); // its own audit chain
+        pb.environment().put(CreditsConfig.ENV_NODE_OWNER, "owner-" + home.getFileName()); // earns what it serves
         return pb.start();
     }
 

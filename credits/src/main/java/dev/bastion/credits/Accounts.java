@@ -3,11 +3,15 @@ package dev.bastion.credits;
 /**
  * Ledger account names. A user's credits are {@code user:<id>} (ids, not names: a name can be reused after a user is
  * removed); granted credits come out of {@code mint}, whose balance is minus everything ever granted; a reservation's
- * credits sit in {@code hold:<reservation id>} until it is settled; what was spent lands in {@code revenue:<subject>}.
+ * credits sit in {@code hold:<reservation id>} until it is settled; what was spent lands in {@code revenue:<subject>},
+ * or, on a node with an owner, in the owner's {@code user:<id>} less the network fee, which lands in {@link #NETWORK}.
  */
 public final class Accounts {
 
     public static final String MINT = "mint";
+
+    /** Where network fees land: like {@code revenue:<subject>}, an account no one spends from. */
+    public static final String NETWORK = "network:fees";
 
     private Accounts() {
     }

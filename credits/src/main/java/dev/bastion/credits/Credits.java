@@ -14,6 +14,8 @@ import java.util.UUID;
  */
 public final class Credits implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Credits.class);
+
     private final Ledger ledger;
     private final Prices prices;
     private final UsageReport usage;
@@ -22,6 +24,7 @@ public final class Credits implements AutoCloseable {
     private final Clock clock;
     private final String holder = UUID.randomUUID().toString();
     private final String node;
+    private final Long owner;
 
     public Credits(Database database, CreditsConfig config, boolean enabled, Clock clock) {
         this(database, config, enabled, clock, Ledger.LOCAL_NODE);
@@ -29,7 +32,16 @@ public final class Credits implements AutoCloseable {
 
     /** @param node this node's name in a cluster sharing the database ({@link Ledger#LOCAL_NODE} alone) */
     public Credits(Database database, CreditsConfig config, boolean enabled, Clock clock, String node) {
+        this(database, config, enabled, clock, node, null);
+    }
+
+    /**
+     * @param owner the user id of this node's owner, who earns what generations and embeddings served here are charged
+     *              (less the network fee); null: charges go to {@code revenue:<subject>}
+     */
+    public Credits(Database database, CreditsConfig config, boolean enabled, Clock clock, String node, Long owner) {
         this.node = node;
+        this.owner = owner;
         this.ledger = new Ledger(database, clock, config.durableCommits());
         this.prices = new Prices(database, clock);
         this.usage = new UsageReport(database);
@@ -38,13 +50,47 @@ public final class Credits implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Credits for a home, configured from the environment; "auto" looks at the users the home has now. */
+    /**
+     * Credits for a home, configured from the environment; "auto" looks at the users the home has now. The node's owner
+     * ({@code BASTION_NODE_OWNER}) must be a user of the home: otherwise this refuses, and the server does not start.
+     * The network fee is the shared database's: {@code BASTION_NETWORK_FEE} sets it there only if none was ever set
+     * (the first node to start), and a node started with another fee warns that the database's applies.
+     */
     public static Credits open(dev.bastion.security.SecurityServices security, java.util.Map<String, String> env) {
         CreditsConfig config = CreditsConfig.fromEnvironment(env);
         var users = security.users().list();
         long admins = users.stream().filter(u -> u.role() == Role.ADMIN).count();
-        return new Credits(security.database(), config, config.enabledFor(users.size(), admins), Clock.systemUTC(),
-                security.nodeName());
+        Long owner = null;
+        if (config.nodeOwner() != null) {
+            owner = security.users().find(config.nodeOwner()).map(dev.bastion.security.User::id)
+                    .orElseThrow(() -> new IllegalArgumentException(CreditsConfig.ENV_NODE_OWNER + " names no user of this"
+                            + " home: create the user first (bastion users create NAME) or unset it"));
+        }
+        Credits credits = new Credits(security.database(), config, config.enabledFor(users.size(), admins),
+                Clock.systemUTC(), security.nodeName(), owner);
+        if (config.networkFee() != null) credits.adoptNetworkFee(config.networkFee());
+        return credits;
+    }
+
+    /** Sets the shared network fee to this node's if none was ever set; warns when the one in force differs. */
+    void adoptNetworkFee(NetworkFee fee) {
+        try {
+            if (!ledger.networkFeeSet()) ledger.setNetworkFee(fee, CreditsConfig.ENV_NETWORK_FEE + "@" + node);
+            NetworkFee inForce = ledger.networkFee();
+            if (!inForce.equals(fee)) {
+                LOG.warn("{}={} is NOT applied on node {}: every node applies the network fee in the shared database, {}"
+                        + " (set it with: bastion credits fee PERCENT)", CreditsConfig.ENV_NETWORK_FEE, fee.percent(), node,
+                        inForce.percent());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The user id of this node's owner, who earns its charges; null when it has none. */
+    public Long owner() {
+        return owner;
     }
 
     public Ledger ledger() {
@@ -113,7 +159,7 @@ public final class Credits implements AutoCloseable {
     public long settleGeneration(Reservation reservation, long promptTokens, long generatedTokens, String requestId) {
         Price price = prices.of(reservation.subject());
         long cost = price.cost(promptTokens, generatedTokens);
-        return ledger.settle(reservation.id(), cost, new Usage(promptTokens, generatedTokens), requestId).orElse(0);
+        return ledger.settle(reservation.id(), cost, new Usage(promptTokens, generatedTokens), requestId, owner).orElse(0);
     }
 
     /**
@@ -128,7 +174,10 @@ public final class Credits implements AutoCloseable {
         return ledger.reserve(userId, price, subject, node, holder, clock.instant().plus(config.reservationTtl()), userName, requestId);
     }
 
-    /** Charges a tool call that ran (its result may still be an error); returns what was charged. */
+    /**
+     * Charges a tool call that ran (its result may still be an error); returns what was charged. Tool calls earn the
+     * node's owner nothing: the work is the tool's, not the node's models', so they go to {@code revenue:tool:<name>}.
+     */
     public long settleToolCall(Reservation reservation, String requestId) {
         return ledger.settle(reservation.id(), reservation.amount(), Usage.NONE, requestId).orElse(0);
     }
@@ -137,7 +186,7 @@ public final class Credits implements AutoCloseable {
     public long chargeEmbedding(long userId, String userName, String storedModel, long promptTokens, String requestId) {
         String subject = Prices.model(storedModel);
         long cost = prices.of(subject).cost(promptTokens, 0);
-        return ledger.chargeAfter(userId, cost, subject, new Usage(promptTokens, 0), userName, requestId);
+        return ledger.chargeAfter(userId, cost, subject, new Usage(promptTokens, 0), userName, requestId, node, owner);
     }
 
     @Override

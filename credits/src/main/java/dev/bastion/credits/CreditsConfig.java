@@ -18,13 +18,25 @@ import java.util.Set;
  *   <li>{@code BASTION_CREDITS_RESERVATION_TTL_SECONDS}: a reservation not settled by then is released (default 3600).
  *   <li>{@code BASTION_CREDITS_SYNC}: {@code normal} (default) or {@code full}: on SQLite, whether every ledger commit
  *       is also fsynced, surviving a power cut rather than only a crashed process, at some 10 ms a request.
+ *   <li>{@code BASTION_NODE_OWNER}: the user who owns this node and earns what it charges for generations and
+ *       embeddings, less the network fee (unset: charges go to {@code revenue:<subject>}).
+ *   <li>{@code BASTION_NETWORK_FEE}: a percentage with at most two decimals; the network fee lives in the shared
+ *       database (one for all nodes), and this only sets it there when no fee was ever set (see {@link Credits#open}).
  * </ul>
+ *
+ * @param nodeOwner  the owner's user name, or null
+ * @param networkFee the fee this node was started with, or null
  */
-public record CreditsConfig(Mode mode, Set<Role> freeRoles, Duration reservationTtl, boolean durableCommits) {
+public record CreditsConfig(Mode mode, Set<Role> freeRoles, Duration reservationTtl, boolean durableCommits,
+                            String nodeOwner, NetworkFee networkFee) {
+
+    public static final String ENV_NODE_OWNER = "BASTION_NODE_OWNER";
+    public static final String ENV_NETWORK_FEE = "BASTION_NETWORK_FEE";
 
     public enum Mode { ON, OFF, AUTO }
 
-    public static final CreditsConfig DEFAULT = new CreditsConfig(Mode.AUTO, EnumSet.of(Role.ADMIN), Duration.ofHours(1), false);
+    public static final CreditsConfig DEFAULT = new CreditsConfig(Mode.AUTO, EnumSet.of(Role.ADMIN), Duration.ofHours(1), false,
+            null, null);
 
     public static CreditsConfig fromEnvironment(Map<String, String> env) {
         Mode mode = switch (env.getOrDefault("BASTION_CREDITS", "auto").trim().toLowerCase(Locale.ROOT)) {
@@ -50,7 +62,20 @@ public record CreditsConfig(Mode mode, Set<Role> freeRoles, Duration reservation
             case "full" -> true;
             default -> throw new IllegalArgumentException("BASTION_CREDITS_SYNC must be normal or full");
         };
-        return new CreditsConfig(mode, free, Duration.ofSeconds(ttl), durable);
+        String owner = env.getOrDefault(ENV_NODE_OWNER, "").trim();
+        String fee = env.getOrDefault(ENV_NETWORK_FEE, "").trim();
+        NetworkFee networkFee;
+        try {
+            networkFee = fee.isEmpty() ? null : NetworkFee.parsePercent(fee);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ENV_NETWORK_FEE + ": " + e.getMessage());
+        }
+        return new CreditsConfig(mode, free, Duration.ofSeconds(ttl), durable, owner.isEmpty() ? null : owner, networkFee);
+    }
+
+    /** The same, with this node's owner (a user name; null for none). */
+    public CreditsConfig withNodeOwner(String owner) {
+        return new CreditsConfig(mode, freeRoles, reservationTtl, durableCommits, owner, networkFee);
     }
 
     /** Whether credits apply to a home with this many users, of whom {@code admins} are admins. */

@@ -80,7 +80,7 @@ public final class Ledger implements AutoCloseable {
             Optional<Posted> earlier = replay(c, idempotencyKey, "grant", Accounts.user(userId), amount);
             if (earlier.isPresent()) return earlier.get();
             lock(c, List.of(Accounts.MINT, Accounts.user(userId)));
-            long id = insertTransaction(c, "grant", idempotencyKey, null, actor, requestId, null, null, null, null);
+            long id = insertTransaction(c, "grant", idempotencyKey, null, actor, requestId, null, null, null, null, null, null);
             post(c, id, Map.of(Accounts.MINT, -amount, Accounts.user(userId), amount));
             return new Posted(id, true);
         }));
@@ -99,7 +99,7 @@ public final class Ledger implements AutoCloseable {
             lock(c, List.of(from, to));
             long available = balance(c, from);
             if (available < amount) throw new InsufficientCreditsException(available, amount);
-            long id = insertTransaction(c, "transfer", idempotencyKey, null, actor, requestId, null, null, null, null);
+            long id = insertTransaction(c, "transfer", idempotencyKey, null, actor, requestId, null, null, null, null, null, null);
             post(c, id, Map.of(from, -amount, to, amount));
             return new Posted(id, true);
         });
@@ -128,24 +128,35 @@ public final class Ledger implements AutoCloseable {
             lock(c, List.of(user));
             long available = balance(c, user);
             if (available < amount) throw new InsufficientCreditsException(available, amount);
-            long id = insertTransaction(c, "reserve", null, null, actor, requestId, subject, holder, expiresAt, node);
-            post(c, id, Map.of(user, -amount, Accounts.hold(id), amount));
+            long id = insertTransaction(c, "reserve", null, null, actor, requestId, subject, holder, expiresAt, node, null, null);
+            // posted even when zero (a free model): the entry names whose reservation it is, for its settlement
+            post(c, id, Map.of(user, -amount, Accounts.hold(id), amount), true);
             return new Reservation(id, userId, amount, subject);
         });
     }
 
     /**
      * Charges what the request used (at most what was reserved) and gives the rest back, exactly once: empty when the
-     * reservation was already settled or released.
+     * reservation was already settled or released. The charge goes to {@code revenue:<subject>}.
      */
     public OptionalLong settle(long reservationId, long charge, Usage usage, String requestId) {
+        return settle(reservationId, charge, usage, requestId, null);
+    }
+
+    /**
+     * Settles as {@link #settle(long, long, Usage, String)}, but in the same transaction pays the charge to the owner
+     * of the node that served the request, {@code earner}, less the network fee in force (read in this transaction,
+     * so every node applies the same rate), which goes to {@link Accounts#NETWORK}. Null {@code earner}: no owner,
+     * the charge goes to {@code revenue:<subject>}. When the requester is the owner, they pay just the fee.
+     */
+    public OptionalLong settle(long reservationId, long charge, Usage usage, String requestId, Long earner) {
         if (charge < 0) throw new IllegalArgumentException("a charge cannot be negative");
-        return unchecked(() -> inTransaction(c -> close(c, reservationId, "settle", charge, usage, requestId)));
+        return unchecked(() -> inTransaction(c -> close(c, reservationId, "settle", charge, usage, requestId, earner)));
     }
 
     /** Gives a reservation back in full, exactly once: false when it was already closed. */
     public boolean release(long reservationId, String requestId) {
-        return unchecked(() -> inTransaction(c -> close(c, reservationId, "release", 0, null, requestId))).isPresent();
+        return unchecked(() -> inTransaction(c -> close(c, reservationId, "release", 0, null, requestId, null))).isPresent();
     }
 
     /** Releases the abandoned reservations of the {@link #LOCAL_NODE} (a single node): see the two-argument form. */
@@ -190,13 +201,29 @@ public final class Ledger implements AutoCloseable {
      * the balance, so a balance never goes negative. Returns what was charged.
      */
     public long chargeAfter(long userId, long amount, String subject, Usage usage, String actor, String requestId) {
+        return chargeAfter(userId, amount, subject, usage, actor, requestId, null, null);
+    }
+
+    /**
+     * Charges after the fact on {@code node}, paying {@code earner} (the node's owner; null: {@code revenue:<subject>})
+     * the charge less the network fee, in the same transaction, as {@link #settle(long, long, Usage, String, Long)}.
+     */
+    public long chargeAfter(long userId, long amount, String subject, Usage usage, String actor, String requestId,
+                            String node, Long earner) {
         if (amount < 0) throw new IllegalArgumentException("a charge cannot be negative");
         String user = Accounts.user(userId);
         return unchecked(() -> inTransaction(c -> {
-            lock(c, List.of(user, Accounts.revenue(subject)));
+            Split split = Split.of(c, earner, subject);
+            List<String> accounts = new ArrayList<>(split.accounts());
+            accounts.add(user);
+            lock(c, accounts);
             long charged = Math.min(amount, Math.max(0, balance(c, user)));
-            long id = insertTransaction(c, "charge", null, null, actor, requestId, subject, null, null, null);
-            post(c, id, Map.of(user, -charged, Accounts.revenue(subject), charged));
+            long id = insertTransaction(c, "charge", null, null, actor, requestId, subject, null, null, node,
+                    split.earner(), split.feeBasisPoints());
+            Map<String, Long> amounts = new TreeMap<>();
+            amounts.put(user, -charged);
+            split.pay(amounts, charged);
+            post(c, id, amounts);
             recordUsage(c, id, userId, subject, usage, charged);
             return charged;
         }));
@@ -216,7 +243,7 @@ public final class Ledger implements AutoCloseable {
     /** Open reservations, oldest first; of one user, or of everyone when {@code userId} is null. */
     public List<OpenReservation> openReservations(Long userId) {
         String sql = "SELECT t.id, t.subject, t.holder, t.expires_at, t.created_at, e.account, e.amount, t.node"
-                + " FROM credit_transactions t JOIN credit_entries e ON e.transaction_id = t.id AND e.amount < 0"
+                + " FROM credit_transactions t JOIN credit_entries e ON e.transaction_id = t.id AND e.account LIKE 'user:%'"
                 + " WHERE t.kind = 'reserve' AND NOT EXISTS (SELECT 1 FROM credit_transactions x WHERE x.closes = t.id)"
                 + (userId == null ? "" : " AND e.account = ?") + " ORDER BY t.id";
         return read(c -> {
@@ -239,8 +266,10 @@ public final class Ledger implements AutoCloseable {
 
     /** The newest entries of an account, newest first. */
     public List<Entry> history(String account, int limit) {
-        String sql = "SELECT t.id, t.kind, e.account, e.amount, t.subject, t.actor, t.request_id, t.created_at"
+        String sql = "SELECT t.id, t.kind, e.account, e.amount, t.subject, t.actor, t.request_id, t.created_at, t.node,"
+                + " t.earner, u.user_id"
                 + " FROM credit_entries e JOIN credit_transactions t ON t.id = e.transaction_id"
+                + " LEFT JOIN credit_usage u ON u.transaction_id = t.id"
                 + " WHERE e.account = ? ORDER BY e.id DESC";
         return read(c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
@@ -249,13 +278,72 @@ public final class Ledger implements AutoCloseable {
                 List<Entry> entries = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
+                        // an owner's earnings; an owner's own request on their node is a settlement (they pay the fee)
+                        long requester = r.getLong(11);
+                        boolean noUsage = r.wasNull();
+                        boolean earning = r.getString(3).equals(r.getString(10))
+                                && (noUsage || !Accounts.user(requester).equals(r.getString(3)));
                         entries.add(new Entry(r.getLong(1), r.getString(2), r.getString(3), r.getLong(4), r.getString(5),
-                                r.getString(6), r.getString(7), Instant.ofEpochMilli(r.getLong(8))));
+                                r.getString(6), r.getString(7), Instant.ofEpochMilli(r.getLong(8)), r.getString(9), earning));
                     }
                 }
                 return entries;
             }
         });
+    }
+
+    /** What one node's owner earned: over {@code requests} charges, {@code charged} credits, of which {@code fees} went to the network. */
+    public record Earnings(String node, long ownerUserId, long requests, long charged, long fees) {
+        public long earned() {
+            return charged - fees;
+        }
+    }
+
+    /** Earnings per serving node and owner, from the charges that paid an owner; by node, then owner. */
+    public List<Earnings> earnings() {
+        // one usage row per transaction (UNIQUE) and at most one entry per account in it, so the joins do not multiply
+        String sql = "SELECT t.node, t.earner, COUNT(*), SUM(u.credits), SUM(COALESCE(f.amount, 0))"
+                + " FROM credit_transactions t JOIN credit_usage u ON u.transaction_id = t.id"
+                + " LEFT JOIN credit_entries f ON f.transaction_id = t.id AND f.account = '" + Accounts.NETWORK + "'"
+                + " WHERE t.earner IS NOT NULL GROUP BY t.node, t.earner ORDER BY t.node, t.earner";
+        return read(c -> {
+            List<Earnings> all = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+                while (r.next()) {
+                    all.add(new Earnings(r.getString(1) == null ? LOCAL_NODE : r.getString(1), Accounts.userId(r.getString(2)),
+                            r.getLong(3), r.getLong(4), r.getLong(5)));
+                }
+            }
+            return all;
+        });
+    }
+
+    /** The network fee in force for every node sharing this database: the newest one set, else {@link NetworkFee#DEFAULT}. */
+    public NetworkFee networkFee() {
+        return read(Ledger::networkFee);
+    }
+
+    /** Whether an admin (or a node's {@code BASTION_NETWORK_FEE}) has ever set the fee in this database. */
+    public boolean networkFeeSet() {
+        return read(c -> {
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM credit_network_fees")) {
+                return r.next() && r.getLong(1) > 0;
+            }
+        });
+    }
+
+    /** Sets the network fee for every node sharing this database, from the next charge on; the history stays. */
+    public void setNetworkFee(NetworkFee fee, String actor) {
+        unchecked(() -> inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO credit_network_fees (basis_points, actor, created_at) VALUES (?, ?, ?)")) {
+                s.setInt(1, fee.basisPoints());
+                s.setString(2, actor);
+                s.setLong(3, clock.millis());
+                s.executeUpdate();
+            }
+            return null;
+        }));
     }
 
     /** Recomputes everything from the entries; see {@link LedgerVerifier}. */
@@ -287,17 +375,19 @@ public final class Ledger implements AutoCloseable {
 
     // ---- inside a transaction ------------------------------------------------------------------------------------
 
-    private OptionalLong close(Connection c, long reservationId, String kind, long charge, Usage usage, String requestId)
-            throws SQLException {
+    private OptionalLong close(Connection c, long reservationId, String kind, long charge, Usage usage, String requestId,
+                               Long earner) throws SQLException {
         String subject;
         String actor;
+        String node;
         try (PreparedStatement s = c.prepareStatement(
-                "SELECT subject, actor FROM credit_transactions WHERE id = ? AND kind = 'reserve'")) {
+                "SELECT subject, actor, node FROM credit_transactions WHERE id = ? AND kind = 'reserve'")) {
             s.setLong(1, reservationId);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) throw new IllegalArgumentException("no reservation " + reservationId);
                 subject = r.getString(1);
                 actor = r.getString(2);
+                node = r.getString(3);
             }
         }
         String hold = Accounts.hold(reservationId);
@@ -312,21 +402,68 @@ public final class Ledger implements AutoCloseable {
                 }
             }
         }
-        String revenue = Accounts.revenue(subject == null ? "unknown" : subject);
-        lock(c, List.of(hold, user, revenue));
+        // a release pays no one; a settlement pays the serving node's owner or revenue:<subject>. A reservation that held
+        // nothing from before zero entries were posted names no user: it closes with nothing to move or record.
+        Split split = Split.of(c, kind.equals("settle") && user != null ? earner : null, subject);
+        List<String> accounts = new ArrayList<>(split.accounts());
+        accounts.add(hold);
+        if (user != null) accounts.add(user);
+        lock(c, accounts);
         if (closed(c, reservationId)) return OptionalLong.empty();
         long charged = Math.min(charge, held);
         if (charge > held) {
             LOG.warn("reservation {} used {} credits but held {}; charged what was held", reservationId, charge, held);
         }
-        long id = insertTransaction(c, kind, null, reservationId, actor, requestId, subject, null, null, null);
+        // a settlement names the node that served it (the one that reserved); a release may come from a survivor
+        long id = insertTransaction(c, kind, null, reservationId, actor, requestId, subject, null, null,
+                kind.equals("settle") ? node : null, split.earner(), split.feeBasisPoints());
         Map<String, Long> amounts = new TreeMap<>();
         amounts.put(hold, -held);
-        amounts.merge(revenue, charged, Long::sum);
-        amounts.merge(user, held - charged, Long::sum);
+        if (user != null) amounts.merge(user, held - charged, Long::sum);
+        split.pay(amounts, charged);
         post(c, id, amounts);
-        if (usage != null) recordUsage(c, id, Accounts.userId(user), subject, usage, charged);
+        if (user != null && (usage != null || split.earner() != null)) {
+            recordUsage(c, id, Accounts.userId(user), subject, usage == null ? Usage.NONE : usage, charged);
+        }
         return OptionalLong.of(charged);
+    }
+
+    /**
+     * Where a charge goes: to {@code revenue:<subject>}, or to the earner's account less the network fee in force,
+     * read inside the charging transaction.
+     */
+    private record Split(String revenue, String earner, NetworkFee fee) {
+
+        static Split of(Connection c, Long earnerUserId, String subject) throws SQLException {
+            if (earnerUserId == null) return new Split(Accounts.revenue(subject == null ? "unknown" : subject), null, null);
+            return new Split(null, Accounts.user(earnerUserId), networkFee(c));
+        }
+
+        List<String> accounts() {
+            return earner == null ? List.of(revenue) : List.of(earner, Accounts.NETWORK);
+        }
+
+        Integer feeBasisPoints() {
+            return fee == null ? null : fee.basisPoints();
+        }
+
+        void pay(Map<String, Long> amounts, long charged) {
+            if (earner == null) {
+                amounts.merge(revenue, charged, Long::sum);
+                return;
+            }
+            amounts.merge(earner, fee.earningsOn(charged), Long::sum);
+            amounts.merge(Accounts.NETWORK, fee.feeOn(charged), Long::sum);
+        }
+    }
+
+    private static NetworkFee networkFee(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT basis_points FROM credit_network_fees ORDER BY id DESC")) {
+            s.setMaxRows(1);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? new NetworkFee(r.getInt(1)) : NetworkFee.DEFAULT;
+            }
+        }
     }
 
     private static boolean closed(Connection c, long reservationId) throws SQLException {
@@ -385,9 +522,11 @@ public final class Ledger implements AutoCloseable {
     }
 
     private long insertTransaction(Connection c, String kind, String key, Long closes, String actor, String requestId,
-                                   String subject, String holder, Instant expiresAt, String node) throws SQLException {
+                                   String subject, String holder, Instant expiresAt, String node, String earner,
+                                   Integer feeBasisPoints) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO credit_transactions (kind, idempotency_key, closes,"
-                + " actor, request_id, subject, holder, expires_at, created_at, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " actor, request_id, subject, holder, expires_at, created_at, node, earner, fee_bp)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             s.setString(1, kind);
             s.setString(2, key);
@@ -399,6 +538,8 @@ public final class Ledger implements AutoCloseable {
             if (expiresAt == null) s.setNull(8, Types.BIGINT); else s.setLong(8, expiresAt.toEpochMilli());
             s.setLong(9, clock.millis());
             s.setString(10, node);
+            s.setString(11, earner);
+            if (feeBasisPoints == null) s.setNull(12, Types.INTEGER); else s.setInt(12, feeBasisPoints);
             s.executeUpdate();
             try (ResultSet keys = s.getGeneratedKeys()) {
                 keys.next();
@@ -409,10 +550,15 @@ public final class Ledger implements AutoCloseable {
 
     /** Inserts the entries (zero amounts left out) and moves the cached balances with them. */
     private static void post(Connection c, long transactionId, Map<String, Long> amounts) throws SQLException {
+        post(c, transactionId, amounts, false);
+    }
+
+    private static void post(Connection c, long transactionId, Map<String, Long> amounts, boolean keepZeros)
+            throws SQLException {
         long sum = amounts.values().stream().mapToLong(Long::longValue).sum();
         if (sum != 0) throw new IllegalStateException("transaction " + transactionId + " would not balance: " + sum);
         for (Map.Entry<String, Long> entry : new TreeMap<>(amounts).entrySet()) {
-            if (entry.getValue() == 0) continue;
+            if (entry.getValue() == 0 && !keepZeros) continue;
             try (PreparedStatement s = c.prepareStatement(
                     "INSERT INTO credit_entries (transaction_id, account, amount) VALUES (?, ?, ?)")) {
                 s.setLong(1, transactionId);

@@ -8,12 +8,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * Recomputes the ledger from its entries and names every inconsistency: a transaction whose entries do not sum to zero,
  * a cached balance that differs from its entries, a user or hold account below zero, a closed reservation still
- * holding credits, a usage record that disagrees with what its transaction charged.
+ * holding credits, a usage record that disagrees with what its transaction charged, a charge that paid a node's owner
+ * other than its recorded fee rate says (the owner's share, the network's fee and the refund are recomputed from the
+ * charge).
  */
 public final class LedgerVerifier {
 
@@ -69,7 +72,7 @@ public final class LedgerVerifier {
             try (ResultSet r = s.executeQuery("SELECT u.transaction_id, u.credits, COALESCE(SUM(e.amount), 0)"
                     + " FROM credit_usage u JOIN credit_transactions t ON t.id = u.transaction_id"
                     + " LEFT JOIN credit_entries e ON e.transaction_id = t.id AND e.account LIKE 'revenue:%'"
-                    + " GROUP BY u.transaction_id, u.credits")) {
+                    + " WHERE t.earner IS NULL GROUP BY u.transaction_id, u.credits")) {
                 while (r.next()) {
                     if (r.getLong(2) != r.getLong(3)) {
                         problems.add("usage of transaction " + r.getLong(1) + " records " + r.getLong(2)
@@ -77,11 +80,71 @@ public final class LedgerVerifier {
                     }
                 }
             }
+            verifyEarnings(s, problems);
             long transactions = count(s, "SELECT COUNT(*) FROM credit_transactions");
             long entries = count(s, "SELECT COUNT(*) FROM credit_entries");
             long open = count(s, "SELECT COUNT(*) FROM credit_transactions t WHERE t.kind = 'reserve'"
                     + " AND NOT EXISTS (SELECT 1 FROM credit_transactions x WHERE x.closes = t.id)");
             return new Report(List.copyOf(problems), transactions, entries, accounts.size(), open);
+        }
+    }
+
+    /** One charge that paid a node's owner, with its entries as posted. */
+    private record Earning(long id, String kind, long closes, String earner, int feeBasisPoints, Long requester,
+                           long charged, Map<String, Long> entries) {}
+
+    /**
+     * Each charge that paid an owner must post exactly: the hold emptied (a settlement), the requester's refund or charge,
+     * the owner's share and the network's fee at the recorded rate, where the charge is what its usage row records.
+     */
+    private static void verifyEarnings(Statement s, List<String> problems) throws SQLException {
+        Map<Long, Earning> earnings = new java.util.LinkedHashMap<>();
+        try (ResultSet r = s.executeQuery("SELECT t.id, t.kind, t.closes, t.earner, t.fee_bp, u.user_id, u.credits,"
+                + " e.account, e.amount FROM credit_transactions t LEFT JOIN credit_usage u ON u.transaction_id = t.id"
+                + " LEFT JOIN credit_entries e ON e.transaction_id = t.id WHERE t.earner IS NOT NULL ORDER BY t.id")) {
+            while (r.next()) {
+                long id = r.getLong(1);
+                Earning earning = earnings.get(id);
+                if (earning == null) {
+                    long closes = r.getLong(3);
+                    int fee = r.getInt(5);
+                    boolean noFee = r.wasNull();
+                    long requester = r.getLong(6);
+                    boolean noUsage = r.wasNull();
+                    earning = new Earning(id, r.getString(2), closes, r.getString(4), noFee ? -1 : fee,
+                            noUsage ? null : requester, r.getLong(7), new TreeMap<>());
+                    earnings.put(id, earning);
+                }
+                String account = r.getString(8);
+                if (account != null) earning.entries().merge(account, r.getLong(9), Long::sum);
+            }
+        }
+        for (Earning e : earnings.values()) {
+            if (e.requester() == null || e.feeBasisPoints() < 0 || !(e.kind().equals("settle") || e.kind().equals("charge"))) {
+                problems.add("transaction " + e.id() + " (" + e.kind() + ") pays " + e.earner()
+                        + " but records no charge or fee rate");
+                continue;
+            }
+            NetworkFee fee = new NetworkFee(e.feeBasisPoints());
+            Map<String, Long> expected = new TreeMap<>();
+            String requester = Accounts.user(e.requester());
+            if (e.kind().equals("settle")) {
+                String hold = Accounts.hold(e.closes());
+                long held = -e.entries().getOrDefault(hold, 0L);
+                expected.put(hold, -held);
+                expected.merge(requester, held - e.charged(), Long::sum);
+            } else {
+                expected.put(requester, -e.charged());
+            }
+            expected.merge(e.earner(), fee.earningsOn(e.charged()), Long::sum);
+            expected.merge(Accounts.NETWORK, fee.feeOn(e.charged()), Long::sum);
+            expected.values().removeIf(amount -> amount == 0);
+            Map<String, Long> actual = new TreeMap<>(e.entries());
+            actual.values().removeIf(amount -> amount == 0);
+            if (!expected.equals(actual)) {
+                problems.add("transaction " + e.id() + " (" + e.kind() + ") charged " + e.charged() + " at a network fee of "
+                        + fee.percent() + ": its entries should be " + expected + " but are " + actual);
+            }
         }
     }
 

@@ -50,10 +50,12 @@ public final class CreditsRoutes implements ServerModule {
 
     public record ReservationView(long id, long amount, String subject, @JsonProperty("created_at") String createdAt) {}
 
+    /** {@code kind} is {@code earned} for what the caller earned as a node's owner; {@code node} served it (or null). */
     public record EntryView(long transaction, String kind, long amount, String subject, String actor,
-                            @JsonProperty("request_id") String requestId, String at) {
+                            @JsonProperty("request_id") String requestId, String at, String node) {
         static EntryView of(Entry e) {
-            return new EntryView(e.transactionId(), e.kind(), e.amount(), e.subject(), e.actor(), e.requestId(), e.at().toString());
+            return new EntryView(e.transactionId(), e.label(), e.amount(), e.subject(), e.actor(), e.requestId(),
+                    e.at().toString(), e.node());
         }
     }
 

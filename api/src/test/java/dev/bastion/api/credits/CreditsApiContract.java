@@ -257,4 +257,39 @@ abstract class CreditsApiContract {
         assertThat(refused.get()).isPositive();
         assertThat(ok.get()).isPositive();
     }
+    /** A server whose node has an owner: the owner earns what alice is charged, less the fee, and sees it as earned. */
+    @Test
+    void theNodesOwnerEarnsTheChargeLessTheFeeAndSeesItInTheirHistory() throws Exception {
+        long carolId = security.users().create("carol", Role.USER).id();
+        String carolKey = security.keys().create("carol", Set.of(Scope.MODELS_USE), null, "k").secret();
+        grant(1_000, "owner-test");
+        credits.ledger().setNetworkFee(new dev.bastion.credits.NetworkFee(1_250), "root");
+        BindAddress bind = new BindAddress("127.0.0.1", 0);
+        SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind(bind.host(), bind.port()),
+                security.keys(), security.audit());
+        try (Credits owned = new Credits(security.database(), CreditsConfig.DEFAULT, true, Clock.systemUTC(), "node-c", carolId);
+             BastionServer node = new BastionServer(chain.secure(ServerConfig.defaults(bind).withModule(new CreditsRoutes(owned, security))),
+                     new StoreCatalog(new ModelStore(home)), LocalModelRuntime::load, new CreditsMetering(owned, security.audit())).start()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/api/chat"))
+                    .header("Authorization", "Bearer " + aliceKey).POST(HttpRequest.BodyPublishers.ofString(chat(3, false)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            long charged = Long.parseLong(r.headers().firstValue("X-Bastion-Credits-Charged").orElseThrow());
+            assertThat(charged).isPositive();
+            long fee = charged * 1_250 / 10_000;
+
+            HttpResponse<String> mine = http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/api/credits"))
+                    .header("Authorization", "Bearer " + carolKey).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode carol = JsonFields.MAPPER.readTree(mine.body());
+            assertThat(carol.get("balance").asLong()).isEqualTo(charged - fee);
+            JsonNode earned = carol.get("entries").get(0);
+            assertThat(earned.get("kind").asText()).isEqualTo("earned");
+            assertThat(earned.get("amount").asLong()).isEqualTo(charged - fee);
+            assertThat(earned.get("node").asText()).isEqualTo("node-c");
+            assertThat(earned.get("actor").asText()).isEqualTo("alice");
+            assertThat(get("/api/credits", aliceKey).get("entries").findValuesAsText("kind")).doesNotContain("earned");
+            assertThat(owned.ledger().balance(Accounts.NETWORK)).isEqualTo(fee);
+            assertThat(owned.ledger().verify().problems()).isEmpty();
+        }
+    }
 }
