@@ -173,6 +173,11 @@ public final class ClusterMembership implements AutoCloseable {
         tick();
     }
 
+    /** Whether an admin flagged this node as draining (read from the shared state at the last refresh). */
+    public boolean draining(String name) {
+        return drained.contains(name);
+    }
+
     /** Runs on the timer: reads the drain flags and every node's state, and publishes this node's when it changed. */
     private synchronized void tick() {
         try {
