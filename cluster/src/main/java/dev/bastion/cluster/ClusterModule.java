@@ -112,7 +112,7 @@ public final class ClusterModule implements ServerModule {
         this.identity = identity;
         this.audit = audit;
         this.placement = new Placement(settings.busyQueue());
-        this.forwarder = new Forwarder(identity.sslContext());
+        this.forwarder = new Forwarder(identity);
     }
 
     @Override
