@@ -36,4 +36,13 @@ public interface ClusterIdentity {
      * disk): a connection opened before a revocation stays open, and only this check cuts the node off.
      */
     String verifyPeer(SSLSession session) throws SSLPeerUnverifiedException;
+
+    /**
+     * A token that changes (by identity) whenever the revocation list in use changes. A client keeping connections to
+     * peers drops them then, so that no request goes over a connection opened before a peer was revoked: a new
+     * connection's handshake checks the new list. Null: this identity has no revocation list.
+     */
+    default Object revocationGeneration() {
+        return null;
+    }
 }

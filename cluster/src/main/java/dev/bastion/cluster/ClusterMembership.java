@@ -4,6 +4,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.KubernetesConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -26,7 +27,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * This node as a member of the cluster: an embedded Hazelcast member (TCP/IP join, Hazelcast's own heartbeat failure
+ * This node as a member of the cluster: an embedded Hazelcast member (TCP/IP, multicast or Kubernetes join; Hazelcast's own heartbeat failure
  * detection) that publishes this node's {@link NodeState} into a shared map, sealed, and keeps a snapshot of every
  * node's state for placement.
  * <p>
@@ -146,7 +147,20 @@ public final class ClusterMembership implements AutoCloseable {
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).setMembers(settings.members()).setConnectionTimeoutSeconds(2);
+        ClusterSettings.Join how = settings.join();
+        switch (how.mode()) {
+            case TCP -> join.getTcpIpConfig().setEnabled(true).setMembers(settings.members()).setConnectionTimeoutSeconds(2);
+            // anyone on the segment may answer; sealed state keeps them from reading or planting entries
+            case MULTICAST -> join.getMulticastConfig().setEnabled(true).setLoopbackModeEnabled(settings.loopbackOnly());
+            case KUBERNETES -> {
+                // Hazelcast's built-in discovery: asks the API server for the service's endpoints (the pod's service
+                // account needs get/list on endpoints); members are dialled on the member port
+                KubernetesConfig k8s = join.getKubernetesConfig().setEnabled(true)
+                        .setProperty("service-name", how.service())
+                        .setProperty("service-port", Integer.toString(settings.clusterPort()));
+                if (how.namespace() != null) k8s.setProperty("namespace", how.namespace());
+            }
+        }
         return config;
     }
 
@@ -171,6 +185,11 @@ public final class ClusterMembership implements AutoCloseable {
             drains.remove(name);
         }
         tick();
+    }
+
+    /** Whether an admin flagged this node as draining (read from the shared state at the last refresh). */
+    public boolean draining(String name) {
+        return drained.contains(name);
     }
 
     /** Runs on the timer: reads the drain flags and every node's state, and publishes this node's when it changed. */

@@ -9,6 +9,7 @@ import dev.bastion.api.ModelScheduler;
 import dev.bastion.api.RequestContext;
 import dev.bastion.api.ServerModule;
 import dev.bastion.api.ServerServices;
+import dev.bastion.api.ops.Readiness;
 import dev.bastion.api.security.ErrorResponses;
 import dev.bastion.cluster.pki.NodeAddress;
 import dev.bastion.security.AuditEvent;
@@ -80,6 +81,9 @@ public final class ClusterModule implements ServerModule {
     });
     private final ToIntBiFunction<String, Instant> releaseReservations;
     private volatile LocalModels models = LocalModels.NONE;
+    private volatile Readiness readiness;
+    /** Whether this module drained the server's readiness (so it resumes only what it drained itself). */
+    private boolean drainedReadiness;
     private volatile ClusterMembership membership;
 
     /** @param audit where forwarded and served requests are recorded (null: not recorded) */
@@ -108,12 +112,13 @@ public final class ClusterModule implements ServerModule {
         this.identity = identity;
         this.audit = audit;
         this.placement = new Placement(settings.busyQueue());
-        this.forwarder = new Forwarder(identity.sslContext());
+        this.forwarder = new Forwarder(identity);
     }
 
     @Override
     public void bind(ServerServices services) {
         this.models = services.models();
+        this.readiness = services.readiness();
     }
 
     @Override
@@ -152,6 +157,7 @@ public final class ClusterModule implements ServerModule {
     public void start() {
         membership = new ClusterMembership(settings, identity, this::localState, this::nodeGone);
         watchdog.scheduleWithFixedDelay(this::abandonGoneNodes, 500, 500, TimeUnit.MILLISECONDS);
+        watchdog.scheduleWithFixedDelay(this::followDrainFlag, 0, 500, TimeUnit.MILLISECONDS);
         LOG.info("node {} joined cluster '{}' (node port {}, member port {})", identity.nodeName(),
                 settings.clusterName(), settings.nodePort(), settings.clusterPort());
     }
@@ -301,6 +307,26 @@ public final class ClusterModule implements ServerModule {
                 LOG.warn("node {} left the cluster; ending the request forwarded to it", watch.node);
                 watch.abandon();
             }
+        }
+    }
+
+    /**
+     * Whichever node an admin called, the drain flag is in the shared state: the drained node itself turns its
+     * {@code /health/ready} to 503, so load balancers stop sending it clients too. In-flight requests are not touched.
+     */
+    private void followDrainFlag() {
+        ClusterMembership m = membership;
+        Readiness r = readiness;
+        if (m == null || r == null) return;
+        boolean flagged = m.draining(m.self());
+        if (flagged && !drainedReadiness) {
+            r.drain();
+            drainedReadiness = true;
+            LOG.info("node {} drained by the cluster's flag: not ready for new requests", m.self());
+        } else if (!flagged && drainedReadiness) {
+            r.resume();
+            drainedReadiness = false;
+            LOG.info("node {} no longer drained by the cluster's flag", m.self());
         }
     }
 

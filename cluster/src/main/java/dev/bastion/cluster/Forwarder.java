@@ -5,6 +5,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,11 +64,34 @@ final class Forwarder {
         }
     }
 
-    private final HttpClient http;
+    private final ClusterIdentity identity;
+    private HttpClient http;
+    private Object revocations;
 
-    Forwarder(SSLContext mutualTls) {
-        this.http = HttpClient.newBuilder().sslContext(mutualTls).version(HttpClient.Version.HTTP_1_1)
+    Forwarder(ClusterIdentity identity) {
+        this.identity = identity;
+        this.revocations = identity.revocationGeneration();
+        this.http = client(identity.sslContext());
+    }
+
+    private static HttpClient client(SSLContext mutualTls) {
+        return HttpClient.newBuilder().sslContext(mutualTls).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(3)).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /**
+     * The client to send with: a new one (new connections, each handshake checking the revocation list) when the list
+     * changed since the pooled connections were opened, so a revoked peer gets no request over an old connection.
+     */
+    private synchronized HttpClient client() {
+        Object now = identity.revocationGeneration();
+        if (now != revocations) {
+            LOG.info("the cluster revocation list changed; closing connections to peers");
+            revocations = now;
+            http.shutdown(); // requests in flight finish; idle connections are not reused
+            http = client(identity.sslContext());
+        }
+        return http;
     }
 
     /**
@@ -80,7 +105,8 @@ final class Forwarder {
         headers.forEach(request::header);
         HttpResponse<InputStream> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            response = client().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            requirePeer(response, watch.node, nodeUrl);
         } catch (IOException e) {
             throw new Unreachable("node at " + nodeUrl + " unreachable: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -126,6 +152,33 @@ final class Forwarder {
             }
         } catch (IOException clientGone) {
             LOG.info("client left during a forwarded stream: {}", clientGone.toString());
+        }
+    }
+
+    /**
+     * The answer must come from the node placement chose, under a certificate that still passes now (CA, validity,
+     * the revocation list on disk): checked per request, not only per connection, before anything reaches the client.
+     */
+    private void requirePeer(HttpResponse<InputStream> response, String node, String nodeUrl) throws Unreachable {
+        String peer;
+        try {
+            SSLSession session = response.sslSession().orElseThrow(() -> new SSLPeerUnverifiedException("no TLS session"));
+            peer = identity.verifyPeer(session);
+        } catch (SSLPeerUnverifiedException e) {
+            discard(response);
+            throw new Unreachable("node at " + nodeUrl + " refused: " + e.getMessage(), e);
+        }
+        if (!peer.equals(node)) {
+            discard(response);
+            throw new Unreachable("node at " + nodeUrl + " is '" + peer + "', not '" + node + "'", null);
+        }
+    }
+
+    private static void discard(HttpResponse<InputStream> response) {
+        try {
+            response.body().close();
+        } catch (IOException ignored) {
+            // the answer is not used either way
         }
     }
 

@@ -319,7 +319,24 @@ class ClusterNodesTest {
     @Order(6)
     void aDrainedNodeGetsNoNewRequests() throws Exception {
         assertThat(post("node-a", "/api/cluster/drain", "{\"node\":\"node-c\"}", aliceKey, null).statusCode()).isEqualTo(403);
-        assertThat(post("node-a", "/api/cluster/drain", "{\"node\":\"node-c\"}", rootKey, null).statusCode()).isEqualTo(200);
+        // a stream C is serving when it is drained (asked of A) finishes; C's own readiness turns 503
+        String longer = SHORT.replace("\"num_predict\":12", "\"num_predict\":200");
+        HttpResponse<java.io.InputStream> inFlight = http.send(request("node-c", "/api/generate", longer, aliceKey,
+                "in-flight-at-drain"), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader stream = new BufferedReader(new InputStreamReader(inFlight.body(), StandardCharsets.UTF_8))) {
+            assertThat(stream.readLine()).isNotNull();
+            assertThat(ready("node-c")).isEqualTo(200);
+            assertThat(post("node-a", "/api/cluster/drain", "{\"node\":\"node-c\"}", rootKey, null).statusCode()).isEqualTo(200);
+            long drainedAt = System.nanoTime();
+            await(Duration.ofSeconds(5), () -> ready("node-c") == 503, "C's /health/ready answers 503");
+            System.out.println("C's /health/ready answered 503 " + (System.nanoTime() - drainedAt) / 1_000_000
+                    + " ms after the drain was asked of A");
+            assertThat(ready("node-a")).as("only C drains").isEqualTo(200);
+            List<String> rest = stream.lines().toList();
+            assertThat(rest).isNotEmpty();
+            assertThat(JSON.readTree(rest.getLast()).path("done").asBoolean()).as("the in-flight stream completed").isTrue();
+            assertThat(rest).noneSatisfy(l -> assertThat(l).contains("\"error\""));
+        }
         await(Duration.ofSeconds(5), () -> status("node-b").findValues("draining").stream().filter(JsonNode::asBoolean).count() == 1,
                 "B sees C draining");
         assertThat(post("node-b", "/api/generate", SHORT, aliceKey, "while-drained").statusCode()).isEqualTo(200);
@@ -332,6 +349,7 @@ class ClusterNodesTest {
                 .statusCode()).isEqualTo(200);
         await(Duration.ofSeconds(5), () -> status("node-a").findValues("draining").stream().noneMatch(JsonNode::asBoolean),
                 "C back in service");
+        await(Duration.ofSeconds(5), () -> ready("node-c") == 200, "C's /health/ready answers 200 again");
     }
 
     @Test
@@ -495,6 +513,16 @@ class ClusterNodesTest {
     private static HttpResponse<String> get(String node, String path, String key) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(nodes.get(node).url() + path))
                 .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The status of {@code node}'s readiness probe (no key, as a load balancer asks); -1 if it does not answer. */
+    private static int ready(String node) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(nodes.get(node).url() + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
     }
 
     private static JsonNode status(String node) {

@@ -6,6 +6,7 @@ import dev.bastion.api.BindAddress;
 import dev.bastion.api.ServerConfig;
 import dev.bastion.api.StoreCatalog;
 import dev.bastion.api.credits.CreditsMetering;
+import dev.bastion.api.security.RateLimits;
 import dev.bastion.api.security.SecurityConfig;
 import dev.bastion.api.security.SecurityFilterChain;
 import dev.bastion.credits.Credits;
@@ -23,6 +24,9 @@ import java.util.Map;
  */
 public final class TestNodeMain {
 
+    /** System property: the node runs without rate limits (for the throughput bench only). */
+    static final String NO_RATE_LIMITS = "bastion.test.noRateLimits";
+
     private TestNodeMain() {
     }
 
@@ -33,8 +37,11 @@ public final class TestNodeMain {
         Map<String, String> env = System.getenv();
         ModelStore store = new ModelStore(home);
         SecurityServices services = SecurityServices.open(home, env);
-        SecurityFilterChain chain = new SecurityFilterChain(SecurityConfig.defaults().withBind("127.0.0.1", port),
-                services.keys(), services.audit());
+        SecurityConfig security = SecurityConfig.defaults().withBind("127.0.0.1", port);
+        if (Boolean.getBoolean(NO_RATE_LIMITS)) { // bin/bench-cluster: 32 clients on one address, one key
+            security = security.withRateLimits(new RateLimits(0, 0, 0, java.time.Duration.ofMinutes(1)));
+        }
+        SecurityFilterChain chain = new SecurityFilterChain(security, services.keys(), services.audit());
         Credits credits = Credits.open(services, env);
         ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", port)))

@@ -190,6 +190,11 @@ public final class FileClusterIdentity implements ClusterIdentity {
      * until closed, and only this check notices.
      */
     @Override
+    public Object revocationGeneration() {
+        return revocations.generation();
+    }
+
+    @Override
     public String verifyPeer(SSLSession session) throws SSLPeerUnverifiedException {
         Certificate[] chain = session.getPeerCertificates();
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {

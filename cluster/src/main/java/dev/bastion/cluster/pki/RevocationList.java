@@ -55,6 +55,12 @@ final class RevocationList {
         }
     }
 
+    /** Changes (by identity) whenever the list in use is re-read from disk: a new list, a replaced or broken file. */
+    synchronized Object generation() {
+        refresh();
+        return state;
+    }
+
     synchronized boolean isRevoked(BigInteger serial) {
         return state.crl.getRevokedCertificate(serial) != null;
     }
