@@ -119,7 +119,8 @@ final class Replication {
         String from;
         try {
             JsonNode body = JSON.readTree(ctx.bodyAsBytes());
-            model = ClusterModule.normalize(body.path("model").asText("")).orElse(null);
+            JsonNode named = body.path("model");
+            model = named.isTextual() ? ClusterModule.normalize(named.asText()).orElse(null) : null;
             from = body.path("from").asText("");
         } catch (IOException e) {
             model = null;

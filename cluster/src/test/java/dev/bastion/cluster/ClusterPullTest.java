@@ -243,6 +243,18 @@ class ClusterPullTest {
             HttpResponse<String> tags = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + c.nodePort()
                     + "/v2/../api/tags")).header(ForwardedIdentity.HEADER, asPeer).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(tags.statusCode()).isIn(400, 404);
+            // a peer's copy request with a hostile or unknown name: refused, nothing fetched
+            URI ask = URI.create("https://127.0.0.1:" + c.nodePort() + Replication.PATH);
+            for (String body : new String[] {"{\"model\":\"../../etc/passwd\"}", "not json", "{\"model\":42}"}) {
+                HttpResponse<String> hostile = client.send(HttpRequest.newBuilder(ask).header(ForwardedIdentity.HEADER, asPeer)
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(hostile.statusCode()).as(body).isEqualTo(400);
+            }
+            HttpResponse<String> unknown = client.send(HttpRequest.newBuilder(ask).header(ForwardedIdentity.HEADER, asPeer)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"nobody-has:this\",\"from\":\"node-a\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(unknown.statusCode()).isEqualTo(503);
+            assertThat(unknown.body()).contains("no reachable node holds").doesNotContain("127.0.0.1");
         }
         // the copy endpoint is not on the public port, whatever the key
         HttpResponse<String> publicAsk = post("node-c", Replication.PATH, "{\"model\":\"tiny\",\"from\":\"node-a\"}", rootKey, null);
