@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.cluster.pki.ClusterCa;
 import dev.bastion.cluster.pki.TestPki;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.testing.TinyModelFixture;
 import dev.bastion.engine.tiny.TinyModelSpec;
 import dev.bastion.registry.signing.Ed25519Keys;
@@ -102,9 +103,14 @@ class ClusterPullTest {
         TinyModelSpec other = new TinyModelSpec(base.hiddenSize(), base.intermediateSize(), base.layers() + 1, base.heads(),
                 base.kvHeads(), base.vocabSize(), base.dtype(), base.tieEmbeddings(), base.llama3RopeScaling(), base.shards());
         storeC.importDirectory(TinyModelFixture.model(dir.resolve("plain"), Architecture.LLAMA, other), ModelName.parse("plain"), null);
-        String digest = SignatureGuard.manifestDigest(storeC.manifest(ModelName.parse("tiny")).orElseThrow());
-        storeC.putSignature(digest, ModelSignatures.sign("tiny:latest", digest, publisher.getPrivate(), publisher.getPublic(),
-                Instant.now()));
+        // large enough (about 50 MB) that a slowed-down copy of it can be cut by killing its holder
+        TinyModelSpec large = new TinyModelSpec(512, 1376, 8, 8, 4, 0, DType.BF16, false, false, 1);
+        storeC.importDirectory(TinyModelFixture.model(dir.resolve("big"), Architecture.LLAMA, large), ModelName.parse("big"), null);
+        for (String signed : List.of("tiny", "big")) {
+            String digest = SignatureGuard.manifestDigest(storeC.manifest(ModelName.parse(signed)).orElseThrow());
+            storeC.putSignature(digest, ModelSignatures.sign(signed + ":latest", digest, publisher.getPrivate(),
+                    publisher.getPublic(), Instant.now()));
+        }
 
         List<String> names = List.of("node-a", "node-b", "node-c");
         Map<String, int[]> ports = new LinkedHashMap<>();
@@ -260,6 +266,45 @@ class ClusterPullTest {
         HttpResponse<String> publicAsk = post("node-c", Replication.PATH, "{\"model\":\"tiny\",\"from\":\"node-a\"}", rootKey, null);
         assertThat(publicAsk.statusCode()).isEqualTo(404);
         assertThat(publicAsk.body()).doesNotContain("node-a");
+    }
+
+    @Test
+    @Order(4)
+    void aHolderDyingMidCopyLeavesNoPartialBlobsAndTheClientAClearError() throws Exception {
+        Node c = nodes.get("node-c");
+        Files.writeString(c.home().resolve("serve-bytes-per-second"), Integer.toString(2 << 20));
+        Thread.sleep(500);
+        var response = http.sendAsync(HttpRequest.newBuilder(URI.create(nodes.get("node-a").url() + "/api/generate"))
+                .header("Authorization", "Bearer " + aliceKey).header("X-Request-Id", "big-req")
+                .timeout(Duration.ofSeconds(90))
+                .POST(HttpRequest.BodyPublishers.ofString(TINY.replace("\"tiny\"", "\"big\""))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await(Duration.ofSeconds(30), () -> partialBytes("node-a") + partialBytes("node-b") > 0, "the copy under way");
+        String puller = partialBytes("node-a") > 0 ? "node-a" : "node-b";
+        c.process().destroyForcibly(); // SIGKILL mid-copy
+        c.process().waitFor();
+        HttpResponse<String> failed = response.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(502);
+        assertThat(JSON.readTree(failed.body()).path("error").asText()).contains("big:latest").contains("could not be copied")
+                .doesNotContain("127.0.0.1");
+        assertThat(digestOf(nodes.get(puller).home(), "big:latest")).isEmpty();
+        assertThat(partialBytes(puller)).as("partial blobs discarded").isZero();
+        try (Stream<Path> left = Files.list(nodes.get(puller).home().resolve("transfers"))) {
+            assertThat(left.toList()).isEmpty();
+        }
+        assertThat(audit(puller)).anySatisfy(l -> assertThat(l).contains(Replicator.AUDIT_ACTION).contains("big-req")
+                .contains("big:latest").contains("failure").contains("\"source\":\"node-c\""));
+    }
+
+    /** Bytes of partial blobs in {@code node}'s transfer directory. */
+    private static long partialBytes(String node) {
+        Path transfers = nodes.get(node).home().resolve("transfers");
+        if (!Files.isDirectory(transfers)) return 0;
+        try (Stream<Path> files = Files.list(transfers)) {
+            return files.mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     // --- helpers

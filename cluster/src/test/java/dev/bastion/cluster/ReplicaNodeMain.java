@@ -45,8 +45,10 @@ public final class ReplicaNodeMain {
         SignatureGuard guard = new SignatureGuard(store, new TrustStore(services.database()), services.audit(),
                 SignaturePolicy.fromEnvironment(env));
         ServerConfig config = chain.secure(ServerConfig.defaults(new BindAddress("127.0.0.1", port)));
-        config = config.withModule(new RegistryModule(store, config.modelAccess(), config.modelAudit(),
-                        RegistryLimits.DEFAULTS, env, guard))
+        RegistryModule registry = new RegistryModule(store, config.modelAccess(), config.modelAudit(),
+                RegistryLimits.DEFAULTS, env, guard);
+        throttleOnRequest(registry, home.resolve("serve-bytes-per-second"));
+        config = config.withModule(registry)
                 .withModule(new ClusterModule(settings, identity, services.audit(), credits::releaseNode)
                         .replicating(store, guard, ClusterModule.replicationWait(env)));
         BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
@@ -54,5 +56,21 @@ public final class ReplicaNodeMain {
         System.out.println("READY " + server.port());
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    /** A test writes a rate into {@code file} to slow this node's blob serving down, so a copy can be cut mid-way. */
+    private static void throttleOnRequest(RegistryModule registry, Path file) {
+        Thread.ofPlatform().daemon().name("test-throttle").start(() -> {
+            while (true) {
+                try {
+                    if (java.nio.file.Files.exists(file)) registry.throttle(Long.parseLong(java.nio.file.Files.readString(file).strip()));
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // a half-written file: read it again next time
+                }
+            }
+        });
     }
 }
