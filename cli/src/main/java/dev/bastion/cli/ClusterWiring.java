@@ -6,7 +6,9 @@ import dev.bastion.cluster.ClusterModule;
 import dev.bastion.cluster.ClusterSettings;
 import dev.bastion.cluster.pki.FileClusterIdentity;
 import dev.bastion.credits.Credits;
+import dev.bastion.registry.signing.SignatureGuard;
 import dev.bastion.security.AuditLog;
+import dev.bastion.store.ModelStore;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,6 +35,16 @@ final class ClusterWiring {
     /** The server config with the cluster module when the environment turns it on; unchanged otherwise. */
     static ServerConfig withCluster(ServerConfig config, Map<String, String> env, Path home, boolean insecureNoAuth,
                                     AuditLog audit, Credits credits, PrintWriter out) {
+        return withCluster(config, env, home, insecureNoAuth, audit, credits, out, null, null);
+    }
+
+    /**
+     * As above; with a {@code store}, the node also copies models from peers when placement asks it to, checking
+     * their signatures with {@code signatures} as a user's pull would (docs/cluster.md, "Replication").
+     */
+    static ServerConfig withCluster(ServerConfig config, Map<String, String> env, Path home, boolean insecureNoAuth,
+                                    AuditLog audit, Credits credits, PrintWriter out, ModelStore store,
+                                    SignatureGuard signatures) {
         ClusterSettings settings = ClusterSettings.fromEnvironment(env, home);
         if (!settings.enabled()) return config;
         // a peer's forwarded caller is only as good as the authentication the receiving node did
@@ -41,7 +53,9 @@ final class ClusterWiring {
         out.println("Cluster node '" + identity.nodeName() + "' of cluster '" + settings.clusterName() + "': node port "
                 + settings.nodePort() + " (mutual TLS), member port " + settings.clusterPort() + ", members "
                 + (settings.members().isEmpty() ? "(none: a cluster of one)" : String.join(",", settings.members())));
-        return config.withModule(new ClusterModule(settings, identity, audit,
-                credits == null ? (node, leftAt) -> 0 : credits::releaseNode));
+        ClusterModule cluster = new ClusterModule(settings, identity, audit,
+                credits == null ? (node, leftAt) -> 0 : credits::releaseNode);
+        if (store != null) cluster.replicating(store, signatures, ClusterModule.replicationWait(env));
+        return config.withModule(cluster);
     }
 }

@@ -148,9 +148,10 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
+        var signatureGuard = new dev.bastion.registry.signing.SignatureGuard(store,
+                new dev.bastion.registry.signing.TrustStore(services.database()), services.audit(), signaturePolicy);
         config = config.withModule(new dev.bastion.registry.RegistryModule(store, config.modelAccess(), config.modelAudit(),
-                dev.bastion.registry.RegistryLimits.DEFAULTS, env, new dev.bastion.registry.signing.SignatureGuard(store,
-                new dev.bastion.registry.signing.TrustStore(services.database()), services.audit(), signaturePolicy)));
+                dev.bastion.registry.RegistryLimits.DEFAULTS, env, signatureGuard));
         PrintWriter out = spec.commandLine().getOut();
         try {
             services.recoverAudit();
@@ -178,7 +179,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         config = config.withModule(new CreditsRoutes(credits, services));
         try {
-            config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), credits, out);
+            config = ClusterWiring.withCluster(config, env, homeDir, securityConfig.insecureNoAuth(), services.audit(), credits, out,
+                    store, signatureGuard);
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("bastion serve: " + e.getMessage());
             return 1;

@@ -207,12 +207,13 @@ public final class ClusterMembership implements AutoCloseable {
         NodeState current = local.get();
         NodeState state = new NodeState(self, hazelcast.getCluster().getLocalMember().getUuid().toString(),
                 settings.nodeUrl(), current.held(), current.loaded(), current.freeMemoryBytes(), current.queue(),
-                current.tokensPerSecond(), drained.contains(self), 0);
+                current.tokensPerSecond(), drained.contains(self), 0, current.sizes(), current.pulling());
         long now = System.currentTimeMillis();
         boolean changed = lastPublished == null || !state.equals(lastPublished);
         if (!changed && now - lastPublishedAt < PUBLISH_EVERY.toMillis()) return;
         NodeState stamped = new NodeState(state.name(), state.member(), state.url(), state.held(), state.loaded(),
-                state.freeMemoryBytes(), state.queue(), state.tokensPerSecond(), state.draining(), now);
+                state.freeMemoryBytes(), state.queue(), state.tokensPerSecond(), state.draining(), now, state.sizes(),
+                state.pulling());
         nodes.put(self, sealed.seal(stamped), settings.stateTtl().toMillis(), TimeUnit.MILLISECONDS);
         lastPublished = state;
         lastPublishedAt = now;

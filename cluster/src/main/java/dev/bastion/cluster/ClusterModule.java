@@ -12,11 +12,13 @@ import dev.bastion.api.ServerServices;
 import dev.bastion.api.ops.Readiness;
 import dev.bastion.api.security.ErrorResponses;
 import dev.bastion.cluster.pki.NodeAddress;
+import dev.bastion.registry.signing.SignatureGuard;
 import dev.bastion.security.AuditEvent;
 import dev.bastion.security.AuditLog;
 import dev.bastion.security.Authenticator;
 import dev.bastion.security.Principal;
 import dev.bastion.store.ModelName;
+import dev.bastion.store.ModelStore;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -35,6 +37,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import java.io.IOException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -85,6 +88,7 @@ public final class ClusterModule implements ServerModule {
     /** Whether this module drained the server's readiness (so it resumes only what it drained itself). */
     private boolean drainedReadiness;
     private volatile ClusterMembership membership;
+    private volatile Replication replication;
 
     /** @param audit where forwarded and served requests are recorded (null: not recorded) */
     public ClusterModule(ClusterSettings settings, ClusterIdentity identity, AuditLog audit) {
@@ -113,6 +117,24 @@ public final class ClusterModule implements ServerModule {
         this.audit = audit;
         this.placement = new Placement(settings.busyQueue());
         this.forwarder = new Forwarder(identity);
+    }
+
+    /**
+     * Lets this node copy models from peers when placement asks it to (docs/cluster.md, "Replication: pulling from a
+     * peer"), into {@code store} under {@code signatures}' policy (null: no checks, as {@code off}); a request that
+     * has to wait for a copy waits at most {@code wait}, then is answered 503 with {@code Retry-After}. Its peers'
+     * registry reads are served on the node port too. Call before the server starts.
+     */
+    public ClusterModule replicating(ModelStore store, SignatureGuard signatures, Duration wait) {
+        Replicator local = new Replicator(identity.nodeName(), identity.sslContext(), store, signatures, audit,
+                Replicator.PEER_LIMITS);
+        this.replication = new Replication(identity.nodeName(), local, identity.sslContext(), wait);
+        return this;
+    }
+
+    /** {@code BASTION_CLUSTER_PULL_WAIT}: how long a request waits for a copy before a 503 (seconds, default 120). */
+    public static Duration replicationWait(Map<String, String> env) {
+        return Replication.waitFrom(env);
     }
 
     @Override
@@ -151,6 +173,7 @@ public final class ClusterModule implements ServerModule {
         config.routes.beforeMatched(this::route);
         config.routes.get("/api/cluster/status", this::status, Access.ADMIN);
         config.routes.post("/api/cluster/drain", this::drain, Access.ADMIN);
+        config.routes.post(Replication.PATH, this::replicateHere, Access.ADMIN);
     }
 
     @Override
@@ -217,7 +240,24 @@ public final class ClusterModule implements ServerModule {
             return;
         }
         ctx.attribute(PEER_ATTRIBUTE, peer);
-        if (ctx.method() != HandlerType.POST || !ROUTED.contains(ctx.path())) throw new NotFoundResponse("not found");
+        if (!peerRoute(ctx)) throw new NotFoundResponse("not found");
+    }
+
+    /** What peers may ask on the node port: the routed endpoints; with replication, registry reads and copy requests. */
+    private boolean peerRoute(Context ctx) {
+        if (ctx.method() == HandlerType.POST && ROUTED.contains(ctx.path())) return true;
+        if (replication == null) return false;
+        if (ctx.method() == HandlerType.POST) return Replication.PATH.equals(ctx.path());
+        // a drained node still serves these: that is how its models move elsewhere before it is retired
+        return (ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD) && ctx.path().startsWith("/v2/");
+    }
+
+    /** A peer asks this node to copy a model (node port only: on the public port there is no such endpoint). */
+    private void replicateHere(Context ctx) {
+        Replication r = replication;
+        ClusterMembership m = membership;
+        if (!onNodePort(ctx) || r == null || m == null) throw new NotFoundResponse("not found");
+        r.serve(ctx, m);
     }
 
     /** The calling node's name if its certificate still passes, else null (logged with the reason). */
@@ -258,6 +298,11 @@ public final class ClusterModule implements ServerModule {
         if (model == null) return; // the endpoint answers a missing or malformed model itself
         List<String> names = candidates(model, caller);
         Set<String> tried = new HashSet<>(currentSuspects());
+        Replication r = replication;
+        if (r != null && placement.decide(m.self(), names, m.nodes(), tried) instanceof Placement.Pull pull
+                && r.beforeRouting(ctx, pull, m)) {
+            return; // answered: the copy failed, or takes longer than a request waits
+        }
         while (true) {
             Optional<NodeState> target = placement.choose(m.self(), names, m.nodes(), tried);
             if (target.isEmpty() || target.get().name().equals(m.self())) return;
@@ -370,9 +415,11 @@ public final class ClusterModule implements ServerModule {
         int queue = loaded.stream().mapToInt(ModelScheduler.LoadedModel::activeRequests).sum();
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        Replication r = replication;
         return new NodeState(identity.nodeName(), "", settings.nodeUrl(), held,
                 loaded.stream().map(l -> normalize(l.name()).orElse(l.name())).sorted().toList(),
-                free, queue, throughput.tokensPerSecond(), false, 0);
+                free, queue, throughput.tokensPerSecond(), false, 0,
+                r == null ? Map.of() : r.local().sizes(held), r == null ? List.of() : r.local().pulling());
     }
 
     private void status(Context ctx) {

@@ -10,6 +10,9 @@ import java.util.Set;
  * Which node should serve a model: one that has it loaded, else one that holds it, the least loaded (shortest queue)
  * among equals; never a draining node, and not this node while it is busy if another can take the request. This node
  * keeps a request it can serve with the model already loaded and a short queue (no hop is cheaper than one).
+ * <p>
+ * {@link #decide} may also ask a node that holds no copy to pull one from a holder: when every holder is draining (the
+ * model would otherwise be unroutable) or busy, and a node that is neither has the memory for it.
  */
 public final class Placement {
 
@@ -18,6 +21,24 @@ public final class Placement {
     /** @param busyQueue above this queue length a node is busy */
     public Placement(int busyQueue) {
         this.busyQueue = busyQueue;
+    }
+
+    /** What placement asks for. */
+    public sealed interface Decision permits Serve, Pull {
+    }
+
+    /** Serve on {@code node}; empty: this node answers (e.g. a 404 when no node holds the model). */
+    public record Serve(Optional<NodeState> node) implements Decision {
+    }
+
+    /**
+     * {@code puller} should copy {@code model} from {@code holder}.
+     *
+     * @param meanwhile who serves this request while the copy runs (a busy holder); empty when no holder takes new
+     *                  requests (all draining): the request waits for the copy, bounded, then goes to the puller
+     */
+    public record Pull(String model, NodeState puller, NodeState holder, Optional<NodeState> meanwhile)
+            implements Decision {
     }
 
     /**
@@ -29,7 +50,7 @@ public final class Placement {
      * @return the node to serve the request, or empty when no node holds the model (this node answers, e.g. 404)
      */
     public Optional<NodeState> choose(String self, List<String> models, Collection<NodeState> nodes, Set<String> excluded) {
-        List<NodeState> live = nodes.stream().filter(n -> !excluded.contains(n.name()) || n.name().equals(self)).toList();
+        List<NodeState> live = live(self, nodes, excluded);
         for (String model : models) {
             List<NodeState> holders = live.stream().filter(n -> n.holds(model)).toList();
             if (holders.isEmpty()) continue;
@@ -52,5 +73,46 @@ public final class Placement {
                     .thenComparing(NodeState::name));
         }
         return Optional.empty();
+    }
+
+    /**
+     * As {@link #choose}, or a pull: when every holder of the model is draining, or every one taking requests is busy
+     * (queue above the threshold), a live node that neither holds it nor is draining or busy, with free memory for the
+     * model, copies it. The puller is the least loaded such node, then the first by name, so every node that places
+     * the model asks the same one; a node already pulling it is asked again rather than a second one. A draining
+     * holder that a client called itself keeps serving it, as in {@link #choose}.
+     */
+    public Decision decide(String self, List<String> models, Collection<NodeState> nodes, Set<String> excluded) {
+        List<NodeState> live = live(self, nodes, excluded);
+        for (String model : models) {
+            List<NodeState> holders = live.stream().filter(n -> n.holds(model)).toList();
+            if (holders.isEmpty()) continue;
+            Optional<NodeState> chosen = choose(self, List.of(model), nodes, excluded);
+            List<NodeState> open = holders.stream().filter(n -> !n.draining()).toList();
+            boolean allDraining = open.isEmpty();
+            boolean allBusy = !allDraining && open.stream().allMatch(n -> n.queue() > busyQueue);
+            if (!allDraining && !allBusy) return new Serve(chosen);
+            if (allDraining && chosen.isPresent()) return new Serve(chosen); // this node holds it: it serves its client
+            Optional<NodeState> already = live.stream()
+                    .filter(n -> n.pulling().contains(model) && !n.draining() && !n.holds(model))
+                    .min(Comparator.comparing(NodeState::name));
+            if (allBusy && already.isPresent()) return new Serve(chosen); // the copy is under way; a holder serves
+            long size = holders.stream().mapToLong(n -> n.sizeOf(model)).max().orElse(0);
+            Optional<NodeState> puller = already.or(() -> live.stream()
+                    .filter(n -> !n.holds(model) && !n.draining() && n.queue() <= busyQueue)
+                    .filter(n -> n.freeMemoryBytes() >= size)
+                    .min(Comparator.comparingInt(NodeState::queue).thenComparing(NodeState::name)));
+            if (puller.isEmpty()) return new Serve(chosen);
+            // the source: any holder, draining ones too (a drained node still serves registry reads: that is how a
+            // node is retired); the one with the least work first
+            NodeState holder = holders.stream().min(Comparator.comparingInt(NodeState::queue)
+                    .thenComparing(NodeState::name)).orElseThrow();
+            return new Pull(model, puller.get(), holder, allBusy ? chosen : Optional.empty());
+        }
+        return new Serve(Optional.empty());
+    }
+
+    private static List<NodeState> live(String self, Collection<NodeState> nodes, Set<String> excluded) {
+        return nodes.stream().filter(n -> !excluded.contains(n.name()) || n.name().equals(self)).toList();
     }
 }

@@ -26,6 +26,24 @@ class SealedStatesTest {
     }
 
     @Test
+    void modelSizesAndPullsInProgressTravelAndAnOlderNodesStateStillOpens() throws Exception {
+        SealedStates states = new SealedStates(key(1));
+        NodeState pulling = new NodeState("node-c", "uuid-c", "https://127.0.0.1:11435", List.of("tiny:latest"),
+                List.of(), 123, 2, 0, false, 1000, java.util.Map.of("tiny:latest", 4096L), List.of("other:latest"));
+        assertThat(states.open("node-c", states.seal(pulling))).contains(pulling);
+        // a state as nodes published it before replication: no sizes, no pulls
+        byte[] old = ("{\"name\":\"node-c\",\"member\":\"uuid-c\",\"url\":\"https://127.0.0.1:11435\","
+                + "\"held\":[\"tiny:latest\"],\"loaded\":[],\"freeMemoryBytes\":1,\"queue\":0,\"tokensPerSecond\":0,"
+                + "\"draining\":false,\"publishedAt\":5}").getBytes(StandardCharsets.UTF_8);
+        assertThat(states.open("node-c", key(1).encrypt(old, "bastion/cluster/node-state/v1/node-c".getBytes(StandardCharsets.UTF_8))))
+                .hasValueSatisfying(s -> {
+                    assertThat(s.sizes()).isEmpty();
+                    assertThat(s.pulling()).isEmpty();
+                    assertThat(s.sizeOf("tiny:latest")).isZero();
+                });
+    }
+
+    @Test
     void withoutTheKeyAnEntryIsCiphertextThatNeitherOpensNorNamesModels() {
         byte[] sealed = new SealedStates(key(1)).seal(STATE);
         assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("tiny").doesNotContain("secret-model")

@@ -5,6 +5,7 @@ import dev.bastion.store.Manifest;
 import dev.bastion.store.ModelName;
 import dev.bastion.store.ModelStore;
 
+import javax.net.ssl.SSLContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +26,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -47,15 +50,35 @@ public final class RegistryClient {
     private final RegistryCredentials credentials;
     private final boolean insecure;
     private final HttpClient http;
+    private final Map<String, String> headers;
     /** Blob bytes received over the network by this client; lets a test see a resumed pull fetch only the rest. */
     private final AtomicLong bytesFetched = new AtomicLong();
 
     public RegistryClient(RegistryLimits limits, RegistryCredentials credentials, boolean insecure) {
+        this(limits, credentials, insecure, null, Map.of());
+    }
+
+    private RegistryClient(RegistryLimits limits, RegistryCredentials credentials, boolean insecure,
+                           SSLContext tls, Map<String, String> headers) {
         this.limits = limits;
         this.credentials = credentials;
         this.insecure = insecure;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(limits.connectTimeout()).build();
+        this.headers = Map.copyOf(headers);
+        HttpClient.Builder builder = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(limits.connectTimeout());
+        if (tls != null) builder.sslContext(tls).version(HttpClient.Version.HTTP_1_1);
+        this.http = builder.build();
+    }
+
+    /**
+     * A client for a registry that authenticates callers by their TLS certificate (a cluster peer's node port):
+     * {@code tls} presents this side's certificate and decides which servers it trusts; {@code headers} go with every
+     * request (who the caller acts for). HTTPS only.
+     */
+    public static RegistryClient mutualTls(RegistryLimits limits, SSLContext tls,
+                                           Map<String, String> headers) {
+        return new RegistryClient(limits, RegistryCredentials.NONE, false, Objects.requireNonNull(tls, "tls"),
+                headers);
     }
 
     public long bytesFetched() {
@@ -411,6 +434,7 @@ public final class RegistryClient {
     private HttpRequest.Builder request(URI uri) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(limits.connectTimeout());
         credentials.authorization().ifPresent(a -> builder.header("Authorization", a));
+        headers.forEach(builder::header);
         return builder;
     }
 
