@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Prompt processing of {@link #prompt} tokens on SmolLM2-135M's shape (or {@code -p shape=llama-3.2-1b}, ~2.5 GB of
- * random BF16 weights on disk): our batched prefill against our token-by-token forward and against Jlama's batched
+ * random BF16 weights on disk, generated in the heap: pass {@code -jvmArgsAppend} with {@code -Xmx9g} and the vector
+ * module flags): our batched prefill against our token-by-token forward and against Jlama's batched
  * prefill ({@link JlamaPeerModel}, BF16 weights, F32 activations).
  */
 @State(Scope.Benchmark)
