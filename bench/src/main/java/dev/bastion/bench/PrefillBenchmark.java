@@ -17,13 +17,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Prompt processing of {@link #prompt} tokens on SmolLM2-135M's shape: our batched prefill against our token-by-token
- * forward and against Jlama's batched prefill ({@link JlamaPeerModel}, BF16 weights, F32 activations).
+ * Prompt processing of {@link #prompt} tokens on SmolLM2-135M's shape (or {@code -p shape=llama-3.2-1b}, ~2.5 GB of
+ * random BF16 weights on disk, generated in the heap: pass {@code -jvmArgsAppend} with {@code -Xmx9g} and the vector
+ * module flags): our batched prefill against our token-by-token forward and against Jlama's batched
+ * prefill ({@link JlamaPeerModel}, BF16 weights, F32 activations).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -39,6 +42,10 @@ public class PrefillBenchmark {
     @Param({"batched", "q8", "stepwise", "jlama"})
     public String mode;
 
+    /** A shape {@code bin/bench --shapes} knows: smollm2-135m or llama-3.2-1b. */
+    @Param({"smollm2-135m"})
+    public String shape;
+
     private Path dir;
     private LanguageModel model;
     private InferenceState state;
@@ -46,7 +53,8 @@ public class PrefillBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        dir = BenchModels.generate();
+        dir = shape.equals("smollm2-135m") ? BenchModels.generate()
+                : BenchModels.generateWithFullVocabulary(Files.createTempDirectory("bastion-bench-"), BenchModels.shape(shape));
         model = switch (mode) {
             case "jlama" -> JlamaPeerModel.load(dir, JlamaPeerModel.Weights.AS_STORED);
             case "q8" -> LlamaModel.load(dir, WeightFormat.Q8_0);

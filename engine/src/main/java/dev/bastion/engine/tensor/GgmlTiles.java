@@ -24,8 +24,8 @@ final class GgmlTiles {
     /** Per-thread scratch, grown to the largest tile seen and then reused, so the hot loop allocates nothing. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** Per-thread room for {@link #dot2x4}'s eight accumulator vectors. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[8 * L]);
+    /** Per-thread room for {@link #dot3x4}'s twelve sums of accumulator pairs. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[12 * L]);
 
     private GgmlTiles() {}
 
@@ -69,9 +69,14 @@ final class GgmlTiles {
         int t = 0;
         for (; t + 4 <= count; t += 4) {
             int r = 0;
-            for (; r + 2 <= rows; r += 2) {
+            for (; r + 3 <= rows; r += 3) {
+                dot3x4(tile, r * cols, cols, xs, t, sums);
+                store(sums, 3, outs, t, outRow + r);
+            }
+            if (r + 2 <= rows) {
                 dot2x4(tile, r * cols, cols, xs, t, sums);
-                store2x4(sums, outs, t, outRow + r);
+                store(sums, 2, outs, t, outRow + r);
+                r += 2;
             }
             if (r < rows) dot4(tile, r * cols, cols, xs, t, outs, outRow + r);
         }
@@ -138,12 +143,77 @@ final class GgmlTiles {
         c3.add(d3).intoArray(sums, 7 * L);
     }
 
-    /** The lane sums of {@link #dot2x4}'s eight vectors into their rows and tokens. */
-    private static void store2x4(float[] sums, float[][] outs, int t0, int outRow) {
-        for (int k = 0; k < 4; k++) {
-            outs[t0 + k][outRow] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, k * L));
-            outs[t0 + k][outRow + 1] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, (4 + k) * L));
+    /** The lane sums of {@link #dot3x4}'s or {@link #dot2x4}'s vectors (row k, token j at {@code (4k + j) * L}). */
+    private static void store(float[] sums, int rows, float[][] outs, int t0, int outRow) {
+        for (int k = 0; k < rows; k++) {
+            for (int j = 0; j < 4; j++) outs[t0 + j][outRow + k] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, (4 * k + j) * L));
         }
+    }
+
+    /**
+     * Three rows by four tokens, the largest tile whose accumulators fit the 32 vector registers with two per product:
+     * 24 accumulators, and 6 weight plus 8 activation loads per 24 fmas (two rows: 12 per 16). Per row and token the
+     * accumulators and their order are those of {@link #dot}.
+     */
+    private static void dot3x4(float[] w, int off, int cols, float[][] xs, int t0, float[] sums) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        int off1 = off + cols, off2 = off1 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        FloatVector e0 = a0, e1 = a0, e2 = a0, e3 = a0, g0 = a0, g1 = a0, g2 = a0, g3 = a0;
+        for (int i = 0; i < cols; i += 2 * L) {
+            FloatVector u = FloatVector.fromArray(F, w, off + i), p = FloatVector.fromArray(F, w, off1 + i);
+            FloatVector q = FloatVector.fromArray(F, w, off2 + i);
+            FloatVector x = FloatVector.fromArray(F, x0, i);
+            a0 = u.fma(x, a0);
+            c0 = p.fma(x, c0);
+            e0 = q.fma(x, e0);
+            x = FloatVector.fromArray(F, x1, i);
+            a1 = u.fma(x, a1);
+            c1 = p.fma(x, c1);
+            e1 = q.fma(x, e1);
+            x = FloatVector.fromArray(F, x2, i);
+            a2 = u.fma(x, a2);
+            c2 = p.fma(x, c2);
+            e2 = q.fma(x, e2);
+            x = FloatVector.fromArray(F, x3, i);
+            a3 = u.fma(x, a3);
+            c3 = p.fma(x, c3);
+            e3 = q.fma(x, e3);
+            int j = i + L;
+            u = FloatVector.fromArray(F, w, off + j);
+            p = FloatVector.fromArray(F, w, off1 + j);
+            q = FloatVector.fromArray(F, w, off2 + j);
+            x = FloatVector.fromArray(F, x0, j);
+            b0 = u.fma(x, b0);
+            d0 = p.fma(x, d0);
+            g0 = q.fma(x, g0);
+            x = FloatVector.fromArray(F, x1, j);
+            b1 = u.fma(x, b1);
+            d1 = p.fma(x, d1);
+            g1 = q.fma(x, g1);
+            x = FloatVector.fromArray(F, x2, j);
+            b2 = u.fma(x, b2);
+            d2 = p.fma(x, d2);
+            g2 = q.fma(x, g2);
+            x = FloatVector.fromArray(F, x3, j);
+            b3 = u.fma(x, b3);
+            d3 = p.fma(x, d3);
+            g3 = q.fma(x, g3);
+        }
+        // As in dot2x4: the lane sums go through memory to a small method.
+        a0.add(b0).intoArray(sums, 0);
+        a1.add(b1).intoArray(sums, L);
+        a2.add(b2).intoArray(sums, 2 * L);
+        a3.add(b3).intoArray(sums, 3 * L);
+        c0.add(d0).intoArray(sums, 4 * L);
+        c1.add(d1).intoArray(sums, 5 * L);
+        c2.add(d2).intoArray(sums, 6 * L);
+        c3.add(d3).intoArray(sums, 7 * L);
+        e0.add(g0).intoArray(sums, 8 * L);
+        e1.add(g1).intoArray(sums, 9 * L);
+        e2.add(g2).intoArray(sums, 10 * L);
+        e3.add(g3).intoArray(sums, 11 * L);
     }
 
     private static void dot4(float[] w, int off, int cols, float[][] xs, int t0, float[][] outs, int outRow) {

@@ -176,10 +176,12 @@ class MatrixKernelTest {
     /**
      * Prefill's tiles (ROW_TILE rows widened once, four rows by four tokens in registers, scalar tails) against decode,
      * bit for bit, over matrices large enough that the pool splits their rows at points that are not tile boundaries,
-     * stacked parts that start mid-tile, and batches with tokens left over after the groups of four.
+     * stacked parts that start mid-tile, and batches that mix the register tiles: 13 tokens are two groups of six and
+     * one left over, 64 are ten groups of six and one of four; a tile of 61 rows ends with one row outside the groups of
+     * four. Rows of 1553 and 2051 columns are long rows with scalar tails.
      */
     @ParameterizedTest
-    @ValueSource(ints = {17, 200, 576})
+    @ValueSource(ints = {17, 200, 576, 1553, 2051})
     void tiledPrefillEqualsDecodeAcrossTilesThreadsAndStackedParts(int cols) {
         float[] w = randomArray(61 * cols);
         MemorySegment bf16 = arena.allocate((long) w.length * 2);

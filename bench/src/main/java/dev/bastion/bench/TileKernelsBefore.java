@@ -1,0 +1,144 @@
+package dev.bastion.bench;
+
+import dev.bastion.engine.tensor.VectorMath;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A benchmark-only copy of {@code TileKernels} as of commit 7d03e8f (before column blocking): one 4-row by 4-token
+ * register tile over whole rows, so {@link LongRowBenchmark} can compare old and new kernels in the same run.
+ */
+final class TileKernelsBefore {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+
+    private TileKernelsBefore() {}
+
+    /** {@code w[wOff..wOff+n) · x[0..n)} in the order every kernel here follows. */
+    public static float dot(float[] w, int wOff, float[] x, int n) {
+        int vectorEnd = n - n % LANES;
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < vectorEnd; i += LANES) a = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, i), a);
+        float sum = VectorMath.sumLanes(a);
+        for (int i = vectorEnd; i < n; i++) sum += w[wOff + i] * x[i];
+        return sum;
+    }
+
+    /**
+     * The tile {@code w} of {@code rows} rows of {@code n} (row {@code r} at {@code r * n}) times every token:
+     * {@code outs[t][outRow + r] = row r · xs[t]} for {@code t < count}. {@code scratch} must hold {@link #scratchSize()}
+     * floats (the accumulators of one register tile, summed outside the tile's loop).
+     */
+    public static void tileTimesBatch(float[] w, int rows, int n, float[][] xs, int count, float[][] outs, int outRow,
+                                      float[] scratch) {
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                dot4x4(w, r * n, n, xs, t, scratch);
+                finish(w, r * n, n, 4, xs, t, outs, outRow + r, scratch);
+            }
+            for (; r < rows; r++) {
+                dot1x4(w, r * n, n, xs, t, scratch);
+                finish(w, r * n, n, 1, xs, t, outs, outRow + r, scratch);
+            }
+        }
+        for (; t < count; t++) {
+            for (int r = 0; r < rows; r++) outs[t][outRow + r] = dot(w, r * n, xs[t], n);
+        }
+    }
+
+    /** Floats of scratch {@link #tileTimesBatch} needs. */
+    public static int scratchSize() {
+        return 16 * LANES;
+    }
+
+    /**
+     * Four rows ({@code w[wOff + k * n..)}) by four tokens ({@code xs[t0..t0+3]}) over the vector part of the row;
+     * accumulator (row k, token j) goes to {@code acc[(4k + j) * LANES..)}. The tails and lane sums are left to
+     * {@link #finish}: with them this method outgrows what C2 inlines whole, and its vector operations would fall back
+     * to boxed objects (4-6x slower).
+     */
+    private static void dot4x4(float[] w, int wOff, int n, float[][] xs, int t0, float[] acc) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        int o1 = wOff + n, o2 = o1 + n, o3 = o2 + n;
+        int vectorEnd = n - n % LANES;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        for (int i = 0; i < vectorEnd; i += LANES) {
+            FloatVector wa = FloatVector.fromArray(F, w, wOff + i), wb = FloatVector.fromArray(F, w, o1 + i);
+            FloatVector wc = FloatVector.fromArray(F, w, o2 + i), wd = FloatVector.fromArray(F, w, o3 + i);
+            FloatVector x = FloatVector.fromArray(F, x0, i);
+            a0 = wa.fma(x, a0);
+            b0 = wb.fma(x, b0);
+            c0 = wc.fma(x, c0);
+            d0 = wd.fma(x, d0);
+            x = FloatVector.fromArray(F, x1, i);
+            a1 = wa.fma(x, a1);
+            b1 = wb.fma(x, b1);
+            c1 = wc.fma(x, c1);
+            d1 = wd.fma(x, d1);
+            x = FloatVector.fromArray(F, x2, i);
+            a2 = wa.fma(x, a2);
+            b2 = wb.fma(x, b2);
+            c2 = wc.fma(x, c2);
+            d2 = wd.fma(x, d2);
+            x = FloatVector.fromArray(F, x3, i);
+            a3 = wa.fma(x, a3);
+            b3 = wb.fma(x, b3);
+            c3 = wc.fma(x, c3);
+            d3 = wd.fma(x, d3);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, LANES);
+        a2.intoArray(acc, 2 * LANES);
+        a3.intoArray(acc, 3 * LANES);
+        b0.intoArray(acc, 4 * LANES);
+        b1.intoArray(acc, 5 * LANES);
+        b2.intoArray(acc, 6 * LANES);
+        b3.intoArray(acc, 7 * LANES);
+        c0.intoArray(acc, 8 * LANES);
+        c1.intoArray(acc, 9 * LANES);
+        c2.intoArray(acc, 10 * LANES);
+        c3.intoArray(acc, 11 * LANES);
+        d0.intoArray(acc, 12 * LANES);
+        d1.intoArray(acc, 13 * LANES);
+        d2.intoArray(acc, 14 * LANES);
+        d3.intoArray(acc, 15 * LANES);
+    }
+
+    /** {@link #dot4x4} for one row. */
+    private static void dot1x4(float[] w, int wOff, int n, float[][] xs, int t0, float[] acc) {
+        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+        int vectorEnd = n - n % LANES;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < vectorEnd; i += LANES) {
+            FloatVector wa = FloatVector.fromArray(F, w, wOff + i);
+            a0 = wa.fma(FloatVector.fromArray(F, x0, i), a0);
+            a1 = wa.fma(FloatVector.fromArray(F, x1, i), a1);
+            a2 = wa.fma(FloatVector.fromArray(F, x2, i), a2);
+            a3 = wa.fma(FloatVector.fromArray(F, x3, i), a3);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, LANES);
+        a2.intoArray(acc, 2 * LANES);
+        a3.intoArray(acc, 3 * LANES);
+    }
+
+    /** Sums each accumulator's lanes, adds the scalar tail and writes {@code rows} rows by four tokens. */
+    private static void finish(float[] w, int wOff, int n, int rows, float[][] xs, int t0, float[][] outs, int outRow,
+                               float[] acc) {
+        int vectorEnd = n - n % LANES;
+        for (int r = 0; r < rows; r++) {
+            int rowOff = wOff + r * n;
+            for (int j = 0; j < 4; j++) {
+                float[] x = xs[t0 + j];
+                float sum = VectorMath.sumLanes(FloatVector.fromArray(F, acc, (4 * r + j) * LANES));
+                for (int i = vectorEnd; i < n; i++) sum += w[rowOff + i] * x[i];
+                outs[t0 + j][outRow + r] = sum;
+            }
+        }
+    }
+}
