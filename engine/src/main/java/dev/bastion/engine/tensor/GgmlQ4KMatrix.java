@@ -72,6 +72,16 @@ public final class GgmlQ4KMatrix implements Matrix {
         else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
     }
 
+    /**
+     * One token's rows with this class's own loop: through {@link Matrix}'s shared default, a JVM holding two block
+     * types made its call to dotRow bimorphic, C2 inlined both kernels into one method, hit its node-count cutoff and
+     * boxed their vectors (measured with DecodeKernelCpu running two types in one JVM; see docs/performance.md).
+     */
+    @Override
+    public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
+    }
+
     /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;

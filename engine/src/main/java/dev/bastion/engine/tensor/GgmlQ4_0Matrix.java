@@ -108,6 +108,35 @@ public final class GgmlQ4_0Matrix implements Matrix {
         return GgmlBlocks.sumLanes(a.add(b));
     }
 
+    /**
+     * One token, two rows per pass: each row's sum is {@link #dotRow}'s chain, unchanged, but two independent chains
+     * let the fma latency of one overlap the other's work (one row's two accumulators alone leave the core waiting).
+     */
+    @Override
+    public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
+        int r = from;
+        if (LOOKUP) for (; r + 2 <= to; r += 2) dotRows2(r, x, out, r + outShift);
+        for (; r < to; r++) out[r + outShift] = dotRow(r, x);
+    }
+
+    /** {@link #dotRow}'s lookup path for rows {@code row} and {@code row + 1} into {@code out[o]} and {@code out[o + 1]}. */
+    private void dotRows2(int row, float[] x, float[] out, int o) {
+        FloatVector a = FloatVector.zero(F), b = a, c = a, e = a;
+        long at = row * rowBytes, at2 = at + rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES, at2 += BYTES) {
+            FloatVector u = FloatVector.fromArray(F, x, i), v = FloatVector.fromArray(F, x, i + L);
+            IntVector table = CENTERED.mul(GgmlBlocks.half(data, at)).reinterpretAsInts(), q = quants(at);
+            a = q.selectFrom(table).reinterpretAsFloats().fma(u, a);
+            b = q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(v, b);
+            table = CENTERED.mul(GgmlBlocks.half(data, at2)).reinterpretAsInts();
+            q = quants(at2);
+            c = q.selectFrom(table).reinterpretAsFloats().fma(u, c);
+            e = q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(v, e);
+        }
+        out[o] = GgmlBlocks.sumLanes(a.add(b));
+        out[o + 1] = GgmlBlocks.sumLanes(c.add(e));
+    }
+
     /** Each chunk is decoded once for four tokens (prefill); per token the sums are those of {@link #dotRow}. */
     @Override
     public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {

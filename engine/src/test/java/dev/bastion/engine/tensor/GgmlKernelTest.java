@@ -89,6 +89,35 @@ class GgmlKernelTest {
     }
 
     /**
+     * Decode's matVecRows (Q4_0 takes two rows per pass) must equal dotRow bit for bit for any row range, including a
+     * range starting on an odd row, an odd count that leaves one row for the tail, and a shifted output.
+     */
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void matVecRowsIsBitIdenticalToDotRowForAnyRowRange(StorageType type, int cols) {
+        int rows = 11, shift = 3;
+        Matrix m = Matrices.of(GgmlBlockFixtures.randomBlocks(type, (long) rows * cols, random, arena), type, rows, cols, arena);
+        float[] x = gaussian(cols);
+        for (int[] range : new int[][] {{0, rows}, {1, rows}, {3, 8}, {5, 6}}) {
+            float[] out = new float[rows + shift];
+            java.util.Arrays.fill(out, Float.NaN);
+            m.matVecRows(range[0], range[1], x, out, shift);
+            for (int r = 0; r < rows; r++) {
+                int at = r + shift;
+                if (r < range[0] || r >= range[1]) {
+                    assertThat(out[at]).as("%s row %d outside [%d, %d) untouched", type, r, range[0], range[1]).isNaN();
+                } else {
+                    assertThat(Float.floatToRawIntBits(out[at])).as("%s row %d of [%d, %d)", type, r, range[0], range[1])
+                            .isEqualTo(Float.floatToRawIntBits(m.dotRow(r, x)));
+                }
+            }
+        }
+        float[] whole = new float[rows];
+        m.matVec(x, whole);
+        for (int r = 0; r < rows; r++) assertThat(whole[r]).as("%s matVec row %d", type, r).isEqualTo(m.dotRow(r, x));
+    }
+
+    /**
      * Batches of {@link GgmlTiles#MIN_TOKENS} or more dequantize tiles of rows into scratch and run a float kernel; that
      * path must also match dotRow bit for bit. 21 rows are two whole tiles and a partial one, 19 tokens four groups of
      * four and a tail of three.
