@@ -44,6 +44,14 @@ public class DecodeBenchmark {
     @Param({"optimized", "q8", "reference", "jlama", "jlama-q4"})
     public String implementation;
 
+    /**
+     * spin: {@code Parallel}'s spinning workers (the default); forkjoin: every parallel job on the common fork-join
+     * pool, as before 2026-12-03 afternoon ({@code -p pool=spin,forkjoin} for a same-run A/B; each value runs in its
+     * own fork, and the property is read when the first job runs, after this setup sets it).
+     */
+    @Param({"spin"})
+    public String pool;
+
     private Path dir;
     private LanguageModel model;
     private InferenceState state;
@@ -52,6 +60,7 @@ public class DecodeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
+        System.setProperty("bastion.parallel.spin", String.valueOf(!pool.equals("forkjoin")));
         dir = BenchModels.generate();
         model = switch (implementation) {
             case "optimized" -> LlamaModel.load(dir);

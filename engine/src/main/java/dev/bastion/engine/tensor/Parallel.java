@@ -3,11 +3,17 @@ package dev.bastion.engine.tensor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
-/** Splits an index range across the common fork-join pool; small ranges run inline because forking costs more than it saves. */
+/**
+ * Splits an index range across cores: on {@link SpinPool}'s workers, or the common fork-join pool when those are busy;
+ * small ranges run inline because handing them off costs more than it saves. The thread count is the common pool's
+ * parallelism plus the caller, so {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism} sets both;
+ * {@code -Dbastion.parallel.spin=false} leaves the spinning workers out (every job on the fork-join pool).
+ */
 public final class Parallel {
 
     /** Below this many multiply-adds a range is not worth splitting. */
     private static final long MIN_TASK_WORK = 1L << 15;
+    private static final boolean SPIN = !"false".equals(System.getProperty("bastion.parallel.spin"));
 
     /** Body over a half-open index range. */
     @FunctionalInterface
@@ -33,7 +39,16 @@ public final class Parallel {
         }
         int byWork = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, workPerItem));
         int byThreads = Math.max(1, n / (threads * 4));
-        new RangeTask(body, 0, n, Math.max(byWork, byThreads)).invoke();
+        int grain = Math.max(byWork, byThreads);
+        // Whole passes of the decode kernels (four rows at a time) where chunks are large enough to care.
+        if (grain >= 8) grain = (int) Math.min(n, (grain + 3L) & ~3L);
+        if (SPIN && Workers.POOL.threads() == threads && Workers.POOL.tryRun(n, grain, body)) return;
+        new RangeTask(body, 0, n, grain).invoke();
+    }
+
+    /** Started on first use, sized by the common pool's parallelism at that moment. */
+    private static final class Workers {
+        static final SpinPool POOL = new SpinPool(ForkJoinPool.getCommonPoolParallelism());
     }
 
     private static final class RangeTask extends RecursiveAction {
