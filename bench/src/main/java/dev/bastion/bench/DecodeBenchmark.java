@@ -45,11 +45,11 @@ public class DecodeBenchmark {
     public String implementation;
 
     /**
-     * spin: {@code Parallel}'s spinning workers (the default); forkjoin: every parallel job on the common fork-join
-     * pool, as before 2026-12-03 afternoon ({@code -p pool=spin,forkjoin} for a same-run A/B; each value runs in its
-     * own fork, and the property is read when the first job runs, after this setup sets it).
+     * forkjoin: every parallel job on the common fork-join pool (the default); spin: {@code Parallel}'s spinning
+     * workers ({@code -Dbastion.parallel.spin=true}). {@code -p pool=forkjoin,spin} for a same-run A/B: each value runs
+     * in its own fork, and the property is read when the first job runs, after this setup sets it.
      */
-    @Param({"spin"})
+    @Param({"forkjoin"})
     public String pool;
 
     private Path dir;
@@ -60,7 +60,7 @@ public class DecodeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        System.setProperty("bastion.parallel.spin", String.valueOf(!pool.equals("forkjoin")));
+        System.setProperty("bastion.parallel.spin", String.valueOf(pool.equals("spin")));
         dir = BenchModels.generate();
         model = switch (implementation) {
             case "optimized" -> LlamaModel.load(dir);

@@ -4,16 +4,17 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * Splits an index range across cores: on {@link SpinPool}'s workers, or the common fork-join pool when those are busy;
- * small ranges run inline because handing them off costs more than it saves. The thread count is the common pool's
- * parallelism plus the caller, so {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism} sets both;
- * {@code -Dbastion.parallel.spin=false} leaves the spinning workers out (every job on the fork-join pool).
+ * Splits an index range across the common fork-join pool; small ranges run inline because handing them off costs more
+ * than it saves. With {@code -Dbastion.parallel.spin=true}, jobs run on {@link SpinPool}'s spinning workers instead
+ * (the fork-join pool when those are busy): not the default, because on a busy machine its same-run A/B was slower
+ * as often as faster (docs/performance.md). The thread count is the common pool's parallelism plus the caller, so
+ * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism} sets both.
  */
 public final class Parallel {
 
     /** Below this many multiply-adds a range is not worth splitting. */
     private static final long MIN_TASK_WORK = 1L << 15;
-    private static final boolean SPIN = !"false".equals(System.getProperty("bastion.parallel.spin"));
+    private static final boolean SPIN = Boolean.getBoolean("bastion.parallel.spin");
 
     /** Body over a half-open index range. */
     @FunctionalInterface

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The workers behind {@link Parallel#forRange}: a fixed set of daemon threads that spin for a short while after each
+ * The workers behind {@link Parallel#forRange} when {@code -Dbastion.parallel.spin=true}: a fixed set of daemon threads that spin for a short while after each
  * job before they park, so the back-to-back jobs of a decode step (five per layer) start on awake threads, and a job
  * allocates nothing. One job at a time: a caller that finds the pool busy (another generation, or a job nested in a
  * job's body) gets {@code false} and runs elsewhere.
@@ -73,8 +73,9 @@ final class SpinPool {
             }
             runChunks(generation);
             for (int spins = 0; done.get() < chunks; spins++) {
-                if (spins < 1 << 16) Thread.onSpinWait();
-                else Thread.yield(); // a worker holding a chunk was descheduled: let it run
+                // A worker holding a chunk may have been descheduled: now and then let it run.
+                if ((spins & 63) == 63) Thread.yield();
+                else Thread.onSpinWait();
             }
             this.body = null; // the body's captured arrays are not kept alive by the pool
             Throwable f = failure;
