@@ -44,6 +44,14 @@ public class DecodeBenchmark {
     @Param({"optimized", "q8", "reference", "jlama", "jlama-q4"})
     public String implementation;
 
+    /**
+     * forkjoin: every parallel job on the common fork-join pool (the default); spin: {@code Parallel}'s spinning
+     * workers ({@code -Dbastion.parallel.spin=true}). {@code -p pool=forkjoin,spin} for a same-run A/B: each value runs
+     * in its own fork, and the property is read when the first job runs, after this setup sets it.
+     */
+    @Param({"forkjoin"})
+    public String pool;
+
     private Path dir;
     private LanguageModel model;
     private InferenceState state;
@@ -52,6 +60,7 @@ public class DecodeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
+        System.setProperty("bastion.parallel.spin", String.valueOf(pool.equals("spin")));
         dir = BenchModels.generate();
         model = switch (implementation) {
             case "optimized" -> LlamaModel.load(dir);

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * The thread pool's cost per decoder layer: the five parallel jobs of a decode step's layer (qkv, attention heads,
  * o, gate/up, down) with bodies that do almost nothing, so the time is what {@link Parallel} spends splitting, waking
  * workers and joining. On 2 and 16 threads (the common pool's parallelism is fixed per JVM, so one fork each);
- * {@code inline} is the same loop without the pool, the floor.
+ * {@code inline} is the same loop without the pool, the floor; {@code layerOn2ThreadsSpin} the spinning workers
+ * ({@code SpinPool}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -30,6 +31,13 @@ public class ParallelBenchmark {
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = "-Djava.util.concurrent.ForkJoinPool.common.parallelism=1")
     public float layerOn2Threads() {
+        return layer();
+    }
+
+    /** The same on Parallel's spinning workers ({@code -Dbastion.parallel.spin=true}). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Djava.util.concurrent.ForkJoinPool.common.parallelism=1", "-Dbastion.parallel.spin=true"})
+    public float layerOn2ThreadsSpin() {
         return layer();
     }
 

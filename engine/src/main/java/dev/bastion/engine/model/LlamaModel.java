@@ -245,7 +245,7 @@ public final class LlamaModel implements LanguageModel {
     private void attention(LlamaState s, LlamaWeights.Layer w, int l, int count, int startPos) {
         int kvDim = config.kvDim();
         int qDim = config.numHeads() * config.headDim();
-        w.qkv().matMul(s.normed, s.qkv, count);           // q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
+        product(w.qkv(), s.normed, s.qkv, count);         // q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
         for (int t = 0; t < count; t++) {
             int pos = startPos + t;
             float[] qkv = s.qkv[t];
@@ -261,17 +261,27 @@ public final class LlamaModel implements LanguageModel {
         // attn_output = softmax(q @ repeat_kv(k).T * self.scaling + causal_mask) @ repeat_kv(v)
         // Causal: token t sees positions up to its own, all of which are in the cache now.
         attend(s, l, count, startPos);
-        w.o().matMul(s.attention, s.projected, count);    // attn_output = self.o_proj(attn_output)
+        product(w.o(), s.attention, s.projected, count);  // attn_output = self.o_proj(attn_output)
         addToResidual(s, count);                          // hidden_states = residual + hidden_states
     }
 
     /** LlamaMLP.forward on {@code s.normed}, its output added to {@code s.residual}. */
     private void mlp(LlamaState s, LlamaWeights.Layer w, int count) {
         int inter = config.intermediateSize();
-        w.gateUp().matMul(s.normed, s.gateUp, count);     // gate, up = self.gate_proj(x), self.up_proj(x)
+        product(w.gateUp(), s.normed, s.gateUp, count);   // gate, up = self.gate_proj(x), self.up_proj(x)
         for (int t = 0; t < count; t++) VectorMath.siluMul(s.gateUp[t], inter, inter); // self.act_fn(gate) * up
-        w.down().matMul(s.gateUp, s.projected, count);    // down_proj = self.down_proj(act_fn(gate) * up)
+        product(w.down(), s.gateUp, s.projected, count);  // down_proj = self.down_proj(act_fn(gate) * up)
         addToResidual(s, count);                          // hidden_states = residual + hidden_states
+    }
+
+    /**
+     * {@code outs[t] = m · xs[t]} for the batch. One token (decode) takes the matrices' matVec kernels, which run several
+     * rows per pass over the activations (independent fma chains, each activation load shared); their results equal
+     * matMul's bit for bit.
+     */
+    private static void product(Matrix m, float[][] xs, float[][] outs, int count) {
+        if (count == 1) m.matVec(xs[0], outs[0]);
+        else m.matMul(xs, outs, count);
     }
 
     private void addToResidual(LlamaState s, int count) {

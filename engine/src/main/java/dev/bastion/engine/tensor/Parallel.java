@@ -3,11 +3,18 @@ package dev.bastion.engine.tensor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
-/** Splits an index range across the common fork-join pool; small ranges run inline because forking costs more than it saves. */
+/**
+ * Splits an index range across the common fork-join pool; small ranges run inline because handing them off costs more
+ * than it saves. With {@code -Dbastion.parallel.spin=true}, jobs run on {@link SpinPool}'s spinning workers instead
+ * (the fork-join pool when those are busy): not the default, because on a busy machine its same-run A/B was slower
+ * as often as faster (docs/performance.md). The thread count is the common pool's parallelism plus the caller, so
+ * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism} sets both.
+ */
 public final class Parallel {
 
     /** Below this many multiply-adds a range is not worth splitting. */
     private static final long MIN_TASK_WORK = 1L << 15;
+    private static final boolean SPIN = Boolean.getBoolean("bastion.parallel.spin");
 
     /** Body over a half-open index range. */
     @FunctionalInterface
@@ -33,7 +40,16 @@ public final class Parallel {
         }
         int byWork = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, workPerItem));
         int byThreads = Math.max(1, n / (threads * 4));
-        new RangeTask(body, 0, n, Math.max(byWork, byThreads)).invoke();
+        int grain = Math.max(byWork, byThreads);
+        // Whole passes of the decode kernels (four rows at a time) where chunks are large enough to care.
+        if (grain >= 8) grain = (int) Math.min(n, (grain + 3L) & ~3L);
+        if (SPIN && Workers.POOL.threads() == threads && Workers.POOL.tryRun(n, grain, body)) return;
+        new RangeTask(body, 0, n, grain).invoke();
+    }
+
+    /** Started on first use, sized by the common pool's parallelism at that moment. */
+    private static final class Workers {
+        static final SpinPool POOL = new SpinPool(ForkJoinPool.getCommonPoolParallelism());
     }
 
     private static final class RangeTask extends RecursiveAction {
