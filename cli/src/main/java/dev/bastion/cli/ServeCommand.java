@@ -185,7 +185,8 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("bastion serve: " + e.getMessage());
             return 1;
         }
-        try (credits; BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
+        // Closed last (resources close in reverse): the pooled database connections outlive the server and the ledger.
+        try (dev.bastion.security.db.Database database = services.database(); credits; BastionServer server = new BastionServer(config, new StoreCatalog(store), LocalModelRuntime::load,
                 new CreditsMetering(credits, services.audit()))) {
             try {
                 server.start();

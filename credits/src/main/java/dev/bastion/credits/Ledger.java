@@ -674,7 +674,8 @@ public final class Ledger implements AutoCloseable {
 
     private Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = database.connection();
+            // Held for the ledger's life, so not one of the pool's (which would leave the pool one short for good).
+            connection = database.dedicatedConnection();
             if (connection.isWrapperFor(SQLiteConnection.class)) {
                 // Take SQLite's write lock when the transaction begins: a transaction that reads first and writes later
                 // fails at once (SQLITE_BUSY, no waiting) when another connection wrote in between.

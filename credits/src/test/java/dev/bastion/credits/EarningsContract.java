@@ -42,6 +42,7 @@ abstract class EarningsContract {
     @AfterEach
     void close() {
         ledger.close();
+        database.close();
     }
 
     static Instant later() {

@@ -43,6 +43,7 @@ abstract class LedgerContract {
     @AfterEach
     void close() {
         ledger.close();
+        database.close();
     }
 
     Instant later() {

@@ -118,8 +118,10 @@ public record SecurityServices(Path home, Database database, UserService users, 
         } catch (IllegalArgumentException e) {
             return AuditLog.VerificationResult.unverifiable("cannot check the audit chain: " + ENV_NODE_NAME + ": " + e.getMessage());
         }
-        Database database = Database.open(DatabaseConfig.fromEnvironment(env, home));
-        Optional<AuditAnchor.State> anchor = new AuditAnchor(database, node).read();
+        Optional<AuditAnchor.State> anchor;
+        try (Database database = Database.open(DatabaseConfig.fromEnvironment(env, home))) {
+            anchor = new AuditAnchor(database, node).read();
+        }
         String fingerprint = keyFingerprint(secrets);
         if (anchor.isPresent() && anchor.get().keyFingerprint() != null && !anchor.get().keyFingerprint().equals(fingerprint)) {
             return AuditLog.VerificationResult.unverifiable("cannot check the audit chain: the server secret differs"

@@ -55,6 +55,11 @@ abstract class SecurityStoreContract {
         users.create("root", Role.ADMIN);
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void closeDatabase() {
+        db.close(); // on PostgreSQL its pool's connections, which would otherwise pile up over the run
+    }
+
     @Test
     void keyHasDocumentedFormatAndAuthenticatesToItsUser() {
         CreatedKey created = keys.create("alice", Set.of(Scope.MODELS_USE), null, "laptop");
@@ -208,17 +213,18 @@ abstract class SecurityStoreContract {
     @Test
     void bootstrapCreatesAdminKeyFileOwnerOnlyOnceOnly() throws Exception {
         Path fresh = home.resolve("fresh");
-        Database db = Database.open(freshDatabase());
-        UserService freshUsers = new UserService(db);
-        ApiKeyService freshKeys = new ApiKeyService(db, freshUsers);
+        try (Database db = Database.open(freshDatabase())) {
+            UserService freshUsers = new UserService(db);
+            ApiKeyService freshKeys = new ApiKeyService(db, freshUsers);
 
-        Path keyFile = Bootstrap.ensureAdmin(freshUsers, freshKeys, fresh).orElseThrow();
+            Path keyFile = Bootstrap.ensureAdmin(freshUsers, freshKeys, fresh).orElseThrow();
 
-        assertThat(Files.getPosixFilePermissions(keyFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        Principal admin = freshKeys.authenticate(Files.readString(keyFile).trim()).orElseThrow();
-        assertThat(admin.isAdmin()).isTrue();
-        assertThat(admin.scopes()).containsExactlyInAnyOrderElementsOf(Scope.known());
-        assertThat(Bootstrap.ensureAdmin(freshUsers, freshKeys, fresh)).isEmpty();
+            assertThat(Files.getPosixFilePermissions(keyFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            Principal admin = freshKeys.authenticate(Files.readString(keyFile).trim()).orElseThrow();
+            assertThat(admin.isAdmin()).isTrue();
+            assertThat(admin.scopes()).containsExactlyInAnyOrderElementsOf(Scope.known());
+            assertThat(Bootstrap.ensureAdmin(freshUsers, freshKeys, fresh)).isEmpty();
+        }
     }
 
     @Test

@@ -102,6 +102,7 @@ class TwoFactorSignInTest {
     @AfterEach
     void stop() {
         servers.forEach(BastionServer::close);
+        if (security != null) security.database().close();
     }
 
     @Test

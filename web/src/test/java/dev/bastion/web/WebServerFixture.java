@@ -162,5 +162,6 @@ public final class WebServerFixture implements AutoCloseable {
     public void close() {
         server.close();
         credits.close();
+        security.database().close();
     }
 }

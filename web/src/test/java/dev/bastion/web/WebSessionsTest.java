@@ -92,6 +92,7 @@ class WebSessionsTest {
     @AfterEach
     void stop() {
         servers.forEach(BastionServer::close);
+        if (security != null) security.database().close();
     }
 
     @Test

@@ -93,6 +93,7 @@ abstract class CreditsApiContract {
     void stop() {
         if (server != null) server.close();
         if (credits != null) credits.close();
+        if (security != null) security.database().close();
     }
 
     HttpResponse<String> post(String path, String key, String body, String... headers) throws Exception {

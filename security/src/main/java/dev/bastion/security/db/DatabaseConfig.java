@@ -19,6 +19,12 @@ public final class DatabaseConfig {
     public static final String ENV_USER = "BASTION_DATABASE_USER";
     public static final String ENV_PASSWORD = "BASTION_DATABASE_PASSWORD";
     public static final String ENV_PASSWORD_FILE = "BASTION_DATABASE_PASSWORD_FILE";
+    /** The most connections a node keeps open to PostgreSQL (SQLite opens one per use and ignores it). */
+    public static final String ENV_POOL_SIZE = "BASTION_DB_POOL_SIZE";
+    public static final int DEFAULT_POOL_SIZE = 8;
+    static final int MAX_POOL_SIZE = 100;
+    /** Short: a caller waiting longer for a connection is better told the database is overloaded or unreachable. */
+    static final java.time.Duration DEFAULT_CONNECTION_TIMEOUT = java.time.Duration.ofSeconds(5);
     static final String POSTGRES_PREFIX = "jdbc:postgresql://";
     private static final Pattern SCHEME = Pattern.compile("(jdbc:[A-Za-z0-9+.-]*:?)");
     /** The driver's user and password parameters (also sslpassword, the client key's passphrase). */
@@ -29,27 +35,50 @@ public final class DatabaseConfig {
     private final String user;
     private final String password;
     private final Path sqliteHome;
+    private final int poolSize;
+    private final java.time.Duration connectionTimeout;
 
-    private DatabaseConfig(String url, String user, String password, Path sqliteHome) {
+    private DatabaseConfig(String url, String user, String password, Path sqliteHome, int poolSize,
+                           java.time.Duration connectionTimeout) {
         this.url = url;
         this.user = user;
         this.password = password;
         this.sqliteHome = sqliteHome;
+        this.poolSize = poolSize;
+        this.connectionTimeout = connectionTimeout;
     }
 
     /** The embedded SQLite database {@code home/bastion.db}. */
     public static DatabaseConfig sqlite(Path home) {
         Path absolute = home.toAbsolutePath();
-        return new DatabaseConfig("jdbc:sqlite:" + absolute.resolve(Database.FILE_NAME), null, null, absolute);
+        return new DatabaseConfig("jdbc:sqlite:" + absolute.resolve(Database.FILE_NAME), null, null, absolute,
+                DEFAULT_POOL_SIZE, DEFAULT_CONNECTION_TIMEOUT);
     }
 
     /** A PostgreSQL server; {@code user} and {@code password} may be null to leave them to the driver's defaults. */
     public static DatabaseConfig postgres(String url, String user, String password) {
-        return new DatabaseConfig(checkPostgresUrl(url), user, password, null);
+        return new DatabaseConfig(checkPostgresUrl(url), user, password, null, DEFAULT_POOL_SIZE,
+                DEFAULT_CONNECTION_TIMEOUT);
+    }
+
+    /** The same database with at most {@code size} pooled connections (1 to 100). */
+    public DatabaseConfig withPoolSize(int size) {
+        if (size < 1 || size > MAX_POOL_SIZE) {
+            throw new IllegalArgumentException(ENV_POOL_SIZE + " must be a whole number from 1 to " + MAX_POOL_SIZE
+                    + "; got " + size);
+        }
+        return new DatabaseConfig(url, user, password, sqliteHome, size, connectionTimeout);
+    }
+
+    /** The same database, waiting at most {@code timeout} for a pooled connection (tests shorten it). */
+    DatabaseConfig withConnectionTimeout(java.time.Duration timeout) {
+        return new DatabaseConfig(url, user, password, sqliteHome, poolSize, timeout);
     }
 
     /** Reads {@code BASTION_DATABASE_*}; with no URL configured, the SQLite database in {@code home}. */
     public static DatabaseConfig fromEnvironment(Map<String, String> env, Path home) {
+        // Checked even for SQLite, which ignores it: a bad value is a typo worth hearing about before a move to PostgreSQL.
+        int poolSize = poolSize(env.get(ENV_POOL_SIZE));
         String url = nonBlank(env.get(ENV_URL));
         String user = nonBlank(env.get(ENV_USER));
         String password = env.get(ENV_PASSWORD);
@@ -61,7 +90,7 @@ public final class DatabaseConfig {
                         + " is set but " + ENV_URL + " is not; set " + ENV_URL + " to a " + POSTGRES_PREFIX
                         + "host:port/database URL, or unset them to use SQLite in " + home);
             }
-            return sqlite(home);
+            return sqlite(home).withPoolSize(poolSize);
         }
         if (password != null && passwordFile != null) {
             throw new IllegalArgumentException("both " + ENV_PASSWORD + " and " + ENV_PASSWORD_FILE
@@ -70,7 +99,23 @@ public final class DatabaseConfig {
         if (passwordFile != null) {
             password = readPasswordFile(Path.of(passwordFile));
         }
-        return postgres(url, user, password);
+        return postgres(url, user, password).withPoolSize(poolSize);
+    }
+
+    private static int poolSize(String value) {
+        String size = nonBlank(value);
+        if (size == null) return DEFAULT_POOL_SIZE;
+        int parsed;
+        try {
+            parsed = Integer.parseInt(size);
+        } catch (NumberFormatException e) {
+            parsed = -1; // reported below with the allowed range; the value itself is not echoed (it may be anything)
+        }
+        if (parsed < 1 || parsed > MAX_POOL_SIZE) {
+            throw new IllegalArgumentException(ENV_POOL_SIZE + " must be a whole number from 1 to " + MAX_POOL_SIZE
+                    + (parsed == -1 ? "" : "; got " + parsed));
+        }
+        return parsed;
     }
 
     private static String checkPostgresUrl(String url) {
@@ -120,6 +165,15 @@ public final class DatabaseConfig {
     /** The JDBC URL; never carries credentials (checked on construction), so it is safe to show. */
     public String url() {
         return url;
+    }
+
+    /** The most pooled connections to PostgreSQL ({@value #ENV_POOL_SIZE}). */
+    public int poolSize() {
+        return poolSize;
+    }
+
+    java.time.Duration connectionTimeout() {
+        return connectionTimeout;
     }
 
     String user() {

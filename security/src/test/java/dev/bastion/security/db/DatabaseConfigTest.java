@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static dev.bastion.security.db.DatabaseConfig.ENV_PASSWORD;
 import static dev.bastion.security.db.DatabaseConfig.ENV_PASSWORD_FILE;
+import static dev.bastion.security.db.DatabaseConfig.ENV_POOL_SIZE;
 import static dev.bastion.security.db.DatabaseConfig.ENV_URL;
 import static dev.bastion.security.db.DatabaseConfig.ENV_USER;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -101,5 +102,26 @@ class DatabaseConfigTest {
                     .hasMessageContaining("credentials").hasMessageContaining(ENV_PASSWORD_FILE)
                     .hasMessageNotContaining("hunter2");
         }
+    }
+
+    @Test
+    void poolSizeDefaultsToEightAndAcceptsOneToOneHundred() {
+        assertThat(DatabaseConfig.fromEnvironment(Map.of(ENV_URL, URL), home).poolSize()).isEqualTo(8);
+        assertThat(DatabaseConfig.fromEnvironment(Map.of(ENV_URL, URL, ENV_POOL_SIZE, " 1 "), home).poolSize()).isEqualTo(1);
+        assertThat(DatabaseConfig.fromEnvironment(Map.of(ENV_URL, URL, ENV_POOL_SIZE, "100"), home).poolSize()).isEqualTo(100);
+    }
+
+    @Test
+    void poolSizeOutsideTheRangeOrNotANumberIsRefused() {
+        for (String size : new String[] {"0", "101", "abc", "-3", "8.5", "99999999999"}) {
+            for (Map<String, String> env : java.util.List.of(Map.of(ENV_URL, URL, ENV_POOL_SIZE, size),
+                    Map.of(ENV_POOL_SIZE, size))) { // SQLite ignores the size but still names a typo
+                assertThatThrownBy(() -> DatabaseConfig.fromEnvironment(env, home))
+                        .as(size).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(ENV_POOL_SIZE).hasMessageContaining("from 1 to 100");
+            }
+        }
+        assertThatThrownBy(() -> DatabaseConfig.postgres(URL, null, null).withPoolSize(0))
+                .hasMessageContaining(ENV_POOL_SIZE);
     }
 }

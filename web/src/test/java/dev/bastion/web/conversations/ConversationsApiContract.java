@@ -78,6 +78,7 @@ abstract class ConversationsApiContract {
     @AfterEach
     void stop() {
         if (server != null) server.close();
+        if (security != null) security.database().close();
     }
 
     HttpResponse<String> send(String method, String path, String key, String body) throws Exception {
@@ -149,6 +150,7 @@ abstract class ConversationsApiContract {
                 + "\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":{\"a\":1}}}]}]}";
         ok(send("POST", PATH + "/" + id + "/messages", aliceKey, body), 201);
         server.close();
+        security.database().close();
         security = SecurityServices.open(home, environment);
         startServer();
 
