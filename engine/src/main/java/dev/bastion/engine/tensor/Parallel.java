@@ -6,8 +6,9 @@ import java.util.concurrent.RecursiveAction;
 /**
  * Splits an index range across the common fork-join pool; small ranges run inline because handing them off costs more
  * than it saves. With {@code -Dbastion.parallel.spin=true}, jobs run on {@link SpinPool}'s spinning workers instead
- * (the fork-join pool when those are busy): not the default, because on a busy machine its same-run A/B was slower
- * as often as faster (docs/performance.md). The thread count is the common pool's parallelism plus the caller, so
+ * (the fork-join pool when those are busy). The server launchers ({@code bin/bastion}, the container) turn it on:
+ * on an idle machine it lifts decode by about half; the library default stays off because on an oversubscribed
+ * machine spinning workers lose more than they save (docs/performance.md). The thread count is the common pool's parallelism plus the caller, so
  * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism} sets both.
  */
 public final class Parallel {
