@@ -1,5 +1,8 @@
 package dev.bastion.cluster;
 
+import static dev.bastion.cluster.NodeProcesses.await;
+import static dev.bastion.cluster.NodeProcesses.freePort;
+import static dev.bastion.cluster.NodeProcesses.read;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.cluster.pki.ClusterCa;
@@ -22,7 +25,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +46,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 /**
  * The cluster throughput bench ({@code bin/bench-cluster}): a throwaway cluster of real node processes on loopback
@@ -505,28 +506,5 @@ public final class ClusterBench implements AutoCloseable {
     private static String loadAverage() {
         String load = read(Path.of("/proc/loadavg")).trim();
         return load.isEmpty() ? "unknown" : String.join(" ", List.of(load.split(" ")).subList(0, 3));
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static void await(Duration limit, BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) return;
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("timed out waiting for: " + what);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,8 @@
 package dev.bastion.cluster;
 
+import static dev.bastion.cluster.NodeProcesses.await;
+import static dev.bastion.cluster.NodeProcesses.freePort;
+import static dev.bastion.cluster.NodeProcesses.read;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.config.Config;
@@ -34,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +52,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -485,14 +486,6 @@ class ClusterNodesTest {
         }, node.name() + " listening");
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
     private static Credits credits() {
         return new Credits(setup.database(), CreditsConfig.DEFAULT, true, Clock.systemUTC());
     }
@@ -566,20 +559,5 @@ class ClusterNodesTest {
         StringBuilder out = new StringBuilder();
         lines.forEach(l -> out.append(l.path("response").asText()));
         return out.toString();
-    }
-
-    private static void await(Duration limit, BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) return;
-            Thread.sleep(200);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,8 @@
 package dev.bastion.cluster;
 
+import static dev.bastion.cluster.NodeProcesses.await;
+import static dev.bastion.cluster.NodeProcesses.freePort;
+import static dev.bastion.cluster.NodeProcesses.read;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.cluster.pki.ClusterCa;
@@ -30,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,7 +50,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -345,14 +346,6 @@ class ClusterPullTest {
         }, node.name() + " listening");
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
     private static HttpResponse<String> post(String node, String path, String body, String key, String requestId)
             throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(nodes.get(node).url() + path))
@@ -390,20 +383,5 @@ class ClusterPullTest {
 
     private static List<String> audit(String node) throws IOException {
         return Files.readAllLines(nodes.get(node).home().resolve(dev.bastion.security.AuditLog.FILE_NAME));
-    }
-
-    private static void await(Duration limit, BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) return;
-            Thread.sleep(200);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
