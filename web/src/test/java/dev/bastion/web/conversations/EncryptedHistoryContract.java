@@ -287,6 +287,11 @@ abstract class EncryptedHistoryContract {
         String looksSealed = HistoryCipher.SEALED + "typed by a user, not a box";
         assertThat(off.append(web.aliceId, id, List.of(Message.of("user", "plain pelican", null, null, null, null, null, null),
                 Message.of("assistant", looksSealed, null, null, null, null, null, null)))).isTrue();
+        // search lists the newest first and breaks a tie in updated_at (milliseconds) by id: keep plainOne strictly newer
+        long appended = System.currentTimeMillis();
+        while (System.currentTimeMillis() <= appended) {
+            Thread.onSpinWait();
+        }
         Conversation plainOne = off.create(web.aliceId, "plain title", "tiny", null, null);
         off.append(web.aliceId, plainOne.id(), List.of(Message.of("user", "plain pelican too", null, null, null, null, null, null),
                 Message.of("assistant", "noted", null, null, null, null, null, null)));
