@@ -19,12 +19,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decode throughput (one token per op) on a generated model of SmolLM2-135M's shape (BF16, tied embeddings): the
+ * Decode throughput (one token per op) on a generated model of SmolLM2-135M's shape (BF16, tied embeddings; or
+ * {@code -p shape=llama-3.2-1b}): the
  * optimized {@link LlamaModel} against two peers in the same run, the scalar reference and Jlama ({@link JlamaPeerModel}). Each op decodes at a position
  * in a fixed window {@code [PREFIX, PREFIX + WINDOW)}, rewinding at its end, so attention cost stays comparable.
  */
@@ -52,6 +54,13 @@ public class DecodeBenchmark {
     @Param({"forkjoin"})
     public String pool;
 
+    /**
+     * A shape {@code bin/bench --shapes} knows: smollm2-135m or llama-3.2-1b (~2.5 GB of BF16 weights: give the fork
+     * {@code -jvmArgsAppend -Xmx9g}; only optimized and q8 are worth running there).
+     */
+    @Param({"smollm2-135m"})
+    public String shape;
+
     private Path dir;
     private LanguageModel model;
     private InferenceState state;
@@ -61,7 +70,8 @@ public class DecodeBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         System.setProperty("bastion.parallel.spin", String.valueOf(pool.equals("spin")));
-        dir = BenchModels.generate();
+        dir = shape.equals("smollm2-135m") ? BenchModels.generate()
+                : BenchModels.generateWithFullVocabulary(Files.createTempDirectory("bastion-bench-"), BenchModels.shape(shape));
         model = switch (implementation) {
             case "optimized" -> LlamaModel.load(dir);
             case "q8" -> LlamaModel.load(dir, WeightFormat.Q8_0);
