@@ -84,7 +84,7 @@ public final class GgmlQ4KMatrix implements Matrix {
             for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
             return;
         }
-        float[] scales = GgmlBlocks.scaleScratch(cols / BLOCK * 32);
+        float[] scales = GgmlBlocks.scaleScratch(cols / BLOCK * 16);
         for (int r = from; r < to; r++) {
             unpackScales(r, scales, 0);
             out[r + outShift] = dotRowWide(r, x, scales);
@@ -93,63 +93,55 @@ public final class GgmlQ4KMatrix implements Matrix {
 
     /**
      * {@link #dotRow} with 16 lanes, the same two chains in the same order (the same bits), cheaper: each 16 bytes of
-     * nibbles are loaded once for their two sub-blocks, and the scales come from {@link #unpackScales}, a few lane
-     * operations per super-block in a separate pass instead of scalar code per sub-block (inlined here, they pushed C2
-     * past its node-count cutoff and the vectors were boxed; so did a second row per pass).
+     * nibbles are loaded once for their two sub-blocks, each nibble picks its weight from its sub-block's {@link #table},
+     * and the scales come from {@link #unpackScales}, a few lane operations per super-block in a separate pass instead
+     * of scalar code per sub-block (inlined here, they pushed C2 past its node-count cutoff and the vectors were boxed;
+     * so did a second row per pass, measured 6x slower).
      */
     private float dotRowWide(int row, float[] x, float[] scales) {
         FloatVector a = FloatVector.zero(F), b = a;
         long at = row * rowBytes;
-        for (int i = 0, k = 0; i < cols; i += BLOCK, at += BYTES, k += 32) {
+        for (int i = 0, k = 0; i < cols; i += BLOCK, at += BYTES, k += 16) {
             for (int s = 0; s < 8; s += 2) {
                 int p = i + s * 32, j = k + s;
                 long q = at + QS + s * 16L;
                 IntVector u = GgmlBlocks.ints(data, q), v = GgmlBlocks.ints(data, q + 16);
-                FloatVector d = FloatVector.broadcast(F, scales[j]), m = FloatVector.broadcast(F, scales[j + 8]);
-                a = low(u, d, m).fma(FloatVector.fromArray(F, x, p), a);
-                b = low(v, d, m).fma(FloatVector.fromArray(F, x, p + 16), b);
-                d = FloatVector.broadcast(F, scales[j + 17]);
-                m = FloatVector.broadcast(F, scales[j + 9]);
-                a = high(u, d, m).fma(FloatVector.fromArray(F, x, p + 32), a);
-                b = high(v, d, m).fma(FloatVector.fromArray(F, x, p + 48), b);
+                IntVector table = table(scales[j], scales[j + 8]);
+                a = u.selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p), a);
+                b = v.selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p + 16), b);
+                table = table(scales[j + 1], scales[j + 9]);
+                a = u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p + 32), a);
+                b = v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p + 48), b);
             }
         }
         return GgmlBlocks.sumLanes(a.add(b));
     }
 
     /**
-     * Per super-block {@code b} of row {@code row}: {@code d1} of sub-block s at {@code scales[off + 32b + s]},
-     * {@code -m1} at {@code [.. + 8 + s]} and {@code d1 / 16} at {@code [.. + 16 + s]} — the same products as
-     * {@link #dotRow}'s ({@code -dmin * m} is {@code -(dmin * m)} exactly, and dividing by 16 is exact).
+     * Row {@code row}'s {@code d1} of super-block b's sub-block s at {@code scales[off + 16b + s]} and {@code -m1} at
+     * {@code [off + 16b + 8 + s]}: the same products as {@link #dotRow}'s ({@code -dmin * m} is {@code -(dmin * m)} exactly).
      */
     private void unpackScales(int row, float[] scales, int off) {
         long at = row * rowBytes;
-        for (int i = 0; i < cols; i += BLOCK, at += BYTES, off += 32) {
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES, off += 16) {
             FloatVector sm = GgmlBlocks.toFloat(GgmlBlocks.scalesAndMinsK4(data, at + SCALES));
-            sm = sm.mul(FloatVector.broadcast(F, GgmlBlocks.half(data, at)).blend(-GgmlBlocks.half(data, at + 2), MINS));
-            sm.intoArray(scales, off);
-            sm.mul(0.0625f).intoArray(scales, off + 16);
+            sm.mul(FloatVector.broadcast(F, GgmlBlocks.half(data, at)).blend(-GgmlBlocks.half(data, at + 2), MINS)).intoArray(scales, off);
         }
     }
 
     /** Lanes 8..15 of {@link GgmlBlocks#scalesAndMinsK4}'s vector hold the mins. */
     private static final VectorMask<Float> MINS = GgmlBlocks.WIDE ? VectorMask.fromLong(F, 0xFF00L) : null;
 
-    // Lane constants as vectors: a scalar operand costs a broadcast per use in C2's parse, and the node count counts.
-    private static final IntVector LOW4 = GgmlBlocks.VECTOR ? IntVector.broadcast(GgmlBlocks.I, 0x0F) : null;
-    private static final IntVector HIGH4 = GgmlBlocks.VECTOR ? IntVector.broadcast(GgmlBlocks.I, 0xF0) : null;
-
-    /** The low nibbles' weights {@code d1*q - m1} (as {@link #weights}). */
-    private static FloatVector low(IntVector q, FloatVector d, FloatVector negMin) {
-        return GgmlBlocks.toFloat(q.and(LOW4)).fma(d, negMin);
-    }
+    private static final FloatVector NIBBLES = GgmlBlocks.WIDE
+            ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
 
     /**
-     * The high nibbles' weights, left in place as {@code 16q} (no shift) and scaled by {@code d1 / 16}: {@code 16q * d1/16}
-     * is {@code q * d1} exactly, so the fma rounds as {@link #weights} does.
+     * A sub-block's 16 possible weights {@code d1*k - m1} as int bits, one lane per nibble value {@code k}, each the
+     * reference's (one fma of an exact product, as {@link #weights}): a nibble picks its weight with one permute (the
+     * index's low four bits are the nibble, so the low ones need no mask), instead of a mask, a convert and an fma.
      */
-    private static FloatVector high(IntVector q, FloatVector d16, FloatVector negMin) {
-        return GgmlBlocks.toFloat(q.and(HIGH4)).fma(d16, negMin);
+    private static IntVector table(float d1, float negMin) {
+        return NIBBLES.fma(d1, negMin).reinterpretAsInts();
     }
 
     /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
