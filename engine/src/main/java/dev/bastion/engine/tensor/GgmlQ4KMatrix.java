@@ -84,19 +84,65 @@ public final class GgmlQ4KMatrix implements Matrix {
             for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
             return;
         }
-        float[] scales = GgmlBlocks.scaleScratch(cols / BLOCK * 16);
-        for (int r = from; r < to; r++) {
+        int perRow = cols / BLOCK * 16;
+        float[] scales = GgmlBlocks.scaleScratch(2 * perRow + 2 * L);
+        int r = from;
+        for (; r + 2 <= to; r += 2) {
+            unpackScales(r, scales, 0);
+            unpackScales(r + 1, scales, perRow);
+            dotRows2(r, x, scales, perRow);
+            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
+            out[r + 1 + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow + L));
+        }
+        for (; r < to; r++) {
             unpackScales(r, scales, 0);
             out[r + outShift] = dotRowWide(r, x, scales);
         }
     }
 
     /**
+     * {@link #dotRowWide} for rows {@code row} and {@code row + 1} in one pass (scales of the second row at
+     * {@code scales[perRow..]}): each activation load serves both rows and four chains hide the fma latency; each row
+     * keeps its own two chains in their order (the same bits). The sums are left at {@code scales[2 * perRow..]} for
+     * the caller: inlined here, the lane sums passed C2's node-count cutoff (as the mask-and-convert form of the
+     * weights did, with two rows, at 1.6 weights/ns: the table form has fewer vector operations to parse).
+     */
+    private void dotRows2(int row, float[] x, float[] scales, int perRow) {
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0;
+        long at0 = row * rowBytes, at1 = at0 + rowBytes;
+        for (int i = 0, k = 0; i < cols; i += BLOCK, at0 += BYTES, at1 += BYTES, k += 16) {
+            for (int s = 0; s < 8; s += 2) {
+                int p = i + s * 32, j = k + s, j1 = j + perRow;
+                FloatVector x0 = FloatVector.fromArray(F, x, p), x1 = FloatVector.fromArray(F, x, p + 16);
+                FloatVector x2 = FloatVector.fromArray(F, x, p + 32), x3 = FloatVector.fromArray(F, x, p + 48);
+                long q = QS + s * 16L;
+                IntVector u = GgmlBlocks.ints(data, at0 + q), v = GgmlBlocks.ints(data, at0 + q + 16);
+                IntVector table = table(scales[j], scales[j + 8]);
+                a0 = u.selectFrom(table).reinterpretAsFloats().fma(x0, a0);
+                b0 = v.selectFrom(table).reinterpretAsFloats().fma(x1, b0);
+                table = table(scales[j + 1], scales[j + 9]);
+                a0 = u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x2, a0);
+                b0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x3, b0);
+                u = GgmlBlocks.ints(data, at1 + q);
+                v = GgmlBlocks.ints(data, at1 + q + 16);
+                table = table(scales[j1], scales[j1 + 8]);
+                a1 = u.selectFrom(table).reinterpretAsFloats().fma(x0, a1);
+                b1 = v.selectFrom(table).reinterpretAsFloats().fma(x1, b1);
+                table = table(scales[j1 + 1], scales[j1 + 9]);
+                a1 = u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x2, a1);
+                b1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x3, b1);
+            }
+        }
+        a0.add(b0).intoArray(scales, 2 * perRow);
+        a1.add(b1).intoArray(scales, 2 * perRow + L);
+    }
+
+    /**
      * {@link #dotRow} with 16 lanes, the same two chains in the same order (the same bits), cheaper: each 16 bytes of
      * nibbles are loaded once for their two sub-blocks, each nibble picks its weight from its sub-block's {@link #table},
      * and the scales come from {@link #unpackScales}, a few lane operations per super-block in a separate pass instead
-     * of scalar code per sub-block (inlined here, they pushed C2 past its node-count cutoff and the vectors were boxed;
-     * so did a second row per pass, measured 6x slower).
+     * of scalar code per sub-block (inlined here, they pushed C2 past its node-count cutoff and the vectors were boxed,
+     * 6x slower). Decode runs it for an odd last row; {@link #dotRows2} for pairs.
      */
     private float dotRowWide(int row, float[] x, float[] scales) {
         FloatVector a = FloatVector.zero(F), b = a;
