@@ -22,7 +22,7 @@ import java.util.Random;
  * CPU-nanosecond as median [min..max] of the rounds.
  *
  * <p>{@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.bastion.bench.DecodeKernelCpu
- * [types] [rows] [cols] [rounds]}, e.g. {@code F32,Q8_0,Q4_0,Q4_K,Q5_K,Q6_K 576 1536 15}. Running the same class against
+ * [types] [rows] [cols] [rounds]}, e.g. {@code F32,Q8_0,Q4_0,Q4_K,Q5_K,Q6_K 576 1536 15} (BF16 too). Running the same class against
  * an older engine jar on the class path gives a before/after.
  */
 public final class DecodeKernelCpu {
@@ -78,6 +78,9 @@ public final class DecodeKernelCpu {
         if (type == StorageType.F32) {
             data = arena.allocate((long) w.length * Float.BYTES, 64);
             MemorySegment.copy(w, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, w.length);
+        } else if (type == StorageType.BF16) {
+            data = arena.allocate((long) w.length * Short.BYTES, 64);
+            for (int i = 0; i < w.length; i++) data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (Float.floatToRawIntBits(w[i]) >>> 16));
         } else {
             byte[] blocks = GgmlQuantizer.quantize(type, w);
             data = arena.allocate(blocks.length, 64).copyFrom(MemorySegment.ofArray(blocks));

@@ -25,8 +25,10 @@ import java.util.concurrent.TimeUnit;
  * One weight matrix's products on one thread, per storage type, so kernels can be compared without the rest of the
  * model or the thread pool: {@code batch} is a 64-token prefill batch through {@code Matrix.matMulRows} (the ggml types'
  * tiled path: rows dequantized once per batch), {@code fused} the same batch through {@code dotRow4} four tokens at
- * a time (the kernels before tiling, and what BF16 runs), {@code decode} one token through {@code dotRow} per row.
- * Shape: SmolLM2-135M's down projection (576 × 1536, whole K-quant super-blocks) by default; ops/s × rows × cols is weights per second.
+ * a time (the kernels before tiling, and what BF16 runs), {@code decode} one token through {@code matVecRows} (decode's
+ * kernels, several rows per pass for some types).
+ * Shape: SmolLM2-135M's down projection (576 × 1536, whole K-quant super-blocks) by default, {@code -p rows=2048 -p
+ * cols=8192} for Llama-3.2-1B's; ops/s × rows × cols is weights per second.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -86,9 +88,7 @@ public class GgmlMatMulBenchmark {
                     }
                 }
             }
-            case "decode" -> {
-                for (int r = 0; r < rows; r++) outs[0][r] = matrix.dotRow(r, xs[0]);
-            }
+            case "decode" -> matrix.matVecRows(0, rows, xs[0], outs[0], 0);
             default -> throw new IllegalArgumentException("unknown path " + path);
         }
         return outs;

@@ -102,6 +102,45 @@ final class GgmlBlocks {
         return high >>> 8 * (j - 4) + 4 & 0xF | ((int) (low >>> 8 * j + 6) & 3) << 4;
     }
 
+    /**
+     * Per-thread room for the decode kernels' per-super-block scales, unpacked by lane operations into memory and
+     * read back one broadcast at a time (a load, where taking a lane out of a register costs a permute); reused, so decode allocates nothing.
+     */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** This thread's scale scratch of at least {@code floats} floats. */
+    static float[] scaleScratch(int floats) {
+        float[] scratch = SCALES.get();
+        if (scratch.length < floats) {
+            scratch = new float[floats];
+            SCALES.set(scratch);
+        }
+        return scratch;
+    }
+
+    /** Whether the 16-lane decode kernels (AVX-512) run: a 32-weight sub-block is then exactly two chunks. */
+    static final boolean WIDE = L == 16;
+    private static final VectorShuffle<Integer> K4_LOW = WIDE
+            ? VectorShuffle.fromArray(I, new int[] {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11}, 0) : null;
+    private static final VectorShuffle<Integer> K4_HIGH = WIDE
+            ? VectorShuffle.fromArray(I, new int[] {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7}, 0) : null;
+    private static final IntVector K4_LOW_SHIFT = WIDE ? IntVector.fromArray(I, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0) : null;
+    private static final IntVector K4_LOW_MASK = WIDE
+            ? IntVector.fromArray(I, new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0) : null;
+    private static final IntVector K4_HIGH_MASK = WIDE
+            ? IntVector.fromArray(I, new int[] {0, 0, 0, 0, 0xC0, 0xC0, 0xC0, 0xC0, 0, 0, 0, 0, 0xC0, 0xC0, 0xC0, 0xC0}, 0) : null;
+
+    /**
+     * {@link #scaleK4} of sub-blocks 0..7 in lanes 0..7 and {@link #minK4} in lanes 8..15, from the packed bytes at
+     * {@code scales} (16 lanes only; reads 16 bytes, the 12 packed ones and 4 of the super-block's quants): a handful
+     * of lane operations per super-block instead of some hundred scalar ones.
+     */
+    static IntVector scalesAndMinsK4(MemorySegment data, long scales) {
+        IntVector b = ints(data, scales);
+        IntVector low = b.rearrange(K4_LOW).lanewise(VectorOperators.LSHR, K4_LOW_SHIFT).and(K4_LOW_MASK);
+        return low.or(b.rearrange(K4_HIGH).and(K4_HIGH_MASK).lanewise(VectorOperators.LSHR, 2));
+    }
+
     /** A fixed pairwise lane sum, so results do not change between the interpreter and the JIT (see VectorMath.sumLanes). */
     static float sumLanes(FloatVector v) {
         for (VectorShuffle<Float> half : HALVES) v = v.add(v.rearrange(half));

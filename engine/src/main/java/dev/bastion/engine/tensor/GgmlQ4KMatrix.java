@@ -3,6 +3,7 @@ package dev.bastion.engine.tensor;
 import dev.bastion.engine.format.StorageType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -79,7 +80,114 @@ public final class GgmlQ4KMatrix implements Matrix {
      */
     @Override
     public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
-        for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
+        if (!GgmlBlocks.WIDE) {
+            for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
+            return;
+        }
+        int perRow = cols / BLOCK * 16;
+        float[] scales = GgmlBlocks.scaleScratch(2 * perRow + 2 * L);
+        int r = from;
+        for (; r + 2 <= to; r += 2) {
+            unpackScales(r, scales, 0);
+            unpackScales(r + 1, scales, perRow);
+            dotRows2(r, x, scales, perRow);
+            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
+            out[r + 1 + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow + L));
+        }
+        for (; r < to; r++) {
+            unpackScales(r, scales, 0);
+            out[r + outShift] = dotRowWide(r, x, scales);
+        }
+    }
+
+    /**
+     * {@link #dotRowWide} for rows {@code row} and {@code row + 1} in one pass (scales of the second row at
+     * {@code scales[perRow..]}): each activation load serves both rows and four chains hide the fma latency; each row
+     * keeps its own two chains in their order (the same bits). The sums are left at {@code scales[2 * perRow..]} for
+     * the caller: inlined here, the lane sums passed C2's node-count cutoff (as the mask-and-convert form of the
+     * weights did, with two rows, at 1.6 weights/ns: the table form has fewer vector operations to parse).
+     */
+    private void dotRows2(int row, float[] x, float[] scales, int perRow) {
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0;
+        long at0 = row * rowBytes, at1 = at0 + rowBytes;
+        for (int i = 0, k = 0; i < cols; i += BLOCK, at0 += BYTES, at1 += BYTES, k += 16) {
+            for (int s = 0; s < 8; s += 2) {
+                int p = i + s * 32, j = k + s, j1 = j + perRow;
+                FloatVector x0 = FloatVector.fromArray(F, x, p), x1 = FloatVector.fromArray(F, x, p + 16);
+                FloatVector x2 = FloatVector.fromArray(F, x, p + 32), x3 = FloatVector.fromArray(F, x, p + 48);
+                long q = QS + s * 16L;
+                IntVector u = GgmlBlocks.ints(data, at0 + q), v = GgmlBlocks.ints(data, at0 + q + 16);
+                IntVector table = table(scales[j], scales[j + 8]);
+                a0 = u.selectFrom(table).reinterpretAsFloats().fma(x0, a0);
+                b0 = v.selectFrom(table).reinterpretAsFloats().fma(x1, b0);
+                table = table(scales[j + 1], scales[j + 9]);
+                a0 = u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x2, a0);
+                b0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x3, b0);
+                u = GgmlBlocks.ints(data, at1 + q);
+                v = GgmlBlocks.ints(data, at1 + q + 16);
+                table = table(scales[j1], scales[j1 + 8]);
+                a1 = u.selectFrom(table).reinterpretAsFloats().fma(x0, a1);
+                b1 = v.selectFrom(table).reinterpretAsFloats().fma(x1, b1);
+                table = table(scales[j1 + 1], scales[j1 + 9]);
+                a1 = u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x2, a1);
+                b1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(x3, b1);
+            }
+        }
+        a0.add(b0).intoArray(scales, 2 * perRow);
+        a1.add(b1).intoArray(scales, 2 * perRow + L);
+    }
+
+    /**
+     * {@link #dotRow} with 16 lanes, the same two chains in the same order (the same bits), cheaper: each 16 bytes of
+     * nibbles are loaded once for their two sub-blocks, each nibble picks its weight from its sub-block's {@link #table},
+     * and the scales come from {@link #unpackScales}, a few lane operations per super-block in a separate pass instead
+     * of scalar code per sub-block (inlined here, they pushed C2 past its node-count cutoff and the vectors were boxed,
+     * 6x slower). Decode runs it for an odd last row; {@link #dotRows2} for pairs.
+     */
+    private float dotRowWide(int row, float[] x, float[] scales) {
+        FloatVector a = FloatVector.zero(F), b = a;
+        long at = row * rowBytes;
+        for (int i = 0, k = 0; i < cols; i += BLOCK, at += BYTES, k += 16) {
+            for (int s = 0; s < 8; s += 2) {
+                int p = i + s * 32, j = k + s;
+                long q = at + QS + s * 16L;
+                IntVector u = GgmlBlocks.ints(data, q), v = GgmlBlocks.ints(data, q + 16);
+                IntVector table = table(scales[j], scales[j + 8]);
+                a = u.selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p), a);
+                b = v.selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p + 16), b);
+                table = table(scales[j + 1], scales[j + 9]);
+                a = u.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p + 32), a);
+                b = v.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, p + 48), b);
+            }
+        }
+        return GgmlBlocks.sumLanes(a.add(b));
+    }
+
+    /**
+     * Row {@code row}'s {@code d1} of super-block b's sub-block s at {@code scales[off + 16b + s]} and {@code -m1} at
+     * {@code [off + 16b + 8 + s]}: the same products as {@link #dotRow}'s ({@code -dmin * m} is {@code -(dmin * m)} exactly).
+     */
+    private void unpackScales(int row, float[] scales, int off) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES, off += 16) {
+            FloatVector sm = GgmlBlocks.toFloat(GgmlBlocks.scalesAndMinsK4(data, at + SCALES));
+            sm.mul(FloatVector.broadcast(F, GgmlBlocks.half(data, at)).blend(-GgmlBlocks.half(data, at + 2), MINS)).intoArray(scales, off);
+        }
+    }
+
+    /** Lanes 8..15 of {@link GgmlBlocks#scalesAndMinsK4}'s vector hold the mins. */
+    private static final VectorMask<Float> MINS = GgmlBlocks.WIDE ? VectorMask.fromLong(F, 0xFF00L) : null;
+
+    private static final FloatVector NIBBLES = GgmlBlocks.WIDE
+            ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
+
+    /**
+     * A sub-block's 16 possible weights {@code d1*k - m1} as int bits, one lane per nibble value {@code k}, each the
+     * reference's (one fma of an exact product, as {@link #weights}): a nibble picks its weight with one permute (the
+     * index's low four bits are the nibble, so the low ones need no mask), instead of a mask, a convert and an fma.
+     */
+    private static IntVector table(float d1, float negMin) {
+        return NIBBLES.fma(d1, negMin).reinterpretAsInts();
     }
 
     /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */

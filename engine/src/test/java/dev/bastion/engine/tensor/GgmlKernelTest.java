@@ -141,7 +141,8 @@ class GgmlKernelTest {
 
     /**
      * The kernels decode weights with their own vector code; fed one-hot activations, a product returns one weight, so
-     * every weight the one-token and the tiled paths use must be the reference dequantizer's, bit for bit.
+     * every weight the one-token (dotRow, decode's matVec) and the tiled paths use must be the reference dequantizer's,
+     * bit for bit.
      */
     @ParameterizedTest
     @MethodSource("blockTypes")
@@ -153,11 +154,14 @@ class GgmlKernelTest {
         for (int t = 0; t < cols; t++) xs[t][t] = 1;
         float[][] outs = new float[cols][rows];
         m.matMul(xs, outs, cols);
+        float[] decoded = new float[rows];
         for (int t = 0; t < cols; t++) {
+            m.matVec(xs[t], decoded);
             for (int r = 0; r < rows; r++) {
                 float expected = w[r * cols + t] + 0f; // the sum of products turns a -0 weight into +0
                 assertThat(outs[t][r]).as("%s tiled weight [%d, %d]", type, r, t).isEqualTo(expected);
                 assertThat(m.dotRow(r, xs[t])).as("%s weight [%d, %d]", type, r, t).isEqualTo(expected);
+                assertThat(decoded[r]).as("%s decode weight [%d, %d]", type, r, t).isEqualTo(expected);
             }
         }
     }
