@@ -74,6 +74,47 @@ class SecurityFilterChainTest {
         assertThat(s.get("/api/tags", "Authorization", "bearer " + good).statusCode()).as("scheme is case-insensitive").isEqualTo(200);
     }
 
+    /**
+     * The ways a request could reach a handler without its route's declared access (the wrong-key flake of
+     * ClientCompatibilityTest): path spellings that Jetty or Javalin normalise onto a route, HEAD on a GET route, a
+     * keep-alive connection that just carried a valid key. Each must be refused like the plain request.
+     */
+    @Test
+    void aWrongKeyIsRefusedOnEverySpellingOfARouteAndOnAReusedConnection() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        String good = s.key("alice", Scope.MODELS_USE);
+        String wrong = good.substring(0, 13) + (good.charAt(13) == 'A' ? 'B' : 'A') + good.substring(14);
+        String[] auth = {"Authorization", "Bearer " + wrong};
+        for (String path : List.of("/api/chat", "/api/chat/", "//api/chat", "/api//chat", "/api/./chat", "/api/x/../chat",
+                "/api/%63hat", "/API/CHAT", "/api/chat?stream=true", "/api/chat;x=1", "/v1/chat/completions/")) {
+            HttpResponse<String> r = s.post(path, "{\"stream\":true}", auth);
+            assertThat(r.statusCode()).as("POST %s: %s", path, r.body()).isEqualTo(401);
+            assertThat(r.body()).as("POST %s", path).doesNotContain("alice");
+        }
+        for (String method : List.of("HEAD", "GET", "OPTIONS")) {
+            HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/api/tags")).headers(auth)
+                    .method(method, HttpRequest.BodyPublishers.noBody()));
+            assertThat(r.statusCode()).as(method + " /api/tags").isEqualTo(401);
+        }
+        String pipelined = s.raw(chat(good, "") + chat(wrong, "Connection: close\r\n"));
+        assertThat(pipelined).as("one connection: the valid key's answer, then the wrong key's refusal")
+                .startsWith("HTTP/1.1 200").contains("alice:2").containsOnlyOnce("HTTP/1.1 200");
+        assertThat(pipelined.substring(pipelined.indexOf("alice:2"))).contains("HTTP/1.1 401");
+    }
+
+    private static String chat(String key, String extraHeaders) {
+        return "POST /api/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 2\r\n" + extraHeaders + "\r\n{}";
+    }
+
+    @Test
+    void aRouteRegisteredTwiceIsRefusedAtStartup() {
+        assertThatThrownBy(() -> io.javalin.Javalin.create(c -> {
+            c.routes.post("/api/chat", ctx -> ctx.result("first"), Access.MODELS_USE);
+            c.routes.post("/api/chat", ctx -> ctx.result("second"), Access.OPEN);
+        })).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void nonAsciiAuthorizationGets401() throws Exception {
         SecuredApp s = start(SecurityConfig.defaults());
