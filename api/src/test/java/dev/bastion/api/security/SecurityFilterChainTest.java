@@ -235,6 +235,28 @@ class SecurityFilterChainTest {
     }
 
     @Test
+    void aClientAPeerVouchesForMustPassThisNodesOwnAllowlist() throws Exception {
+        // a peer (127.0.0.1, allowed) forwards for clients; this node allows only 10.0.0.0/8 besides its peers
+        dev.bastion.security.Principal alice = new dev.bastion.security.Principal(1, "alice",
+                dev.bastion.security.Role.USER, Set.of(Scope.MODELS_USE), null);
+        dev.bastion.security.Authenticator vouching = request -> java.util.Optional.ofNullable(request.header("X-Test-Vouch"))
+                .map(ip -> new dev.bastion.security.Authentication.Authenticated(alice, java.net.InetAddress.ofLiteral(ip)));
+        server = new SecuredApp(home, SecurityConfig.defaults().withNetwork(List.of("127.0.0.1/32", "10.0.0.0/8"), List.of(),
+                List.of()), java.net.http.HttpClient.newHttpClient(), List.of(vouching));
+        assertThat(server.get("/api/tags", "X-Test-Vouch", "10.1.2.3").body()).isEqualTo("alice");
+        for (String outside : List.of("198.51.100.7", "::ffff:198.51.100.7", "2001:db8::1", "11.0.0.1")) {
+            HttpResponse<String> r = server.get("/api/tags", "X-Test-Vouch", outside, "X-Request-Id", "vouched-" + outside.replace(':', '-'));
+            assertThat(r.statusCode()).as(outside).isEqualTo(403);
+            assertThat(r.body()).as(outside).contains("forbidden").doesNotContain("alice");
+        }
+        assertThat(server.post("/api/chat", "{}", "X-Test-Vouch", "198.51.100.7").statusCode()).isEqualTo(403);
+        List<String> denied = Files.readAllLines(home.resolve("audit.log")).stream().filter(l -> l.contains("\"ip.denied\"")).toList();
+        assertThat(denied).anySatisfy(l -> assertThat(l).contains("\"request_id\":\"vouched-198.51.100.7\"",
+                "\"ip\":\"198.51.100.7\"", "\"forwarded_by\":\"127.0.0.1\""));
+        assertThat(denied).noneMatch(l -> l.contains("10.1.2.3"));
+    }
+
+    @Test
     void perKeyRateLimitIsExactUnderConcurrentRequests() throws Exception {
         SecuredApp s = start(SecurityConfig.defaults().withRateLimits(new RateLimits(10, 10, 1000, Duration.ofMinutes(1))));
         String auth = "Bearer " + s.key("alice", Scope.MODELS_USE);
