@@ -216,15 +216,22 @@ class SecurityFilterChainTest {
         assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
     }
 
-    @Test
-    void aPeerVouchingForItsClientHasTheClientCountedByTheIpRateLimitNotItself() throws Exception {
-        // as a cluster node's forwarded identity does: the credential names the end client it forwarded for
+    /**
+     * A server whose module authenticator vouches for alice as a cluster node's forwarded identity does: the credential
+     * ({@code X-Test-Vouch: IP}) names the end client it forwarded for.
+     */
+    private SecuredApp startVouching(SecurityConfig config) {
         dev.bastion.security.Principal alice = new dev.bastion.security.Principal(1, "alice",
                 dev.bastion.security.Role.USER, Set.of(Scope.MODELS_USE), null);
         dev.bastion.security.Authenticator vouching = request -> java.util.Optional.ofNullable(request.header("X-Test-Vouch"))
                 .map(ip -> new dev.bastion.security.Authentication.Authenticated(alice, java.net.InetAddress.ofLiteral(ip)));
-        server = new SecuredApp(home, SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 2,
-                Duration.ofMinutes(1))), java.net.http.HttpClient.newHttpClient(), List.of(vouching));
+        server = new SecuredApp(home, config, java.net.http.HttpClient.newHttpClient(), List.of(vouching));
+        return server;
+    }
+
+    @Test
+    void aPeerVouchingForItsClientHasTheClientCountedByTheIpRateLimitNotItself() throws Exception {
+        startVouching(SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 2, Duration.ofMinutes(1))));
         assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(200);
         assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(200);
         assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(429);
@@ -237,12 +244,7 @@ class SecurityFilterChainTest {
     @Test
     void aClientAPeerVouchesForMustPassThisNodesOwnAllowlist() throws Exception {
         // a peer (127.0.0.1, allowed) forwards for clients; this node allows only 10.0.0.0/8 besides its peers
-        dev.bastion.security.Principal alice = new dev.bastion.security.Principal(1, "alice",
-                dev.bastion.security.Role.USER, Set.of(Scope.MODELS_USE), null);
-        dev.bastion.security.Authenticator vouching = request -> java.util.Optional.ofNullable(request.header("X-Test-Vouch"))
-                .map(ip -> new dev.bastion.security.Authentication.Authenticated(alice, java.net.InetAddress.ofLiteral(ip)));
-        server = new SecuredApp(home, SecurityConfig.defaults().withNetwork(List.of("127.0.0.1/32", "10.0.0.0/8"), List.of(),
-                List.of()), java.net.http.HttpClient.newHttpClient(), List.of(vouching));
+        startVouching(SecurityConfig.defaults().withNetwork(List.of("127.0.0.1/32", "10.0.0.0/8"), List.of(), List.of()));
         assertThat(server.get("/api/tags", "X-Test-Vouch", "10.1.2.3").body()).isEqualTo("alice");
         for (String outside : List.of("198.51.100.7", "::ffff:198.51.100.7", "2001:db8::1", "11.0.0.1")) {
             HttpResponse<String> r = server.get("/api/tags", "X-Test-Vouch", outside, "X-Request-Id", "vouched-" + outside.replace(':', '-'));
