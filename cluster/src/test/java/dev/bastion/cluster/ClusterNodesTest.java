@@ -419,7 +419,11 @@ class ClusterNodesTest {
             assertThat(credits.ledger().balanceOfUser(aliceId) + earned + credits.ledger().balance(Accounts.NETWORK))
                     .as("every credit granted is with alice, earned by an owner or a fee, once").isEqualTo(GRANTED);
         }
-        assertThat(audit("node-a") + "\n" + audit("node-b")).contains("cluster.node_gone").contains("\"released_reservations\":\"1\"");
+        // the survivor audits the release just after committing it: wait for the record rather than race it
+        await(Duration.ofSeconds(10), () -> List.of("node-a", "node-b").stream().anyMatch(n -> read(
+                nodes.get(n).home().resolve(dev.bastion.security.AuditLog.FILE_NAME)).contains("\"released_reservations\":\"1\"")),
+                "the release audited");
+        assertThat(audit("node-a") + "\n" + audit("node-b")).contains("cluster.node_gone");
     }
 
     @Test
