@@ -1,8 +1,10 @@
 // Drives Bastion's /v1/messages with the official @anthropic-ai/sdk client, the Bastion API key passed as its apiKey
 // (sent as x-api-key). Env: BASE_URL, MODEL, BASTION_API_KEY, BASTION_WRONG_KEY. Prints one JSON object.
 import Anthropic from '@anthropic-ai/sdk';
+import { recordingFetch, unrefused } from './refusals.mjs';
 
-const client = new Anthropic({ baseURL: process.env.BASE_URL, apiKey: process.env.BASTION_API_KEY, maxRetries: 0 });
+const client = new Anthropic({ baseURL: process.env.BASE_URL, apiKey: process.env.BASTION_API_KEY, maxRetries: 0,
+  fetch: recordingFetch });
 const model = process.env.MODEL;
 const params = { model, max_tokens: 5, temperature: 0, system: 'You are terse.',
   messages: [{ role: 'user', content: 'hello there' }] };
@@ -10,9 +12,7 @@ const out = {};
 
 async function failure(call) {
   try {
-    const result = await call();
-    if (result && typeof result[Symbol.asyncIterator] === 'function') for await (const _ of result);
-    return { status: 'no error' };
+    return await unrefused(await call());
   } catch (e) {
     return { class: e.constructor.name, status: e.status, type: e.error?.error?.type, message: e.error?.error?.message };
   }
@@ -41,5 +41,5 @@ out.helper = { text: final.content.filter((b) => b.type === 'text').map((b) => b
 
 out.unknownModel = await failure(() => client.messages.create({ ...params, model: 'no-such-model' }));
 out.wrongKey = await failure(() => new Anthropic({ baseURL: process.env.BASE_URL, apiKey: process.env.BASTION_WRONG_KEY,
-  maxRetries: 0 }).messages.create(params));
+  maxRetries: 0, fetch: recordingFetch }).messages.create({ ...params, stream: true }));
 console.log(JSON.stringify(out));

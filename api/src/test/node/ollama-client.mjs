@@ -2,9 +2,10 @@
 // Env: BASE_URL, MODEL, BASTION_API_KEY (models:use), BASTION_MANAGE_KEY (models:use models:manage),
 // BASTION_WRONG_KEY. Prints one JSON object.
 import { Ollama } from 'ollama';
+import { recordingFetch, unrefused } from './refusals.mjs';
 
 const host = process.env.BASE_URL;
-const withKey = (key) => new Ollama({ host, headers: { Authorization: 'Bearer ' + key } });
+const withKey = (key) => new Ollama({ host, headers: { Authorization: 'Bearer ' + key }, fetch: recordingFetch });
 const client = withKey(process.env.BASTION_API_KEY);
 const model = process.env.MODEL;
 const options = { num_predict: 5, temperature: 0, seed: 1 };
@@ -14,9 +15,7 @@ const out = {};
 // What the client surfaces for a refused call: its error class, the HTTP status and the server's message.
 async function failure(call) {
   try {
-    const result = await call();
-    if (result && typeof result[Symbol.asyncIterator] === 'function') for await (const _ of result); // drain a stream
-    return { error: 'no error' };
+    return await unrefused(await call());
   } catch (e) {
     return { class: e.constructor.name, status: e.status_code, error: e.error };
   }
@@ -55,7 +54,7 @@ out.ps = (await client.ps()).models.map((m) => ({ name: m.name, size: m.size, ex
 
 out.unknownModel = await failure(() => client.generate({ model: 'no-such-model', prompt: 'x', stream: false }));
 
-out.noKey = await failure(() => new Ollama({ host }).list());
+out.noKey = await failure(() => new Ollama({ host, fetch: recordingFetch }).list());
 out.wrongKey = await failure(() => withKey(process.env.BASTION_WRONG_KEY).chat({ model, messages, stream: true, options }));
 
 // The models:use key may not delete even a copy its own user made; a models:manage key may.

@@ -1,9 +1,10 @@
 // Drives Bastion with the official openai client, the API key passed as its apiKey. Env: BASE_URL, MODEL,
 // BASTION_API_KEY, BASTION_WRONG_KEY. Prints one JSON object.
 import OpenAI from 'openai';
+import { recordingFetch, unrefused } from './refusals.mjs';
 
 const baseURL = `${process.env.BASE_URL}/v1`;
-const client = new OpenAI({ baseURL, apiKey: process.env.BASTION_API_KEY, maxRetries: 0 });
+const client = new OpenAI({ baseURL, apiKey: process.env.BASTION_API_KEY, maxRetries: 0, fetch: recordingFetch });
 const model = process.env.MODEL;
 const params = { model, max_tokens: 5, temperature: 0, seed: 1 };
 const messages = [{ role: 'user', content: 'hello there' }];
@@ -12,9 +13,7 @@ const out = {};
 // What the client surfaces for a refused call: its error class, the HTTP status and the server's error object.
 async function failure(call) {
   try {
-    const result = await call();
-    if (result && typeof result[Symbol.asyncIterator] === 'function') for await (const _ of result); // drain a stream
-    return { status: 'no error' };
+    return await unrefused(await call());
   } catch (e) {
     return { class: e.constructor.name, status: e.status, message: e.error?.message, type: e.error?.type,
       code: e.code, request_id: e.requestID };
@@ -66,9 +65,10 @@ out.responseStream = { events: responseEvents, text: responseText, output_text: 
 out.unknownModel = await failure(() => client.chat.completions.create({ ...params, model: 'no-such-model', messages }));
 
 // The client will not start without some apiKey; omitting the header is its documented way to send none.
-const noKey = new OpenAI({ baseURL, apiKey: 'unused', defaultHeaders: { Authorization: null }, maxRetries: 0 });
+const noKey = new OpenAI({ baseURL, apiKey: 'unused', defaultHeaders: { Authorization: null }, maxRetries: 0,
+  fetch: recordingFetch });
 out.noKey = await failure(() => noKey.models.list());
-const wrongKey = new OpenAI({ baseURL, apiKey: process.env.BASTION_WRONG_KEY, maxRetries: 0 });
+const wrongKey = new OpenAI({ baseURL, apiKey: process.env.BASTION_WRONG_KEY, maxRetries: 0, fetch: recordingFetch });
 out.wrongKey = await failure(() => wrongKey.chat.completions.create({ ...params, messages, stream: true }));
 
 console.log(JSON.stringify(out));

@@ -93,8 +93,41 @@ class ClientCompatibilityTest {
                 "BASTION_API_KEY", useKey, "BASTION_MANAGE_KEY", manageKey, "BASTION_WRONG_KEY", wrongKey)));
     }
 
+    /** The scripts' request bodies (src/test/node), streamed. */
+    private static final String MESSAGES = "\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]";
+    private static final String OLLAMA_CHAT = "{\"model\":\"tiny\"," + MESSAGES
+            + ",\"stream\":true,\"options\":{\"num_predict\":5,\"temperature\":0,\"seed\":1}}";
+    private static final String OPENAI_CHAT = "{\"model\":\"tiny\",\"max_tokens\":5,\"temperature\":0,\"seed\":1," + MESSAGES
+            + ",\"stream\":true}";
+    private static final String ANTHROPIC_MESSAGES = "{\"model\":\"tiny\",\"max_tokens\":5,\"temperature\":0,"
+            + "\"system\":\"You are terse.\"," + MESSAGES + ",\"stream\":true}";
+
+    /**
+     * The wrong key straight at a streaming chat endpoint, as the script is about to send it through its client: a 401
+     * and an audit record of it. If a script then reports "no error", the server refused the key and the client's
+     * side (the key it sent, the connection it used) is where to look; the scripts record both.
+     */
+    private static void assertWrongKeyRefused(String path, String header, String value, String body) throws Exception {
+        String requestId = "wrong-key-" + java.util.UUID.randomUUID();
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl() + path))
+                            .header("Content-Type", "application/json").header(header, value)
+                            .header(RequestContext.REQUEST_ID_HEADER, requestId)
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("POST %s with the wrong key: %s", path, response.body()).isEqualTo(401);
+            assertThat(response.body()).contains("missing or invalid API key");
+        }
+        JsonNode audited = auditRecord(requestId);
+        assertThat(audited.get("target").asText()).isEqualTo("POST " + path);
+        assertThat(audited.get("outcome").asText()).isEqualTo("denied");
+        assertThat(audited.get("details").get("reason").asText()).isEqualTo("invalid");
+        assertThat(audited.get("details").get("key_prefix").asText()).isEqualTo(prefix(useKey));
+    }
+
     @Test
     void officialAnthropicClientAgainstMessages() throws Exception {
+        assertWrongKeyRefused("/v1/messages", "x-api-key", wrongKey, ANTHROPIC_MESSAGES);
         JsonNode r = script("anthropic-client.mjs");
         JsonNode m = r.get("message");
         assertThat(m.get("id").asText()).startsWith("msg_");
@@ -120,12 +153,15 @@ class ClientCompatibilityTest {
 
         assertThat(r.get("unknownModel").get("class").asText()).isEqualTo("NotFoundError");
         assertThat(r.get("unknownModel").get("type").asText()).isEqualTo("not_found_error");
-        assertThat(r.get("wrongKey").get("class").asText()).isEqualTo("AuthenticationError");
-        assertThat(r.get("wrongKey").get("type").asText()).isEqualTo("authentication_error");
+        JsonNode refused = r.get("wrongKey");
+        assertThat(refused.path("class").asText()).as("wrongKey: " + refused).isEqualTo("AuthenticationError");
+        assertThat(refused.path("status").asInt()).as("wrongKey: " + refused).isEqualTo(401);
+        assertThat(refused.path("type").asText()).as("wrongKey: " + refused).isEqualTo("authentication_error");
     }
 
     @Test
     void officialOllamaClient() throws Exception {
+        assertWrongKeyRefused("/api/chat", "Authorization", "Bearer " + wrongKey, OLLAMA_CHAT);
         long before = credits.ledger().balanceOfUser(aliceId);
         JsonNode r = script("ollama-client.mjs");
         assertThat(credits.ledger().balanceOfUser(aliceId)).as("the client's generations were charged").isLessThan(before);
@@ -250,6 +286,7 @@ class ClientCompatibilityTest {
 
     @Test
     void officialOpenAiClient() throws Exception {
+        assertWrongKeyRefused("/v1/chat/completions", "Authorization", "Bearer " + wrongKey, OPENAI_CHAT);
         JsonNode r = script("openai-client.mjs");
         assertThat(r.get("models")).extracting(JsonNode::asText).containsExactly("tiny:latest");
         assertThat(r.get("model").asText()).isEqualTo("tiny:latest");

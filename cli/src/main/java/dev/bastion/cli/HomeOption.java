@@ -13,7 +13,7 @@ import java.util.Map;
  * Mixin for every command that works on a Bastion home: {@code --home}, else {@code $BASTION_HOME}, else
  * {@code ~/.bastion}.
  */
-public final class HomeOption {
+public final class HomeOption implements AutoCloseable {
 
     @Option(names = "--home", paramLabel = "DIR", description = "Bastion home directory (default: $BASTION_HOME, else ~/.bastion).")
     Path home;
@@ -46,8 +46,23 @@ public final class HomeOption {
         return copy;
     }
 
-    SecurityServices openSecurity() {
-        return SecurityServices.open(resolve(), environment);
+    /** Security services (and so database pools) opened for this command; {@link #close()} closes them. */
+    private final java.util.List<SecurityServices> opened = new java.util.ArrayList<>();
+
+    /** The home's security services, closed with this option when the command ends (its base class sees to it). */
+    synchronized SecurityServices openSecurity() {
+        SecurityServices services = SecurityServices.open(resolve(), environment);
+        opened.add(services);
+        return services;
+    }
+
+    /**
+     * Closes what the command opened through this option, newest first: a one-shot command against PostgreSQL exits
+     * without leaving pooled connections on the server.
+     */
+    @Override
+    public synchronized void close() {
+        while (!opened.isEmpty()) opened.removeLast().close();
     }
 
     /** Who did it, for the audit log: the operating-system user running the CLI. */

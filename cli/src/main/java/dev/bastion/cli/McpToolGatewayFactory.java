@@ -44,9 +44,12 @@ public final class McpToolGatewayFactory implements ToolGatewayFactory {
         }
         McpScopes.define();
         SecurityServices security = SecurityServices.open(home, env);
-        Principal principal = security.keys().authenticate(key.trim()).filter(p -> p.has(McpScopes.TOOLS_USE))
-                .orElseThrow(() -> new IOException("--tools: " + McpServeCommand.KEY_ENV
-                        + " is not a valid key with the tools:use scope"));
+        Optional<Principal> authenticated = security.keys().authenticate(key.trim()).filter(p -> p.has(McpScopes.TOOLS_USE));
+        if (authenticated.isEmpty()) {
+            security.close();
+            throw new IOException("--tools: " + McpServeCommand.KEY_ENV + " is not a valid key with the tools:use scope");
+        }
+        Principal principal = authenticated.get();
         Credits credits = Credits.open(security, env);
         McpGateway gateway = McpGateways.create(security, McpGateways.builtIns(security, env), GatewaySettings.fromEnvironment(env),
                 credits);
@@ -57,6 +60,7 @@ public final class McpToolGatewayFactory implements ToolGatewayFactory {
             gateway.close();
             gateway.sources().close();
             credits.close();
+            security.close();
         };
         return Optional.of(new Session(new ChatToolGateway(gateway, new Workspaces(home)),
                 new Caller(principal.userName(), RequestIds.generate(), principal), resources));

@@ -129,7 +129,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        try {
+        try (HomeOption opened = home) {
             ResolvedModel resolved = resolveModel(model);
             GenerationOptions options = generationOptions(resolved.parameters());
             String effectiveSystem = system != null ? system : resolved.system();

@@ -32,7 +32,7 @@ abstract class SecurityCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        try {
+        try (HomeOption opened = home) {
             return run();
         } catch (IllegalArgumentException | IllegalStateException e) {
             err().println("error: " + e.getMessage());

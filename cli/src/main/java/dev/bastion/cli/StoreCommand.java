@@ -27,7 +27,7 @@ abstract class StoreCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        try {
+        try (HomeOption opened = home) {
             return run(home.openStore(encrypt()));
         } catch (Exception e) {
             err().println("Error: " + describe(e));

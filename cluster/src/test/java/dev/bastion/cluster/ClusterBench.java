@@ -39,6 +39,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -433,21 +434,9 @@ public final class ClusterBench implements AutoCloseable {
     }
 
     private Process launch(Map<String, String> env, Path home, int[] p, String members) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-D" + TestNodeMain.NO_RATE_LIMITS + "=true",
-                "-cp", System.getProperty("java.class.path"), TestNodeMain.class.getName(), home.toString(),
-                home.resolve("cluster").toString(), Integer.toString(p[0]))
-                .redirectErrorStream(true).redirectOutput(home.resolve("node.log").toFile());
-        pb.environment().putAll(env);
-        pb.environment().put("BASTION_CREDITS", "on");
-        pb.environment().put(ClusterSettings.ENV_CLUSTER, "on");
-        pb.environment().put(ClusterSettings.ENV_MEMBERS, members);
-        pb.environment().put(ClusterSettings.ENV_NODE_PORT, Integer.toString(p[1]));
-        pb.environment().put(ClusterSettings.ENV_CLUSTER_PORT, Integer.toString(p[2]));
-        pb.environment().put(ClusterSettings.ENV_NODE_ADDRESS, "127.0.0.1");
-        pb.environment().put(ClusterSettings.ENV_NODE_NAME, home.getFileName().toString());
-        return pb.start();
+        Map<String, String> nodeEnv = new HashMap<>(env);
+        nodeEnv.put("BASTION_CREDITS", "on");
+        return NodeProcesses.launch(TestNodeMain.class, home, p, members, nodeEnv, "-D" + TestNodeMain.NO_RATE_LIMITS + "=true");
     }
 
     @Override

@@ -45,6 +45,7 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -320,22 +321,11 @@ class ClusterPullTest {
     }
 
     private static Process launch(Path home, int[] p, String members) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                ReplicaNodeMain.class.getName(), home.toString(), home.resolve("cluster").toString(), Integer.toString(p[0]))
-                .redirectErrorStream(true).redirectOutput(home.resolve("node.log").toFile());
-        pb.environment().putAll(env);
-        pb.environment().put("BASTION_REQUIRE_SIGNED", "enforce");
-        pb.environment().put("BASTION_CREDITS", "off"); // credits across nodes are ClusterNodesTest's
-        pb.environment().put(ClusterSettings.ENV_CLUSTER, "on");
-        pb.environment().put(ClusterSettings.ENV_MEMBERS, members);
-        pb.environment().put(ClusterSettings.ENV_NODE_PORT, Integer.toString(p[1]));
-        pb.environment().put(ClusterSettings.ENV_CLUSTER_PORT, Integer.toString(p[2]));
-        pb.environment().put(ClusterSettings.ENV_NODE_ADDRESS, "127.0.0.1");
-        pb.environment().put(ClusterSettings.ENV_NODE_NAME, home.getFileName().toString());
-        pb.environment().put(Replication.ENV_WAIT, "60");
-        return pb.start();
+        Map<String, String> nodeEnv = new HashMap<>(env);
+        nodeEnv.put("BASTION_REQUIRE_SIGNED", "enforce");
+        nodeEnv.put("BASTION_CREDITS", "off"); // credits across nodes are ClusterNodesTest's
+        nodeEnv.put(Replication.ENV_WAIT, "60");
+        return NodeProcesses.launch(ReplicaNodeMain.class, home, p, members, nodeEnv);
     }
 
     private static void awaitReady(Node node) throws Exception {

@@ -1,9 +1,5 @@
 package dev.bastion.credits;
 
-import dev.bastion.security.db.Database;
-import dev.bastion.security.db.DatabaseConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -22,32 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The owner of the serving node earns the charge less the network fee, in the settling transaction: on each database. */
-abstract class EarningsContract {
+abstract class EarningsContract extends LedgerFixture {
 
-    static final long ALICE = 7;
     static final long OWNER_C = 30;
     static final long OWNER_A = 31;
-
-    Database database;
-    Ledger ledger;
-
-    protected abstract DatabaseConfig freshDatabase();
-
-    @BeforeEach
-    void open() {
-        database = Database.open(freshDatabase());
-        ledger = new Ledger(database);
-    }
-
-    @AfterEach
-    void close() {
-        ledger.close();
-        database.close();
-    }
-
-    static Instant later() {
-        return Instant.now().plusSeconds(3600);
-    }
 
     @Test
     void theSplitIsExactForAwkwardAmountsAndFeesAndRecordedOnTheTransaction() throws Exception {

@@ -1,9 +1,5 @@
 package dev.bastion.credits;
 
-import dev.bastion.security.db.Database;
-import dev.bastion.security.db.DatabaseConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -24,31 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The ledger's promises, on each database it runs on. */
-abstract class LedgerContract {
+abstract class LedgerContract extends LedgerFixture {
 
-    static final long ALICE = 7;
     static final long BOB = 8;
-
-    Database database;
-    Ledger ledger;
-
-    protected abstract DatabaseConfig freshDatabase();
-
-    @BeforeEach
-    void open() {
-        database = Database.open(freshDatabase());
-        ledger = new Ledger(database);
-    }
-
-    @AfterEach
-    void close() {
-        ledger.close();
-        database.close();
-    }
-
-    Instant later() {
-        return Instant.now().plusSeconds(3600);
-    }
 
     @Test
     void aGrantComesOutOfTheMintAndARetriedGrantIsAppliedOnce() {

@@ -3,20 +3,16 @@ package dev.bastion.registry;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.store.Layer;
 import dev.bastion.store.LayerType;
 import dev.bastion.store.Manifest;
+import dev.bastion.store.OciEncoding;
 import dev.bastion.store.Quantization;
 
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -24,14 +20,15 @@ import java.util.List;
  * layer is the OCI config blob, every other layer an OCI layer, each file name in the standard
  * {@code org.opencontainers.image.title} annotation. The bytes depend only on the model's content (not on its owner or
  * where it is stored), so the same model has the same manifest digest on every server, and a signature over it holds.
+ * The encoding is the store's {@link OciEncoding} (the store keeps signatures by it); reading is here.
  */
 public final class OciManifest {
 
-    public static final String OCI = "application/vnd.oci.image.manifest.v1+json";
-    public static final String DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json";
-    static final String TITLE = "org.opencontainers.image.title";
-    static final String CREATED = "org.opencontainers.image.created";
-    static final String QUANTIZATION = "dev.bastion.quantization";
+    public static final String OCI = OciEncoding.OCI;
+    public static final String DOCKER_V2 = OciEncoding.DOCKER_V2;
+    static final String TITLE = OciEncoding.TITLE;
+    static final String CREATED = OciEncoding.CREATED;
+    static final String QUANTIZATION = OciEncoding.QUANTIZATION;
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,20 +41,7 @@ public final class OciManifest {
 
     /** The manifest's bytes in {@code mediaType} ({@link #OCI} or {@link #DOCKER_V2}). */
     public static byte[] encode(Manifest manifest, String mediaType) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("schemaVersion", 2);
-        root.put("mediaType", mediaType);
-        root.set("config", descriptor(manifest.config()));
-        ArrayNode layers = root.putArray("layers");
-        for (Layer layer : manifest.layers()) layers.add(descriptor(layer));
-        ObjectNode annotations = root.putObject("annotations");
-        annotations.put(CREATED, manifest.createdAt().toString());
-        if (manifest.quantization() != null) annotations.put(QUANTIZATION, manifest.quantization().level());
-        try {
-            return JSON.writeValueAsBytes(root);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return OciEncoding.encode(manifest, mediaType);
     }
 
     /**
@@ -100,20 +84,7 @@ public final class OciManifest {
 
     /** {@code sha256:<hex>} of {@code bytes}: a manifest's digest as registries name it. */
     public static String digest(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static ObjectNode descriptor(Layer layer) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("mediaType", layer.mediaType());
-        node.put("digest", layer.digest());
-        node.put("size", layer.size());
-        node.putObject("annotations").put(TITLE, layer.fileName());
-        return node;
+        return OciEncoding.digest(bytes);
     }
 
     private static Layer layer(JsonNode node, RegistryLimits limits) throws RegistryException {

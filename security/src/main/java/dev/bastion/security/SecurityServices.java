@@ -15,7 +15,7 @@ import java.util.Optional;
  * database is SQLite in the home unless the environment configures PostgreSQL ({@link DatabaseConfig#fromEnvironment}).
  */
 public record SecurityServices(Path home, Database database, UserService users, ApiKeyService keys, AuditLog audit,
-                               SecretBox secrets) {
+                               SecretBox secrets) implements AutoCloseable {
 
     public static final String AUDIT_KEY_PURPOSE = "audit-log-v1";
     /** This node's name in a cluster sharing one database: its audit chain's, and its credit reservations' owner. */
@@ -81,6 +81,15 @@ public record SecurityServices(Path home, Database database, UserService users, 
     /** Identifies the server secret without revealing it or the audit key: an HMAC under it of a fixed purpose. */
     static String keyFingerprint(SecretBox secrets) {
         return java.util.HexFormat.of().formatHex(secrets.deriveKey(FINGERPRINT_PURPOSE), 0, 16);
+    }
+
+    /**
+     * Closes the database's connection pool (PostgreSQL; nothing to close for SQLite), so a one-shot command leaves no
+     * pooled server connections behind. Whatever was opened from these services must not be used afterwards.
+     */
+    @Override
+    public void close() {
+        database.close();
     }
 
     /** {@code BASTION_NODE_NAME}, or {@link AuditAnchor#LOCAL} when unset (a single node). */

@@ -974,6 +974,7 @@ public final class ModelStore {
     private String removeUnreferenced(Removal removal) throws IOException {
         Set<String> referencedBlobs = new HashSet<>();
         Set<String> manifestDigests = new HashSet<>();
+        Set<String> signedDigests = new HashSet<>();
         for (Path path : manifestFiles()) {
             byte[] bytes = Files.readAllBytes(path);
             Manifest manifest;
@@ -984,6 +985,7 @@ public final class ModelStore {
             }
             manifest.allLayers().forEach(l -> referencedBlobs.add(blobFileName(l)));
             manifestDigests.add(digest(bytes).substring("sha256:".length()));
+            signedDigests.addAll(OciEncoding.registryDigests(manifest));
         }
         try (Stream<Path> files = Files.list(blobs)) {
             for (Path blob : files.sorted().toList()) {
@@ -1001,7 +1003,23 @@ public final class ModelStore {
                 if (!fileName.startsWith(".") && !manifestDigests.contains(fileName)) removal.delete(dir);
             }
         }
+        removeUnusedSignatures(signedDigests, removal);
         return null;
+    }
+
+    /**
+     * A signature goes with the last model it covers: one whose digest no remaining manifest has (every name of the
+     * same content shares it). Other files in the directory are not the store's to judge and are left alone.
+     */
+    private void removeUnusedSignatures(Set<String> signedDigests, Removal removal) throws IOException {
+        Path dir = root.resolve("signatures");
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.sorted().toList()) {
+                java.util.regex.Matcher m = SIGNATURE_FILE.matcher(file.getFileName().toString());
+                if (m.matches() && !signedDigests.contains("sha256:" + m.group(1))) removal.delete(file);
+            }
+        }
     }
 
     private void removeStaleTemporaries(Removal removal) throws IOException {
@@ -1281,18 +1299,23 @@ public final class ModelStore {
     // ---- signatures (registry signing) ----
 
     private static final java.util.regex.Pattern MANIFEST_DIGEST = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
+    private static final java.util.regex.Pattern SIGNATURE_FILE = java.util.regex.Pattern.compile("sha256-([0-9a-f]{64})\\.dsse\\.json");
     /** Far above a DSSE envelope with a few signatures; a larger file is not read. */
     static final int MAX_SIGNATURE_BYTES = 64 << 10;
 
     /**
      * Keeps a signature envelope for the model whose registry manifest digest is {@code manifestDigest}, beside (never
-     * inside) the manifest, replacing any earlier one. The store does not interpret it; the registry verifies it.
+     * inside) the manifest, replacing any earlier one. The store does not interpret it; the registry verifies it. It is
+     * removed with the last model whose {@link OciEncoding#signedDigest} it is (under the lock, so a removal running
+     * meanwhile cannot take it for stale).
      */
     public void putSignature(String manifestDigest, byte[] envelope) throws IOException {
         if (envelope.length > MAX_SIGNATURE_BYTES) throw new IllegalArgumentException("a signature exceeds " + MAX_SIGNATURE_BYTES + " bytes");
         Path dir = root.resolve("signatures");
-        StoreFiles.createPrivateDirectories(dir);
-        StoreFiles.writeAtomically(signaturePath(manifestDigest), envelope);
+        try (StoreLock.Held held = lock.acquire()) {
+            StoreFiles.createPrivateDirectories(dir);
+            StoreFiles.writeAtomically(signaturePath(manifestDigest), envelope);
+        }
     }
 
     /** The signature envelope kept for {@code manifestDigest}, if any. */

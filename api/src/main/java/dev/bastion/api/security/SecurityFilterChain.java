@@ -190,20 +190,26 @@ public final class SecurityFilterChain implements SecurityLayer {
         String clientIp = client.getHostAddress();
         ctx.attribute(CLIENT_ADDRESS_ATTRIBUTE, client);
         ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE, clientIp);
-        if (!allowlist.allows(client)) {
-            // Recording is throttled per client so a denied flood cannot fill the disk with audit records.
-            if (limiter.tryAcquire("denied:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp(),
-                    config.rateLimits().window()).allowed()) {
-                recordRefusal(ctx, null, "ip.denied", ctx.path(), Map.of("ip", clientIp));
-            }
-            throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
-        }
+        requireAllowed(ctx, client, Map.of());
         // Without authentication, a web page whose name was re-resolved to 127.0.0.1 (DNS rebinding) could read the
         // API with same-origin requests that carry no Origin header; its foreign Host header gives it away.
         if (config.insecureNoAuth() && !isLoopbackHost(ctx.header("Host"))) {
             throw reject(403, "forbidden: Host must name a loopback address without authentication",
                     "permission_error", "host_not_allowed", Map.of());
         }
+    }
+
+    /** The IP allowlist, for the connecting client and for a client a peer node vouches for alike. */
+    private void requireAllowed(Context ctx, InetAddress client, Map<String, String> details) {
+        if (allowlist.allows(client)) return;
+        // Recording is throttled per client so a denied flood cannot fill the disk with audit records.
+        if (limiter.tryAcquire("denied:" + ClientAddressResolver.rateLimitKey(client), config.rateLimits().perIp(),
+                config.rateLimits().window()).allowed()) {
+            Map<String, String> recorded = new TreeMap<>(details);
+            recorded.put("ip", client.getHostAddress());
+            recordRefusal(ctx, null, "ip.denied", ctx.path(), recorded);
+        }
+        throw reject(403, "forbidden", "permission_error", "ip_not_allowed", Map.of());
     }
 
     /** Step 3: browser origins; answers a preflight itself (true: nothing more to do). */
@@ -241,7 +247,8 @@ public final class SecurityFilterChain implements SecurityLayer {
 
     /**
      * Step 5: who is calling. Open routes need no one; otherwise the first authenticator that recognises a credential
-     * decides, and a request none recognises, or one rejected, is a 401.
+     * decides, and a request none recognises, or one rejected, is a 401. A client a peer node vouches for must pass
+     * the IP allowlist like a direct one (403, {@code ip.denied}).
      */
     private Principal authenticate(Context ctx, Access access, List<Authenticator> tried) {
         if (config.insecureNoAuth()) {
@@ -258,7 +265,11 @@ public final class SecurityFilterChain implements SecurityLayer {
             if (verdict.isPresent()) {
                 if (verdict.get() instanceof Authentication.Authenticated(Principal principal, InetAddress forwardedFor)) {
                     if (forwardedFor != null) {
-                        // a peer node vouches for the client it forwarded: rate limits and records name the client
+                        // a peer node vouches for the client it forwarded: this node's own allowlist applies to that
+                        // client too (a stricter node must not serve, through a peer, a client it refuses directly),
+                        // and rate limits and records name the client
+                        InetAddress peer = ctx.attribute(CLIENT_ADDRESS_ATTRIBUTE);
+                        requireAllowed(ctx, forwardedFor, Map.of("forwarded_by", peer.getHostAddress()));
                         ctx.attribute(CLIENT_ADDRESS_ATTRIBUTE, forwardedFor);
                         ctx.attribute(RequestContext.CLIENT_IP_ATTRIBUTE, forwardedFor.getHostAddress());
                     }

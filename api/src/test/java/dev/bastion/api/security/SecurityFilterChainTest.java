@@ -74,6 +74,47 @@ class SecurityFilterChainTest {
         assertThat(s.get("/api/tags", "Authorization", "bearer " + good).statusCode()).as("scheme is case-insensitive").isEqualTo(200);
     }
 
+    /**
+     * The ways a request could reach a handler without its route's declared access (the wrong-key flake of
+     * ClientCompatibilityTest): path spellings that Jetty or Javalin normalise onto a route, HEAD on a GET route, a
+     * keep-alive connection that just carried a valid key. Each must be refused like the plain request.
+     */
+    @Test
+    void aWrongKeyIsRefusedOnEverySpellingOfARouteAndOnAReusedConnection() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        String good = s.key("alice", Scope.MODELS_USE);
+        String wrong = good.substring(0, 13) + (good.charAt(13) == 'A' ? 'B' : 'A') + good.substring(14);
+        String[] auth = {"Authorization", "Bearer " + wrong};
+        for (String path : List.of("/api/chat", "/api/chat/", "//api/chat", "/api//chat", "/api/./chat", "/api/x/../chat",
+                "/api/%63hat", "/API/CHAT", "/api/chat?stream=true", "/api/chat;x=1", "/v1/chat/completions/")) {
+            HttpResponse<String> r = s.post(path, "{\"stream\":true}", auth);
+            assertThat(r.statusCode()).as("POST %s: %s", path, r.body()).isEqualTo(401);
+            assertThat(r.body()).as("POST %s", path).doesNotContain("alice");
+        }
+        for (String method : List.of("HEAD", "GET", "OPTIONS")) {
+            HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/api/tags")).headers(auth)
+                    .method(method, HttpRequest.BodyPublishers.noBody()));
+            assertThat(r.statusCode()).as(method + " /api/tags").isEqualTo(401);
+        }
+        String pipelined = s.raw(chat(good, "") + chat(wrong, "Connection: close\r\n"));
+        assertThat(pipelined).as("one connection: the valid key's answer, then the wrong key's refusal")
+                .startsWith("HTTP/1.1 200").contains("alice:2").containsOnlyOnce("HTTP/1.1 200");
+        assertThat(pipelined.substring(pipelined.indexOf("alice:2"))).contains("HTTP/1.1 401");
+    }
+
+    private static String chat(String key, String extraHeaders) {
+        return "POST /api/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 2\r\n" + extraHeaders + "\r\n{}";
+    }
+
+    @Test
+    void aRouteRegisteredTwiceIsRefusedAtStartup() {
+        assertThatThrownBy(() -> io.javalin.Javalin.create(c -> {
+            c.routes.post("/api/chat", ctx -> ctx.result("first"), Access.MODELS_USE);
+            c.routes.post("/api/chat", ctx -> ctx.result("second"), Access.OPEN);
+        })).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void nonAsciiAuthorizationGets401() throws Exception {
         SecuredApp s = start(SecurityConfig.defaults());
@@ -175,15 +216,22 @@ class SecurityFilterChainTest {
         assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
     }
 
-    @Test
-    void aPeerVouchingForItsClientHasTheClientCountedByTheIpRateLimitNotItself() throws Exception {
-        // as a cluster node's forwarded identity does: the credential names the end client it forwarded for
+    /**
+     * A server whose module authenticator vouches for alice as a cluster node's forwarded identity does: the credential
+     * ({@code X-Test-Vouch: IP}) names the end client it forwarded for.
+     */
+    private SecuredApp startVouching(SecurityConfig config) {
         dev.bastion.security.Principal alice = new dev.bastion.security.Principal(1, "alice",
                 dev.bastion.security.Role.USER, Set.of(Scope.MODELS_USE), null);
         dev.bastion.security.Authenticator vouching = request -> java.util.Optional.ofNullable(request.header("X-Test-Vouch"))
                 .map(ip -> new dev.bastion.security.Authentication.Authenticated(alice, java.net.InetAddress.ofLiteral(ip)));
-        server = new SecuredApp(home, SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 2,
-                Duration.ofMinutes(1))), java.net.http.HttpClient.newHttpClient(), List.of(vouching));
+        server = new SecuredApp(home, config, java.net.http.HttpClient.newHttpClient(), List.of(vouching));
+        return server;
+    }
+
+    @Test
+    void aPeerVouchingForItsClientHasTheClientCountedByTheIpRateLimitNotItself() throws Exception {
+        startVouching(SecurityConfig.defaults().withRateLimits(new RateLimits(100, 100, 2, Duration.ofMinutes(1))));
         assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(200);
         assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(200);
         assertThat(server.get("/api/tags", "X-Test-Vouch", "198.51.100.1").statusCode()).isEqualTo(429);
@@ -191,6 +239,23 @@ class SecurityFilterChainTest {
         HttpResponse<String> other = server.get("/api/tags", "X-Test-Vouch", "198.51.100.2");
         assertThat(other.statusCode()).isEqualTo(200);
         assertThat(other.body()).isEqualTo("alice");
+    }
+
+    @Test
+    void aClientAPeerVouchesForMustPassThisNodesOwnAllowlist() throws Exception {
+        // a peer (127.0.0.1, allowed) forwards for clients; this node allows only 10.0.0.0/8 besides its peers
+        startVouching(SecurityConfig.defaults().withNetwork(List.of("127.0.0.1/32", "10.0.0.0/8"), List.of(), List.of()));
+        assertThat(server.get("/api/tags", "X-Test-Vouch", "10.1.2.3").body()).isEqualTo("alice");
+        for (String outside : List.of("198.51.100.7", "::ffff:198.51.100.7", "2001:db8::1", "11.0.0.1")) {
+            HttpResponse<String> r = server.get("/api/tags", "X-Test-Vouch", outside, "X-Request-Id", "vouched-" + outside.replace(':', '-'));
+            assertThat(r.statusCode()).as(outside).isEqualTo(403);
+            assertThat(r.body()).as(outside).contains("forbidden").doesNotContain("alice");
+        }
+        assertThat(server.post("/api/chat", "{}", "X-Test-Vouch", "198.51.100.7").statusCode()).isEqualTo(403);
+        List<String> denied = Files.readAllLines(home.resolve("audit.log")).stream().filter(l -> l.contains("\"ip.denied\"")).toList();
+        assertThat(denied).anySatisfy(l -> assertThat(l).contains("\"request_id\":\"vouched-198.51.100.7\"",
+                "\"ip\":\"198.51.100.7\"", "\"forwarded_by\":\"127.0.0.1\""));
+        assertThat(denied).noneMatch(l -> l.contains("10.1.2.3"));
     }
 
     @Test

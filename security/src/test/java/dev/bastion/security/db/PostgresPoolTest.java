@@ -169,11 +169,11 @@ class PostgresPoolTest {
         List<Connection> borrowed = new ArrayList<>();
         for (int i = 0; i < 4; i++) borrowed.add(database.connection());
         for (Connection c : borrowed) c.close();
-        assertThat(backendsOf(server, name)).isEqualTo(4);
+        assertThat(server.backendsOf(name)).isEqualTo(4);
 
         database.close();
 
-        assertThat(backendsOf(server, name)).isZero();
+        assertThat(server.backendsOf(name)).isZero();
         assertThatThrownBy(database::connection).isInstanceOf(SQLException.class);
     }
 
@@ -191,24 +191,5 @@ class PostgresPoolTest {
             r.next();
             return r.getInt(1);
         }
-    }
-
-    /** Server processes connected to {@code database}; waits briefly for closes to land. */
-    private static int backendsOf(TestPostgres server, String database) throws Exception {
-        int count = -1;
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (Connection admin = server.adminConnection();
-                 var s = admin.prepareStatement("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = ?")) {
-                s.setString(1, database);
-                try (ResultSet r = s.executeQuery()) {
-                    r.next();
-                    int now = r.getInt(1);
-                    if (now == count) return now;
-                    count = now;
-                }
-            }
-            Thread.sleep(100);
-        }
-        return count;
     }
 }

@@ -109,6 +109,25 @@ public final class TestPostgres {
         return DatabaseConfig.POSTGRES_PREFIX + "127.0.0.1:" + port + "/" + database;
     }
 
+    /** Server processes connected to {@code database}, once the count is steady (closes land asynchronously). */
+    public int backendsOf(String database) throws SQLException, InterruptedException {
+        int count = -1;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (Connection admin = adminConnection();
+                 var s = admin.prepareStatement("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = ?")) {
+                s.setString(1, database);
+                try (java.sql.ResultSet r = s.executeQuery()) {
+                    r.next();
+                    int now = r.getInt(1);
+                    if (now == count) return now;
+                    count = now;
+                }
+            }
+            Thread.sleep(100);
+        }
+        return count;
+    }
+
     public Connection adminConnection() throws SQLException {
         return DriverManager.getConnection(url("postgres"), ADMIN_USER, ADMIN_PASSWORD);
     }
