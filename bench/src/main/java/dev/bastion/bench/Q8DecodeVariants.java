@@ -262,6 +262,10 @@ public final class Q8DecodeVariants {
                 case "old4" -> (Kernel) m::old4;
                 case "oldpf" -> (Kernel) m::oldpf;
                 case "scale4pf" -> (Kernel) m::scale4pf;
+                case "engine" -> {
+                    dev.bastion.engine.tensor.Matrix e = dev.bastion.engine.tensor.Matrices.of(m.data, StorageType.Q8_0, rows, cols, arena);
+                    yield (Kernel) (x1, out1) -> e.matVecRows(0, rows, x1, out1, 0);
+                }
                 default -> throw new IllegalArgumentException(n);
             }).toArray(Kernel[]::new);
             float[] ref = new float[rows], out = new float[rows];

@@ -18,6 +18,9 @@ public final class GgmlQ8_0Matrix implements Matrix {
 
     static final int BLOCK = 32, BYTES = 34;
 
+    /** Per-thread room for {@link #dotRows4}'s four accumulators. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * L]);
+
     private final MemorySegment data;
     private final int rows;
     private final int cols;
@@ -111,22 +114,49 @@ public final class GgmlQ8_0Matrix implements Matrix {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         long at = row * rowBytes, rb = rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            a0 = block(at, x, i, a0);
-            a1 = block(at + rb, x, i, a1);
-            a2 = block(at + 2 * rb, x, i, a2);
-            a3 = block(at + 3 * rb, x, i, a3);
+            if (BLOCK == 2 * L) {
+                // 16 lanes: the block's two activation chunks are loaded once for the four rows.
+                FloatVector u = FloatVector.fromArray(F, x, i), v = FloatVector.fromArray(F, x, i + L);
+                a0 = block2(at, u, v, a0);
+                a1 = block2(at + rb, u, v, a1);
+                a2 = block2(at + 2 * rb, u, v, a2);
+                a3 = block2(at + 3 * rb, u, v, a3);
+            } else {
+                a0 = block(at, x, i, a0);
+                a1 = block(at + rb, x, i, a1);
+                a2 = block(at + 2 * rb, x, i, a2);
+                a3 = block(at + 3 * rb, x, i, a3);
+            }
         }
-        out[outRow] = GgmlBlocks.sumLanes(a0);
-        out[outRow + 1] = GgmlBlocks.sumLanes(a1);
-        out[outRow + 2] = GgmlBlocks.sumLanes(a2);
-        out[outRow + 3] = GgmlBlocks.sumLanes(a3);
+        // Four lane sums inline pass C2's node-count cutoff (the last block's scale and the sums were left as calls and
+        // the vectors boxed: 2x slower), so they go through memory to a small method, as in GgmlTiles.
+        float[] sums = SUMS.get();
+        a0.intoArray(sums, 0);
+        a1.intoArray(sums, L);
+        a2.intoArray(sums, 2 * L);
+        a3.intoArray(sums, 3 * L);
+        store4(sums, out, outRow);
+    }
+
+    private static void store4(float[] sums, float[] out, int outRow) {
+        for (int k = 0; k < 4; k++) out[outRow + k] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, k * L));
     }
 
     /** {@code acc + d * (q · x)} for the block at {@code at} and {@code x[i..i + 32)}, in {@link #dotRow}'s order. */
     private FloatVector block(long at, float[] x, int i, FloatVector acc) {
         FloatVector s = quants(at + 2).mul(FloatVector.fromArray(F, x, i));
         for (int c = L; c < BLOCK; c += L) s = quants(at + 2 + c).fma(FloatVector.fromArray(F, x, i + c), s);
-        return s.fma(FloatVector.broadcast(F, GgmlBlocks.half(data, at)), acc);
+        return s.fma(scale(at), acc);
+    }
+
+    /** {@link #block} when a block is two chunks ({@code u}, {@code v}: its activations). */
+    private FloatVector block2(long at, FloatVector u, FloatVector v, FloatVector acc) {
+        return quants(at + 2 + L).fma(v, quants(at + 2).mul(u)).fma(scale(at), acc);
+    }
+
+    /** The block at {@code at}'s F16 scale, in every lane. */
+    private FloatVector scale(long at) {
+        return FloatVector.broadcast(F, GgmlBlocks.half(data, at));
     }
 
     /** Four tokens per pass (prefill batches below the tile threshold); per token the sums are those of {@link #dotRow}. */
@@ -140,10 +170,20 @@ public final class GgmlQ8_0Matrix implements Matrix {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            a0 = block(at, x0, i, a0);
-            a1 = block(at, x1, i, a1);
-            a2 = block(at, x2, i, a2);
-            a3 = block(at, x3, i, a3);
+            if (BLOCK == 2 * L) {
+                // 16 lanes: the block's quants are converted once for the four tokens.
+                FloatVector u = quants(at + 2), v = quants(at + 2 + L), d = scale(at);
+                int j = i + L;
+                a0 = v.fma(FloatVector.fromArray(F, x0, j), u.mul(FloatVector.fromArray(F, x0, i))).fma(d, a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j), u.mul(FloatVector.fromArray(F, x1, i))).fma(d, a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j), u.mul(FloatVector.fromArray(F, x2, i))).fma(d, a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j), u.mul(FloatVector.fromArray(F, x3, i))).fma(d, a3);
+            } else {
+                a0 = block(at, x0, i, a0);
+                a1 = block(at, x1, i, a1);
+                a2 = block(at, x2, i, a2);
+                a3 = block(at, x3, i, a3);
+            }
         }
         outs[t0][outRow] = GgmlBlocks.sumLanes(a0);
         outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1);
