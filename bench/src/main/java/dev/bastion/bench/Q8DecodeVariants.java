@@ -236,6 +236,40 @@ public final class Q8DecodeVariants {
         out[row + 3] = sumLanes(a3);
     }
 
+    // ---- old4b: main's order (d*q per chunk, two chains per row) on four rows, lane sums through memory to a small method
+    void old4b(float[] x, float[] out) {
+        for (int r = 0; r + 4 <= rows; r += 4) old4bRows(r, x, out);
+    }
+
+    void old4bRows(int row, float[] x, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long at = row * rowBytes, rb = rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
+            FloatVector u = FloatVector.fromArray(F, x, i), v = FloatVector.fromArray(F, x, i + L);
+            float d = half(at);
+            a0 = weights(at + 2, d).fma(u, a0);
+            b0 = weights(at + 2 + L, d).fma(v, b0);
+            d = half(at + rb);
+            a1 = weights(at + rb + 2, d).fma(u, a1);
+            b1 = weights(at + rb + 2 + L, d).fma(v, b1);
+            d = half(at + 2 * rb);
+            a2 = weights(at + 2 * rb + 2, d).fma(u, a2);
+            b2 = weights(at + 2 * rb + 2 + L, d).fma(v, b2);
+            d = half(at + 3 * rb);
+            a3 = weights(at + 3 * rb + 2, d).fma(u, a3);
+            b3 = weights(at + 3 * rb + 2 + L, d).fma(v, b3);
+        }
+        a0.add(b0).intoArray(sums, 0);
+        a1.add(b1).intoArray(sums, L);
+        a2.add(b2).intoArray(sums, 2 * L);
+        a3.add(b3).intoArray(sums, 3 * L);
+        store4(sums, out, row);
+    }
+
+    static void store4(float[] sums, float[] out, int row) {
+        for (int k = 0; k < 4; k++) out[row + k] = sumLanes(FloatVector.fromArray(F, sums, k * L));
+    }
+
     // ---- harness
     interface Kernel {
         void run(float[] x, float[] out);
@@ -261,6 +295,7 @@ public final class Q8DecodeVariants {
                 case "wide4" -> (Kernel) m::wide4;
                 case "old4" -> (Kernel) m::old4;
                 case "oldpf" -> (Kernel) m::oldpf;
+                case "old4b" -> (Kernel) m::old4b;
                 case "scale4pf" -> (Kernel) m::scale4pf;
                 case "engine" -> {
                     dev.bastion.engine.tensor.Matrix e = dev.bastion.engine.tensor.Matrices.of(m.data, StorageType.Q8_0, rows, cols, arena);
