@@ -18,15 +18,13 @@ public final class GgmlQ8_0Matrix implements Matrix {
 
     static final int BLOCK = 32, BYTES = 34;
 
-    /** Per-thread room for {@link #dotRows4}'s four lane sums. */
+    /** Per-thread room for {@link #dotRows4}'s four accumulators. */
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * L]);
 
     private final MemorySegment data;
     private final int rows;
     private final int cols;
     private final long rowBytes;
-    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
-    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 32} blocks of 34 bytes */
     public GgmlQ8_0Matrix(MemorySegment data, int rows, int cols) {
@@ -59,80 +57,84 @@ public final class GgmlQ8_0Matrix implements Matrix {
         dequantizeRow(data, row * rowBytes, out, cols);
     }
 
-    /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
+    /**
+     * Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more decode each tile of rows once for the whole batch: the quants
+     * as floats and the scales beside them, so {@link Q8Tiles} sums in {@link #dotRow}'s per-block order.
+     */
     @Override
     public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
-        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outShift, xs, outs, count);
-        else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
-    }
-
-    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
-    private void decodeRow(int row, float[] out, int off) {
-        long at = row * rowBytes;
-        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            float d = GgmlBlocks.half(data, at);
-            for (int c = 0; c < BLOCK; c += L) weights(at + 2 + c, d).intoArray(out, off + i + c);
+        if (!GgmlTiles.tiled(count)) {
+            Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
+            return;
+        }
+        int scalesAt = Matrix.ROW_TILE * cols, blocks = cols / BLOCK;
+        float[] tile = GgmlTiles.scratch(scalesAt + Matrix.ROW_TILE * blocks);
+        for (int r0 = from; r0 < to; r0 += Matrix.ROW_TILE) {
+            int n = Math.min(Matrix.ROW_TILE, to - r0);
+            for (int r = 0; r < n; r++) decodeRow(r0 + r, tile, r * cols, scalesAt + r * blocks);
+            Q8Tiles.multiply(tile, scalesAt, n, cols, xs, outs, count, outShift + r0);
         }
     }
 
-    /** Two accumulators (even and odd chunks of each block), in the same order per token as {@link #dotRow4}. */
-    @Override
-    public float dotRow(int row, float[] x) {
-        if (!GgmlBlocks.VECTOR) return GgmlBlocks.scalarDot(this, row, x);
-        FloatVector a = FloatVector.zero(F), b = a;
+    /** Row {@code row}'s quants as floats (exact) into {@code out[off..off + cols)}, its block scales from {@code scalesOff}. */
+    private void decodeRow(int row, float[] out, int off, int scalesOff) {
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            float d = GgmlBlocks.half(data, at);
-            for (int c = 0; c < BLOCK; c += 2 * L) {
-                a = weights(at + 2 + c, d).fma(FloatVector.fromArray(F, x, i + c), a);
-                b = weights(at + 2 + c + L, d).fma(FloatVector.fromArray(F, x, i + c + L), b);
-            }
+            out[scalesOff++] = GgmlBlocks.half(data, at);
+            for (int c = 0; c < BLOCK; c += L) quants(at + 2 + c).intoArray(out, off + i + c);
         }
-        return GgmlBlocks.sumLanes(a.add(b));
     }
 
     /**
-     * Decode: four rows per pass over {@code x}, so each activation load serves four rows and eight independent fma
-     * chains hide the multiply-add latency; each row keeps {@link #dotRow}'s two chains and order (the same bits). On
-     * 2048-8192-wide rows read from memory the kernel waits on its loads, and four rows keep more of them in flight.
-     * With 8 lanes (four chunks per block) it stays at two rows.
+     * The order every Q8_0 vector kernel keeps: per block, {@code s = q·x} over its chunks of {@code L} (a multiply,
+     * then one fma per further chunk; {@code q} as floats is exact), then {@code acc = fma(s, d, acc)}, one chain per
+     * row, and {@link GgmlBlocks#sumLanes} of it. The scale is applied once per block rather than once per chunk.
+     */
+    @Override
+    public float dotRow(int row, float[] x) {
+        if (!GgmlBlocks.VECTOR) return GgmlBlocks.scalarDot(this, row, x);
+        FloatVector a = FloatVector.zero(F);
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES) a = block(at, x, i, a);
+        return GgmlBlocks.sumLanes(a);
+    }
+
+    /**
+     * Decode: four rows per pass over {@code x}, one chain per row in {@link #dotRow}'s order (the same bits). On
+     * 2048-8192-wide rows read from memory the kernel waits on the loads: four rows keep more of them in flight than two.
      */
     @Override
     public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
         int r = from;
-        if (GgmlBlocks.VECTOR && BLOCK == 2 * L) for (; r + 4 <= to; r += 4) dotRows4(r, x, out, r + outShift);
-        if (GgmlBlocks.VECTOR) for (; r + 2 <= to; r += 2) dotRows2(r, x, out, r + outShift);
+        if (GgmlBlocks.VECTOR) for (; r + 4 <= to; r += 4) dotRows4(r, x, out, r + outShift);
         for (; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
-    /**
-     * 16 lanes: a block is exactly two chunks. Written out flat on purpose: the same products inside a one-trip inner
-     * chunk loop (as dotRows2 has) compiled to code 2.5x slower, cause not found; and four lane sums inline pass C2's
-     * node-count cutoff (vectors boxed), so they go through a per-thread array to a small method.
-     */
     private void dotRows4(int row, float[] x, float[] out, int outRow) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         long at = row * rowBytes, rb = rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            FloatVector u = FloatVector.fromArray(F, x, i), v = FloatVector.fromArray(F, x, i + L);
-            float d = GgmlBlocks.half(data, at);
-            a0 = weights(at + 2, d).fma(u, a0);
-            b0 = weights(at + 2 + L, d).fma(v, b0);
-            d = GgmlBlocks.half(data, at + rb);
-            a1 = weights(at + rb + 2, d).fma(u, a1);
-            b1 = weights(at + rb + 2 + L, d).fma(v, b1);
-            d = GgmlBlocks.half(data, at + 2 * rb);
-            a2 = weights(at + 2 * rb + 2, d).fma(u, a2);
-            b2 = weights(at + 2 * rb + 2 + L, d).fma(v, b2);
-            d = GgmlBlocks.half(data, at + 3 * rb);
-            a3 = weights(at + 3 * rb + 2, d).fma(u, a3);
-            b3 = weights(at + 3 * rb + 2 + L, d).fma(v, b3);
+            if (BLOCK == 2 * L) {
+                // 16 lanes: the block's two activation chunks are loaded once for the four rows.
+                FloatVector u = FloatVector.fromArray(F, x, i), v = FloatVector.fromArray(F, x, i + L);
+                a0 = block2(at, u, v, a0);
+                a1 = block2(at + rb, u, v, a1);
+                a2 = block2(at + 2 * rb, u, v, a2);
+                a3 = block2(at + 3 * rb, u, v, a3);
+            } else {
+                a0 = block(at, x, i, a0);
+                a1 = block(at + rb, x, i, a1);
+                a2 = block(at + 2 * rb, x, i, a2);
+                a3 = block(at + 3 * rb, x, i, a3);
+            }
         }
+        // Four lane sums inline pass C2's node-count cutoff (the last block's scale and the sums were left as calls and
+        // the vectors boxed: 2x slower), so they go through memory to a small method, as in GgmlTiles.
         float[] sums = SUMS.get();
-        a0.add(b0).intoArray(sums, 0);
-        a1.add(b1).intoArray(sums, L);
-        a2.add(b2).intoArray(sums, 2 * L);
-        a3.add(b3).intoArray(sums, 3 * L);
+        a0.intoArray(sums, 0);
+        a1.intoArray(sums, L);
+        a2.intoArray(sums, 2 * L);
+        a3.intoArray(sums, 3 * L);
         store4(sums, out, outRow);
     }
 
@@ -140,25 +142,24 @@ public final class GgmlQ8_0Matrix implements Matrix {
         for (int k = 0; k < 4; k++) out[outRow + k] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, k * L));
     }
 
-    private void dotRows2(int row, float[] x, float[] out, int outRow) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
-        long at = row * rowBytes;
-        for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            long at1 = at + rowBytes;
-            float d0 = GgmlBlocks.half(data, at), d1 = GgmlBlocks.half(data, at1);
-            for (int c = 0; c < BLOCK; c += 2 * L) {
-                FloatVector u = FloatVector.fromArray(F, x, i + c), v = FloatVector.fromArray(F, x, i + c + L);
-                a0 = weights(at + 2 + c, d0).fma(u, a0);
-                b0 = weights(at + 2 + c + L, d0).fma(v, b0);
-                a1 = weights(at1 + 2 + c, d1).fma(u, a1);
-                b1 = weights(at1 + 2 + c + L, d1).fma(v, b1);
-            }
-        }
-        out[outRow] = GgmlBlocks.sumLanes(a0.add(b0));
-        out[outRow + 1] = GgmlBlocks.sumLanes(a1.add(b1));
+    /** {@code acc + d * (q · x)} for the block at {@code at} and {@code x[i..i + 32)}, in {@link #dotRow}'s order. */
+    private FloatVector block(long at, float[] x, int i, FloatVector acc) {
+        FloatVector s = quants(at + 2).mul(FloatVector.fromArray(F, x, i));
+        for (int c = L; c < BLOCK; c += L) s = quants(at + 2 + c).fma(FloatVector.fromArray(F, x, i + c), s);
+        return s.fma(scale(at), acc);
     }
 
-    /** Each chunk is decoded once for four tokens (prefill); per token the sums are those of {@link #dotRow}. */
+    /** {@link #block} when a block is two chunks ({@code u}, {@code v}: its activations). */
+    private FloatVector block2(long at, FloatVector u, FloatVector v, FloatVector acc) {
+        return quants(at + 2 + L).fma(v, quants(at + 2).mul(u)).fma(scale(at), acc);
+    }
+
+    /** The block at {@code at}'s F16 scale, in every lane. */
+    private FloatVector scale(long at) {
+        return FloatVector.broadcast(F, GgmlBlocks.half(data, at));
+    }
+
+    /** Four tokens per pass (prefill batches below the tile threshold); per token the sums are those of {@link #dotRow}. */
     @Override
     public void dotRow4(int row, float[][] xs, int t0, float[][] outs, int outRow) {
         if (!GgmlBlocks.VECTOR) {
@@ -166,31 +167,32 @@ public final class GgmlQ8_0Matrix implements Matrix {
             return;
         }
         float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         long at = row * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            float d = GgmlBlocks.half(data, at);
-            for (int c = 0; c < BLOCK; c += 2 * L) {
-                FloatVector w = weights(at + 2 + c, d), v = weights(at + 2 + c + L, d);
-                int p = i + c, q = p + L;
-                a0 = w.fma(FloatVector.fromArray(F, x0, p), a0);
-                b0 = v.fma(FloatVector.fromArray(F, x0, q), b0);
-                a1 = w.fma(FloatVector.fromArray(F, x1, p), a1);
-                b1 = v.fma(FloatVector.fromArray(F, x1, q), b1);
-                a2 = w.fma(FloatVector.fromArray(F, x2, p), a2);
-                b2 = v.fma(FloatVector.fromArray(F, x2, q), b2);
-                a3 = w.fma(FloatVector.fromArray(F, x3, p), a3);
-                b3 = v.fma(FloatVector.fromArray(F, x3, q), b3);
+            if (BLOCK == 2 * L) {
+                // 16 lanes: the block's quants are converted once for the four tokens.
+                FloatVector u = quants(at + 2), v = quants(at + 2 + L), d = scale(at);
+                int j = i + L;
+                a0 = v.fma(FloatVector.fromArray(F, x0, j), u.mul(FloatVector.fromArray(F, x0, i))).fma(d, a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j), u.mul(FloatVector.fromArray(F, x1, i))).fma(d, a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j), u.mul(FloatVector.fromArray(F, x2, i))).fma(d, a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j), u.mul(FloatVector.fromArray(F, x3, i))).fma(d, a3);
+            } else {
+                a0 = block(at, x0, i, a0);
+                a1 = block(at, x1, i, a1);
+                a2 = block(at, x2, i, a2);
+                a3 = block(at, x3, i, a3);
             }
         }
-        outs[t0][outRow] = GgmlBlocks.sumLanes(a0.add(b0));
-        outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1.add(b1));
-        outs[t0 + 2][outRow] = GgmlBlocks.sumLanes(a2.add(b2));
-        outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3.add(b3));
+        outs[t0][outRow] = GgmlBlocks.sumLanes(a0);
+        outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1);
+        outs[t0 + 2][outRow] = GgmlBlocks.sumLanes(a2);
+        outs[t0 + 3][outRow] = GgmlBlocks.sumLanes(a3);
     }
 
-    /** {@code L} dequantized weights from the quants at {@code at}, exactly as {@link #dequantizeRow} computes them. */
-    private FloatVector weights(long at, float d) {
-        return ((FloatVector) GgmlBlocks.bytes(data, at).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    /** {@code L} quants from {@code at} as floats (exact: they are bytes). */
+    private FloatVector quants(long at) {
+        return (FloatVector) GgmlBlocks.bytes(data, at).convertShape(VectorOperators.B2F, F, 0);
     }
 }
