@@ -19,7 +19,8 @@ import java.util.Random;
  * One-token products (decode's {@code matVecRows} over every row, on one thread) per storage type, timed in this
  * thread's CPU time so other processes on a busy machine drop out. F32 is the "ideal" baseline: the same multiply-adds
  * with nothing to unpack. Types are measured round-robin, so a slow minute slows all alike; it prints weights per
- * CPU-nanosecond as median [min..max] of the rounds.
+ * CPU-nanosecond as median [min..max] of the rounds. BF16 (the weights' top halves) is the peer a quantized type must beat:
+ * it reads twice Q8_0's bytes.
  *
  * <p>{@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.bastion.bench.DecodeKernelCpu
  * [types] [rows] [cols] [rounds]}, e.g. {@code F32,Q8_0,Q4_0,Q4_K,Q5_K,Q6_K 576 1536 15} (BF16 too). Running the same class against

@@ -90,21 +90,24 @@ public final class GgmlQ8_0Matrix implements Matrix {
 
     /**
      * Decode: two rows per pass over {@code x}, so each activation load serves both and four independent fma chains
-     * hide the multiply-add latency; each row keeps {@link #dotRow}'s two chains and order (the same bits). Four rows
-     * per pass outgrew what C2 inlines (NodeCountInliningCutoff on the last row's decode) and ran 2-3x slower.
+     * hide the multiply-add latency; each row keeps {@link #dotRow}'s two chains and order (the same bits). The two
+     * rows are half the range apart, not neighbours: neighbouring rows streamed from memory read slower (as in
+     * {@link Bf16Matrix#matVecRows}). Four rows per pass outgrew what C2 inlines (NodeCountInliningCutoff on the last
+     * row's decode) and ran 2-3x slower.
      */
     @Override
     public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
-        int r = from;
-        if (GgmlBlocks.VECTOR) for (; r + 2 <= to; r += 2) dotRows2(r, x, out, r + outShift);
-        for (; r < to; r++) out[r + outShift] = dotRow(r, x);
+        int half = GgmlBlocks.VECTOR ? (to - from) / 2 : 0;
+        for (int r = from; r < from + half; r++) dotRows2(r, half, x, out, outShift);
+        for (int r = from + 2 * half; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
-    private void dotRows2(int row, float[] x, float[] out, int outRow) {
+    /** Rows {@code row} and {@code row + stride}, written at their index plus {@code outShift}. */
+    private void dotRows2(int row, int stride, float[] x, float[] out, int outShift) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
-        long at = row * rowBytes;
+        long at = row * rowBytes, step = stride * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
-            long at1 = at + rowBytes;
+            long at1 = at + step;
             float d0 = GgmlBlocks.half(data, at), d1 = GgmlBlocks.half(data, at1);
             for (int c = 0; c < BLOCK; c += 2 * L) {
                 FloatVector u = FloatVector.fromArray(F, x, i + c), v = FloatVector.fromArray(F, x, i + c + L);
@@ -114,8 +117,8 @@ public final class GgmlQ8_0Matrix implements Matrix {
                 b1 = weights(at1 + 2 + c + L, d1).fma(v, b1);
             }
         }
-        out[outRow] = GgmlBlocks.sumLanes(a0.add(b0));
-        out[outRow + 1] = GgmlBlocks.sumLanes(a1.add(b1));
+        out[row + outShift] = GgmlBlocks.sumLanes(a0.add(b0));
+        out[row + stride + outShift] = GgmlBlocks.sumLanes(a1.add(b1));
     }
 
     /** Each chunk is decoded once for four tokens (prefill); per token the sums are those of {@link #dotRow}. */
