@@ -86,30 +86,31 @@ public final class GgmlQ4KMatrix implements Matrix {
         }
         int perRow = cols / BLOCK * 16;
         float[] scales = GgmlBlocks.scaleScratch(2 * perRow + 2 * L);
-        int r = from;
-        for (; r + 2 <= to; r += 2) {
+        // the pair is half the range apart: neighbouring rows streamed from memory read slower (Bf16Matrix#matVecRows)
+        int half = (to - from) / 2;
+        for (int r = from; r < from + half; r++) {
             unpackScales(r, scales, 0);
-            unpackScales(r + 1, scales, perRow);
-            dotRows2(r, x, scales, perRow);
+            unpackScales(r + half, scales, perRow);
+            dotRows2(r, r + half, x, scales, perRow);
             out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
-            out[r + 1 + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow + L));
+            out[r + half + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow + L));
         }
-        for (; r < to; r++) {
+        for (int r = from + 2 * half; r < to; r++) {
             unpackScales(r, scales, 0);
             out[r + outShift] = dotRowWide(r, x, scales);
         }
     }
 
     /**
-     * {@link #dotRowWide} for rows {@code row} and {@code row + 1} in one pass (scales of the second row at
+     * {@link #dotRowWide} for rows {@code row} and {@code row2} in one pass (scales of the second row at
      * {@code scales[perRow..]}): each activation load serves both rows and four chains hide the fma latency; each row
      * keeps its own two chains in their order (the same bits). The sums are left at {@code scales[2 * perRow..]} for
      * the caller: inlined here, the lane sums passed C2's node-count cutoff (as the mask-and-convert form of the
      * weights did, with two rows, at 1.6 weights/ns: the table form has fewer vector operations to parse).
      */
-    private void dotRows2(int row, float[] x, float[] scales, int perRow) {
+    private void dotRows2(int row, int row2, float[] x, float[] scales, int perRow) {
         FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0;
-        long at0 = row * rowBytes, at1 = at0 + rowBytes;
+        long at0 = row * rowBytes, at1 = row2 * rowBytes;
         for (int i = 0, k = 0; i < cols; i += BLOCK, at0 += BYTES, at1 += BYTES, k += 16) {
             for (int s = 0; s < 8; s += 2) {
                 int p = i + s * 32, j = k + s, j1 = j + perRow;
