@@ -1,5 +1,5 @@
 // Drives Bastion's /v1/messages with the official @anthropic-ai/sdk client, the Bastion API key passed as its apiKey
-// (sent as x-api-key). Env: BASE_URL, MODEL, BASTION_API_KEY, BASTION_WRONG_KEY. Prints one JSON object.
+// (sent as x-api-key by older SDKs, as a bearer token by 1.x). Env: BASE_URL, MODEL, BASTION_API_KEY, BASTION_WRONG_KEY. Prints one JSON object.
 import Anthropic from '@anthropic-ai/sdk';
 import { recordingFetch, unrefused } from './refusals.mjs';
 
