@@ -120,7 +120,7 @@ public final class GgmlQ4_0Matrix implements Matrix {
         for (int r = from + 2 * half; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
-    /** {@link #dotRow}'s lookup path for rows {@code row} and {@code row + stride}, written at their index plus {@code shift}. */
+    /** {@link #dotRow}'s lookup path for rows {@code row} and {@code row + stride}, at their index plus {@code shift}. */
     private void dotRows2(int row, int stride, float[] x, float[] out, int shift) {
         FloatVector a = FloatVector.zero(F), b = a, c = a, e = a;
         long at = row * rowBytes, at2 = (long) (row + stride) * rowBytes;
