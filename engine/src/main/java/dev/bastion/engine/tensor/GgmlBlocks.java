@@ -118,6 +118,18 @@ final class GgmlBlocks {
         return scratch;
     }
 
+    private static final ThreadLocal<byte[]> QUANTS = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /** This thread's room for a decode kernel's unpacked quants, one byte per weight, of at least {@code bytes}; reused. */
+    static byte[] quantScratch(int bytes) {
+        byte[] scratch = QUANTS.get();
+        if (scratch.length < bytes) {
+            scratch = new byte[bytes];
+            QUANTS.set(scratch);
+        }
+        return scratch;
+    }
+
     /** Whether the 16-lane decode kernels (AVX-512) run: a 32-weight sub-block is then exactly two chunks. */
     static final boolean WIDE = L == 16;
     private static final VectorShuffle<Integer> K4_LOW = WIDE

@@ -1,12 +1,15 @@
 package dev.bastion.engine.tensor;
 
 import dev.bastion.engine.format.StorageType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 import static dev.bastion.engine.tensor.GgmlBlocks.F;
 import static dev.bastion.engine.tensor.GgmlBlocks.L;
@@ -97,78 +100,97 @@ public final class GgmlQ6KMatrix implements Matrix {
             for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
             return;
         }
-        int sum = cols / BLOCK * 32;
-        float[] scales = GgmlBlocks.scaleScratch(sum + L);
-        for (int r = from; r < to; r++) {
-            unpackScales(r, scales);
-            dotRowWide(r, x, scales, sum);
-            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, sum));
+        int perRow = cols / 16;
+        float[] scales = GgmlBlocks.scaleScratch(2 * perRow + 2 * L);
+        byte[] quants = GgmlBlocks.quantScratch(2 * cols);
+        // the pair is half the range apart: neighbouring rows streamed from memory read slower (Bf16Matrix#matVecRows)
+        int half = (to - from) / 2;
+        for (int r = from; r < from + half; r++) {
+            unpackRow(r, scales, 0, quants, 0);
+            unpackRow(r + half, scales, perRow, quants, cols);
+            dotRows2(x, scales, quants, perRow, 2);
+            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
+            out[r + half + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow + L));
+        }
+        for (int r = from + 2 * half; r < to; r++) {
+            unpackRow(r, scales, 0, quants, 0);
+            dotRows2(x, scales, quants, perRow, 1);
+            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
         }
     }
 
     /**
-     * {@link #dotRow} with 16 lanes, the same two chains in the same order (the same bits), cheaper: the bytes a chunk
-     * position needs ({@code ql}, {@code ql + 32}, {@code qh}) are loaded once for the four quarters that share them,
-     * a quarter's high bits come from two shifts shared by all four, and the scales from {@link #unpackScales}, a
-     * separate pass (kept out of this loop so C2 inlines it whole). The two chains' sum is left at {@code scales[sum..]}.
+     * {@link #dotRow} with 16 lanes for one or two rows unpacked by {@link #unpackRow} (the second at
+     * {@code scales[perRow..]}, {@code quants[cols..]}): each chunk is {@code (q - 32) * d*sc}, the same product, in
+     * the same two chains per row in the same order (the same bits); each activation load serves both rows. Whole rows
+     * are unpacked first: a block at a time inside this loop, C2 boxed the vectors (2.2 weights/ns). The sums are left
+     * at {@code scales[2 * perRow..]} for the caller (a vector passed to a call that is not inlined is boxed).
      */
-    private void dotRowWide(int row, float[] x, float[] scales, int sum) {
-        FloatVector a = FloatVector.zero(F), b = a;
-        long at = row * rowBytes;
-        for (int i = 0, k = 0; i < cols; i += BLOCK, at += BYTES, k += 32) {
-            // Chunk positions 0 and 16 of each half, alternately a's and b's: one call site, the accumulators swapped
-            // after each (two quarters() calls in the loop body passed C2's node-count cutoff).
-            for (int t = 0; t < 4; t++) {
-                int h = (t >> 1) * 128, c = (t & 1) * 16;
-                FloatVector next = quarters(at + h / 2 + c, at + QH + h / 4 + c, x, i + h + c, scales, k + h / 16 + c / 16, a);
-                a = b;
-                b = next;
+    private void dotRows2(float[] x, float[] scales, byte[] quants, int perRow, int rowCount) {
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0;
+        if (rowCount == 2) {
+            for (int j = 0, p = 0; j < perRow; j += 2, p += 32) {
+                FloatVector x0 = FloatVector.fromArray(F, x, p), x1 = FloatVector.fromArray(F, x, p + 16);
+                a0 = chunk(quants, p, scales[j]).fma(x0, a0);
+                b0 = chunk(quants, p + 16, scales[j + 1]).fma(x1, b0);
+                a1 = chunk(quants, cols + p, scales[perRow + j]).fma(x0, a1);
+                b1 = chunk(quants, cols + p + 16, scales[perRow + j + 1]).fma(x1, b1);
+            }
+            a1.add(b1).intoArray(scales, 2 * perRow + L);
+        } else {
+            for (int j = 0, p = 0; j < perRow; j += 2, p += 32) {
+                a0 = chunk(quants, p, scales[j]).fma(FloatVector.fromArray(F, x, p), a0);
+                b0 = chunk(quants, p + 16, scales[j + 1]).fma(FloatVector.fromArray(F, x, p + 16), b0);
             }
         }
-        // The lane sum goes through memory to the caller: inlined here it passed C2's node-count cutoff, and a vector
-        // passed to a call that is not inlined is boxed (an allocation per row).
-        a.add(b).intoArray(scales, sum);
+        a0.add(b0).intoArray(scales, 2 * perRow);
+    }
+
+    /** Sixteen weights {@code (q - 32) * d*sc} from the unpacked bytes {@code q - 32} at {@code quants[at..]}: {@link #weights}' product. */
+    private static FloatVector chunk(byte[] quants, int at, float scale) {
+        IntVector q = (IntVector) ByteVector.fromArray(GgmlBlocks.B, quants, at).convertShape(VectorOperators.B2I, GgmlBlocks.I, 0);
+        return GgmlBlocks.toFloat(q).mul(scale);
     }
 
     /**
-     * Adds to {@code acc} the products of one 16-weight chunk position in each of a half's four quarters: with
-     * {@code A = ql[l]}, {@code B = ql[l + 32]}, {@code H = qh[l]}, the quarters' 6-bit values are {@code A & 15 | H << 4 & 48},
-     * {@code B & 15 | H << 2 & 48}, and sixteen times {@code A >> 4 | ..} and {@code B >> 4 | ..} left in place
-     * ({@code A & 240 | H << 4 & 768}), scaled by {@code d*sc / 16}: {@code (16q - 512) * (d*sc/16)} is
-     * {@code (q - 32) * d*sc} exactly, so every weight is the reference's.
+     * Row {@code row}'s {@code d*sc} per 16 weights into {@code scales[off..]} and its 6-bit values {@code q - 32}, one
+     * byte per weight in weight order, into {@code quants[qoff..]}. Sixty-four weights per lane operation: a half's 64
+     * bytes of {@code ql} as sixteen int lanes give the low nibbles of its quarters 0 and 1 and the high nibbles of
+     * quarters 2 and 3; its 32 bytes of {@code qh} repeated in both halves of a vector give their high bits with one
+     * variable shift and a mask each (an int shift moves bits across bytes only where the mask clears them).
      */
-    private FloatVector quarters(long ql, long qh, float[] x, int p, float[] scales, int j, FloatVector acc) {
-        IntVector lo = GgmlBlocks.ints(data, ql), hi = GgmlBlocks.ints(data, ql + 32), bits = GgmlBlocks.ints(data, qh);
-        IntVector h4 = bits.lanewise(VectorOperators.LSHL, 4), h2 = bits.lanewise(VectorOperators.LSHL, 2);
-        acc = weight(lo.and(LOW4).or(h4.and(HIGH2)).sub(OFFSET), scales[j]).fma(FloatVector.fromArray(F, x, p), acc);
-        acc = weight(hi.and(LOW4).or(h2.and(HIGH2)).sub(OFFSET), scales[j + 2]).fma(FloatVector.fromArray(F, x, p + 32), acc);
-        acc = weight(lo.and(LOW4_16).or(h4.and(HIGH2_16)).sub(OFFSET_16), scales[j + 20]).fma(FloatVector.fromArray(F, x, p + 64), acc);
-        return weight(hi.and(LOW4_16).or(h2.and(HIGH2_16)).sub(OFFSET_16), scales[j + 22]).fma(FloatVector.fromArray(F, x, p + 96), acc);
+    private void unpackRow(int row, float[] scales, int off, byte[] quants, int qoff) {
+        long at = row * rowBytes;
+        for (int i = 0; i < cols; i += BLOCK, at += BYTES, off += 16, qoff += BLOCK) {
+            GgmlBlocks.toFloat(GgmlBlocks.ints(data, at + SCALES)).mul(GgmlBlocks.half(data, at + D)).intoArray(scales, off);
+            IntVector qh = IntVector.fromMemorySegment(GgmlBlocks.I, data, at + QH, ByteOrder.LITTLE_ENDIAN);
+            for (int n = 0; n < 2; n++) {
+                IntVector ql = IntVector.fromMemorySegment(GgmlBlocks.I, data, at + n * 64L, ByteOrder.LITTLE_ENDIAN);
+                IntVector h = qh.rearrange(n == 0 ? QH_FIRST : QH_SECOND);
+                IntVector low = ql.and(LOW4).or(h.lanewise(VectorOperators.LSHL, LOW_SHIFT).and(HIGH2));
+                IntVector high = ql.lanewise(VectorOperators.LSHR, 4).and(LOW4).or(h.lanewise(VectorOperators.LSHR, HIGH_SHIFT).and(HIGH2));
+                low.reinterpretAsBytes().sub((byte) 32).intoArray(quants, qoff + n * 128);
+                high.reinterpretAsBytes().sub((byte) 32).intoArray(quants, qoff + n * 128 + 64);
+            }
+        }
     }
 
-    // Lane constants as vectors: a scalar operand costs a broadcast per use in C2's parse, and the node count counts.
-    private static final IntVector LOW4 = constant(0x0F), HIGH2 = constant(0x30), OFFSET = constant(32);
-    private static final IntVector LOW4_16 = constant(0xF0), HIGH2_16 = constant(0x300), OFFSET_16 = constant(512);
+    // Per byte: ql's low nibble, and qh's bits 0-1 (quarter 0, lanes 0-7) or 2-3 (quarter 1) moved to bits 4-5; for
+    // ql's high nibble qh's bits 4-5 (quarter 2) or 6-7 (quarter 3). Lane constants as vectors: a scalar operand costs a
+    // broadcast per use in C2's parse, and the node count counts.
+    private static final IntVector LOW4 = constant(0x0F0F0F0F), HIGH2 = constant(0x30303030);
+    private static final IntVector LOW_SHIFT = lanes(4, 2), HIGH_SHIFT = lanes(0, 2);
+    private static final VectorShuffle<Integer> QH_FIRST = GgmlBlocks.WIDE ? VectorShuffle.fromOp(GgmlBlocks.I, i -> i & 7) : null;
+    private static final VectorShuffle<Integer> QH_SECOND = GgmlBlocks.WIDE ? VectorShuffle.fromOp(GgmlBlocks.I, i -> 8 + (i & 7)) : null;
 
     private static IntVector constant(int value) {
         return GgmlBlocks.VECTOR ? IntVector.broadcast(GgmlBlocks.I, value) : null;
     }
 
-    private static FloatVector weight(IntVector q, float scale) {
-        return GgmlBlocks.toFloat(q).mul(scale);
-    }
-
-    /**
-     * Row {@code row}'s {@code d*sc} of super-block b's scale group g at {@code scales[32b + g]} and {@code d*sc / 16} at
-     * {@code [32b + 16 + g]}: the same products as {@link #weights}' (dividing by 16 is exact).
-     */
-    private void unpackScales(int row, float[] scales) {
-        long at = row * rowBytes;
-        for (int i = 0, off = 0; i < cols; i += BLOCK, at += BYTES, off += 32) {
-            FloatVector ds = GgmlBlocks.toFloat(GgmlBlocks.ints(data, at + SCALES)).mul(GgmlBlocks.half(data, at + D));
-            ds.intoArray(scales, off);
-            ds.mul(0.0625f).intoArray(scales, off + 16);
-        }
+    /** {@code first} in lanes 0-7, {@code second} in lanes 8-15 (16 lanes only). */
+    private static IntVector lanes(int first, int second) {
+        return GgmlBlocks.WIDE ? IntVector.fromArray(GgmlBlocks.I, new int[] {first, first, first, first, first, first, first, first,
+                second, second, second, second, second, second, second, second}, 0) : null;
     }
 
     /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
