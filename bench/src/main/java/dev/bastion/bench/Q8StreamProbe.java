@@ -20,9 +20,10 @@ import java.util.Random;
  * a segment larger than any cache, with kernels of growing work: {@code sumB} loads each 16 quants and adds them as
  * ints (B2I), {@code cvtF} converts them to float and adds, {@code q8} is the full product in {@code GgmlQ8_0Matrix}'s
  * order ({@code d*q} per chunk, an fma with the activations, two chains per row); each with 1, 2, 4 or 8 rows per
- * pass, the rows {@code rows / streams} apart. Round-robin, thread CPU time; prints GB/s and weights per CPU-ns as
- * median [min..max]. 512-bit vectors only. {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
- * dev.bastion.bench.Q8StreamProbe [rows] [cols] [rounds] [kernels]}.
+ * pass, the rows {@code rows / threads / streams} apart, on 1 or more threads (each its own contiguous share of the
+ * rows). Round-robin; prints GB/s over all threads (wall) and per thread (CPU), and weights per CPU-ns, as median
+ * [min..max]. 512-bit vectors only. {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
+ * dev.bastion.bench.Q8StreamProbe [rows] [cols] [rounds] [kernels] [threads]}, e.g. {@code 500000 2048 7 q8_2,cvtF2 2}.
  */
 public final class Q8StreamProbe {
 
