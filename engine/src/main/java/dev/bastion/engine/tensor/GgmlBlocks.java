@@ -141,27 +141,6 @@ final class GgmlBlocks {
         return low.or(b.rearrange(K4_HIGH).and(K4_HIGH_MASK).lanewise(VectorOperators.LSHR, 2));
     }
 
-    /**
-     * {@link #sumLanes(FloatVector)} of the {@code L} lanes stored at {@code s[off..off + L)} (overwritten): the same
-     * adds with the same operands in the same order, in scalar code. A decode kernel that stores its sums and calls
-     * this uses no out-of-line vector method: when C2 does not inline the vector form (which happened in some JVMs),
-     * its operations run boxed and cost about as much as the whole product.
-     */
-    static float sumLanes(float[] s, int off) {
-        for (int half = L / 2; half > 0; half /= 2) {
-            for (int i = off; i < off + half; i++) s[i] += s[i + half];
-        }
-        return s[off];
-    }
-
-    /** Per-thread room for decode's lane sums (see {@link #sumLanes(float[], int)}). */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * L]);
-
-    /** This thread's lane-sum scratch of {@code 4 * L} floats. */
-    static float[] sumScratch() {
-        return SUMS.get();
-    }
-
     /** A fixed pairwise lane sum, so results do not change between the interpreter and the JIT (see VectorMath.sumLanes). */
     static float sumLanes(FloatVector v) {
         for (VectorShuffle<Float> half : HALVES) v = v.add(v.rearrange(half));

@@ -93,19 +93,17 @@ public final class GgmlQ8_0Matrix implements Matrix {
      * hide the multiply-add latency; each row keeps {@link #dotRow}'s two chains and order (the same bits). The two
      * rows are half the range apart, not neighbours: neighbouring rows streamed from memory read slower (as in
      * {@link Bf16Matrix#matVecRows}). Four rows per pass outgrew what C2 inlines (NodeCountInliningCutoff on the last
-     * row's decode) and ran 2-3x slower. The lane sums are stored and added in scalar code
-     * ({@link GgmlBlocks#sumLanes(float[], int)}, the same bits).
+     * row's decode) and ran 2-3x slower.
      */
     @Override
     public void matVecRows(int from, int to, float[] x, float[] out, int outShift) {
         int half = GgmlBlocks.VECTOR ? (to - from) / 2 : 0;
-        float[] sums = half > 0 ? GgmlBlocks.sumScratch() : null;
-        for (int r = from; r < from + half; r++) dotRows2(r, half, x, out, outShift, sums);
+        for (int r = from; r < from + half; r++) dotRows2(r, half, x, out, outShift);
         for (int r = from + 2 * half; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
     /** Rows {@code row} and {@code row + stride}, written at their index plus {@code outShift}. */
-    private void dotRows2(int row, int stride, float[] x, float[] out, int outShift, float[] sums) {
+    private void dotRows2(int row, int stride, float[] x, float[] out, int outShift) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         long at = row * rowBytes, step = stride * rowBytes;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
@@ -119,10 +117,8 @@ public final class GgmlQ8_0Matrix implements Matrix {
                 b1 = weights(at1 + 2 + c + L, d1).fma(v, b1);
             }
         }
-        a0.add(b0).intoArray(sums, 0);
-        a1.add(b1).intoArray(sums, L);
-        out[row + outShift] = GgmlBlocks.sumLanes(sums, 0);
-        out[row + stride + outShift] = GgmlBlocks.sumLanes(sums, L);
+        out[row + outShift] = GgmlBlocks.sumLanes(a0.add(b0));
+        out[row + stride + outShift] = GgmlBlocks.sumLanes(a1.add(b1));
     }
 
     /** Each chunk is decoded once for four tokens (prefill); per token the sums are those of {@link #dotRow}. */
