@@ -54,7 +54,7 @@ final class TileScratch {
 
     /** Holds the accumulators at {@link #acc}, the tile at {@link #tile} and the activations at {@link #x}. */
     float[] buffer = new float[0];
-    /** Row stride of the tile and of the activations: the row length rounded up to {@link #ALIGN}. */
+    /** Row stride of the tile and of the activations: a multiple of {@link #ALIGN} floats. */
     int stride;
     int acc;
     int tile;
@@ -73,7 +73,9 @@ final class TileScratch {
      */
     static TileScratch forThread(int accFloats, int tileRows, int cols, float[][] xs, int count) {
         TileScratch s = PER_THREAD.get();
-        int stride = roundUp(cols);
+        // Rows of 4096+ floats are a multiple of 16 KB apart: 64 such rows of activations fall into few L2 sets, so
+        // they are spaced one line further (measured: 1B down_proj +3-8%; on 2048-float rows the same spacing cost).
+        int stride = roundUp(cols) + (cols >= 4096 ? ALIGN : 0);
         s.stride = stride;
         s.acc = FIRST;
         s.tile = FIRST + roundUp(accFloats);
