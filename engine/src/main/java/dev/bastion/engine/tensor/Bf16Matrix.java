@@ -121,7 +121,8 @@ public final class Bf16Matrix implements Matrix {
 
     /**
      * Prefill: widens each tile of {@link #ROW_TILE} rows to F32 once for the whole batch and multiplies it with
-     * {@link TileKernels}' four-row by four-token register tile (widening is exact, and the order is {@link #dotRow}'s).
+     * {@link TileKernels}' register tiles (widening is exact, and the order is {@link #dotRow}'s). The tile and a copy
+     * of the activations sit in {@link TileScratch}, at 64-byte-aligned rows where that can be known.
      */
     @Override
     public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
@@ -129,11 +130,11 @@ public final class Bf16Matrix implements Matrix {
             Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
             return;
         }
-        Scratch scratch = Scratch.forThread(ROW_TILE * cols);
+        TileScratch s = TileScratch.forThread(TileKernels.scratchSize(), ROW_TILE, cols, xs, count);
         for (int first = from; first < to; first += ROW_TILE) {
             int tileRows = Math.min(to, first + ROW_TILE) - first;
-            for (int r = 0; r < tileRows; r++) copyRow(first + r, scratch.tile, r * cols);
-            TileKernels.tileTimesBatch(scratch.tile, tileRows, cols, xs, count, outs, first + outShift, scratch.accumulators);
+            for (int r = 0; r < tileRows; r++) copyRow(first + r, s.buffer, s.tile + r * s.stride);
+            TileKernels.tileTimesBatch(s.buffer, s.tile, s.stride, tileRows, cols, s.x, count, outs, first + outShift, s.acc);
         }
     }
 

@@ -111,8 +111,8 @@ public final class F32Matrix implements Matrix {
 
     /**
      * Prefill: copies each tile of {@link #ROW_TILE} rows into a heap array once for the whole batch (whose loads,
-     * unlike a memory segment's, carry no per-load bounds check) and multiplies it with {@link TileKernels}' four-row
-     * by four-token register tile, in {@link #dotRow}'s order.
+     * unlike a memory segment's, carry no per-load bounds check) and multiplies it with {@link TileKernels}' register
+     * tiles, in {@link #dotRow}'s order. The tile and a copy of the activations sit in {@link TileScratch}.
      */
     @Override
     public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
@@ -120,11 +120,13 @@ public final class F32Matrix implements Matrix {
             Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
             return;
         }
-        Scratch scratch = Scratch.forThread(ROW_TILE * cols);
+        TileScratch s = TileScratch.forThread(TileKernels.scratchSize(), ROW_TILE, cols, xs, count);
         for (int first = from; first < to; first += ROW_TILE) {
             int tileRows = Math.min(to, first + ROW_TILE) - first;
-            MemorySegment.copy(data, FLOAT, (long) first * cols * Float.BYTES, scratch.tile, 0, tileRows * cols);
-            TileKernels.tileTimesBatch(scratch.tile, tileRows, cols, xs, count, outs, first + outShift, scratch.accumulators);
+            for (int r = 0; r < tileRows; r++) {
+                MemorySegment.copy(data, FLOAT, (long) (first + r) * cols * Float.BYTES, s.buffer, s.tile + r * s.stride, cols);
+            }
+            TileKernels.tileTimesBatch(s.buffer, s.tile, s.stride, tileRows, cols, s.x, count, outs, first + outShift, s.acc);
         }
     }
 

@@ -21,27 +21,11 @@ final class GgmlTiles {
     /** Batches smaller than this use the fused kernels (decode is one token): dequantizing a tile would not pay. */
     static final int MIN_TOKENS = 8;
 
-    /** Per-thread scratch, grown to the largest tile seen and then reused, so the hot loop allocates nothing. */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
-
-    /** Per-thread room for {@link #dot3x4}'s twelve sums of accumulator pairs. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[12 * L]);
-
     private GgmlTiles() {}
 
     /** Whether {@code count} tokens take the tiled path. */
     static boolean tiled(int count) {
         return GgmlBlocks.VECTOR && count >= MIN_TOKENS;
-    }
-
-    /** This thread's scratch of at least {@code floats} floats. */
-    static float[] scratch(int floats) {
-        float[] tile = SCRATCH.get();
-        if (tile.length < floats) {
-            tile = new float[floats];
-            SCRATCH.set(tile);
-        }
-        return tile;
     }
 
     /** Writes row {@code row}'s dequantized weights into {@code out[off..off + cols)}, exactly as the row's dotRow sees them. */
@@ -50,46 +34,53 @@ final class GgmlTiles {
         void decode(int row, float[] out, int off);
     }
 
-    /** {@link Matrix#matMulRows}: each tile of {@link Matrix#ROW_TILE} rows is decoded once, then every token passes over it. */
+    /**
+     * {@link Matrix#matMulRows}: each tile of {@link Matrix#ROW_TILE} rows is decoded once, then every token passes over
+     * it. The tile, a copy of the activations and {@link #dot3x4}'s twelve sums of accumulator pairs sit in
+     * {@link TileScratch} (per thread, reused: the hot loop allocates nothing), at 64-byte-aligned rows where that can
+     * be known.
+     */
     static void mulRows(int cols, RowDecoder decoder, int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
-        float[] tile = scratch(Matrix.ROW_TILE * cols);
+        TileScratch s = TileScratch.forThread(12 * L, Matrix.ROW_TILE, cols, xs, count);
         for (int r0 = from; r0 < to; r0 += Matrix.ROW_TILE) {
             int n = Math.min(Matrix.ROW_TILE, to - r0);
-            for (int r = 0; r < n; r++) decoder.decode(r0 + r, tile, r * cols);
-            multiply(tile, n, cols, xs, outs, count, outOffset + r0);
+            for (int r = 0; r < n; r++) decoder.decode(r0 + r, s.buffer, s.tile + r * s.stride);
+            multiply(s.buffer, s.tile, s.stride, n, cols, s.x, outs, count, outOffset + r0, s.acc);
         }
     }
 
     /**
-     * {@code outs[t][outRow + r] = tile row r · xs[t]} for the {@code rows} dequantized rows of {@code cols} weights in
-     * {@code tile} and every {@code t < count}. {@code cols} is a multiple of {@code 2 * L} (whole ggml blocks).
+     * {@code outs[t][outRow + r] = tile row r · token t} for the {@code rows} dequantized rows of {@code cols} weights at
+     * {@code m[tile + r * stride..)}, the activations at {@code m[x + t * stride..)}, and every {@code t < count};
+     * {@code m[sums..)} holds twelve vectors. {@code cols} is a multiple of {@code 2 * L} (whole ggml blocks).
      */
-    static void multiply(float[] tile, int rows, int cols, float[][] xs, float[][] outs, int count, int outRow) {
-        float[] sums = SUMS.get();
+    static void multiply(float[] m, int tile, int stride, int rows, int cols, int x, float[][] outs, int count, int outRow,
+                         int sums) {
         int t = 0;
         for (; t + 4 <= count; t += 4) {
+            int xt = x + t * stride;
             int r = 0;
             for (; r + 3 <= rows; r += 3) {
-                dot3x4(tile, r * cols, cols, xs, t, sums);
-                store(sums, 3, outs, t, outRow + r);
+                dot3x4(m, tile + r * stride, stride, cols, xt, sums);
+                store(m, sums, 3, outs, t, outRow + r);
             }
             if (r + 2 <= rows) {
-                dot2x4(tile, r * cols, cols, xs, t, sums);
-                store(sums, 2, outs, t, outRow + r);
+                dot2x4(m, tile + r * stride, stride, cols, xt, sums);
+                store(m, sums, 2, outs, t, outRow + r);
                 r += 2;
             }
-            if (r < rows) dot4(tile, r * cols, cols, xs, t, outs, outRow + r);
+            if (r < rows) dot4(m, tile + r * stride, stride, cols, xt, outs, t, outRow + r);
         }
         for (; t < count; t++) {
-            for (int r = 0; r < rows; r++) outs[t][outRow + r] = dot(tile, r * cols, cols, xs[t]);
+            for (int r = 0; r < rows; r++) outs[t][outRow + r] = dot(m, tile + r * stride, cols, x + t * stride);
         }
     }
 
-    private static float dot(float[] w, int off, int cols, float[] x) {
+    private static float dot(float[] m, int off, int cols, int x) {
         FloatVector a = FloatVector.zero(F), b = a;
         for (int i = 0; i < cols; i += 2 * L) {
-            a = FloatVector.fromArray(F, w, off + i).fma(FloatVector.fromArray(F, x, i), a);
-            b = FloatVector.fromArray(F, w, off + i + L).fma(FloatVector.fromArray(F, x, i + L), b);
+            a = FloatVector.fromArray(F, m, off + i).fma(FloatVector.fromArray(F, m, x + i), a);
+            b = FloatVector.fromArray(F, m, off + i + L).fma(FloatVector.fromArray(F, m, x + i + L), b);
         }
         return GgmlBlocks.sumLanes(a.add(b));
     }
@@ -98,55 +89,55 @@ final class GgmlTiles {
      * Two rows by four tokens: each activation chunk is loaded once for both rows (12 loads per 16 fmas rather than
      * 20). Per row and token the accumulators and their order are those of {@link #dot}.
      */
-    private static void dot2x4(float[] w, int off, int cols, float[][] xs, int t0, float[] sums) {
-        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
-        int off2 = off + cols;
+    private static void dot2x4(float[] m, int off, int stride, int cols, int x, int sums) {
+        int x0 = x, x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride;
+        int off2 = off + stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
         for (int i = 0; i < cols; i += 2 * L) {
             int j = i + L;
-            FloatVector u = FloatVector.fromArray(F, w, off + i), v = FloatVector.fromArray(F, w, off + j);
-            FloatVector p = FloatVector.fromArray(F, w, off2 + i), q = FloatVector.fromArray(F, w, off2 + j);
-            FloatVector x = FloatVector.fromArray(F, x0, i), y = FloatVector.fromArray(F, x0, j);
-            a0 = u.fma(x, a0);
-            b0 = v.fma(y, b0);
-            c0 = p.fma(x, c0);
-            d0 = q.fma(y, d0);
-            x = FloatVector.fromArray(F, x1, i);
-            y = FloatVector.fromArray(F, x1, j);
-            a1 = u.fma(x, a1);
-            b1 = v.fma(y, b1);
-            c1 = p.fma(x, c1);
-            d1 = q.fma(y, d1);
-            x = FloatVector.fromArray(F, x2, i);
-            y = FloatVector.fromArray(F, x2, j);
-            a2 = u.fma(x, a2);
-            b2 = v.fma(y, b2);
-            c2 = p.fma(x, c2);
-            d2 = q.fma(y, d2);
-            x = FloatVector.fromArray(F, x3, i);
-            y = FloatVector.fromArray(F, x3, j);
-            a3 = u.fma(x, a3);
-            b3 = v.fma(y, b3);
-            c3 = p.fma(x, c3);
-            d3 = q.fma(y, d3);
+            FloatVector u = FloatVector.fromArray(F, m, off + i), v = FloatVector.fromArray(F, m, off + j);
+            FloatVector p = FloatVector.fromArray(F, m, off2 + i), q = FloatVector.fromArray(F, m, off2 + j);
+            FloatVector xa = FloatVector.fromArray(F, m, x0 + i), xb = FloatVector.fromArray(F, m, x0 + j);
+            a0 = u.fma(xa, a0);
+            b0 = v.fma(xb, b0);
+            c0 = p.fma(xa, c0);
+            d0 = q.fma(xb, d0);
+            xa = FloatVector.fromArray(F, m, x1 + i);
+            xb = FloatVector.fromArray(F, m, x1 + j);
+            a1 = u.fma(xa, a1);
+            b1 = v.fma(xb, b1);
+            c1 = p.fma(xa, c1);
+            d1 = q.fma(xb, d1);
+            xa = FloatVector.fromArray(F, m, x2 + i);
+            xb = FloatVector.fromArray(F, m, x2 + j);
+            a2 = u.fma(xa, a2);
+            b2 = v.fma(xb, b2);
+            c2 = p.fma(xa, c2);
+            d2 = q.fma(xb, d2);
+            xa = FloatVector.fromArray(F, m, x3 + i);
+            xb = FloatVector.fromArray(F, m, x3 + j);
+            a3 = u.fma(xa, a3);
+            b3 = v.fma(xb, b3);
+            c3 = p.fma(xa, c3);
+            d3 = q.fma(xb, d3);
         }
         // Eight lane sums inlined here would push C2 past its node-count cutoff, and a vector passed to a call that is
         // not inlined gets boxed: the sums go through memory to a small method instead (same values, same order).
-        a0.add(b0).intoArray(sums, 0);
-        a1.add(b1).intoArray(sums, L);
-        a2.add(b2).intoArray(sums, 2 * L);
-        a3.add(b3).intoArray(sums, 3 * L);
-        c0.add(d0).intoArray(sums, 4 * L);
-        c1.add(d1).intoArray(sums, 5 * L);
-        c2.add(d2).intoArray(sums, 6 * L);
-        c3.add(d3).intoArray(sums, 7 * L);
+        a0.add(b0).intoArray(m, sums);
+        a1.add(b1).intoArray(m, sums + L);
+        a2.add(b2).intoArray(m, sums + 2 * L);
+        a3.add(b3).intoArray(m, sums + 3 * L);
+        c0.add(d0).intoArray(m, sums + 4 * L);
+        c1.add(d1).intoArray(m, sums + 5 * L);
+        c2.add(d2).intoArray(m, sums + 6 * L);
+        c3.add(d3).intoArray(m, sums + 7 * L);
     }
 
-    /** The lane sums of {@link #dot3x4}'s or {@link #dot2x4}'s vectors (row k, token j at {@code (4k + j) * L}). */
-    private static void store(float[] sums, int rows, float[][] outs, int t0, int outRow) {
+    /** The lane sums of {@link #dot3x4}'s or {@link #dot2x4}'s vectors (row k, token j at {@code m[sums + (4k + j) * L..)}). */
+    private static void store(float[] m, int sums, int rows, float[][] outs, int t0, int outRow) {
         for (int k = 0; k < rows; k++) {
-            for (int j = 0; j < 4; j++) outs[t0 + j][outRow + k] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, sums, (4 * k + j) * L));
+            for (int j = 0; j < 4; j++) outs[t0 + j][outRow + k] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, m, sums + (4 * k + j) * L));
         }
     }
 
@@ -155,81 +146,81 @@ final class GgmlTiles {
      * 24 accumulators, and 6 weight plus 8 activation loads per 24 fmas (two rows: 12 per 16). Per row and token the
      * accumulators and their order are those of {@link #dot}.
      */
-    private static void dot3x4(float[] w, int off, int cols, float[][] xs, int t0, float[] sums) {
-        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
-        int off1 = off + cols, off2 = off1 + cols;
+    private static void dot3x4(float[] m, int off, int stride, int cols, int x, int sums) {
+        int x0 = x, x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride;
+        int off1 = off + stride, off2 = off1 + stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
         FloatVector e0 = a0, e1 = a0, e2 = a0, e3 = a0, g0 = a0, g1 = a0, g2 = a0, g3 = a0;
         for (int i = 0; i < cols; i += 2 * L) {
-            FloatVector u = FloatVector.fromArray(F, w, off + i), p = FloatVector.fromArray(F, w, off1 + i);
-            FloatVector q = FloatVector.fromArray(F, w, off2 + i);
-            FloatVector x = FloatVector.fromArray(F, x0, i);
-            a0 = u.fma(x, a0);
-            c0 = p.fma(x, c0);
-            e0 = q.fma(x, e0);
-            x = FloatVector.fromArray(F, x1, i);
-            a1 = u.fma(x, a1);
-            c1 = p.fma(x, c1);
-            e1 = q.fma(x, e1);
-            x = FloatVector.fromArray(F, x2, i);
-            a2 = u.fma(x, a2);
-            c2 = p.fma(x, c2);
-            e2 = q.fma(x, e2);
-            x = FloatVector.fromArray(F, x3, i);
-            a3 = u.fma(x, a3);
-            c3 = p.fma(x, c3);
-            e3 = q.fma(x, e3);
+            FloatVector u = FloatVector.fromArray(F, m, off + i), p = FloatVector.fromArray(F, m, off1 + i);
+            FloatVector q = FloatVector.fromArray(F, m, off2 + i);
+            FloatVector v = FloatVector.fromArray(F, m, x0 + i);
+            a0 = u.fma(v, a0);
+            c0 = p.fma(v, c0);
+            e0 = q.fma(v, e0);
+            v = FloatVector.fromArray(F, m, x1 + i);
+            a1 = u.fma(v, a1);
+            c1 = p.fma(v, c1);
+            e1 = q.fma(v, e1);
+            v = FloatVector.fromArray(F, m, x2 + i);
+            a2 = u.fma(v, a2);
+            c2 = p.fma(v, c2);
+            e2 = q.fma(v, e2);
+            v = FloatVector.fromArray(F, m, x3 + i);
+            a3 = u.fma(v, a3);
+            c3 = p.fma(v, c3);
+            e3 = q.fma(v, e3);
             int j = i + L;
-            u = FloatVector.fromArray(F, w, off + j);
-            p = FloatVector.fromArray(F, w, off1 + j);
-            q = FloatVector.fromArray(F, w, off2 + j);
-            x = FloatVector.fromArray(F, x0, j);
-            b0 = u.fma(x, b0);
-            d0 = p.fma(x, d0);
-            g0 = q.fma(x, g0);
-            x = FloatVector.fromArray(F, x1, j);
-            b1 = u.fma(x, b1);
-            d1 = p.fma(x, d1);
-            g1 = q.fma(x, g1);
-            x = FloatVector.fromArray(F, x2, j);
-            b2 = u.fma(x, b2);
-            d2 = p.fma(x, d2);
-            g2 = q.fma(x, g2);
-            x = FloatVector.fromArray(F, x3, j);
-            b3 = u.fma(x, b3);
-            d3 = p.fma(x, d3);
-            g3 = q.fma(x, g3);
+            u = FloatVector.fromArray(F, m, off + j);
+            p = FloatVector.fromArray(F, m, off1 + j);
+            q = FloatVector.fromArray(F, m, off2 + j);
+            v = FloatVector.fromArray(F, m, x0 + j);
+            b0 = u.fma(v, b0);
+            d0 = p.fma(v, d0);
+            g0 = q.fma(v, g0);
+            v = FloatVector.fromArray(F, m, x1 + j);
+            b1 = u.fma(v, b1);
+            d1 = p.fma(v, d1);
+            g1 = q.fma(v, g1);
+            v = FloatVector.fromArray(F, m, x2 + j);
+            b2 = u.fma(v, b2);
+            d2 = p.fma(v, d2);
+            g2 = q.fma(v, g2);
+            v = FloatVector.fromArray(F, m, x3 + j);
+            b3 = u.fma(v, b3);
+            d3 = p.fma(v, d3);
+            g3 = q.fma(v, g3);
         }
         // As in dot2x4: the lane sums go through memory to a small method.
-        a0.add(b0).intoArray(sums, 0);
-        a1.add(b1).intoArray(sums, L);
-        a2.add(b2).intoArray(sums, 2 * L);
-        a3.add(b3).intoArray(sums, 3 * L);
-        c0.add(d0).intoArray(sums, 4 * L);
-        c1.add(d1).intoArray(sums, 5 * L);
-        c2.add(d2).intoArray(sums, 6 * L);
-        c3.add(d3).intoArray(sums, 7 * L);
-        e0.add(g0).intoArray(sums, 8 * L);
-        e1.add(g1).intoArray(sums, 9 * L);
-        e2.add(g2).intoArray(sums, 10 * L);
-        e3.add(g3).intoArray(sums, 11 * L);
+        a0.add(b0).intoArray(m, sums);
+        a1.add(b1).intoArray(m, sums + L);
+        a2.add(b2).intoArray(m, sums + 2 * L);
+        a3.add(b3).intoArray(m, sums + 3 * L);
+        c0.add(d0).intoArray(m, sums + 4 * L);
+        c1.add(d1).intoArray(m, sums + 5 * L);
+        c2.add(d2).intoArray(m, sums + 6 * L);
+        c3.add(d3).intoArray(m, sums + 7 * L);
+        e0.add(g0).intoArray(m, sums + 8 * L);
+        e1.add(g1).intoArray(m, sums + 9 * L);
+        e2.add(g2).intoArray(m, sums + 10 * L);
+        e3.add(g3).intoArray(m, sums + 11 * L);
     }
 
-    private static void dot4(float[] w, int off, int cols, float[][] xs, int t0, float[][] outs, int outRow) {
-        float[] x0 = xs[t0], x1 = xs[t0 + 1], x2 = xs[t0 + 2], x3 = xs[t0 + 3];
+    private static void dot4(float[] m, int off, int stride, int cols, int x, float[][] outs, int t0, int outRow) {
+        int x0 = x, x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int i = 0; i < cols; i += 2 * L) {
-            FloatVector u = FloatVector.fromArray(F, w, off + i), v = FloatVector.fromArray(F, w, off + i + L);
+            FloatVector u = FloatVector.fromArray(F, m, off + i), v = FloatVector.fromArray(F, m, off + i + L);
             int j = i + L;
-            a0 = u.fma(FloatVector.fromArray(F, x0, i), a0);
-            b0 = v.fma(FloatVector.fromArray(F, x0, j), b0);
-            a1 = u.fma(FloatVector.fromArray(F, x1, i), a1);
-            b1 = v.fma(FloatVector.fromArray(F, x1, j), b1);
-            a2 = u.fma(FloatVector.fromArray(F, x2, i), a2);
-            b2 = v.fma(FloatVector.fromArray(F, x2, j), b2);
-            a3 = u.fma(FloatVector.fromArray(F, x3, i), a3);
-            b3 = v.fma(FloatVector.fromArray(F, x3, j), b3);
+            a0 = u.fma(FloatVector.fromArray(F, m, x0 + i), a0);
+            b0 = v.fma(FloatVector.fromArray(F, m, x0 + j), b0);
+            a1 = u.fma(FloatVector.fromArray(F, m, x1 + i), a1);
+            b1 = v.fma(FloatVector.fromArray(F, m, x1 + j), b1);
+            a2 = u.fma(FloatVector.fromArray(F, m, x2 + i), a2);
+            b2 = v.fma(FloatVector.fromArray(F, m, x2 + j), b2);
+            a3 = u.fma(FloatVector.fromArray(F, m, x3 + i), a3);
+            b3 = v.fma(FloatVector.fromArray(F, m, x3 + j), b3);
         }
         outs[t0][outRow] = GgmlBlocks.sumLanes(a0.add(b0));
         outs[t0 + 1][outRow] = GgmlBlocks.sumLanes(a1.add(b1));

@@ -1,0 +1,46 @@
+package dev.bastion.bench;
+
+import dev.bastion.engine.model.InferenceState;
+import dev.bastion.engine.model.LlamaModel;
+import dev.bastion.engine.model.WeightFormat;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * Whole-model prefill on a generated model of a {@code bin/bench} shape, timed in the process's CPU time (tokens per
+ * CPU-second) as well as wall time, like {@link DecodeModelCpu} (same model directory, generated once and reused), so
+ * old and new engine jars can be run back to back on the same weights:
+ * {@code java --add-modules jdk.incubator.vector -Xmx9g -cp bench/target/benchmarks.jar dev.bastion.bench.PrefillModelCpu
+ * llama-3.2-1b /tmp/bench-1b q8_0 512 3} (shape, dir, bf16 or q8_0, prompt tokens, rounds).
+ */
+public final class PrefillModelCpu {
+
+    private PrefillModelCpu() {}
+
+    public static void main(String[] args) throws IOException {
+        String shape = args[0];
+        Path dir = Path.of(args[1]);
+        boolean q8 = args[2].equalsIgnoreCase("q8_0");
+        int prompt = Integer.parseInt(args[3]), rounds = Integer.parseInt(args[4]);
+        if (!Files.exists(dir.resolve("config.json"))) {
+            Files.createDirectories(dir);
+            BenchModels.generateWithFullVocabulary(dir, BenchModels.shape(shape));
+        }
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        try (LlamaModel model = q8 ? LlamaModel.load(dir, WeightFormat.Q8_0) : LlamaModel.load(dir)) {
+            int[] tokens = new Random(7).ints(prompt, 0, model.config().vocabSize()).toArray();
+            InferenceState state = model.newState(prompt);
+            for (int round = -1; round < rounds; round++) { // round -1 warms the JIT up
+                long cpu = os.getProcessCpuTime(), wall = System.nanoTime();
+                model.prefill(state, tokens, 0);
+                double cpuS = (os.getProcessCpuTime() - cpu) / 1e9, wallS = (System.nanoTime() - wall) / 1e9;
+                if (round >= 0) System.out.printf("%s %s prefill-%d: %.1f tokens per CPU-second, %.1f tokens/s wall, load %.1f%n",
+                        shape, args[2], prompt, prompt / cpuS, prompt / wallS, os.getSystemLoadAverage());
+            }
+        }
+    }
+}
