@@ -45,7 +45,7 @@ final class GgmlBlocks {
             throw new IllegalArgumentException(type + " matrix [" + rows + ", " + cols + "] needs " + expected + " bytes, got " + data.byteSize());
         }
         if (!data.isNative()) throw new IllegalArgumentException(type + " matrix data must be a native (mapped or off-heap) segment");
-        return data;
+        return MatrixChecks.oneClass(data);
     }
 
     static float half(MemorySegment data, long at) {

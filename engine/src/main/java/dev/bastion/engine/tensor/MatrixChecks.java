@@ -15,4 +15,18 @@ final class MatrixChecks {
         if (!data.isNative()) throw new IllegalArgumentException(dtype + " matrix data must be a native (mapped or off-heap) segment");
         return data;
     }
+
+    /**
+     * The same memory, scope and read-only flag as a segment of one implementation class whatever its source. Mapped
+     * files and off-heap allocations (weights quantized at load) are different classes, and C2 profiles the segment's
+     * class in the shared load paths (ByteVector.fromMemorySegment, the F16 scale reads): once a JVM has run both, a
+     * block-type kernel compiled afterwards type-checks every load and decodes up to 1.7x slower (docs/performance.md,
+     * h5-jit). Only the ggml block types take it ({@link GgmlBlocks#requireBlocks}): BF16 on plain native segments read
+     * slower in three of four same-minute runs (perhaps noise, unresolved), so BF16 and F32 keep the segment given.
+     * {@code reinterpret} always returns the plain native class; it is a restricted method, which the launchers allow
+     * with --enable-native-access.
+     */
+    static MemorySegment oneClass(MemorySegment data) {
+        return data.reinterpret(data.byteSize());
+    }
 }
