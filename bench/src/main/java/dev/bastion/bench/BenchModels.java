@@ -3,6 +3,8 @@ package dev.bastion.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.engine.model.Architecture;
+import dev.bastion.engine.model.LlamaModel;
+import dev.bastion.engine.model.WeightFormat;
 import dev.bastion.engine.safetensors.DType;
 import dev.bastion.engine.tokenizer.TinyTokenizers;
 import dev.bastion.engine.tiny.TinyModelGenerator;
@@ -56,5 +58,17 @@ final class BenchModels {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
+    }
+
+    /**
+     * The generated model of {@code shape} in {@code dir} (generated there on first use, then reused, so engine jars
+     * can be compared on the same weights), loaded as stored ({@code bf16}) or quantized at load ({@code q8_0}).
+     */
+    static LlamaModel loadOrGenerate(String shape, Path dir, String type) throws IOException {
+        if (!Files.exists(dir.resolve("config.json"))) {
+            Files.createDirectories(dir);
+            generateWithFullVocabulary(dir, shape(shape));
+        }
+        return type.equalsIgnoreCase("q8_0") ? LlamaModel.load(dir, WeightFormat.Q8_0) : LlamaModel.load(dir);
     }
 }

@@ -2,11 +2,9 @@ package dev.bastion.bench;
 
 import dev.bastion.engine.model.InferenceState;
 import dev.bastion.engine.model.LlamaModel;
-import dev.bastion.engine.model.WeightFormat;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
@@ -24,14 +22,9 @@ public final class DecodeModelCpu {
     public static void main(String[] args) throws IOException {
         String shape = args[0];
         Path dir = Path.of(args[1]);
-        boolean q8 = args[2].equalsIgnoreCase("q8_0");
         int steps = Integer.parseInt(args[3]), rounds = Integer.parseInt(args[4]);
-        if (!Files.exists(dir.resolve("config.json"))) {
-            Files.createDirectories(dir);
-            BenchModels.generateWithFullVocabulary(dir, BenchModels.shape(shape));
-        }
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        try (LlamaModel model = q8 ? LlamaModel.load(dir, WeightFormat.Q8_0) : LlamaModel.load(dir)) {
+        try (LlamaModel model = BenchModels.loadOrGenerate(shape, dir, args[2])) {
             int[] tokens = new Random(7).ints(16 + steps, 0, model.config().vocabSize()).toArray();
             InferenceState state = model.newState(16 + steps);
             for (int i = 0; i < 16; i++) model.forward(state, tokens[i], i);
