@@ -2,10 +2,6 @@ package dev.bastion.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.zxing.BinaryBitmap;
-import com.google.zxing.RGBLuminanceSource;
-import com.google.zxing.common.HybridBinarizer;
-import com.google.zxing.qrcode.QRCodeReader;
 import dev.bastion.api.BastionServer;
 import dev.bastion.api.BindAddress;
 import dev.bastion.api.ServerConfig;
@@ -18,6 +14,7 @@ import dev.bastion.security.Role;
 import dev.bastion.security.Scope;
 import dev.bastion.security.SecurityServices;
 import dev.bastion.store.ModelStore;
+import dev.bastion.web.account.QrImages;
 import dev.bastion.web.account.Totp;
 import dev.bastion.web.account.TwoFactorPolicy;
 import dev.bastion.web.pages.WebPagesModule;
@@ -26,9 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -120,7 +114,7 @@ class TwoFactorSignInTest {
         assertThat(qr.statusCode()).isEqualTo(200);
         assertThat(qr.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("image/png"));
         assertThat(qr.headers().firstValue("Cache-Control")).contains("no-store");
-        assertThat(decodeQr(qr.body())).isEqualTo(enrolment.path("otpauth_uri").asText());
+        assertThat(QrImages.decode(qr.body())).isEqualTo(enrolment.path("otpauth_uri").asText());
         assertThat(status("GET", "/web/api/account/totp/qr", null, signedIn("bob", BOB_PASSWORD)))
                 .as("bob has no enrolment of his own and never sees alice's").isEqualTo(404);
 
@@ -430,13 +424,6 @@ class TwoFactorSignInTest {
             String candidate = String.format("%06d", (Integer.parseInt(code(secret)) + 1 + i) % 1_000_000);
             if (!valid.contains(candidate)) return candidate;
         }
-    }
-
-    private static String decodeQr(byte[] png) throws Exception {
-        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
-        int[] pixels = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
-        return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(
-                new RGBLuminanceSource(image.getWidth(), image.getHeight(), pixels)))).getText();
     }
 
     private Browser signedIn(String user, String password) throws Exception {
