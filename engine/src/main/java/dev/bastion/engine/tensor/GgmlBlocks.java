@@ -155,7 +155,7 @@ final class GgmlBlocks {
 
     /** A fixed pairwise lane sum, so results do not change between the interpreter and the JIT (see VectorMath.sumLanes). */
     static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> half : HALVES) v = v.rearrange(half).add(v); // receiver: see VectorMath.softmax
+        for (VectorShuffle<Float> half : HALVES) v = v.add(v.rearrange(half));
         return v.lane(0);
     }
 

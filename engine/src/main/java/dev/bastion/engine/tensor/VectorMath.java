@@ -20,8 +20,7 @@ public final class VectorMath {
      * interpreter and the JIT do differ, so the same input could give different logits before and after warm-up.
      */
     public static float sumLanes(FloatVector v) {
-        // The shuffled copy is the receiver of add (a + b == b + a bit for bit): see softmax for why.
-        for (VectorShuffle<Float> half : HALVES) v = v.rearrange(half).add(v);
+        for (VectorShuffle<Float> half : HALVES) v = v.add(v.rearrange(half));
         return v.lane(0);
     }
 
@@ -109,22 +108,14 @@ public final class VectorMath {
         }
     }
 
-    /**
-     * Numerically stable softmax of {@code x[0..n)} in place.
-     *
-     * <p>The loops' vector operations take the fresh vector as receiver and the loop-carried one as argument
-     * ({@code e.add(sum)}, not {@code sum.add(e)}; both orders give the same bits). A loop-carried receiver's class is
-     * unknown when C2 parses the loop, so it devirtualizes the Vector API's inner {@code lanewise} call from the JDK's
-     * own, JVM-wide type profile; without a usable one that operation runs the boxed Java fallback, allocating per chunk
-     * (prefill-512 at 0.4-0.5 of its speed, docs/performance.md 2026-12-03 late night).
-     */
+    /** Numerically stable softmax of {@code x[0..n)} in place. */
     public static void softmax(float[] x, int n) {
         int lanes = F.length();
         int i = 0;
         float max = Float.NEGATIVE_INFINITY;
         if (n >= lanes) {
             FloatVector m = FloatVector.fromArray(F, x, 0);
-            for (i = lanes; i + lanes <= n; i += lanes) m = FloatVector.fromArray(F, x, i).max(m);
+            for (i = lanes; i + lanes <= n; i += lanes) m = m.max(FloatVector.fromArray(F, x, i));
             max = m.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
         }
         for (; i < n; i++) max = Math.max(max, x[i]);
@@ -133,7 +124,7 @@ public final class VectorMath {
         for (; i + lanes <= n; i += lanes) {
             FloatVector e = exp(FloatVector.fromArray(F, x, i).sub(max));
             e.intoArray(x, i);
-            sum = e.add(sum);
+            sum = sum.add(e);
         }
         float total = sumLanes(sum);
         for (; i < n; i++) {
