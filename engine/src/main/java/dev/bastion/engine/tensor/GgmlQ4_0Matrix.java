@@ -67,20 +67,19 @@ public final class GgmlQ4_0Matrix implements Matrix {
         else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)}, {@link GgmlTiles#split} by chunks, with the vector code of {@link #dotRow} (the same bits). */
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
-        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             if (LOOKUP) {
                 IntVector table = CENTERED.mul(GgmlBlocks.half(data, at)).reinterpretAsInts();
                 IntVector q = quants(at);
-                q.selectFrom(table).reinterpretAsFloats().intoArray(out, off + GgmlTiles.split(i, half));
-                q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().intoArray(out, off + GgmlTiles.split(i + L, half));
+                q.selectFrom(table).reinterpretAsFloats().intoArray(out, off + i);
+                q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().intoArray(out, off + i + L);
                 continue;
             }
             float d = GgmlBlocks.half(data, at);
-            for (int c = 0; c < BLOCK; c += L) weights(at, c, d).intoArray(out, off + GgmlTiles.split(i + c, half));
+            for (int c = 0; c < BLOCK; c += L) weights(at, c, d).intoArray(out, off + i + c);
         }
     }
 

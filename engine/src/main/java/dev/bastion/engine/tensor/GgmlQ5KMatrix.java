@@ -83,10 +83,9 @@ public final class GgmlQ5KMatrix implements Matrix {
         for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)}, {@link GgmlTiles#split} by chunks, with the vector code of {@link #dotRow} (the same bits). */
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
-        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
             long sl = GgmlBlocks.packedLow(data, at + SCALES);
@@ -94,7 +93,7 @@ public final class GgmlQ5KMatrix implements Matrix {
             for (int s = 0; s < 8; s++) {
                 float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
                 float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
-                for (int c = 0; c < 32; c += L) weights(at, s, c, d1, m1).intoArray(out, off + GgmlTiles.split(i + s * 32 + c, half));
+                for (int c = 0; c < 32; c += L) weights(at, s, c, d1, m1).intoArray(out, off + i + s * 32 + c);
             }
         }
     }

@@ -193,14 +193,13 @@ public final class GgmlQ6KMatrix implements Matrix {
                 second, second, second, second, second, second, second, second}, 0) : null;
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)}, {@link GgmlTiles#split} by chunks, with the vector code of {@link #dotRow} (the same bits). */
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
-        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at + D);
             for (int s = 0; s < 8; s++) {
-                for (int c = 0; c < 32; c += L) weights(at, s, c, d).intoArray(out, off + GgmlTiles.split(i + s * 32 + c, half));
+                for (int c = 0; c < 32; c += L) weights(at, s, c, d).intoArray(out, off + i + s * 32 + c);
             }
         }
     }

@@ -63,13 +63,12 @@ public final class GgmlQ8_0Matrix implements Matrix {
         else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)}, {@link GgmlTiles#split} by chunks, with the vector code of {@link #dotRow} (the same bits). */
+    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
-        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at);
-            for (int c = 0; c < BLOCK; c += L) weights(at + 2 + c, d).intoArray(out, off + GgmlTiles.split(i + c, half));
+            for (int c = 0; c < BLOCK; c += L) weights(at + 2 + c, d).intoArray(out, off + i + c);
         }
     }
 
