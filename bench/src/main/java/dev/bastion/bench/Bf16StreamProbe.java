@@ -33,7 +33,7 @@ import java.util.Locale;
  * row per pass, {@code r2h} two rows half the range apart, {@code r4n} four neighbours, {@code r4q} four a quarter
  * apart ({@code Bf16Matrix}), {@code and4q} r4q widening 32 BF16 at once with an AND and a shift (another sum order:
  * measure only), {@code perm4q} r4q widening 32 BF16 with two vpermi2w (r4q's order), {@code r4qP1}, {@code r4qP4} r4q touching each stream's row 1 or 4 passes ahead first. Prints GB/s (wall) and GB per
- * CPU-second (process), median [min..max]. Args: source(file|anon|thp) file jobRows rounds kernels.
+ * CPU-second (process), median [min..max]. Args: sources (file, anon, thp joined by +, alternated in one JVM) file jobRows rounds kernels (comma-separated).
  */
 public final class Bf16StreamProbe {
 
