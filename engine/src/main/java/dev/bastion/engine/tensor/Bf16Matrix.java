@@ -24,7 +24,7 @@ public final class Bf16Matrix implements Matrix {
     /**
      * Decode's wide path (512-bit vectors only, where AVX-512BW has a two-source word permute, vpermi2w): one load of
      * 2 * F.length() BF16 widened into two float vectors by two permutes with a zero vector, instead of two widening
-     * loads and two shifts. The kernel was bound by those instructions: 1.14-1.2x the bytes per second on the 1B shape
+     * loads and two shifts. The kernel was bound by those instructions: 1.14-1.2x the bytes per second in a probe of the 1B shape
      * (docs/performance.md, h6-bf16bw). Each float vector holds the same lanes as {@link #load}'s, so the order is kept.
      */
     private static final boolean WIDE = F.vectorBitSize() == 512;
