@@ -21,6 +21,16 @@ public final class Bf16Matrix implements Matrix {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Half the bit size of F, so one short vector widens to exactly one float vector. */
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /**
+     * Decode's wide path (512-bit vectors only, where AVX-512BW has a two-source word permute, vpermi2w): one load of
+     * 2 * F.length() BF16 widened into two float vectors by two permutes with a zero vector, instead of two widening
+     * loads and two shifts. The kernel was bound by those instructions: 1.14-1.2x the bytes per second in a probe of the 1B shape
+     * (docs/performance.md, h6-bf16bw). Each float vector holds the same lanes as {@link #load}'s, so the order is kept.
+     */
+    private static final boolean WIDE = F.vectorBitSize() == 512;
+    private static final VectorSpecies<Short> W = VectorSpecies.of(short.class, F.vectorShape());
+    private static final ShortVector ZERO = ShortVector.zero(W);
+    private static final ShortVector LOW_HALF = widening(0), HIGH_HALF = widening(F.length());
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment data;
@@ -98,7 +108,24 @@ public final class Bf16Matrix implements Matrix {
         long base = row * rowBytes, step = stride * rowBytes;
         int vectorEnd = cols - cols % F.length();
         FloatVector a = FloatVector.zero(F), b = a, c = a, d = a;
-        for (int i = 0; i < vectorEnd; i += F.length()) {
+        int i = 0;
+        if (WIDE) {
+            int lanes = F.length();
+            for (; i + 2 * lanes <= vectorEnd; i += 2 * lanes) {
+                long at = base + (long) i * Short.BYTES;
+                FloatVector u = FloatVector.fromArray(F, x, i), v = FloatVector.fromArray(F, x, i + lanes);
+                ShortVector wa = raw(at), wb = raw(at + step), wc = raw(at + 2 * step), wd = raw(at + 3 * step);
+                a = low(wa).fma(u, a);
+                b = low(wb).fma(u, b);
+                c = low(wc).fma(u, c);
+                d = low(wd).fma(u, d);
+                a = high(wa).fma(v, a);
+                b = high(wb).fma(v, b);
+                c = high(wc).fma(v, c);
+                d = high(wd).fma(v, d);
+            }
+        }
+        for (; i < vectorEnd; i += F.length()) {
             long at = base + (long) i * Short.BYTES;
             FloatVector v = FloatVector.fromArray(F, x, i);
             a = load(at).fma(v, a);
@@ -155,6 +182,29 @@ public final class Bf16Matrix implements Matrix {
         ShortVector raw = ShortVector.fromMemorySegment(S, data, byteOffset, ByteOrder.LITTLE_ENDIAN);
         IntVector wide = (IntVector) raw.convertShape(VectorOperators.S2I, I, 0);
         return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private ShortVector raw(long byteOffset) {
+        return ShortVector.fromMemorySegment(W, data, byteOffset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The first F.length() BF16 of {@code raw} as floats: each one moved to the high half of a lane over a zero. */
+    private static FloatVector low(ShortVector raw) {
+        return LOW_HALF.selectFrom(raw, ZERO).reinterpretAsFloats();
+    }
+
+    private static FloatVector high(ShortVector raw) {
+        return HIGH_HALF.selectFrom(raw, ZERO).reinterpretAsFloats();
+    }
+
+    /** Indexes into (raw, zero) putting raw's short {@code first + j} in float lane j's high half, zero's in its low. */
+    private static ShortVector widening(int first) {
+        short[] idx = new short[W.length()];
+        for (int j = 0; j < F.length(); j++) {
+            idx[2 * j] = (short) W.length(); // zero's lane 0
+            idx[2 * j + 1] = (short) (first + j);
+        }
+        return ShortVector.fromArray(W, idx, 0);
     }
 
     private static float bf16(short bits) {
