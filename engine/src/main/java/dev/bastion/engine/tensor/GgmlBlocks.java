@@ -159,6 +159,20 @@ final class GgmlBlocks {
         return v.lane(0);
     }
 
+    /**
+     * {@link #sumLanes(FloatVector)} of the {@code L} floats at {@code v[off..]} in scalar code: the same adds of the same
+     * operands in the same order (lane {@code i} plus lane {@code i + h} for {@code h = L/2, L/4, .., 1}), so the same
+     * bits. For decode's per-row sums: a vector passed to a call C2 does not inline is boxed, and in
+     * {@code GgmlQ6KMatrix.matVecRows} the vector form's calls failed to inline (NodeCountInliningCutoff) in every JVM.
+     * Overwrites {@code v[off..off + L/2)}.
+     */
+    static float sumLanes(float[] v, int off) {
+        for (int h = L / 2; h > 0; h >>= 1) {
+            for (int i = 0; i < h; i++) v[off + i] += v[off + i + h];
+        }
+        return v[off];
+    }
+
     /** The scalar fallback: the reference dequantization of the row, summed in order. */
     static float scalarDot(Matrix m, int row, float[] x) {
         float[] w = new float[m.cols()];

@@ -92,8 +92,8 @@ public final class GgmlQ4KMatrix implements Matrix {
             unpackScales(r, scales, 0);
             unpackScales(r + half, scales, perRow);
             dotRows2(r, r + half, x, scales, perRow);
-            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
-            out[r + half + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow + L));
+            out[r + outShift] = GgmlBlocks.sumLanes(scales, 2 * perRow);
+            out[r + half + outShift] = GgmlBlocks.sumLanes(scales, 2 * perRow + L);
         }
         for (int r = from + 2 * half; r < to; r++) {
             unpackScales(r, scales, 0);

@@ -109,13 +109,13 @@ public final class GgmlQ6KMatrix implements Matrix {
             unpackRow(r, scales, 0, quants, 0);
             unpackRow(r + half, scales, perRow, quants, cols);
             dotRows2(x, scales, quants, perRow, 2);
-            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
-            out[r + half + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow + L));
+            out[r + outShift] = GgmlBlocks.sumLanes(scales, 2 * perRow);
+            out[r + half + outShift] = GgmlBlocks.sumLanes(scales, 2 * perRow + L);
         }
         for (int r = from + 2 * half; r < to; r++) {
             unpackRow(r, scales, 0, quants, 0);
             dotRows2(x, scales, quants, perRow, 1);
-            out[r + outShift] = GgmlBlocks.sumLanes(FloatVector.fromArray(F, scales, 2 * perRow));
+            out[r + outShift] = GgmlBlocks.sumLanes(scales, 2 * perRow);
         }
     }
 
