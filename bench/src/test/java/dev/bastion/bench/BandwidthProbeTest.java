@@ -30,9 +30,21 @@ class BandwidthProbeTest {
     }
 
     @Test
-    void aReadingNamesBestMedianAndPasses() {
-        assertThat(new BandwidthProbe.Reading(21.4e9, 18.25e9, 10).toString())
-                .isEqualTo("21.4 GB/s (best of 10 passes of 1024 MiB; median 18.3)");
-        assertThatThrownBy(() -> BandwidthProbe.measure(0)).hasMessageContaining("at least 1");
+    void theFourStreamKernelSumsOneChunkAtEachStrideAndNothingBeyond() {
+        int floats = (1 << 20) / Float.BYTES;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(5L << 20, 64);
+            // Chunks 0..3 hold 1..4; chunk 4 holds values that would show if a stream overran its chunk.
+            for (int i = 0; i < 5 * floats; i++) buffer.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, i < 4 * floats ? 1 + i / floats : 1000);
+
+            assertThat(BandwidthProbe.sumFour(buffer, 0, 1 << 20)).isEqualTo((1 + 2 + 3 + 4) * (float) floats);
+        }
+    }
+
+    @Test
+    void aReadingNamesBestEachFormMedianAndPasses() {
+        assertThat(new BandwidthProbe.Reading(52.4e9, 41.0e9, 52.4e9, 40.25e9, 10).toString())
+                .isEqualTo("52.4 GB/s (best of 10 passes of 1024 MiB; one stream per thread 41.0, four 52.4; median 40.3)");
+        assertThatThrownBy(() -> BandwidthProbe.measure(1)).hasMessageContaining("at least 2");
     }
 }
