@@ -28,6 +28,9 @@ final class ServerConnectors {
             http.setRequestHeaderSize(config.maxHeaderBytes());
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
+            // Jetty reuses a header it cached from an earlier request on the connection when the next one's value
+            // matches it ignoring case: a key differing from the previous request's only in case was taken as it.
+            http.setHeaderCacheCaseSensitive(true);
         });
         javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
         javalin.jetty.addConnector((server, http) -> {

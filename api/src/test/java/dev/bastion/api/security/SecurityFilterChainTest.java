@@ -102,6 +102,22 @@ class SecurityFilterChainTest {
         assertThat(pipelined.substring(pipelined.indexOf("alice:2"))).contains("HTTP/1.1 401");
     }
 
+    @Test
+    void aKeyDifferingOnlyInLetterCaseIsAnotherKeyOnAReusedConnection() throws Exception {
+        SecuredApp s = start(SecurityConfig.defaults());
+        for (int i = 0; i < 10; i++) {
+            String good = s.key("alice", Scope.MODELS_USE);
+            int at = 13;
+            while (!Character.isLetter(good.charAt(at))) at++;
+            char c = good.charAt(at);
+            String wrong = good.substring(0, at) + (Character.isUpperCase(c) ? Character.toLowerCase(c) : Character.toUpperCase(c))
+                    + good.substring(at + 1);
+            String pipelined = s.raw(chat(good, "") + chat(wrong, "Connection: close\r\n"));
+            assertThat(pipelined).as("the valid key, then the same key with one letter's case changed")
+                    .startsWith("HTTP/1.1 200").containsOnlyOnce("HTTP/1.1 200").contains("HTTP/1.1 401");
+        }
+    }
+
     private static String chat(String key, String extraHeaders) {
         return "POST /api/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 2\r\n" + extraHeaders + "\r\n{}";
