@@ -79,6 +79,7 @@ public final class BastionServer implements AutoCloseable {
                 logRequest(ctx, millis);
             });
             config.security().install(c, config.modules().stream().flatMap(m -> m.authenticators().stream()).toList());
+            c.routes.after(UnreadBody::drain);
             new HealthRoutes(readiness).register(c.routes);
             c.routes.get("/metrics", ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()),
                     Access.scope(Scope.METRICS_READ));
