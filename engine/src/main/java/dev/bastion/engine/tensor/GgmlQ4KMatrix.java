@@ -191,9 +191,14 @@ public final class GgmlQ4KMatrix implements Matrix {
         return NIBBLES.fma(d1, negMin).reinterpretAsInts();
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    /**
+     * Row {@code row} into {@code out[off..off + cols)} in {@link GgmlTiles}' split layout (even chunks of L weights
+     * in the first half, odd ones in the second), with the vector code of {@link #dotRow} (the same bits). The position
+     * is computed here, not in a shared helper: in the model's JVM C2 left such a helper out of line (h6-q4kp).
+     */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
+        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
             long sl = GgmlBlocks.packedLow(data, at + SCALES);
@@ -203,7 +208,11 @@ public final class GgmlQ4KMatrix implements Matrix {
                 float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
                 long qs = at + QS + (s >> 1) * 32L;
                 boolean high = (s & 1) != 0;
-                for (int c = 0; c < 32; c += L) weights(qs + c, high, d1, m1).intoArray(out, off + i + s * 32 + c);
+                for (int c = 0; c < 32; c += 2 * L) {
+                    int e = off + ((i + s * 32 + c) >> 1);
+                    weights(qs + c, high, d1, m1).intoArray(out, e);
+                    weights(qs + c + L, high, d1, m1).intoArray(out, e + half);
+                }
             }
         }
     }

@@ -67,19 +67,29 @@ public final class GgmlQ4_0Matrix implements Matrix {
         else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    /**
+     * Row {@code row} into {@code out[off..off + cols)} in {@link GgmlTiles}' split layout (even chunks of L weights
+     * in the first half, odd ones in the second), with the vector code of {@link #dotRow} (the same bits). The position
+     * is computed here, not in a shared helper: in the model's JVM C2 left such a helper out of line (h6-q4kp).
+     */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
+        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             if (LOOKUP) {
                 IntVector table = CENTERED.mul(GgmlBlocks.half(data, at)).reinterpretAsInts();
                 IntVector q = quants(at);
-                q.selectFrom(table).reinterpretAsFloats().intoArray(out, off + i);
-                q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().intoArray(out, off + i + L);
+                int e = off + (i >> 1);
+                q.selectFrom(table).reinterpretAsFloats().intoArray(out, e);
+                q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().intoArray(out, e + half);
                 continue;
             }
             float d = GgmlBlocks.half(data, at);
-            for (int c = 0; c < BLOCK; c += L) weights(at, c, d).intoArray(out, off + i + c);
+            for (int c = 0; c < BLOCK; c += 2 * L) {
+                int e = off + ((i + c) >> 1);
+                weights(at, c, d).intoArray(out, e);
+                weights(at, c + L, d).intoArray(out, e + half);
+            }
         }
     }
 

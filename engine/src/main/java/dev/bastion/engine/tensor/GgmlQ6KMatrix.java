@@ -193,13 +193,22 @@ public final class GgmlQ6KMatrix implements Matrix {
                 second, second, second, second, second, second, second, second}, 0) : null;
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    /**
+     * Row {@code row} into {@code out[off..off + cols)} in {@link GgmlTiles}' split layout (even chunks of L weights
+     * in the first half, odd ones in the second), with the vector code of {@link #dotRow} (the same bits). The position
+     * is computed here, not in a shared helper: in the model's JVM C2 left such a helper out of line (h6-q4kp).
+     */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
+        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at + D);
             for (int s = 0; s < 8; s++) {
-                for (int c = 0; c < 32; c += L) weights(at, s, c, d).intoArray(out, off + i + s * 32 + c);
+                for (int c = 0; c < 32; c += 2 * L) {
+                    int e = off + ((i + s * 32 + c) >> 1);
+                    weights(at, s, c, d).intoArray(out, e);
+                    weights(at, s, c + L, d).intoArray(out, e + half);
+                }
             }
         }
     }

@@ -63,12 +63,21 @@ public final class GgmlQ8_0Matrix implements Matrix {
         else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    /**
+     * Row {@code row} into {@code out[off..off + cols)} in {@link GgmlTiles}' split layout (even chunks of L weights
+     * in the first half, odd ones in the second), with the vector code of {@link #dotRow} (the same bits). The position
+     * is computed here, not in a shared helper: in the model's JVM C2 left such a helper out of line (h6-q4kp).
+     */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
+        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at);
-            for (int c = 0; c < BLOCK; c += L) weights(at + 2 + c, d).intoArray(out, off + i + c);
+            for (int c = 0; c < BLOCK; c += 2 * L) {
+                int e = off + ((i + c) >> 1);
+                weights(at + 2 + c, d).intoArray(out, e);
+                weights(at + 2 + c + L, d).intoArray(out, e + half);
+            }
         }
     }
 
