@@ -22,8 +22,6 @@ public final class GgmlQ8_0Matrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
-    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
-    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 32} blocks of 34 bytes */
     public GgmlQ8_0Matrix(MemorySegment data, int rows, int cols) {
@@ -59,8 +57,17 @@ public final class GgmlQ8_0Matrix implements Matrix {
     /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
     @Override
     public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
-        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outShift, xs, outs, count);
-        else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
+        if (!GgmlTiles.tiled(count)) {
+            Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
+            return;
+        }
+        // This type's own row loop (see GgmlTiles.scratch): C2 inlines decodeRow whole into it.
+        TileScratch s = GgmlTiles.scratch(cols, xs, count);
+        for (int r0 = from; r0 < to; r0 += ROW_TILE) {
+            int n = Math.min(ROW_TILE, to - r0);
+            for (int r = 0; r < n; r++) decodeRow(r0 + r, s.buffer, s.tile + r * s.stride);
+            GgmlTiles.multiply(s.buffer, s.tile, s.stride, n, cols, s.x, outs, count, outShift + r0, s.acc);
+        }
     }
 
     /**

@@ -16,7 +16,7 @@ import static dev.bastion.engine.tensor.GgmlBlocks.L;
  * another, one fma per chunk in row order, and {@link GgmlBlocks#sumLanes} of their sum. So a token's result does not
  * depend on whether it was decoded alone or prefilled in a batch.
  *
- * <p>The tile rows and the copied activations are stored split ({@link RowDecoder}): a row's even chunks first, then
+ * <p>The tile rows and the copied activations are stored split ({@link #scratch}): a row's even chunks first, then
  * its odd ones. Each of the two chains then reads one contiguous half-row, so it can run as its own pass of a 4x6
  * register tile with one accumulator per product, where both chains at once fit only 3x4.
  */
@@ -33,21 +33,18 @@ final class GgmlTiles {
     }
 
     /**
-     * Writes row {@code row}'s dequantized weights into {@code out[off..off + cols)} in the split layout, exactly as
-     * the row's dotRow sees them: chunk {@code k} of {@link GgmlBlocks#L} weights goes to {@code (k / 2) * L} if even,
-     * to {@code cols / 2 + (k / 2) * L} if odd.
-     */
-    @FunctionalInterface
-    interface RowDecoder {
-        void decode(int row, float[] out, int off);
-    }
-
-    /**
-     * {@link Matrix#matMulRows}: each tile of {@link Matrix#ROW_TILE} rows is decoded once, then every token passes over
-     * it. The tile, a copy of the activations and the register tiles' accumulators sit in {@link TileScratch} (per
+     * The scratch of one {@link Matrix#matMulRows} task over {@code cols}-weight rows: {@code xs[0..count)} copied in
+     * the split layout, room for a tile of {@link Matrix#ROW_TILE} rows and the register tiles' accumulators (per
      * thread, reused: the hot loop allocates nothing), at 64-byte-aligned rows where that can be known.
+     *
+     * <p>The caller (each block type's {@code matMulRows}) then, for each tile of {@link Matrix#ROW_TILE} rows, writes
+     * the rows' dequantized weights, exactly as their dotRow sees them, at {@code buffer[tile + r * stride..)} in the
+     * split layout (chunk {@code k} of {@link GgmlBlocks#L} weights at {@code (k / 2) * L} if even, at
+     * {@code cols / 2 + (k / 2) * L} if odd) and calls {@link #multiply} on {@code (buffer, tile, stride, .., x, .., acc)}.
+     * The row loop is in each type, not here behind one interface call: at a shared call site C2 inlined one decoder
+     * and then ran out of node budget for the other's weights (h7-split).
      */
-    static void mulRows(int cols, RowDecoder decoder, int from, int to, int outOffset, float[][] xs, float[][] outs, int count) {
+    static TileScratch scratch(int cols, float[][] xs, int count) {
         TileScratch s = TileScratch.layout(SUMS, Matrix.ROW_TILE, cols, count);
         int half = cols / 2;
         for (int t = 0; t < count; t++) {
@@ -58,11 +55,7 @@ final class GgmlTiles {
                 FloatVector.fromArray(F, x, i + L).intoArray(s.buffer, xt + half + i / 2);
             }
         }
-        for (int r0 = from; r0 < to; r0 += Matrix.ROW_TILE) {
-            int n = Math.min(Matrix.ROW_TILE, to - r0);
-            for (int r = 0; r < n; r++) decoder.decode(r0 + r, s.buffer, s.tile + r * s.stride);
-            multiply(s.buffer, s.tile, s.stride, n, cols, s.x, outs, count, outOffset + r0, s.acc);
-        }
+        return s;
     }
 
     /** Floats of accumulators {@link #multiply} needs at {@code m[sums..)}: {@link #dot4x6}'s two passes. */
