@@ -24,8 +24,6 @@ public final class GgmlQ5KMatrix implements Matrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
-    /** {@link #decodeRow} for the tiled batch path, made once so a product allocates nothing for it. */
-    private final GgmlTiles.RowDecoder decoder = this::decodeRow;
 
     /** @param data native memory of exactly {@code rows * cols / 256} super-blocks of 176 bytes */
     public GgmlQ5KMatrix(MemorySegment data, int rows, int cols) {
@@ -69,8 +67,17 @@ public final class GgmlQ5KMatrix implements Matrix {
     /** Batches of {@link GgmlTiles#MIN_TOKENS} tokens or more dequantize each tile of rows once for the whole batch. */
     @Override
     public void matMulRows(int from, int to, float[][] xs, int count, float[][] outs, int outShift) {
-        if (GgmlTiles.tiled(count)) GgmlTiles.mulRows(cols, decoder, from, to, outShift, xs, outs, count);
-        else Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
+        if (!GgmlTiles.tiled(count)) {
+            Matrix.super.matMulRows(from, to, xs, count, outs, outShift);
+            return;
+        }
+        // This type's own row loop (see GgmlTiles.scratch): C2 inlines decodeRow whole into it.
+        TileScratch s = GgmlTiles.scratch(cols, xs, count);
+        for (int r0 = from; r0 < to; r0 += ROW_TILE) {
+            int n = Math.min(ROW_TILE, to - r0);
+            for (int r = 0; r < n; r++) decodeRow(r0 + r, s.buffer, s.tile + r * s.stride);
+            GgmlTiles.multiply(s.buffer, s.tile, s.stride, n, cols, s.x, outs, count, outShift + r0, s.acc);
+        }
     }
 
     /**
@@ -83,9 +90,14 @@ public final class GgmlQ5KMatrix implements Matrix {
         for (int r = from; r < to; r++) out[r + outShift] = dotRow(r, x);
     }
 
-    /** Row {@code row} into {@code out[off..off + cols)} with the vector code of {@link #dotRow} (the same bits). */
+    /**
+     * Row {@code row} into {@code out[off..off + cols)} in {@link GgmlTiles}' split layout (even chunks of L weights
+     * in the first half, odd ones in the second), with the vector code of {@link #dotRow} (the same bits). The position
+     * is computed here, not in a shared helper: in the model's JVM C2 left such a helper out of line (h6-q4kp).
+     */
     private void decodeRow(int row, float[] out, int off) {
         long at = row * rowBytes;
+        int half = cols / 2;
         for (int i = 0; i < cols; i += BLOCK, at += BYTES) {
             float d = GgmlBlocks.half(data, at), dmin = GgmlBlocks.half(data, at + 2);
             long sl = GgmlBlocks.packedLow(data, at + SCALES);
@@ -93,7 +105,11 @@ public final class GgmlQ5KMatrix implements Matrix {
             for (int s = 0; s < 8; s++) {
                 float d1 = d * GgmlBlocks.scaleK4(sl, sh, s);
                 float m1 = dmin * GgmlBlocks.minK4(sl, sh, s);
-                for (int c = 0; c < 32; c += L) weights(at, s, c, d1, m1).intoArray(out, off + i + s * 32 + c);
+                for (int c = 0; c < 32; c += 2 * L) {
+                    int e = off + ((i + s * 32 + c) >> 1);
+                    weights(at, s, c, d1, m1).intoArray(out, e);
+                    weights(at, s, c + L, d1, m1).intoArray(out, e + half);
+                }
             }
         }
     }

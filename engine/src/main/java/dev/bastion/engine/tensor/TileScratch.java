@@ -67,6 +67,13 @@ final class TileScratch {
      * {@code cols}, and {@code xs[0..count)} copied in (the copy is cols x count floats, nothing next to the products).
      */
     static TileScratch forThread(int accFloats, int tileRows, int cols, float[][] xs, int count) {
+        TileScratch s = layout(accFloats, tileRows, cols, count);
+        for (int t = 0; t < count; t++) System.arraycopy(xs[t], 0, s.buffer, s.x + t * s.stride, cols);
+        return s;
+    }
+
+    /** {@link #forThread}'s layout without the copy of the activations (the caller writes them at {@link #x}). */
+    static TileScratch layout(int accFloats, int tileRows, int cols, int count) {
         TileScratch s = PER_THREAD.get();
         // Rows of 4096+ floats are a multiple of 16 KB apart: 64 such rows of activations fall into few L2 sets, so
         // they are spaced one line further (1B down_proj: +3-8%, within the spread; on 2048-float rows it cost 11%).
@@ -77,7 +84,6 @@ final class TileScratch {
         s.x = s.tile + tileRows * stride;
         int needed = s.x + count * stride;
         if (s.buffer.length < needed) s.buffer = new float[Math.max(needed, HUMONGOUS_FLOATS + ALIGN)];
-        for (int t = 0; t < count; t++) System.arraycopy(xs[t], 0, s.buffer, s.x + t * stride, cols);
         return s;
     }
 
